@@ -1,0 +1,105 @@
+/* strata-cli: Strata without a window — summary, training, evaluation, activations. */
+#define G_LOG_DOMAIN "strata-cli"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/infer.h"
+#include "core/spec.h"
+#include "core/summary.h"
+#include "strata-config.h"
+
+typedef int (*CommandFunc) (int argc, char **argv);
+
+typedef struct {
+  const char  *name;
+  const char  *args;
+  const char  *help;
+  CommandFunc  run;
+} Command;
+
+static int
+usage_error (GOptionContext *context, const char *message)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  g_printerr ("strata-cli: %s\n\n%s", message, help);
+  return 2;
+}
+
+static int
+cmd_summary (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object instead of the table", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — the torchsummary table");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = NULL;
+  g_autoptr (StInfer) infer = NULL;
+  g_autofree char *text = NULL;
+
+  g_option_context_set_summary (context,
+                                "MODEL is a *.strata.json file or a preset name (lenet5, "
+                                "lenet-relu, mnist-cnn,\ndeep-cnn, inception, resnet, toy). "
+                                "Exit status 1 when the model has errors.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (context, error->message);
+  if (argc != 2)
+    return usage_error (context, argc < 2 ? "summary needs a MODEL" : "summary takes one MODEL");
+
+  spec = st_spec_load (argv[1], &error);
+  if (spec == NULL)
+    {
+      g_printerr ("strata-cli: %s\n", error->message);
+      return 1;
+    }
+  infer = st_spec_infer (spec);
+  text = json ? st_summary_json (spec, infer) : st_summary_text (spec, infer);
+  fputs (text, stdout);
+  return infer->n_errors > 0 ? 1 : 0;
+}
+
+static const Command commands[] = {
+  { "summary", "MODEL [--json]", "Print the torchsummary table of a model", cmd_summary },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: strata-cli COMMAND [ARGS…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %-26s %s\n", commands[i].name, commands[i].args, commands[i].help);
+  fprintf (out, "\nRun 'strata-cli COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("strata-cli %s\n", STRATA_VERSION);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        g_set_prgname (commands[i].name);
+        return commands[i].run (argc - 1, argv + 1);
+      }
+  fprintf (stderr, "strata-cli: unknown command '%s'\n\n", argv[1]);
+  print_usage (stderr);
+  return 2;
+}

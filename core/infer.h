@@ -1,0 +1,70 @@
+/* infer.h: shape inference — what every layer of a spec produces, before anything runs.
+ *
+ * st_spec_infer() walks a spec for its input shape and gives each node (leaf or block,
+ * in pre-order) its output shape, parameter count, activation size and multiply-adds,
+ * and at most one error worded for a learner. It never stops at an error: the failing
+ * layer gets a best-effort output and the walk goes on. Errors that only follow from an
+ * earlier one (a Linear after a pool that produced 16×0×0) are not reported again, so the
+ * layer to fix is the one marked.
+ *
+ * It allocates only its result and does no tensor work: the builder runs it on every edit.
+ * Totals follow torchsummary (batch size 1, float32): the params and activation counts of
+ * every row, activations counted twice for their gradients.
+ */
+#pragma once
+
+#include "core/spec.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const StNode *node;
+  char         *path;         /* "8", "5.branches.1.0", "3.body.2" — torch.nn.Sequential's naming */
+  int           depth;        /* 0 at the top level */
+  int           parent;       /* row of the enclosing block, -1 at the top level */
+  int           number;       /* torchsummary's row number: "Conv2d-1" is 1 */
+  StShape       in;
+  StShape       out;
+  gint64        params;       /* this node's own parameters (0 for a block itself) */
+  gint64        trainable;
+  gint64        buffers;      /* state that is not a parameter: BatchNorm2d running mean and var */
+  gint64        subtree_params; /* params of the node and everything inside it */
+  gint64        activation;   /* output elements per example */
+  gint64        macs;         /* multiply-accumulates per example */
+  char         *error;        /* NULL, or what is wrong */
+  const char   *error_arg;    /* the argument the error is about, or NULL */
+  gboolean      tainted;      /* output only a guess because of an error here or before */
+} StLayerInfo;
+
+typedef struct {
+  StShape      input;
+  StShape      output;
+  StLayerInfo *layers;        /* pre-order: a block before its contents */
+  guint        n_layers;
+  guint       *summary_order; /* torchsummary's order: a block after its contents */
+  gint64       total_params;
+  gint64       trainable_params;
+  gint64       total_buffers;
+  gint64       total_activation;
+  gint64       total_macs;
+  double       input_mb;      /* torchsummary's "Input size (MB)" */
+  double       pass_mb;       /* "Forward/backward pass size (MB)" */
+  double       params_mb;     /* "Params size (MB)" */
+  double       total_mb;      /* "Estimated Total Size (MB)" */
+  guint        n_errors;
+} StInfer;
+
+StInfer *st_spec_infer        (const StSpec *spec);
+StInfer *st_spec_infer_input  (const StSpec *spec, const StShape *input);
+void     st_infer_free        (StInfer *infer);
+
+/* The row of a node, or NULL. */
+const StLayerInfo *st_infer_find (const StInfer *infer, const StNode *node);
+
+/* For the leaf infer functions of layer-types.c: record the first error only. */
+void     st_layer_info_fail   (StLayerInfo *info, const char *arg, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StInfer, st_infer_free)
+
+G_END_DECLS
