@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core/atomic-file.h"
 #include "core/json-write.h"
 #include "core/layer-types.h"
 
@@ -131,9 +132,7 @@ st_spec_save (const StSpec *spec, const char *path, GError **error)
   g_autofree char *text = st_spec_to_json (spec);
   g_autoptr (GError) local = NULL;
 
-  if (!g_file_set_contents_full (path, text, -1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local))
+  if (!st_atomic_file_set_contents (path, text, strlen (text), 0644, &local))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO, "%s", local->message);
       return FALSE;
