@@ -1,0 +1,303 @@
+/* image-folder.c: reading a folder of images, one sub-folder per class, via gdk-pixbuf.
+ *
+ * Two passes: the first lists the files, so the images are allocated once; the second
+ * decodes them one at a time (gdk-pixbuf gives interleaved RGB or RGBA rows) and writes
+ * each as `channels` planes of (H, W).
+ */
+#define G_LOG_DOMAIN "strata-image-folder"
+
+#include "core/image-folder.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <string.h>
+
+typedef struct {
+  char *path;
+  int   label;
+} Entry;
+
+static void
+entry_clear (gpointer data)
+{
+  g_free (((Entry *) data)->path);
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The names in `dir` that are not hidden, sorted; sub-folders or regular files. */
+static GPtrArray *
+list_dir (const char *dir, GFileTest kind, gboolean *any, GError **error)
+{
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) local = NULL;
+  g_autofree char *display = g_filename_display_name (dir);
+  const char *name;
+
+  d = g_dir_open (dir, 0, &local);
+  if (d == NULL)
+    {
+      g_set_error (error, ST_DATASET_ERROR,
+                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                   ? ST_DATASET_ERROR_NOT_FOUND : ST_DATASET_ERROR_IO,
+                   "%s: cannot open the folder: %s", display, local->message);
+      return NULL;
+    }
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (any != NULL)
+        *any = TRUE;
+      if (name[0] == '.')
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, kind))
+        g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_sort (names, compare_strings);
+  return g_steal_pointer (&names);
+}
+
+void
+st_image_folder_options_init (StImageFolderOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  *options = (StImageFolderOptions) { .channels = 1, .fit = ST_IMAGE_FIT_EXACT };
+}
+
+gboolean
+st_image_folder_has_classes (const char *path)
+{
+  g_autoptr (GPtrArray) classes = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  classes = list_dir (path, G_FILE_TEST_IS_DIR, NULL, NULL);
+  return classes != NULL && classes->len > 0;
+}
+
+static int
+class_index (const char * const *classes, const char *name)
+{
+  for (int i = 0; classes[i] != NULL; i++)
+    if (strcmp (classes[i], name) == 0)
+      return i;
+  return -1;
+}
+
+/* Lists every image as (path, label); `classes` are the names in index order. */
+static GArray *
+list_images (const char *path, const char *display, const char * const *classes,
+             GPtrArray *folders, GError **error)
+{
+  g_autoptr (GArray) entries = g_array_new (FALSE, FALSE, sizeof (Entry));
+
+  g_array_set_clear_func (entries, entry_clear);
+  for (guint i = 0; i < folders->len; i++)
+    {
+      const char *folder = folders->pdata[i];
+      g_autofree char *dir = g_build_filename (path, folder, NULL);
+      g_autoptr (GPtrArray) files = NULL;
+      int label = class_index (classes, folder);
+
+      if (label < 0)
+        {
+          g_autofree char *dir_display = g_filename_display_name (dir);
+
+          g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                       "%s: class \"%s\" is not one of the training classes", dir_display,
+                       folder);
+          return NULL;
+        }
+      files = list_dir (dir, G_FILE_TEST_IS_REGULAR, NULL, error);
+      if (files == NULL)
+        return NULL;
+      for (guint j = 0; j < files->len; j++)
+        {
+          Entry e = { g_build_filename (dir, files->pdata[j], NULL), label };
+
+          g_array_append_val (entries, e);
+        }
+    }
+  if (entries->len == 0)
+    {
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   "%s: the class folders hold no images", display);
+      return NULL;
+    }
+  return g_steal_pointer (&entries);
+}
+
+static GdkPixbuf *
+load_image (const char *path, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autofree char *display = NULL;
+
+  pixbuf = gdk_pixbuf_new_from_file (path, &local);
+  if (pixbuf == NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
+      || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB)
+    {
+      display = g_filename_display_name (path);
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   "%s: cannot read this image: %s", display,
+                   local != NULL ? local->message : "not 8-bit RGB");
+      return NULL;
+    }
+  return gdk_pixbuf_apply_embedded_orientation (pixbuf);
+}
+
+/* Writes `pixbuf` as (channels, H, W) bytes. */
+static void
+store_planes (guint8 *out, int channels, GdkPixbuf *pixbuf)
+{
+  const int w = gdk_pixbuf_get_width (pixbuf), h = gdk_pixbuf_get_height (pixbuf);
+  const int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  const int step = gdk_pixbuf_get_n_channels (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+  const gsize plane = (gsize) w * h;
+
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *row = pixels + (gsize) y * stride;
+
+      for (int x = 0; x < w; x++)
+        {
+          const guint8 *px = row + x * step;
+          gsize at = (gsize) y * w + x;
+
+          if (channels == 1)
+            /* PIL's convert ("L"): L = R 299/1000 + G 587/1000 + B 114/1000, rounded. */
+            out[at] = (guint8) ((px[0] * 19595u + px[1] * 38470u + px[2] * 7471u + 0x8000u)
+                                >> 16);
+          else
+            for (int c = 0; c < 3; c++)
+              out[c * plane + at] = px[c];
+        }
+    }
+}
+
+StDataset *
+st_image_folder_load (const char *path, const StImageFolderOptions *options, GError **error)
+{
+  StImageFolderOptions defaults;
+  g_autoptr (GPtrArray) folders = NULL;
+  g_autoptr (GArray) entries = NULL;
+  g_autoptr (GdkPixbuf) first = NULL;
+  g_autoptr (StDataset) ds = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *first_display = NULL;
+  g_auto (GStrv) own_classes = NULL;
+  const char * const *classes;
+  gboolean any = FALSE;
+  int w, h, n_classes;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (options == NULL)
+    {
+      st_image_folder_options_init (&defaults);
+      options = &defaults;
+    }
+  g_return_val_if_fail (options->channels == 1 || options->channels == 3, NULL);
+  g_return_val_if_fail (options->width >= 0 && options->height >= 0, NULL);
+
+  display = g_filename_display_name (path);
+  folders = list_dir (path, G_FILE_TEST_IS_DIR, &any, error);
+  if (folders == NULL)
+    return NULL;
+  if (folders->len == 0)
+    {
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   any ? "%s: no class sub-folders: expected one folder of images per class"
+                       : "%s: empty folder: expected one sub-folder of images per class",
+                   display);
+      return NULL;
+    }
+  if (options->classes == NULL && folders->len > ST_DATASET_MAX_CLASSES)
+    {
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   "%s: %u class sub-folders, more than the %d a label byte can tell apart",
+                   display, folders->len, ST_DATASET_MAX_CLASSES);
+      return NULL;
+    }
+  if (options->classes != NULL)
+    classes = options->classes;
+  else
+    {
+      own_classes = g_new0 (char *, folders->len + 1);
+      for (guint i = 0; i < folders->len; i++)
+        own_classes[i] = g_strdup (folders->pdata[i]);
+      classes = (const char * const *) own_classes;
+    }
+  n_classes = g_strv_length ((char **) classes);
+  entries = list_images (path, display, classes, folders, error);
+  if (entries == NULL)
+    return NULL;
+
+  first = load_image (g_array_index (entries, Entry, 0).path, error);
+  if (first == NULL)
+    return NULL;
+  first_display = g_filename_display_name (g_array_index (entries, Entry, 0).path);
+  w = options->width > 0 ? options->width : gdk_pixbuf_get_width (first);
+  h = options->height > 0 ? options->height : gdk_pixbuf_get_height (first);
+
+  name = g_path_get_basename (path);
+  ds = st_dataset_new (name, display, entries->len, options->channels, h, w, error);
+  if (ds == NULL)
+    return NULL;
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const Entry *e = &g_array_index (entries, Entry, i);
+      g_autoptr (GdkPixbuf) pixbuf = i == 0 ? g_object_ref (first) : load_image (e->path, error);
+
+      if (pixbuf == NULL)
+        return NULL;
+      if (gdk_pixbuf_get_width (pixbuf) != w || gdk_pixbuf_get_height (pixbuf) != h)
+        {
+          g_autofree char *e_display = g_filename_display_name (e->path);
+          GdkPixbuf *scaled;
+
+          if (options->fit != ST_IMAGE_FIT_RESIZE)
+            {
+              g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                           "%s: %d×%d, but the images must all be %d×%d (%s); resize them, "
+                           "or ask for resizing", e_display, gdk_pixbuf_get_width (pixbuf),
+                           gdk_pixbuf_get_height (pixbuf), w, h,
+                           options->width > 0 ? "as asked" : first_display);
+              return NULL;
+            }
+          scaled = gdk_pixbuf_scale_simple (pixbuf, w, h, GDK_INTERP_BILINEAR);
+          g_object_unref (pixbuf);
+          pixbuf = scaled;
+          if (pixbuf == NULL)
+            {
+              g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
+                           "%s: not enough memory to scale it to %d×%d", e_display, w, h);
+              return NULL;
+            }
+        }
+      store_planes (ds->images + i * st_dataset_example_size (ds), options->channels, pixbuf);
+      ds->labels[i] = (guint8) e->label;
+    }
+  if (options->classes != NULL)
+    st_dataset_set_classes (ds, n_classes, classes);
+  else
+    {
+      g_autoptr (GPtrArray) utf8 = g_ptr_array_new_with_free_func (g_free);
+
+      for (int i = 0; i < n_classes; i++)
+        g_ptr_array_add (utf8, g_filename_display_name (classes[i]));
+      g_ptr_array_add (utf8, NULL);
+      st_dataset_set_classes (ds, n_classes, (const char * const *) utf8->pdata);
+    }
+  return g_steal_pointer (&ds);
+}
