@@ -9,6 +9,7 @@
 #include "core/infer.h"
 #include "core/spec.h"
 #include "core/summary.h"
+#include "app/cli.h"
 #include "strata-config.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
@@ -20,8 +21,8 @@ typedef struct {
   CommandFunc  run;
 } Command;
 
-static int
-usage_error (GOptionContext *context, const char *message)
+int
+st_cli_usage_error (GOptionContext *context, const char *message)
 {
   g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
 
@@ -29,8 +30,15 @@ usage_error (GOptionContext *context, const char *message)
   return 2;
 }
 
-static int
-cmd_summary (int argc, char **argv)
+int
+st_cli_fail (const GError *error)
+{
+  g_printerr ("strata-cli: %s\n", error->message);
+  return 1;
+}
+
+int
+st_cli_summary (int argc, char **argv)
 {
   gboolean json = FALSE;
   GOptionEntry entries[] = {
@@ -49,16 +57,13 @@ cmd_summary (int argc, char **argv)
                                 "Exit status 1 when the model has errors.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (context, error->message);
+    return st_cli_usage_error (context, error->message);
   if (argc != 2)
-    return usage_error (context, argc < 2 ? "summary needs a MODEL" : "summary takes one MODEL");
+    return st_cli_usage_error (context, argc < 2 ? "summary needs a MODEL" : "summary takes one MODEL");
 
   spec = st_spec_load (argv[1], &error);
   if (spec == NULL)
-    {
-      g_printerr ("strata-cli: %s\n", error->message);
-      return 1;
-    }
+    return st_cli_fail (error);
   infer = st_spec_infer (spec);
   text = json ? st_summary_json (spec, infer) : st_summary_text (spec, infer);
   fputs (text, stdout);
@@ -66,7 +71,8 @@ cmd_summary (int argc, char **argv)
 }
 
 static const Command commands[] = {
-  { "summary", "MODEL [--json]", "Print the torchsummary table of a model", cmd_summary },
+  { "summary", "MODEL [--json]", "Print the torchsummary table of a model", st_cli_summary },
+  { "train", "MODEL [OPTION…]", "Train a model and report each epoch", st_cli_train },
 };
 
 static void

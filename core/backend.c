@@ -1,0 +1,118 @@
+/* backend.c: choosing and opening a backend.
+ *
+ * The CUDA backend is a module (gpu/, libstrata-cuda.so) loaded at run time, so Strata
+ * starts where CUDA is absent; it exports one entry point, st_cuda_backend_new(), which
+ * answers "no driver" or "no device" with an error instead of failing. The module is looked
+ * for in $STRATA_GPU_MODULE_DIR, then where the build put it, then where it is installed.
+ */
+#define G_LOG_DOMAIN "strata-backend"
+
+#include "core/backend.h"
+
+#include <gmodule.h>
+#include <string.h>
+
+#include "strata-config.h"
+
+typedef StBackend *(*CudaNewFunc) (GError **error);
+
+gboolean
+st_device_from_name (const char *name, StDevice *device)
+{
+  static const char *const names[] = { "auto", "cpu", "cuda" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      {
+        *device = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static StBackend *
+open_cuda (GError **error)
+{
+  const char *dirs[] = { g_getenv ("STRATA_GPU_MODULE_DIR"), STRATA_GPU_BUILD_DIR,
+                         STRATA_GPU_INSTALL_DIR };
+  g_autofree char *tried = NULL;
+  GModule *module = NULL;
+  CudaNewFunc cuda_new;
+  g_autoptr (GString) reasons = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs) && module == NULL; i++)
+    {
+      g_autofree char *path = NULL;
+
+      if (dirs[i] == NULL || *dirs[i] == '\0')
+        continue;
+      path = g_build_filename (dirs[i], "libstrata-cuda.so", NULL);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+      if (module == NULL)
+        g_string_append_printf (reasons, "%s%s", reasons->len > 0 ? "; " : "", g_module_error ());
+    }
+  if (module == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
+                   "CUDA is not available: %s", reasons->len > 0 ? reasons->str
+                   : "this build of Strata has no CUDA module (libstrata-cuda.so)");
+      return NULL;
+    }
+  if (!g_module_symbol (module, "st_cuda_backend_new", (gpointer *) &cuda_new))
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
+                   "CUDA is not available: %s is not a Strata CUDA module",
+                   g_module_name (module));
+      g_module_close (module);
+      return NULL;
+    }
+  /* The CUDA runtime does not like being unloaded. */
+  g_module_make_resident (module);
+  return cuda_new (error);
+}
+
+StBackend *
+st_backend_open (StDevice device, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  StBackend *be;
+
+  switch (device)
+    {
+    case ST_DEVICE_CPU:
+      return st_backend_new_cpu (0);
+    case ST_DEVICE_CUDA:
+      return open_cuda (error);
+    case ST_DEVICE_AUTO:
+    default:
+      be = open_cuda (&local);
+      if (be != NULL)
+        return be;
+      g_debug ("%s; using the CPU", local->message);
+      return st_backend_new_cpu (0);
+    }
+}
+
+void
+st_backend_free (StBackend *be)
+{
+  if (be == NULL)
+    return;
+  be->klass->destroy (be);
+}
+
+gboolean
+st_backend_check_net (StBackend *be, const StNet *net, GError **error)
+{
+  for (guint o = 0; o < net->n_ops; o++)
+    if (!be->klass->supports (be, net->ops[o].kind))
+      {
+        g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_UNSUPPORTED,
+                     "layer %s: the %s backend cannot run %s yet", net->ops[o].path,
+                     be->klass->name, st_op_kind_name (net->ops[o].kind));
+        return FALSE;
+      }
+  return TRUE;
+}

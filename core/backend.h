@@ -1,0 +1,103 @@
+/* backend.h: where a compiled net runs — the table every backend fills in.
+ *
+ * A backend owns the memory of one net at one batch size: parameters, their gradients and
+ * optimizer state (one block each, the layout of StNet's tensor table), the activation arena,
+ * caches and scratch. It also holds the datasets, so that a step names its examples by index:
+ * the CPU backend transforms them from the shared uint8 images, the CUDA backend from its
+ * copy on the device, and no batch ever crosses from host to device.
+ *
+ * A training step is one call (transform, forward, loss, backward, optimizer update) so a GPU
+ * backend can capture it once as a graph and replay it. Metrics (loss sum, correct count)
+ * accumulate inside the backend and are taken when the caller wants them; a GPU backend may
+ * deliver them one step late, never by synchronising inside a step.
+ *
+ * Randomness (augmentation, dropout) is derived per example from the step's seed and the
+ * example's position in the batch, so results do not depend on how a backend splits work.
+ *
+ * Every entry returns FALSE with a GError (ST_NET_ERROR) on failure and never aborts.
+ */
+#pragma once
+
+#include "core/dataset.h"
+#include "core/net.h"
+#include "core/train-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _StBackend StBackend;
+typedef struct _StBackendClass StBackendClass;
+
+typedef enum {
+  ST_SPLIT_TRAIN,
+  ST_SPLIT_TEST,
+} StSplit;
+
+typedef struct {
+  int                 batch_size;   /* the most examples one step or evaluation holds */
+  StLossKind          loss;
+  StOptimConfig       optim;
+  StNormalizeConfig   normalize;
+  StAugmentConfig     augment;      /* applied to training steps only */
+} StRunSetup;
+
+typedef struct {
+  gint64 steps;       /* training steps whose numbers are in */
+  gint64 examples;
+  double loss_sum;    /* sum of per-example losses */
+  gint64 correct;     /* argmax predictions equal to the label */
+  double last_loss;   /* mean loss of the most recent step counted; NaN before any */
+} StMetrics;
+
+struct _StBackendClass {
+  const char *name;
+  /* Can this backend run op `kind`? The caller reports missing ops by name. */
+  gboolean (*supports)     (StBackend *be, StOpKind kind);
+  /* Lays out memory for `net`. Fails with ST_NET_ERROR_MEMORY naming what it needed. The
+   * backend keeps a pointer to `net`, which must outlive it. */
+  gboolean (*prepare)      (StBackend *be, const StNet *net, const StRunSetup *setup,
+                            GError **error);
+  /* The datasets the steps index into; the backend holds a reference to each. */
+  gboolean (*set_data)     (StBackend *be, StDataset *train, StDataset *test, GError **error);
+  /* Parameters and buffers in the layout of the net's tensor table; writing resets the
+   * optimizer state to `step` taken steps (0 for a fresh start). */
+  gboolean (*write_state)  (StBackend *be, const float *params, const float *buffers,
+                            const float *optim_state, gint64 step, GError **error);
+  gboolean (*read_state)   (StBackend *be, float *params, float *buffers, float *optim_state,
+                            gint64 *step, GError **error);
+  /* One training step on train examples idx[0..n), n ≤ batch_size. */
+  gboolean (*train_step)   (StBackend *be, const guint32 *idx, int n, guint64 seed,
+                            GError **error);
+  /* Forward in evaluation mode (no dropout, BatchNorm running statistics), metrics only. */
+  gboolean (*evaluate)     (StBackend *be, StSplit split, const guint32 *idx, int n,
+                            GError **error);
+  /* Returns the metrics gathered since the last call and starts again from zero. */
+  void     (*take_metrics) (StBackend *be, StMetrics *out);
+  /* Forward one example in evaluation mode and copy out the given values (per example
+   * floats each, as in StNet.values[v].numel) into out[i], which the caller allocated. */
+  gboolean (*snapshot)     (StBackend *be, StSplit split, gint64 example, const int *values,
+                            int n_values, float **out, GError **error);
+  void     (*destroy)      (StBackend *be);
+};
+
+struct _StBackend {
+  const StBackendClass *klass;
+  char                 *description;   /* "CPU, 2 threads (OpenBLAS Haswell)" */
+};
+
+typedef enum {
+  ST_DEVICE_AUTO,
+  ST_DEVICE_CPU,
+  ST_DEVICE_CUDA,
+} StDevice;
+
+StBackend *st_backend_new_cpu      (int n_threads);
+/* ST_DEVICE_AUTO: CUDA when its module loads and finds a device, else the CPU. */
+StBackend *st_backend_open         (StDevice device, GError **error);
+gboolean   st_device_from_name     (const char *name, StDevice *device);
+void       st_backend_free         (StBackend *be);
+/* FALSE, naming the first op the backend lacks, when it cannot run `net`. */
+gboolean   st_backend_check_net    (StBackend *be, const StNet *net, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StBackend, st_backend_free)
+
+G_END_DECLS

@@ -1,0 +1,911 @@
+/* cpu-backend.c: the backend table on the CPU — OpenBLAS for the GEMMs, one team of threads.
+ *
+ * A step runs as ONE parallel region. The batch is cut into T slices, one per member of the
+ * team; each member transforms its examples, runs the whole tape forward and backward on its
+ * slice, and accumulates parameter gradients into its own block (OpenBLAS is single-threaded
+ * here, so the members do not compete for cores). Barriers only where the batch must be seen
+ * whole: BatchNorm's statistics (forward and backward), and the end of backward, after which
+ * each member sums the T gradient blocks over its own range of parameters, in member order,
+ * and applies the optimizer to that range. No allocation, lock or system call per step.
+ *
+ * Arena (sized once in prepare, for B = batch_size examples):
+ *   acts   value v at acts + value_off[v], (B, numel_v) — value 0 is the input batch
+ *   dacts  the gradient of each value, same layout
+ *   bytes  per-op caches: max-pool argmax (B, OC·OH·OW) gint32, dropout mask (B, S) bytes
+ *   grads  T blocks of n_params; block 0 also holds the reduced gradient
+ *   scratch  per member, the largest conv scratch
+ */
+#define G_LOG_DOMAIN "strata-cpu"
+
+#include "core/backend.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/activation.h"
+#include "core/batchnorm2d.h"
+#include "core/conv2d.h"
+#include "core/dropout.h"
+#include "core/join.h"
+#include "core/linear.h"
+#include "core/loss.h"
+#include "core/optim.h"
+#include "core/pool2d.h"
+#include "core/transform.h"
+#include "core/workers.h"
+
+typedef struct {
+  union {
+    StConv2dGeom         conv;
+    StPool2dGeom         pool;
+    StAdaptivePool2dGeom apool;
+  };
+  gsize  in_numel;         /* per example, first input */
+  gsize  out_numel;        /* per example */
+  gsize  hw;               /* H·W of the input (BatchNorm, PReLU) */
+  int    channels[ST_OP_MAX_INPUTS];  /* Concat: channels of each input */
+  gsize  byte_off;         /* into the byte arena, for B examples */
+  gsize  byte_per_example;
+  int    bn_index;         /* BatchNorm: its slot in the per-member statistics, else -1 */
+} OpPlan;
+
+typedef enum {
+  JOB_TRAIN,
+  JOB_EVAL,
+} JobKind;
+
+typedef struct {
+  StBackend        parent;
+  StWorkers       *workers;
+  int              T;
+  const StNet     *net;
+  StRunSetup       setup;
+  int              B;
+  OpPlan          *plans;
+
+  float           *params;        /* (n_params) */
+  float           *buffers;       /* (n_buffers) */
+  float           *grads;         /* (T, n_params) */
+  float           *optim_m;       /* (n_params) or NULL */
+  float           *optim_v;       /* (n_params) or NULL */
+  gint64           step;
+
+  gsize           *value_off;     /* (n_values) */
+  float           *acts;
+  float           *dacts;
+  guint8          *bytes;
+  float           *scratch;       /* (T, scratch_per_member) */
+  gsize            scratch_per_member;
+  float           *targets;       /* (B, n_out) for BCELoss and MSELoss */
+  guint8          *labels;        /* (B) */
+
+  int              n_bn;          /* BatchNorm layers */
+  int              bn_max_c;
+  double          *bn_partial;    /* (T, n_bn, 2, bn_max_c) */
+  float           *bn_stats;      /* (n_bn, 2, bn_max_c): mean, invstd of the current batch */
+
+  StDataset       *train;
+  StDataset       *test;
+  StTransformPlan  plan;
+
+  /* the current job */
+  JobKind          job;
+  const StDataset *job_data;
+  const guint32   *job_idx;
+  int              job_n;
+  guint64          job_seed;
+  double          *member_loss;   /* (T) */
+  gint64          *member_correct;/* (T) */
+
+  StMetrics        metrics;
+} CpuBackend;
+
+static inline float *
+act (CpuBackend *cb, int v, int first)
+{
+  return cb->acts + cb->value_off[v] + (gsize) first * cb->net->values[v].numel;
+}
+
+static inline float *
+dact (CpuBackend *cb, int v, int first)
+{
+  return cb->dacts + cb->value_off[v] + (gsize) first * cb->net->values[v].numel;
+}
+
+static float *
+param (CpuBackend *cb, float *block, int tensor)
+{
+  return tensor >= 0 ? block + cb->net->tensors[tensor].offset : NULL;
+}
+
+static float *
+buffer (CpuBackend *cb, int tensor)
+{
+  return tensor >= 0 ? cb->buffers + cb->net->tensors[tensor].offset : NULL;
+}
+
+/* ---- one member's work --------------------------------------------------------------- */
+
+static void
+load_examples (CpuBackend *cb, int first, int count)
+{
+  gsize in_numel = cb->net->values[0].numel;
+  const StDataset *data = cb->job_data;
+  gboolean augment = cb->job == JOB_TRAIN;
+
+  for (int i = first; i < first + count; i++)
+    {
+      guint32 e = cb->job_idx[i];
+      StAugmentDraw draw;
+
+      if (augment)
+        {
+          /* A stream per example: the draw does not depend on how the batch is split. */
+          StRng base, rng;
+          st_rng_init (&base, cb->job_seed);
+          st_rng_fork (&rng, &base, i);
+          st_transform_draw (&draw, &cb->plan, &rng);
+        }
+      st_transform_example (cb->acts + (gsize) i * in_numel, st_dataset_image (data, e),
+                            &cb->plan, augment ? &draw : NULL);
+      cb->labels[i] = data->labels[e];
+    }
+}
+
+static double *
+bn_partial (CpuBackend *cb, int member, int bn)
+{
+  return cb->bn_partial + ((gsize) member * cb->n_bn + bn) * 2 * cb->bn_max_c;
+}
+
+/* Adds the members' partial sums in member order into member 0's slot. */
+static void
+bn_combine (CpuBackend *cb, int bn, int C)
+{
+  double *total = bn_partial (cb, 0, bn);
+
+  for (int t = 1; t < cb->T; t++)
+    {
+      const double *part = bn_partial (cb, t, bn);
+      for (int c = 0; c < 2 * cb->bn_max_c; c++)
+        total[c] += part[c];
+    }
+}
+
+static void
+forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int first, int n)
+{
+  const StOpGeom *g = &op->g;
+  float *out = act (cb, op->output, first);
+  const float *in = act (cb, op->inputs[0].value, first);
+  float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
+  gboolean train = cb->job == JOB_TRAIN;
+
+  switch (op->kind)
+    {
+    case ST_OP_CONV2D:
+      st_conv2d_forward (out, in, param (cb, cb->params, op->weight),
+                         param (cb, cb->params, op->bias), scratch, n, &p->conv);
+      break;
+    case ST_OP_MAXPOOL2D:
+      st_maxpool2d_forward (out, in, (gint32 *) (cb->bytes + p->byte_off)
+                            + (gsize) first * p->out_numel, n, &p->pool);
+      break;
+    case ST_OP_AVGPOOL2D:
+      st_avgpool2d_forward (out, in, n, &p->pool);
+      break;
+    case ST_OP_ADAPTIVEAVGPOOL2D:
+      st_adaptive_avgpool2d_forward (out, in, n, &p->apool);
+      break;
+    case ST_OP_RELU:
+      st_relu_forward (out, in, n, p->in_numel);
+      break;
+    case ST_OP_LEAKYRELU:
+      st_leaky_relu_forward (out, in, (float) g->alpha, n, p->in_numel);
+      break;
+    case ST_OP_PRELU:
+      st_prelu_forward (out, in, param (cb, cb->params, op->weight), n, g->c, p->hw,
+                        cb->net->tensors[op->weight].numel);
+      break;
+    case ST_OP_SIGMOID:
+      st_sigmoid_forward (out, in, n, p->in_numel);
+      break;
+    case ST_OP_TANH:
+      st_tanh_forward (out, in, n, p->in_numel);
+      break;
+    case ST_OP_LINEAR:
+      st_linear_forward (out, in, param (cb, cb->params, op->weight),
+                         param (cb, cb->params, op->bias), n, g->c, g->oc);
+      break;
+    case ST_OP_DROPOUT:
+      if (!train)
+        st_dropout_forward_eval (out, in, n, p->in_numel);
+      else
+        for (int i = 0; i < n; i++)
+          {
+            StRng base, rng;
+            st_rng_init (&base, cb->job_seed ^ G_GUINT64_CONSTANT (0x5eed0d7090));
+            st_rng_fork (&rng, &base, (guint64) (first + i) * 1024 + (op - cb->net->ops));
+            st_dropout_forward_train (out + (gsize) i * p->in_numel, in + (gsize) i * p->in_numel,
+                                      g->alpha, &rng,
+                                      cb->bytes + p->byte_off + (gsize) (first + i) * p->in_numel,
+                                      1, p->in_numel);
+          }
+      break;
+    case ST_OP_BATCHNORM2D:
+      {
+        int C = g->c;
+        float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
+        float *invstd = mean + cb->bn_max_c;
+        const float *gamma = param (cb, cb->params, op->weight);
+        const float *beta = param (cb, cb->params, op->bias);
+
+        if (!train)
+          {
+            st_batchnorm2d_forward_eval (out, in, gamma, beta, buffer (cb, op->buffer),
+                                         buffer (cb, op->buffer + 1), g->alpha, n, C, p->hw);
+            break;
+          }
+        {
+          double *part = bn_partial (cb, member, p->bn_index);
+          memset (part, 0, sizeof (double) * 2 * cb->bn_max_c);
+          st_batchnorm2d_stats_partial (part, part + cb->bn_max_c, in, n, C, p->hw);
+        }
+        st_workers_barrier (cb->workers);
+        if (member == 0)
+          {
+            double *total = bn_partial (cb, 0, p->bn_index);
+            bn_combine (cb, p->bn_index, C);
+            st_batchnorm2d_stats_finalize (mean, invstd, buffer (cb, op->buffer),
+                                           buffer (cb, op->buffer + 1), total,
+                                           total + cb->bn_max_c, g->momentum, g->alpha,
+                                           (gsize) cb->job_n * p->hw, C);
+          }
+        st_workers_barrier (cb->workers);
+        st_batchnorm2d_forward_apply (out, in, gamma, beta, mean, invstd, n, C, p->hw);
+        break;
+      }
+    case ST_OP_CONCAT:
+      {
+        const float *ins[ST_OP_MAX_INPUTS];
+        for (int i = 0; i < op->n_inputs; i++)
+          ins[i] = act (cb, op->inputs[i].value, first);
+        st_concat_forward (out, ins, p->channels, op->n_inputs, n, (gsize) g->oh * g->ow);
+        break;
+      }
+    case ST_OP_ADD:
+      st_add_forward (out, in, act (cb, op->inputs[1].value, first), n, p->out_numel);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int first, int n)
+{
+  const StOpGeom *g = &op->g;
+  const StOpInput *in0 = &op->inputs[0];
+  float *grads = cb->grads + (gsize) member * cb->net->n_params;
+  const float *out = act (cb, op->output, first);
+  const float *dout = dact (cb, op->output, first);
+  const float *in = act (cb, in0->value, first);
+  float *din = cb->net->values[in0->value].needs_grad ? dact (cb, in0->value, first) : NULL;
+  StGradMode mode = in0->grad_mode;
+  float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
+
+  switch (op->kind)
+    {
+    case ST_OP_CONV2D:
+      st_conv2d_backward (din, param (cb, grads, op->weight), param (cb, grads, op->bias), dout,
+                          in, param (cb, cb->params, op->weight), scratch, n, &p->conv, mode);
+      break;
+    case ST_OP_MAXPOOL2D:
+      if (din != NULL)
+        st_maxpool2d_backward (din, dout, (const gint32 *) (cb->bytes + p->byte_off)
+                               + (gsize) first * p->out_numel, n, &p->pool, mode);
+      break;
+    case ST_OP_AVGPOOL2D:
+      if (din != NULL)
+        st_avgpool2d_backward (din, dout, n, &p->pool, mode);
+      break;
+    case ST_OP_ADAPTIVEAVGPOOL2D:
+      if (din != NULL)
+        st_adaptive_avgpool2d_backward (din, dout, n, &p->apool, mode);
+      break;
+    case ST_OP_RELU:
+      st_relu_backward (din, dout, out, n, p->in_numel, mode);
+      break;
+    case ST_OP_LEAKYRELU:
+      st_leaky_relu_backward (din, dout, in, (float) g->alpha, n, p->in_numel, mode);
+      break;
+    case ST_OP_PRELU:
+      st_prelu_backward (din, param (cb, grads, op->weight), dout, in,
+                         param (cb, cb->params, op->weight), n, g->c, p->hw,
+                         cb->net->tensors[op->weight].numel, mode);
+      break;
+    case ST_OP_SIGMOID:
+      st_sigmoid_backward (din, dout, out, n, p->in_numel, mode);
+      break;
+    case ST_OP_TANH:
+      st_tanh_backward (din, dout, out, n, p->in_numel, mode);
+      break;
+    case ST_OP_LINEAR:
+      st_linear_backward (din, param (cb, grads, op->weight), param (cb, grads, op->bias), dout,
+                          in, param (cb, cb->params, op->weight), n, g->c, g->oc, mode);
+      break;
+    case ST_OP_DROPOUT:
+      st_dropout_backward (din, dout, g->alpha, cb->bytes + p->byte_off
+                           + (gsize) first * p->in_numel, n, p->in_numel, mode);
+      break;
+    case ST_OP_BATCHNORM2D:
+      {
+        int C = g->c;
+        const float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
+        const float *invstd = mean + cb->bn_max_c;
+        double *part = bn_partial (cb, member, p->bn_index);
+        const double *total = bn_partial (cb, 0, p->bn_index);
+
+        memset (part, 0, sizeof (double) * 2 * cb->bn_max_c);
+        st_batchnorm2d_backward_partial (part, part + cb->bn_max_c, param (cb, grads, op->weight),
+                                         param (cb, grads, op->bias), dout, in, mean, invstd, n,
+                                         C, p->hw);
+        st_workers_barrier (cb->workers);
+        if (member == 0)
+          bn_combine (cb, p->bn_index, C);
+        st_workers_barrier (cb->workers);
+        if (din != NULL)
+          st_batchnorm2d_backward_apply (din, dout, in, param (cb, cb->params, op->weight), mean,
+                                         invstd, total, total + cb->bn_max_c,
+                                         (gsize) cb->job_n * p->hw, n, C, p->hw, mode);
+        /* Nobody may reuse the partial sums before every member has read the totals. */
+        st_workers_barrier (cb->workers);
+        break;
+      }
+    case ST_OP_CONCAT:
+      {
+        float *dins[ST_OP_MAX_INPUTS];
+        /* One mode for all inputs: a branch input is written by exactly this op. */
+        for (int i = 0; i < op->n_inputs; i++)
+          dins[i] = dact (cb, op->inputs[i].value, first);
+        for (int i = 0; i < op->n_inputs; i++)
+          {
+            float *only[ST_OP_MAX_INPUTS] = { NULL };
+            if (!cb->net->values[op->inputs[i].value].needs_grad)
+              continue;
+            only[i] = dins[i];
+            st_concat_backward (only, dout, p->channels, op->n_inputs, n,
+                                (gsize) g->oh * g->ow, op->inputs[i].grad_mode);
+          }
+        break;
+      }
+    case ST_OP_ADD:
+      for (int i = 0; i < 2; i++)
+        if (cb->net->values[op->inputs[i].value].needs_grad)
+          {
+            float *d = dact (cb, op->inputs[i].value, first);
+            if (op->inputs[i].grad_mode == ST_GRAD_WRITE)
+              memcpy (d, dout, sizeof (float) * n * p->out_numel);
+            else
+              for (gsize k = 0; k < (gsize) n * p->out_numel; k++)
+                d[k] += dout[k];
+          }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Loss of the slice; writes the gradient of the output when training. */
+static void
+loss_op (CpuBackend *cb, int member, int first, int n)
+{
+  int v = cb->net->output;
+  gsize K = cb->net->values[v].numel;
+  const float *y = act (cb, v, first);
+  float *dy = dact (cb, v, first);
+  float scale = 1.0f / cb->job_n;
+  gint64 correct = 0;
+  double loss;
+
+  if (cb->setup.loss == ST_LOSS_CROSS_ENTROPY)
+    {
+      loss = st_cross_entropy_forward (&correct, y, cb->labels + first, n, K);
+      if (cb->job == JOB_TRAIN)
+        st_cross_entropy_backward (dy, y, cb->labels + first, scale, n, K);
+    }
+  else
+    {
+      float *t = cb->targets + (gsize) first * K;
+
+      /* One output: the label itself (0 or 1); several: one-hot. */
+      for (int i = 0; i < n; i++)
+        for (gsize k = 0; k < K; k++)
+          t[i * K + k] = K == 1 ? (float) cb->labels[first + i]
+                                : (cb->labels[first + i] == k ? 1.0f : 0.0f);
+      if (cb->setup.loss == ST_LOSS_BCE)
+        {
+          loss = st_bce_forward (&correct, y, t, n, K);
+          if (cb->job == JOB_TRAIN)
+            st_bce_backward (dy, y, t, scale / K, n, K);
+        }
+      else
+        {
+          loss = st_mse_forward (&correct, y, t, n, K);
+          if (cb->job == JOB_TRAIN)
+            st_mse_backward (dy, y, t, scale / K, n, K);
+        }
+      /* BCE and MSE average over every element, PyTorch's reduction='mean'. */
+      loss /= K;
+    }
+  cb->member_loss[member] = loss;
+  cb->member_correct[member] = correct;
+}
+
+static void
+member_step (gpointer data, int member, int n_members)
+{
+  CpuBackend *cb = data;
+  const StNet *net = cb->net;
+  gsize first, end, p0, p1;
+  int n;
+
+  st_split_range (cb->job_n, member, n_members, &first, &end);
+  n = end - first;
+
+  if (n > 0)
+    load_examples (cb, first, n);
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      /* BatchNorm meets at barriers, so even an empty slice walks the tape. */
+      if (n > 0 || net->ops[o].kind == ST_OP_BATCHNORM2D)
+        forward_op (cb, &net->ops[o], &cb->plans[o], member, first, n);
+    }
+  cb->member_loss[member] = 0.0;
+  cb->member_correct[member] = 0;
+  if (n > 0)
+    loss_op (cb, member, first, n);
+  if (cb->job != JOB_TRAIN)
+    return;
+
+  memset (cb->grads + (gsize) member * net->n_params, 0, sizeof (float) * net->n_params);
+  for (guint o = net->n_ops; o-- > 0;)
+    if (n > 0 || net->ops[o].kind == ST_OP_BATCHNORM2D)
+      backward_op (cb, &net->ops[o], &cb->plans[o], member, first, n);
+
+  /* Sum the gradient blocks over this member's range, in member order, then update it. */
+  st_workers_barrier (cb->workers);
+  st_split_range (net->n_params, member, n_members, &p0, &p1);
+  for (int t = 1; t < n_members; t++)
+    {
+      const float *g = cb->grads + (gsize) t * net->n_params;
+      for (gsize i = p0; i < p1; i++)
+        cb->grads[i] += g[i];
+    }
+  st_optim_update (&cb->setup.optim, cb->params, cb->grads, cb->optim_m, cb->optim_v,
+                   cb->step, p0, p1);
+}
+
+static void
+collect (CpuBackend *cb, gboolean train)
+{
+  double loss = 0.0;
+  gint64 correct = 0;
+
+  for (int t = 0; t < cb->T; t++)
+    {
+      loss += cb->member_loss[t];
+      correct += cb->member_correct[t];
+    }
+  cb->metrics.loss_sum += loss;
+  cb->metrics.correct += correct;
+  cb->metrics.examples += cb->job_n;
+  if (train)
+    {
+      cb->metrics.steps++;
+      cb->metrics.last_loss = loss / cb->job_n;
+    }
+}
+
+/* ---- the table ----------------------------------------------------------------------- */
+
+static gboolean
+cpu_supports (StBackend *be, StOpKind kind)
+{
+  return kind < ST_N_OPS;
+}
+
+static void
+cpu_release (CpuBackend *cb)
+{
+  g_clear_pointer (&cb->plans, g_free);
+  g_clear_pointer (&cb->params, g_free);
+  g_clear_pointer (&cb->buffers, g_free);
+  g_clear_pointer (&cb->grads, g_free);
+  g_clear_pointer (&cb->optim_m, g_free);
+  g_clear_pointer (&cb->optim_v, g_free);
+  g_clear_pointer (&cb->value_off, g_free);
+  g_clear_pointer (&cb->acts, g_free);
+  g_clear_pointer (&cb->dacts, g_free);
+  g_clear_pointer (&cb->bytes, g_free);
+  g_clear_pointer (&cb->scratch, g_free);
+  g_clear_pointer (&cb->targets, g_free);
+  g_clear_pointer (&cb->labels, g_free);
+  g_clear_pointer (&cb->bn_partial, g_free);
+  g_clear_pointer (&cb->bn_stats, g_free);
+  g_clear_pointer (&cb->member_loss, g_free);
+  g_clear_pointer (&cb->member_correct, g_free);
+}
+
+/* g_try_malloc0 of count × size with the product checked; adds to *total. */
+static gpointer
+try_alloc (gsize count, gsize size, gsize *total, gboolean *ok)
+{
+  gpointer p;
+
+  if (count == 0)
+    count = 1;
+  if (size != 0 && count > G_MAXSIZE / size)
+    {
+      *ok = FALSE;
+      return NULL;
+    }
+  *total += count * size;
+  p = g_try_malloc0 (count * size);
+  if (p == NULL)
+    *ok = FALSE;
+  return p;
+}
+
+static gboolean
+plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **error)
+{
+  const StNet *net = cb->net;
+
+  *bytes_per_example = 0;
+  *scratch = 0;
+  cb->n_bn = 0;
+  cb->bn_max_c = 1;
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      const StOp *op = &net->ops[o];
+      const StOpGeom *g = &op->g;
+      OpPlan *p = &cb->plans[o];
+
+      p->in_numel = net->values[op->inputs[0].value].numel;
+      p->out_numel = net->values[op->output].numel;
+      p->hw = (gsize) g->h * g->w;
+      p->bn_index = -1;
+      switch (op->kind)
+        {
+        case ST_OP_CONV2D:
+          p->conv = (StConv2dGeom) { .C = g->c, .H = g->h, .W = g->w, .OC = g->oc, .KH = g->kh,
+                                     .KW = g->kw, .SH = g->sh, .SW = g->sw, .PH = g->ph,
+                                     .PW = g->pw, .DH = g->dh, .DW = g->dw };
+          if (!st_conv2d_geom_init (&p->conv))
+            goto bad;
+          *scratch = MAX (*scratch, st_conv2d_scratch_floats (&p->conv, 1));
+          break;
+        case ST_OP_MAXPOOL2D:
+        case ST_OP_AVGPOOL2D:
+          if (g->dh != 1 || g->dw != 1)
+            {
+              g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_UNSUPPORTED,
+                           "layer %s: MaxPool2d with dilation is not supported on the CPU yet",
+                           op->path);
+              return FALSE;
+            }
+          p->pool = (StPool2dGeom) { .C = g->c, .H = g->h, .W = g->w, .KH = g->kh, .KW = g->kw,
+                                     .SH = g->sh, .SW = g->sw, .PH = g->ph, .PW = g->pw };
+          if (!st_pool2d_geom_init (&p->pool))
+            goto bad;
+          if (op->kind == ST_OP_MAXPOOL2D)
+            {
+              p->byte_per_example = p->out_numel * sizeof (gint32);
+            }
+          break;
+        case ST_OP_ADAPTIVEAVGPOOL2D:
+          p->apool = (StAdaptivePool2dGeom) { .C = g->c, .H = g->h, .W = g->w, .OH = g->oh,
+                                              .OW = g->ow };
+          if (!st_adaptive_pool2d_geom_init (&p->apool))
+            goto bad;
+          break;
+        case ST_OP_DROPOUT:
+          p->byte_per_example = p->in_numel;
+          break;
+        case ST_OP_BATCHNORM2D:
+          p->bn_index = cb->n_bn++;
+          cb->bn_max_c = MAX (cb->bn_max_c, g->c);
+          break;
+        case ST_OP_CONCAT:
+          for (int i = 0; i < op->n_inputs; i++)
+            p->channels[i] = net->values[op->inputs[i].value].shape.dim[0];
+          break;
+        default:
+          break;
+        }
+      p->byte_off = *bytes_per_example;
+      *bytes_per_example += p->byte_per_example;
+      continue;
+bad:
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, "layer %s: the %s geometry is invalid",
+                   op->path, st_op_kind_name (op->kind));
+      return FALSE;
+    }
+  /* Byte offsets were per example; the arena holds B examples of each op's region. */
+  for (guint o = 0; o < net->n_ops; o++)
+    cb->plans[o].byte_off *= cb->B;
+  return TRUE;
+}
+
+static gboolean
+cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+  gsize bytes_pe, scratch, acts = 0, total = 0;
+  gboolean ok = TRUE;
+  int per_param;
+
+  cpu_release (cb);
+  cb->net = net;
+  cb->setup = *setup;
+  cb->B = setup->batch_size;
+  cb->step = 0;
+  memset (&cb->metrics, 0, sizeof cb->metrics);
+  cb->metrics.last_loss = NAN;
+
+  cb->plans = g_new0 (OpPlan, net->n_ops);
+  if (!plan_ops (cb, &bytes_pe, &scratch, error))
+    return FALSE;
+
+  cb->value_off = g_new (gsize, net->n_values);
+  for (guint v = 0; v < net->n_values; v++)
+    {
+      cb->value_off[v] = acts;
+      acts += net->values[v].numel * cb->B;
+    }
+  per_param = st_optim_state_per_param (&setup->optim);
+  cb->scratch_per_member = scratch;
+  cb->params = try_alloc (net->n_params, sizeof (float), &total, &ok);
+  cb->buffers = try_alloc (net->n_buffers, sizeof (float), &total, &ok);
+  cb->grads = try_alloc (net->n_params * cb->T, sizeof (float), &total, &ok);
+  if (per_param >= 1)
+    cb->optim_m = try_alloc (net->n_params, sizeof (float), &total, &ok);
+  if (per_param >= 2)
+    cb->optim_v = try_alloc (net->n_params, sizeof (float), &total, &ok);
+  cb->acts = try_alloc (acts, sizeof (float), &total, &ok);
+  cb->dacts = try_alloc (acts, sizeof (float), &total, &ok);
+  cb->bytes = try_alloc (bytes_pe * cb->B, 1, &total, &ok);
+  cb->scratch = try_alloc (scratch * cb->T, sizeof (float), &total, &ok);
+  cb->targets = try_alloc (net->values[net->output].numel * cb->B, sizeof (float), &total, &ok);
+  cb->labels = try_alloc (cb->B, 1, &total, &ok);
+  cb->bn_partial = try_alloc ((gsize) cb->T * MAX (cb->n_bn, 1) * 2 * cb->bn_max_c,
+                              sizeof (double), &total, &ok);
+  cb->bn_stats = try_alloc ((gsize) MAX (cb->n_bn, 1) * 2 * cb->bn_max_c, sizeof (float),
+                            &total, &ok);
+  cb->member_loss = g_new0 (double, cb->T);
+  cb->member_correct = g_new0 (gint64, cb->T);
+  if (!ok)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "batch too large for memory: batch %d needs %.0f MiB for this model",
+                   cb->B, total / (1024.0 * 1024.0));
+      cpu_release (cb);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+cpu_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+  StTransform t;
+
+  g_return_val_if_fail (cb->net != NULL, FALSE);
+  st_transform_init (&t);
+  t.n_norm = cb->setup.normalize.n;
+  memcpy (t.mean, cb->setup.normalize.mean, sizeof t.mean);
+  memcpy (t.std, cb->setup.normalize.std, sizeof t.std);
+  t.shift = cb->setup.augment.shift;
+  t.rotation = cb->setup.augment.rotation;
+  t.horizontal_flip = cb->setup.augment.horizontal_flip;
+  t.crop_padding = cb->setup.augment.crop_padding;
+  if (!st_transform_plan_init (&cb->plan, &t, train->c, train->h, train->w, error))
+    return FALSE;
+  g_clear_pointer (&cb->train, st_dataset_unref);
+  g_clear_pointer (&cb->test, st_dataset_unref);
+  cb->train = st_dataset_ref (train);
+  cb->test = st_dataset_ref (test);
+  return TRUE;
+}
+
+static gboolean
+cpu_write_state (StBackend *be, const float *params, const float *buffers,
+                 const float *optim_state, gint64 step, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+  gsize n = cb->net->n_params;
+
+  memcpy (cb->params, params, sizeof (float) * n);
+  if (buffers != NULL)
+    memcpy (cb->buffers, buffers, sizeof (float) * cb->net->n_buffers);
+  if (cb->optim_m != NULL)
+    {
+      if (optim_state != NULL)
+        memcpy (cb->optim_m, optim_state, sizeof (float) * n);
+      else
+        memset (cb->optim_m, 0, sizeof (float) * n);
+    }
+  if (cb->optim_v != NULL)
+    {
+      if (optim_state != NULL)
+        memcpy (cb->optim_v, optim_state + n, sizeof (float) * n);
+      else
+        memset (cb->optim_v, 0, sizeof (float) * n);
+    }
+  cb->step = step;
+  return TRUE;
+}
+
+static gboolean
+cpu_read_state (StBackend *be, float *params, float *buffers, float *optim_state, gint64 *step,
+                GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+  gsize n = cb->net->n_params;
+
+  if (params != NULL)
+    memcpy (params, cb->params, sizeof (float) * n);
+  if (buffers != NULL)
+    memcpy (buffers, cb->buffers, sizeof (float) * cb->net->n_buffers);
+  if (optim_state != NULL && cb->optim_m != NULL)
+    memcpy (optim_state, cb->optim_m, sizeof (float) * n);
+  if (optim_state != NULL && cb->optim_v != NULL)
+    memcpy (optim_state + n, cb->optim_v, sizeof (float) * n);
+  if (step != NULL)
+    *step = cb->step;
+  return TRUE;
+}
+
+static gboolean
+check_batch (CpuBackend *cb, const StDataset *data, const guint32 *idx, int n, GError **error)
+{
+  if (n < 1 || n > cb->B)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+      return FALSE;
+    }
+  for (int i = 0; i < n; i++)
+    if (idx[i] >= data->n)
+      {
+        g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", idx[i],
+                     data->name, data->n);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+cpu_train_step (StBackend *be, const guint32 *idx, int n, guint64 seed, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+
+  if (!check_batch (cb, cb->train, idx, n, error))
+    return FALSE;
+  if (cb->n_bn > 0 && n < 2)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "BatchNorm2d needs at least 2 examples per batch to train");
+      return FALSE;
+    }
+  cb->job = JOB_TRAIN;
+  cb->job_data = cb->train;
+  cb->job_idx = idx;
+  cb->job_n = n;
+  cb->job_seed = seed;
+  cb->step++;
+  st_workers_run (cb->workers, member_step, cb);
+  collect (cb, TRUE);
+  return TRUE;
+}
+
+static gboolean
+cpu_evaluate (StBackend *be, StSplit split, const guint32 *idx, int n, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+  const StDataset *data = split == ST_SPLIT_TRAIN ? cb->train : cb->test;
+
+  if (!check_batch (cb, data, idx, n, error))
+    return FALSE;
+  cb->job = JOB_EVAL;
+  cb->job_data = data;
+  cb->job_idx = idx;
+  cb->job_n = n;
+  st_workers_run (cb->workers, member_step, cb);
+  collect (cb, FALSE);
+  return TRUE;
+}
+
+static void
+cpu_take_metrics (StBackend *be, StMetrics *out)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+
+  *out = cb->metrics;
+  memset (&cb->metrics, 0, sizeof cb->metrics);
+  cb->metrics.last_loss = NAN;
+}
+
+static gboolean
+cpu_snapshot (StBackend *be, StSplit split, gint64 example, const int *values, int n_values,
+              float **out, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+  const StDataset *data = split == ST_SPLIT_TRAIN ? cb->train : cb->test;
+  guint32 idx = (guint32) example;
+  StMetrics keep = cb->metrics;
+
+  if (example < 0 || example >= data->n)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "image %" G_GINT64_FORMAT " is not in %s (0 to %" G_GINT64_FORMAT ")",
+                   example, data->name, data->n - 1);
+      return FALSE;
+    }
+  cb->job = JOB_EVAL;
+  cb->job_data = data;
+  cb->job_idx = &idx;
+  cb->job_n = 1;
+  /* One example: member 0 alone; the others have empty slices. */
+  st_workers_run (cb->workers, member_step, cb);
+  cb->metrics = keep;
+  for (int i = 0; i < n_values; i++)
+    memcpy (out[i], act (cb, values[i], 0), sizeof (float) * cb->net->values[values[i]].numel);
+  return TRUE;
+}
+
+static void
+cpu_destroy (StBackend *be)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+
+  cpu_release (cb);
+  g_clear_pointer (&cb->train, st_dataset_unref);
+  g_clear_pointer (&cb->test, st_dataset_unref);
+  g_clear_pointer (&cb->workers, st_workers_free);
+  g_free (be->description);
+  g_free (cb);
+}
+
+static const StBackendClass cpu_class = {
+  .name = "cpu",
+  .supports = cpu_supports,
+  .prepare = cpu_prepare,
+  .set_data = cpu_set_data,
+  .write_state = cpu_write_state,
+  .read_state = cpu_read_state,
+  .train_step = cpu_train_step,
+  .evaluate = cpu_evaluate,
+  .take_metrics = cpu_take_metrics,
+  .snapshot = cpu_snapshot,
+  .destroy = cpu_destroy,
+};
+
+StBackend *
+st_backend_new_cpu (int n_threads)
+{
+  CpuBackend *cb = g_new0 (CpuBackend, 1);
+
+  /* The team splits the batch; OpenBLAS must not start threads of its own inside it. */
+  openblas_set_num_threads (1);
+  cb->parent.klass = &cpu_class;
+  cb->workers = st_workers_new (n_threads);
+  cb->T = st_workers_size (cb->workers);
+  cb->parent.description = g_strdup_printf ("CPU, %d thread%s (OpenBLAS %s)", cb->T,
+                                            cb->T == 1 ? "" : "s", openblas_get_corename ());
+  return &cb->parent;
+}

@@ -1,0 +1,398 @@
+#define G_LOG_DOMAIN "strata-pool2d"
+
+/* Legend (see pool2d.h): N examples, C channels, H/W input, KH/KW window, SH/SW stride,
+ * PH/PW padding, OH/OW output. Every op walks the N·C maps ("planes") independently. */
+
+#include "core/pool2d.h"
+
+#include <math.h>
+#include <string.h>
+
+gboolean
+st_pool2d_geom_init (StPool2dGeom *geom)
+{
+  gint64 oh, ow;
+
+  g_return_val_if_fail (geom != NULL, FALSE);
+
+  geom->OH = geom->OW = 0;
+  if (geom->C < 1 || geom->H < 1 || geom->W < 1 || geom->KH < 1 || geom->KW < 1
+      || geom->SH < 1 || geom->SW < 1 || geom->PH < 0 || geom->PW < 0
+      || geom->PH > geom->KH / 2 || geom->PW > geom->KW / 2)
+    return FALSE;
+  oh = (gint64) geom->H + 2 * (gint64) geom->PH - geom->KH;
+  ow = (gint64) geom->W + 2 * (gint64) geom->PW - geom->KW;
+  if (oh < 0 || ow < 0)
+    return FALSE;
+  oh = oh / geom->SH + 1;
+  ow = ow / geom->SW + 1;
+  if ((gint64) geom->C * geom->H * geom->W > G_MAXINT || (gint64) geom->C * oh * ow > G_MAXINT)
+    return FALSE;
+  geom->OH = (int) oh;
+  geom->OW = (int) ow;
+  return TRUE;
+}
+
+static gboolean
+pool_geom_is_valid (const StPool2dGeom *g)
+{
+  return g->OH > 0 && g->OW > 0 && g->C > 0 && g->KH > 0 && g->KW > 0;
+}
+
+/* The 2×2, stride-2, unpadded window of LeNet and most CNNs gets unrolled loops: no window
+ * clipping, four loads per output. Results are bitwise those of the general loops (same
+ * comparisons in the same order for max, the same double sum for avg). */
+static gboolean
+is_2x2 (const StPool2dGeom *g)
+{
+  return g->KH == 2 && g->KW == 2 && g->SH == 2 && g->SW == 2 && g->PH == 0 && g->PW == 0;
+}
+
+/* The window of output (oh, ow), as PyTorch computes it: [h0, h1) × [w0, w1) clipped to the
+ * map, and its size before clipping to the map but after clipping to the padded map — the
+ * count_include_pad divisor. */
+typedef struct {
+  int h0, h1, w0, w1;
+  int pool_size;
+} Window;
+
+static inline Window
+window (const StPool2dGeom *g, int oh, int ow)
+{
+  Window r;
+  int h0 = oh * g->SH - g->PH, w0 = ow * g->SW - g->PW;
+  int h1 = MIN (h0 + g->KH, g->H + g->PH), w1 = MIN (w0 + g->KW, g->W + g->PW);
+
+  r.pool_size = (h1 - h0) * (w1 - w0);
+  r.h0 = MAX (h0, 0);
+  r.w0 = MAX (w0, 0);
+  r.h1 = MIN (h1, g->H);
+  r.w1 = MIN (w1, g->W);
+  return r;
+}
+
+void
+st_maxpool2d_forward (float              *out,
+                      const float        *in,
+                      gint32             *argmax,
+                      int                 n,
+                      const StPool2dGeom *geom)
+{
+  gsize planes;
+
+  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom));
+  g_return_if_fail (n >= 0);
+  g_return_if_fail (n == 0 || (out != NULL && in != NULL && argmax != NULL));
+
+  planes = (gsize) n * geom->C;
+
+  for (gsize pl = 0; pl < planes; pl++)
+    {
+      const float *x = in + pl * geom->H * geom->W;        /* (H, W) */
+      float *y = out + pl * geom->OH * geom->OW;           /* (OH, OW) */
+      gint32 *idx = argmax + pl * geom->OH * geom->OW;     /* (OH, OW) */
+
+      if (is_2x2 (geom))
+        {
+          for (int oh = 0; oh < geom->OH; oh++)
+            for (int ow = 0; ow < geom->OW; ow++)
+              {
+                const gint32 i0 = 2 * oh * geom->W + 2 * ow;
+                const gint32 cand[4] = { i0, i0 + 1, i0 + geom->W, i0 + geom->W + 1 };
+                float best = -INFINITY;
+                gint32 best_i = i0;
+
+                for (int j = 0; j < 4; j++)
+                  if (x[cand[j]] > best || isnan (x[cand[j]]))
+                    {
+                      best = x[cand[j]];
+                      best_i = cand[j];
+                    }
+                y[oh * geom->OW + ow] = best;
+                idx[oh * geom->OW + ow] = best_i;
+              }
+          continue;
+        }
+      for (int oh = 0; oh < geom->OH; oh++)
+        for (int ow = 0; ow < geom->OW; ow++)
+          {
+            Window r = window (geom, oh, ow);
+            gint32 best_i = r.h0 * geom->W + r.w0;
+            float best = -INFINITY;
+
+            for (int h = r.h0; h < r.h1; h++)
+              for (int w = r.w0; w < r.w1; w++)
+                {
+                  float v = x[h * geom->W + w];
+
+                  if (v > best || isnan (v))
+                    {
+                      best = v;
+                      best_i = h * geom->W + w;
+                    }
+                }
+            y[oh * geom->OW + ow] = best;
+            idx[oh * geom->OW + ow] = best_i;
+          }
+    }
+}
+
+void
+st_maxpool2d_backward (float              *din,
+                       const float        *dout,
+                       const gint32       *argmax,
+                       int                 n,
+                       const StPool2dGeom *geom,
+                       StGradMode          mode)
+{
+  gsize planes, in_plane, out_plane;
+
+  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom));
+  g_return_if_fail (n >= 0);
+  g_return_if_fail (mode == ST_GRAD_WRITE || mode == ST_GRAD_ADD);
+  if (din == NULL || n == 0)
+    return;
+  g_return_if_fail (dout != NULL && argmax != NULL);
+
+  planes = (gsize) n * geom->C;
+  in_plane = (gsize) geom->H * geom->W;
+  out_plane = (gsize) geom->OH * geom->OW;
+  if (mode == ST_GRAD_WRITE)
+    memset (din, 0, sizeof (float) * planes * in_plane);
+  for (gsize pl = 0; pl < planes; pl++)
+    {
+      float *dx = din + pl * in_plane;
+      const float *dy = dout + pl * out_plane;
+      const gint32 *idx = argmax + pl * out_plane;
+
+      for (gsize o = 0; o < out_plane; o++)
+        {
+          /* a cache that did not come from st_maxpool2d_forward with this geometry */
+          g_return_if_fail (idx[o] >= 0 && (gsize) idx[o] < in_plane);
+          dx[idx[o]] += dy[o];
+        }
+    }
+}
+
+void
+st_avgpool2d_forward (float              *out,
+                      const float        *in,
+                      int                 n,
+                      const StPool2dGeom *geom)
+{
+  gsize planes;
+
+  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom));
+  g_return_if_fail (n >= 0);
+  g_return_if_fail (n == 0 || (out != NULL && in != NULL));
+
+  planes = (gsize) n * geom->C;
+
+  for (gsize pl = 0; pl < planes; pl++)
+    {
+      const float *x = in + pl * geom->H * geom->W;        /* (H, W) */
+      float *y = out + pl * geom->OH * geom->OW;           /* (OH, OW) */
+
+      if (is_2x2 (geom))
+        {
+          for (int oh = 0; oh < geom->OH; oh++)
+            {
+              const float *r0 = x + (gsize) 2 * oh * geom->W, *r1 = r0 + geom->W;
+
+              for (int ow = 0; ow < geom->OW; ow++)
+                y[oh * geom->OW + ow] = (float) (((((double) r0[2 * ow] + r0[2 * ow + 1])
+                                                   + r1[2 * ow]) + r1[2 * ow + 1]) / 4);
+            }
+          continue;
+        }
+      for (int oh = 0; oh < geom->OH; oh++)
+        for (int ow = 0; ow < geom->OW; ow++)
+          {
+            Window r = window (geom, oh, ow);
+            double s = 0.0;
+
+            for (int h = r.h0; h < r.h1; h++)
+              for (int w = r.w0; w < r.w1; w++)
+                s += x[h * geom->W + w];
+            y[oh * geom->OW + ow] = (float) (s / r.pool_size);
+          }
+    }
+}
+
+void
+st_avgpool2d_backward (float              *din,
+                       const float        *dout,
+                       int                 n,
+                       const StPool2dGeom *geom,
+                       StGradMode          mode)
+{
+  gsize planes, in_plane, out_plane;
+
+  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom));
+  g_return_if_fail (n >= 0);
+  g_return_if_fail (mode == ST_GRAD_WRITE || mode == ST_GRAD_ADD);
+  if (din == NULL || n == 0)
+    return;
+  g_return_if_fail (dout != NULL);
+
+  planes = (gsize) n * geom->C;
+  in_plane = (gsize) geom->H * geom->W;
+  out_plane = (gsize) geom->OH * geom->OW;
+  if (is_2x2 (geom))
+    {
+      /* An odd last row or column lies in no window: WRITE must still zero it. */
+      gboolean uncovered = geom->H != 2 * geom->OH || geom->W != 2 * geom->OW;
+
+      if (mode == ST_GRAD_WRITE && uncovered)
+        memset (din, 0, sizeof (float) * planes * in_plane);
+      for (gsize pl = 0; pl < planes; pl++)
+        for (int oh = 0; oh < geom->OH; oh++)
+          {
+            float *r0 = din + pl * in_plane + (gsize) 2 * oh * geom->W, *r1 = r0 + geom->W;
+            const float *dy = dout + pl * out_plane + (gsize) oh * geom->OW;
+
+            for (int ow = 0; ow < geom->OW; ow++)
+              {
+                float g = dy[ow] / 4.0f;
+
+                if (mode == ST_GRAD_ADD)
+                  {
+                    r0[2 * ow] += g;
+                    r0[2 * ow + 1] += g;
+                    r1[2 * ow] += g;
+                    r1[2 * ow + 1] += g;
+                  }
+                else
+                  r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = g;
+              }
+          }
+      return;
+    }
+  if (mode == ST_GRAD_WRITE)
+    memset (din, 0, sizeof (float) * planes * in_plane);
+  for (gsize pl = 0; pl < planes; pl++)
+    {
+      float *dx = din + pl * in_plane;
+      const float *dy = dout + pl * out_plane;
+
+      for (int oh = 0; oh < geom->OH; oh++)
+        for (int ow = 0; ow < geom->OW; ow++)
+          {
+            Window r = window (geom, oh, ow);
+            float g = dy[oh * geom->OW + ow] / (float) r.pool_size;
+
+            for (int h = r.h0; h < r.h1; h++)
+              for (int w = r.w0; w < r.w1; w++)
+                dx[h * geom->W + w] += g;
+          }
+    }
+}
+
+gboolean
+st_adaptive_pool2d_geom_init (StAdaptivePool2dGeom *geom)
+{
+  g_return_val_if_fail (geom != NULL, FALSE);
+
+  return geom->C >= 1 && geom->H >= 1 && geom->W >= 1 && geom->OH >= 1 && geom->OW >= 1
+         && (gint64) geom->C * geom->H * geom->W <= G_MAXINT
+         && (gint64) geom->C * geom->OH * geom->OW <= G_MAXINT;
+}
+
+static gboolean
+adaptive_geom_is_valid (const StAdaptivePool2dGeom *g)
+{
+  return g->C >= 1 && g->H >= 1 && g->W >= 1 && g->OH >= 1 && g->OW >= 1;
+}
+
+/* Bin i of `out` bins over `in` cells: [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). */
+static inline int
+bin_start (int i, int out, int in)
+{
+  return (int) (((gint64) i * in) / out);
+}
+
+static inline int
+bin_end (int i, int out, int in)
+{
+  return (int) (((gint64) (i + 1) * in + out - 1) / out);
+}
+
+void
+st_adaptive_avgpool2d_forward (float                      *out,
+                               const float                *in,
+                               int                         n,
+                               const StAdaptivePool2dGeom *geom)
+{
+  gsize planes;
+
+  g_return_if_fail (geom != NULL && adaptive_geom_is_valid (geom));
+  g_return_if_fail (n >= 0);
+  g_return_if_fail (n == 0 || (out != NULL && in != NULL));
+
+  planes = (gsize) n * geom->C;
+
+  for (gsize pl = 0; pl < planes; pl++)
+    {
+      const float *x = in + pl * geom->H * geom->W;        /* (H, W) */
+      float *y = out + pl * geom->OH * geom->OW;           /* (OH, OW) */
+
+      for (int oh = 0; oh < geom->OH; oh++)
+        {
+          int h0 = bin_start (oh, geom->OH, geom->H), h1 = bin_end (oh, geom->OH, geom->H);
+
+          for (int ow = 0; ow < geom->OW; ow++)
+            {
+              int w0 = bin_start (ow, geom->OW, geom->W), w1 = bin_end (ow, geom->OW, geom->W);
+              double s = 0.0;
+
+              for (int h = h0; h < h1; h++)
+                for (int w = w0; w < w1; w++)
+                  s += x[h * geom->W + w];
+              y[oh * geom->OW + ow] = (float) (s / ((h1 - h0) * (w1 - w0)));
+            }
+        }
+    }
+}
+
+void
+st_adaptive_avgpool2d_backward (float                      *din,
+                                const float                *dout,
+                                int                         n,
+                                const StAdaptivePool2dGeom *geom,
+                                StGradMode                  mode)
+{
+  gsize planes, in_plane, out_plane;
+
+  g_return_if_fail (geom != NULL && adaptive_geom_is_valid (geom));
+  g_return_if_fail (n >= 0);
+  g_return_if_fail (mode == ST_GRAD_WRITE || mode == ST_GRAD_ADD);
+  if (din == NULL || n == 0)
+    return;
+  g_return_if_fail (dout != NULL);
+
+  planes = (gsize) n * geom->C;
+  in_plane = (gsize) geom->H * geom->W;
+  out_plane = (gsize) geom->OH * geom->OW;
+  if (mode == ST_GRAD_WRITE)
+    memset (din, 0, sizeof (float) * planes * in_plane);
+  for (gsize pl = 0; pl < planes; pl++)
+    {
+      float *dx = din + pl * in_plane;
+      const float *dy = dout + pl * out_plane;
+
+      for (int oh = 0; oh < geom->OH; oh++)
+        {
+          int h0 = bin_start (oh, geom->OH, geom->H), h1 = bin_end (oh, geom->OH, geom->H);
+
+          for (int ow = 0; ow < geom->OW; ow++)
+            {
+              int w0 = bin_start (ow, geom->OW, geom->W), w1 = bin_end (ow, geom->OW, geom->W);
+              float g = dy[oh * geom->OW + ow] / (float) ((h1 - h0) * (w1 - w0));
+
+              for (int h = h0; h < h1; h++)
+                for (int w = w0; w < w1; w++)
+                  dx[h * geom->W + w] += g;
+            }
+        }
+    }
+}

@@ -1,0 +1,704 @@
+/* trainer.c: the training loop on a worker thread.
+ *
+ * The worker loads the data, opens the backend, and runs epochs of steps followed by an
+ * evaluation of the test set. Commands are atomic flags read between batches; pausing
+ * waits on a condition variable (off the hot path). Events go to the owner's main context:
+ * batches through a ring and one long-lived GSource woken at most every ST_TRAINER_WAKE_MS,
+ * everything else as one allocated message each.
+ */
+#define G_LOG_DOMAIN "strata-trainer"
+
+#include "core/trainer.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "core/checkpoint.h"
+#include "core/layer-types.h"
+
+#define RING_SIZE 8192   /* batch records kept for the owner; a power of two */
+
+typedef struct {
+  int    epoch;
+  int    n_epochs;
+  gint64 batch;
+  gint64 n_batches;
+  double loss;
+  double examples_per_sec;
+} BatchRecord;
+
+typedef struct {
+  GSource    source;
+  StTrainer *trainer;
+} RingSource;
+
+/* Messages outlive a trainer freed before they are dispatched; they reach it through a link
+ * that the trainer cuts when it goes. Both ends live on the owner's thread. */
+typedef struct {
+  gatomicrefcount  ref;
+  StTrainer       *trainer;
+} Link;
+
+static Link *
+link_ref (Link *link)
+{
+  g_atomic_ref_count_inc (&link->ref);
+  return link;
+}
+
+static void
+link_unref (Link *link)
+{
+  if (g_atomic_ref_count_dec (&link->ref))
+    g_free (link);
+}
+
+struct _StTrainer {
+  /* set at creation, read-only afterwards */
+  StSpec           *spec;
+  StNet            *net;
+  StTrainerOptions  options;
+  char             *dataset;
+  char             *save_path;
+  char             *resume_path;
+  StTrainerFunc     func;
+  gpointer          data;
+
+  /* owner side */
+  Link             *link;
+  GMainContext     *context;
+  GSource          *ring_source;
+  guint64           ring_read;
+  GThread          *thread;
+
+  /* shared */
+  BatchRecord       ring[RING_SIZE];
+  atomic_ullong     ring_written;
+  atomic_llong      last_wake_us;
+  atomic_int        stop;
+  atomic_int        paused;
+  atomic_llong      snapshot_request;   /* -1: none */
+  atomic_int        state;
+  GMutex            pause_lock;
+  GCond             pause_cond;
+};
+
+/* ---- events to the owner ------------------------------------------------------------- */
+
+typedef struct {
+  Link           *link;
+  StTrainerEvent  event;
+  char           *message;
+  GError         *error;
+  StSnapshot     *snapshot;
+} Message;
+
+static void
+message_free (gpointer p)
+{
+  Message *m = p;
+
+  link_unref (m->link);
+  g_free (m->message);
+  g_clear_error (&m->error);
+  g_clear_pointer (&m->snapshot, st_snapshot_free);
+  g_free (m);
+}
+
+static void drain_ring (StTrainer *trainer);
+
+static gboolean
+message_dispatch (gpointer p)
+{
+  Message *m = p;
+  StTrainer *trainer = m->link->trainer;
+
+  if (trainer == NULL)
+    return G_SOURCE_REMOVE;
+  /* Batches that came before this message are delivered first, in order. */
+  drain_ring (trainer);
+  m->event.message = m->message;
+  m->event.error = m->error;
+  m->event.snapshot = m->snapshot;
+  if (m->event.kind == ST_TRAINER_EVENT_FINISHED)
+    atomic_store (&trainer->state, ST_TRAINER_DONE);
+  if (trainer->func != NULL)
+    trainer->func (trainer, &m->event, trainer->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GError *error,
+      StSnapshot *snapshot)
+{
+  Message *m = g_new0 (Message, 1);
+
+  m->link = link_ref (trainer->link);
+  m->event = *event;
+  m->message = g_strdup (message);
+  m->error = error;
+  m->snapshot = snapshot;
+  g_main_context_invoke_full (trainer->context, G_PRIORITY_DEFAULT, message_dispatch, m,
+                              message_free);
+}
+
+static void
+post_simple (StTrainer *trainer, StTrainerEventKind kind, const char *message)
+{
+  StTrainerEvent event = { .kind = kind };
+  post (trainer, &event, message, NULL, NULL);
+}
+
+static void
+drain_ring (StTrainer *trainer)
+{
+  guint64 written = atomic_load_explicit (&trainer->ring_written, memory_order_acquire);
+
+  if (written - trainer->ring_read > RING_SIZE)
+    trainer->ring_read = written - RING_SIZE;
+  for (; trainer->ring_read < written; trainer->ring_read++)
+    {
+      const BatchRecord *r = &trainer->ring[trainer->ring_read % RING_SIZE];
+      StTrainerEvent event = {
+        .kind = ST_TRAINER_EVENT_BATCH, .epoch = r->epoch, .n_epochs = r->n_epochs,
+        .batch = r->batch, .n_batches = r->n_batches, .loss = r->loss,
+        .examples_per_sec = r->examples_per_sec,
+      };
+      if (trainer->func != NULL)
+        trainer->func (trainer, &event, trainer->data);
+    }
+}
+
+static gboolean
+ring_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time (source, -1);
+  drain_ring (((RingSource *) source)->trainer);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs ring_funcs = { NULL, NULL, ring_dispatch, NULL, NULL, NULL };
+
+/* Worker side: one record per batch, no allocation, no lock; a wake-up at most every few
+ * milliseconds (g_source_set_ready_time takes the context's lock, so it is rate-limited). */
+static void
+push_batch (StTrainer *trainer, const BatchRecord *record, gboolean force_wake)
+{
+  guint64 w = atomic_load_explicit (&trainer->ring_written, memory_order_relaxed);
+  gint64 now = g_get_monotonic_time ();
+
+  trainer->ring[w % RING_SIZE] = *record;
+  atomic_store_explicit (&trainer->ring_written, w + 1, memory_order_release);
+  if (force_wake || now - atomic_load (&trainer->last_wake_us) >= ST_TRAINER_WAKE_MS * 1000)
+    {
+      atomic_store (&trainer->last_wake_us, now);
+      g_source_set_ready_time (trainer->ring_source, 0);
+    }
+}
+
+/* ---- the run ------------------------------------------------------------------------- */
+
+typedef struct {
+  StTrainer     *trainer;
+  StBackend     *backend;
+  StDatasetPair *data;
+  float         *params;
+  float         *buffers;
+  StRng          rng;
+  int            first_conv[2];   /* values after the first two Conv2d ops, -1 if absent */
+  const char    *conv_paths[2];
+} Run;
+
+static gboolean
+wait_while_paused (StTrainer *trainer)
+{
+  if (!atomic_load (&trainer->paused))
+    return !atomic_load (&trainer->stop);
+  g_mutex_lock (&trainer->pause_lock);
+  atomic_store (&trainer->state, ST_TRAINER_PAUSED);
+  while (atomic_load (&trainer->paused) && !atomic_load (&trainer->stop))
+    g_cond_wait (&trainer->pause_cond, &trainer->pause_lock);
+  atomic_store (&trainer->state, ST_TRAINER_RUNNING);
+  g_mutex_unlock (&trainer->pause_lock);
+  return !atomic_load (&trainer->stop);
+}
+
+static StSnapshot *
+take_snapshot (Run *run, gint64 example, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  const StNet *net = trainer->net;
+  g_autoptr (GPtrArray) outs = g_ptr_array_new_with_free_func (g_free);
+  int values[4] = { 0, net->output, run->first_conv[0], run->first_conv[1] };
+  int n_values = run->first_conv[1] >= 0 ? 4 : run->first_conv[0] >= 0 ? 3 : 2;
+  StSnapshot *snap;
+  const StValue *logits = &net->values[net->output];
+  double max = -G_MAXDOUBLE, sum = 0.0;
+  float *out_logits;
+
+  if (example < 0 || example >= run->data->test->n)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "image %" G_GINT64_FORMAT " is not in the test set (it has %" G_GINT64_FORMAT
+                   " images, 0 to %" G_GINT64_FORMAT ")", example, run->data->test->n,
+                   run->data->test->n - 1);
+      return NULL;
+    }
+  for (int i = 0; i < n_values; i++)
+    g_ptr_array_add (outs, g_new (float, net->values[values[i]].numel));
+  if (!run->backend->klass->snapshot (run->backend, ST_SPLIT_TEST, example, values, n_values,
+                                      (float **) outs->pdata, error))
+    return NULL;
+
+  snap = g_new0 (StSnapshot, 1);
+  snap->example = example;
+  snap->label = run->data->test->labels[example];
+  snap->input = g_steal_pointer (&outs->pdata[0]);
+  snap->input_shape = net->values[0].shape;
+  out_logits = outs->pdata[1];
+  snap->n_classes = logits->numel;
+  snap->probabilities = g_new (float, logits->numel);
+  for (gsize k = 0; k < logits->numel; k++)
+    max = MAX (max, out_logits[k]);
+  for (gsize k = 0; k < logits->numel; k++)
+    sum += exp (out_logits[k] - max);
+  for (gsize k = 0; k < logits->numel; k++)
+    {
+      /* A single output (BCELoss) is already a probability after its Sigmoid. */
+      snap->probabilities[k] = logits->numel == 1 ? out_logits[k]
+                                                  : (float) (exp (out_logits[k] - max) / sum);
+      if (snap->probabilities[k] > snap->probabilities[snap->prediction])
+        snap->prediction = k;
+    }
+  if (logits->numel == 1)
+    snap->prediction = out_logits[0] >= 0.5f ? 1 : 0;
+  for (int i = 0; i < 2 && i + 2 < n_values; i++)
+    {
+      snap->map_paths[i] = g_strdup (run->conv_paths[i]);
+      snap->map_shapes[i] = net->values[values[i + 2]].shape;
+      snap->maps[i] = g_steal_pointer (&outs->pdata[i + 2]);
+      snap->n_maps++;
+    }
+  return snap;
+}
+
+static void
+maybe_snapshot (Run *run)
+{
+  gint64 example = atomic_exchange (&run->trainer->snapshot_request, -1);
+  GError *error = NULL;
+  StSnapshot *snap;
+  StTrainerEvent event = { .kind = ST_TRAINER_EVENT_SNAPSHOT };
+
+  if (example < 0)
+    return;
+  snap = take_snapshot (run, example, &error);
+  if (snap == NULL)
+    {
+      /* A bad request is reported but does not end the run. */
+      event.kind = ST_TRAINER_EVENT_STATUS;
+      post (run->trainer, &event, error->message, NULL, NULL);
+      g_error_free (error);
+      return;
+    }
+  post (run->trainer, &event, NULL, NULL, snap);
+}
+
+static gboolean
+evaluate (Run *run, StMetrics *metrics, GError **error)
+{
+  const StDataset *test = run->data->test;
+  int batch = run->trainer->spec->training.batch_size;
+  g_autofree guint32 *idx = g_new (guint32, batch);
+  StMetrics discard;
+
+  run->backend->klass->take_metrics (run->backend, &discard);
+  for (gint64 start = 0; start < test->n; start += batch)
+    {
+      int n = (int) MIN (batch, test->n - start);
+
+      for (int i = 0; i < n; i++)
+        idx[i] = start + i;
+      if (!run->backend->klass->evaluate (run->backend, ST_SPLIT_TEST, idx, n, error))
+        return FALSE;
+      if (atomic_load (&run->trainer->stop))
+        break;
+    }
+  run->backend->klass->take_metrics (run->backend, metrics);
+  return TRUE;
+}
+
+static gboolean
+save_best (Run *run, const StEpochMetrics *m, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  if (!run->backend->klass->read_state (run->backend, run->params, run->buffers, NULL, NULL,
+                                        error))
+    return FALSE;
+  g_hash_table_insert (meta, "strata.epoch", g_strdup_printf ("%d", m->epoch));
+  g_hash_table_insert (meta, "strata.test_acc", g_strdup_printf ("%.6f", m->test_acc));
+  g_hash_table_insert (meta, "strata.test_loss", g_strdup_printf ("%.6f", m->test_loss));
+  return st_checkpoint_save (trainer->net, run->params, run->buffers, meta, trainer->save_path,
+                             error);
+}
+
+static gboolean
+check_data (StTrainer *trainer, const StDatasetPair *data, GError **error)
+{
+  const StShape *in = &trainer->spec->input;
+  const StDataset *train = data->train;
+  const StValue *out = &trainer->net->values[trainer->net->output];
+  StLossKind loss = trainer->spec->training.loss;
+
+  if (in->dim[0] != train->c || in->dim[1] != train->h || in->dim[2] != train->w)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "the model takes %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                   " images but %s has %d×%d×%d", in->dim[0], in->dim[1], in->dim[2],
+                   train->name, train->c, train->h, train->w);
+      return FALSE;
+    }
+  if (loss == ST_LOSS_CROSS_ENTROPY && (gsize) train->n_classes > out->numel)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "%s has %d classes but the model's last layer gives %zu outputs; "
+                   "CrossEntropyLoss needs one output per class", train->name,
+                   train->n_classes, out->numel);
+      return FALSE;
+    }
+  if (loss != ST_LOSS_CROSS_ENTROPY && out->numel == 1 && train->n_classes > 2)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "%s has %d classes but the model gives one output, which %s can only use "
+                   "for two classes", train->name, train->n_classes,
+                   st_loss_name (loss));
+      return FALSE;
+    }
+  if (data->train->n == 0 || data->test->n == 0)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, "%s has no %s examples", train->name,
+                   data->train->n == 0 ? "training" : "test");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+setup (Run *run, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  const StTrainConfig *tc = &trainer->spec->training;
+  StDatasetOptions dopts;
+  StRunSetup rs = { 0 };
+  g_autofree char *status = g_strdup_printf ("Loading %s…", trainer->dataset);
+  int found = 0;
+
+  post_simple (trainer, ST_TRAINER_EVENT_STATUS, status);
+  st_dataset_options_init (&dopts);
+  dopts.seed = tc->seed;
+  run->data = st_dataset_pair_load (trainer->dataset, &dopts, error);
+  if (run->data == NULL || !check_data (trainer, run->data, error))
+    return FALSE;
+
+  run->backend = st_backend_open (trainer->options.device, error);
+  if (run->backend == NULL || !st_backend_check_net (run->backend, trainer->net, error))
+    return FALSE;
+  rs.batch_size = tc->batch_size;
+  rs.loss = tc->loss;
+  rs.optim = tc->optimizer;
+  rs.normalize = tc->normalize;
+  rs.augment = tc->augment;
+  if (!run->backend->klass->prepare (run->backend, trainer->net, &rs, error)
+      || !run->backend->klass->set_data (run->backend, run->data->train, run->data->test, error))
+    return FALSE;
+
+  run->params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
+  run->buffers = g_try_new0 (float, MAX (trainer->net->n_buffers, 1));
+  if (run->params == NULL || run->buffers == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "the model's %zu parameters do not fit in memory", trainer->net->n_params);
+      return FALSE;
+    }
+  st_rng_init (&run->rng, tc->seed);
+  st_net_init_params (trainer->net, run->params, run->buffers, tc->init, &run->rng);
+  if (trainer->resume_path != NULL
+      && !st_checkpoint_load (trainer->net, trainer->resume_path, run->params, run->buffers,
+                              NULL, error))
+    return FALSE;
+  if (!run->backend->klass->write_state (run->backend, run->params, run->buffers, NULL, 0, error))
+    return FALSE;
+
+  run->first_conv[0] = run->first_conv[1] = -1;
+  for (guint o = 0; o < trainer->net->n_ops && found < 2; o++)
+    if (trainer->net->ops[o].kind == ST_OP_CONV2D)
+      {
+        run->first_conv[found] = trainer->net->ops[o].output;
+        run->conv_paths[found++] = trainer->net->ops[o].path;
+      }
+  post_simple (trainer, ST_TRAINER_EVENT_STARTED, run->backend->description);
+  return TRUE;
+}
+
+static gboolean
+train (Run *run, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  const StTrainConfig *tc = &trainer->spec->training;
+  const StDataset *train_set = run->data->train;
+  gint64 n = train_set->n;
+  int batch = tc->batch_size;
+  gint64 n_batches;
+  g_autofree guint32 *order = NULL;
+  double best_acc = -1.0;
+
+  if (trainer->options.max_train_examples > 0)
+    n = MIN (n, trainer->options.max_train_examples);
+  n_batches = (n + batch - 1) / batch;
+  order = g_new (guint32, n);
+
+  for (int epoch = 1; epoch <= tc->epochs; epoch++)
+    {
+      gint64 t_epoch = g_get_monotonic_time ();
+      double train_us = 0.0, loss_sum = 0.0;
+      gint64 seen = 0, correct = 0, batch_no = 0;
+      StMetrics m, test;
+      StEpochMetrics em = { .epoch = epoch };
+      StTrainerEvent event = { .kind = ST_TRAINER_EVENT_EPOCH, .epoch = epoch,
+                               .n_epochs = tc->epochs };
+
+      for (gint64 i = 0; i < n; i++)
+        order[i] = i;
+      st_rng_shuffle (&run->rng, order, n);
+
+      for (gint64 start = 0; start < n; start += batch)
+        {
+          int count = (int) MIN (batch, n - start);
+          gint64 t0 = g_get_monotonic_time ();
+          BatchRecord record;
+
+          if (!wait_while_paused (trainer))
+            return TRUE;
+          if (!run->backend->klass->train_step (run->backend, order + start, count,
+                                                st_rng_u64 (&run->rng), error))
+            return FALSE;
+          run->backend->klass->take_metrics (run->backend, &m);
+          train_us += (double) (g_get_monotonic_time () - t0);
+          batch_no++;
+          if (m.steps > 0 && !isfinite (m.last_loss))
+            {
+              g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
+                           "training diverged: the loss became %s in epoch %d, batch %" G_GINT64_FORMAT
+                           " (lr %g); try a lower learning rate", isnan (m.last_loss) ? "NaN"
+                           : "infinite", epoch, batch_no, tc->optimizer.lr);
+              return FALSE;
+            }
+          loss_sum += m.loss_sum;
+          seen += m.examples;
+          correct += m.correct;
+          record = (BatchRecord) { epoch, tc->epochs, batch_no, n_batches, m.last_loss,
+                                   seen / MAX (train_us, 1.0) * 1e6 };
+          if (m.steps > 0)
+            push_batch (trainer, &record, FALSE);
+          maybe_snapshot (run);
+        }
+      /* A backend that reports one step late hands over the last step now. */
+      run->backend->klass->take_metrics (run->backend, &m);
+      loss_sum += m.loss_sum;
+      seen += m.examples;
+      correct += m.correct;
+
+      if (!evaluate (run, &test, error))
+        return FALSE;
+      if (atomic_load (&trainer->stop))
+        return TRUE;
+      em.train_loss = loss_sum / MAX (seen, 1);
+      em.train_acc = (double) correct / MAX (seen, 1);
+      em.test_loss = test.loss_sum / MAX (test.examples, 1);
+      em.test_acc = (double) test.correct / MAX (test.examples, 1);
+      em.examples_per_sec = seen / MAX (train_us, 1.0) * 1e6;
+      em.seconds = (g_get_monotonic_time () - t_epoch) / 1e6;
+      event.metrics = em;
+      post (trainer, &event, NULL, NULL, NULL);
+
+      if (trainer->save_path != NULL && em.test_acc > best_acc)
+        {
+          best_acc = em.test_acc;
+          if (!save_best (run, &em, error))
+            return FALSE;
+          post_simple (trainer, ST_TRAINER_EVENT_CHECKPOINT, trainer->save_path);
+        }
+    }
+  return TRUE;
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  StTrainer *trainer = data;
+  Run run = { .trainer = trainer };
+  GError *error = NULL;
+  StTrainerEvent finished = { .kind = ST_TRAINER_EVENT_FINISHED };
+
+  if (!setup (&run, &error) || !train (&run, &error))
+    {
+      StTrainerEvent event = { .kind = ST_TRAINER_EVENT_ERROR };
+      post (trainer, &event, error->message, error, NULL);
+    }
+  finished.stopped = atomic_load (&trainer->stop);
+  post (trainer, &finished, NULL, NULL, NULL);
+
+  g_clear_pointer (&run.backend, st_backend_free);
+  g_clear_pointer (&run.data, st_dataset_pair_free);
+  g_free (run.params);
+  g_free (run.buffers);
+  return NULL;
+}
+
+/* ---- the owner's side ---------------------------------------------------------------- */
+
+void
+st_trainer_options_init (StTrainerOptions *options)
+{
+  *options = (StTrainerOptions) { .device = ST_DEVICE_AUTO };
+}
+
+StTrainer *
+st_trainer_new (const StSpec *spec, const StTrainerOptions *options, StTrainerFunc func,
+                gpointer data, GError **error)
+{
+  StTrainer *trainer;
+  StNet *net;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  net = st_net_compile (spec, error);
+  if (net == NULL)
+    return NULL;
+  trainer = g_new0 (StTrainer, 1);
+  trainer->spec = st_spec_copy (spec);
+  trainer->net = net;
+  if (options != NULL)
+    trainer->options = *options;
+  else
+    st_trainer_options_init (&trainer->options);
+  trainer->dataset = g_strdup (trainer->options.dataset != NULL ? trainer->options.dataset
+                                                                 : spec->training.dataset);
+  trainer->save_path = g_strdup (trainer->options.save_path);
+  trainer->resume_path = g_strdup (trainer->options.resume_path);
+  trainer->options.dataset = trainer->options.save_path = trainer->options.resume_path = NULL;
+  trainer->func = func;
+  trainer->data = data;
+  trainer->link = g_new0 (Link, 1);
+  g_atomic_ref_count_init (&trainer->link->ref);
+  trainer->link->trainer = trainer;
+  atomic_store (&trainer->snapshot_request, -1);
+  atomic_store (&trainer->state, ST_TRAINER_IDLE);
+  g_mutex_init (&trainer->pause_lock);
+  g_cond_init (&trainer->pause_cond);
+  return trainer;
+}
+
+void
+st_trainer_start (StTrainer *trainer)
+{
+  RingSource *rs;
+
+  g_return_if_fail (trainer != NULL);
+  g_return_if_fail (trainer->thread == NULL);
+
+  trainer->context = g_main_context_ref_thread_default ();
+  trainer->ring_source = g_source_new (&ring_funcs, sizeof (RingSource));
+  rs = (RingSource *) trainer->ring_source;
+  rs->trainer = trainer;
+  g_source_set_ready_time (trainer->ring_source, -1);
+  g_source_set_name (trainer->ring_source, "strata trainer batches");
+  g_source_attach (trainer->ring_source, trainer->context);
+  atomic_store (&trainer->state, ST_TRAINER_RUNNING);
+  trainer->thread = g_thread_new ("strata-trainer", worker_main, trainer);
+}
+
+void
+st_trainer_pause (StTrainer *trainer)
+{
+  atomic_store (&trainer->paused, 1);
+}
+
+void
+st_trainer_resume (StTrainer *trainer)
+{
+  g_mutex_lock (&trainer->pause_lock);
+  atomic_store (&trainer->paused, 0);
+  g_cond_broadcast (&trainer->pause_cond);
+  g_mutex_unlock (&trainer->pause_lock);
+}
+
+void
+st_trainer_stop (StTrainer *trainer)
+{
+  g_mutex_lock (&trainer->pause_lock);
+  atomic_store (&trainer->stop, 1);
+  if (atomic_load (&trainer->state) != ST_TRAINER_DONE)
+    atomic_store (&trainer->state, ST_TRAINER_STOPPING);
+  g_cond_broadcast (&trainer->pause_cond);
+  g_mutex_unlock (&trainer->pause_lock);
+}
+
+void
+st_trainer_request_snapshot (StTrainer *trainer, gint64 example)
+{
+  atomic_store (&trainer->snapshot_request, example);
+}
+
+StTrainerState
+st_trainer_get_state (StTrainer *trainer)
+{
+  return atomic_load (&trainer->state);
+}
+
+void
+st_trainer_free (StTrainer *trainer)
+{
+  if (trainer == NULL)
+    return;
+  if (trainer->thread != NULL)
+    {
+      st_trainer_stop (trainer);
+      g_thread_join (trainer->thread);
+    }
+  /* Messages still queued for the owner are dropped unseen. */
+  trainer->link->trainer = NULL;
+  link_unref (trainer->link);
+  if (trainer->ring_source != NULL)
+    {
+      g_source_destroy (trainer->ring_source);
+      g_source_unref (trainer->ring_source);
+    }
+  g_clear_pointer (&trainer->context, g_main_context_unref);
+  g_mutex_clear (&trainer->pause_lock);
+  g_cond_clear (&trainer->pause_cond);
+  g_clear_pointer (&trainer->net, st_net_free);
+  g_clear_pointer (&trainer->spec, st_spec_free);
+  g_free (trainer->dataset);
+  g_free (trainer->save_path);
+  g_free (trainer->resume_path);
+  g_free (trainer);
+}
+
+void
+st_snapshot_free (StSnapshot *snap)
+{
+  if (snap == NULL)
+    return;
+  g_free (snap->probabilities);
+  g_free (snap->input);
+  for (int i = 0; i < 2; i++)
+    {
+      g_free (snap->map_paths[i]);
+      g_free (snap->maps[i]);
+    }
+  g_free (snap);
+}
