@@ -70,6 +70,15 @@ struct _StBackendClass {
   /* Forward in evaluation mode (no dropout, BatchNorm running statistics), metrics only. */
   gboolean (*evaluate)     (StBackend *be, StSplit split, const guint32 *idx, int n,
                             GError **error);
+  /* For checks against PyTorch and finite differences: forward in training mode on a given
+   * float batch x (n, C, H, W) with its labels, then, when `grads` is not NULL, backward.
+   * Writes the outputs (n, K), the mean loss, the parameter gradients (n_params, the
+   * layout of the tensor table) and, when `dx` is not NULL, the gradient of the input.
+   * The optimizer is not applied: see apply_update. */
+  gboolean (*compute)      (StBackend *be, const float *x, const guint8 *labels, int n,
+                            float *out, double *loss, float *grads, float *dx, GError **error);
+  /* One optimizer step with the gradients of the last compute. */
+  gboolean (*apply_update) (StBackend *be, GError **error);
   /* Returns the metrics gathered since the last call and starts again from zero. */
   void     (*take_metrics) (StBackend *be, StMetrics *out);
   /* Forward one example in evaluation mode and copy out the given values (per example

@@ -51,8 +51,10 @@ typedef struct {
 } OpPlan;
 
 typedef enum {
-  JOB_TRAIN,
-  JOB_EVAL,
+  JOB_TRAIN,      /* examples from the training set: forward, backward, update */
+  JOB_EVAL,       /* examples from a dataset: forward in evaluation mode */
+  JOB_COMPUTE,    /* a given float batch: forward in training mode, backward if asked */
+  JOB_UPDATE,     /* the optimizer alone, on the gradients already reduced */
 } JobKind;
 
 typedef struct {
@@ -93,6 +95,10 @@ typedef struct {
   JobKind          job;
   const StDataset *job_data;
   const guint32   *job_idx;
+  const float     *job_x;         /* JOB_COMPUTE: (n, C, H, W) */
+  const guint8    *job_labels;    /* JOB_COMPUTE: (n) */
+  gboolean         job_backward;  /* JOB_COMPUTE: run backward too */
+  gboolean         job_dx;        /* JOB_COMPUTE: and the input's gradient */
   int              job_n;
   guint64          job_seed;
   double          *member_loss;   /* (T) */
@@ -180,7 +186,7 @@ forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int fir
   float *out = act (cb, op->output, first);
   const float *in = act (cb, op->inputs[0].value, first);
   float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
-  gboolean train = cb->job == JOB_TRAIN;
+  gboolean train = cb->job == JOB_TRAIN || cb->job == JOB_COMPUTE;
 
   switch (op->kind)
     {
@@ -282,6 +288,13 @@ forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int fir
     }
 }
 
+/* Every value but the input needs a gradient; the input only when a check asks for it. */
+static inline gboolean
+wants_grad (CpuBackend *cb, int v)
+{
+  return cb->net->values[v].needs_grad || (v == 0 && cb->job == JOB_COMPUTE && cb->job_dx);
+}
+
 static void
 backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int first, int n)
 {
@@ -291,7 +304,7 @@ backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int fi
   const float *out = act (cb, op->output, first);
   const float *dout = dact (cb, op->output, first);
   const float *in = act (cb, in0->value, first);
-  float *din = cb->net->values[in0->value].needs_grad ? dact (cb, in0->value, first) : NULL;
+  float *din = wants_grad (cb, in0->value) ? dact (cb, in0->value, first) : NULL;
   StGradMode mode = in0->grad_mode;
   float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
 
@@ -372,7 +385,7 @@ backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int fi
         for (int i = 0; i < op->n_inputs; i++)
           {
             float *only[ST_OP_MAX_INPUTS] = { NULL };
-            if (!cb->net->values[op->inputs[i].value].needs_grad)
+            if (!wants_grad (cb, op->inputs[i].value))
               continue;
             only[i] = dins[i];
             st_concat_backward (only, dout, p->channels, op->n_inputs, n,
@@ -382,7 +395,7 @@ backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int fi
       }
     case ST_OP_ADD:
       for (int i = 0; i < 2; i++)
-        if (cb->net->values[op->inputs[i].value].needs_grad)
+        if (wants_grad (cb, op->inputs[i].value))
           {
             float *d = dact (cb, op->inputs[i].value, first);
             if (op->inputs[i].grad_mode == ST_GRAD_WRITE)
@@ -412,7 +425,7 @@ loss_op (CpuBackend *cb, int member, int first, int n)
   if (cb->setup.loss == ST_LOSS_CROSS_ENTROPY)
     {
       loss = st_cross_entropy_forward (&correct, y, cb->labels + first, n, K);
-      if (cb->job == JOB_TRAIN)
+      if (cb->job != JOB_EVAL)
         st_cross_entropy_backward (dy, y, cb->labels + first, scale, n, K);
     }
   else
@@ -427,13 +440,13 @@ loss_op (CpuBackend *cb, int member, int first, int n)
       if (cb->setup.loss == ST_LOSS_BCE)
         {
           loss = st_bce_forward (&correct, y, t, n, K);
-          if (cb->job == JOB_TRAIN)
+          if (cb->job != JOB_EVAL)
             st_bce_backward (dy, y, t, scale / K, n, K);
         }
       else
         {
           loss = st_mse_forward (&correct, y, t, n, K);
-          if (cb->job == JOB_TRAIN)
+          if (cb->job != JOB_EVAL)
             st_mse_backward (dy, y, t, scale / K, n, K);
         }
       /* BCE and MSE average over every element, PyTorch's reduction='mean'. */
@@ -441,6 +454,22 @@ loss_op (CpuBackend *cb, int member, int first, int n)
     }
   cb->member_loss[member] = loss;
   cb->member_correct[member] = correct;
+}
+
+/* Sums the members' gradient blocks over this member's range of parameters, in member
+ * order, into block 0. */
+static void
+reduce_grads (CpuBackend *cb, int member, int n_members, gsize *p0, gsize *p1)
+{
+  const StNet *net = cb->net;
+
+  st_split_range (net->n_params, member, n_members, p0, p1);
+  for (int t = 1; t < n_members; t++)
+    {
+      const float *g = cb->grads + (gsize) t * net->n_params;
+      for (gsize i = *p0; i < *p1; i++)
+        cb->grads[i] += g[i];
+    }
 }
 
 static void
@@ -451,10 +480,25 @@ member_step (gpointer data, int member, int n_members)
   gsize first, end, p0, p1;
   int n;
 
+  if (cb->job == JOB_UPDATE)
+    {
+      st_split_range (net->n_params, member, n_members, &p0, &p1);
+      st_optim_update (&cb->setup.optim, cb->params, cb->grads, cb->optim_m, cb->optim_v,
+                       cb->step, p0, p1);
+      return;
+    }
+
   st_split_range (cb->job_n, member, n_members, &first, &end);
   n = end - first;
 
-  if (n > 0)
+  if (n > 0 && cb->job == JOB_COMPUTE)
+    {
+      gsize in_numel = net->values[0].numel;
+      memcpy (cb->acts + first * in_numel, cb->job_x + first * in_numel,
+              sizeof (float) * n * in_numel);
+      memcpy (cb->labels + first, cb->job_labels + first, n);
+    }
+  else if (n > 0)
     load_examples (cb, first, n);
   for (guint o = 0; o < net->n_ops; o++)
     {
@@ -466,7 +510,7 @@ member_step (gpointer data, int member, int n_members)
   cb->member_correct[member] = 0;
   if (n > 0)
     loss_op (cb, member, first, n);
-  if (cb->job != JOB_TRAIN)
+  if (cb->job == JOB_EVAL || (cb->job == JOB_COMPUTE && !cb->job_backward))
     return;
 
   memset (cb->grads + (gsize) member * net->n_params, 0, sizeof (float) * net->n_params);
@@ -474,17 +518,11 @@ member_step (gpointer data, int member, int n_members)
     if (n > 0 || net->ops[o].kind == ST_OP_BATCHNORM2D)
       backward_op (cb, &net->ops[o], &cb->plans[o], member, first, n);
 
-  /* Sum the gradient blocks over this member's range, in member order, then update it. */
   st_workers_barrier (cb->workers);
-  st_split_range (net->n_params, member, n_members, &p0, &p1);
-  for (int t = 1; t < n_members; t++)
-    {
-      const float *g = cb->grads + (gsize) t * net->n_params;
-      for (gsize i = p0; i < p1; i++)
-        cb->grads[i] += g[i];
-    }
-  st_optim_update (&cb->setup.optim, cb->params, cb->grads, cb->optim_m, cb->optim_v,
-                   cb->step, p0, p1);
+  reduce_grads (cb, member, n_members, &p0, &p1);
+  if (cb->job == JOB_TRAIN)
+    st_optim_update (&cb->setup.optim, cb->params, cb->grads, cb->optim_m, cb->optim_v,
+                     cb->step, p0, p1);
 }
 
 static void
@@ -830,6 +868,54 @@ cpu_evaluate (StBackend *be, StSplit split, const guint32 *idx, int n, GError **
   return TRUE;
 }
 
+static gboolean
+cpu_compute (StBackend *be, const float *x, const guint8 *labels, int n, float *out,
+             double *loss, float *grads, float *dx, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+  const StNet *net = cb->net;
+  StMetrics keep = cb->metrics;
+  gsize K = net->values[net->output].numel;
+
+  if (n < 1 || n > cb->B)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+      return FALSE;
+    }
+  cb->job = JOB_COMPUTE;
+  cb->job_x = x;
+  cb->job_labels = labels;
+  cb->job_n = n;
+  cb->job_seed = 0;
+  cb->job_backward = grads != NULL || dx != NULL;
+  cb->job_dx = dx != NULL;
+  memset (&cb->metrics, 0, sizeof cb->metrics);
+  st_workers_run (cb->workers, member_step, cb);
+  collect (cb, FALSE);
+  if (loss != NULL)
+    *loss = cb->metrics.loss_sum / n;
+  cb->metrics = keep;
+  if (out != NULL)
+    memcpy (out, act (cb, net->output, 0), sizeof (float) * n * K);
+  if (grads != NULL)
+    memcpy (grads, cb->grads, sizeof (float) * net->n_params);
+  if (dx != NULL)
+    memcpy (dx, dact (cb, 0, 0), sizeof (float) * n * net->values[0].numel);
+  return TRUE;
+}
+
+static gboolean
+cpu_apply_update (StBackend *be, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+
+  cb->job = JOB_UPDATE;
+  cb->step++;
+  st_workers_run (cb->workers, member_step, cb);
+  return TRUE;
+}
+
 static void
 cpu_take_metrics (StBackend *be, StMetrics *out)
 {
@@ -890,6 +976,8 @@ static const StBackendClass cpu_class = {
   .read_state = cpu_read_state,
   .train_step = cpu_train_step,
   .evaluate = cpu_evaluate,
+  .compute = cpu_compute,
+  .apply_update = cpu_apply_update,
   .take_metrics = cpu_take_metrics,
   .snapshot = cpu_snapshot,
   .destroy = cpu_destroy,
