@@ -215,6 +215,8 @@ wait_while_paused (StTrainer *trainer)
 {
   if (!atomic_load (&trainer->paused))
     return !atomic_load (&trainer->stop);
+  /* Everything done before the pause reaches the owner now, not at the next batch. */
+  g_source_set_ready_time (trainer->ring_source, 0);
   g_mutex_lock (&trainer->pause_lock);
   atomic_store (&trainer->state, ST_TRAINER_PAUSED);
   while (atomic_load (&trainer->paused) && !atomic_load (&trainer->stop))
@@ -443,6 +445,14 @@ setup (Run *run, GError **error)
   return TRUE;
 }
 
+/* NaN or Inf, or a loss a hundred times the first batch's (and above 10): a learning rate
+ * too high for the model sends the loss to the hundreds without ever reaching Inf. */
+static gboolean
+diverged (double loss, double first_loss)
+{
+  return !isfinite (loss) || (first_loss > 0 && loss > 100.0 * first_loss && loss > 10.0);
+}
+
 static gboolean
 train (Run *run, GError **error)
 {
@@ -453,7 +463,7 @@ train (Run *run, GError **error)
   int batch = tc->batch_size;
   gint64 n_batches;
   g_autofree guint32 *order = NULL;
-  double best_acc = -1.0;
+  double best_acc = -1.0, first_loss = -1.0;
 
   if (trainer->options.max_train_examples > 0)
     n = MIN (n, trainer->options.max_train_examples);
@@ -488,12 +498,21 @@ train (Run *run, GError **error)
           run->backend->klass->take_metrics (run->backend, &m);
           train_us += (double) (g_get_monotonic_time () - t0);
           batch_no++;
-          if (m.steps > 0 && !isfinite (m.last_loss))
+          if (m.steps > 0 && isfinite (m.last_loss) && first_loss < 0)
+            first_loss = m.last_loss;
+          if (m.steps > 0 && diverged (m.last_loss, first_loss))
             {
-              g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
-                           "training diverged: the loss became %s in epoch %d, batch %" G_GINT64_FORMAT
-                           " (lr %g); try a lower learning rate", isnan (m.last_loss) ? "NaN"
-                           : "infinite", epoch, batch_no, tc->optimizer.lr);
+              if (!isfinite (m.last_loss))
+                g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
+                             "training diverged: the loss became %s in epoch %d, batch %"
+                             G_GINT64_FORMAT " (lr %g); try a lower learning rate",
+                             isnan (m.last_loss) ? "NaN" : "infinite", epoch, batch_no,
+                             tc->optimizer.lr);
+              else
+                g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
+                             "training diverged: the loss rose from %.3g to %.4g in epoch %d, "
+                             "batch %" G_GINT64_FORMAT " (lr %g); try a lower learning rate",
+                             first_loss, m.last_loss, epoch, batch_no, tc->optimizer.lr);
               return FALSE;
             }
           loss_sum += m.loss_sum;
@@ -657,6 +676,12 @@ StTrainerState
 st_trainer_get_state (StTrainer *trainer)
 {
   return atomic_load (&trainer->state);
+}
+
+gint64
+st_trainer_get_steps (StTrainer *trainer)
+{
+  return atomic_load (&trainer->ring_written);
 }
 
 void

@@ -103,6 +103,8 @@ void            st_trainer_stop             (StTrainer *trainer);
 /* Asks for the activations of test image `example` after the current batch. */
 void            st_trainer_request_snapshot (StTrainer *trainer, gint64 example);
 StTrainerState  st_trainer_get_state        (StTrainer *trainer);
+/* Training steps the worker has finished so far (its events may still be on their way). */
+gint64          st_trainer_get_steps        (StTrainer *trainer);
 /* Stops the run if needed, waits for the worker and frees everything. */
 void            st_trainer_free             (StTrainer *trainer);
 

@@ -1,0 +1,519 @@
+/* test-trainer: training runs end to end — the toy model learns, Stop and Pause act within a
+ * batch, divergence is caught and named, snapshots arrive, bad data is reported. Data is
+ * generated into a temporary folder as IDX files: ten classes, each a bright bar at its own
+ * height, with noise, so a small net learns it in an epoch or two. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/backend.h"
+#include "core/checkpoint.h"
+#include "core/net.h"
+#include "core/trainer.h"
+
+static char *data_dir;
+
+static void
+write_be32 (FILE *f, guint32 v)
+{
+  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+  fwrite (b, 1, 4, f);
+}
+
+static void
+write_idx (const char *dir, const char *prefix, int n, guint32 seed)
+{
+  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte", dir, prefix);
+  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
+  FILE *fi = fopen (ipath, "wb"), *fl = fopen (lpath, "wb");
+  GRand *rand = g_rand_new_with_seed (seed);
+
+  g_assert_nonnull (fi);
+  g_assert_nonnull (fl);
+  write_be32 (fi, 0x803);
+  write_be32 (fi, n);
+  write_be32 (fi, 28);
+  write_be32 (fi, 28);
+  write_be32 (fl, 0x801);
+  write_be32 (fl, n);
+  for (int i = 0; i < n; i++)
+    {
+      guint8 img[28 * 28];
+      int label = g_rand_int_range (rand, 0, 10);
+
+      for (int p = 0; p < 28 * 28; p++)
+        img[p] = g_rand_int_range (rand, 0, 60);
+      for (int y = 2 + label * 2; y < 4 + label * 2; y++)
+        for (int x = 4; x < 24; x++)
+          img[y * 28 + x] = 200 + g_rand_int_range (rand, 0, 55);
+      fwrite (img, 1, sizeof img, fi);
+      fputc (label, fl);
+    }
+  fclose (fi);
+  fclose (fl);
+  g_rand_free (rand);
+}
+
+typedef struct {
+  GMainLoop  *loop;
+  StTrainer  *trainer;
+  int         batches;
+  gint64      steps_at_stop;
+  int         epochs;
+  gboolean    stop_requested;
+  int         stop_after_batches;
+  int         pause_after_batches;
+  int         batches_while_paused;
+  gboolean    paused;
+  gint64      snapshot_of;
+  StSnapshot *snapshot;
+  char       *error;
+  gboolean    finished;
+  gboolean    stopped;
+  double      last_test_acc;
+  int         checkpoints;
+} Watch;
+
+/* 150 ms after Pause the worker has parked and every batch before it has been delivered;
+ * none may arrive in the next 150 ms. */
+static gboolean
+check_paused (gpointer data)
+{
+  Watch *w = data;
+
+  g_assert_cmpint (st_trainer_get_state (w->trainer), ==, ST_TRAINER_PAUSED);
+  w->batches_while_paused = w->batches;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+resume_later (gpointer data)
+{
+  Watch *w = data;
+
+  w->batches_while_paused = w->batches - w->batches_while_paused;
+  w->paused = FALSE;
+  st_trainer_resume (w->trainer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
+{
+  Watch *w = data;
+
+  switch (e->kind)
+    {
+    case ST_TRAINER_EVENT_BATCH:
+      w->batches++;
+      if (w->stop_after_batches > 0 && w->batches == w->stop_after_batches)
+        {
+          w->stop_requested = TRUE;
+          w->steps_at_stop = st_trainer_get_steps (trainer);
+          st_trainer_stop (trainer);
+        }
+      if (w->pause_after_batches > 0 && w->batches == w->pause_after_batches)
+        {
+          st_trainer_pause (trainer);
+          g_timeout_add (150, check_paused, w);
+          g_timeout_add (300, resume_later, w);
+          w->paused = TRUE;
+        }
+      if (w->snapshot_of >= 0 && w->batches == 2)
+        st_trainer_request_snapshot (trainer, w->snapshot_of);
+      break;
+    case ST_TRAINER_EVENT_EPOCH:
+      w->epochs++;
+      w->last_test_acc = e->metrics.test_acc;
+      g_assert_cmpfloat (e->metrics.examples_per_sec, >, 0);
+      break;
+    case ST_TRAINER_EVENT_SNAPSHOT:
+      w->snapshot = g_memdup2 (e->snapshot, sizeof (StSnapshot));
+      /* Steal the buffers: the event's copy is freed after delivery. */
+      ((StSnapshot *) e->snapshot)->probabilities = NULL;
+      ((StSnapshot *) e->snapshot)->input = NULL;
+      for (int i = 0; i < 2; i++)
+        {
+          ((StSnapshot *) e->snapshot)->maps[i] = NULL;
+          ((StSnapshot *) e->snapshot)->map_paths[i] = NULL;
+        }
+      break;
+    case ST_TRAINER_EVENT_CHECKPOINT:
+      w->checkpoints++;
+      break;
+    case ST_TRAINER_EVENT_ERROR:
+      w->error = g_strdup (e->message);
+      break;
+    case ST_TRAINER_EVENT_FINISHED:
+      w->finished = TRUE;
+      w->stopped = e->stopped;
+      g_main_loop_quit (w->loop);
+      break;
+    default:
+      break;
+    }
+}
+
+static gboolean
+timeout (gpointer data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run (Watch *w, StSpec *spec, StTrainerOptions *options)
+{
+  g_autoptr (GError) error = NULL;
+  guint guard;
+
+  w->loop = g_main_loop_new (NULL, FALSE);
+  w->trainer = st_trainer_new (spec, options, on_event, w, &error);
+  g_assert_no_error (error);
+  guard = g_timeout_add_seconds (120, timeout, NULL);
+  st_trainer_start (w->trainer);
+  g_main_loop_run (w->loop);
+  g_source_remove (guard);
+  st_trainer_free (w->trainer);
+  g_main_loop_unref (w->loop);
+}
+
+static StSpec *
+preset (const char *name, int epochs)
+{
+  StSpec *spec = st_spec_load (name, NULL);
+
+  spec->training.epochs = epochs;
+  return spec;
+}
+
+static void
+watch_init (Watch *w)
+{
+  memset (w, 0, sizeof *w);
+  w->snapshot_of = -1;
+}
+
+static void
+test_learns (void)
+{
+  g_autoptr (StSpec) spec = preset ("mnist-cnn", 2);
+  StTrainerOptions options;
+  Watch w;
+
+  watch_init (&w);
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  run (&w, spec, &options);
+  g_assert_null (w.error);
+  g_assert_true (w.finished);
+  g_assert_false (w.stopped);
+  g_assert_cmpint (w.epochs, ==, 2);
+  g_assert_cmpint (w.batches, ==, 2 * 2000 / 64 + 2);   /* 32 full batches and one of 16 */
+  g_test_message ("test accuracy after 2 epochs: %.3f", w.last_test_acc);
+  g_assert_cmpfloat (w.last_test_acc, >, 0.9);
+}
+
+/* The toy model separates its two images: p < 0.05 for one, p > 0.95 for the other. */
+static void
+test_toy_separates (void)
+{
+  g_autoptr (StSpec) spec = st_spec_load ("toy", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StNet) net = st_net_compile (spec, &error);
+  g_autoptr (StDatasetPair) data = st_dataset_pair_load ("toy", NULL, &error);
+  g_autoptr (StBackend) be = st_backend_new_cpu (1);
+  g_autofree float *params = g_new0 (float, net->n_params);
+  StRunSetup setup = { .batch_size = 2, .loss = spec->training.loss,
+                       .optim = spec->training.optimizer };
+  guint32 idx[2] = { 0, 1 };
+  float out[2];
+  StRng rng;
+
+  g_assert_no_error (error);
+  st_rng_init (&rng, spec->training.seed);
+  st_net_init_params (net, params, NULL, spec->training.init, &rng);
+  g_assert_true (be->klass->prepare (be, net, &setup, &error));
+  g_assert_true (be->klass->set_data (be, data->train, data->test, &error));
+  g_assert_true (be->klass->write_state (be, params, NULL, NULL, 0, &error));
+  for (int step = 0; step < 1000; step++)
+    g_assert_true (be->klass->train_step (be, idx, 2, step, &error));
+  for (int i = 0; i < 2; i++)
+    {
+      int v = net->output;
+      float *outs[1] = { &out[i] };
+      g_assert_true (be->klass->snapshot (be, ST_SPLIT_TRAIN, i, &v, 1, outs, &error));
+    }
+  g_test_message ("p(example 0, label %d) = %.4f, p(example 1, label %d) = %.4f",
+                  data->train->labels[0], out[0], data->train->labels[1], out[1]);
+  for (int i = 0; i < 2; i++)
+    {
+      if (data->train->labels[i] == 1)
+        g_assert_cmpfloat (out[i], >, 0.95);
+      else
+        g_assert_cmpfloat (out[i], <, 0.05);
+    }
+}
+
+static void
+test_stop_within_a_batch (void)
+{
+  g_autoptr (StSpec) spec = preset ("lenet5", 50);
+  StTrainerOptions options;
+  Watch w;
+
+  watch_init (&w);
+  w.stop_after_batches = 3;
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  run (&w, spec, &options);
+  g_assert_true (w.finished);
+  g_assert_true (w.stopped);
+  g_assert_null (w.error);
+  /* The batch in flight when Stop came may finish; no other. */
+  g_assert_cmpint (w.batches, <=, w.steps_at_stop + 1);
+  g_assert_cmpint (w.epochs, ==, 0);
+}
+
+static void
+test_pause_resume (void)
+{
+  g_autoptr (StSpec) spec = preset ("lenet5", 1);
+  StTrainerOptions options;
+  Watch w;
+
+  watch_init (&w);
+  w.pause_after_batches = 2;
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  run (&w, spec, &options);
+  g_assert_null (w.error);
+  g_assert_true (w.finished);
+  g_assert_false (w.stopped);
+  g_assert_cmpint (w.epochs, ==, 1);
+  g_assert_cmpint (w.batches, ==, 8);
+  g_assert_cmpint (w.batches_while_paused, ==, 0);
+}
+
+/* lenet5 with lr 100 diverges; the run stops naming epoch and batch, and an existing
+ * checkpoint is left as it was. */
+static void
+test_divergence (void)
+{
+  g_autoptr (StSpec) spec = preset ("lenet5", 3);
+  g_autofree char *ckpt = g_build_filename (data_dir, "best.safetensors", NULL);
+  g_autofree char *before = NULL, *after = NULL;
+  gsize len_before = 0, len_after = 0;
+  StTrainerOptions options;
+  Watch w;
+
+  g_file_set_contents (ckpt, "previous checkpoint", -1, NULL);
+  g_file_get_contents (ckpt, &before, &len_before, NULL);
+  spec->training.optimizer.lr = 100;
+  watch_init (&w);
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  options.save_path = ckpt;
+  run (&w, spec, &options);
+  g_assert_nonnull (w.error);
+  g_test_message ("%s", w.error);
+  g_assert_nonnull (strstr (w.error, "epoch 1, batch "));
+  g_assert_nonnull (strstr (w.error, "lower learning rate"));
+  g_file_get_contents (ckpt, &after, &len_after, NULL);
+  g_assert_cmpmem (before, len_before, after, len_after);
+  g_remove (ckpt);
+}
+
+static void
+test_snapshot (void)
+{
+  g_autoptr (StSpec) spec = preset ("lenet5", 1);
+  StTrainerOptions options;
+  Watch w;
+  double sum = 0;
+
+  watch_init (&w);
+  w.snapshot_of = 5;
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  run (&w, spec, &options);
+  g_assert_nonnull (w.snapshot);
+  g_assert_cmpint (w.snapshot->example, ==, 5);
+  g_assert_cmpint (w.snapshot->n_classes, ==, 10);
+  for (int k = 0; k < 10; k++)
+    sum += w.snapshot->probabilities[k];
+  g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
+  g_assert_cmpint (w.snapshot->n_maps, ==, 2);
+  g_assert_cmpstr (w.snapshot->map_paths[0], ==, "0");
+  g_assert_cmpstr (w.snapshot->map_paths[1], ==, "3");
+  g_assert_cmpint (w.snapshot->map_shapes[0].dim[0], ==, 6);
+  g_assert_cmpint (w.snapshot->map_shapes[1].dim[0], ==, 16);
+  g_assert_cmpint (w.snapshot->map_shapes[1].dim[1], ==, 10);
+  st_snapshot_free (w.snapshot);
+}
+
+static void
+test_checkpoint_saved_and_resumed (void)
+{
+  g_autoptr (StSpec) spec = preset ("mnist-cnn", 1);
+  g_autofree char *ckpt = g_build_filename (data_dir, "cnn.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StNet) net = st_net_compile (spec, &error);
+  g_autofree float *params = g_new0 (float, net->n_params);
+  StTrainerOptions options;
+  Watch w, again;
+
+  watch_init (&w);
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  options.save_path = ckpt;
+  run (&w, spec, &options);
+  g_assert_cmpint (w.checkpoints, ==, 1);
+  g_assert_true (st_checkpoint_load (net, ckpt, params, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Resuming from those weights starts where the first run ended: the first epoch of the
+   * second run is already good. */
+  watch_init (&again);
+  options.save_path = NULL;
+  options.resume_path = ckpt;
+  options.max_train_examples = 64;
+  run (&again, spec, &options);
+  g_assert_null (again.error);
+  g_assert_cmpfloat (again.last_test_acc, >=, w.last_test_acc - 0.05);
+  g_remove (ckpt);
+}
+
+static void
+test_bad_resume (void)
+{
+  g_autoptr (StSpec) spec = preset ("lenet5", 1);
+  g_autoptr (StSpec) other = preset ("mnist-cnn", 1);
+  g_autofree char *ckpt = g_build_filename (data_dir, "other.safetensors", NULL);
+  StTrainerOptions options;
+  Watch w, first;
+
+  watch_init (&first);
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  options.save_path = ckpt;
+  options.max_train_examples = 64;
+  run (&first, other, &options);
+
+  watch_init (&w);
+  options.save_path = NULL;
+  options.resume_path = ckpt;
+  run (&w, spec, &options);
+  g_assert_nonnull (w.error);
+  g_test_message ("%s", w.error);
+  g_assert_nonnull (strstr (w.error, "other.safetensors"));
+  g_assert_nonnull (strstr (w.error, "0.weight has shape [10, 1, 5, 5] in the file but the model "
+                                     "needs [6, 1, 5, 5]"));
+  g_remove (ckpt);
+}
+
+static void
+test_bad_data (void)
+{
+  g_autoptr (StSpec) toy = preset ("toy", 1);
+  g_autoptr (StSpec) lenet = preset ("lenet5", 1);
+  StTrainerOptions options;
+  Watch w, missing;
+
+  /* The toy model takes 4×4 images. */
+  watch_init (&w);
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  run (&w, toy, &options);
+  g_assert_nonnull (w.error);
+  g_assert_nonnull (strstr (w.error, "takes 1×4×4 images"));
+
+  watch_init (&missing);
+  options.dataset = "/nonexistent/dataset";
+  run (&missing, lenet, &options);
+  g_assert_nonnull (missing.error);
+  g_test_message ("%s", missing.error);
+  g_assert_nonnull (strstr (missing.error, "/nonexistent/dataset"));
+}
+
+static void
+test_model_errors_refused (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load_from_data (
+    "{\"input\": {\"channels\": 1, \"height\": 8, \"width\": 8}, \"layers\": ["
+    "{\"type\": \"MaxPool2d\", \"kernel_size\": 16}]}", -1, "bad", &error);
+  StTrainer *trainer = st_trainer_new (spec, NULL, NULL, NULL, &error);
+
+  g_assert_null (trainer);
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_assert_nonnull (strstr (error->message, "layer 0"));
+}
+
+static void
+test_cuda_missing (void)
+{
+  g_autoptr (GError) error = NULL;
+  StBackend *be;
+
+  be = st_backend_open (ST_DEVICE_CUDA, &error);
+  if (be != NULL)
+    {
+      g_test_skip ("a CUDA device is present");
+      st_backend_free (be);
+      return;
+    }
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE);
+  g_assert_true (g_str_has_prefix (error->message, "CUDA is not available"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  g_setenv ("STRATA_THREADS", "2", TRUE);
+  g_setenv ("STRATA_GPU_MODULE_DIR", "/nonexistent", TRUE);
+
+  data_dir = g_dir_make_tmp ("strata-trainer-XXXXXX", &error);
+  g_assert_no_error (error);
+  write_idx (data_dir, "train", 2000, 1);
+  write_idx (data_dir, "t10k", 500, 2);
+
+  g_test_add_func ("/trainer/learns", test_learns);
+  g_test_add_func ("/trainer/toy-separates", test_toy_separates);
+  g_test_add_func ("/trainer/stop-within-a-batch", test_stop_within_a_batch);
+  g_test_add_func ("/trainer/pause-resume", test_pause_resume);
+  g_test_add_func ("/trainer/divergence", test_divergence);
+  g_test_add_func ("/trainer/snapshot", test_snapshot);
+  g_test_add_func ("/trainer/checkpoint-saved-and-resumed", test_checkpoint_saved_and_resumed);
+  g_test_add_func ("/trainer/bad-resume", test_bad_resume);
+  g_test_add_func ("/trainer/bad-data", test_bad_data);
+  g_test_add_func ("/trainer/model-errors-refused", test_model_errors_refused);
+  g_test_add_func ("/trainer/cuda-missing", test_cuda_missing);
+  status = g_test_run ();
+
+  for (const char *const *f = (const char *const[]) { "train-images-idx3-ubyte",
+                                                     "train-labels-idx1-ubyte",
+                                                     "t10k-images-idx3-ubyte",
+                                                     "t10k-labels-idx1-ubyte", NULL };
+       *f != NULL; f++)
+    {
+      g_autofree char *path = g_build_filename (data_dir, *f, NULL);
+      g_remove (path);
+    }
+  g_rmdir (data_dir);
+  g_free (data_dir);
+  return status;
+}
