@@ -73,6 +73,9 @@ st_cli_summary (int argc, char **argv)
 static const Command commands[] = {
   { "summary", "MODEL [--json]", "Print the torchsummary table of a model", st_cli_summary },
   { "train", "MODEL [OPTION…]", "Train a model and report each epoch", st_cli_train },
+  { "evaluate", "MODEL --weights FILE", "Loss and accuracy on the test set", st_cli_evaluate },
+  { "activations", "MODEL --weights FILE --image N --out FILE.png",
+    "Draw one test image's prediction and feature maps", st_cli_activations },
 };
 
 static void
@@ -80,7 +83,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "Usage: strata-cli COMMAND [ARGS…]\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %-26s %s\n", commands[i].name, commands[i].args, commands[i].help);
+    fprintf (out, "  %-12s %-48s %s\n", commands[i].name, commands[i].args, commands[i].help);
   fprintf (out, "\nRun 'strata-cli COMMAND --help' for a command's options.\n");
 }
 

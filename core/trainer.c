@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "core/checkpoint.h"
+#include "core/evaluator.h"
 #include "core/layer-types.h"
+#include "core/snapshot.h"
 
 #define RING_SIZE 8192   /* batch records kept for the owner; a power of two */
 
@@ -206,8 +208,6 @@ typedef struct {
   float         *params;
   float         *buffers;
   StRng          rng;
-  int            first_conv[2];   /* values after the first two Conv2d ops, -1 if absent */
-  const char    *conv_paths[2];
 } Run;
 
 static gboolean
@@ -226,65 +226,6 @@ wait_while_paused (StTrainer *trainer)
   return !atomic_load (&trainer->stop);
 }
 
-static StSnapshot *
-take_snapshot (Run *run, gint64 example, GError **error)
-{
-  StTrainer *trainer = run->trainer;
-  const StNet *net = trainer->net;
-  g_autoptr (GPtrArray) outs = g_ptr_array_new_with_free_func (g_free);
-  int values[4] = { 0, net->output, run->first_conv[0], run->first_conv[1] };
-  int n_values = run->first_conv[1] >= 0 ? 4 : run->first_conv[0] >= 0 ? 3 : 2;
-  StSnapshot *snap;
-  const StValue *logits = &net->values[net->output];
-  double max = -G_MAXDOUBLE, sum = 0.0;
-  float *out_logits;
-
-  if (example < 0 || example >= run->data->test->n)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "image %" G_GINT64_FORMAT " is not in the test set (it has %" G_GINT64_FORMAT
-                   " images, 0 to %" G_GINT64_FORMAT ")", example, run->data->test->n,
-                   run->data->test->n - 1);
-      return NULL;
-    }
-  for (int i = 0; i < n_values; i++)
-    g_ptr_array_add (outs, g_new (float, net->values[values[i]].numel));
-  if (!run->backend->klass->snapshot (run->backend, ST_SPLIT_TEST, example, values, n_values,
-                                      (float **) outs->pdata, error))
-    return NULL;
-
-  snap = g_new0 (StSnapshot, 1);
-  snap->example = example;
-  snap->label = run->data->test->labels[example];
-  snap->input = g_steal_pointer (&outs->pdata[0]);
-  snap->input_shape = net->values[0].shape;
-  out_logits = outs->pdata[1];
-  snap->n_classes = logits->numel;
-  snap->probabilities = g_new (float, logits->numel);
-  for (gsize k = 0; k < logits->numel; k++)
-    max = MAX (max, out_logits[k]);
-  for (gsize k = 0; k < logits->numel; k++)
-    sum += exp (out_logits[k] - max);
-  for (gsize k = 0; k < logits->numel; k++)
-    {
-      /* A single output (BCELoss) is already a probability after its Sigmoid. */
-      snap->probabilities[k] = logits->numel == 1 ? out_logits[k]
-                                                  : (float) (exp (out_logits[k] - max) / sum);
-      if (snap->probabilities[k] > snap->probabilities[snap->prediction])
-        snap->prediction = k;
-    }
-  if (logits->numel == 1)
-    snap->prediction = out_logits[0] >= 0.5f ? 1 : 0;
-  for (int i = 0; i < 2 && i + 2 < n_values; i++)
-    {
-      snap->map_paths[i] = g_strdup (run->conv_paths[i]);
-      snap->map_shapes[i] = net->values[values[i + 2]].shape;
-      snap->maps[i] = g_steal_pointer (&outs->pdata[i + 2]);
-      snap->n_maps++;
-    }
-  return snap;
-}
-
 static void
 maybe_snapshot (Run *run)
 {
@@ -295,7 +236,7 @@ maybe_snapshot (Run *run)
 
   if (example < 0)
     return;
-  snap = take_snapshot (run, example, &error);
+  snap = st_snapshot_take (run->backend, run->trainer->net, run->data->test, example, &error);
   if (snap == NULL)
     {
       /* A bad request is reported but does not end the run. */
@@ -348,47 +289,6 @@ save_best (Run *run, const StEpochMetrics *m, GError **error)
 }
 
 static gboolean
-check_data (StTrainer *trainer, const StDatasetPair *data, GError **error)
-{
-  const StShape *in = &trainer->spec->input;
-  const StDataset *train = data->train;
-  const StValue *out = &trainer->net->values[trainer->net->output];
-  StLossKind loss = trainer->spec->training.loss;
-
-  if (in->dim[0] != train->c || in->dim[1] != train->h || in->dim[2] != train->w)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "the model takes %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
-                   " images but %s has %d×%d×%d", in->dim[0], in->dim[1], in->dim[2],
-                   train->name, train->c, train->h, train->w);
-      return FALSE;
-    }
-  if (loss == ST_LOSS_CROSS_ENTROPY && (gsize) train->n_classes > out->numel)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "%s has %d classes but the model's last layer gives %zu outputs; "
-                   "CrossEntropyLoss needs one output per class", train->name,
-                   train->n_classes, out->numel);
-      return FALSE;
-    }
-  if (loss != ST_LOSS_CROSS_ENTROPY && out->numel == 1 && train->n_classes > 2)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "%s has %d classes but the model gives one output, which %s can only use "
-                   "for two classes", train->name, train->n_classes,
-                   st_loss_name (loss));
-      return FALSE;
-    }
-  if (data->train->n == 0 || data->test->n == 0)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, "%s has no %s examples", train->name,
-                   data->train->n == 0 ? "training" : "test");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 setup (Run *run, GError **error)
 {
   StTrainer *trainer = run->trainer;
@@ -396,13 +296,12 @@ setup (Run *run, GError **error)
   StDatasetOptions dopts;
   StRunSetup rs = { 0 };
   g_autofree char *status = g_strdup_printf ("Loading %s…", trainer->dataset);
-  int found = 0;
 
   post_simple (trainer, ST_TRAINER_EVENT_STATUS, status);
   st_dataset_options_init (&dopts);
   dopts.seed = tc->seed;
   run->data = st_dataset_pair_load (trainer->dataset, &dopts, error);
-  if (run->data == NULL || !check_data (trainer, run->data, error))
+  if (run->data == NULL || !st_check_data (trainer->net, tc->loss, run->data, error))
     return FALSE;
 
   run->backend = st_backend_open (trainer->options.device, error);
@@ -434,13 +333,6 @@ setup (Run *run, GError **error)
   if (!run->backend->klass->write_state (run->backend, run->params, run->buffers, NULL, 0, error))
     return FALSE;
 
-  run->first_conv[0] = run->first_conv[1] = -1;
-  for (guint o = 0; o < trainer->net->n_ops && found < 2; o++)
-    if (trainer->net->ops[o].kind == ST_OP_CONV2D)
-      {
-        run->first_conv[found] = trainer->net->ops[o].output;
-        run->conv_paths[found++] = trainer->net->ops[o].path;
-      }
   post_simple (trainer, ST_TRAINER_EVENT_STARTED, run->backend->description);
   return TRUE;
 }
@@ -711,19 +603,4 @@ st_trainer_free (StTrainer *trainer)
   g_free (trainer->save_path);
   g_free (trainer->resume_path);
   g_free (trainer);
-}
-
-void
-st_snapshot_free (StSnapshot *snap)
-{
-  if (snap == NULL)
-    return;
-  g_free (snap->probabilities);
-  g_free (snap->input);
-  for (int i = 0; i < 2; i++)
-    {
-      g_free (snap->map_paths[i]);
-      g_free (snap->maps[i]);
-    }
-  g_free (snap);
 }

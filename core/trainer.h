@@ -12,6 +12,7 @@
 #pragma once
 
 #include "core/backend.h"
+#include "core/snapshot.h"
 #include "core/spec.h"
 
 G_BEGIN_DECLS
@@ -41,19 +42,6 @@ typedef struct {
   double seconds;               /* wall time of the epoch, evaluation included */
 } StEpochMetrics;
 
-typedef struct {
-  gint64  example;              /* index in the test set */
-  int     label;
-  int     prediction;
-  int     n_classes;
-  float  *probabilities;        /* (n_classes) softmax of the output */
-  float  *input;                /* (C, H, W) as the net saw it */
-  StShape input_shape;
-  int     n_maps;               /* the feature maps after the first convolutions */
-  char   *map_paths[2];         /* layer paths, e.g. "0" and "3" */
-  StShape map_shapes[2];
-  float  *maps[2];              /* (C, H, W) each */
-} StSnapshot;
 
 typedef struct {
   StTrainerEventKind  kind;
@@ -108,7 +96,6 @@ gint64          st_trainer_get_steps        (StTrainer *trainer);
 /* Stops the run if needed, waits for the worker and frees everything. */
 void            st_trainer_free             (StTrainer *trainer);
 
-void            st_snapshot_free            (StSnapshot *snapshot);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StTrainer, st_trainer_free)
 

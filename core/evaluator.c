@@ -1,0 +1,156 @@
+#define G_LOG_DOMAIN "strata-evaluator"
+
+#include "core/evaluator.h"
+
+#include "core/checkpoint.h"
+
+#define EVAL_BATCH 256
+
+struct _StEvaluator {
+  StNet         *net;
+  StDatasetPair *data;
+  StBackend     *backend;
+};
+
+gboolean
+st_check_data (const StNet *net, StLossKind loss, const StDatasetPair *data, GError **error)
+{
+  const StShape *in = &net->spec->input;
+  const StDataset *train = data->train;
+  const StValue *out = &net->values[net->output];
+
+  if (in->dim[0] != train->c || in->dim[1] != train->h || in->dim[2] != train->w)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "the model takes %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                   " images but %s has %d×%d×%d", in->dim[0], in->dim[1], in->dim[2],
+                   train->name, train->c, train->h, train->w);
+      return FALSE;
+    }
+  if (loss == ST_LOSS_CROSS_ENTROPY && (gsize) train->n_classes > out->numel)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "%s has %d classes but the model's last layer gives %zu outputs; "
+                   "CrossEntropyLoss needs one output per class", train->name,
+                   train->n_classes, out->numel);
+      return FALSE;
+    }
+  if (loss != ST_LOSS_CROSS_ENTROPY && out->numel == 1 && train->n_classes > 2)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "%s has %d classes but the model gives one output, which %s can only use "
+                   "for two classes", train->name, train->n_classes, st_loss_name (loss));
+      return FALSE;
+    }
+  if (data->train->n == 0 || data->test->n == 0)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, "%s has no %s examples", train->name,
+                   data->train->n == 0 ? "training" : "test");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+StEvaluator *
+st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, StDevice device,
+                  GError **error)
+{
+  g_autoptr (StEvaluator) ev = g_new0 (StEvaluator, 1);
+  const StTrainConfig *tc = &spec->training;
+  g_autofree float *params = NULL, *buffers = NULL;
+  StDatasetOptions dopts;
+  StRunSetup rs = { 0 };
+  StRng rng;
+
+  g_return_val_if_fail (spec != NULL && weights != NULL, NULL);
+
+  ev->net = st_net_compile (spec, error);
+  if (ev->net == NULL)
+    return NULL;
+  st_dataset_options_init (&dopts);
+  dopts.seed = tc->seed;
+  ev->data = st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts, error);
+  if (ev->data == NULL || !st_check_data (ev->net, tc->loss, ev->data, error))
+    return NULL;
+  ev->backend = st_backend_open (device, error);
+  if (ev->backend == NULL || !st_backend_check_net (ev->backend, ev->net, error))
+    return NULL;
+  rs.batch_size = EVAL_BATCH;
+  rs.loss = tc->loss;
+  rs.optim = tc->optimizer;
+  rs.normalize = tc->normalize;
+  if (!ev->backend->klass->prepare (ev->backend, ev->net, &rs, error)
+      || !ev->backend->klass->set_data (ev->backend, ev->data->train, ev->data->test, error))
+    return NULL;
+
+  params = g_try_new0 (float, MAX (ev->net->n_params, 1));
+  buffers = g_try_new0 (float, MAX (ev->net->n_buffers, 1));
+  if (params == NULL || buffers == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY, "the weights do not fit in memory");
+      return NULL;
+    }
+  /* Buffers the file lacks (running statistics) keep their PyTorch starting values. */
+  st_rng_init (&rng, 0);
+  st_net_init_params (ev->net, params, buffers, ST_INIT_DEFAULT, &rng);
+  if (!st_checkpoint_load (ev->net, weights, params, buffers, NULL, error)
+      || !ev->backend->klass->write_state (ev->backend, params, buffers, NULL, 0, error))
+    return NULL;
+  return g_steal_pointer (&ev);
+}
+
+void
+st_evaluator_free (StEvaluator *ev)
+{
+  if (ev == NULL)
+    return;
+  g_clear_pointer (&ev->backend, st_backend_free);
+  g_clear_pointer (&ev->data, st_dataset_pair_free);
+  g_clear_pointer (&ev->net, st_net_free);
+  g_free (ev);
+}
+
+gboolean
+st_evaluator_run (StEvaluator *ev, StMetrics *metrics, GError **error)
+{
+  const StDataset *test = ev->data->test;
+  guint32 idx[EVAL_BATCH];
+  StMetrics discard;
+
+  ev->backend->klass->take_metrics (ev->backend, &discard);
+  for (gint64 start = 0; start < test->n; start += EVAL_BATCH)
+    {
+      int n = (int) MIN (EVAL_BATCH, test->n - start);
+
+      for (int i = 0; i < n; i++)
+        idx[i] = start + i;
+      if (!ev->backend->klass->evaluate (ev->backend, ST_SPLIT_TEST, idx, n, error))
+        return FALSE;
+    }
+  ev->backend->klass->take_metrics (ev->backend, metrics);
+  return TRUE;
+}
+
+StSnapshot *
+st_evaluator_snapshot (StEvaluator *ev, gint64 example, GError **error)
+{
+  return st_snapshot_take (ev->backend, ev->net, ev->data->test, example, error);
+}
+
+const StDataset *
+st_evaluator_test_set (StEvaluator *ev)
+{
+  return ev->data->test;
+}
+
+const StNet *
+st_evaluator_net (StEvaluator *ev)
+{
+  return ev->net;
+}
+
+const char *
+st_evaluator_device (StEvaluator *ev)
+{
+  return ev->backend->description;
+}

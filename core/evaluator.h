@@ -1,0 +1,39 @@
+/* evaluator.h: a trained model on its test set, without training — for `strata-cli evaluate`
+ * and `activations`, and for the window's activations view after a run. */
+#pragma once
+
+#include "core/backend.h"
+#include "core/snapshot.h"
+
+G_BEGIN_DECLS
+
+typedef struct _StEvaluator StEvaluator;
+
+/* Loads the dataset (`dataset` NULL: the model's own) and the weights (a safetensors file
+ * written by Strata or PyTorch), and opens the backend. */
+StEvaluator     *st_evaluator_new      (const StSpec  *spec,
+                                        const char    *weights,
+                                        const char    *dataset,
+                                        StDevice       device,
+                                        GError       **error);
+void             st_evaluator_free     (StEvaluator *evaluator);
+/* Loss and accuracy over the whole test set. */
+gboolean         st_evaluator_run      (StEvaluator *evaluator,
+                                        StMetrics   *metrics,
+                                        GError     **error);
+StSnapshot      *st_evaluator_snapshot (StEvaluator *evaluator,
+                                        gint64       example,
+                                        GError     **error);
+const StDataset *st_evaluator_test_set (StEvaluator *evaluator);
+const StNet     *st_evaluator_net      (StEvaluator *evaluator);
+const char      *st_evaluator_device   (StEvaluator *evaluator);
+
+/* Checks that a dataset fits a model: image size, classes against outputs, non-empty. */
+gboolean         st_check_data         (const StNet         *net,
+                                        StLossKind           loss,
+                                        const StDatasetPair *data,
+                                        GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StEvaluator, st_evaluator_free)
+
+G_END_DECLS
