@@ -14,5 +14,6 @@ int st_cli_summary     (int argc, char **argv);
 int st_cli_train       (int argc, char **argv);
 int st_cli_evaluate    (int argc, char **argv);
 int st_cli_activations (int argc, char **argv);
+int st_cli_bench       (int argc, char **argv);
 
 G_END_DECLS

@@ -76,6 +76,7 @@ static const Command commands[] = {
   { "evaluate", "MODEL --weights FILE", "Loss and accuracy on the test set", st_cli_evaluate },
   { "activations", "MODEL --weights FILE --image N --out FILE.png",
     "Draw one test image's prediction and feature maps", st_cli_activations },
+  { "bench", "[MODEL…] [--device D]", "Examples per second of the presets", st_cli_bench },
 };
 
 static void

@@ -1,0 +1,136 @@
+/* cli-bench.c: `strata-cli bench` — training and evaluation throughput of the presets on
+ * synthetic data held in memory, so that the numbers measure the engine and nothing else.
+ * The side-by-side comparison with PyTorch (bench/) uses real data and `train --json`. */
+#define G_LOG_DOMAIN "strata-cli"
+
+#include "app/cli.h"
+
+#include <stdio.h>
+
+#include "core/backend.h"
+#include "core/net.h"
+
+#define BENCH_EXAMPLES 4096
+
+typedef struct {
+  double train_per_sec;
+  double eval_per_sec;
+} Rates;
+
+static gboolean
+bench_one (const char *name, StDevice device, int steps, Rates *rates, char **where,
+           GError **error)
+{
+  g_autoptr (StSpec) spec = st_spec_load (name, error);
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (StBackend) be = NULL;
+  g_autoptr (StDataset) data = NULL;
+  g_autofree float *params = NULL;
+  g_autofree guint32 *idx = NULL;
+  const StTrainConfig *tc;
+  StRunSetup rs = { 0 };
+  StMetrics m;
+  StRng rng;
+  int batch;
+  gint64 t0 = 0;
+
+  if (spec == NULL || (net = st_net_compile (spec, error)) == NULL)
+    return FALSE;
+  tc = &spec->training;
+  batch = tc->batch_size;
+  data = st_dataset_new ("synthetic", "generated", BENCH_EXAMPLES, spec->input.dim[0],
+                         spec->input.dim[1], spec->input.dim[2], error);
+  if (data == NULL)
+    return FALSE;
+  st_rng_init (&rng, 1);
+  for (gsize i = 0; i < BENCH_EXAMPLES * st_dataset_example_size (data); i++)
+    data->images[i] = st_rng_below (&rng, 256);
+  st_dataset_set_classes (data, tc->loss == ST_LOSS_CROSS_ENTROPY
+                                ? (int) net->values[net->output].numel : 2, NULL);
+  for (int i = 0; i < BENCH_EXAMPLES; i++)
+    data->labels[i] = st_rng_below (&rng, data->n_classes);
+
+  be = st_backend_open (device, error);
+  if (be == NULL || !st_backend_check_net (be, net, error))
+    return FALSE;
+  rs.batch_size = batch;
+  rs.loss = tc->loss;
+  rs.optim = tc->optimizer;
+  rs.normalize = tc->normalize;
+  params = g_new0 (float, MAX (net->n_params, 1));
+  st_net_init_params (net, params, NULL, tc->init, &rng);
+  if (!be->klass->prepare (be, net, &rs, error) || !be->klass->set_data (be, data, data, error)
+      || !be->klass->write_state (be, params, NULL, NULL, 0, error))
+    return FALSE;
+
+  idx = g_new (guint32, BENCH_EXAMPLES);
+  for (int i = 0; i < BENCH_EXAMPLES; i++)
+    idx[i] = i;
+  for (int s = 0; s < steps + 3; s++)
+    {
+      if (s == 3)
+        t0 = g_get_monotonic_time ();
+      if (!be->klass->train_step (be, idx + (gsize) (s * batch) % (BENCH_EXAMPLES - batch), batch,
+                                  s, error))
+        return FALSE;
+    }
+  be->klass->take_metrics (be, &m);
+  rates->train_per_sec = (double) steps * batch / ((g_get_monotonic_time () - t0) / 1e6);
+
+  t0 = g_get_monotonic_time ();
+  for (int start = 0; start + batch <= BENCH_EXAMPLES; start += batch)
+    if (!be->klass->evaluate (be, ST_SPLIT_TEST, idx + start, batch, error))
+      return FALSE;
+  be->klass->take_metrics (be, &m);
+  rates->eval_per_sec = m.examples / ((g_get_monotonic_time () - t0) / 1e6);
+  *where = g_strdup (be->description);
+  return TRUE;
+}
+
+int
+st_cli_bench (int argc, char **argv)
+{
+  g_autofree char *device_name = NULL;
+  int steps = 50;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device_name, "auto, cpu or cuda", "DEVICE" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Training steps to time (default 50)", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per model", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("[MODEL…] — examples per second "
+                                                             "of the presets");
+  g_autoptr (GError) error = NULL;
+  const char *const *models;
+  StDevice device = ST_DEVICE_AUTO;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return st_cli_usage_error (context, error->message);
+  if (device_name != NULL && !st_device_from_name (device_name, &device))
+    return st_cli_usage_error (context, "--device must be auto, cpu or cuda");
+  if (steps < 1)
+    return st_cli_usage_error (context, "--steps must be at least 1");
+  models = argc > 1 ? (const char *const *) argv + 1 : st_preset_names ();
+  if (!json)
+    printf ("%-12s %8s %14s %14s  %s\n", "model", "batch", "train ex/s", "eval ex/s", "device");
+  for (; *models != NULL; models++)
+    {
+      g_autofree char *where = NULL;
+      g_autoptr (StSpec) spec = st_spec_load (*models, &error);
+      Rates r;
+
+      if (spec == NULL || !bench_one (*models, device, steps, &r, &where, &error))
+        return st_cli_fail (error);
+      if (json)
+        printf ("{\"model\": \"%s\", \"batch_size\": %d, \"train_examples_per_sec\": %.1f, "
+                "\"eval_examples_per_sec\": %.1f, \"device\": \"%s\"}\n", *models,
+                spec->training.batch_size, r.train_per_sec, r.eval_per_sec, where);
+      else
+        printf ("%-12s %8d %14.0f %14.0f  %s\n", *models, spec->training.batch_size,
+                r.train_per_sec, r.eval_per_sec, where);
+      fflush (stdout);
+    }
+  return 0;
+}
