@@ -1,0 +1,215 @@
+/* test-cli: strata-cli train, evaluate and activations, run as a person would, on the toy
+ * model (built-in data, a second of work). */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+static char *dir;
+
+typedef struct {
+  int   status;       /* exit status */
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+cli (Run *run, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  const char *arg;
+  va_list ap;
+  int wait;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("STRATA_CLI"));
+  va_start (ap, run);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run->out,
+                &run->err, &wait, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait) ? WEXITSTATUS (wait) : -1;
+}
+
+static char *
+path (const char *name)
+{
+  return g_build_filename (dir, name, NULL);
+}
+
+static gboolean
+have_cli (void)
+{
+  if (g_getenv ("STRATA_CLI") != NULL)
+    return TRUE;
+  g_test_skip ("STRATA_CLI is not set (run through meson test)");
+  return FALSE;
+}
+
+static void
+test_train_outputs (void)
+{
+  g_autofree char *weights = path ("toy.safetensors");
+  g_autofree char *csv = path ("toy.csv");
+  g_autofree char *png = path ("toy.png");
+  g_autofree char *csv_text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_auto (Run) r = { 0 };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  guchar header[8] = { 0 };
+  FILE *f;
+
+  if (!have_cli ())
+    return;
+  cli (&r, "train", "toy", "--epochs", "5", "--json", "--save", weights, "--metrics", csv,
+       "--plot", png, "--device", "cpu", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  lines = g_strsplit (g_strstrip (r.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  for (int i = 0; i < 5; i++)
+    {
+      static const char *const keys[] = { "epoch", "train_loss", "train_acc", "test_loss",
+                                          "test_acc", "examples_per_sec", "seconds" };
+      JsonObject *o;
+
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      o = json_node_get_object (json_parser_get_root (parser));
+      for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+        g_assert_true (json_object_has_member (o, keys[k]));
+      g_assert_cmpint (json_object_get_int_member (o, "epoch"), ==, i + 1);
+    }
+  g_assert_true (g_file_get_contents (csv, &csv_text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv_text, "epoch,train_loss,train_acc,test_loss,test_acc"));
+  g_assert_cmpint (g_strv_length (g_strsplit (csv_text, "\n", -1)), ==, 7);
+  f = fopen (png, "rb");
+  g_assert_nonnull (f);
+  g_assert_cmpuint (fread (header, 1, 8, f), ==, 8);
+  fclose (f);
+  g_assert_cmpmem (header, 4, "\x89PNG", 4);
+  g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_evaluate_and_activations (void)
+{
+  g_autofree char *weights = path ("toy.safetensors");
+  g_autofree char *png = path ("activations.png");
+  g_auto (Run) eval = { 0 };
+  g_auto (Run) act = { 0 };
+  g_auto (Run) missing = { 0 };
+
+  if (!have_cli ())
+    return;
+  if (!g_file_test (weights, G_FILE_TEST_EXISTS))
+    {
+      g_auto (Run) r = { 0 };
+      cli (&r, "train", "toy", "--epochs", "5", "--save", weights, "--device", "cpu", NULL);
+    }
+  cli (&eval, "evaluate", "toy", "--weights", weights, "--json", "--device", "cpu", NULL);
+  g_assert_cmpint (eval.status, ==, 0);
+  g_assert_nonnull (strstr (eval.out, "\"test_acc\": "));
+  cli (&act, "activations", "toy", "--weights", weights, "--image", "1", "--out", png,
+       "--device", "cpu", NULL);
+  g_assert_cmpint (act.status, ==, 0);
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  cli (&missing, "activations", "toy", "--weights", weights, "--image", "7", "--out", png,
+       "--device", "cpu", NULL);
+  g_assert_cmpint (missing.status, ==, 1);
+  g_assert_nonnull (strstr (missing.err, "image 7 is not in the test set"));
+}
+
+static void
+test_bad_arguments (void)
+{
+  g_autofree char *weights = path ("toy.safetensors");
+  g_auto (Run) optim = { 0 };
+  g_auto (Run) neg = { 0 };
+  g_auto (Run) noweights = { 0 };
+  g_auto (Run) wrong = { 0 };
+  g_auto (Run) cuda = { 0 };
+  g_auto (Run) plot = { 0 };
+
+  if (!have_cli ())
+    return;
+  cli (&optim, "train", "toy", "--optimizer", "rmsprop", NULL);
+  g_assert_cmpint (optim.status, ==, 2);
+  g_assert_nonnull (strstr (optim.err, "--optimizer must be sgd, adam or adamw"));
+  cli (&neg, "train", "toy", "--epochs", "-3", NULL);
+  g_assert_cmpint (neg.status, ==, 2);
+  cli (&noweights, "evaluate", "toy", NULL);
+  g_assert_cmpint (noweights.status, ==, 2);
+  g_assert_nonnull (strstr (noweights.err, "--weights"));
+
+  /* Weights of another model: the message names the tensor. */
+  if (g_file_test (weights, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *wide = path ("wide-toy.strata.json");
+      g_file_set_contents (wide,
+                           "{\"input\": {\"channels\": 1, \"height\": 4, \"width\": 4}, "
+                           "\"layers\": [{\"type\": \"Conv2d\", \"out_channels\": 2, "
+                           "\"kernel_size\": 3}, {\"type\": \"MaxPool2d\", \"kernel_size\": 2},"
+                           " {\"type\": \"ReLU\"}, {\"type\": \"Flatten\"}, "
+                           "{\"type\": \"Linear\", \"out_features\": 1}, {\"type\": \"Sigmoid\"}],"
+                           " \"training\": {\"dataset\": \"toy\", \"loss\": \"BCELoss\"}}",
+                           -1, NULL);
+      cli (&wrong, "evaluate", wide, "--weights", weights, "--device", "cpu", NULL);
+      g_assert_cmpint (wrong.status, ==, 1);
+      g_assert_nonnull (strstr (wrong.err, "0.weight has shape [1, 1, 3, 3] in the file but the "
+                                           "model needs [2, 1, 3, 3]"));
+    }
+
+  cli (&plot, "train", "toy", "--epochs", "1", "--plot", "/nonexistent/dir/chart.png",
+       "--device", "cpu", NULL);
+  g_assert_nonnull (strstr (plot.err, "/nonexistent/dir/chart.png"));
+
+  /* --device cuda where CUDA is absent: exit 1 with the reason. */
+  g_setenv ("STRATA_GPU_MODULE_DIR", "/nonexistent", TRUE);
+  cli (&cuda, "train", "toy", "--epochs", "1", "--device", "cuda", NULL);
+  if (cuda.status == 0)
+    {
+      g_test_skip ("a CUDA device is present");
+      return;
+    }
+  g_assert_cmpint (cuda.status, ==, 1);
+  g_assert_nonnull (strstr (cuda.err, "CUDA is not available"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) listing = NULL;
+  const char *name;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  dir = g_dir_make_tmp ("strata-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/cli/train-outputs", test_train_outputs);
+  g_test_add_func ("/cli/evaluate-and-activations", test_evaluate_and_activations);
+  g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
+  status = g_test_run ();
+
+  listing = g_dir_open (dir, 0, NULL);
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *p = path (name);
+      g_remove (p);
+    }
+  g_rmdir (dir);
+  g_free (dir);
+  return status;
+}
