@@ -627,15 +627,10 @@ plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **err
           break;
         case ST_OP_MAXPOOL2D:
         case ST_OP_AVGPOOL2D:
-          if (g->dh != 1 || g->dw != 1)
-            {
-              g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_UNSUPPORTED,
-                           "layer %s: MaxPool2d with dilation is not supported on the CPU yet",
-                           op->path);
-              return FALSE;
-            }
+          /* net.c leaves dh = dw = 1 for AvgPool2d, which has no dilation. */
           p->pool = (StPool2dGeom) { .C = g->c, .H = g->h, .W = g->w, .KH = g->kh, .KW = g->kw,
-                                     .SH = g->sh, .SW = g->sw, .PH = g->ph, .PW = g->pw };
+                                     .SH = g->sh, .SW = g->sw, .PH = g->ph, .PW = g->pw,
+                                     .DH = g->dh, .DW = g->dw };
           if (!st_pool2d_geom_init (&p->pool))
             goto bad;
           if (op->kind == ST_OP_MAXPOOL2D)

@@ -1,32 +1,71 @@
 #define G_LOG_DOMAIN "strata-pool2d"
 
 /* Legend (see pool2d.h): N examples, C channels, H/W input, KH/KW window, SH/SW stride,
- * PH/PW padding, OH/OW output. Every op walks the N·C maps ("planes") independently. */
+ * DH/DW dilation (max pooling only), PH/PW padding, OH/OW output. Every op walks the N·C
+ * maps ("planes") independently. */
 
 #include "core/pool2d.h"
 
 #include <math.h>
 #include <string.h>
 
+static gboolean
+is_dilated (const StPool2dGeom *g)
+{
+  return g->DH != 1 || g->DW != 1;
+}
+
+/* Does every one of the `out` windows along an axis take at least one input position?
+ * With dilation, a window near a small map's padded edge can fall between the rows. */
+static gboolean
+axis_windows_hit (gint64 in, gint64 k, gint64 s, gint64 p, gint64 d, gint64 out)
+{
+  for (gint64 o = 0; o < out; o++)
+    {
+      gint64 first = o * s - p;
+      gint64 end = MIN (first + d * (k - 1) + 1, in);
+
+      if (first < 0)
+        first += (-first + d - 1) / d * d;
+      if (first >= end)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 st_pool2d_geom_init (StPool2dGeom *geom)
 {
-  gint64 oh, ow;
+  gint64 eh, ew, oh, ow;
 
   g_return_val_if_fail (geom != NULL, FALSE);
 
   geom->OH = geom->OW = 0;
+  if (geom->DH == 0)
+    geom->DH = 1;
+  if (geom->DW == 0)
+    geom->DW = 1;
   if (geom->C < 1 || geom->H < 1 || geom->W < 1 || geom->KH < 1 || geom->KW < 1
-      || geom->SH < 1 || geom->SW < 1 || geom->PH < 0 || geom->PW < 0
-      || geom->PH > geom->KH / 2 || geom->PW > geom->KW / 2)
+      || geom->SH < 1 || geom->SW < 1 || geom->DH < 1 || geom->DW < 1 || geom->PH < 0
+      || geom->PW < 0)
     return FALSE;
-  oh = (gint64) geom->H + 2 * (gint64) geom->PH - geom->KH;
-  ow = (gint64) geom->W + 2 * (gint64) geom->PW - geom->KW;
+  /* The spanned window EH × EW; with no dilation, KH × KW. */
+  eh = (gint64) geom->DH * (geom->KH - 1) + 1;
+  ew = (gint64) geom->DW * (geom->KW - 1) + 1;
+  if (geom->PH > eh / 2 || geom->PW > ew / 2)
+    return FALSE;
+  oh = (gint64) geom->H + 2 * (gint64) geom->PH - eh;
+  ow = (gint64) geom->W + 2 * (gint64) geom->PW - ew;
   if (oh < 0 || ow < 0)
     return FALSE;
   oh = oh / geom->SH + 1;
   ow = ow / geom->SW + 1;
-  if ((gint64) geom->C * geom->H * geom->W > G_MAXINT || (gint64) geom->C * oh * ow > G_MAXINT)
+  if ((gint64) geom->C * geom->H * geom->W > G_MAXINT || (gint64) geom->C * oh * ow > G_MAXINT
+      || eh > G_MAXINT / 2 || ew > G_MAXINT / 2)
+    return FALSE;
+  if (is_dilated (geom)
+      && (!axis_windows_hit (geom->H, geom->KH, geom->SH, geom->PH, geom->DH, oh)
+          || !axis_windows_hit (geom->W, geom->KW, geom->SW, geom->PW, geom->DW, ow)))
     return FALSE;
   geom->OH = (int) oh;
   geom->OW = (int) ow;
@@ -45,7 +84,8 @@ pool_geom_is_valid (const StPool2dGeom *g)
 static gboolean
 is_2x2 (const StPool2dGeom *g)
 {
-  return g->KH == 2 && g->KW == 2 && g->SH == 2 && g->SW == 2 && g->PH == 0 && g->PW == 0;
+  return g->KH == 2 && g->KW == 2 && g->SH == 2 && g->SW == 2 && g->PH == 0 && g->PW == 0
+         && g->DH == 1 && g->DW == 1;
 }
 
 /* The window of output (oh, ow), as PyTorch computes it: [h0, h1) × [w0, w1) clipped to the
@@ -116,12 +156,22 @@ st_maxpool2d_forward (float              *out,
       for (int oh = 0; oh < geom->OH; oh++)
         for (int ow = 0; ow < geom->OW; ow++)
           {
-            Window r = window (geom, oh, ow);
-            gint32 best_i = r.h0 * geom->W + r.w0;
+            /* PyTorch's window: rows h0, h0 + DH, … below h1, the first one moved past the
+             * top padding by whole steps of DH (columns likewise). With DH = DW = 1 this is
+             * window()'s clipped rectangle. */
+            int h0 = oh * geom->SH - geom->PH, w0 = ow * geom->SW - geom->PW;
+            int h1 = MIN (h0 + geom->DH * (geom->KH - 1) + 1, geom->H);
+            int w1 = MIN (w0 + geom->DW * (geom->KW - 1) + 1, geom->W);
+            gint32 best_i;
             float best = -INFINITY;
 
-            for (int h = r.h0; h < r.h1; h++)
-              for (int w = r.w0; w < r.w1; w++)
+            while (h0 < 0)
+              h0 += geom->DH;
+            while (w0 < 0)
+              w0 += geom->DW;
+            best_i = h0 * geom->W + w0;
+            for (int h = h0; h < h1; h += geom->DH)
+              for (int w = w0; w < w1; w += geom->DW)
                 {
                   float v = x[h * geom->W + w];
 
@@ -182,7 +232,7 @@ st_avgpool2d_forward (float              *out,
 {
   gsize planes;
 
-  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom));
+  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom) && !is_dilated (geom));
   g_return_if_fail (n >= 0);
   g_return_if_fail (n == 0 || (out != NULL && in != NULL));
 
@@ -228,7 +278,7 @@ st_avgpool2d_backward (float              *din,
 {
   gsize planes, in_plane, out_plane;
 
-  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom));
+  g_return_if_fail (geom != NULL && pool_geom_is_valid (geom) && !is_dilated (geom));
   g_return_if_fail (n >= 0);
   g_return_if_fail (mode == ST_GRAD_WRITE || mode == ST_GRAD_ADD);
   if (din == NULL || n == 0)

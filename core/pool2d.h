@@ -1,6 +1,7 @@
 /* pool2d.h: max, average and adaptive average pooling over each channel's map.
  *
- * Mirrors, with dilation=1, ceil_mode=False, count_include_pad=True, divisor_override=None:
+ * Mirrors, with ceil_mode=False, count_include_pad=True, divisor_override=None (and, for
+ * average pooling, which has none, dilation=1):
  * https://pytorch.org/docs/stable/generated/torch.nn.MaxPool2d.html
  * https://pytorch.org/docs/stable/generated/torch.nn.AvgPool2d.html
  * https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html
@@ -10,9 +11,11 @@
  *   C, H, W  channels, input height and width (pooling keeps C)
  *   KH, KW   window      SH, SW  stride (PyTorch's default, stride = kernel_size, is the
  *                                caller's business)
+ *   DH, DW   max pooling's dilation: the window takes every DH-th row, spanning
+ *            EH = DH·(KH − 1) + 1 rows (EW likewise); 1 for average pooling
  *   PH, PW   padding on each side: -inf for max, zeros counted in the mean for avg; at most
- *            half the window, as PyTorch requires
- *   OH, OW   output: OH = ⌊(H + 2·PH − KH) / SH⌋ + 1, same for OW
+ *            half the (spanned) window, as PyTorch requires
+ *   OH, OW   output: OH = ⌊(H + 2·PH − EH) / SH⌋ + 1, same for OW
  *
  *   in (N, C, H, W)   out (N, C, OH, OW)
  *
@@ -33,7 +36,8 @@ typedef struct {
   int C, H, W;
   int KH, KW;
   int SH, SW;                      /* >= 1 */
-  int PH, PW;                      /* 0 <= PH <= KH / 2 */
+  int PH, PW;                      /* 0 <= PH <= EH / 2 */
+  int DH, DW;                      /* >= 1; 0 is read as 1. Average pooling: 1 */
   int OH, OW;                      /* set by st_pool2d_geom_init() */
 } StPool2dGeom;
 
