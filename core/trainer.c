@@ -135,14 +135,22 @@ post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GErr
       StSnapshot *snapshot)
 {
   Message *m = g_new0 (Message, 1);
+  GSource *source;
 
   m->link = link_ref (trainer->link);
   m->event = *event;
   m->message = g_strdup (message);
   m->error = error;
   m->snapshot = snapshot;
-  g_main_context_invoke_full (trainer->context, G_PRIORITY_DEFAULT, message_dispatch, m,
-                              message_free);
+  /* Not g_main_context_invoke(): the owner's context is often the global default one, which
+   * is also this worker's thread-default, and invoke would then run the owner's callback
+   * right here on the worker whenever the owner is not iterating at that moment. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, message_dispatch, m, message_free);
+  g_source_set_name (source, "strata trainer event");
+  g_source_attach (source, trainer->context);
+  g_source_unref (source);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "core/trainer.h"
 
 static char *data_dir;
+static GThread *owner_thread;
 
 static void
 write_be32 (FILE *f, guint32 v)
@@ -102,6 +103,8 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
 {
   Watch *w = data;
 
+  /* Every event reaches the owner on the owner's thread, never on the worker. */
+  g_assert_true (g_thread_self () == owner_thread);
   switch (e->kind)
     {
     case ST_TRAINER_EVENT_BATCH:
@@ -161,6 +164,8 @@ timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static int owner_busy_ms;
+
 static void
 run (Watch *w, StSpec *spec, StTrainerOptions *options)
 {
@@ -172,6 +177,9 @@ run (Watch *w, StSpec *spec, StTrainerOptions *options)
   g_assert_no_error (error);
   guard = g_timeout_add_seconds (120, timeout, NULL);
   st_trainer_start (w->trainer);
+  /* An owner busy elsewhere while the worker posts must still get its events later, on its
+   * own thread. */
+  g_usleep (owner_busy_ms * 1000);
   g_main_loop_run (w->loop);
   g_source_remove (guard);
   st_trainer_free (w->trainer);
@@ -445,6 +453,24 @@ test_bad_data (void)
 }
 
 static void
+test_events_on_owner_thread (void)
+{
+  g_autoptr (StSpec) lenet = preset ("lenet5", 1);
+  StTrainerOptions options;
+  Watch w;
+
+  watch_init (&w);
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = "/nonexistent/dataset";
+  owner_busy_ms = 300;
+  run (&w, lenet, &options);
+  owner_busy_ms = 0;
+  g_assert_true (w.finished);
+  g_assert_nonnull (w.error);
+}
+
+static void
 test_model_errors_refused (void)
 {
   g_autoptr (GError) error = NULL;
@@ -483,6 +509,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
+  owner_thread = g_thread_self ();
   g_setenv ("STRATA_THREADS", "2", TRUE);
   g_setenv ("STRATA_GPU_MODULE_DIR", "/nonexistent", TRUE);
 
@@ -500,6 +527,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/checkpoint-saved-and-resumed", test_checkpoint_saved_and_resumed);
   g_test_add_func ("/trainer/bad-resume", test_bad_resume);
   g_test_add_func ("/trainer/bad-data", test_bad_data);
+  g_test_add_func ("/trainer/events-on-owner-thread", test_events_on_owner_thread);
   g_test_add_func ("/trainer/model-errors-refused", test_model_errors_refused);
   g_test_add_func ("/trainer/cuda-missing", test_cuda_missing);
   status = g_test_run ();
