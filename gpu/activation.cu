@@ -1,0 +1,244 @@
+/* activation.cu: the elementwise activations on the device, grouped (each is a few lines).
+ *
+ * Legend (core/activation.h): N examples, S elements per example, count = N·S; PReLU views
+ * an example as (C, HW). Each backward reads what the CPU's reads: the output for ReLU,
+ * Sigmoid and Tanh, the input for LeakyReLU and PReLU, and applies the same rule with the
+ * same float operations (the module is built with -fmad=false, so nothing is fused).
+ * Sigmoid and Tanh use CUDA's expf and tanhf, within 2 ulp of the CPU's polynomial.
+ * https://pytorch.org/docs/stable/generated/torch.nn.ReLU.html, LeakyReLU, PReLU, Sigmoid,
+ * Tanh.
+ */
+#include "gpu/cuda-ops.h"
+#include "gpu/cuda-reduce.cuh"
+
+/* din (+)= g: the one place an elementwise backward applies the WRITE/ADD rule. */
+static __device__ __forceinline__ void
+put (float *din, gsize i, float g, gboolean add)
+{
+  din[i] = add ? din[i] + g : g;
+}
+
+static __global__ void
+relu_forward_kernel (float *__restrict__ out, const float *__restrict__ in, gsize count)
+{
+  /* NaN passes through, as torch.relu */
+  ST_CUDA_FOR (i, count)
+    out[i] = in[i] <= 0.0f ? 0.0f : in[i];
+}
+
+static __global__ void
+relu_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
+                      const float *__restrict__ out, gsize count, gboolean add)
+{
+  ST_CUDA_FOR (i, count)
+    put (din, i, out[i] <= 0.0f ? 0.0f : dout[i], add);
+}
+
+static __global__ void
+leaky_relu_forward_kernel (float *__restrict__ out, const float *__restrict__ in, float slope,
+                           gsize count)
+{
+  ST_CUDA_FOR (i, count)
+    out[i] = in[i] > 0.0f ? in[i] : in[i] * slope;
+}
+
+static __global__ void
+leaky_relu_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
+                            const float *__restrict__ in, float slope, gsize count,
+                            gboolean add)
+{
+  ST_CUDA_FOR (i, count)
+    put (din, i, in[i] > 0.0f ? dout[i] : dout[i] * slope, add);
+}
+
+static __global__ void
+prelu_forward_kernel (float *__restrict__ out, const float *__restrict__ in,
+                      const float *__restrict__ w, int n, int C, gsize HW, int num_parameters)
+{
+  ST_CUDA_FOR (i, (gsize) n * C * HW)
+    {
+      const float a = w[num_parameters == 1 ? 0 : (int) (i / HW % C)];
+
+      out[i] = in[i] > 0.0f ? in[i] : a * in[i];
+    }
+}
+
+static __global__ void
+prelu_backward_input_kernel (float *__restrict__ din, const float *__restrict__ dout,
+                             const float *__restrict__ in, const float *__restrict__ w, int n,
+                             int C, gsize HW, int num_parameters, gboolean add)
+{
+  ST_CUDA_FOR (i, (gsize) n * C * HW)
+    {
+      const float a = w[num_parameters == 1 ? 0 : (int) (i / HW % C)];
+
+      put (din, i, in[i] > 0.0f ? dout[i] : a * dout[i], add);
+    }
+}
+
+/* partial[c] = Σ over (N, HW) of in · dout where in <= 0 (or NaN), in double: block c. */
+static __global__ void
+prelu_weight_partial_kernel (double *__restrict__ partial, const float *__restrict__ dout,
+                             const float *__restrict__ in, int n, int C, gsize HW)
+{
+  __shared__ double shared[ST_CUDA_THREADS];
+  const int c = blockIdx.x;
+  double s = 0.0;
+
+  for (gsize k = threadIdx.x; k < (gsize) n * HW; k += blockDim.x)
+    {
+      const gsize j = (k / HW * C + c) * HW + k % HW;
+
+      if (!(in[j] > 0.0f))
+        s += (double) in[j] * dout[j];
+    }
+  s = st_block_sum (s, shared);
+  if (threadIdx.x == 0)
+    partial[c] = s;
+}
+
+/* dw += the channels' sums, added in channel order as the CPU adds them (a shared slope
+ * gets every channel's). One thread: C is small. */
+static __global__ void
+prelu_weight_add_kernel (float *__restrict__ dw, const double *__restrict__ partial, int C,
+                         int num_parameters)
+{
+  if (blockIdx.x != 0 || threadIdx.x != 0)
+    return;
+  for (int c = 0; c < C; c++)
+    dw[num_parameters == 1 ? 0 : c] += (float) partial[c];
+}
+
+/* σ(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(−|x|): the CPU's form. */
+static __global__ void
+sigmoid_forward_kernel (float *__restrict__ out, const float *__restrict__ in, gsize count)
+{
+  ST_CUDA_FOR (i, count)
+    {
+      const float x = in[i], e = expf (-fabsf (x)), d = 1.0f + e;
+
+      out[i] = x >= 0.0f ? 1.0f / d : e / d;
+    }
+}
+
+/* PyTorch's order of operations: dy · (1 − y) · y */
+static __global__ void
+sigmoid_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
+                         const float *__restrict__ out, gsize count, gboolean add)
+{
+  ST_CUDA_FOR (i, count)
+    put (din, i, dout[i] * (1.0f - out[i]) * out[i], add);
+}
+
+static __global__ void
+tanh_forward_kernel (float *__restrict__ out, const float *__restrict__ in, gsize count)
+{
+  ST_CUDA_FOR (i, count)
+    out[i] = tanhf (in[i]);
+}
+
+/* dy · (1 − y·y) */
+static __global__ void
+tanh_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
+                      const float *__restrict__ out, gsize count, gboolean add)
+{
+  ST_CUDA_FOR (i, count)
+    put (din, i, dout[i] * (1.0f - out[i] * out[i]), add);
+}
+
+#define LAUNCH(kernel, count, ...)                                                   \
+  G_STMT_START {                                                                     \
+    kernel<<<ST_CUDA_BLOCKS (count), ST_CUDA_THREADS, 0, q->stream>>> (__VA_ARGS__); \
+    ST_CUDA_LAUNCHED (error);                                                        \
+  } G_STMT_END
+
+gboolean
+st_cuda_relu_forward (const StCudaQueue *q, float *out, const float *in, gsize count,
+                      GError **error)
+{
+  LAUNCH (relu_forward_kernel, count, out, in, count);
+  return TRUE;
+}
+
+gboolean
+st_cuda_relu_backward (const StCudaQueue *q, float *din, const float *dout, const float *out,
+                       gsize count, gboolean add, GError **error)
+{
+  LAUNCH (relu_backward_kernel, count, din, dout, out, count, add);
+  return TRUE;
+}
+
+gboolean
+st_cuda_leaky_relu_forward (const StCudaQueue *q, float *out, const float *in,
+                            float negative_slope, gsize count, GError **error)
+{
+  LAUNCH (leaky_relu_forward_kernel, count, out, in, negative_slope, count);
+  return TRUE;
+}
+
+gboolean
+st_cuda_leaky_relu_backward (const StCudaQueue *q, float *din, const float *dout,
+                             const float *in, float negative_slope, gsize count, gboolean add,
+                             GError **error)
+{
+  LAUNCH (leaky_relu_backward_kernel, count, din, dout, in, negative_slope, count, add);
+  return TRUE;
+}
+
+gboolean
+st_cuda_prelu_forward (const StCudaQueue *q, float *out, const float *in, const float *w, int n,
+                       int C, gsize HW, int num_parameters, GError **error)
+{
+  LAUNCH (prelu_forward_kernel, (gsize) n * C * HW, out, in, w, n, C, HW, num_parameters);
+  return TRUE;
+}
+
+gboolean
+st_cuda_prelu_backward (const StCudaQueue *q, float *din, float *dw, const float *dout,
+                        const float *in, const float *w, double *partial, int n, int C,
+                        gsize HW, int num_parameters, gboolean add, GError **error)
+{
+  if (n == 0 || HW == 0)
+    return TRUE;
+  if (din != NULL)
+    LAUNCH (prelu_backward_input_kernel, (gsize) n * C * HW, din, dout, in, w, n, C, HW,
+            num_parameters, add);
+  prelu_weight_partial_kernel<<<C, ST_CUDA_THREADS, 0, q->stream>>> (partial, dout, in, n, C,
+                                                                     HW);
+  ST_CUDA_LAUNCHED (error);
+  prelu_weight_add_kernel<<<1, 1, 0, q->stream>>> (dw, partial, C, num_parameters);
+  ST_CUDA_LAUNCHED (error);
+  return TRUE;
+}
+
+gboolean
+st_cuda_sigmoid_forward (const StCudaQueue *q, float *out, const float *in, gsize count,
+                         GError **error)
+{
+  LAUNCH (sigmoid_forward_kernel, count, out, in, count);
+  return TRUE;
+}
+
+gboolean
+st_cuda_sigmoid_backward (const StCudaQueue *q, float *din, const float *dout, const float *out,
+                          gsize count, gboolean add, GError **error)
+{
+  LAUNCH (sigmoid_backward_kernel, count, din, dout, out, count, add);
+  return TRUE;
+}
+
+gboolean
+st_cuda_tanh_forward (const StCudaQueue *q, float *out, const float *in, gsize count,
+                      GError **error)
+{
+  LAUNCH (tanh_forward_kernel, count, out, in, count);
+  return TRUE;
+}
+
+gboolean
+st_cuda_tanh_backward (const StCudaQueue *q, float *din, const float *dout, const float *out,
+                       gsize count, gboolean add, GError **error)
+{
+  LAUNCH (tanh_backward_kernel, count, din, dout, out, count, add);
+  return TRUE;
+}

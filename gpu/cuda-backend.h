@@ -1,0 +1,25 @@
+/* cuda-backend.h: what libstrata-cuda.so exports.
+ *
+ * Nothing links the module: core/backend.c loads it with GModule and looks up
+ * st_cuda_backend_new; tests/test-cuda.c also looks up st_cuda_memory_info. Both names are
+ * the only symbols the module exports (it is built with hidden visibility). This header
+ * includes no CUDA header, so that callers build where CUDA is absent.
+ */
+#pragma once
+
+#include "core/backend.h"
+
+G_BEGIN_DECLS
+
+/* The backend on CUDA device 0: "CUDA, <GPU name>, <memory> GiB". NULL, with
+ * ST_NET_ERROR_DEVICE and a message that starts "CUDA is not available: " and says
+ * "no driver" or "no device", where there is none. */
+StBackend *st_cuda_backend_new  (GError **error);
+typedef StBackend *(*StCudaBackendNewFunc) (GError **error);
+
+/* For tests: the device's free and total memory, as cudaMemGetInfo reports them. FALSE
+ * when there is no device. */
+gboolean   st_cuda_memory_info  (guint64 *free_bytes, guint64 *total_bytes);
+typedef gboolean (*StCudaMemoryInfoFunc) (guint64 *free_bytes, guint64 *total_bytes);
+
+G_END_DECLS

@@ -1,0 +1,236 @@
+/* cuda-ops.h: the CUDA backend's kernels, as launchers that gpu/cuda-backend.c calls.
+ *
+ * One .cu file per op (conv2d, pool2d, linear, batchnorm2d, dropout, loss, optim, transform;
+ * the tiny elementwise kernels share activation.cu and join.cu). Each launcher enqueues its
+ * work on the queue's stream and returns FALSE with a GError when a launch or a cuBLAS call
+ * fails; none synchronises, allocates or exits. Pointers are device memory.
+ *
+ * Shapes, dimension letters and the math are those of the CPU op of the same name: read
+ * core/conv2d.h, pool2d.h, activation.h, linear.h, batchnorm2d.h, dropout.h, loss.h, join.h
+ * and optim.c. Each launcher works on the whole batch of n examples at once. `add` is the
+ * gradient mode of core/grad-mode.h: FALSE writes an input gradient, TRUE adds into it;
+ * parameter gradients always accumulate. No kernel uses atomics: every sum is one thread's
+ * loop or a fixed-order tree in one block, so results do not depend on timing.
+ *
+ * This header is read by the host compiler (cuda-backend.c) and by nvcc; it includes no
+ * core header, so that the kernels build without json-glib's and the spec's headers.
+ */
+#pragma once
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  cudaStream_t   stream;
+  cublasHandle_t blas;        /* bound to `stream` */
+} StCudaQueue;
+
+/* One op's geometry, from StOpGeom: convolution and pooling (pooling: OC = C). */
+typedef struct {
+  int C, H, W;
+  int OC, OH, OW;
+  int KH, KW, SH, SW, PH, PW, DH, DW;
+} StCudaGeom;
+
+/* Loss and accuracy, accumulated on the device and read back through pinned memory. */
+typedef struct {
+  double loss_sum;            /* per-example losses (already divided by S for BCE, MSE) */
+  double last_loss;           /* the most recent training step's mean loss */
+  double correct;             /* a count; a double so that one block sum serves both */
+  double steps;               /* training steps whose loss is in loss_sum */
+} StCudaTotals;
+
+typedef enum {
+  ST_CUDA_LOSS_CROSS_ENTROPY,
+  ST_CUDA_LOSS_BCE,
+  ST_CUDA_LOSS_MSE,
+} StCudaLoss;
+
+/* The failure of one CUDA or cuBLAS call as a GError (ST_NET_ERROR_DEVICE, or
+ * ST_NET_ERROR_MEMORY when the device ran out); always returns FALSE. */
+gboolean st_cuda_fail   (GError **error, cudaError_t err, const char *call, const char *where);
+gboolean st_cublas_fail (GError **error, cublasStatus_t status, const char *call,
+                         const char *where);
+
+#define ST_CUDA_CHECK(call, error)                                                    \
+  G_STMT_START {                                                                      \
+    cudaError_t st_err_ = (call);                                                     \
+    if (G_UNLIKELY (st_err_ != cudaSuccess))                                          \
+      return st_cuda_fail ((error), st_err_, #call, G_STRLOC);                        \
+  } G_STMT_END
+
+#define ST_CUBLAS_CHECK(call, error)                                                  \
+  G_STMT_START {                                                                      \
+    cublasStatus_t st_status_ = (call);                                               \
+    if (G_UNLIKELY (st_status_ != CUBLAS_STATUS_SUCCESS))                             \
+      return st_cublas_fail ((error), st_status_, #call, G_STRLOC);                   \
+  } G_STMT_END
+
+/* After a kernel launch: a bad launch shows here, a fault inside the kernel in a later call. */
+#define ST_CUDA_LAUNCHED(error) ST_CUDA_CHECK (cudaGetLastError (), error)
+
+/* Launch shape of the elementwise kernels: grid-stride loops over `count` items. */
+#define ST_CUDA_THREADS 256
+#define ST_CUDA_BLOCKS(count) \
+  ((unsigned) MAX (1, MIN (((gsize) (count) + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS, 1u << 20)))
+
+/* ---- transform.cu ------------------------------------------------------------------ */
+
+/* x (N, C, H, W) = lut[c][images[idx[i]]], labels[i] = data_labels[idx[i]]; lut (C, 256)
+ * holds (v/255 − mean[c]) / std[c] as core/transform.c rounds it. */
+gboolean st_cuda_gather_normalize (const StCudaQueue *q, float *x, guint8 *labels,
+                                   const guint8 *images, const guint8 *data_labels,
+                                   const guint32 *idx, int n, int C, gsize plane,
+                                   const float *lut, GError **error);
+
+/* ---- conv2d.cu ---------------------------------------------------------------------- */
+
+/* im2col + cuBLAS over chunks of `chunk` examples; scratch holds
+ * st_cuda_conv2d_scratch_floats (geom, chunk) floats. */
+gsize    st_cuda_conv2d_scratch_floats (const StCudaGeom *g, int chunk);
+gboolean st_cuda_conv2d_forward   (const StCudaQueue *q, float *out, const float *in,
+                                   const float *w, const float *b, float *scratch, int n,
+                                   int chunk, const StCudaGeom *g, GError **error);
+gboolean st_cuda_conv2d_backward  (const StCudaQueue *q, float *din, float *dw, float *db,
+                                   const float *dout, const float *in, const float *w,
+                                   float *scratch, int n, int chunk, const StCudaGeom *g,
+                                   gboolean add, GError **error);
+
+/* ---- pool2d.cu ---------------------------------------------------------------------- */
+
+gboolean st_cuda_maxpool2d_forward          (const StCudaQueue *q, float *out, const float *in,
+                                             gint32 *argmax, int n, const StCudaGeom *g,
+                                             GError **error);
+gboolean st_cuda_maxpool2d_backward         (const StCudaQueue *q, float *din, const float *dout,
+                                             const gint32 *argmax, int n, const StCudaGeom *g,
+                                             gboolean add, GError **error);
+gboolean st_cuda_avgpool2d_forward          (const StCudaQueue *q, float *out, const float *in,
+                                             int n, const StCudaGeom *g, GError **error);
+gboolean st_cuda_avgpool2d_backward         (const StCudaQueue *q, float *din, const float *dout,
+                                             int n, const StCudaGeom *g, gboolean add,
+                                             GError **error);
+gboolean st_cuda_adaptive_avgpool2d_forward (const StCudaQueue *q, float *out, const float *in,
+                                             int n, const StCudaGeom *g, GError **error);
+gboolean st_cuda_adaptive_avgpool2d_backward (const StCudaQueue *q, float *din,
+                                              const float *dout, int n, const StCudaGeom *g,
+                                              gboolean add, GError **error);
+
+/* ---- activation.cu: count = N·S elements -------------------------------------------- */
+
+gboolean st_cuda_relu_forward        (const StCudaQueue *q, float *out, const float *in,
+                                      gsize count, GError **error);
+gboolean st_cuda_relu_backward       (const StCudaQueue *q, float *din, const float *dout,
+                                      const float *out, gsize count, gboolean add,
+                                      GError **error);
+gboolean st_cuda_leaky_relu_forward  (const StCudaQueue *q, float *out, const float *in,
+                                      float negative_slope, gsize count, GError **error);
+gboolean st_cuda_leaky_relu_backward (const StCudaQueue *q, float *din, const float *dout,
+                                      const float *in, float negative_slope, gsize count,
+                                      gboolean add, GError **error);
+gboolean st_cuda_prelu_forward       (const StCudaQueue *q, float *out, const float *in,
+                                      const float *w, int n, int C, gsize HW,
+                                      int num_parameters, GError **error);
+/* partial: C doubles of scratch for the per-channel sums of dw. din may be NULL. */
+gboolean st_cuda_prelu_backward      (const StCudaQueue *q, float *din, float *dw,
+                                      const float *dout, const float *in, const float *w,
+                                      double *partial, int n, int C, gsize HW,
+                                      int num_parameters, gboolean add, GError **error);
+gboolean st_cuda_sigmoid_forward     (const StCudaQueue *q, float *out, const float *in,
+                                      gsize count, GError **error);
+gboolean st_cuda_sigmoid_backward    (const StCudaQueue *q, float *din, const float *dout,
+                                      const float *out, gsize count, gboolean add,
+                                      GError **error);
+gboolean st_cuda_tanh_forward        (const StCudaQueue *q, float *out, const float *in,
+                                      gsize count, GError **error);
+gboolean st_cuda_tanh_backward       (const StCudaQueue *q, float *din, const float *dout,
+                                      const float *out, gsize count, gboolean add,
+                                      GError **error);
+
+/* ---- linear.cu ---------------------------------------------------------------------- */
+
+gboolean st_cuda_linear_forward  (const StCudaQueue *q, float *out, const float *in,
+                                  const float *w, const float *b, int n, int C, int OC,
+                                  GError **error);
+gboolean st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
+                                  const float *dout, const float *in, const float *w, int n,
+                                  int C, int OC, gboolean add, GError **error);
+
+/* ---- batchnorm2d.cu ----------------------------------------------------------------- */
+
+/* Batch statistics over (N, H, W), the running statistics' update (unbiased variance),
+ * then the transform; mean and invstd (C) are the cache backward reads. With fewer than 2
+ * values per channel nothing is updated, as st_batchnorm2d_stats_finalize. */
+gboolean st_cuda_batchnorm2d_forward_train (const StCudaQueue *q, float *out, const float *in,
+                                            const float *gamma, const float *beta,
+                                            float *mean, float *invstd, float *running_mean,
+                                            float *running_var, double momentum, double eps,
+                                            int n, int C, gsize HW, GError **error);
+gboolean st_cuda_batchnorm2d_forward_eval  (const StCudaQueue *q, float *out, const float *in,
+                                            const float *gamma, const float *beta,
+                                            const float *running_mean,
+                                            const float *running_var, double eps, int n,
+                                            int C, gsize HW, GError **error);
+/* sums: 2·C doubles of scratch (Σdy, Σdy·x̂). din may be NULL; dgamma and dbeta are NULL
+ * for affine=False. */
+gboolean st_cuda_batchnorm2d_backward      (const StCudaQueue *q, float *din, float *dgamma,
+                                            float *dbeta, const float *dout, const float *in,
+                                            const float *gamma, const float *mean,
+                                            const float *invstd, double *sums, int n, int C,
+                                            gsize HW, gboolean add, GError **error);
+
+/* ---- dropout.cu --------------------------------------------------------------------- */
+
+/* The CPU's stream per example: xoshiro256** forked from (seed ^ 0x5eed0d7090) with stream
+ * number example·1024 + op, one uniform draw per element, so the mask is the CPU's. */
+gboolean st_cuda_dropout_forward_train (const StCudaQueue *q, float *out, const float *in,
+                                        guint8 *mask, double p, guint64 seed, int op, int n,
+                                        gsize size, GError **error);
+gboolean st_cuda_dropout_backward      (const StCudaQueue *q, float *din, const float *dout,
+                                        const guint8 *mask, double p, gsize count,
+                                        gboolean add, GError **error);
+
+/* ---- join.cu ------------------------------------------------------------------------ */
+
+/* Input k of a Concat: its (N, C_k, HW) block at channel `offset` of out (N, C_total, HW). */
+gboolean st_cuda_concat_forward  (const StCudaQueue *q, float *out, const float *in, int n,
+                                  int channels, int offset, int total, gsize HW,
+                                  GError **error);
+gboolean st_cuda_concat_backward (const StCudaQueue *q, float *din, const float *dout, int n,
+                                  int channels, int offset, int total, gsize HW, gboolean add,
+                                  GError **error);
+gboolean st_cuda_add_forward     (const StCudaQueue *q, float *out, const float *a,
+                                  const float *b, gsize count, GError **error);
+/* dst = src (add FALSE) or dst += src. */
+gboolean st_cuda_accumulate      (const StCudaQueue *q, float *dst, const float *src,
+                                  gsize count, gboolean add, GError **error);
+
+/* ---- loss.cu ------------------------------------------------------------------------ */
+
+/* Per example: ex_loss[i] (the sum over its S outputs), ex_correct[i], and, when dy is not
+ * NULL, the gradient of the mean loss with `scale` as in core/loss.h. Targets come from
+ * the labels as the CPU backend builds them: S == 1, the label itself; else one-hot. */
+gboolean st_cuda_loss        (const StCudaQueue *q, StCudaLoss kind, double *ex_loss,
+                              double *ex_correct, float *dy, const float *y,
+                              const guint8 *labels, int n, int S, float scale,
+                              GError **error);
+/* totals (+)= the batch: loss_sum += Σ ex_loss / divisor, correct += Σ ex_correct; a
+ * training step also sets last_loss and counts a step. `reset` writes instead of adding. */
+gboolean st_cuda_loss_reduce (const StCudaQueue *q, StCudaTotals *totals,
+                              const double *ex_loss, const double *ex_correct, int n,
+                              double divisor, gboolean train, gboolean reset, GError **error);
+
+/* ---- optim.cu: PyTorch's update rules, float32 per element as core/optim.c ------------ */
+
+gboolean st_cuda_sgd  (const StCudaQueue *q, float *params, const float *grads, float *buf,
+                       gsize count, float lr, float weight_decay, float momentum,
+                       float one_minus_dampening, gboolean nesterov, gboolean first_step,
+                       GError **error);
+gboolean st_cuda_adam (const StCudaQueue *q, float *params, const float *grads, float *m,
+                       float *v, gsize count, float beta1, float beta2, float eps,
+                       float weight_decay, float lr, float step_size, float bc2_sqrt,
+                       gboolean decoupled, GError **error);
+
+G_END_DECLS

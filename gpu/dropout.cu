@@ -1,0 +1,141 @@
+/* dropout.cu: inverted dropout on the device, as core/dropout.c.
+ *
+ * Legend (core/dropout.h): N examples, S elements per example; mask (N, S) bytes, 1 where
+ * an element was kept. https://pytorch.org/docs/stable/generated/torch.nn.Dropout.html
+ *
+ * Training keeps each element with probability 1 − p and scales it by 1/(1 − p); p = 0 is
+ * the identity and p = 1 multiplies by 0. The draws are the CPU backend's: core/rng.c's
+ * xoshiro256** (seeded through splitmix64) forked per example from the step seed, stream
+ * example·1024 + op, one st_rng_uniform per element in order. One thread walks one
+ * example's stream, so the mask is bitwise the CPU's (and no skip-ahead is needed).
+ */
+#include "gpu/cuda-ops.h"
+#include "gpu/cuda-reduce.cuh"
+
+typedef struct {
+  guint64 s[4];
+} Rng;
+
+static __device__ __forceinline__ guint64
+splitmix64 (guint64 *x)
+{
+  guint64 z = (*x += 0x9e3779b97f4a7c15ull);
+
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static __device__ __forceinline__ guint64
+rotl (guint64 x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+static __device__ __forceinline__ void
+rng_seed (Rng *rng, guint64 x)
+{
+  for (int i = 0; i < 4; i++)
+    rng->s[i] = splitmix64 (&x);
+}
+
+static __device__ __forceinline__ guint64
+rng_u64 (Rng *rng)
+{
+  guint64 *s = rng->s;
+  const guint64 result = rotl (s[1] * 5, 7) * 9, t = s[1] << 17;
+
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl (s[3], 45);
+  return result;
+}
+
+/* Uniform in [0, 1) with 53 random bits, as st_rng_uniform. */
+static __device__ __forceinline__ double
+rng_uniform (Rng *rng)
+{
+  return (double) (rng_u64 (rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* One thread per example: st_rng_init (base, seed ^ 0x5eed0d7090), then st_rng_fork (rng,
+ * base, example·1024 + op) — the parent's first draw xor the stream times 0xd1342543de82ef95. */
+static __global__ void
+dropout_train_kernel (float *__restrict__ out, const float *__restrict__ in,
+                      guint8 *__restrict__ mask, double p, float scale, guint64 seed, int op,
+                      int n, gsize size)
+{
+  ST_CUDA_FOR (i, (gsize) n)
+    {
+      Rng base, rng;
+      const gsize first = i * size;
+
+      rng_seed (&base, seed ^ 0x5eed0d7090ull);
+      rng_seed (&rng, rng_u64 (&base) ^ ((guint64) (i * 1024 + op) * 0xd1342543de82ef95ull));
+      for (gsize j = first; j < first + size; j++)
+        {
+          const gboolean keep = rng_uniform (&rng) >= p;
+
+          mask[j] = keep;
+          out[j] = keep ? in[j] * scale : 0.0f;
+        }
+    }
+}
+
+/* p = 0 keeps everything, p = 1 multiplies by zero (NaN and ±inf give NaN, as PyTorch). */
+static __global__ void
+dropout_fixed_kernel (float *__restrict__ out, const float *__restrict__ in,
+                      guint8 *__restrict__ mask, gboolean keep, gsize count)
+{
+  ST_CUDA_FOR (i, count)
+    {
+      mask[i] = keep;
+      out[i] = keep ? in[i] : in[i] * 0.0f;
+    }
+}
+
+static __global__ void
+dropout_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
+                         const guint8 *__restrict__ mask, float scale, gsize count,
+                         gboolean add)
+{
+  ST_CUDA_FOR (i, count)
+    {
+      const float g = mask[i] ? dout[i] * scale : 0.0f;
+
+      din[i] = add ? din[i] + g : g;
+    }
+}
+
+gboolean
+st_cuda_dropout_forward_train (const StCudaQueue *q, float *out, const float *in, guint8 *mask,
+                               double p, guint64 seed, int op, int n, gsize size,
+                               GError **error)
+{
+  const gsize count = (gsize) n * size;
+
+  if (p == 0.0 || p == 1.0)
+    dropout_fixed_kernel<<<ST_CUDA_BLOCKS (count), ST_CUDA_THREADS, 0, q->stream>>> (
+      out, in, mask, p == 0.0, count);
+  else
+    dropout_train_kernel<<<ST_CUDA_BLOCKS (n), ST_CUDA_THREADS, 0, q->stream>>> (
+      out, in, mask, p, (float) (1.0 / (1.0 - p)), seed, op, n, size);
+  ST_CUDA_LAUNCHED (error);
+  return TRUE;
+}
+
+gboolean
+st_cuda_dropout_backward (const StCudaQueue *q, float *din, const float *dout,
+                          const guint8 *mask, double p, gsize count, gboolean add,
+                          GError **error)
+{
+  const float scale = p < 1.0 ? (float) (1.0 / (1.0 - p)) : 0.0f;
+
+  dropout_backward_kernel<<<ST_CUDA_BLOCKS (count), ST_CUDA_THREADS, 0, q->stream>>> (
+    din, dout, mask, scale, count, add);
+  ST_CUDA_LAUNCHED (error);
+  return TRUE;
+}

@@ -1,0 +1,174 @@
+/* loss.cu: the training losses and the accuracy count on the device, as core/loss.c and
+ * the CPU backend's loss_op.
+ *
+ * Legend (core/loss.h): N examples, S outputs per example (the classes, for CrossEntropy).
+ * https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html, BCELoss.html,
+ * MSELoss.html (reduction='mean')
+ *
+ * One thread per example computes its loss (in double, with the CPU's formulas: log-softmax
+ * with max subtraction; BCE's logs clamped at −100; (x − t)²), whether its prediction is
+ * right, and the gradient of the batch's mean loss. A second kernel, one block, adds the
+ * examples in a fixed order into the device's running totals, so the host reads the loss
+ * and accuracy without ever waiting inside a step.
+ *
+ * Targets are built from the labels as the CPU backend builds them: S == 1, the label itself
+ * (0 or 1); S > 1, one-hot.
+ */
+#include <math.h>
+
+#include "gpu/cuda-ops.h"
+#include "gpu/cuda-reduce.cuh"
+
+/* The first maximum, as torch.argmax; the first NaN counts as the maximum. */
+static __device__ int
+argmax (const float *x, int len)
+{
+  int best = 0;
+
+  for (int j = 1; j < len; j++)
+    if (!isnan (x[best]) && (x[j] > x[best] || isnan (x[j])))
+      best = j;
+  return best;
+}
+
+static __device__ __forceinline__ float
+target (int label, int S, int j)
+{
+  return S == 1 ? (float) label : (label == j ? 1.0f : 0.0f);
+}
+
+/* prediction_is_correct: S == 1, (x > 0.5) == (t > 0.5); else argmax x == argmax t, where
+ * a one-hot target's argmax is its label (0 when the label is out of range: all zeros). */
+static __device__ gboolean
+is_correct (const float *x, int label, int S)
+{
+  if (S == 1)
+    return (x[0] > 0.5f) == (target (label, 1, 0) > 0.5f);
+  return argmax (x, S) == (label < S ? label : 0);
+}
+
+static __global__ void
+loss_kernel (StCudaLoss kind, double *__restrict__ ex_loss, double *__restrict__ ex_correct,
+             float *__restrict__ dy, const float *__restrict__ y,
+             const guint8 *__restrict__ labels, int n, int S, float scale)
+{
+  ST_CUDA_FOR (i, (gsize) n)
+    {
+      const float *x = y + i * S;                             /* (S) */
+      float *dx = dy != NULL ? dy + i * S : NULL;             /* (S) */
+      const int label = labels[i];
+      double total = 0.0;
+      gboolean right;
+
+      switch (kind)
+        {
+        case ST_CUDA_LOSS_CROSS_ENTROPY:
+          {
+            const int top = argmax (x, S);
+            const double m = x[top];
+            double s = 0.0;
+
+            /* log Σ exp(x) = m + log Σ exp(x − m): every exponent <= 0 */
+            for (int c = 0; c < S; c++)
+              s += exp ((double) x[c] - m);
+            total = label < S ? m + log (s) - x[label] : NAN;
+            right = top == label;
+            if (dx != NULL)
+              for (int c = 0; c < S; c++)
+                dx[c] = (float) ((exp ((double) x[c] - m) / s - (c == label)) * scale);
+            break;
+          }
+        case ST_CUDA_LOSS_BCE:
+          for (int j = 0; j < S; j++)
+            {
+              const float t = target (label, S, j);
+              double lx, l1x;
+
+              if (dx != NULL)
+                {
+                  const float d = (1.0f - x[j]) * x[j];
+
+                  dx[j] = scale * (x[j] - t) / (d > 1e-12f ? d : 1e-12f);
+                }
+              if (!(x[j] >= 0.0f && x[j] <= 1.0f))
+                {
+                  total += NAN;
+                  continue;
+                }
+              /* PyTorch: (t − 1)·max(log1p(−x), −100) − t·max(log x, −100) */
+              lx = log ((double) x[j]);
+              l1x = log1p (-(double) x[j]);
+              lx = lx < -100.0 ? -100.0 : lx;
+              l1x = l1x < -100.0 ? -100.0 : l1x;
+              total += ((double) t - 1.0) * l1x - t * lx;
+            }
+          right = is_correct (x, label, S);
+          break;
+        case ST_CUDA_LOSS_MSE:
+        default:
+          for (int j = 0; j < S; j++)
+            {
+              const float t = target (label, S, j);
+              const double d = (double) x[j] - t;
+
+              total += d * d;
+              if (dx != NULL)
+                dx[j] = 2.0f * scale * (x[j] - t);
+            }
+          right = is_correct (x, label, S);
+          break;
+        }
+      ex_loss[i] = total;
+      ex_correct[i] = right ? 1.0 : 0.0;
+    }
+}
+
+static __global__ void
+reduce_kernel (StCudaTotals *totals, const double *__restrict__ ex_loss,
+               const double *__restrict__ ex_correct, int n, double divisor, gboolean train,
+               gboolean reset)
+{
+  __shared__ double shared[ST_CUDA_THREADS];
+  double loss = 0.0, correct = 0.0;
+
+  for (int i = threadIdx.x; i < n; i += blockDim.x)
+    {
+      loss += ex_loss[i];
+      correct += ex_correct[i];
+    }
+  loss = st_block_sum (loss, shared) / divisor;
+  correct = st_block_sum (correct, shared);
+  if (threadIdx.x != 0)
+    return;
+  if (reset)
+    totals->loss_sum = totals->last_loss = totals->correct = totals->steps = 0.0;
+  totals->loss_sum += loss;
+  totals->correct += correct;
+  if (train)
+    {
+      totals->last_loss = loss / n;
+      totals->steps += 1.0;
+    }
+}
+
+gboolean
+st_cuda_loss (const StCudaQueue *q, StCudaLoss kind, double *ex_loss, double *ex_correct,
+              float *dy, const float *y, const guint8 *labels, int n, int S, float scale,
+              GError **error)
+{
+  loss_kernel<<<ST_CUDA_BLOCKS (n), ST_CUDA_THREADS, 0, q->stream>>> (
+    kind, ex_loss, ex_correct, dy, y, labels, n, S, scale);
+  ST_CUDA_LAUNCHED (error);
+  return TRUE;
+}
+
+gboolean
+st_cuda_loss_reduce (const StCudaQueue *q, StCudaTotals *totals, const double *ex_loss,
+                     const double *ex_correct, int n, double divisor, gboolean train,
+                     gboolean reset, GError **error)
+{
+  reduce_kernel<<<1, ST_CUDA_THREADS, 0, q->stream>>> (totals, ex_loss, ex_correct, n, divisor,
+                                                       train, reset);
+  ST_CUDA_LAUNCHED (error);
+  return TRUE;
+}
