@@ -91,7 +91,10 @@ test_train_outputs (void)
     }
   g_assert_true (g_file_get_contents (csv, &csv_text, NULL, NULL));
   g_assert_true (g_str_has_prefix (csv_text, "epoch,train_loss,train_acc,test_loss,test_acc"));
-  g_assert_cmpint (g_strv_length (g_strsplit (csv_text, "\n", -1)), ==, 7);
+  {
+    g_auto (GStrv) rows = g_strsplit (csv_text, "\n", -1);
+    g_assert_cmpint (g_strv_length (rows), ==, 7);
+  }
   f = fopen (png, "rb");
   g_assert_nonnull (f);
   g_assert_cmpuint (fread (header, 1, 8, f), ==, 8);

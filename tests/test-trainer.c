@@ -75,18 +75,9 @@ typedef struct {
   int         checkpoints;
 } Watch;
 
-/* 150 ms after Pause the worker has parked and every batch before it has been delivered;
- * none may arrive in the next 150 ms. */
-static gboolean
-check_paused (gpointer data)
-{
-  Watch *w = data;
-
-  g_assert_cmpint (st_trainer_get_state (w->trainer), ==, ST_TRAINER_PAUSED);
-  w->batches_while_paused = w->batches;
-  return G_SOURCE_REMOVE;
-}
-
+/* Once the worker has parked (state PAUSED), every batch before the pause has been handed
+ * over; none may arrive in the next 150 ms. Polled, so a slow build (sanitizers) waits longer
+ * for the batch in flight instead of failing. */
 static gboolean
 resume_later (gpointer data)
 {
@@ -95,6 +86,20 @@ resume_later (gpointer data)
   w->batches_while_paused = w->batches - w->batches_while_paused;
   w->paused = FALSE;
   st_trainer_resume (w->trainer);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+check_paused (gpointer data)
+{
+  Watch *w = data;
+
+  if (st_trainer_get_state (w->trainer) != ST_TRAINER_PAUSED)
+    return G_SOURCE_CONTINUE;
+  /* Let the batches flushed at the pause arrive first. */
+  g_main_context_iteration (NULL, FALSE);
+  w->batches_while_paused = w->batches;
+  g_timeout_add (150, resume_later, w);
   return G_SOURCE_REMOVE;
 }
 
@@ -118,8 +123,7 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       if (w->pause_after_batches > 0 && w->batches == w->pause_after_batches)
         {
           st_trainer_pause (trainer);
-          g_timeout_add (150, check_paused, w);
-          g_timeout_add (300, resume_later, w);
+          g_timeout_add (10, check_paused, w);
           w->paused = TRUE;
         }
       if (w->snapshot_of >= 0 && w->batches == 2)
@@ -203,11 +207,20 @@ watch_init (Watch *w)
 }
 
 static void
+watch_clear (Watch *w)
+{
+  g_clear_pointer (&w->error, g_free);
+  g_clear_pointer (&w->snapshot, st_snapshot_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Watch, watch_clear)
+
+static void
 test_learns (void)
 {
   g_autoptr (StSpec) spec = preset ("mnist-cnn", 2);
   StTrainerOptions options;
-  Watch w;
+  g_auto (Watch) w = { 0 };
 
   watch_init (&w);
   st_trainer_options_init (&options);
@@ -269,7 +282,7 @@ test_stop_within_a_batch (void)
 {
   g_autoptr (StSpec) spec = preset ("lenet5", 50);
   StTrainerOptions options;
-  Watch w;
+  g_auto (Watch) w = { 0 };
 
   watch_init (&w);
   w.stop_after_batches = 3;
@@ -290,7 +303,7 @@ test_pause_resume (void)
 {
   g_autoptr (StSpec) spec = preset ("lenet5", 1);
   StTrainerOptions options;
-  Watch w;
+  g_auto (Watch) w = { 0 };
 
   watch_init (&w);
   w.pause_after_batches = 2;
@@ -316,7 +329,7 @@ test_divergence (void)
   g_autofree char *before = NULL, *after = NULL;
   gsize len_before = 0, len_after = 0;
   StTrainerOptions options;
-  Watch w;
+  g_auto (Watch) w = { 0 };
 
   g_file_set_contents (ckpt, "previous checkpoint", -1, NULL);
   g_file_get_contents (ckpt, &before, &len_before, NULL);
@@ -341,7 +354,7 @@ test_snapshot (void)
 {
   g_autoptr (StSpec) spec = preset ("lenet5", 1);
   StTrainerOptions options;
-  Watch w;
+  g_auto (Watch) w = { 0 };
   double sum = 0;
 
   watch_init (&w);
@@ -362,7 +375,6 @@ test_snapshot (void)
   g_assert_cmpint (w.snapshot->map_shapes[0].dim[0], ==, 6);
   g_assert_cmpint (w.snapshot->map_shapes[1].dim[0], ==, 16);
   g_assert_cmpint (w.snapshot->map_shapes[1].dim[1], ==, 10);
-  st_snapshot_free (w.snapshot);
 }
 
 static void
@@ -374,7 +386,8 @@ test_checkpoint_saved_and_resumed (void)
   g_autoptr (StNet) net = st_net_compile (spec, &error);
   g_autofree float *params = g_new0 (float, net->n_params);
   StTrainerOptions options;
-  Watch w, again;
+  g_auto (Watch) w = { 0 };
+  g_auto (Watch) again = { 0 };
 
   watch_init (&w);
   st_trainer_options_init (&options);
@@ -405,7 +418,8 @@ test_bad_resume (void)
   g_autoptr (StSpec) other = preset ("mnist-cnn", 1);
   g_autofree char *ckpt = g_build_filename (data_dir, "other.safetensors", NULL);
   StTrainerOptions options;
-  Watch w, first;
+  g_auto (Watch) w = { 0 };
+  g_auto (Watch) first = { 0 };
 
   watch_init (&first);
   st_trainer_options_init (&options);
@@ -433,7 +447,8 @@ test_bad_data (void)
   g_autoptr (StSpec) toy = preset ("toy", 1);
   g_autoptr (StSpec) lenet = preset ("lenet5", 1);
   StTrainerOptions options;
-  Watch w, missing;
+  g_auto (Watch) w = { 0 };
+  g_auto (Watch) missing = { 0 };
 
   /* The toy model takes 4×4 images. */
   watch_init (&w);
@@ -457,7 +472,7 @@ test_events_on_owner_thread (void)
 {
   g_autoptr (StSpec) lenet = preset ("lenet5", 1);
   StTrainerOptions options;
-  Watch w;
+  g_auto (Watch) w = { 0 };
 
   watch_init (&w);
   st_trainer_options_init (&options);
