@@ -10,61 +10,49 @@
 
 #include "ui/grid-render.h"
 
+#include "ui/render-util.h"
+
 #include <math.h>
 #include <string.h>
 
-#define FONT_FAMILY  "sans-serif"
 #define MAX_SIDE     32767      /* Cairo's largest image surface side */
 #define PAD          8.0
 
 typedef struct {
-  double r, g, b;
-} Rgb;
-
-typedef struct {
-  Rgb background;
-  Rgb text;
-  Rgb text_dim;
-  Rgb frame;                    /* around tiles and images */
-  Rgb track;                    /* the empty part of a probability bar */
-  Rgb bar;                      /* a probability bar that is not the prediction */
-  Rgb cell_low;                 /* confusion matrix: a share of 0 ... */
-  Rgb cell_high;                /* ... and of 1 (ends of the ramp on the dark theme) */
+  StRgba background;
+  StRgba text;
+  StRgba text_dim;
+  StRgba frame;                 /* around tiles and images */
+  StRgba track;                 /* the empty part of a probability bar */
+  StRgba bar;                   /* a probability bar that is not the prediction */
+  StRgba cell_low;              /* confusion matrix: a share of 0 ... */
+  StRgba cell_high;             /* ... and of 1 (ends of the ramp on the dark theme) */
 } Palette;
 
 static const Palette light_palette = {
-  .background = { 1.0, 1.0, 1.0 },
-  .text = { 0.13, 0.13, 0.15 },
-  .text_dim = { 0.40, 0.40, 0.44 },
-  .frame = { 0.62, 0.62, 0.65 },
-  .track = { 0.93, 0.93, 0.94 },
-  .bar = { 0.68, 0.68, 0.71 },
+  .background = { 1.0, 1.0, 1.0, 1.0 },
+  .text = { 0.13, 0.13, 0.15, 1.0 },
+  .text_dim = { 0.40, 0.40, 0.44, 1.0 },
+  .frame = { 0.62, 0.62, 0.65, 1.0 },
+  .track = { 0.93, 0.93, 0.94, 1.0 },
+  .bar = { 0.68, 0.68, 0.71, 1.0 },
 };
 
 static const Palette dark_palette = {
-  .background = { 0.14, 0.14, 0.15 },
-  .text = { 0.93, 0.93, 0.94 },
-  .text_dim = { 0.68, 0.68, 0.71 },
-  .frame = { 0.42, 0.42, 0.45 },
-  .track = { 0.22, 0.22, 0.24 },
-  .bar = { 0.45, 0.45, 0.49 },
-  .cell_low = { 0.19, 0.19, 0.21 },
-  .cell_high = { 0.42, 0.68, 0.95 },
+  .background = { 0.14, 0.14, 0.15, 1.0 },
+  .text = { 0.93, 0.93, 0.94, 1.0 },
+  .text_dim = { 0.68, 0.68, 0.71, 1.0 },
+  .frame = { 0.42, 0.42, 0.45, 1.0 },
+  .track = { 0.22, 0.22, 0.24, 1.0 },
+  .bar = { 0.45, 0.45, 0.49, 1.0 },
+  .cell_low = { 0.19, 0.19, 0.21, 1.0 },
+  .cell_high = { 0.42, 0.68, 0.95, 1.0 },
 };
-
-static const Rgb blue = { 0x1f / 255.0, 0x77 / 255.0, 0xb4 / 255.0 };
-static const Rgb red = { 0xd6 / 255.0, 0x27 / 255.0, 0x28 / 255.0 };
 
 static const Palette *
 palette_for (const StGridOptions *o)
 {
   return o->theme == ST_THEME_DARK ? &dark_palette : &light_palette;
-}
-
-static void
-set_rgb (cairo_t *cr, const Rgb *c)
-{
-  cairo_set_source_rgb (cr, c->r, c->g, c->b);
 }
 
 void
@@ -121,7 +109,7 @@ static const float blues[9][3] = {
   { 0x08 / 255.f, 0x30 / 255.f, 0x6b / 255.f },
 };
 
-static Rgb
+static StRgba
 viridis_at (double t)
 {
   double pos = CLAMP (t, 0.0, 1.0) * 255.0;
@@ -129,96 +117,35 @@ viridis_at (double t)
   double lo = 8.0 * k, hi = k == 31 ? 255.0 : lo + 8.0;
   double f = (pos - lo) / (hi - lo);
 
-  return (Rgb) { viridis[k][0] + f * (viridis[k + 1][0] - viridis[k][0]),
-                 viridis[k][1] + f * (viridis[k + 1][1] - viridis[k][1]),
-                 viridis[k][2] + f * (viridis[k + 1][2] - viridis[k][2]) };
+  return (StRgba) { viridis[k][0] + f * (viridis[k + 1][0] - viridis[k][0]),
+                   viridis[k][1] + f * (viridis[k + 1][1] - viridis[k][1]),
+                   viridis[k][2] + f * (viridis[k + 1][2] - viridis[k][2]), 1.0 };
 }
 
-static Rgb
+static StRgba
 blues_at (double t)
 {
   double pos = CLAMP (t, 0.0, 1.0) * 8.0;
   int k = MIN ((int) pos, 7);
   double f = pos - k;
 
-  return (Rgb) { blues[k][0] + f * (blues[k + 1][0] - blues[k][0]),
-                 blues[k][1] + f * (blues[k + 1][1] - blues[k][1]),
-                 blues[k][2] + f * (blues[k + 1][2] - blues[k][2]) };
+  return (StRgba) { blues[k][0] + f * (blues[k + 1][0] - blues[k][0]),
+                   blues[k][1] + f * (blues[k + 1][1] - blues[k][1]),
+                   blues[k][2] + f * (blues[k + 1][2] - blues[k][2]), 1.0 };
 }
 
-static Rgb
+static StRgba
 cell_colour (const Palette *pal, double t)
 {
   if (pal == &light_palette)
     return blues_at (t);
   t = sqrt (CLAMP (t, 0.0, 1.0));
-  return (Rgb) { pal->cell_low.r + t * (pal->cell_high.r - pal->cell_low.r),
-                 pal->cell_low.g + t * (pal->cell_high.g - pal->cell_low.g),
-                 pal->cell_low.b + t * (pal->cell_high.b - pal->cell_low.b) };
+  return (StRgba) { pal->cell_low.r + t * (pal->cell_high.r - pal->cell_low.r),
+                   pal->cell_low.g + t * (pal->cell_high.g - pal->cell_low.g),
+                   pal->cell_low.b + t * (pal->cell_high.b - pal->cell_low.b), 1.0 };
 }
 
-/* ---- text --------------------------------------------------------------------------------- */
-
-static void
-set_font (cairo_t *cr, double size, cairo_font_weight_t weight)
-{
-  cairo_select_font_face (cr, FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL, weight);
-  cairo_set_font_size (cr, size);
-}
-
-static double
-text_width (cairo_t *cr, const char *text)
-{
-  cairo_text_extents_t ext;
-
-  cairo_text_extents (cr, text, &ext);
-  return ext.x_advance;
-}
-
-static double
-line_height (cairo_t *cr)
-{
-  cairo_font_extents_t fe;
-
-  cairo_font_extents (cr, &fe);
-  return fe.ascent + fe.descent;
-}
-
-static void
-text_at (cairo_t *cr, const char *text, double x, double y, double xalign, double yalign)
-{
-  cairo_font_extents_t fe;
-
-  cairo_font_extents (cr, &fe);
-  cairo_move_to (cr, x - xalign * text_width (cr, text),
-                 y - yalign * (fe.ascent + fe.descent) + fe.ascent);
-  cairo_show_text (cr, text);
-}
-
-/* The text, shortened with "…" until it fits max_width. */
-static char *
-ellipsize (cairo_t *cr, const char *text, double max_width)
-{
-  g_autofree char *copy = g_strdup (text);
-  char *end;
-
-  if (text_width (cr, text) <= max_width)
-    return g_steal_pointer (&copy);
-  end = copy + strlen (copy);
-  while (end > copy)
-    {
-      g_autofree char *candidate = NULL;
-
-      end = g_utf8_find_prev_char (copy, end);
-      if (end == NULL)
-        break;
-      *end = '\0';
-      candidate = g_strconcat (copy, "…", NULL);
-      if (text_width (cr, candidate) <= max_width)
-        return g_steal_pointer (&candidate);
-    }
-  return g_strdup ("…");
-}
+/* ---- names, background, title ------------------------------------------------------------- */
 
 static void
 class_name (char *buf, gsize size, const char *const *names, int i)
@@ -238,17 +165,17 @@ begin (cairo_t *cr, double width, double height, const StGridOptions *o)
 
   cairo_rectangle (cr, 0, 0, width, height);
   cairo_clip (cr);
-  set_rgb (cr, &pal->background);
+  st_render_set_rgba (cr, &pal->background, 1.0);
   cairo_paint (cr);
   if (o->title != NULL && o->title[0] != '\0')
     {
       g_autofree char *title = NULL;
 
-      set_font (cr, 14.0, CAIRO_FONT_WEIGHT_BOLD);
-      title = ellipsize (cr, o->title, width - 2 * PAD);
-      set_rgb (cr, &pal->text);
-      text_at (cr, title, width / 2, PAD, 0.5, 0.0);
-      h = PAD + line_height (cr);
+      st_render_set_font (cr, 14.0, CAIRO_FONT_WEIGHT_BOLD);
+      title = st_render_ellipsize (cr, o->title, width - 2 * PAD);
+      st_render_set_rgba (cr, &pal->text, 1.0);
+      st_render_text_at (cr, title, width / 2, PAD, 0.5, 0.0);
+      h = PAD + st_render_line_height (cr);
     }
   return h;
 }
@@ -275,7 +202,7 @@ finite_range (const float *data, gsize n, double *lo, double *hi)
 }
 
 static guint32
-pack (Rgb c)
+pack (StRgba c)
 {
   return (guint32) lround (CLAMP (c.r, 0.0, 1.0) * 255.0) << 16
          | (guint32) lround (CLAMP (c.g, 0.0, 1.0) * 255.0) << 8
@@ -310,24 +237,25 @@ planes_surface (const float *data, int planes, int h, int w, double lo, double h
       for (int x = 0; x < w; x++)
         {
           gsize i = (gsize) y * w + x;
-          Rgb c;
+          StRgba c;
 
           if (planes == 3)
             {
               float r = data[i], g = data[plane + i], b = data[2 * plane + i];
 
               if (!isfinite (r) || !isfinite (g) || !isfinite (b))
-                c = red;
+                c = st_render_tab_red;
               else
-                c = (Rgb) { normalise (r, lo, hi), normalise (g, lo, hi), normalise (b, lo, hi) };
+                c = (StRgba) { normalise (r, lo, hi), normalise (g, lo, hi), normalise (b, lo, hi),
+                               1.0 };
             }
           else if (!isfinite (data[i]))
-            c = red;
+            c = st_render_tab_red;
           else
             {
               double t = normalise (data[i], lo, hi);
 
-              c = colormap == ST_COLORMAP_VIRIDIS ? viridis_at (t) : (Rgb) { t, t, t };
+              c = colormap == ST_COLORMAP_VIRIDIS ? viridis_at (t) : (StRgba) { t, t, t, 1.0 };
             }
           row[x] = pack (c);
         }
@@ -352,7 +280,7 @@ paint_image (cairo_t *cr, cairo_surface_t *surface, double x, double y, double s
   double h = cairo_image_surface_get_height (surface) * scale;
 
   cairo_rectangle (cr, x - 0.5, y - 0.5, w + 1.0, h + 1.0);
-  set_rgb (cr, &pal->frame);
+  st_render_set_rgba (cr, &pal->frame, 1.0);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
 
@@ -507,24 +435,13 @@ maps_grid (Grid *g, double width, double height, double top, const StImageView *
                       o->labels == ST_TILE_LABEL_ABOVE);
 }
 
-/* Layouts depend on text metrics; hit tests measure on this 1×1 context. */
-static cairo_t *
-scratch_context (void)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cairo_t *cr = cairo_create (surface);
-
-  cairo_surface_destroy (surface);
-  return cr;
-}
-
 static double
 title_height (cairo_t *cr, const StGridOptions *o)
 {
   if (o->title == NULL || o->title[0] == '\0')
     return 0.0;
-  set_font (cr, 14.0, CAIRO_FONT_WEIGHT_BOLD);
-  return PAD + line_height (cr);
+  st_render_set_font (cr, 14.0, CAIRO_FONT_WEIGHT_BOLD);
+  return PAD + st_render_line_height (cr);
 }
 
 void
@@ -556,7 +473,7 @@ st_feature_maps_render (cairo_t             *cr,
   if (o->normalize == ST_NORMALIZE_JOINT)
     finite_range (maps->data, plane * maps->channels, &joint_lo, &joint_hi);
 
-  set_font (cr, TILE_FONT, CAIRO_FONT_WEIGHT_NORMAL);
+  st_render_set_font (cr, TILE_FONT, CAIRO_FONT_WEIGHT_NORMAL);
   for (int c = 0; c < maps->channels; c++)
     {
       const float *map = maps->data + c * plane;
@@ -578,11 +495,11 @@ st_feature_maps_render (cairo_t             *cr,
       if (o->labels == ST_TILE_LABEL_NONE)
         continue;
       g_snprintf (label, sizeof label, "%d", c);
-      set_rgb (cr, &pal->text_dim);
+      st_render_set_rgba (cr, &pal->text_dim, 1.0);
       if (o->labels == ST_TILE_LABEL_ABOVE)
-        text_at (cr, label, x + g.tile_w / 2, y - 3.0, 0.5, 1.0);
+        st_render_text_at (cr, label, x + g.tile_w / 2, y - 3.0, 0.5, 1.0);
       else
-        text_at (cr, label, x + g.tile_w / 2, y + g.tile_h + 3.0, 0.5, 0.0);
+        st_render_text_at (cr, label, x + g.tile_w / 2, y + g.tile_h + 3.0, 0.5, 0.0);
     }
   cairo_restore (cr);
 }
@@ -597,7 +514,7 @@ st_feature_maps_hit_test (double               width,
 {
   StGridOptions defaults;
   const StGridOptions *o = options_or_defaults (options, &defaults);
-  cairo_t *cr = scratch_context ();
+  cairo_t *cr = st_render_scratch_context ();
   int hit = -1;
   Grid g;
 
@@ -634,8 +551,8 @@ caption_lines (const StGalleryItem *items, int n)
 static void
 set_caption_font (cairo_t *cr, const StGalleryItem *item)
 {
-  set_font (cr, CAPTION_FONT, item->mark == ST_GALLERY_MARK_WRONG ? CAIRO_FONT_WEIGHT_BOLD
-                                                                   : CAIRO_FONT_WEIGHT_NORMAL);
+  st_render_set_font (cr, CAPTION_FONT, item->mark == ST_GALLERY_MARK_WRONG
+                                        ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
 }
 
 static double
@@ -650,7 +567,7 @@ caption_width (cairo_t *cr, const StGalleryItem *items, int n)
 
         set_caption_font (cr, &items[i]);
         for (int l = 0; lines[l] != NULL; l++)
-          w = MAX (w, text_width (cr, lines[l]) + 4.0);
+          w = MAX (w, st_render_text_width (cr, lines[l]) + 4.0);
       }
   return w;
 }
@@ -721,12 +638,13 @@ st_gallery_render (cairo_t             *cr,
           g_auto(GStrv) lines = g_strsplit (item->caption, "\n", 3);
 
           set_caption_font (cr, item);
-          set_rgb (cr, item->mark == ST_GALLERY_MARK_WRONG ? &red : &pal->text);
+          st_render_set_rgba (cr, item->mark == ST_GALLERY_MARK_WRONG ? &st_render_tab_red
+                                                                      : &pal->text, 1.0);
           for (int l = 0; lines[l] != NULL; l++)
             {
-              g_autofree char *line = ellipsize (cr, lines[l], g.cell_w - 2.0);
+              g_autofree char *line = st_render_ellipsize (cr, lines[l], g.cell_w - 2.0);
 
-              text_at (cr, line, x + g.tile_w / 2, y + g.tile_h + 4.0 + l * CAPTION_LINE,
+              st_render_text_at (cr, line, x + g.tile_w / 2, y + g.tile_h + 4.0 + l * CAPTION_LINE,
                        0.5, 0.0);
             }
         }
@@ -745,7 +663,7 @@ st_gallery_hit_test (double               width,
 {
   StGridOptions defaults;
   const StGridOptions *o = options_or_defaults (options, &defaults);
-  cairo_t *cr = scratch_context ();
+  cairo_t *cr = st_render_scratch_context ();
   int hit = -1;
   Grid g;
 
@@ -810,14 +728,14 @@ st_probabilities_render (cairo_t               *cr,
   font = CLAMP (row_h * 0.5, 7.0, 12.0);
   y0 = top + PAD + floor ((height - top - 2 * PAD - row_h * n) / 2);
 
-  set_font (cr, font, CAIRO_FONT_WEIGHT_BOLD);
+  st_render_set_font (cr, font, CAIRO_FONT_WEIGHT_BOLD);
   for (int i = 0; i < n; i++)
     {
       class_name (buf, sizeof buf, probs->class_names, i);
-      name_w = MAX (name_w, text_width (cr, buf));
+      name_w = MAX (name_w, st_render_text_width (cr, buf));
     }
   name_w = MIN (name_w, width * 0.4);
-  value_w = text_width (cr, "100.0%");
+  value_w = st_render_text_width (cr, "100.0%");
   bar_x = PAD + 14.0 + name_w + 8.0;
   bar_w = width - PAD - value_w - 8.0 - bar_x;
 
@@ -827,49 +745,51 @@ st_probabilities_render (cairo_t               *cr,
       double y = y0 + i * row_h, bh = MAX (2.0, floor (row_h * 0.6));
       double by = floor (y + (row_h - bh) / 2);
       gboolean is_true = i == probs->true_class, is_pred = i == predicted;
-      const Rgb *colour = &pal->bar;
+      const StRgba *colour = &pal->bar;
       g_autofree char *name = NULL;
 
       if (is_pred)
-        colour = probs->true_class < 0 || probs->true_class == predicted ? &blue : &red;
+        colour = probs->true_class < 0 || probs->true_class == predicted ? &st_render_tab_blue
+                                                                         : &st_render_tab_red;
 
-      set_font (cr, font, is_true || is_pred ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+      st_render_set_font (cr, font, is_true || is_pred ? CAIRO_FONT_WEIGHT_BOLD
+                                                       : CAIRO_FONT_WEIGHT_NORMAL);
       class_name (buf, sizeof buf, probs->class_names, i);
-      name = ellipsize (cr, buf, name_w);
-      set_rgb (cr, is_true || is_pred ? &pal->text : &pal->text_dim);
-      text_at (cr, name, bar_x - 8.0, y + row_h / 2, 1.0, 0.5);
+      name = st_render_ellipsize (cr, buf, name_w);
+      st_render_set_rgba (cr, is_true || is_pred ? &pal->text : &pal->text_dim, 1.0);
+      st_render_text_at (cr, name, bar_x - 8.0, y + row_h / 2, 1.0, 0.5);
 
       if (is_true)
         {
           /* a small triangle pointing at the true class's name */
           double cy = y + row_h / 2, s = MIN (4.5, row_h * 0.25);
-          double tx = MAX (PAD, bar_x - 8.0 - text_width (cr, name) - 6.0 - 1.6 * s);
+          double tx = MAX (PAD, bar_x - 8.0 - st_render_text_width (cr, name) - 6.0 - 1.6 * s);
 
           cairo_move_to (cr, tx, cy - s);
           cairo_line_to (cr, tx + 1.6 * s, cy);
           cairo_line_to (cr, tx, cy + s);
           cairo_close_path (cr);
-          set_rgb (cr, &pal->text);
+          st_render_set_rgba (cr, &pal->text, 1.0);
           cairo_fill (cr);
         }
 
       if (bar_w > 4.0)
         {
           cairo_rectangle (cr, bar_x, by, bar_w, bh);
-          set_rgb (cr, &pal->track);
+          st_render_set_rgba (cr, &pal->track, 1.0);
           cairo_fill (cr);
           if (isfinite (p) && p > 0.0)
             {
               cairo_rectangle (cr, bar_x, by, MAX (1.0, bar_w * CLAMP (p, 0.0, 1.0)), bh);
-              set_rgb (cr, colour);
+              st_render_set_rgba (cr, colour, 1.0);
               cairo_fill (cr);
             }
         }
 
       format_percent (buf, sizeof buf, p);
-      set_font (cr, font, is_pred ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-      set_rgb (cr, is_pred ? &pal->text : &pal->text_dim);
-      text_at (cr, buf, width - PAD, y + row_h / 2, 1.0, 0.5);
+      st_render_set_font (cr, font, is_pred ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+      st_render_set_rgba (cr, is_pred ? &pal->text : &pal->text_dim, 1.0);
+      st_render_text_at (cr, buf, width - PAD, y + row_h / 2, 1.0, 0.5);
     }
   cairo_restore (cr);
 }
@@ -915,21 +835,21 @@ st_confusion_render (cairo_t             *cr,
     }
   k = confusion->n_classes;
 
-  set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
-  axis_h = line_height (cr);
+  st_render_set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
+  axis_h = st_render_line_height (cr);
 
   /* Names are set at 11 px unless the cells are too small to keep neighbouring names apart
    * (turned 45°, they sit cell / √2 apart); then once more at the size the cells allow. */
   font = 11.0;
   for (int pass = 0; pass < 2; pass++)
     {
-      set_font (cr, font, CAIRO_FONT_WEIGHT_NORMAL);
-      label_h = line_height (cr);
+      st_render_set_font (cr, font, CAIRO_FONT_WEIGHT_NORMAL);
+      label_h = st_render_line_height (cr);
       name_w = 0.0;
       for (int i = 0; i < k; i++)
         {
           class_name (buf, sizeof buf, confusion->class_names, i);
-          name_w = MAX (name_w, text_width (cr, buf));
+          name_w = MAX (name_w, st_render_text_width (cr, buf));
         }
       name_w = MIN (name_w, MAX (40.0, width * 0.25));
 
@@ -967,60 +887,61 @@ st_confusion_render (cairo_t             *cr,
       for (int c = 0; c < k; c++)
         {
           double share = total > 0 ? (double) MAX (row[c], 0) / total : 0.0;
-          Rgb colour = cell_colour (pal, share);
+          StRgba colour = cell_colour (pal, share);
           double lum = 0.2126 * colour.r + 0.7152 * colour.g + 0.0722 * colour.b;
 
           cairo_rectangle (cr, x0 + c * cell, y0 + r * cell, cell, cell);
-          set_rgb (cr, &colour);
+          st_render_set_rgba (cr, &colour, 1.0);
           cairo_fill (cr);
 
           if (count_font >= 7.5)
             {
               format_count (buf, sizeof buf, row[c]);
-              set_font (cr, count_font, r == c ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-              if (text_width (cr, buf) > cell - 3.0)
+              st_render_set_font (cr, count_font,
+                                  r == c ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+              if (st_render_text_width (cr, buf) > cell - 3.0)
                 continue;
               if (lum < 0.45)
                 cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, row[c] == 0 ? 0.35 : 1.0);
               else
                 cairo_set_source_rgba (cr, 0.1, 0.1, 0.12, row[c] == 0 ? 0.4 : 1.0);
-              text_at (cr, buf, x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell, 0.5, 0.5);
+              st_render_text_at (cr, buf, x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell, 0.5, 0.5);
             }
         }
     }
   cairo_rectangle (cr, x0 - 0.5, y0 - 0.5, cell * k + 1.0, cell * k + 1.0);
-  set_rgb (cr, &pal->frame);
+  st_render_set_rgba (cr, &pal->frame, 1.0);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
 
-  set_font (cr, font, CAIRO_FONT_WEIGHT_NORMAL);
-  set_rgb (cr, &pal->text);
+  st_render_set_font (cr, font, CAIRO_FONT_WEIGHT_NORMAL);
+  st_render_set_rgba (cr, &pal->text, 1.0);
   for (int i = 0; i < k; i++)
     {
       g_autofree char *name = NULL;
 
       class_name (buf, sizeof buf, confusion->class_names, i);
-      name = ellipsize (cr, buf, name_w);
-      text_at (cr, name, x0 - 6.0, y0 + (i + 0.5) * cell, 1.0, 0.5);
+      name = st_render_ellipsize (cr, buf, name_w);
+      st_render_text_at (cr, name, x0 - 6.0, y0 + (i + 0.5) * cell, 1.0, 0.5);
       if (!rotate)
-        text_at (cr, name, x0 + (i + 0.5) * cell, y0 + k * cell + 6.0, 0.5, 0.0);
+        st_render_text_at (cr, name, x0 + (i + 0.5) * cell, y0 + k * cell + 6.0, 0.5, 0.0);
       else
         {
           cairo_save (cr);
           cairo_translate (cr, x0 + (i + 0.5) * cell, y0 + k * cell + 6.0);
           cairo_rotate (cr, -G_PI / 4);
-          text_at (cr, name, 0.0, 0.0, 1.0, 0.0);
+          st_render_text_at (cr, name, 0.0, 0.0, 1.0, 0.0);
           cairo_restore (cr);
         }
     }
 
-  set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
-  set_rgb (cr, &pal->text_dim);
-  text_at (cr, "predicted", x0 + k * cell / 2, y0 + k * cell + col_label_h, 0.5, 0.0);
+  st_render_set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
+  st_render_set_rgba (cr, &pal->text_dim, 1.0);
+  st_render_text_at (cr, "predicted", x0 + k * cell / 2, y0 + k * cell + col_label_h, 0.5, 0.0);
   cairo_save (cr);
   cairo_translate (cr, PAD, y0 + k * cell / 2);
   cairo_rotate (cr, -G_PI / 2);
-  text_at (cr, "true", 0.0, 0.0, 0.5, 0.0);
+  st_render_text_at (cr, "true", 0.0, 0.0, 0.5, 0.0);
   cairo_restore (cr);
   cairo_restore (cr);
 }
