@@ -1,6 +1,8 @@
 /* bench-ops: single-thread timings of the CPU ops on the layers of LeNet-5 (a slice of 128
- * examples) and of the 64/128 deep CNN (16 examples), fast path against naive reference,
- * plus the measurement behind the convolution's GEMM layout. Not a test: it prints.
+ * examples) and of the 64/128 deep CNN (16 examples), fast path against naive reference;
+ * for the convolutions every path (im2col, the direct kernels with 8- and 16-lane
+ * vectors), the measurement behind pick_path in core/conv2d.c, and behind the GEMM
+ * layout. Not a test: it prints.
  *
  *   bench-ops [--quick]        --quick: fewer repetitions, naive references skipped
  *
@@ -76,7 +78,7 @@ static void
 print_header (const char *title, int n)
 {
   printf ("\n%s, slice of %d examples, 1 thread\n", title, n);
-  printf ("  %-34s %-6s %11s %11s %9s %9s\n", "layer", "path", "fwd µs", "bwd µs",
+  printf ("  %-34s %-22s %11s %11s %9s %9s\n", "layer", "path", "fwd µs", "bwd µs",
           "fwd GF/s", "bwd GF/s");
 }
 
@@ -85,10 +87,10 @@ print_row (const char *name, const char *path, double fwd, double bwd, double fw
            double bwd_flop)
 {
   if (fwd_flop > 0)
-    printf ("  %-34s %-6s %11.1f %11.1f %9.1f %9.1f\n", name, path, fwd, bwd,
+    printf ("  %-34s %-22s %11.1f %11.1f %9.1f %9.1f\n", name, path, fwd, bwd,
             fwd_flop / fwd * 1e-3, bwd_flop / bwd * 1e-3);
   else
-    printf ("  %-34s %-6s %11.1f %11.1f %9s %9s\n", name, path, fwd, bwd, "", "");
+    printf ("  %-34s %-22s %11.1f %11.1f %9s %9s\n", name, path, fwd, bwd, "", "");
 }
 
 /* --- Conv2d --- */
@@ -134,15 +136,25 @@ run_conv_bwd_naive (gpointer p)
                             &c->g, ST_GRAD_WRITE);
 }
 
-/* Returns the fast path's forward + backward µs. */
+static const char *const path_names[] = { "auto", "im2col", "rows", "chan", "rows-in" };
+
+/* Times one choice of paths (forward and weight gradient on `path`, the input gradient on
+ * `input`; AUTO: geom_init's choice) with `lanes`-wide vectors (0: the widest) and prints
+ * its row; returns forward + backward µs, or -1 when the choice cannot run the shape. */
 static double
-bench_conv (const char *name, StConv2dGeom g, int n, gboolean first, StRng *rng)
+bench_conv_path (const char *name, StConv2dGeom g, StConv2dPath path, StConv2dPath input,
+                 int lanes, int n, gboolean first, StRng *rng)
 {
   ConvBench c = { .g = g, .n = n, .first = first };
   gsize in_count, out_count, w_count;
   double macs, fwd, bwd;
+  char label[32];
 
-  g_assert (st_conv2d_geom_init (&c.g));
+  c.g.forward = c.g.weight = path;
+  c.g.input = input;
+  c.g.lanes = lanes;
+  if (!st_conv2d_geom_init (&c.g))
+    return -1;
   in_count = (gsize) n * g.C * g.H * g.W;
   out_count = (gsize) n * g.OC * c.g.OH * c.g.OW;
   w_count = (gsize) g.OC * g.C * g.KH * g.KW;
@@ -159,9 +171,12 @@ bench_conv (const char *name, StConv2dGeom g, int n, gboolean first, StRng *rng)
 
   fwd = median_us (run_conv_fwd, &c, quick ? 0.05 : 0.3);
   bwd = median_us (run_conv_bwd, &c, quick ? 0.05 : 0.3);
-  print_row (name, "fast", fwd, bwd, 2 * macs, 2 * macs * (first ? 1 : 2));
-  if (!quick)
-    print_row (name, "naive", median_us (run_conv_fwd_naive, &c, 0.0),
+  g_snprintf (label, sizeof label, "%s/%s/%s %d", path_names[c.g.forward],
+              path_names[c.g.weight], first ? "-" : path_names[c.g.input], c.g.lanes);
+  print_row (path == ST_CONV2D_PATH_AUTO ? name : "", label, fwd, bwd, 2 * macs,
+             2 * macs * (first ? 1 : 2));
+  if (!quick && path == ST_CONV2D_PATH_AUTO)
+    print_row ("", "naive", median_us (run_conv_fwd_naive, &c, 0.0),
                median_us (run_conv_bwd_naive, &c, 0.0), 2 * macs, 2 * macs * (first ? 1 : 2));
 
   g_free (c.x);
@@ -174,6 +189,30 @@ bench_conv (const char *name, StConv2dGeom g, int n, gboolean first, StRng *rng)
   g_free (c.db);
   g_free (c.scratch);
   return fwd + bwd;
+}
+
+/* The paths geom_init picks, then, unless --quick, every path forced, with 8-lane vectors
+ * and (on AVX-512) 16: the measurement behind pick_path in core/conv2d.c. The input
+ * gradient goes with the forward path's family (im2col or ROWS_INPUT). Returns the picked
+ * paths' forward + backward µs. */
+static double
+bench_conv (const char *name, StConv2dGeom g, int n, gboolean first, StRng *rng)
+{
+  double total = bench_conv_path (name, g, ST_CONV2D_PATH_AUTO, ST_CONV2D_PATH_AUTO, 0, n,
+                                  first, rng);
+
+  if (quick)
+    return total;
+  for (StConv2dPath p = ST_CONV2D_PATH_IM2COL; p <= ST_CONV2D_PATH_CHANNELS; p++)
+    for (int lanes = 8; lanes <= 16; lanes += 8)
+      {
+        if (p == ST_CONV2D_PATH_IM2COL && lanes == 16)
+          continue;
+        bench_conv_path (name, g, p, ST_CONV2D_PATH_IM2COL, lanes, n, first, rng);
+        if (!first && p != ST_CONV2D_PATH_IM2COL)
+          bench_conv_path (name, g, p, ST_CONV2D_PATH_ROWS_INPUT, lanes, n, first, rng);
+      }
+  return total;
 }
 
 /* --- Linear --- */
@@ -256,6 +295,7 @@ typedef struct {
   gsize size;
   StPool2dGeom pool;
   const guint8 *labels;
+  gint32 *argmax;
   float *x, *y, *dy, *dx;
 } EltBench;
 
@@ -289,6 +329,38 @@ run_avgpool_bwd (gpointer p)
   EltBench *e = p;
 
   st_avgpool2d_backward (e->dx, e->dy, e->n, &e->pool, ST_GRAD_WRITE);
+}
+
+static void
+run_maxpool_fwd (gpointer p)
+{
+  EltBench *e = p;
+
+  st_maxpool2d_forward (e->y, e->x, e->argmax, e->n, &e->pool);
+}
+
+static void
+run_maxpool_bwd (gpointer p)
+{
+  EltBench *e = p;
+
+  st_maxpool2d_backward (e->dx, e->dy, e->argmax, e->n, &e->pool, ST_GRAD_WRITE);
+}
+
+static void
+run_relu_fwd (gpointer p)
+{
+  EltBench *e = p;
+
+  st_relu_forward (e->y, e->x, e->n, e->size);
+}
+
+static void
+run_relu_bwd (gpointer p)
+{
+  EltBench *e = p;
+
+  st_relu_backward (e->dx, e->dy, e->y, e->n, e->size, ST_GRAD_WRITE);
 }
 
 static void
@@ -346,6 +418,28 @@ bench_avgpool (const char *name, int C, int H, int n, StRng *rng)
   g_assert (st_pool2d_geom_init (&e.pool));
   return bench_elementwise (name, run_avgpool_fwd, run_avgpool_bwd, &e,
                             (gsize) C * e.pool.OH * e.pool.OW, rng);
+}
+
+static double
+bench_maxpool (const char *name, int C, int H, int n, StRng *rng)
+{
+  EltBench e = { .n = n, .size = (gsize) C * H * H,
+                 .pool = { .C = C, .H = H, .W = H, .KH = 2, .KW = 2, .SH = 2, .SW = 2 } };
+  g_autofree gint32 *argmax = NULL;
+
+  g_assert (st_pool2d_geom_init (&e.pool));
+  argmax = g_new (gint32, (gsize) n * C * e.pool.OH * e.pool.OW);
+  e.argmax = argmax;
+  return bench_elementwise (name, run_maxpool_fwd, run_maxpool_bwd, &e,
+                            (gsize) C * e.pool.OH * e.pool.OW, rng);
+}
+
+static double
+bench_relu (const char *name, gsize size, int n, StRng *rng)
+{
+  EltBench e = { .n = n, .size = size };
+
+  return bench_elementwise (name, run_relu_fwd, run_relu_bwd, &e, size, rng);
 }
 
 static double
@@ -471,10 +565,14 @@ main (int argc, char **argv)
   print_header ("deep CNN (64/128)", n_deep);
   deep += bench_conv ("Conv2d 1→64 k3, 28×28 (first)", conv_geom (1, 28, 64, 3, 0), n_deep, TRUE,
                       &rng);
+  deep += bench_maxpool ("MaxPool2d 2, 64×26×26", 64, 26, n_deep, &rng);
+  deep += bench_relu ("ReLU 64×13×13", 64 * 13 * 13, n_deep, &rng);
   deep += bench_conv ("Conv2d 64→128 k3, 13×13", conv_geom (64, 13, 128, 3, 0), n_deep, FALSE,
                       &rng);
+  deep += bench_maxpool ("MaxPool2d 2, 128×11×11", 128, 11, n_deep, &rng);
+  deep += bench_relu ("ReLU 128×5×5", 128 * 5 * 5, n_deep, &rng);
   deep += bench_linear ("Linear 3200→256", 3200, 256, n_deep, &rng);
-  printf ("  these three layers, forward + backward: %.0f µs per slice, %.1f µs per example\n",
+  printf ("  these layers, forward + backward: %.0f µs per slice, %.1f µs per example\n",
           deep, deep / n_deep);
 
   printf ("\nGEMM layout of a convolution, 1 thread: per example (n calls) | batched (1 call)\n");

@@ -8,6 +8,8 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "core/conv2d-direct.h"
+
 /* PyTorch's output size, ⌊(in + 2p − d(k − 1) − 1) / s⌋ + 1; FALSE when it would be < 1. */
 static gboolean
 output_size (int in, int k, int s, int p, int d, int *out)
@@ -21,6 +23,72 @@ output_size (int in, int k, int s, int p, int d, int *out)
     return FALSE;
   *out = (int) num;
   return TRUE;
+}
+
+static gboolean is_pointwise (const StConv2dGeom *g);
+
+static gboolean
+path_fits (const StConv2dGeom *g, StConv2dPath path, gboolean input)
+{
+  if (path == ST_CONV2D_PATH_IM2COL)
+    return TRUE;
+  if (input != (path == ST_CONV2D_PATH_ROWS_INPUT))
+    return FALSE;
+  return st_conv2d_direct_fits (g, path);
+}
+
+/* The products of a layer, each with its own path. */
+typedef enum {
+  PRODUCT_FORWARD,
+  PRODUCT_WEIGHT,
+  PRODUCT_INPUT,
+} Product;
+
+/* The path of each product, by measurement: the conv shapes of the presets, µs per
+ * example on one thread (bench/bench-ops.c "paths"; Zen 5, OpenBLAS Haswell kernels,
+ * forward/weight gradient; direct kernels with 8 | 16 lanes):
+ *
+ *   layer                   im2col       ROWS 8 | 16         CHANNELS 8 | 16
+ *   1→6   k5 p2 28×28       7.8/9.8      3.3/4.7 | 2.5/4.7   5.4/6.3 | 5.4/7.3
+ *   1→10  k5    28×28       6.3/8.7      3.9/5.7 | 3.7/5.7   5.0/7.4 | 4.2/6.0
+ *   1→16  k5    28×28       7.8/10.2     5.8/9.0 | 5.5/8.9   5.6/8.8 | 5.7/7.4
+ *   1→64  k3    28×28       12.4/20.5    14.3/21 | 13.9/21   16/28   | 27/27
+ *   6→16  k5    14×14       10.5/10.4    8.7/16  | 5.7/16    4.6/5.1 | 3.2/3.5
+ *   16→32 k5    12×12       27.7/28.4    21/51   | 20/51     16/16   | 8.0/9.1
+ *   88→20 k5    12×12       128/133      82/181  | 77/182    76/72   | 42/45
+ *   64→128 k3   13×13       198/196      269/506 | 168/507   188/182 | 89/99
+ *
+ * So ROWS for up to 10 output channels, CHANNELS wherever a position has at least 16 taps
+ * (C·KH·KW), im2col for the rest (the first layer of deep-cnn: 9 taps, 64 channels).
+ * The input gradient through ROWS_INPUT (µs, im2col | 8 | 16 lanes): 6→16 k5 14×14
+ * 10.9 | 8.9 | 6.0, 16→32 k5 12×12 23 | 38 | 24, 16→24 k3 p1 12×12 16.5 | 16.6 | 11.5,
+ * 64→128 k3 13×13 202 | 291 | 194: with 16 lanes wherever the input has channels to
+ * speak of and rows of 8; with 8 lanes only where most lanes read data rather than the
+ * zero border (OW ≥ 0.6 of W rounded up to 8) and the padded dout stays in L1. */
+static StConv2dPath
+pick_path (const StConv2dGeom *g, Product product)
+{
+  gint64 taps = (gint64) g->C * g->KH * g->KW;
+
+  if (is_pointwise (g))
+    return ST_CONV2D_PATH_IM2COL;
+  if (product == PRODUCT_INPUT)
+    {
+      gint64 padded_dout = (gint64) g->OC * (g->H + g->DH * (g->KH - 1))
+                           * ((g->W + 7) / 8 * 8 + g->DW * (g->KW - 1));
+
+      if (!st_conv2d_direct_fits (g, ST_CONV2D_PATH_ROWS_INPUT) || g->C < 2 || g->W < 8)
+        return ST_CONV2D_PATH_IM2COL;
+      if (g->lanes == 16
+          || (10 * (gint64) g->OW >= 6 * ((g->W + 7) / 8 * 8) && padded_dout <= 8192))
+        return ST_CONV2D_PATH_ROWS_INPUT;
+      return ST_CONV2D_PATH_IM2COL;
+    }
+  if (g->OC <= 10 && st_conv2d_direct_fits (g, ST_CONV2D_PATH_ROWS))
+    return ST_CONV2D_PATH_ROWS;
+  if (taps >= 16 && st_conv2d_direct_fits (g, ST_CONV2D_PATH_CHANNELS))
+    return ST_CONV2D_PATH_CHANNELS;
+  return ST_CONV2D_PATH_IM2COL;
 }
 
 gboolean
@@ -48,6 +116,21 @@ st_conv2d_geom_init (StConv2dGeom *geom)
   if (k > G_MAXINT || p > G_MAXINT || (gint64) geom->C * geom->H * geom->W > G_MAXINT
       || geom->H + 2 * (gint64) geom->PH > G_MAXINT || geom->W + 2 * (gint64) geom->PW > G_MAXINT
       || (gint64) geom->OC * p > G_MAXINT || (gint64) geom->OC * k > G_MAXINT)
+    {
+      geom->OH = geom->OW = 0;
+      return FALSE;
+    }
+  if (geom->lanes == 0)
+    geom->lanes = st_conv2d_direct_default_lanes ();
+  if (geom->forward == ST_CONV2D_PATH_AUTO)
+    geom->forward = pick_path (geom, PRODUCT_FORWARD);
+  if (geom->weight == ST_CONV2D_PATH_AUTO)
+    geom->weight = pick_path (geom, PRODUCT_WEIGHT);
+  if (geom->input == ST_CONV2D_PATH_AUTO)
+    geom->input = pick_path (geom, PRODUCT_INPUT);
+  if (!path_fits (geom, geom->forward, FALSE) || !path_fits (geom, geom->weight, FALSE)
+      || !path_fits (geom, geom->input, TRUE)
+      || (geom->lanes != 8 && (geom->lanes != 16 || !st_conv2d_direct_has_avx512 ())))
     {
       geom->OH = geom->OW = 0;
       return FALSE;
@@ -107,8 +190,15 @@ st_conv2d_scratch_floats (const StConv2dGeom *geom, int n)
    * to NCHW. */
   if (!is_pointwise (geom))
     floats += k * p;                     /* cols (K, P); in backward reused as dcols (K, P) */
-  if (dw_method (geom) == DW_TRANSPOSED)
+  if (geom->weight == ST_CONV2D_PATH_IM2COL && dw_method (geom) == DW_TRANSPOSED)
     floats += k * geom->OC;              /* dwt (K, OC) */
+  /* The direct kernels run before (weight) or instead of (forward) the columns' use. */
+  if (geom->forward == ST_CONV2D_PATH_ROWS || geom->forward == ST_CONV2D_PATH_CHANNELS)
+    floats = MAX (floats, st_conv2d_direct_scratch_floats (geom, geom->forward));
+  if (geom->weight == ST_CONV2D_PATH_ROWS || geom->weight == ST_CONV2D_PATH_CHANNELS)
+    floats = MAX (floats, st_conv2d_direct_scratch_floats (geom, geom->weight));
+  if (geom->input == ST_CONV2D_PATH_ROWS_INPUT)
+    floats = MAX (floats, st_conv2d_direct_scratch_floats (geom, geom->input));
   return floats;
 }
 
@@ -118,13 +208,23 @@ st_conv2d_scratch_floats (const StConv2dGeom *geom, int n)
  * AVX calling convention. */
 typedef float V8f __attribute__ ((vector_size (32)));
 
+/* Hot kernels are compiled twice, for AVX2 and for the baseline, and picked at load time
+ * (target_clones); with contraction off both clones compute the same sums. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define CLONES
+#endif
+
 /* The outputs o in [*lo, *hi) whose input o·s + off lies inside [0, in), where
  * off = k·d − pad is one kernel tap's offset along that axis. */
-static void
+static inline void
 valid_range (int out, int in, int s, int off, int *lo, int *hi)
 {
-  int a = off >= 0 ? 0 : (-off + s - 1) / s;
-  int b = in - 1 - off < 0 ? 0 : (in - 1 - off) / s + 1;
+  /* Stride 1 needs no division: im2col and col2im call this once per tap and row, and
+   * an integer division costs as much as the copy that follows. */
+  int a = off >= 0 ? 0 : s == 1 ? -off : (-off + s - 1) / s;
+  int b = in - 1 - off < 0 ? 0 : s == 1 ? in - off : (in - 1 - off) / s + 1;
 
   a = MIN (a, out);
   b = MIN (b, out);
@@ -137,7 +237,7 @@ valid_range (int out, int in, int s, int off, int *lo, int *hi)
  * found once per tap, so the inner loops only copy or zero. They are plain loops on
  * purpose: with OW around 10, a memcpy/memset call per output row costs 2.5× more
  * (bench-ops). */
-static void
+CLONES static void
 im2col (float *restrict cols, const float *restrict in, const StConv2dGeom *g)
 {
   const gsize P = (gsize) g->OH * g->OW;
@@ -188,7 +288,7 @@ im2col (float *restrict cols, const float *restrict in, const StConv2dGeom *g)
 
 /* The adjoint of im2col: din[c, ih, iw] += dcols[(c, kh, kw), (oh, ow)] over every tap
  * that saw (ih, iw); padding positions are dropped. Stride-1 rows add 8 lanes at a time. */
-static void
+CLONES static void
 col2im (float *restrict din, const float *restrict dcols, const StConv2dGeom *g)
 {
   const gsize P = (gsize) g->OH * g->OW;
@@ -237,14 +337,6 @@ col2im (float *restrict din, const float *restrict dcols, const StConv2dGeom *g)
         }
     }
 }
-
-/* Hot kernels are compiled twice, for AVX2 and for the baseline, and picked at load time
- * (target_clones); with contraction off both clones compute the same sums. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__ ((target_clones ("avx2", "default")))
-#else
-#define CLONES
-#endif
 
 /* dw (OC, K) += dy (OC, P) · cols (K, P)ᵀ, in register blocks of 2 kernel taps × 4
  * output channels: eight 8-lane accumulators over P, each cols and dy load used 4 and
@@ -320,6 +412,41 @@ dw_small_oc (float *dw, const float *dy, const float *cols, int OC, int K, int P
     }
 }
 
+typedef double V4d __attribute__ ((vector_size (32)));
+typedef float V4f __attribute__ ((vector_size (16)));
+
+/* db[oc] += Σ over the slice of dy[n, oc, ·], in double: eight running sums (two 4-lane
+ * vectors) over each channel's P values, combined in a fixed order, then rounded once. */
+CLONES static void
+bias_grad (float *db, const float *dout, int n, int OC, int P)
+{
+  for (int oc = 0; oc < OC; oc++)
+    {
+      V4d s0 = { 0 }, s1 = { 0 };
+      double tail = 0.0;
+
+      for (int i = 0; i < n; i++)
+        {
+          const float *dy = dout + ((gsize) i * OC + oc) * P;
+          int p = 0;
+
+          for (; p + 8 <= P; p += 8)
+            {
+              V4f a, b;
+
+              memcpy (&a, dy + p, sizeof a);
+              memcpy (&b, dy + p + 4, sizeof b);
+              s0 += __builtin_convertvector (a, V4d);
+              s1 += __builtin_convertvector (b, V4d);
+            }
+          for (; p < P; p++)
+            tail += dy[p];
+        }
+      s0 += s1;
+      db[oc] += (float) (((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail);
+    }
+}
+
 void
 st_conv2d_forward (float              *out,
                    const float        *in,
@@ -338,6 +465,12 @@ st_conv2d_forward (float              *out,
   g_return_if_fail (n == 0 || (out != NULL && in != NULL && w != NULL));
   pointwise = is_pointwise (geom);
   g_return_if_fail (pointwise || n == 0 || scratch != NULL);
+
+  if (geom->forward == ST_CONV2D_PATH_ROWS || geom->forward == ST_CONV2D_PATH_CHANNELS)
+    {
+      st_conv2d_direct_forward (out, in, w, b, scratch, n, geom, geom->forward);
+      return;
+    }
 
   K = geom->C * geom->KH * geom->KW;
   P = geom->OH * geom->OW;
@@ -379,7 +512,7 @@ st_conv2d_backward (float              *din,
 {
   int K, P, OC;
   gsize in_size, out_size;
-  gboolean pointwise;
+  gboolean pointwise, im2col_weight;
   DwMethod method;
   float *cols, *dwt;
 
@@ -397,10 +530,23 @@ st_conv2d_backward (float              *din,
   in_size = (gsize) geom->C * geom->H * geom->W;
   out_size = (gsize) OC * P;
   pointwise = is_pointwise (geom);
+  im2col_weight = geom->weight != ST_CONV2D_PATH_ROWS && geom->weight != ST_CONV2D_PATH_CHANNELS;
   method = dw_method (geom);
   cols = pointwise ? NULL : scratch;                       /* (K, P) */
-  dwt = method != DW_TRANSPOSED ? NULL
+  dwt = !im2col_weight || method != DW_TRANSPOSED ? NULL
         : pointwise ? scratch : scratch + (gsize) K * P;   /* (K, OC) */
+
+  if (db != NULL)
+    bias_grad (db, dout, n, OC, P);
+  if (!im2col_weight)
+    st_conv2d_direct_backward_weight (dw, dout, in, scratch, n, geom, geom->weight);
+  if (din != NULL && geom->input == ST_CONV2D_PATH_ROWS_INPUT)
+    {
+      st_conv2d_direct_backward_input (din, dout, w, scratch, n, geom, mode);
+      din = NULL;
+    }
+  if (!im2col_weight && din == NULL)
+    return;
 
   for (int i = 0; i < n; i++)
     {
@@ -408,31 +554,24 @@ st_conv2d_backward (float              *din,
       const float *dy = dout + i * out_size;               /* (OC, P) */
       const float *xcols = x;                              /* (K, P) */
 
-      if (db != NULL)
-        for (int oc = 0; oc < OC; oc++)
-          {
-            double s = 0.0;
-
-            for (int p = 0; p < P; p++)
-              s += dy[(gsize) oc * P + p];
-            db[oc] += (float) s;
-          }
-
-      if (!pointwise)
+      if (im2col_weight)
         {
-          im2col (cols, x, geom);
-          xcols = cols;
+          if (!pointwise)
+            {
+              im2col (cols, x, geom);
+              xcols = cols;
+            }
+          if (method == DW_SMALL_OC)
+            dw_small_oc (dw, dy, xcols, OC, K, P);
+          else if (method == DW_TRANSPOSED)
+            /* dwt (K, OC) (+)= cols (K, P) · dyᵀ (P, OC) */
+            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, K, OC, P,
+                         1.0f, xcols, P, dy, P, i == 0 ? 0.0f : 1.0f, dwt, OC);
+          else
+            /* dw (OC, K) += dy (OC, P) · colsᵀ (P, K) */
+            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, OC, K, P,
+                         1.0f, dy, P, xcols, P, 1.0f, dw, K);
         }
-      if (method == DW_SMALL_OC)
-        dw_small_oc (dw, dy, xcols, OC, K, P);
-      else if (method == DW_TRANSPOSED)
-        /* dwt (K, OC) (+)= cols (K, P) · dyᵀ (P, OC) */
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, K, OC, P,
-                     1.0f, xcols, P, dy, P, i == 0 ? 0.0f : 1.0f, dwt, OC);
-      else
-        /* dw (OC, K) += dy (OC, P) · colsᵀ (P, K) */
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, OC, K, P,
-                     1.0f, dy, P, xcols, P, 1.0f, dw, K);
 
       if (din == NULL)
         continue;
@@ -454,7 +593,7 @@ st_conv2d_backward (float              *din,
         }
     }
 
-  if (method == DW_TRANSPOSED)
+  if (dwt != NULL)
     for (int oc = 0; oc < OC; oc++)
       for (int k = 0; k < K; k++)
         dw[(gsize) oc * K + k] += dwt[(gsize) k * OC + oc];

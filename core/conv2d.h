@@ -31,6 +31,15 @@
 
 G_BEGIN_DECLS
 
+/* How a product of the layer is computed (core/conv2d-direct.h has the direct kernels). */
+typedef enum {
+  ST_CONV2D_PATH_AUTO,             /* st_conv2d_geom_init() picks by shape */
+  ST_CONV2D_PATH_IM2COL,           /* im2col + cblas_sgemm, one example at a time */
+  ST_CONV2D_PATH_ROWS,             /* direct, 8 outputs of a row per vector */
+  ST_CONV2D_PATH_CHANNELS,         /* direct, 8 output channels per vector */
+  ST_CONV2D_PATH_ROWS_INPUT,       /* input gradient only: ROWS on the transposed layer */
+} StConv2dPath;
+
 typedef struct {
   int C, H, W;
   int OC;
@@ -39,11 +48,20 @@ typedef struct {
   int PH, PW;                      /* >= 0 */
   int DH, DW;                      /* >= 1 */
   int OH, OW;                      /* set by st_conv2d_geom_init() */
+  StConv2dPath forward;            /* the forward product; AUTO is resolved by geom_init */
+  StConv2dPath weight;             /* the weight gradient's; likewise */
+  StConv2dPath input;              /* the input gradient's: IM2COL or ROWS_INPUT */
+  int          lanes;              /* the direct kernels' vector width: 8, or 16 where the
+                                    * CPU has AVX-512; 0 is resolved by geom_init to the
+                                    * widest this CPU runs */
 } StConv2dGeom;
 
 /* Fill in C … DW, then call this: it checks them and computes OH and OW. FALSE (and OH, OW
  * set to 0) when a field is out of range or the output would be empty; no warning, since a
- * model being edited reaches such shapes. */
+ * model being edited reaches such shapes. forward, weight and input left at AUTO (0) get the
+ * fastest path measured for the shape (bench/bench-ops.c), lanes left at 0 the widest
+ * vectors; a path or width set beforehand is kept (tests force each one), and FALSE is
+ * returned when it cannot run the shape or this CPU lacks it. */
 gboolean st_conv2d_geom_init       (StConv2dGeom *geom);
 
 /* Floats of the one scratch workspace that forward and backward need for a slice of n
@@ -51,7 +69,8 @@ gboolean st_conv2d_geom_init       (StConv2dGeom *geom);
  * runs, at the largest size). 0 for a 1×1, stride-1, unpadded convolution. */
 gsize    st_conv2d_scratch_floats  (const StConv2dGeom *geom, int n);
 
-/* Fast path: im2col + cblas_sgemm per example, out[n] (OC, P) = w (OC, K) · cols (K, P). */
+/* Fast path: geom->forward's, by default im2col + cblas_sgemm per example,
+ * out[n] (OC, P) = w (OC, K) · cols (K, P). */
 void     st_conv2d_forward         (float              *out,      /* (N, OC, OH, OW) */
                                     const float        *in,       /* (N, C, H, W) */
                                     const float        *w,        /* (OC, C, KH, KW) */

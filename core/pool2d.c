@@ -111,6 +111,85 @@ window (const StPool2dGeom *g, int oh, int ow)
   return r;
 }
 
+/* 8-lane vectors in GCC's extensions; comparisons and selects only, so every clone gives
+ * the same result. */
+typedef float  V8f __attribute__ ((vector_size (32)));
+typedef gint32 V8i __attribute__ ((vector_size (32)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+/* One candidate of a window: it replaces the best so far when greater, or when NaN (so
+ * that a NaN wins, the last one if several), exactly the scalar rule below. */
+#define TAKE(best, best_i, v, vi)                                                     \
+  G_STMT_START {                                                                      \
+    V8i take_ = ((v) > (best)) | ((v) != (v));                                            \
+    (best) = (V8f) (((V8i) (v) & take_) | ((V8i) (best) & ~take_));                   \
+    (best_i) = ((vi) & take_) | ((best_i) & ~take_);                                  \
+  } G_STMT_END
+
+/* The 2×2, stride-2 window over one (H, W) plane, without branches on the data: 8
+ * outputs at a time from two 16-float row pieces split into even and odd columns; a row's
+ * last 8 outputs are computed ending at OW (again, with the same results) when OW is not
+ * a multiple of 8, and maps narrower than 8 outputs go through the scalar loop. */
+CLONES static void
+maxpool_2x2_plane (float *restrict y, gint32 *restrict idx, const float *restrict x, int W,
+                   int OH, int OW)
+{
+  const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 }, odd = even + 1, step = even;
+
+  for (int oh = 0; oh < OH; oh++)
+    {
+      const float *r0 = x + (gsize) 2 * oh * W, *r1 = r0 + W;
+      int ow = 0;
+
+      if (OW >= 8)
+        for (int o0 = 0; o0 < OW; o0 += 8)
+          {
+            int o = MIN (o0, OW - 8);
+            V8f a0, a1, b0, b1, best = -(V8f) { INFINITY, INFINITY, INFINITY, INFINITY,
+                                                INFINITY, INFINITY, INFINITY, INFINITY };
+            V8f v;
+            V8i i0 = step + 2 * oh * W + 2 * o, best_i = i0;
+
+            memcpy (&a0, r0 + 2 * o, sizeof a0);
+            memcpy (&a1, r0 + 2 * o + 8, sizeof a1);
+            memcpy (&b0, r1 + 2 * o, sizeof b0);
+            memcpy (&b1, r1 + 2 * o + 8, sizeof b1);
+            v = __builtin_shuffle (a0, a1, even);
+            TAKE (best, best_i, v, i0);
+            v = __builtin_shuffle (a0, a1, odd);
+            TAKE (best, best_i, v, i0 + 1);
+            v = __builtin_shuffle (b0, b1, even);
+            TAKE (best, best_i, v, i0 + W);
+            v = __builtin_shuffle (b0, b1, odd);
+            TAKE (best, best_i, v, i0 + W + 1);
+            memcpy (y + oh * OW + o, &best, sizeof best);
+            memcpy (idx + oh * OW + o, &best_i, sizeof best_i);
+            ow = OW;
+          }
+      for (; ow < OW; ow++)
+        {
+          const gint32 i0 = 2 * oh * W + 2 * ow;
+          const gint32 cand[4] = { i0, i0 + 1, i0 + W, i0 + W + 1 };
+          float best = -INFINITY;
+          gint32 best_i = i0;
+
+          for (int j = 0; j < 4; j++)
+            if (x[cand[j]] > best || isnan (x[cand[j]]))
+              {
+                best = x[cand[j]];
+                best_i = cand[j];
+              }
+          y[oh * OW + ow] = best;
+          idx[oh * OW + ow] = best_i;
+        }
+    }
+}
+
 void
 st_maxpool2d_forward (float              *out,
                       const float        *in,
@@ -134,23 +213,7 @@ st_maxpool2d_forward (float              *out,
 
       if (is_2x2 (geom))
         {
-          for (int oh = 0; oh < geom->OH; oh++)
-            for (int ow = 0; ow < geom->OW; ow++)
-              {
-                const gint32 i0 = 2 * oh * geom->W + 2 * ow;
-                const gint32 cand[4] = { i0, i0 + 1, i0 + geom->W, i0 + geom->W + 1 };
-                float best = -INFINITY;
-                gint32 best_i = i0;
-
-                for (int j = 0; j < 4; j++)
-                  if (x[cand[j]] > best || isnan (x[cand[j]]))
-                    {
-                      best = x[cand[j]];
-                      best_i = cand[j];
-                    }
-                y[oh * geom->OW + ow] = best;
-                idx[oh * geom->OW + ow] = best_i;
-              }
+          maxpool_2x2_plane (y, idx, x, geom->W, geom->OH, geom->OW);
           continue;
         }
       for (int oh = 0; oh < geom->OH; oh++)
@@ -224,6 +287,134 @@ st_maxpool2d_backward (float              *din,
     }
 }
 
+/* The 2×2, stride-2 average over one plane: the same double sum as the general loop,
+ * ((a + b) + c) + d then / 4, 8 outputs at a time (even and odd columns split by
+ * shuffles, the sums in two 4-lane double vectors); a row's last 8 are computed ending at
+ * OW, and maps narrower than 8 outputs go through the scalar loop. */
+typedef double V4d __attribute__ ((vector_size (32)));
+typedef float  V4f __attribute__ ((vector_size (16)));
+
+CLONES static void
+avgpool_2x2_plane (float *restrict y, const float *restrict x, int W, int OH, int OW)
+{
+  const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 }, odd = even + 1;
+
+  for (int oh = 0; oh < OH; oh++)
+    {
+      const float *r0 = x + (gsize) 2 * oh * W, *r1 = r0 + W;
+      int ow = 0;
+
+      if (OW >= 8)
+        for (int o0 = 0; o0 < OW; o0 += 8)
+          {
+            int o = MIN (o0, OW - 8);
+            V8f a0, a1, b0, b1, v[4], mean;
+
+            memcpy (&a0, r0 + 2 * o, sizeof a0);
+            memcpy (&a1, r0 + 2 * o + 8, sizeof a1);
+            memcpy (&b0, r1 + 2 * o, sizeof b0);
+            memcpy (&b1, r1 + 2 * o + 8, sizeof b1);
+            v[0] = __builtin_shuffle (a0, a1, even);
+            v[1] = __builtin_shuffle (a0, a1, odd);
+            v[2] = __builtin_shuffle (b0, b1, even);
+            v[3] = __builtin_shuffle (b0, b1, odd);
+            for (int h = 0; h < 2; h++)
+              {
+                V4d sum = { 0 };
+
+                for (int j = 0; j < 4; j++)
+                  {
+                    V4f part;
+
+                    memcpy (&part, (float *) &v[j] + 4 * h, sizeof part);
+                    sum = j == 0 ? __builtin_convertvector (part, V4d)
+                                 : sum + __builtin_convertvector (part, V4d);
+                  }
+                sum /= 4;
+                {
+                  V4f m = __builtin_convertvector (sum, V4f);
+
+                  memcpy ((float *) &mean + 4 * h, &m, sizeof m);
+                }
+              }
+            memcpy (y + oh * OW + o, &mean, sizeof mean);
+            ow = OW;
+          }
+      for (; ow < OW; ow++)
+        y[oh * OW + ow] = (float) (((((double) r0[2 * ow] + r0[2 * ow + 1]) + r1[2 * ow])
+                                    + r1[2 * ow + 1]) / 4);
+    }
+}
+
+/* Its adjoint: each input of a window gets dy / 4 (in float, as the general loop), 8
+ * windows at a time; the last 8 of a row end at OW when writing (the same values twice),
+ * the leftovers one by one when adding. */
+CLONES static void
+avgpool_2x2_plane_backward (float *restrict dx, const float *restrict dy, int W, int OH,
+                            int OW, StGradMode mode)
+{
+  const V8i lo = { 0, 0, 1, 1, 2, 2, 3, 3 }, hi = lo + 4;
+
+  for (int oh = 0; oh < OH; oh++)
+    {
+      float *r0 = dx + (gsize) 2 * oh * W, *r1 = r0 + W;
+      const float *d = dy + (gsize) oh * OW;
+      int ow = 0;
+
+      for (int o0 = 0; OW >= 8 && o0 < OW; o0 += 8)
+        {
+          int o = MIN (o0, OW - 8);
+          V8f g, g0, g1;
+
+          if (o != o0 && mode == ST_GRAD_ADD)
+            break;
+          memcpy (&g, d + o, sizeof g);
+          g /= 4.0f;
+          g0 = __builtin_shuffle (g, lo);
+          g1 = __builtin_shuffle (g, hi);
+          if (mode == ST_GRAD_ADD)
+            {
+              V8f p;
+
+              memcpy (&p, r0 + 2 * o, sizeof p);
+              p += g0;
+              memcpy (r0 + 2 * o, &p, sizeof p);
+              memcpy (&p, r0 + 2 * o + 8, sizeof p);
+              p += g1;
+              memcpy (r0 + 2 * o + 8, &p, sizeof p);
+              memcpy (&p, r1 + 2 * o, sizeof p);
+              p += g0;
+              memcpy (r1 + 2 * o, &p, sizeof p);
+              memcpy (&p, r1 + 2 * o + 8, sizeof p);
+              p += g1;
+              memcpy (r1 + 2 * o + 8, &p, sizeof p);
+            }
+          else
+            {
+              memcpy (r0 + 2 * o, &g0, sizeof g0);
+              memcpy (r0 + 2 * o + 8, &g1, sizeof g1);
+              memcpy (r1 + 2 * o, &g0, sizeof g0);
+              memcpy (r1 + 2 * o + 8, &g1, sizeof g1);
+            }
+          ow = o + 8;
+        }
+      for (; ow < OW; ow++)
+        {
+          float g = d[ow] / 4.0f;
+
+          if (mode == ST_GRAD_ADD)
+            {
+              r0[2 * ow] += g;
+              r0[2 * ow + 1] += g;
+              r1[2 * ow] += g;
+              r1[2 * ow + 1] += g;
+            }
+          else
+            r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = g;
+        }
+    }
+}
+
 void
 st_avgpool2d_forward (float              *out,
                       const float        *in,
@@ -245,14 +436,7 @@ st_avgpool2d_forward (float              *out,
 
       if (is_2x2 (geom))
         {
-          for (int oh = 0; oh < geom->OH; oh++)
-            {
-              const float *r0 = x + (gsize) 2 * oh * geom->W, *r1 = r0 + geom->W;
-
-              for (int ow = 0; ow < geom->OW; ow++)
-                y[oh * geom->OW + ow] = (float) (((((double) r0[2 * ow] + r0[2 * ow + 1])
-                                                   + r1[2 * ow]) + r1[2 * ow + 1]) / 4);
-            }
+          avgpool_2x2_plane (y, x, geom->W, geom->OH, geom->OW);
           continue;
         }
       for (int oh = 0; oh < geom->OH; oh++)
@@ -296,26 +480,8 @@ st_avgpool2d_backward (float              *din,
       if (mode == ST_GRAD_WRITE && uncovered)
         memset (din, 0, sizeof (float) * planes * in_plane);
       for (gsize pl = 0; pl < planes; pl++)
-        for (int oh = 0; oh < geom->OH; oh++)
-          {
-            float *r0 = din + pl * in_plane + (gsize) 2 * oh * geom->W, *r1 = r0 + geom->W;
-            const float *dy = dout + pl * out_plane + (gsize) oh * geom->OW;
-
-            for (int ow = 0; ow < geom->OW; ow++)
-              {
-                float g = dy[ow] / 4.0f;
-
-                if (mode == ST_GRAD_ADD)
-                  {
-                    r0[2 * ow] += g;
-                    r0[2 * ow + 1] += g;
-                    r1[2 * ow] += g;
-                    r1[2 * ow + 1] += g;
-                  }
-                else
-                  r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = g;
-              }
-          }
+        avgpool_2x2_plane_backward (din + pl * in_plane, dout + pl * out_plane, geom->W,
+                                    geom->OH, geom->OW, mode);
       return;
     }
   if (mode == ST_GRAD_WRITE)
