@@ -1,0 +1,325 @@
+/* cpu-ops.c: the CPU backend's per-op work — each op's forward and backward on one member's
+ * slice of the batch, and the loss. The layout of the arena is described in cpu-backend.c. */
+#define G_LOG_DOMAIN "strata-cpu"
+
+#include "core/cpu-backend-private.h"
+
+#include <string.h>
+
+#include "core/activation.h"
+#include "core/batchnorm2d.h"
+#include "core/dropout.h"
+#include "core/join.h"
+#include "core/linear.h"
+#include "core/loss.h"
+
+static float *
+param (CpuBackend *cb, float *block, int tensor)
+{
+  return tensor >= 0 ? block + cb->net->tensors[tensor].offset : NULL;
+}
+
+static float *
+buffer (CpuBackend *cb, int tensor)
+{
+  return tensor >= 0 ? cb->buffers + cb->net->tensors[tensor].offset : NULL;
+}
+
+static double *
+bn_partial (CpuBackend *cb, int member, int bn)
+{
+  return cb->bn_partial + ((gsize) member * cb->n_bn + bn) * 2 * cb->bn_max_c;
+}
+
+/* Adds the members' partial sums in member order into member 0's slot. */
+static void
+bn_combine (CpuBackend *cb, int bn, int C)
+{
+  double *total = bn_partial (cb, 0, bn);
+
+  for (int t = 1; t < cb->T; t++)
+    {
+      const double *part = bn_partial (cb, t, bn);
+      for (int c = 0; c < 2 * cb->bn_max_c; c++)
+        total[c] += part[c];
+    }
+}
+
+void
+st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int first,
+                   int n)
+{
+  const StOpGeom *g = &op->g;
+  float *out = act (cb, op->output, first);
+  const float *in = act (cb, op->inputs[0].value, first);
+  float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
+  gboolean train = cb->job == JOB_TRAIN || cb->job == JOB_COMPUTE;
+
+  switch (op->kind)
+    {
+    case ST_OP_CONV2D:
+      st_conv2d_forward (out, in, param (cb, cb->params, op->weight),
+                         param (cb, cb->params, op->bias), scratch, n, &p->conv);
+      break;
+    case ST_OP_MAXPOOL2D:
+      st_maxpool2d_forward (out, in, (gint32 *) (cb->bytes + p->byte_off)
+                            + (gsize) first * p->out_numel, n, &p->pool);
+      break;
+    case ST_OP_AVGPOOL2D:
+      st_avgpool2d_forward (out, in, n, &p->pool);
+      break;
+    case ST_OP_ADAPTIVEAVGPOOL2D:
+      st_adaptive_avgpool2d_forward (out, in, n, &p->apool);
+      break;
+    case ST_OP_RELU:
+      st_relu_forward (out, in, n, p->in_numel);
+      break;
+    case ST_OP_LEAKYRELU:
+      st_leaky_relu_forward (out, in, (float) g->alpha, n, p->in_numel);
+      break;
+    case ST_OP_PRELU:
+      st_prelu_forward (out, in, param (cb, cb->params, op->weight), n, g->c, p->hw,
+                        cb->net->tensors[op->weight].numel);
+      break;
+    case ST_OP_SIGMOID:
+      st_sigmoid_forward (out, in, n, p->in_numel);
+      break;
+    case ST_OP_TANH:
+      st_tanh_forward (out, in, n, p->in_numel);
+      break;
+    case ST_OP_LINEAR:
+      st_linear_forward (out, in, param (cb, cb->params, op->weight),
+                         param (cb, cb->params, op->bias), n, g->c, g->oc);
+      break;
+    case ST_OP_DROPOUT:
+      if (!train)
+        st_dropout_forward_eval (out, in, n, p->in_numel);
+      else
+        for (int i = 0; i < n; i++)
+          {
+            StRng base, rng;
+            st_rng_init (&base, cb->job_seed ^ G_GUINT64_CONSTANT (0x5eed0d7090));
+            st_rng_fork (&rng, &base, (guint64) (first + i) * 1024 + (op - cb->net->ops));
+            st_dropout_forward_train (out + (gsize) i * p->in_numel, in + (gsize) i * p->in_numel,
+                                      g->alpha, &rng,
+                                      cb->bytes + p->byte_off + (gsize) (first + i) * p->in_numel,
+                                      1, p->in_numel);
+          }
+      break;
+    case ST_OP_BATCHNORM2D:
+      {
+        int C = g->c;
+        float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
+        float *invstd = mean + cb->bn_max_c;
+        const float *gamma = param (cb, cb->params, op->weight);
+        const float *beta = param (cb, cb->params, op->bias);
+
+        if (!train)
+          {
+            st_batchnorm2d_forward_eval (out, in, gamma, beta, buffer (cb, op->buffer),
+                                         buffer (cb, op->buffer + 1), g->alpha, n, C, p->hw);
+            break;
+          }
+        {
+          double *part = bn_partial (cb, member, p->bn_index);
+          memset (part, 0, sizeof (double) * 2 * cb->bn_max_c);
+          st_batchnorm2d_stats_partial (part, part + cb->bn_max_c, in, n, C, p->hw);
+        }
+        st_workers_barrier (cb->workers);
+        if (member == 0)
+          {
+            double *total = bn_partial (cb, 0, p->bn_index);
+            bn_combine (cb, p->bn_index, C);
+            st_batchnorm2d_stats_finalize (mean, invstd, buffer (cb, op->buffer),
+                                           buffer (cb, op->buffer + 1), total,
+                                           total + cb->bn_max_c, g->momentum, g->alpha,
+                                           (gsize) cb->job_n * p->hw, C);
+          }
+        st_workers_barrier (cb->workers);
+        st_batchnorm2d_forward_apply (out, in, gamma, beta, mean, invstd, n, C, p->hw);
+        break;
+      }
+    case ST_OP_CONCAT:
+      {
+        const float *ins[ST_OP_MAX_INPUTS];
+        for (int i = 0; i < op->n_inputs; i++)
+          ins[i] = act (cb, op->inputs[i].value, first);
+        st_concat_forward (out, ins, p->channels, op->n_inputs, n, (gsize) g->oh * g->ow);
+        break;
+      }
+    case ST_OP_ADD:
+      st_add_forward (out, in, act (cb, op->inputs[1].value, first), n, p->out_numel);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Every value but the input needs a gradient; the input only when a check asks for it. */
+static inline gboolean
+wants_grad (CpuBackend *cb, int v)
+{
+  return cb->net->values[v].needs_grad || (v == 0 && cb->job == JOB_COMPUTE && cb->job_dx);
+}
+
+void
+st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, int first,
+                    int n)
+{
+  const StOpGeom *g = &op->g;
+  const StOpInput *in0 = &op->inputs[0];
+  float *grads = cb->grads + (gsize) member * cb->net->n_params;
+  const float *out = act (cb, op->output, first);
+  const float *dout = dact (cb, op->output, first);
+  const float *in = act (cb, in0->value, first);
+  float *din = wants_grad (cb, in0->value) ? dact (cb, in0->value, first) : NULL;
+  StGradMode mode = in0->grad_mode;
+  float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
+
+  switch (op->kind)
+    {
+    case ST_OP_CONV2D:
+      st_conv2d_backward (din, param (cb, grads, op->weight), param (cb, grads, op->bias), dout,
+                          in, param (cb, cb->params, op->weight), scratch, n, &p->conv, mode);
+      break;
+    case ST_OP_MAXPOOL2D:
+      if (din != NULL)
+        st_maxpool2d_backward (din, dout, (const gint32 *) (cb->bytes + p->byte_off)
+                               + (gsize) first * p->out_numel, n, &p->pool, mode);
+      break;
+    case ST_OP_AVGPOOL2D:
+      if (din != NULL)
+        st_avgpool2d_backward (din, dout, n, &p->pool, mode);
+      break;
+    case ST_OP_ADAPTIVEAVGPOOL2D:
+      if (din != NULL)
+        st_adaptive_avgpool2d_backward (din, dout, n, &p->apool, mode);
+      break;
+    case ST_OP_RELU:
+      st_relu_backward (din, dout, out, n, p->in_numel, mode);
+      break;
+    case ST_OP_LEAKYRELU:
+      st_leaky_relu_backward (din, dout, in, (float) g->alpha, n, p->in_numel, mode);
+      break;
+    case ST_OP_PRELU:
+      st_prelu_backward (din, param (cb, grads, op->weight), dout, in,
+                         param (cb, cb->params, op->weight), n, g->c, p->hw,
+                         cb->net->tensors[op->weight].numel, mode);
+      break;
+    case ST_OP_SIGMOID:
+      st_sigmoid_backward (din, dout, out, n, p->in_numel, mode);
+      break;
+    case ST_OP_TANH:
+      st_tanh_backward (din, dout, out, n, p->in_numel, mode);
+      break;
+    case ST_OP_LINEAR:
+      st_linear_backward (din, param (cb, grads, op->weight), param (cb, grads, op->bias), dout,
+                          in, param (cb, cb->params, op->weight), n, g->c, g->oc, mode);
+      break;
+    case ST_OP_DROPOUT:
+      st_dropout_backward (din, dout, g->alpha, cb->bytes + p->byte_off
+                           + (gsize) first * p->in_numel, n, p->in_numel, mode);
+      break;
+    case ST_OP_BATCHNORM2D:
+      {
+        int C = g->c;
+        const float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
+        const float *invstd = mean + cb->bn_max_c;
+        double *part = bn_partial (cb, member, p->bn_index);
+        const double *total = bn_partial (cb, 0, p->bn_index);
+
+        memset (part, 0, sizeof (double) * 2 * cb->bn_max_c);
+        st_batchnorm2d_backward_partial (part, part + cb->bn_max_c, param (cb, grads, op->weight),
+                                         param (cb, grads, op->bias), dout, in, mean, invstd, n,
+                                         C, p->hw);
+        st_workers_barrier (cb->workers);
+        if (member == 0)
+          bn_combine (cb, p->bn_index, C);
+        st_workers_barrier (cb->workers);
+        if (din != NULL)
+          st_batchnorm2d_backward_apply (din, dout, in, param (cb, cb->params, op->weight), mean,
+                                         invstd, total, total + cb->bn_max_c,
+                                         (gsize) cb->job_n * p->hw, n, C, p->hw, mode);
+        /* Nobody may reuse the partial sums before every member has read the totals. */
+        st_workers_barrier (cb->workers);
+        break;
+      }
+    case ST_OP_CONCAT:
+      {
+        float *dins[ST_OP_MAX_INPUTS];
+        /* One mode for all inputs: a branch input is written by exactly this op. */
+        for (int i = 0; i < op->n_inputs; i++)
+          dins[i] = dact (cb, op->inputs[i].value, first);
+        for (int i = 0; i < op->n_inputs; i++)
+          {
+            float *only[ST_OP_MAX_INPUTS] = { NULL };
+            if (!wants_grad (cb, op->inputs[i].value))
+              continue;
+            only[i] = dins[i];
+            st_concat_backward (only, dout, p->channels, op->n_inputs, n,
+                                (gsize) g->oh * g->ow, op->inputs[i].grad_mode);
+          }
+        break;
+      }
+    case ST_OP_ADD:
+      for (int i = 0; i < 2; i++)
+        if (wants_grad (cb, op->inputs[i].value))
+          {
+            float *d = dact (cb, op->inputs[i].value, first);
+            if (op->inputs[i].grad_mode == ST_GRAD_WRITE)
+              memcpy (d, dout, sizeof (float) * n * p->out_numel);
+            else
+              for (gsize k = 0; k < (gsize) n * p->out_numel; k++)
+                d[k] += dout[k];
+          }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Loss of the slice; writes the gradient of the output when training. */
+void
+st_cpu_loss_op (CpuBackend *cb, int member, int first, int n)
+{
+  int v = cb->net->output;
+  gsize K = cb->net->values[v].numel;
+  const float *y = act (cb, v, first);
+  float *dy = dact (cb, v, first);
+  float scale = 1.0f / cb->job_n;
+  gint64 correct = 0;
+  double loss;
+
+  if (cb->setup.loss == ST_LOSS_CROSS_ENTROPY)
+    {
+      loss = st_cross_entropy_forward (&correct, y, cb->labels + first, n, K);
+      if (cb->job != JOB_EVAL)
+        st_cross_entropy_backward (dy, y, cb->labels + first, scale, n, K);
+    }
+  else
+    {
+      float *t = cb->targets + (gsize) first * K;
+
+      /* One output: the label itself (0 or 1); several: one-hot. */
+      for (int i = 0; i < n; i++)
+        for (gsize k = 0; k < K; k++)
+          t[i * K + k] = K == 1 ? (float) cb->labels[first + i]
+                                : (cb->labels[first + i] == k ? 1.0f : 0.0f);
+      if (cb->setup.loss == ST_LOSS_BCE)
+        {
+          loss = st_bce_forward (&correct, y, t, n, K);
+          if (cb->job != JOB_EVAL)
+            st_bce_backward (dy, y, t, scale / K, n, K);
+        }
+      else
+        {
+          loss = st_mse_forward (&correct, y, t, n, K);
+          if (cb->job != JOB_EVAL)
+            st_mse_backward (dy, y, t, scale / K, n, K);
+        }
+      /* BCE and MSE average over every element, PyTorch's reduction='mean'. */
+      loss /= K;
+    }
+  cb->member_loss[member] = loss;
+  cb->member_correct[member] = correct;
+}
