@@ -34,23 +34,13 @@
  */
 #define G_LOG_DOMAIN "strata-cuda"
 
-#include "gpu/cuda-backend.h"
+#include "gpu/cuda-backend-private.h"
 
 #include <gmodule.h>
 #include <math.h>
 #include <string.h>
 
-#include "gpu/cuda-ops.h"
-
-/* The module does not link strata-core, so it cannot call st_net_error_quark(): the error
- * domains are the core's quarks by name (G_DEFINE_QUARK in core/net.c and core/dataset.c).
- * tests/test-cuda.c checks that they match. */
-#define NET_ERROR     (g_quark_from_static_string ("st-net-error-quark"))
-#define DATASET_ERROR (g_quark_from_static_string ("st-dataset-error-quark"))
-
 #define ARENA_ALIGN   256
-#define IDX_RING      4
-#define SNAP_RING     8
 #define MIB           (1024.0 * 1024.0)
 /* The most floats one convolution's im2col pass should take (256 MiB); larger batches are
  * cut into chunks (of one example at least). */
@@ -64,97 +54,6 @@ static const char *const op_names[ST_N_OPS] = {
   [ST_OP_TANH] = "tanh", [ST_OP_LINEAR] = "linear", [ST_OP_DROPOUT] = "dropout",
   [ST_OP_BATCHNORM2D] = "batchnorm2d", [ST_OP_CONCAT] = "concat", [ST_OP_ADD] = "add",
 };
-
-typedef struct {
-  StCudaGeom g;
-  gsize      in_numel;          /* per example, first input */
-  gsize      out_numel;         /* per example */
-  gsize      hw;                /* H·W of the input (BatchNorm, PReLU) */
-  int        channels[ST_OP_MAX_INPUTS];  /* Concat: channels of each input */
-  gsize      byte_off;          /* into the byte arena, for B examples */
-  gsize      byte_per_example;
-  int        bn_index;          /* BatchNorm: its slot in bn_stats, else -1 */
-  int        chunk;             /* Conv2d: examples per im2col pass */
-} OpPlan;
-
-typedef enum {
-  JOB_TRAIN,      /* examples from the training set: forward, loss, backward, update */
-  JOB_EVAL,       /* examples from a dataset: forward in evaluation mode, loss */
-  JOB_COMPUTE,    /* a given float batch: forward in training mode, backward if asked */
-  JOB_SNAPSHOT,   /* one example, forward in evaluation mode, values copied out */
-} JobKind;
-
-typedef struct {
-  guint8 *images;               /* (N, C, H, W) on the device */
-  guint8 *labels;               /* (N) on the device */
-  gint64  n;
-  int     c, h, w;
-  char   *name;
-  gboolean shared;              /* the test set is the training set: nothing of its own */
-} DeviceData;
-
-typedef struct {
-  StBackend       parent;
-  int             device;
-  char           *gpu_name;
-  StCudaQueue     q;
-  GError         *deferred;       /* a failure take_metrics could not report */
-
-  const StNet    *net;
-  StRunSetup      setup;
-  int             B;
-  OpPlan         *plans;
-  gsize          *value_off;      /* (n_values) */
-  gint64          step;
-  int             n_bn;
-  int             bn_max_c;
-
-  /* the arena */
-  void           *arena;
-  gsize           arena_bytes;
-  float          *params;         /* (n_params) */
-  float          *buffers;        /* (n_buffers) */
-  float          *grads;          /* (n_params) */
-  float          *optim_m;        /* (n_params) or NULL */
-  float          *optim_v;        /* (n_params) or NULL */
-  float          *acts;
-  float          *dacts;
-  guint8         *bytes;
-  float          *scratch;
-  double         *dscratch;
-  float          *bn_stats;       /* (n_bn, 2, bn_max_c) */
-  guint8         *labels;         /* (B) */
-  guint32        *idx;            /* (B) */
-  double         *ex_loss;        /* (B) */
-  double         *ex_correct;     /* (B) */
-  StCudaTotals   *totals;         /* (2) */
-
-  /* pinned host memory and the events that say when a slot may be reused */
-  guint32        *idx_host;       /* (IDX_RING, B) */
-  cudaEvent_t     idx_done[IDX_RING];
-  int             idx_slot;
-  StCudaTotals   *snap_host;      /* (SNAP_RING) */
-  cudaEvent_t     snap_done[SNAP_RING];
-  gint64          snap_examples[SNAP_RING];
-  int             snap_head;      /* the oldest snapshot not yet handed over */
-  int             snap_count;
-
-  /* metrics bookkeeping on the host */
-  gint64          unsnapped_examples;  /* examples whose numbers are still in totals[0] */
-  int             jobs_since_take;
-  gboolean        last_job_train;
-  StMetrics       ready;          /* harvested, not yet taken */
-
-  /* the datasets on the device */
-  DeviceData      train;
-  DeviceData      test;
-  float          *lut;            /* (C, 256) on the device: (v/255 − mean) / std */
-
-  /* the current job */
-  JobKind         job;
-  guint64         job_seed;
-  gboolean        job_dx;
-} CudaBackend;
 
 /* ---- errors --------------------------------------------------------------------------- */
 
@@ -178,8 +77,8 @@ st_cublas_fail (GError **error, cublasStatus_t status, const char *call, const c
 }
 
 /* Every entry starts here: a failure that take_metrics had to keep is reported now. */
-static gboolean
-begin (CudaBackend *cb, GError **error)
+gboolean
+st_cuda_begin (CudaBackend *cb, GError **error)
 {
   if (cb->deferred != NULL)
     {
@@ -190,8 +89,8 @@ begin (CudaBackend *cb, GError **error)
   return TRUE;
 }
 
-static gboolean
-not_prepared (CudaBackend *cb, GError **error)
+gboolean
+st_cuda_not_prepared (CudaBackend *cb, GError **error)
 {
   if (cb->arena != NULL)
     return FALSE;
@@ -217,29 +116,6 @@ free_memory (gsize *free_bytes)
 
 /* ---- the arena ------------------------------------------------------------------------ */
 
-static inline float *
-act (CudaBackend *cb, int v)
-{
-  return cb->acts + cb->value_off[v];
-}
-
-static inline float *
-dact (CudaBackend *cb, int v)
-{
-  return cb->dacts + cb->value_off[v];
-}
-
-static float *
-param (CudaBackend *cb, float *block, int tensor)
-{
-  return tensor >= 0 ? block + cb->net->tensors[tensor].offset : NULL;
-}
-
-static float *
-buffer (CudaBackend *cb, int tensor)
-{
-  return tensor >= 0 ? cb->buffers + cb->net->tensors[tensor].offset : NULL;
-}
 
 /* a·b and a + b that stop at G_MAXSIZE instead of wrapping: an absurd batch size must
  * come out as "needs a lot", never as a small number. */
@@ -429,7 +305,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
 
   g_return_val_if_fail (net != NULL && setup != NULL, FALSE);
 
-  if (!begin (cb, error))
+  if (!st_cuda_begin (cb, error))
     return FALSE;
   release_run (cb);
   if (augmenting (&setup->augment))
@@ -606,7 +482,7 @@ cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
   gsize in_numel;
 
   g_return_val_if_fail (train != NULL && test != NULL, FALSE);
-  if (!begin (cb, error) || not_prepared (cb, error))
+  if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
     return FALSE;
 
   in_numel = cb->net->values[0].numel;
@@ -664,7 +540,7 @@ cuda_write_state (StBackend *be, const float *params, const float *buffers,
   const gsize n = cb->net != NULL ? cb->net->n_params : 0;
   cudaStream_t s = cb->q.stream;
 
-  if (!begin (cb, error) || not_prepared (cb, error))
+  if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
     return FALSE;
   if (n > 0)
     ST_CUDA_CHECK (cudaMemcpyAsync (cb->params, params, sizeof (float) * n,
@@ -697,7 +573,7 @@ cuda_read_state (StBackend *be, float *params, float *buffers, float *optim_stat
   const gsize n = cb->net != NULL ? cb->net->n_params : 0;
   cudaStream_t s = cb->q.stream;
 
-  if (!begin (cb, error) || not_prepared (cb, error))
+  if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
     return FALSE;
   if (params != NULL && n > 0)
     ST_CUDA_CHECK (cudaMemcpyAsync (params, cb->params, sizeof (float) * n,
@@ -714,510 +590,6 @@ cuda_read_state (StBackend *be, float *params, float *buffers, float *optim_stat
   ST_CUDA_CHECK (cudaStreamSynchronize (s), error);
   if (step != NULL)
     *step = cb->step;
-  return TRUE;
-}
-
-/* ---- the tape ------------------------------------------------------------------------- */
-
-/* Every value but the input needs a gradient; the input only when compute asks for it. */
-static inline gboolean
-wants_grad (CudaBackend *cb, int v)
-{
-  return cb->net->values[v].needs_grad || (v == 0 && cb->job == JOB_COMPUTE && cb->job_dx);
-}
-
-static gboolean
-forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
-{
-  const StOp *op = &cb->net->ops[o];
-  const OpPlan *p = &cb->plans[o];
-  const StOpGeom *g = &op->g;
-  const StCudaQueue *q = &cb->q;
-  float *out = act (cb, op->output);
-  const float *in = act (cb, op->inputs[0].value);
-  const gsize count = (gsize) n * p->in_numel;
-
-  switch (op->kind)
-    {
-    case ST_OP_CONV2D:
-      return st_cuda_conv2d_forward (q, out, in, param (cb, cb->params, op->weight),
-                                     param (cb, cb->params, op->bias), cb->scratch, n, p->chunk,
-                                     &p->g, error);
-    case ST_OP_MAXPOOL2D:
-      return st_cuda_maxpool2d_forward (q, out, in, (gint32 *) (cb->bytes + p->byte_off), n,
-                                        &p->g, error);
-    case ST_OP_AVGPOOL2D:
-      return st_cuda_avgpool2d_forward (q, out, in, n, &p->g, error);
-    case ST_OP_ADAPTIVEAVGPOOL2D:
-      return st_cuda_adaptive_avgpool2d_forward (q, out, in, n, &p->g, error);
-    case ST_OP_RELU:
-      return st_cuda_relu_forward (q, out, in, count, error);
-    case ST_OP_LEAKYRELU:
-      return st_cuda_leaky_relu_forward (q, out, in, (float) g->alpha, count, error);
-    case ST_OP_PRELU:
-      return st_cuda_prelu_forward (q, out, in, param (cb, cb->params, op->weight), n, g->c,
-                                    p->hw, cb->net->tensors[op->weight].numel, error);
-    case ST_OP_SIGMOID:
-      return st_cuda_sigmoid_forward (q, out, in, count, error);
-    case ST_OP_TANH:
-      return st_cuda_tanh_forward (q, out, in, count, error);
-    case ST_OP_LINEAR:
-      return st_cuda_linear_forward (q, out, in, param (cb, cb->params, op->weight),
-                                     param (cb, cb->params, op->bias), n, g->c, g->oc, error);
-    case ST_OP_DROPOUT:
-      if (!train)
-        return st_cuda_accumulate (q, out, in, count, FALSE, error);
-      return st_cuda_dropout_forward_train (q, out, in, cb->bytes + p->byte_off, g->alpha,
-                                            cb->job_seed, (int) o, n, p->in_numel, error);
-    case ST_OP_BATCHNORM2D:
-      {
-        float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
-        float *invstd = mean + cb->bn_max_c;
-        const float *gamma = param (cb, cb->params, op->weight);
-        const float *beta = param (cb, cb->params, op->bias);
-
-        if (!train)
-          return st_cuda_batchnorm2d_forward_eval (q, out, in, gamma, beta,
-                                                   buffer (cb, op->buffer),
-                                                   buffer (cb, op->buffer + 1), g->alpha, n,
-                                                   g->c, p->hw, error);
-        return st_cuda_batchnorm2d_forward_train (q, out, in, gamma, beta, mean, invstd,
-                                                  buffer (cb, op->buffer),
-                                                  buffer (cb, op->buffer + 1), g->momentum,
-                                                  g->alpha, n, g->c, p->hw, error);
-      }
-    case ST_OP_CONCAT:
-      for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
-        if (!st_cuda_concat_forward (q, out, act (cb, op->inputs[i].value), n, p->channels[i],
-                                     offset, g->oc, (gsize) g->oh * g->ow, error))
-          return FALSE;
-      return TRUE;
-    case ST_OP_ADD:
-      return st_cuda_add_forward (q, out, in, act (cb, op->inputs[1].value),
-                                  (gsize) n * p->out_numel, error);
-    default:
-      g_assert_not_reached ();
-    }
-  return FALSE;
-}
-
-static gboolean
-backward_op (CudaBackend *cb, guint o, int n, GError **error)
-{
-  const StOp *op = &cb->net->ops[o];
-  const OpPlan *p = &cb->plans[o];
-  const StOpGeom *g = &op->g;
-  const StCudaQueue *q = &cb->q;
-  const StOpInput *in0 = &op->inputs[0];
-  float *grads = cb->grads;
-  const float *out = act (cb, op->output);
-  const float *dout = dact (cb, op->output);
-  const float *in = act (cb, in0->value);
-  float *din = wants_grad (cb, in0->value) ? dact (cb, in0->value) : NULL;
-  const gboolean add = in0->grad_mode == ST_GRAD_ADD;
-  const gsize count = (gsize) n * p->in_numel;
-
-  switch (op->kind)
-    {
-    case ST_OP_CONV2D:
-      return st_cuda_conv2d_backward (q, din, param (cb, grads, op->weight),
-                                      param (cb, grads, op->bias), dout, in,
-                                      param (cb, cb->params, op->weight), cb->scratch, n,
-                                      p->chunk, &p->g, add, error);
-    case ST_OP_MAXPOOL2D:
-      return din == NULL
-             || st_cuda_maxpool2d_backward (q, din, dout,
-                                            (const gint32 *) (cb->bytes + p->byte_off), n,
-                                            &p->g, add, error);
-    case ST_OP_AVGPOOL2D:
-      return din == NULL || st_cuda_avgpool2d_backward (q, din, dout, n, &p->g, add, error);
-    case ST_OP_ADAPTIVEAVGPOOL2D:
-      return din == NULL
-             || st_cuda_adaptive_avgpool2d_backward (q, din, dout, n, &p->g, add, error);
-    case ST_OP_RELU:
-      return din == NULL || st_cuda_relu_backward (q, din, dout, out, count, add, error);
-    case ST_OP_LEAKYRELU:
-      return din == NULL
-             || st_cuda_leaky_relu_backward (q, din, dout, in, (float) g->alpha, count, add,
-                                             error);
-    case ST_OP_PRELU:
-      return st_cuda_prelu_backward (q, din, param (cb, grads, op->weight), dout, in,
-                                     param (cb, cb->params, op->weight), cb->dscratch, n, g->c,
-                                     p->hw, cb->net->tensors[op->weight].numel, add, error);
-    case ST_OP_SIGMOID:
-      return din == NULL || st_cuda_sigmoid_backward (q, din, dout, out, count, add, error);
-    case ST_OP_TANH:
-      return din == NULL || st_cuda_tanh_backward (q, din, dout, out, count, add, error);
-    case ST_OP_LINEAR:
-      return st_cuda_linear_backward (q, din, param (cb, grads, op->weight),
-                                      param (cb, grads, op->bias), dout, in,
-                                      param (cb, cb->params, op->weight), n, g->c, g->oc, add,
-                                      error);
-    case ST_OP_DROPOUT:
-      return din == NULL
-             || st_cuda_dropout_backward (q, din, dout, cb->bytes + p->byte_off, g->alpha,
-                                          count, add, error);
-    case ST_OP_BATCHNORM2D:
-      {
-        const float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
-
-        return st_cuda_batchnorm2d_backward (q, din, param (cb, grads, op->weight),
-                                             param (cb, grads, op->bias), dout, in,
-                                             param (cb, cb->params, op->weight), mean,
-                                             mean + cb->bn_max_c, cb->dscratch, n, g->c, p->hw,
-                                             add, error);
-      }
-    case ST_OP_CONCAT:
-      /* Each input with its own mode, in input order, as the CPU. */
-      for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
-        if (wants_grad (cb, op->inputs[i].value)
-            && !st_cuda_concat_backward (q, dact (cb, op->inputs[i].value), dout, n,
-                                         p->channels[i], offset, g->oc, (gsize) g->oh * g->ow,
-                                         op->inputs[i].grad_mode == ST_GRAD_ADD, error))
-          return FALSE;
-      return TRUE;
-    case ST_OP_ADD:
-      for (int i = 0; i < 2; i++)
-        if (wants_grad (cb, op->inputs[i].value)
-            && !st_cuda_accumulate (q, dact (cb, op->inputs[i].value), dout,
-                                    (gsize) n * p->out_numel,
-                                    op->inputs[i].grad_mode == ST_GRAD_ADD, error))
-          return FALSE;
-      return TRUE;
-    default:
-      g_assert_not_reached ();
-    }
-  return FALSE;
-}
-
-static gboolean
-forward (CudaBackend *cb, int n, gboolean train, GError **error)
-{
-  for (guint o = 0; o < cb->net->n_ops; o++)
-    if (!forward_op (cb, o, n, train, error))
-      return FALSE;
-  return TRUE;
-}
-
-/* Parameter gradients are zeroed once per step, then accumulate (core/net.h). */
-static gboolean
-backward (CudaBackend *cb, int n, GError **error)
-{
-  if (cb->net->n_params > 0)
-    ST_CUDA_CHECK (cudaMemsetAsync (cb->grads, 0, sizeof (float) * cb->net->n_params,
-                                    cb->q.stream), error);
-  for (guint o = cb->net->n_ops; o-- > 0;)
-    if (!backward_op (cb, o, n, error))
-      return FALSE;
-  return TRUE;
-}
-
-/* The loss of the batch into `totals`, and the gradient of the output when asked. Scales
- * as cpu-backend.c's loss_op: 1/N for CrossEntropy, 1/(N·S) for BCE and MSE, whose loss
- * (the mean over every element, PyTorch's reduction='mean') is divided by S. */
-static gboolean
-run_loss (CudaBackend *cb, int n, StCudaTotals *totals, gboolean grad, gboolean train,
-          gboolean reset, GError **error)
-{
-  const int v = cb->net->output;
-  const gsize S = cb->net->values[v].numel;
-  StCudaLoss kind = cb->setup.loss == ST_LOSS_BCE ? ST_CUDA_LOSS_BCE
-                    : cb->setup.loss == ST_LOSS_MSE ? ST_CUDA_LOSS_MSE
-                    : ST_CUDA_LOSS_CROSS_ENTROPY;
-  float scale = 1.0f / n;
-  double divisor = 1.0;
-
-  if (kind != ST_CUDA_LOSS_CROSS_ENTROPY)
-    {
-      scale = scale / S;
-      divisor = S;
-    }
-  return st_cuda_loss (&cb->q, kind, cb->ex_loss, cb->ex_correct, grad ? dact (cb, v) : NULL,
-                       act (cb, v), cb->labels, n, (int) S, scale, error)
-         && st_cuda_loss_reduce (&cb->q, totals, cb->ex_loss, cb->ex_correct, n, divisor, train,
-                                 reset, error);
-}
-
-static gboolean
-run_update (CudaBackend *cb, GError **error)
-{
-  const StOptimConfig *c = &cb->setup.optim;
-  const gsize n = cb->net->n_params;
-  double bc1, bc2;
-
-  if (n == 0)
-    return TRUE;
-  if (c->type == ST_OPTIM_SGD)
-    return st_cuda_sgd (&cb->q, cb->params, cb->grads, cb->optim_m, n, (float) c->lr,
-                        (float) c->weight_decay, (float) c->momentum,
-                        1.0f - (float) c->dampening, c->nesterov, cb->step == 1, error);
-  bc1 = 1.0 - pow (c->betas[0], (double) cb->step);
-  bc2 = 1.0 - pow (c->betas[1], (double) cb->step);
-  return st_cuda_adam (&cb->q, cb->params, cb->grads, cb->optim_m, cb->optim_v, n,
-                       (float) c->betas[0], (float) c->betas[1], (float) c->eps,
-                       (float) c->weight_decay, (float) c->lr, (float) (c->lr / bc1),
-                       (float) sqrt (bc2), c->type == ST_OPTIM_ADAMW, error);
-}
-
-/* ---- steps ---------------------------------------------------------------------------- */
-
-static gboolean
-check_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n, GError **error)
-{
-  if (data->images == NULL)
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "the CUDA backend has no datasets yet (set_data was not called)");
-      return FALSE;
-    }
-  if (n < 1 || n > cb->B)
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
-      return FALSE;
-    }
-  /* prepare may have come again, for another net, after set_data */
-  if ((gsize) data->c * data->h * data->w != cb->net->values[0].numel)
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "dataset %s has %d×%d×%d images; the model takes %" G_GSIZE_FORMAT
-                   " values per example", data->name, data->c, data->h, data->w,
-                   cb->net->values[0].numel);
-      return FALSE;
-    }
-  for (int i = 0; i < n; i++)
-    if (idx[i] >= data->n)
-      {
-        g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", idx[i],
-                     data->name, data->n);
-        return FALSE;
-      }
-  return TRUE;
-}
-
-/* The batch's indices go through the next pinned slot (waiting only if that slot's copy,
- * IDX_RING steps old, has not run yet); then the device gathers and normalises. */
-static gboolean
-load_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n, GError **error)
-{
-  const int slot = cb->idx_slot;
-  guint32 *host = cb->idx_host + (gsize) slot * cb->B;
-
-  ST_CUDA_CHECK (cudaEventSynchronize (cb->idx_done[slot]), error);
-  memcpy (host, idx, sizeof (guint32) * n);
-  ST_CUDA_CHECK (cudaMemcpyAsync (cb->idx, host, sizeof (guint32) * n, cudaMemcpyHostToDevice,
-                                  cb->q.stream), error);
-  ST_CUDA_CHECK (cudaEventRecord (cb->idx_done[slot], cb->q.stream), error);
-  cb->idx_slot = (slot + 1) % IDX_RING;
-  return st_cuda_gather_normalize (&cb->q, cb->acts, cb->labels, data->images, data->labels,
-                                   cb->idx, n, data->c, (gsize) data->h * data->w, cb->lut,
-                                   error);
-}
-
-/* Adds the oldest snapshot to `ready`; waits for it if its step has not finished. */
-static gboolean
-harvest_oldest (CudaBackend *cb, GError **error)
-{
-  const int slot = cb->snap_head;
-  const StCudaTotals *t = &cb->snap_host[slot];
-
-  ST_CUDA_CHECK (cudaEventSynchronize (cb->snap_done[slot]), error);
-  cb->ready.loss_sum += t->loss_sum;
-  cb->ready.correct += (gint64) t->correct;
-  cb->ready.examples += cb->snap_examples[slot];
-  if (t->steps > 0)
-    {
-      cb->ready.steps += (gint64) t->steps;
-      cb->ready.last_loss = t->last_loss;
-    }
-  cb->snap_head = (slot + 1) % SNAP_RING;
-  cb->snap_count--;
-  return TRUE;
-}
-
-/* The running totals into the next pinned snapshot, then zeroed; all on the stream. */
-static gboolean
-issue_snapshot (CudaBackend *cb, GError **error)
-{
-  int slot;
-
-  if (cb->snap_count == SNAP_RING && !harvest_oldest (cb, error))
-    return FALSE;
-  slot = (cb->snap_head + cb->snap_count) % SNAP_RING;
-  ST_CUDA_CHECK (cudaMemcpyAsync (&cb->snap_host[slot], &cb->totals[0], sizeof (StCudaTotals),
-                                  cudaMemcpyDeviceToHost, cb->q.stream), error);
-  ST_CUDA_CHECK (cudaMemsetAsync (&cb->totals[0], 0, sizeof (StCudaTotals), cb->q.stream),
-                 error);
-  ST_CUDA_CHECK (cudaEventRecord (cb->snap_done[slot], cb->q.stream), error);
-  cb->snap_examples[slot] = cb->unsnapped_examples;
-  cb->unsnapped_examples = 0;
-  cb->snap_count++;
-  return TRUE;
-}
-
-static gboolean
-cuda_train_step (StBackend *be, const guint32 *idx, int n, guint64 seed, GError **error)
-{
-  CudaBackend *cb = (CudaBackend *) be;
-
-  if (!begin (cb, error) || not_prepared (cb, error)
-      || !check_batch (cb, &cb->train, idx, n, error))
-    return FALSE;
-  if (cb->n_bn > 0 && n < 2)
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "BatchNorm2d needs at least 2 examples per batch to train");
-      return FALSE;
-    }
-  cb->job = JOB_TRAIN;
-  cb->job_seed = seed;
-  cb->step++;
-  if (!load_batch (cb, &cb->train, idx, n, error) || !forward (cb, n, TRUE, error)
-      || !run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error)
-      || !backward (cb, n, error) || !run_update (cb, error))
-    return FALSE;
-  cb->unsnapped_examples += n;
-  cb->jobs_since_take++;
-  cb->last_job_train = TRUE;
-  return issue_snapshot (cb, error);
-}
-
-static gboolean
-cuda_evaluate (StBackend *be, StSplit split, const guint32 *idx, int n, GError **error)
-{
-  CudaBackend *cb = (CudaBackend *) be;
-  const DeviceData *data = split == ST_SPLIT_TRAIN ? &cb->train : &cb->test;
-
-  if (!begin (cb, error) || not_prepared (cb, error) || !check_batch (cb, data, idx, n, error))
-    return FALSE;
-  cb->job = JOB_EVAL;
-  if (!load_batch (cb, data, idx, n, error) || !forward (cb, n, FALSE, error)
-      || !run_loss (cb, n, &cb->totals[0], FALSE, FALSE, FALSE, error))
-    return FALSE;
-  cb->unsnapped_examples += n;
-  cb->jobs_since_take++;
-  cb->last_job_train = FALSE;
-  return TRUE;
-}
-
-static gboolean
-cuda_compute (StBackend *be, const float *x, const guint8 *labels, int n, float *out,
-              double *loss, float *grads, float *dx, GError **error)
-{
-  CudaBackend *cb = (CudaBackend *) be;
-  const StNet *net = cb->net;
-  const gboolean grad = grads != NULL || dx != NULL;
-  StCudaTotals totals;
-  gsize K, in_numel;
-  cudaStream_t s = cb->q.stream;
-
-  if (!begin (cb, error) || not_prepared (cb, error))
-    return FALSE;
-  if (n < 1 || n > cb->B)
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
-      return FALSE;
-    }
-  K = net->values[net->output].numel;
-  in_numel = net->values[0].numel;
-  cb->job = JOB_COMPUTE;
-  cb->job_seed = 0;
-  cb->job_dx = dx != NULL;
-  ST_CUDA_CHECK (cudaMemcpyAsync (cb->acts, x, sizeof (float) * n * in_numel,
-                                  cudaMemcpyHostToDevice, s), error);
-  ST_CUDA_CHECK (cudaMemcpyAsync (cb->labels, labels, n, cudaMemcpyHostToDevice, s), error);
-  if (!forward (cb, n, TRUE, error)
-      || !run_loss (cb, n, &cb->totals[1], grad, FALSE, TRUE, error)
-      || (grad && !backward (cb, n, error)))
-    return FALSE;
-  ST_CUDA_CHECK (cudaMemcpyAsync (&totals, &cb->totals[1], sizeof totals, cudaMemcpyDeviceToHost,
-                                  s), error);
-  if (out != NULL)
-    ST_CUDA_CHECK (cudaMemcpyAsync (out, act (cb, net->output), sizeof (float) * n * K,
-                                    cudaMemcpyDeviceToHost, s), error);
-  if (grads != NULL && net->n_params > 0)
-    ST_CUDA_CHECK (cudaMemcpyAsync (grads, cb->grads, sizeof (float) * net->n_params,
-                                    cudaMemcpyDeviceToHost, s), error);
-  if (dx != NULL)
-    ST_CUDA_CHECK (cudaMemcpyAsync (dx, dact (cb, 0), sizeof (float) * n * in_numel,
-                                    cudaMemcpyDeviceToHost, s), error);
-  ST_CUDA_CHECK (cudaStreamSynchronize (s), error);
-  if (loss != NULL)
-    *loss = totals.loss_sum / n;
-  return TRUE;
-}
-
-static gboolean
-cuda_apply_update (StBackend *be, GError **error)
-{
-  CudaBackend *cb = (CudaBackend *) be;
-
-  if (!begin (cb, error) || not_prepared (cb, error))
-    return FALSE;
-  cb->step++;
-  return run_update (cb, error);
-}
-
-/* Every snapshot but the newest, or all of them (after taking one of the work since) when
- * the caller wants totals: see the top of this file. A device failure here cannot be
- * returned: the metrics come back NaN, and the next entry reports the error. */
-static void
-cuda_take_metrics (StBackend *be, StMetrics *out)
-{
-  CudaBackend *cb = (CudaBackend *) be;
-  const gboolean final = cb->jobs_since_take == 0 || !cb->last_job_train;
-  GError *error = NULL;
-  gboolean ok = TRUE;
-
-  if (cb->arena != NULL && cb->deferred == NULL)
-    {
-      if (final && cb->unsnapped_examples > 0)
-        ok = issue_snapshot (cb, &error);
-      while (ok && cb->snap_count > (final ? 0 : 1))
-        ok = harvest_oldest (cb, &error);
-    }
-  *out = cb->ready;
-  if (!ok)
-    {
-      out->loss_sum = out->last_loss = NAN;
-      cb->deferred = error;
-    }
-  memset (&cb->ready, 0, sizeof cb->ready);
-  cb->ready.last_loss = NAN;
-  cb->jobs_since_take = 0;
-}
-
-static gboolean
-cuda_snapshot (StBackend *be, StSplit split, gint64 example, const int *values, int n_values,
-               float **out, GError **error)
-{
-  CudaBackend *cb = (CudaBackend *) be;
-  const DeviceData *data = split == ST_SPLIT_TRAIN ? &cb->train : &cb->test;
-  guint32 idx = (guint32) example;
-
-  if (!begin (cb, error) || not_prepared (cb, error))
-    return FALSE;
-  if (data->images == NULL || example < 0 || example >= data->n)
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "image %" G_GINT64_FORMAT " is not in %s (0 to %" G_GINT64_FORMAT ")",
-                   example, data->name != NULL ? data->name : "the data", data->n - 1);
-      return FALSE;
-    }
-  if (!check_batch (cb, data, &idx, 1, error))
-    return FALSE;
-  for (int i = 0; i < n_values; i++)
-    g_return_val_if_fail (values[i] >= 0 && (guint) values[i] < cb->net->n_values, FALSE);
-  cb->job = JOB_SNAPSHOT;
-  if (!load_batch (cb, data, &idx, 1, error) || !forward (cb, 1, FALSE, error))
-    return FALSE;
-  for (int i = 0; i < n_values; i++)
-    ST_CUDA_CHECK (cudaMemcpyAsync (out[i], act (cb, values[i]),
-                                    sizeof (float) * cb->net->values[values[i]].numel,
-                                    cudaMemcpyDeviceToHost, cb->q.stream), error);
-  ST_CUDA_CHECK (cudaStreamSynchronize (cb->q.stream), error);
   return TRUE;
 }
 
@@ -1256,12 +628,12 @@ static const StBackendClass cuda_class = {
   .set_data = cuda_set_data,
   .write_state = cuda_write_state,
   .read_state = cuda_read_state,
-  .train_step = cuda_train_step,
-  .evaluate = cuda_evaluate,
-  .compute = cuda_compute,
-  .apply_update = cuda_apply_update,
-  .take_metrics = cuda_take_metrics,
-  .snapshot = cuda_snapshot,
+  .train_step = st_cuda_train_step,
+  .evaluate = st_cuda_evaluate,
+  .compute = st_cuda_compute,
+  .apply_update = st_cuda_apply_update,
+  .take_metrics = st_cuda_take_metrics,
+  .snapshot = st_cuda_snapshot,
   .destroy = cuda_destroy,
 };
 

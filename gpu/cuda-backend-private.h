@@ -1,0 +1,136 @@
+/* cuda-backend-private.h: internal to the CUDA module (gpu/cuda-backend.c and
+ * gpu/cuda-run.c); nothing outside gpu/ includes it, and none of its names is exported
+ * (the module is built with hidden visibility; see gpu/meson.build).
+ *
+ * The backend's context (CudaBackend), each op's plan, and the functions the two files
+ * share: cuda-backend.c holds the table, open/describe, prepare and memory planning, the
+ * datasets, state read/write and destroy; cuda-run.c the per-op forward/backward over the
+ * tape, the loss, the step/evaluate/compute/update/snapshot jobs and the metrics ring.
+ */
+#pragma once
+
+#include "gpu/cuda-backend.h"
+
+#include "gpu/cuda-ops.h"
+
+G_BEGIN_DECLS
+
+/* The module does not link strata-core, so it cannot call st_net_error_quark(): the error
+ * domains are the core's quarks by name (G_DEFINE_QUARK in core/net.c and core/dataset.c).
+ * tests/test-cuda.c checks that they match. */
+#define NET_ERROR     (g_quark_from_static_string ("st-net-error-quark"))
+#define DATASET_ERROR (g_quark_from_static_string ("st-dataset-error-quark"))
+
+#define IDX_RING      4
+#define SNAP_RING     8
+
+typedef struct {
+  StCudaGeom g;
+  gsize      in_numel;          /* per example, first input */
+  gsize      out_numel;         /* per example */
+  gsize      hw;                /* H·W of the input (BatchNorm, PReLU) */
+  int        channels[ST_OP_MAX_INPUTS];  /* Concat: channels of each input */
+  gsize      byte_off;          /* into the byte arena, for B examples */
+  gsize      byte_per_example;
+  int        bn_index;          /* BatchNorm: its slot in bn_stats, else -1 */
+  int        chunk;             /* Conv2d: examples per im2col pass */
+} OpPlan;
+
+typedef enum {
+  JOB_TRAIN,      /* examples from the training set: forward, loss, backward, update */
+  JOB_EVAL,       /* examples from a dataset: forward in evaluation mode, loss */
+  JOB_COMPUTE,    /* a given float batch: forward in training mode, backward if asked */
+  JOB_SNAPSHOT,   /* one example, forward in evaluation mode, values copied out */
+} JobKind;
+
+typedef struct {
+  guint8 *images;               /* (N, C, H, W) on the device */
+  guint8 *labels;               /* (N) on the device */
+  gint64  n;
+  int     c, h, w;
+  char   *name;
+  gboolean shared;              /* the test set is the training set: nothing of its own */
+} DeviceData;
+
+typedef struct {
+  StBackend       parent;
+  int             device;
+  char           *gpu_name;
+  StCudaQueue     q;
+  GError         *deferred;       /* a failure take_metrics could not report */
+
+  const StNet    *net;
+  StRunSetup      setup;
+  int             B;
+  OpPlan         *plans;
+  gsize          *value_off;      /* (n_values) */
+  gint64          step;
+  int             n_bn;
+  int             bn_max_c;
+
+  /* the arena */
+  void           *arena;
+  gsize           arena_bytes;
+  float          *params;         /* (n_params) */
+  float          *buffers;        /* (n_buffers) */
+  float          *grads;          /* (n_params) */
+  float          *optim_m;        /* (n_params) or NULL */
+  float          *optim_v;        /* (n_params) or NULL */
+  float          *acts;
+  float          *dacts;
+  guint8         *bytes;
+  float          *scratch;
+  double         *dscratch;
+  float          *bn_stats;       /* (n_bn, 2, bn_max_c) */
+  guint8         *labels;         /* (B) */
+  guint32        *idx;            /* (B) */
+  double         *ex_loss;        /* (B) */
+  double         *ex_correct;     /* (B) */
+  StCudaTotals   *totals;         /* (2) */
+
+  /* pinned host memory and the events that say when a slot may be reused */
+  guint32        *idx_host;       /* (IDX_RING, B) */
+  cudaEvent_t     idx_done[IDX_RING];
+  int             idx_slot;
+  StCudaTotals   *snap_host;      /* (SNAP_RING) */
+  cudaEvent_t     snap_done[SNAP_RING];
+  gint64          snap_examples[SNAP_RING];
+  int             snap_head;      /* the oldest snapshot not yet handed over */
+  int             snap_count;
+
+  /* metrics bookkeeping on the host */
+  gint64          unsnapped_examples;  /* examples whose numbers are still in totals[0] */
+  int             jobs_since_take;
+  gboolean        last_job_train;
+  StMetrics       ready;          /* harvested, not yet taken */
+
+  /* the datasets on the device */
+  DeviceData      train;
+  DeviceData      test;
+  float          *lut;            /* (C, 256) on the device: (v/255 − mean) / std */
+
+  /* the current job */
+  JobKind         job;
+  guint64         job_seed;
+  gboolean        job_dx;
+} CudaBackend;
+
+/* cuda-backend.c: every entry starts with st_cuda_begin (a failure that take_metrics had
+ * to keep is reported now); st_cuda_not_prepared is TRUE, with an error, before prepare. */
+gboolean st_cuda_begin        (CudaBackend *cb, GError **error);
+gboolean st_cuda_not_prepared (CudaBackend *cb, GError **error);
+
+/* cuda-run.c: the table's entries for the jobs. */
+gboolean st_cuda_train_step   (StBackend *be, const guint32 *idx, int n, guint64 seed,
+                               GError **error);
+gboolean st_cuda_evaluate     (StBackend *be, StSplit split, const guint32 *idx, int n,
+                               GError **error);
+gboolean st_cuda_compute      (StBackend *be, const float *x, const guint8 *labels, int n,
+                               float *out, double *loss, float *grads, float *dx,
+                               GError **error);
+gboolean st_cuda_apply_update (StBackend *be, GError **error);
+void     st_cuda_take_metrics (StBackend *be, StMetrics *out);
+gboolean st_cuda_snapshot     (StBackend *be, StSplit split, gint64 example,
+                               const int *values, int n_values, float **out, GError **error);
+
+G_END_DECLS
