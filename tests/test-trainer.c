@@ -66,6 +66,8 @@ typedef struct {
   int         pause_after_batches;
   int         batches_while_paused;
   gboolean    paused;
+  guint       pause_timer;     /* polls for the paused state; removed when the run ends */
+  gboolean    was_paused;
   gint64      snapshot_of;
   StSnapshot *snapshot;
   char       *error;
@@ -96,6 +98,8 @@ check_paused (gpointer data)
 
   if (st_trainer_get_state (w->trainer) != ST_TRAINER_PAUSED)
     return G_SOURCE_CONTINUE;
+  w->pause_timer = 0;
+  w->was_paused = TRUE;
   /* Let the batches flushed at the pause arrive first. */
   g_main_context_iteration (NULL, FALSE);
   w->batches_while_paused = w->batches;
@@ -123,7 +127,7 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       if (w->pause_after_batches > 0 && w->batches == w->pause_after_batches)
         {
           st_trainer_pause (trainer);
-          g_timeout_add (10, check_paused, w);
+          w->pause_timer = g_timeout_add (10, check_paused, w);
           w->paused = TRUE;
         }
       if (w->snapshot_of >= 0 && w->batches == 2)
@@ -186,6 +190,10 @@ run (Watch *w, StSpec *spec, StTrainerOptions *options)
   g_usleep (owner_busy_ms * 1000);
   g_main_loop_run (w->loop);
   g_source_remove (guard);
+  /* A run that ended before its pause took effect leaves the poll behind: it must not
+   * outlive the trainer and the watch. */
+  if (w->pause_timer != 0)
+    g_source_remove (w->pause_timer);
   st_trainer_free (w->trainer);
   g_main_loop_unref (w->loop);
 }
@@ -301,7 +309,7 @@ test_stop_within_a_batch (void)
 static void
 test_pause_resume (void)
 {
-  g_autoptr (StSpec) spec = preset ("lenet5", 1);
+  g_autoptr (StSpec) spec = preset ("lenet5", 10);
   StTrainerOptions options;
   g_auto (Watch) w = { 0 };
 
@@ -314,8 +322,9 @@ test_pause_resume (void)
   g_assert_null (w.error);
   g_assert_true (w.finished);
   g_assert_false (w.stopped);
-  g_assert_cmpint (w.epochs, ==, 1);
-  g_assert_cmpint (w.batches, ==, 8);
+  g_assert_true (w.was_paused);
+  g_assert_cmpint (w.epochs, ==, 10);
+  g_assert_cmpint (w.batches, ==, 80);
   g_assert_cmpint (w.batches_while_paused, ==, 0);
 }
 
@@ -352,7 +361,7 @@ test_divergence (void)
 static void
 test_snapshot (void)
 {
-  g_autoptr (StSpec) spec = preset ("lenet5", 1);
+  g_autoptr (StSpec) spec = preset ("lenet5", 10);
   StTrainerOptions options;
   g_auto (Watch) w = { 0 };
   double sum = 0;
@@ -363,7 +372,10 @@ test_snapshot (void)
   options.device = ST_DEVICE_CPU;
   options.dataset = data_dir;
   run (&w, spec, &options);
+  /* The request reaches the worker between two batches; ten epochs leave it plenty. */
   g_assert_nonnull (w.snapshot);
+  if (w.snapshot == NULL)
+    return;
   g_assert_cmpint (w.snapshot->example, ==, 5);
   g_assert_cmpint (w.snapshot->n_classes, ==, 10);
   for (int k = 0; k < 10; k++)
