@@ -81,10 +81,8 @@ bench_one (const char *name, StDevice device, int steps, Rates *rates, char **wh
   rates->train_per_sec = (double) steps * batch / ((g_get_monotonic_time () - t0) / 1e6);
 
   t0 = g_get_monotonic_time ();
-  for (int start = 0; start + batch <= BENCH_EXAMPLES; start += batch)
-    if (!be->klass->evaluate (be, ST_SPLIT_TEST, idx + start, batch, error))
-      return FALSE;
-  be->klass->take_metrics (be, &m);
+  if (!st_backend_evaluate_all (be, ST_SPLIT_TEST, BENCH_EXAMPLES, batch, NULL, NULL, &m, error))
+    return FALSE;
   rates->eval_per_sec = m.examples / ((g_get_monotonic_time () - t0) / 1e6);
   *where = g_strdup (be->description);
   return TRUE;

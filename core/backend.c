@@ -116,3 +116,31 @@ st_backend_check_net (StBackend *be, const StNet *net, GError **error)
       }
   return TRUE;
 }
+
+gboolean
+st_backend_evaluate_all (StBackend *be, StSplit split, gint64 n, int batch,
+                         gboolean (*cancelled) (gpointer data), gpointer data,
+                         StMetrics *metrics, GError **error)
+{
+  g_autofree guint32 *idx = NULL;
+  StMetrics discard;
+
+  g_return_val_if_fail (be != NULL && batch > 0 && metrics != NULL, FALSE);
+
+  idx = g_new (guint32, batch);
+  /* Whatever a one-step-late backend still holds of earlier work is not this evaluation's. */
+  be->klass->take_metrics (be, &discard);
+  for (gint64 start = 0; start < n; start += batch)
+    {
+      int count = (int) MIN (batch, n - start);
+
+      for (int i = 0; i < count; i++)
+        idx[i] = start + i;
+      if (!be->klass->evaluate (be, split, idx, count, error))
+        return FALSE;
+      if (cancelled != NULL && cancelled (data))
+        break;
+    }
+  be->klass->take_metrics (be, metrics);
+  return TRUE;
+}

@@ -104,6 +104,16 @@ StBackend *st_backend_new_cpu      (int n_threads);
 StBackend *st_backend_open         (StDevice device, GError **error);
 gboolean   st_device_from_name     (const char *name, StDevice *device);
 void       st_backend_free         (StBackend *be);
+/* Evaluates examples 0..n-1 of `split` in batches of at most `batch` and returns their
+ * metrics. `cancelled`, when not NULL, is asked between batches; TRUE ends early. */
+gboolean   st_backend_evaluate_all (StBackend   *be,
+                                    StSplit      split,
+                                    gint64       n,
+                                    int          batch,
+                                    gboolean   (*cancelled) (gpointer data),
+                                    gpointer     data,
+                                    StMetrics   *metrics,
+                                    GError     **error);
 /* FALSE, naming the first op the backend lacks, when it cannot run `net`. */
 gboolean   st_backend_check_net    (StBackend *be, const StNet *net, GError **error);
 

@@ -113,22 +113,8 @@ st_evaluator_free (StEvaluator *ev)
 gboolean
 st_evaluator_run (StEvaluator *ev, StMetrics *metrics, GError **error)
 {
-  const StDataset *test = ev->data->test;
-  guint32 idx[EVAL_BATCH];
-  StMetrics discard;
-
-  ev->backend->klass->take_metrics (ev->backend, &discard);
-  for (gint64 start = 0; start < test->n; start += EVAL_BATCH)
-    {
-      int n = (int) MIN (EVAL_BATCH, test->n - start);
-
-      for (int i = 0; i < n; i++)
-        idx[i] = start + i;
-      if (!ev->backend->klass->evaluate (ev->backend, ST_SPLIT_TEST, idx, n, error))
-        return FALSE;
-    }
-  ev->backend->klass->take_metrics (ev->backend, metrics);
-  return TRUE;
+  return st_backend_evaluate_all (ev->backend, ST_SPLIT_TEST, ev->data->test->n, EVAL_BATCH,
+                                  NULL, NULL, metrics, error);
 }
 
 StSnapshot *

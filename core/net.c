@@ -150,10 +150,7 @@ compile_leaf (Compiler *c, const StLayerInfo *info, int in)
         op.g.sh = op.g.kh, op.g.sw = op.g.kw;
       op.g.ph = v[ST_ARG_PADDING].i[0], op.g.pw = v[ST_ARG_PADDING].i[1];
       if (op.kind == ST_OP_MAXPOOL2D)
-        {
-          op.g.dh = v[ST_ARG_DILATION].i[0], op.g.dw = v[ST_ARG_DILATION].i[1];
-          op.cache_floats = op.g.oc * op.g.oh * op.g.ow;   /* argmax, one int32 per output */
-        }
+        op.g.dh = v[ST_ARG_DILATION].i[0], op.g.dw = v[ST_ARG_DILATION].i[1];
       break;
     case ST_LAYER_ADAPTIVEAVGPOOL2D:
       op.kind = ST_OP_ADAPTIVEAVGPOOL2D;
@@ -195,7 +192,6 @@ compile_leaf (Compiler *c, const StLayerInfo *info, int in)
     case ST_LAYER_DROPOUT:
       op.kind = ST_OP_DROPOUT;
       op.g.alpha = v[ST_ARG_P].f;
-      op.cache_floats = (op.g.c * op.g.h * op.g.w + 3) / 4;   /* one byte of mask per element */
       break;
     case ST_LAYER_BATCHNORM2D:
       op.kind = ST_OP_BATCHNORM2D;
@@ -211,7 +207,6 @@ compile_leaf (Compiler *c, const StLayerInfo *info, int in)
       op.buffer = add_tensor (c, index, info->path, "running_mean", ST_TENSOR_BUFFER, 1, &op.g.c,
                               1, 1);
       add_tensor (c, index, info->path, "running_var", ST_TENSOR_BUFFER, 1, &op.g.c, 1, 1);
-      op.cache_channel_floats = 2 * op.g.c;                   /* batch mean and invstd */
       break;
     default:
       g_assert_not_reached ();

@@ -74,8 +74,6 @@ typedef struct {
   int           weight;          /* parameter tensor index, or -1 */
   int           bias;            /* parameter tensor index, or -1 */
   int           buffer;          /* first non-parameter state tensor (BatchNorm running stats), or -1 */
-  gsize         cache_floats;    /* per example: what backward needs (argmax, masks) */
-  gsize         cache_channel_floats; /* per op: BatchNorm saved mean and invstd */
 } StOp;
 
 typedef struct {

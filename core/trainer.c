@@ -257,27 +257,9 @@ maybe_snapshot (Run *run)
 }
 
 static gboolean
-evaluate (Run *run, StMetrics *metrics, GError **error)
+stop_requested (gpointer data)
 {
-  const StDataset *test = run->data->test;
-  int batch = run->trainer->spec->training.batch_size;
-  g_autofree guint32 *idx = g_new (guint32, batch);
-  StMetrics discard;
-
-  run->backend->klass->take_metrics (run->backend, &discard);
-  for (gint64 start = 0; start < test->n; start += batch)
-    {
-      int n = (int) MIN (batch, test->n - start);
-
-      for (int i = 0; i < n; i++)
-        idx[i] = start + i;
-      if (!run->backend->klass->evaluate (run->backend, ST_SPLIT_TEST, idx, n, error))
-        return FALSE;
-      if (atomic_load (&run->trainer->stop))
-        break;
-    }
-  run->backend->klass->take_metrics (run->backend, metrics);
-  return TRUE;
+  return atomic_load (&((StTrainer *) data)->stop);
 }
 
 static gboolean
@@ -430,7 +412,8 @@ train (Run *run, GError **error)
       seen += m.examples;
       correct += m.correct;
 
-      if (!evaluate (run, &test, error))
+      if (!st_backend_evaluate_all (run->backend, ST_SPLIT_TEST, run->data->test->n,
+                                    tc->batch_size, stop_requested, trainer, &test, error))
         return FALSE;
       if (atomic_load (&trainer->stop))
         return TRUE;

@@ -207,6 +207,15 @@ preset (const char *name, int epochs)
   return spec;
 }
 
+/* The CPU, on the generated data. */
+static void
+cpu_options (StTrainerOptions *options)
+{
+  st_trainer_options_init (options);
+  options->device = ST_DEVICE_CPU;
+  options->dataset = data_dir;
+}
+
 static void
 watch_init (Watch *w)
 {
@@ -231,9 +240,7 @@ test_learns (void)
   g_auto (Watch) w = { 0 };
 
   watch_init (&w);
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   run (&w, spec, &options);
   g_assert_null (w.error);
   g_assert_true (w.finished);
@@ -294,9 +301,7 @@ test_stop_within_a_batch (void)
 
   watch_init (&w);
   w.stop_after_batches = 3;
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   run (&w, spec, &options);
   g_assert_true (w.finished);
   g_assert_true (w.stopped);
@@ -315,9 +320,7 @@ test_pause_resume (void)
 
   watch_init (&w);
   w.pause_after_batches = 2;
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   run (&w, spec, &options);
   g_assert_null (w.error);
   g_assert_true (w.finished);
@@ -344,9 +347,7 @@ test_divergence (void)
   g_file_get_contents (ckpt, &before, &len_before, NULL);
   spec->training.optimizer.lr = 100;
   watch_init (&w);
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   options.save_path = ckpt;
   run (&w, spec, &options);
   g_assert_nonnull (w.error);
@@ -368,9 +369,7 @@ test_snapshot (void)
 
   watch_init (&w);
   w.snapshot_of = 5;
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   run (&w, spec, &options);
   /* The request reaches the worker between two batches; ten epochs leave it plenty. */
   g_assert_nonnull (w.snapshot);
@@ -402,9 +401,7 @@ test_checkpoint_saved_and_resumed (void)
   g_auto (Watch) again = { 0 };
 
   watch_init (&w);
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   options.save_path = ckpt;
   run (&w, spec, &options);
   g_assert_cmpint (w.checkpoints, ==, 1);
@@ -434,9 +431,7 @@ test_bad_resume (void)
   g_auto (Watch) first = { 0 };
 
   watch_init (&first);
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   options.save_path = ckpt;
   options.max_train_examples = 64;
   run (&first, other, &options);
@@ -464,9 +459,7 @@ test_bad_data (void)
 
   /* The toy model takes 4×4 images. */
   watch_init (&w);
-  st_trainer_options_init (&options);
-  options.device = ST_DEVICE_CPU;
-  options.dataset = data_dir;
+  cpu_options (&options);
   run (&w, toy, &options);
   g_assert_nonnull (w.error);
   g_assert_nonnull (strstr (w.error, "takes 1×4×4 images"));
