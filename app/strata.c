@@ -1,32 +1,23 @@
-/* strata: the workbench. Opens a model (lenet5 by default) and shows it. */
+/* strata: the workbench. `strata [MODEL]` opens a model file, or LeNet-5 by default. */
 #define G_LOG_DOMAIN "strata"
 
-#include <locale.h>
-#include <stdio.h>
+#include "strata-config.h"
 
-#include "core/infer.h"
-#include "core/spec.h"
-#include "core/summary.h"
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "ui/strata-application.h"
 
 int
 main (int argc, char **argv)
 {
-  const char *model = argc > 1 ? argv[1] : "lenet5";
-  g_autoptr (GError) error = NULL;
-  g_autoptr (StSpec) spec = NULL;
-  g_autoptr (StInfer) infer = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr (StApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  spec = st_spec_load (model, &error);
-  if (spec == NULL)
-    {
-      g_printerr ("strata: %s\n", error->message);
-      return 1;
-    }
-  infer = st_spec_infer (spec);
-  text = st_summary_text (spec, infer);
-  printf ("%s\n", spec->name != NULL ? spec->name : model);
-  fputs (text, stdout);
-  return infer->n_errors > 0 ? 1 : 0;
+  bindtextdomain (GETTEXT_PACKAGE, STRATA_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = st_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,0 +1,465 @@
+/* test-window.c: the workbench window driven through its real widgets under Xvfb.
+ *
+ * Cases type into the cards' fields and fire the window's actions as a person would, then
+ * read back what the cards and the totals show. Without a display every case skips.
+ * STRATA_SCREENSHOT_DIR, when set, receives PNGs of what the cases built (docs/ uses them).
+ */
+#define G_LOG_DOMAIN "strata-test"
+
+#include "strata-config.h"
+
+#include <adwaita.h>
+
+#include "core/layer-types.h"
+#include "ui/layer-list.h"
+#include "ui/strata-window.h"
+
+static gboolean have_display;
+
+/* Runs the main loop until cond holds or `ms` pass. */
+static gboolean
+spin_until (gboolean (*cond) (gpointer), gpointer data, int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+
+  while (!cond (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  return cond (data);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static void
+spin (int ms)
+{
+  spin_until (never, NULL, ms);
+}
+
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static StWindow *
+open_window (void)
+{
+  StWindow *window = st_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (spin_until (is_mapped, window, 5000));
+  spin (100);
+  return window;
+}
+
+static StLayerList *
+layer_list (StWindow *window)
+{
+  return ST_LAYER_LIST (st_window_get_layer_list (window));
+}
+
+static StLayerCard *
+card (StWindow *window, const char *path)
+{
+  StLayerCard *found = NULL;
+
+  for (int tries = 0; tries < 50 && found == NULL; tries++)
+    {
+      found = st_layer_list_find_card (layer_list (window), path);
+      if (found == NULL)
+        spin (20);
+    }
+  if (found == NULL)
+    g_test_message ("no card on screen for layer %s", path);
+  return found;
+}
+
+static void
+type_into (StWindow *window, const char *path, StArgId id, const char *text)
+{
+  StLayerCard *c = card (window, path);
+  GtkEditable *field;
+
+  g_assert_nonnull (c);
+  field = st_layer_card_get_field (c, id);
+  g_assert_nonnull (field);
+  gtk_editable_set_text (field, text);
+  spin (10);
+}
+
+static void
+save_screenshot (GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("STRATA_SCREENSHOT_DIR");
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+
+  if (dir == NULL)
+    return;
+  spin (200);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+}
+
+/* Every card on screen shows what inference says of its layer. */
+static void
+assert_cards_agree (StWindow *window)
+{
+  const StInfer *infer = st_model_document_get_infer (st_window_get_document (window));
+  int checked = 0;
+
+  for (guint i = 0; i < infer->n_layers; i++)
+    {
+      StLayerCard *c = st_layer_list_find_card (layer_list (window), infer->layers[i].path);
+      char buf[ST_SHAPE_STRING_MAX];
+
+      if (c == NULL)
+        continue;
+      g_assert_cmpstr (st_layer_card_get_shape_text (c), ==,
+                       st_shape_format (&infer->layers[i].out, buf));
+      checked++;
+    }
+  g_assert_cmpint (checked, >, 0);
+}
+
+#define SKIP_WITHOUT_DISPLAY() \
+  if (!have_display) { g_test_skip ("no display (run under xvfb-run)"); return; }
+
+/* lenet5: conv1's kernel_size 5 → 3 reshapes every layer after it and the totals. */
+static void
+test_kernel_size_updates_cards (void)
+{
+  StWindow *window;
+  StModelDocument *doc;
+  const char *later[] = { "1", "2", "3", "4" };
+  char before[G_N_ELEMENTS (later)][ST_SHAPE_STRING_MAX];
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  doc = st_window_get_document (window);
+  g_assert_cmpstr (st_model_document_get_spec (doc)->name, ==, "LeNet-5");
+  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  for (gsize i = 0; i < G_N_ELEMENTS (later); i++)
+    g_strlcpy (before[i], st_layer_card_get_shape_text (card (window, later[i])), ST_SHAPE_STRING_MAX);
+
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+
+  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0")), ==, "6×30×30");
+  for (gsize i = 0; i < G_N_ELEMENTS (later); i++)
+    g_assert_cmpstr (st_layer_card_get_shape_text (card (window, later[i])), !=, before[i]);
+  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "2")), ==, "6×15×15");
+  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "3")), ==, "16×11×11");
+  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "5")), ==, "16×5×5");
+  assert_cards_agree (window);
+  /* conv1 had 6·1·5·5 + 6 = 156 parameters, now 6·1·3·3 + 6 = 60. */
+  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,610"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Undo puts back the model before the edit (one step for all the typing in one field); redo
+ * takes it again. */
+static void
+test_undo_restores (void)
+{
+  StWindow *window;
+  StModelDocument *doc;
+  const StNode *conv;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  doc = st_window_get_document (window);
+  g_assert_false (st_model_document_can_undo (doc));
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "");
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "7");
+  type_into (window, "0", ST_ARG_OUT_CHANNELS, "8");
+  conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
+  g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 7);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  spin (50);
+  conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
+  g_assert_cmpint (conv->args.v[ST_ARG_OUT_CHANNELS].i[0], ==, 6);
+  g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 7);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  spin (50);
+  conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
+  g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 5);
+  g_assert_cmpstr (gtk_editable_get_text (st_layer_card_get_field (card (window, "0"),
+                                                                   ST_ARG_KERNEL_SIZE)), ==, "5");
+  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0")), ==, "6×28×28");
+  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  g_assert_false (st_model_document_can_undo (doc));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  spin (50);
+  conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
+  g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 7);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+start_empty (StWindow *window, gint64 c, gint64 h, gint64 w)
+{
+  StShape input = st_shape_chw (c, h, w);
+
+  st_model_document_set_spec (st_window_get_document (window), st_spec_new ("built", &input));
+  spin (50);
+}
+
+static void
+add_layer (StWindow *window, const char *type)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-layer", "s", type));
+  spin (30);
+}
+
+/* The course's broken LeNet, built card by card from the palette: only the pool that would
+ * make 16×0×0 (layer 8) is marked. */
+static void
+test_broken_model_marks_one_card (void)
+{
+  static const struct {
+    const char *type;
+    struct { StArgId id; const char *text; } args[4];
+  } layers[] = {
+    { "Conv2d", { { ST_ARG_IN_CHANNELS, "1" }, { ST_ARG_OUT_CHANNELS, "16" },
+                  { ST_ARG_KERNEL_SIZE, "5" }, { ST_ARG_PADDING, "2" } } },
+    { "PReLU", { { 0 } } },
+    { "AvgPool2d", { { ST_ARG_KERNEL_SIZE, "2" } } },
+    { "Conv2d", { { ST_ARG_IN_CHANNELS, "16" }, { ST_ARG_OUT_CHANNELS, "64" },
+                  { ST_ARG_KERNEL_SIZE, "5" } } },
+    { "Sigmoid", { { 0 } } },
+    { "AvgPool2d", { { ST_ARG_KERNEL_SIZE, "2" } } },
+    { "Conv2d", { { ST_ARG_IN_CHANNELS, "64" }, { ST_ARG_OUT_CHANNELS, "16" },
+                  { ST_ARG_KERNEL_SIZE, "5" } } },
+    { "ReLU", { { 0 } } },
+    { "AvgPool2d", { { ST_ARG_KERNEL_SIZE, "2" } } },
+    { "Flatten", { { 0 } } },
+    { "Linear", { { ST_ARG_IN_FEATURES, "400" }, { ST_ARG_OUT_FEATURES, "120" } } },
+    { "Tanh", { { 0 } } },
+    { "Linear", { { ST_ARG_OUT_FEATURES, "84" } } },
+    { "Sigmoid", { { 0 } } },
+    { "Linear", { { ST_ARG_OUT_FEATURES, "10" } } },
+  };
+  StWindow *window;
+  const StInfer *infer;
+  int marked = 0;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  start_empty (window, 1, 28, 28);
+  for (gsize i = 0; i < G_N_ELEMENTS (layers); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%" G_GSIZE_FORMAT, i);
+
+      add_layer (window, layers[i].type);
+      for (int a = 0; a < 4 && layers[i].args[a].text != NULL; a++)
+        type_into (window, path, layers[i].args[a].id, layers[i].args[a].text);
+    }
+
+  infer = st_model_document_get_infer (st_window_get_document (window));
+  g_assert_cmpuint (infer->n_layers, ==, G_N_ELEMENTS (layers));
+  g_assert_cmpuint (infer->n_errors, ==, 1);
+  for (gsize i = 0; i < G_N_ELEMENTS (layers); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%" G_GSIZE_FORMAT, i);
+      StLayerCard *c = card (window, path);
+
+      g_assert_nonnull (c);
+      if (st_layer_card_get_error_text (c) != NULL)
+        {
+          marked++;
+          g_assert_cmpstr (path, ==, "8");
+          g_assert_nonnull (strstr (st_layer_card_get_error_text (c), "16×0×0"));
+        }
+    }
+  g_assert_cmpint (marked, ==, 1);
+  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "1 error"));
+  st_layer_list_select_node (layer_list (window),
+                             g_ptr_array_index (st_model_document_get_spec (
+                               st_window_get_document (window))->layers, 6));
+  spin (100);
+  save_screenshot (GTK_WIDGET (window), "builder-error.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A Residual whose body turns 16 channels into 32 shows the error on the block itself, and
+ * the convolution inside stays clean. */
+static void
+test_residual_error_on_block (void)
+{
+  StWindow *window;
+  GListModel *rows;
+  StLayerCard *block;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  start_empty (window, 16, 8, 8);
+  add_layer (window, "Residual");
+  /* Rows: input, the block, its "Body" section: select the section to add into it. */
+  rows = st_layer_list_get_model (layer_list (window));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
+  st_layer_list_select_row (layer_list (window), 2);
+  add_layer (window, "Conv2d");
+  type_into (window, "0.body.0", ST_ARG_IN_CHANNELS, "16");
+  type_into (window, "0.body.0", ST_ARG_OUT_CHANNELS, "32");
+  type_into (window, "0.body.0", ST_ARG_KERNEL_SIZE, "3");
+  type_into (window, "0.body.0", ST_ARG_PADDING, "1");
+
+  g_assert_null (st_layer_card_get_error_text (card (window, "0.body.0")));
+  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0.body.0")), ==, "32×8×8");
+  block = card (window, "0");
+  g_assert_nonnull (st_layer_card_get_error_text (block));
+  g_assert_nonnull (strstr (st_layer_card_get_error_text (block), "32×8×8"));
+
+  /* A 1×1 convolution as the shortcut makes the sum valid. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  spin (30);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  spin (30);
+  g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Text that is no value is refused with the reason on the card; the model keeps its value. */
+static void
+test_bad_field_text (void)
+{
+  static const char *bad[] = { "abc", "1e30", "99999999999999999999", "5;", "3.5", "" };
+  StWindow *window;
+  StModelDocument *doc;
+  const StNode *conv;
+  g_autofree char *paste = NULL;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  doc = st_window_get_document (window);
+  for (gsize i = 0; bad[i][0] != '\0'; i++)
+    {
+      type_into (window, "0", ST_ARG_KERNEL_SIZE, bad[i]);
+      conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
+      g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 5);
+      g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
+      g_assert_nonnull (strstr (st_layer_card_get_error_text (card (window, "0")), "kernel_size"));
+    }
+  /* Zero and negative sizes are numbers: inference refuses them, on the same card. */
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "0");
+  g_assert_nonnull (strstr (st_layer_card_get_error_text (card (window, "0")), "kernel_size"));
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "-3");
+  g_assert_nonnull (strstr (st_layer_card_get_error_text (card (window, "0")), "kernel_size"));
+  paste = g_strnfill (10 * 1024, '7');
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, paste);
+  g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "5");
+  g_assert_null (st_layer_card_get_error_text (card (window, "0")));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Structure edits from the keyboard actions: duplicate, move, delete. */
+static void
+test_structure_actions (void)
+{
+  StWindow *window;
+  StModelDocument *doc;
+  GPtrArray *layers;
+  StNode *first;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  doc = st_window_get_document (window);
+  layers = st_model_document_get_spec (doc)->layers;
+  g_assert_cmpuint (layers->len, ==, 12);
+  first = g_ptr_array_index (layers, 0);
+  st_layer_list_select_node (layer_list (window), first);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.duplicate-layer", NULL));
+  spin (30);
+  layers = st_model_document_get_spec (doc)->layers;
+  g_assert_cmpuint (layers->len, ==, 13);
+  /* Two 1→6 convolutions in a row: the second takes 6 channels, so it is wrong. */
+  g_assert_nonnull (st_layer_card_get_error_text (card (window, "1")));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-layer", NULL));
+  spin (30);
+  g_assert_cmpuint (st_model_document_get_spec (doc)->layers->len, ==, 12);
+  g_assert_cmpuint (st_model_document_get_infer (doc)->n_errors, ==, 0);
+
+  st_layer_list_select_node (layer_list (window), g_ptr_array_index (layers, 1));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move-up", NULL));
+  spin (30);
+  g_assert_cmpstr (((StNode *) g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0))
+                   ->type_name, ==, "Sigmoid");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move-down", NULL));
+  spin (30);
+  g_assert_cmpstr (((StNode *) g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0))
+                   ->type_name, ==, "Conv2d");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Ten thousand layers load, infer and show without building ten thousand cards. */
+static void
+test_huge_model (void)
+{
+  StWindow *window;
+  GString *json = g_string_new ("{\"format\": \"strata-model/1\", \"name\": \"huge\", "
+                                "\"input\": {\"channels\": 1, \"height\": 8, \"width\": 8}, "
+                                "\"layers\": [");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = NULL;
+
+  SKIP_WITHOUT_DISPLAY ();
+  for (int i = 0; i < 10000; i++)
+    g_string_append_printf (json, "%s{\"type\": \"ReLU\"}", i > 0 ? ", " : "");
+  g_string_append (json, "]}");
+  spec = st_spec_load_from_data (json->str, -1, "huge.strata.json", &error);
+  g_assert_no_error (error);
+  g_string_free (json, TRUE);
+
+  window = open_window ();
+  st_model_document_set_spec (st_window_get_document (window), g_steal_pointer (&spec));
+  spin (200);
+  g_assert_cmpuint (g_list_model_get_n_items (st_layer_list_get_model (layer_list (window))), ==,
+                    10001);
+  g_assert_nonnull (card (window, "0"));
+  g_assert_cmpuint (st_model_document_get_infer (st_window_get_document (window))->n_layers, ==,
+                    10000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  have_display = gtk_init_check ();
+  if (have_display)
+    {
+      adw_init ();
+      st_ui_init ();
+    }
+  g_test_add_func ("/window/kernel-size-updates-cards", test_kernel_size_updates_cards);
+  g_test_add_func ("/window/undo", test_undo_restores);
+  g_test_add_func ("/window/broken-model", test_broken_model_marks_one_card);
+  g_test_add_func ("/window/residual-error", test_residual_error_on_block);
+  g_test_add_func ("/window/bad-field-text", test_bad_field_text);
+  g_test_add_func ("/window/structure-actions", test_structure_actions);
+  g_test_add_func ("/window/huge-model", test_huge_model);
+  return g_test_run ();
+}

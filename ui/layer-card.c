@@ -1,0 +1,447 @@
+/* layer-card.c: one card of the layer stack.
+ *
+ * A field commits on every keystroke that makes a value: the document re-infers and every
+ * card follows through its item's properties. Text that is no value keeps the model as it
+ * was and shows why on the card, beside the inference's own error.
+ */
+#define G_LOG_DOMAIN "strata-builder"
+
+#include "strata-config.h"
+
+#include <glib/gi18n.h>
+
+#include "core/layer-types.h"
+#include "ui/layer-card.h"
+
+#define INDENT_PX 22
+#define MAX_PASTE 4096          /* a field takes a number; a longer paste is cut here */
+
+struct _StLayerCard
+{
+  GtkWidget        parent_instance;
+
+  /* children */
+  GtkWidget       *box;
+  GtkLabel        *title;
+  GtkLabel        *path;
+  GtkLabel        *shape;
+  GtkLabel        *params;
+  GtkLabel        *error;
+  GtkWidget       *fields;      /* GtkFlowBox of argument fields */
+  GtkWidget       *add_branch;
+  GtkWidget       *duplicate;
+  GtkWidget       *remove;
+
+  /* borrowed */
+  StModelDocument *document;
+
+  /* owned */
+  StLayerItem     *item;
+  GtkEditable     *field_of[ST_N_ARGS];
+  char            *field_error;  /* the last text that was no value, or NULL */
+  gulong           notify_id;
+  gboolean         filling;      /* setting fields from the model, not from typing */
+};
+
+G_DEFINE_FINAL_TYPE (StLayerCard, st_layer_card, GTK_TYPE_WIDGET)
+
+static void
+show_error (StLayerCard *self)
+{
+  const char *inferred = self->item != NULL ? st_layer_item_get_error (self->item) : NULL;
+  g_autofree char *text = NULL;
+
+  if (self->field_error != NULL && inferred != NULL)
+    text = g_strdup_printf ("%s\n%s", self->field_error, inferred);
+  else
+    text = g_strdup (self->field_error != NULL ? self->field_error : inferred);
+
+  gtk_label_set_text (self->error, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error), text != NULL);
+  if (text != NULL)
+    gtk_widget_add_css_class (self->box, "has-error");
+  else
+    gtk_widget_remove_css_class (self->box, "has-error");
+
+  /* Mark the field the inference blames. */
+  for (int id = 0; id < ST_N_ARGS; id++)
+    if (self->field_of[id] != NULL)
+      {
+        const char *arg = self->item != NULL ? st_layer_item_get_error_arg (self->item) : NULL;
+        gboolean blamed = arg != NULL && g_str_equal (arg, st_arg_name (id));
+
+        if (blamed && !gtk_widget_has_css_class (GTK_WIDGET (self->field_of[id]), "arg-invalid"))
+          gtk_widget_add_css_class (GTK_WIDGET (self->field_of[id]), "error");
+        else if (!blamed)
+          gtk_widget_remove_css_class (GTK_WIDGET (self->field_of[id]), "error");
+      }
+}
+
+static void
+item_notify (StLayerCard *self)
+{
+  const char *shape = st_layer_item_get_shape (self->item);
+  const char *params = st_layer_item_get_params (self->item);
+
+  gtk_label_set_text (self->shape, shape != NULL ? shape : "");
+  gtk_label_set_text (self->params, params != NULL ? params : "");
+  show_error (self);
+}
+
+static void
+field_changed (GtkEditable *field, StLayerCard *self)
+{
+  StArgId id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (field), "st-arg"));
+  const char *text = gtk_editable_get_text (field);
+  g_autoptr (GError) error = NULL;
+
+  if (self->filling || self->item == NULL)
+    return;
+  if (strlen (text) > MAX_PASTE)
+    {
+      g_autofree char *cut = g_strndup (text, MAX_PASTE);
+
+      gtk_editable_set_text (field, cut);     /* runs this handler again with the cut text */
+      return;
+    }
+  g_clear_pointer (&self->field_error, g_free);
+  if (st_layer_item_get_kind (self->item) == ST_ROW_INPUT)
+    {
+      g_auto (GStrv) parts = g_strsplit_set (text, ",×x ", -1);
+      gint64 dims[3];
+      int n = 0;
+
+      for (int i = 0; parts[i] != NULL && n <= 3; i++)
+        if (parts[i][0] != '\0')
+          {
+            char *end;
+
+            dims[MIN (n, 2)] = g_ascii_strtoll (parts[i], &end, 10);
+            n = *end == '\0' ? n + 1 : 4;
+          }
+      if (n == 3 && dims[0] > 0 && dims[1] > 0 && dims[2] > 0)
+        {
+          StShape input = st_shape_chw (dims[0], dims[1], dims[2]);
+
+          st_model_document_set_input (self->document, &input);
+        }
+      else
+        self->field_error = g_strdup_printf (_("input: “%.24s” is not three positive sizes "
+                                               "such as 1, 28, 28"), text);
+    }
+  else if (!st_model_document_set_arg_text (self->document, st_layer_item_get_node (self->item),
+                                            id, text, &error))
+    self->field_error = g_strdup (error->message);
+
+  if (self->field_error != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (field), "arg-invalid");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (field), "arg-invalid");
+  if (self->item != NULL)
+    show_error (self);
+}
+
+static GtkEditable *
+add_field (StLayerCard *self, const char *name, const char *text, const char *placeholder, int id)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  GtkWidget *label = gtk_label_new (name);
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_editable_set_width_chars (GTK_EDITABLE (entry), 5);
+  gtk_editable_set_max_width_chars (GTK_EDITABLE (entry), 8);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text != NULL ? text : "");
+  if (placeholder != NULL)
+    gtk_entry_set_placeholder_text (GTK_ENTRY (entry), placeholder);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_widget_set_tooltip_text (entry, name);
+  g_object_set_data (G_OBJECT (entry), "st-arg", GINT_TO_POINTER (id));
+  g_signal_connect (entry, "changed", G_CALLBACK (field_changed), self);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), entry);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->fields), box);
+  return GTK_EDITABLE (entry);
+}
+
+static void
+clear_fields (StLayerCard *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (self->fields)) != NULL)
+    gtk_flow_box_remove (GTK_FLOW_BOX (self->fields), child);
+  memset (self->field_of, 0, sizeof self->field_of);
+}
+
+static void
+fill_fields (StLayerCard *self)
+{
+  StNode *node = st_layer_item_get_node (self->item);
+
+  self->filling = TRUE;
+  clear_fields (self);
+  if (st_layer_item_get_kind (self->item) == ST_ROW_INPUT)
+    {
+      const StShape *in = &st_model_document_get_spec (self->document)->input;
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                                               ", %" G_GINT64_FORMAT,
+                                               in->dim[0], in->dim[1], in->dim[2]);
+
+      add_field (self, _("C, H, W"), text, NULL, -1);
+    }
+  else if (node != NULL && node->type != NULL)
+    for (int i = 0; i < node->type->n_args; i++)
+      {
+        const StArgSpec *arg = &node->type->args[i];
+        g_autofree char *text = st_model_document_format_arg (node, arg->id);
+        g_autofree char *fallback = NULL;
+
+        /* The placeholder says what an empty field means. */
+        if (arg->presence == ST_ARG_REQUIRED)
+          fallback = g_strdup (_("required"));
+        else if (arg->id == ST_ARG_STRIDE && arg->fallback.i[0] == 0)
+          fallback = g_strdup (_("= kernel"));
+        else if (arg->id == ST_ARG_IN_CHANNELS || arg->id == ST_ARG_IN_FEATURES
+                 || arg->id == ST_ARG_NUM_FEATURES)
+          fallback = g_strdup (_("inferred"));
+        else
+          fallback = st_arg_value_format (&arg->fallback, arg->id);
+        self->field_of[arg->id] = add_field (self, st_arg_name (arg->id), text, fallback, arg->id);
+      }
+  gtk_widget_set_visible (self->fields, gtk_widget_get_first_child (self->fields) != NULL);
+  self->filling = FALSE;
+}
+
+typedef struct {
+  StModelDocument *document;
+  StNode          *node;
+  const char      *what;
+} CardAction;
+
+/* Runs after the click: each of these rebuilds the list, which must not happen while the
+ * card that was clicked is still handling the click. A node gone by then is reported. */
+static gboolean
+run_action (gpointer data)
+{
+  CardAction *a = data;
+  g_autoptr (GError) error = NULL;
+
+  if (g_str_equal (a->what, "remove"))
+    st_model_document_remove (a->document, a->node, &error);
+  else if (g_str_equal (a->what, "duplicate"))
+    st_model_document_duplicate (a->document, a->node, &error);
+  else
+    st_model_document_add_branch (a->document, a->node, &error);
+  if (error != NULL)
+    g_message ("%s", error->message);
+  g_object_unref (a->document);
+  g_free (a);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+action_clicked (GtkButton *button, StLayerCard *self)
+{
+  CardAction *a;
+
+  if (self->item == NULL || st_layer_item_get_node (self->item) == NULL)
+    return;
+  a = g_new0 (CardAction, 1);
+  a->document = g_object_ref (self->document);
+  a->node = st_layer_item_get_node (self->item);
+  a->what = g_object_get_data (G_OBJECT (button), "st-action");
+  g_idle_add (run_action, a);
+}
+
+static GtkWidget *
+icon_button (StLayerCard *self, const char *icon, const char *tooltip, const char *what)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_valign (button, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  g_object_set_data (G_OBJECT (button), "st-action", (gpointer) what);
+  g_signal_connect (button, "clicked", G_CALLBACK (action_clicked), self);
+  return button;
+}
+
+void
+st_layer_card_bind (StLayerCard *self, StLayerItem *item)
+{
+  StRowKind kind;
+
+  g_return_if_fail (ST_IS_LAYER_CARD (self));
+  g_return_if_fail (ST_IS_LAYER_ITEM (item));
+
+  st_layer_card_unbind (self);
+  self->item = g_object_ref (item);
+  kind = st_layer_item_get_kind (item);
+
+  gtk_widget_set_margin_start (self->box, INDENT_PX * st_layer_item_get_depth (item));
+  gtk_label_set_text (self->title, st_layer_item_get_title (item));
+  gtk_label_set_text (self->path, st_layer_item_get_path (item) != NULL
+                                  ? st_layer_item_get_path (item) : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->path), kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
+  gtk_widget_set_visible (self->duplicate, kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
+  gtk_widget_set_visible (self->remove, kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
+  gtk_widget_set_visible (self->add_branch, kind == ST_ROW_BLOCK);
+  if (kind == ST_ROW_BLOCK)
+    {
+      StNode *node = st_layer_item_get_node (item);
+
+      gtk_widget_set_tooltip_text (self->add_branch, node->branches != NULL
+                                   ? _("Add a branch") : _("Add a shortcut"));
+      gtk_widget_set_sensitive (self->add_branch, node->branches != NULL || node->shortcut == NULL);
+    }
+  gtk_widget_remove_css_class (self->box, "block-card");
+  gtk_widget_remove_css_class (self->box, "section-card");
+  if (kind == ST_ROW_BLOCK)
+    gtk_widget_add_css_class (self->box, "block-card");
+  else if (kind == ST_ROW_SECTION)
+    gtk_widget_add_css_class (self->box, "section-card");
+  gtk_widget_set_visible (GTK_WIDGET (self->shape), kind != ST_ROW_SECTION);
+  gtk_widget_set_visible (GTK_WIDGET (self->params), kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
+
+  g_clear_pointer (&self->field_error, g_free);
+  fill_fields (self);
+  self->notify_id = g_signal_connect_swapped (item, "notify", G_CALLBACK (item_notify), self);
+  item_notify (self);
+}
+
+void
+st_layer_card_unbind (StLayerCard *self)
+{
+  g_return_if_fail (ST_IS_LAYER_CARD (self));
+
+  if (self->item == NULL)
+    return;
+  g_clear_signal_handler (&self->notify_id, self->item);
+  g_clear_object (&self->item);
+  self->filling = TRUE;
+  clear_fields (self);
+  self->filling = FALSE;
+}
+
+StLayerItem *
+st_layer_card_get_item (StLayerCard *self)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+  return self->item;
+}
+
+GtkEditable *
+st_layer_card_get_field (StLayerCard *self, StArgId id)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+  g_return_val_if_fail (id < ST_N_ARGS, NULL);
+  return self->field_of[id];
+}
+
+const char *
+st_layer_card_get_shape_text (StLayerCard *self)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+  return gtk_label_get_text (self->shape);
+}
+
+const char *
+st_layer_card_get_error_text (StLayerCard *self)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->error)) ? gtk_label_get_text (self->error)
+                                                            : NULL;
+}
+
+static void
+st_layer_card_dispose (GObject *object)
+{
+  StLayerCard *self = ST_LAYER_CARD (object);
+
+  st_layer_card_unbind (self);
+  g_clear_pointer (&self->field_error, g_free);
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  G_OBJECT_CLASS (st_layer_card_parent_class)->dispose (object);
+}
+
+static void
+st_layer_card_class_init (StLayerCardClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = st_layer_card_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "layercard");
+}
+
+static GtkLabel *
+new_label (const char *css, float xalign)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), xalign);
+  if (css != NULL)
+    gtk_widget_add_css_class (label, css);
+  return GTK_LABEL (label);
+}
+
+static void
+st_layer_card_init (StLayerCard *self)
+{
+  GtkWidget *head, *main, *facts;
+
+  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_widget_add_css_class (self->box, "layer-card");
+  gtk_widget_add_css_class (self->box, "card");
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  main = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_hexpand (main, TRUE);
+  head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  self->title = new_label ("heading", 0);
+  self->path = new_label ("dim-label", 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->path), "caption");
+  gtk_box_append (GTK_BOX (head), GTK_WIDGET (self->title));
+  gtk_box_append (GTK_BOX (head), GTK_WIDGET (self->path));
+  gtk_box_append (GTK_BOX (main), head);
+
+  self->fields = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->fields), GTK_SELECTION_NONE);
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->fields), 3);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->fields), 4);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->fields), 8);
+  gtk_box_append (GTK_BOX (main), self->fields);
+
+  self->error = new_label ("layer-error", 0);
+  gtk_label_set_wrap (self->error, TRUE);
+  gtk_label_set_selectable (self->error, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->error), FALSE);
+  gtk_box_append (GTK_BOX (main), GTK_WIDGET (self->error));
+  gtk_box_append (GTK_BOX (self->box), main);
+
+  facts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  self->shape = new_label ("layer-shape", 1);
+  self->params = new_label ("dim-label", 1);
+  gtk_widget_add_css_class (GTK_WIDGET (self->params), "caption");
+  gtk_box_append (GTK_BOX (facts), GTK_WIDGET (self->shape));
+  gtk_box_append (GTK_BOX (facts), GTK_WIDGET (self->params));
+  gtk_box_append (GTK_BOX (self->box), facts);
+
+  self->add_branch = icon_button (self, "list-add-symbolic", _("Add a branch"), "branch");
+  self->duplicate = icon_button (self, "edit-copy-symbolic", _("Duplicate (Ctrl+D)"), "duplicate");
+  self->remove = icon_button (self, "user-trash-symbolic", _("Delete (Delete)"), "remove");
+  gtk_box_append (GTK_BOX (self->box), self->add_branch);
+  gtk_box_append (GTK_BOX (self->box), self->duplicate);
+  gtk_box_append (GTK_BOX (self->box), self->remove);
+}
+
+GtkWidget *
+st_layer_card_new (StModelDocument *document)
+{
+  StLayerCard *self = g_object_new (ST_TYPE_LAYER_CARD, NULL);
+
+  self->document = document;
+  return GTK_WIDGET (self);
+}

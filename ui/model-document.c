@@ -1,0 +1,727 @@
+/* model-document.c: edits, shape inference after each, and undo as whole-model snapshots.
+ *
+ * A snapshot is a copy of the spec (st_spec_copy): models are small next to what a copy
+ * costs, and a copy keeps layers with problems exactly as they were read.
+ */
+#define G_LOG_DOMAIN "strata-document"
+
+#include "strata-config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/layer-types.h"
+#include "ui/model-document.h"
+
+#define MAX_UNDO 200
+#define MAX_FIELD_TEXT 64       /* longer text is no number a layer takes */
+
+struct _StModelDocument
+{
+  GObject    parent_instance;
+
+  /* owned */
+  StSpec    *spec;
+  StInfer   *infer;
+  char      *path;
+  GPtrArray *undo;              /* StSpec, oldest first */
+  GPtrArray *redo;              /* StSpec, most recently undone last */
+
+  const StNode *merge_node;     /* the field whose typing merges into the last undo step */
+  StArgId       merge_arg;
+  gboolean      modified;
+};
+
+enum {
+  PROP_0,
+  PROP_CAN_UNDO,
+  PROP_CAN_REDO,
+  PROP_MODIFIED,
+  N_PROPS
+};
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (StModelDocument, st_model_document, G_TYPE_OBJECT)
+G_DEFINE_QUARK (st-model-document-error-quark, st_model_document_error)
+
+static void
+notify_history (StModelDocument *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_UNDO]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_REDO]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+}
+
+/* Runs inference again and tells the views; structural: nodes were added, removed or
+ * replaced, so views must rebuild rather than refresh. */
+static void
+reinfer (StModelDocument *self, gboolean structural)
+{
+  g_clear_pointer (&self->infer, st_infer_free);
+  self->infer = st_spec_infer (self->spec);
+  g_signal_emit (self, signals[CHANGED], 0, structural);
+}
+
+static void
+push_undo (StModelDocument *self)
+{
+  g_ptr_array_add (self->undo, st_spec_copy (self->spec));
+  if (self->undo->len > MAX_UNDO)
+    g_ptr_array_remove_index (self->undo, 0);
+  g_ptr_array_set_size (self->redo, 0);
+  self->modified = TRUE;
+  self->merge_node = NULL;
+}
+
+static void
+st_model_document_finalize (GObject *object)
+{
+  StModelDocument *self = ST_MODEL_DOCUMENT (object);
+
+  g_clear_pointer (&self->spec, st_spec_free);
+  g_clear_pointer (&self->infer, st_infer_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->undo, g_ptr_array_unref);
+  g_clear_pointer (&self->redo, g_ptr_array_unref);
+  G_OBJECT_CLASS (st_model_document_parent_class)->finalize (object);
+}
+
+static void
+st_model_document_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  StModelDocument *self = ST_MODEL_DOCUMENT (object);
+
+  switch (id)
+    {
+    case PROP_CAN_UNDO:
+      g_value_set_boolean (value, st_model_document_can_undo (self));
+      break;
+    case PROP_CAN_REDO:
+      g_value_set_boolean (value, st_model_document_can_redo (self));
+      break;
+    case PROP_MODIFIED:
+      g_value_set_boolean (value, self->modified);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+st_model_document_class_init (StModelDocumentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = st_model_document_finalize;
+  object_class->get_property = st_model_document_get_property;
+
+  properties[PROP_CAN_UNDO] = g_param_spec_boolean ("can-undo", NULL, NULL, FALSE,
+                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAN_REDO] = g_param_spec_boolean ("can-redo", NULL, NULL, FALSE,
+                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MODIFIED] = g_param_spec_boolean ("modified", NULL, NULL, FALSE,
+                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* ::changed (structural): the spec and its inference are new. */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+}
+
+static void
+st_model_document_init (StModelDocument *self)
+{
+  self->undo = g_ptr_array_new_with_free_func ((GDestroyNotify) st_spec_free);
+  self->redo = g_ptr_array_new_with_free_func ((GDestroyNotify) st_spec_free);
+  self->spec = st_spec_new (_("Untitled"), &(StShape) { 3, { 1, 28, 28 } });
+  self->infer = st_spec_infer (self->spec);
+}
+
+StModelDocument *
+st_model_document_new (void)
+{
+  return g_object_new (ST_TYPE_MODEL_DOCUMENT, NULL);
+}
+
+/* ---- whole models ---------------------------------------------------------------------- */
+
+void
+st_model_document_set_spec (StModelDocument *self, StSpec *spec)
+{
+  g_return_if_fail (ST_IS_MODEL_DOCUMENT (self));
+  g_return_if_fail (spec != NULL);
+
+  g_clear_pointer (&self->spec, st_spec_free);
+  self->spec = spec;
+  g_ptr_array_set_size (self->undo, 0);
+  g_ptr_array_set_size (self->redo, 0);
+  self->modified = FALSE;
+  self->merge_node = NULL;
+  reinfer (self, TRUE);
+  notify_history (self);
+}
+
+gboolean
+st_model_document_load (StModelDocument *self, const char *name_or_path, GError **error)
+{
+  StSpec *spec;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (name_or_path != NULL, FALSE);
+
+  spec = st_spec_load (name_or_path, error);
+  if (spec == NULL)
+    return FALSE;
+  g_clear_pointer (&self->path, g_free);
+  if (g_file_test (name_or_path, G_FILE_TEST_EXISTS))
+    self->path = g_strdup (name_or_path);
+  st_model_document_set_spec (self, spec);
+  return TRUE;
+}
+
+gboolean
+st_model_document_save (StModelDocument *self, const char *path, GError **error)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!st_spec_save (self->spec, path, error))
+    return FALSE;
+  if (g_strcmp0 (self->path, path) != 0)
+    {
+      g_free (self->path);
+      self->path = g_strdup (path);
+    }
+  self->modified = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+  return TRUE;
+}
+
+const StSpec *
+st_model_document_get_spec (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), NULL);
+  return self->spec;
+}
+
+const StInfer *
+st_model_document_get_infer (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), NULL);
+  return self->infer;
+}
+
+const char *
+st_model_document_get_path (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), NULL);
+  return self->path;
+}
+
+gboolean
+st_model_document_get_modified (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  return self->modified;
+}
+
+char *
+st_model_document_dup_title (StModelDocument *self)
+{
+  const char *name;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), NULL);
+  name = self->spec->name != NULL && self->spec->name[0] != '\0' ? self->spec->name
+                                                                 : _("Untitled");
+  return g_strdup_printf ("%s%s", self->modified ? "• " : "", name);
+}
+
+/* ---- finding nodes ----------------------------------------------------------------------- */
+
+static gboolean
+find_in (GPtrArray *seq, const StNode *node, StNodePlace *place)
+{
+  if (seq == NULL)
+    return FALSE;
+  for (guint i = 0; i < seq->len; i++)
+    {
+      StNode *n = g_ptr_array_index (seq, i);
+
+      if (n == node)
+        {
+          place->seq = seq;
+          place->index = i;
+          return TRUE;
+        }
+      if (n->branches != NULL)
+        for (guint b = 0; b < n->branches->len; b++)
+          if (find_in (g_ptr_array_index (n->branches, b), node, place))
+            return TRUE;
+      if (find_in (n->body, node, place) || find_in (n->shortcut, node, place))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+st_model_document_find (StModelDocument *self, const StNode *node, StNodePlace *place)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (place != NULL, FALSE);
+  return node != NULL && find_in (self->spec->layers, node, place);
+}
+
+static gboolean
+find_or_fail (StModelDocument *self, const StNode *node, StNodePlace *place, GError **error)
+{
+  if (st_model_document_find (self, node, place))
+    return TRUE;
+  g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
+                       _("That layer is no longer in the model"));
+  return FALSE;
+}
+
+/* Whether seq is one of the sequences of the spec (so a place in it is real). */
+static gboolean
+seq_in (GPtrArray *seq, GPtrArray *target)
+{
+  if (seq == NULL)
+    return FALSE;
+  if (seq == target)
+    return TRUE;
+  for (guint i = 0; i < seq->len; i++)
+    {
+      StNode *n = g_ptr_array_index (seq, i);
+
+      if (n->branches != NULL)
+        for (guint b = 0; b < n->branches->len; b++)
+          if (seq_in (g_ptr_array_index (n->branches, b), target))
+            return TRUE;
+      if (seq_in (n->body, target) || seq_in (n->shortcut, target))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether seq lies inside node (moving node there would put it inside itself). */
+static gboolean
+seq_inside (const StNode *node, GPtrArray *seq)
+{
+  if (node->branches != NULL)
+    for (guint b = 0; b < node->branches->len; b++)
+      if (seq_in (g_ptr_array_index (node->branches, b), seq))
+        return TRUE;
+  return seq_in (node->body, seq) || seq_in (node->shortcut, seq);
+}
+
+/* ---- arguments ------------------------------------------------------------------------- */
+
+static gboolean
+parse_int (const char *text, gint64 *value)
+{
+  char *end;
+  gint64 v;
+
+  while (g_ascii_isspace (*text))
+    text++;
+  if (*text == '\0')
+    return FALSE;
+  errno = 0;
+  v = g_ascii_strtoll (text, &end, 10);
+  if (errno != 0 || end == text)
+    return FALSE;
+  while (g_ascii_isspace (*end))
+    end++;
+  if (*end != '\0')
+    return FALSE;
+  *value = v;
+  return TRUE;
+}
+
+static gboolean
+parse_pair (const char *text, gint64 *h, gint64 *w)
+{
+  g_autofree char *inner = g_strstrip (g_strdup (text));
+  g_auto (GStrv) parts = NULL;
+  gsize len = strlen (inner);
+
+  if (len >= 2 && inner[0] == '[' && inner[len - 1] == ']')
+    {
+      inner[len - 1] = '\0';
+      memmove (inner, inner + 1, len - 1);
+    }
+  parts = g_strsplit_set (inner, ",x×", -1);
+  if (g_strv_length (parts) == 1)
+    {
+      if (!parse_int (parts[0], h))
+        return FALSE;
+      *w = *h;
+      return TRUE;
+    }
+  return g_strv_length (parts) == 2 && parse_int (parts[0], h) && parse_int (parts[1], w);
+}
+
+static gboolean
+parse_float (const char *text, double *value)
+{
+  char *end;
+  double v;
+
+  while (g_ascii_isspace (*text))
+    text++;
+  if (*text == '\0')
+    return FALSE;
+  v = g_ascii_strtod (text, &end);
+  if (end == text || !isfinite (v))
+    return FALSE;
+  while (g_ascii_isspace (*end))
+    end++;
+  if (*end != '\0')
+    return FALSE;
+  *value = v;
+  return TRUE;
+}
+
+static gboolean
+parse_bool (const char *text, gboolean *value)
+{
+  g_autofree char *t = g_ascii_strdown (g_strstrip (g_strdup (text)), -1);
+
+  if (g_str_equal (t, "true") || g_str_equal (t, "yes") || g_str_equal (t, "1"))
+    *value = TRUE;
+  else if (g_str_equal (t, "false") || g_str_equal (t, "no") || g_str_equal (t, "0"))
+    *value = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+value_error (GError **error, StArgId id, const char *text, const char *expected)
+{
+  g_autofree char *shown = g_utf8_make_valid (text, MIN (strlen (text), 24));
+
+  g_set_error (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_VALUE,
+               _("%s: “%s%s” is not %s"), st_arg_name (id), shown,
+               strlen (text) > 24 ? "…" : "", expected);
+  return FALSE;
+}
+
+gboolean
+st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
+                                const char *text, GError **error)
+{
+  StNodePlace place;
+  StArgValue value = { 0 };
+  StArgKind kind;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (id < ST_N_ARGS, FALSE);
+
+  if (!find_or_fail (self, node, &place, error))
+    return FALSE;
+  kind = st_arg_kind (id);
+  if (text[strspn (text, " \t")] == '\0')
+    {
+      const StArgSpec *arg = node->type != NULL ? st_layer_type_arg (node->type, id) : NULL;
+
+      /* An empty field is the argument left out: PyTorch's default, or inferred. */
+      if (arg != NULL && arg->presence == ST_ARG_REQUIRED)
+        {
+          g_set_error (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_VALUE,
+                       _("%s: a value is required"), st_arg_name (id));
+          return FALSE;
+        }
+      if (!st_node_has_arg (node, id))
+        return TRUE;
+      if (self->merge_node != node || self->merge_arg != id)
+        push_undo (self);
+      self->merge_node = node;
+      self->merge_arg = id;
+      st_node_unset (node, id);
+      reinfer (self, FALSE);
+      notify_history (self);
+      return TRUE;
+    }
+  if (strlen (text) > MAX_FIELD_TEXT)
+    return value_error (error, id, text, _("a value (too long)"));
+  switch (kind)
+    {
+    case ST_ARG_KIND_INT:
+      if (!parse_int (text, &value.i[0]))
+        return value_error (error, id, text, _("a whole number"));
+      break;
+    case ST_ARG_KIND_PAIR:
+      if (!parse_pair (text, &value.i[0], &value.i[1]))
+        return value_error (error, id, text, _("a whole number or a pair like 5, 3"));
+      break;
+    case ST_ARG_KIND_FLOAT:
+      if (!parse_float (text, &value.f))
+        return value_error (error, id, text, _("a number"));
+      break;
+    case ST_ARG_KIND_BOOL:
+      if (!parse_bool (text, &value.b))
+        return value_error (error, id, text, _("true or false"));
+      break;
+    }
+
+  if (self->merge_node != node || self->merge_arg != id)
+    push_undo (self);
+  self->merge_node = node;
+  self->merge_arg = id;
+  switch (kind)
+    {
+    case ST_ARG_KIND_INT:
+      st_node_set_int (node, id, value.i[0]);
+      break;
+    case ST_ARG_KIND_PAIR:
+      st_node_set_pair (node, id, value.i[0], value.i[1]);
+      break;
+    case ST_ARG_KIND_FLOAT:
+      st_node_set_float (node, id, value.f);
+      break;
+    case ST_ARG_KIND_BOOL:
+      st_node_set_bool (node, id, value.b);
+      break;
+    }
+  /* An argument typed by hand settles what the file's reader could not: the layer's
+   * problem was about that argument. */
+  if (node->problem_arg != NULL && g_str_equal (node->problem_arg, st_arg_name (id)))
+    {
+      g_clear_pointer (&node->problem, g_free);
+      g_clear_pointer (&node->problem_arg, g_free);
+      g_clear_pointer (&node->raw_json, g_free);
+    }
+  reinfer (self, FALSE);
+  notify_history (self);
+  return TRUE;
+}
+
+char *
+st_model_document_format_arg (const StNode *node, StArgId id)
+{
+  const StArgValue *v = &node->args.v[id];
+
+  if (!st_node_has_arg (node, id))
+    return NULL;
+  return st_arg_value_format (v, id);
+}
+
+char *
+st_arg_value_format (const StArgValue *v, StArgId id)
+{
+
+  switch (st_arg_kind (id))
+    {
+    case ST_ARG_KIND_INT:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, v->i[0]);
+    case ST_ARG_KIND_PAIR:
+      if (v->i[0] == v->i[1])
+        return g_strdup_printf ("%" G_GINT64_FORMAT, v->i[0]);
+      return g_strdup_printf ("%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, v->i[0], v->i[1]);
+    case ST_ARG_KIND_FLOAT:
+      {
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+        return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", v->f));
+      }
+    case ST_ARG_KIND_BOOL:
+      return g_strdup (v->b ? "true" : "false");
+    }
+  g_return_val_if_reached (NULL);
+}
+
+/* ---- structure ------------------------------------------------------------------------- */
+
+StNode *
+st_model_document_insert (StModelDocument *self, const StNodePlace *place,
+                          const char *type_name, GError **error)
+{
+  const StLayerType *type;
+  StNode *node;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), NULL);
+  g_return_val_if_fail (place != NULL && type_name != NULL, NULL);
+
+  type = st_layer_type_lookup (type_name);
+  if (type == NULL)
+    {
+      g_set_error (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
+                   _("There is no layer type “%s”"), type_name);
+      return NULL;
+    }
+  if (!seq_in (self->spec->layers, place->seq) || place->index > place->seq->len)
+    {
+      g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
+                           _("There is no such place in the model"));
+      return NULL;
+    }
+  push_undo (self);
+  node = st_node_new (type);
+  if (type->kind == ST_LAYER_CONCAT)
+    {
+      g_ptr_array_add (node->branches, st_node_seq_new ());
+      g_ptr_array_add (node->branches, st_node_seq_new ());
+    }
+  g_ptr_array_insert (place->seq, place->index, node);
+  reinfer (self, TRUE);
+  notify_history (self);
+  return node;
+}
+
+gboolean
+st_model_document_remove (StModelDocument *self, StNode *node, GError **error)
+{
+  StNodePlace place;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+
+  if (!find_or_fail (self, node, &place, error))
+    return FALSE;
+  push_undo (self);
+  g_ptr_array_remove_index (place.seq, place.index);
+  reinfer (self, TRUE);
+  notify_history (self);
+  return TRUE;
+}
+
+StNode *
+st_model_document_duplicate (StModelDocument *self, StNode *node, GError **error)
+{
+  StNodePlace place;
+  StNode *copy;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), NULL);
+
+  if (!find_or_fail (self, node, &place, error))
+    return NULL;
+  push_undo (self);
+  copy = st_node_copy (node);
+  g_ptr_array_insert (place.seq, place.index + 1, copy);
+  reinfer (self, TRUE);
+  notify_history (self);
+  return copy;
+}
+
+gboolean
+st_model_document_move (StModelDocument *self, StNode *node, const StNodePlace *place,
+                        GError **error)
+{
+  StNodePlace from;
+  guint to;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (place != NULL, FALSE);
+
+  if (!find_or_fail (self, node, &from, error))
+    return FALSE;
+  if (!seq_in (self->spec->layers, place->seq) || place->index > place->seq->len
+      || seq_inside (node, place->seq))
+    {
+      g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
+                           _("A layer cannot move there"));
+      return FALSE;
+    }
+  to = place->index;
+  if (from.seq == place->seq && (to == from.index || to == from.index + 1))
+    return TRUE;                        /* already there */
+  push_undo (self);
+  g_ptr_array_steal_index (from.seq, from.index);
+  if (from.seq == place->seq && to > from.index)
+    to--;
+  g_ptr_array_insert (place->seq, to, node);
+  reinfer (self, TRUE);
+  notify_history (self);
+  return TRUE;
+}
+
+gboolean
+st_model_document_add_branch (StModelDocument *self, StNode *block, GError **error)
+{
+  StNodePlace place;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+
+  if (!find_or_fail (self, block, &place, error))
+    return FALSE;
+  if (block->branches == NULL && (block->body == NULL || block->shortcut != NULL))
+    {
+      g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
+                           _("Only a Concat takes more branches, and a Residual one shortcut"));
+      return FALSE;
+    }
+  push_undo (self);
+  if (block->branches != NULL)
+    g_ptr_array_add (block->branches, st_node_seq_new ());
+  else
+    block->shortcut = st_node_seq_new ();
+  reinfer (self, TRUE);
+  notify_history (self);
+  return TRUE;
+}
+
+void
+st_model_document_set_input (StModelDocument *self, const StShape *input)
+{
+  g_return_if_fail (ST_IS_MODEL_DOCUMENT (self));
+  g_return_if_fail (input != NULL);
+
+  push_undo (self);
+  self->spec->input = *input;
+  reinfer (self, FALSE);
+  notify_history (self);
+}
+
+/* ---- history --------------------------------------------------------------------------- */
+
+gboolean
+st_model_document_can_undo (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  return self->undo->len > 0;
+}
+
+gboolean
+st_model_document_can_redo (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  return self->redo->len > 0;
+}
+
+static gboolean
+swap_history (StModelDocument *self, GPtrArray *from, GPtrArray *to)
+{
+  if (from->len == 0)
+    return FALSE;
+  g_ptr_array_add (to, self->spec);
+  self->spec = g_ptr_array_steal_index (from, from->len - 1);
+  self->modified = TRUE;
+  self->merge_node = NULL;
+  reinfer (self, TRUE);
+  notify_history (self);
+  return TRUE;
+}
+
+gboolean
+st_model_document_undo (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  return swap_history (self, self->undo, self->redo);
+}
+
+gboolean
+st_model_document_redo (StModelDocument *self)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  return swap_history (self, self->redo, self->undo);
+}

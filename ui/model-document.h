@@ -1,0 +1,105 @@
+/* model-document.h: the model being edited — its spec, its inferred shapes, its undo history.
+ *
+ * Every edit goes through the document: it records the model before the edit for undo,
+ * changes the spec, runs shape inference again and emits ::changed. Nodes are addressed by
+ * the sequence that holds them (the top-level layers, a Concat branch, a Residual body or
+ * shortcut) and their index in it; after undo, redo or a load every node is new, which
+ * ::changed reports as a structural change.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "core/infer.h"
+#include "core/spec.h"
+
+G_BEGIN_DECLS
+
+#define ST_TYPE_MODEL_DOCUMENT (st_model_document_get_type ())
+G_DECLARE_FINAL_TYPE (StModelDocument, st_model_document, ST, MODEL_DOCUMENT, GObject)
+
+#define ST_MODEL_DOCUMENT_ERROR (st_model_document_error_quark ())
+GQuark st_model_document_error_quark (void);
+
+typedef enum {
+  ST_MODEL_DOCUMENT_ERROR_VALUE,        /* the text typed into a field is not a value */
+  ST_MODEL_DOCUMENT_ERROR_PLACE,        /* no such node or position */
+} StModelDocumentError;
+
+/* Where a node is: seq[index]. seq is the spec's own array, valid until the next
+ * structural change. */
+typedef struct {
+  GPtrArray *seq;
+  guint      index;
+} StNodePlace;
+
+StModelDocument *st_model_document_new           (void);
+
+/* Replace the whole model (a preset name or a file); clears the history. */
+gboolean         st_model_document_load          (StModelDocument *self,
+                                                  const char      *name_or_path,
+                                                  GError         **error);
+void             st_model_document_set_spec      (StModelDocument *self,
+                                                  StSpec          *spec);
+gboolean         st_model_document_save          (StModelDocument *self,
+                                                  const char      *path,
+                                                  GError         **error);
+
+const StSpec    *st_model_document_get_spec      (StModelDocument *self);
+const StInfer   *st_model_document_get_infer     (StModelDocument *self);
+const char      *st_model_document_get_path      (StModelDocument *self);
+gboolean         st_model_document_get_modified  (StModelDocument *self);
+/* The model's name and whether it has unsaved changes, for the title. */
+char            *st_model_document_dup_title     (StModelDocument *self);
+
+/* Finds node in the spec; FALSE when it is not there (any more). */
+gboolean         st_model_document_find          (StModelDocument *self,
+                                                  const StNode    *node,
+                                                  StNodePlace     *place);
+
+/* Sets argument `id` of `node` from what was typed: "5", "5, 3", "[5, 3]", "0.5", "true".
+ * Text that is no value of the argument's kind leaves the model as it is and fails with an
+ * error naming the argument. Successive edits of one field merge into one undo step. */
+gboolean         st_model_document_set_arg_text  (StModelDocument *self,
+                                                  StNode          *node,
+                                                  StArgId          id,
+                                                  const char      *text,
+                                                  GError         **error);
+/* The argument's value as the field shows it ("5" or "5, 3"); NULL when the file leaves it
+ * out. Empty text given to set_arg_text() leaves it out again. */
+char            *st_model_document_format_arg    (const StNode    *node,
+                                                  StArgId          id);
+char            *st_arg_value_format             (const StArgValue *value,
+                                                  StArgId          id);
+
+/* Inserts a new layer of `type_name` at place (index may equal the length) and returns it;
+ * a block gets one empty branch (Concat: two) to fill. */
+StNode          *st_model_document_insert        (StModelDocument   *self,
+                                                  const StNodePlace *place,
+                                                  const char        *type_name,
+                                                  GError           **error);
+gboolean         st_model_document_remove        (StModelDocument *self,
+                                                  StNode          *node,
+                                                  GError         **error);
+StNode          *st_model_document_duplicate     (StModelDocument *self,
+                                                  StNode          *node,
+                                                  GError         **error);
+/* Moves node to place, which is read as it is before the move. */
+gboolean         st_model_document_move          (StModelDocument   *self,
+                                                  StNode            *node,
+                                                  const StNodePlace *place,
+                                                  GError           **error);
+/* Adds an empty branch to a Concat, or an empty shortcut to a Residual that has none. */
+gboolean         st_model_document_add_branch    (StModelDocument *self,
+                                                  StNode          *block,
+                                                  GError         **error);
+/* Changes the model's input shape (C, H, W). */
+void             st_model_document_set_input     (StModelDocument *self,
+                                                  const StShape   *input);
+
+gboolean         st_model_document_can_undo      (StModelDocument *self);
+gboolean         st_model_document_can_redo      (StModelDocument *self);
+gboolean         st_model_document_undo          (StModelDocument *self);
+gboolean         st_model_document_redo          (StModelDocument *self);
+
+G_END_DECLS

@@ -1,0 +1,20 @@
+/* strata-window.h: the workbench window — the layer builder, training, charts, activations. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ui/model-document.h"
+#include "ui/strata-application.h"
+
+G_BEGIN_DECLS
+
+#define ST_TYPE_WINDOW (st_window_get_type ())
+G_DECLARE_FINAL_TYPE (StWindow, st_window, ST, WINDOW, AdwApplicationWindow)
+
+StWindow        *st_window_new          (StApplication *app);
+void             st_window_open_file    (StWindow      *self,
+                                         GFile         *file);
+StModelDocument *st_window_get_document (StWindow      *self);
+GtkWidget       *st_window_get_layer_list (StWindow    *self);
+
+G_END_DECLS
