@@ -15,5 +15,6 @@ int st_cli_train       (int argc, char **argv);
 int st_cli_evaluate    (int argc, char **argv);
 int st_cli_activations (int argc, char **argv);
 int st_cli_bench       (int argc, char **argv);
+int st_cli_export      (int argc, char **argv);
 
 G_END_DECLS

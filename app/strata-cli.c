@@ -77,6 +77,7 @@ static const Command commands[] = {
   { "activations", "MODEL --weights FILE --image N --out FILE.png",
     "Draw one test image's prediction and feature maps", st_cli_activations },
   { "bench", "[MODEL…] [--device D]", "Examples per second of the presets", st_cli_bench },
+  { "export", "MODEL --pytorch FILE.py", "Write the model as PyTorch code", st_cli_export },
 };
 
 static void

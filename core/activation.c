@@ -185,7 +185,10 @@ typedef gint32 V16i __attribute__ ((vector_size (64)));
 #define VSELECT(V, VI, mask, a, b) ((V) (((VI) (a) & (mask)) | ((VI) (b) & ~(mask))))
 #define VABS(V, VI, x) ((V) ((VI) (x) & 0x7fffffff))
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Not under ThreadSanitizer: it instruments the resolver that picks a clone, which the
+ * loader runs before the sanitizer is set up. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_THREAD__)
 #define CLONES __attribute__ ((target_clones ("avx2", "default")))
 #define AVX512 __attribute__ ((target ("avx512f")))
 #define CPU_HAS_AVX512() __builtin_cpu_supports ("avx512f")

@@ -127,7 +127,13 @@ st_backend_evaluate_all (StBackend *be, StSplit split, gint64 n, int batch,
 
   g_return_val_if_fail (be != NULL && batch > 0 && metrics != NULL, FALSE);
 
-  idx = g_new (guint32, batch);
+  idx = g_try_new (guint32, batch);
+  if (idx == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "batch too large for memory: the indices of a batch of %d examples", batch);
+      return FALSE;
+    }
   /* Whatever a one-step-late backend still holds of earlier work is not this evaluation's. */
   be->klass->take_metrics (be, &discard);
   for (gint64 start = 0; start < n; start += batch)

@@ -21,16 +21,27 @@ typedef gint32 V8i  __attribute__ ((vector_size (32)));
 typedef float  V16f __attribute__ ((vector_size (64)));
 typedef gint32 V16i __attribute__ ((vector_size (64)));
 
-/* A broadcast GCC compiles as one instruction wherever the operand comes from. */
+/* A broadcast GCC compiles as one instruction wherever the operand comes from. Clang (the
+ * fuzzing build) lacks __builtin_shuffle and spells it with constant lane indices. */
+#if defined (__clang__)
+#define SPLAT8(x)  __builtin_shufflevector ((V8f) { (x) }, (V8f) { 0 }, \
+                                            0, 0, 0, 0, 0, 0, 0, 0)
+#define SPLAT16(x) __builtin_shufflevector ((V16f) { (x) }, (V16f) { 0 }, \
+                                            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+#else
 #define SPLAT8(x)  __builtin_shuffle ((V8f) { (x) }, (V8i) { 0 })
 #define SPLAT16(x) __builtin_shuffle ((V16f) { (x) }, (V16i) { 0 })
+#endif
 /* Vectors move through memcpy: no alignment assumed, no aliasing games. */
 #define LOAD(v, p)  memcpy (&(v), (p), sizeof (v))
 #define STORE(p, v) memcpy ((p), &(v), sizeof (v))
 
 #define TILE 24                           /* accumulators in the largest tile */
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Not under ThreadSanitizer: it instruments the resolver that picks a clone, which the
+ * loader runs before the sanitizer is set up. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_THREAD__)
 #define HAVE_AVX512 1
 #define CLONES __attribute__ ((target_clones ("avx2", "default")))
 #define AVX512 __attribute__ ((target ("avx512f")))

@@ -110,11 +110,13 @@ st_conv2d_geom_init (StConv2dGeom *geom)
       return FALSE;
     }
   /* cblas takes int dimensions: K, P and the per-example sizes must fit; so must the
-   * padded map, which bounds every index im2col computes. */
+   * padded map, which bounds every index im2col computes, and padding + stride, which
+   * valid_range() rounds up by. */
   k = (gint64) geom->C * geom->KH * geom->KW;
   p = (gint64) geom->OH * geom->OW;
   if (k > G_MAXINT || p > G_MAXINT || (gint64) geom->C * geom->H * geom->W > G_MAXINT
       || geom->H + 2 * (gint64) geom->PH > G_MAXINT || geom->W + 2 * (gint64) geom->PW > G_MAXINT
+      || (gint64) geom->PH + geom->SH > G_MAXINT || (gint64) geom->PW + geom->SW > G_MAXINT
       || (gint64) geom->OC * p > G_MAXINT || (gint64) geom->OC * k > G_MAXINT)
     {
       geom->OH = geom->OW = 0;
@@ -210,7 +212,10 @@ typedef float V8f __attribute__ ((vector_size (32)));
 
 /* Hot kernels are compiled twice, for AVX2 and for the baseline, and picked at load time
  * (target_clones); with contraction off both clones compute the same sums. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Not under ThreadSanitizer: it instruments the resolver that picks a clone, which the
+ * loader runs before the sanitizer is set up. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_THREAD__)
 #define CLONES __attribute__ ((target_clones ("avx2", "default")))
 #else
 #define CLONES

@@ -173,7 +173,9 @@ cpu_release (CpuBackend *cb)
   g_clear_pointer (&cb->member_correct, g_free);
 }
 
-/* g_try_malloc0 of count × size with the product checked; adds to *total. */
+/* g_try_malloc0 of count × size with the product checked; adds to *total. After one has
+ * failed the rest are only counted, for the message: taking them would just press harder on
+ * a machine that is already short of memory. */
 static gpointer
 try_alloc (gsize count, gsize size, gsize *total, gboolean *ok)
 {
@@ -187,10 +189,26 @@ try_alloc (gsize count, gsize size, gsize *total, gboolean *ok)
       return NULL;
     }
   *total += count * size;
+  if (!*ok)
+    return NULL;
   p = g_try_malloc0 (count * size);
   if (p == NULL)
     *ok = FALSE;
   return p;
+}
+
+/* The kernels take int sizes: a geometry past them is refused, never cut down to a smaller
+ * one (a stride of 2^32 + 1 would become 1 and write past its output). */
+static gboolean
+geom_fits_int (const StOpGeom *g)
+{
+  const gint64 v[] = { g->c, g->h, g->w, g->oc, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw,
+                       g->ph, g->pw, g->dh, g->dw };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (v); i++)
+    if (v[i] < 0 || v[i] > G_MAXINT)
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -212,6 +230,8 @@ plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **err
       p->out_numel = net->values[op->output].numel;
       p->hw = (gsize) g->h * g->w;
       p->bn_index = -1;
+      if (!geom_fits_int (g))
+        goto bad;
       switch (op->kind)
         {
         case ST_OP_CONV2D:

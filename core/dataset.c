@@ -566,7 +566,10 @@ load_path (const char *path, const StDatasetOptions *options, GError **error)
       return NULL;
     }
 
-  idx = st_idx_find (path, idx_stems[0]);
+  /* Any one of the four IDX files makes it an IDX folder, so that a missing one is named
+   * instead of the folder being read as something else. */
+  for (int i = 0; idx == NULL && idx_stems[i] != NULL; i++)
+    idx = st_idx_find (path, idx_stems[i]);
   if (idx != NULL)
     {
       name = g_path_get_basename (path);

@@ -2,6 +2,8 @@
 
 #include "core/evaluator.h"
 
+#include <gio/gio.h>
+
 #include "core/checkpoint.h"
 
 #define EVAL_BATCH 256
@@ -62,7 +64,7 @@ st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, 
   StRunSetup rs = { 0 };
   StRng rng;
 
-  g_return_val_if_fail (spec != NULL && weights != NULL, NULL);
+  g_return_val_if_fail (spec != NULL, NULL);
 
   ev->net = st_net_compile (spec, error);
   if (ev->net == NULL)
@@ -90,10 +92,11 @@ st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, 
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY, "the weights do not fit in memory");
       return NULL;
     }
-  /* Buffers the file lacks (running statistics) keep their PyTorch starting values. */
-  st_rng_init (&rng, 0);
-  st_net_init_params (ev->net, params, buffers, ST_INIT_DEFAULT, &rng);
-  if (!st_checkpoint_load (ev->net, weights, params, buffers, NULL, error)
+  /* As a training run starts; buffers the file lacks (running statistics) keep their PyTorch
+   * starting values. */
+  st_rng_init (&rng, tc->seed);
+  st_net_init_params (ev->net, params, buffers, tc->init, &rng);
+  if ((weights != NULL && !st_checkpoint_load (ev->net, weights, params, buffers, NULL, error))
       || !ev->backend->klass->write_state (ev->backend, params, buffers, NULL, 0, error))
     return NULL;
   return g_steal_pointer (&ev);
@@ -121,6 +124,43 @@ StSnapshot *
 st_evaluator_snapshot (StEvaluator *ev, gint64 example, GError **error)
 {
   return st_snapshot_take (ev->backend, ev->net, ev->data->test, example, error);
+}
+
+gboolean
+st_evaluator_predict_all (StEvaluator *ev, guint8 *predictions,
+                          gboolean (*cancelled) (gpointer data), gpointer data, GError **error)
+{
+  const StValue *logits;
+  g_autofree float *y = NULL;
+  int output;
+
+  g_return_val_if_fail (ev != NULL && predictions != NULL, FALSE);
+
+  output = ev->net->output;
+  logits = &ev->net->values[output];
+
+  y = g_try_new (float, logits->numel);
+  if (y == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "the model's %zu outputs do not fit in memory", logits->numel);
+      return FALSE;
+    }
+  /* One image at a time: the backend's table hands out the values of a single example only.
+   * The snapshot path runs the same evaluation-mode forward as st_evaluator_run. */
+  for (gint64 i = 0; i < ev->data->test->n; i++)
+    {
+      if (cancelled != NULL && cancelled (data))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       "predicting the test set of %s was cancelled", ev->data->test->name);
+          return FALSE;
+        }
+      if (!ev->backend->klass->snapshot (ev->backend, ST_SPLIT_TEST, i, &output, 1, &y, error))
+        return FALSE;
+      predictions[i] = (guint8) MIN (st_snapshot_classify (y, logits->numel, NULL), 255);
+    }
+  return TRUE;
 }
 
 const StDataset *

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 typedef struct _StEvaluator StEvaluator;
 
 /* Loads the dataset (`dataset` NULL: the model's own) and the weights (a safetensors file
- * written by Strata or PyTorch), and opens the backend. */
+ * written by Strata or PyTorch; NULL: the weights a training run of the spec starts from,
+ * its initialiser seeded with its seed), and opens the backend. */
 StEvaluator     *st_evaluator_new      (const StSpec  *spec,
                                         const char    *weights,
                                         const char    *dataset,
@@ -24,6 +25,15 @@ gboolean         st_evaluator_run      (StEvaluator *evaluator,
 StSnapshot      *st_evaluator_snapshot (StEvaluator *evaluator,
                                         gint64       example,
                                         GError     **error);
+/* The predicted class of every test image (st_snapshot_classify), into predictions (N); a
+ * class past 255 (an output no dataset has a class for) reads 255.
+ * `cancelled`, when not NULL, is asked before each image; TRUE ends the work with
+ * G_IO_ERROR_CANCELLED. */
+gboolean         st_evaluator_predict_all (StEvaluator *evaluator,
+                                           guint8      *predictions,
+                                           gboolean   (*cancelled) (gpointer data),
+                                           gpointer     data,
+                                           GError     **error);
 const StDataset *st_evaluator_test_set (StEvaluator *evaluator);
 const StNet     *st_evaluator_net      (StEvaluator *evaluator);
 const char      *st_evaluator_device   (StEvaluator *evaluator);

@@ -127,6 +127,29 @@ infer_residual (Walk *w, guint self, const StNode *node, const StShape *in, gboo
                         st_shape_format (&body, a));
 }
 
+/* What the reader refuses in a file (a required argument left out, a Concat without
+ * branches), refused in a model built in memory too, so that it infers the same before
+ * saving and after reading back. TRUE when the node has such an error. */
+static gboolean
+missing_args (const StNode *node, StLayerInfo *info)
+{
+  const StLayerType *type = node->type;
+
+  for (int i = 0; type != NULL && i < type->n_args; i++)
+    if (type->args[i].presence == ST_ARG_REQUIRED && !st_node_has_arg (node, type->args[i].id))
+      {
+        st_layer_info_fail (info, st_arg_name (type->args[i].id), "%s needs %s", type->name,
+                            st_arg_name (type->args[i].id));
+        return TRUE;
+      }
+  if (type != NULL && type->kind == ST_LAYER_CONCAT && node->branches->len == 0)
+    {
+      st_layer_info_fail (info, "branches", "Concat needs at least one branch in \"branches\"");
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Walks one node; returns its output shape. */
 static StShape
 walk_node (Walk *w, const StNode *node, const StShape *in, gboolean tainted, char *path,
@@ -135,6 +158,7 @@ walk_node (Walk *w, const StNode *node, const StShape *in, gboolean tainted, cha
   StLayerInfo blank = { 0 };
   guint self = w->rows->len;
   StLayerInfo *info;
+  gboolean as_written = FALSE;
 
   blank.node = node;
   blank.path = path;
@@ -146,6 +170,8 @@ walk_node (Walk *w, const StNode *node, const StShape *in, gboolean tainted, cha
 
   if (node->problem != NULL)
     st_layer_info_fail (info, node->problem_arg, "%s", node->problem);
+  else
+    as_written = missing_args (node, info);
 
   if (node->type == NULL)
     info->out = *in;
@@ -157,8 +183,11 @@ walk_node (Walk *w, const StNode *node, const StShape *in, gboolean tainted, cha
     node->type->infer (node, in, info);
 
   info = row (w, self);
+  if (st_shape_is_known (&info->out) && st_shape_numel (&info->out) < 0)
+    st_layer_info_fail (info, NULL, "the output is too large to count: its size multiplies "
+                        "past 64 bits");
   /* An error that only follows from an earlier one is not this layer's to report. */
-  if (tainted && info->error != NULL && node->problem == NULL)
+  if (tainted && info->error != NULL && node->problem == NULL && !as_written)
     {
       g_clear_pointer (&info->error, g_free);
       info->error_arg = NULL;
@@ -221,9 +250,15 @@ st_spec_infer_input (const StSpec *spec, const StShape *input)
       StLayerInfo *info = &infer->layers[infer->summary_order[k]];
 
       info->number = k + 1;
-      /* Sums saturate rather than wrap; the layer that overflowed already says so. */
+      /* Sums saturate rather than wrap; the layer that overflowed already says so. Layers
+       * that fit alone may still pass 64 bits together: the first to do so says it. */
       if (!st_add_checked (infer->total_params, info->params, &infer->total_params))
-        infer->total_params = G_MAXINT64;
+        {
+          if (infer->total_params < G_MAXINT64)
+            st_layer_info_fail (info, NULL, "the model's parameters are too many to count: "
+                                "with this layer's, the total passes 64 bits");
+          infer->total_params = G_MAXINT64;
+        }
       if (!st_add_checked (infer->trainable_params, info->trainable, &infer->trainable_params))
         infer->trainable_params = G_MAXINT64;
       if (!st_add_checked (infer->total_buffers, info->buffers, &infer->total_buffers))

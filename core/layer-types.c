@@ -97,12 +97,11 @@ window_out (gint64 in, gint64 kernel, gint64 stride, gint64 pad, gint64 dilation
   gint64 padded, span;
 
   if (!st_mul_checked (2, pad, &padded) || !st_add_checked (padded, in, &padded)
-      || !st_mul_checked (dilation, kernel - 1, &span))
+      || !st_mul_checked (dilation, kernel - 1, &span) || !st_add_checked (span, 1, &span))
     {
       *ok = FALSE;
       return 0;
     }
-  span += 1;
   if (padded < span)
     return 0;
   return (padded - span) / stride + 1;
@@ -142,6 +141,29 @@ window_shape (StLayerInfo *info, const StShape *in, gint64 channels, const gint6
       return FALSE;
     }
   return TRUE;
+}
+
+/* With dilation, a window that starts in the padding before a map narrower than the
+ * dilation can fall between the map's rows and take no value at all; Strata's pools refuse
+ * such a geometry. The first tap at or after row 0 of window o is at row
+ * (o·stride − padding) mod dilation, and windows that start inside the map always take their
+ * first tap. Returns the first empty window along the axis, or -1. Only the windows that
+ * start in the padding are walked, at most a million of them. */
+static gint64
+empty_window (gint64 in, gint64 stride, gint64 pad, gint64 dilation, gint64 out)
+{
+  if (dilation <= in)
+    return -1;
+  for (gint64 o = 0; o < out && o <= pad / stride && o < (1 << 20); o++)
+    {
+      gint64 before = pad - o * stride;
+
+      if (before == 0)
+        break;
+      if (before % dilation != 0 && dilation - before % dilation >= in)
+        return o;
+    }
+  return -1;
 }
 
 /* ---- leaf rules ---------------------------------------------------------------------- */
@@ -219,7 +241,11 @@ infer_pool (const StNode *node, const StShape *in, StLayerInfo *info, gboolean h
   /* PyTorch refuses padding of more than half the (effective) window. */
   for (int a = 0; a < 2; a++)
     {
-      gint64 eff = d[a] * (k[a] - 1) + 1;
+      gint64 eff;
+
+      /* A window past 64 bits: window_shape() below reports the overflow. */
+      if (!st_mul_checked (d[a], k[a] - 1, &eff) || !st_add_checked (eff, 1, &eff))
+        break;
       if (p[a] > (has_dilation ? eff : k[a]) / 2)
         {
           st_layer_info_fail (info, "padding",
@@ -229,7 +255,22 @@ infer_pool (const StNode *node, const StShape *in, StLayerInfo *info, gboolean h
           break;
         }
     }
-  window_shape (info, in, in->dim[0], k, s, p, d, "window", hw);
+  if (window_shape (info, in, in->dim[0], k, s, p, d, "window", hw))
+    for (int a = 0; a < 2; a++)
+      {
+        gint64 o = empty_window (in->dim[1 + a], s[a], p[a], d[a], hw[a]);
+
+        if (o >= 0)
+          {
+            st_layer_info_fail (info, "dilation",
+                                "window %" G_GINT64_FORMAT " along the %s takes only padding: "
+                                "with dilation %" G_GINT64_FORMAT " its taps step over the "
+                                "input's %" G_GINT64_FORMAT " %s (PyTorch would give -inf); use "
+                                "less padding or dilation", o, a == 0 ? "height" : "width",
+                                d[a], in->dim[1 + a], a == 0 ? "rows" : "columns");
+            break;
+          }
+      }
   info->out = st_shape_chw (in->dim[0], hw[0], hw[1]);
 }
 
@@ -368,8 +409,13 @@ infer_batchnorm2d (const StNode *node, const StShape *in, StLayerInfo *info)
     st_layer_info_fail (info, "eps", "eps must be greater than 0, got %g", eps);
   else if (!(momentum >= 0.0 && momentum <= 1.0))
     st_layer_info_fail (info, "momentum", "momentum must be between 0 and 1, got %g", momentum);
-  info->params = info->trainable = node->args.v[ST_ARG_AFFINE].b ? 2 * c : 0;
-  info->buffers = 2 * c;
+  if (!st_mul_checked (2, c, &info->buffers))
+    {
+      overflow (info, "the running mean and variance (2 × channels)");
+      info->buffers = 0;
+      return;
+    }
+  info->params = info->trainable = node->args.v[ST_ARG_AFFINE].b ? info->buffers : 0;
 }
 
 /* ---- the table ----------------------------------------------------------------------- */

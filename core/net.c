@@ -390,24 +390,54 @@ st_net_find_tensor (const StNet *net, const char *name)
   return -1;
 }
 
+/* Do two paths name layers of one sequence ("5.branches.1.0" and "5.branches.1.2")? */
+static gboolean
+same_seq (const char *a, const char *b)
+{
+  const char *da = strrchr (a, '.'), *db = strrchr (b, '.');
+  gsize la = da != NULL ? (gsize) (da - a) : 0, lb = db != NULL ? (gsize) (db - b) : 0;
+
+  return la == lb && strncmp (a, b, la) == 0;
+}
+
+static int row_value (const StNet *net, guint i);
+
+/* The value row i reads: its previous sibling's output, or its block's input for the
+ * first layer of a body, shortcut or branch; the network's input (value 0) at the top. */
+static int
+row_input (const StNet *net, guint i)
+{
+  const StLayerInfo *info = &net->infer->layers[i];
+
+  for (guint j = i; j-- > 0;)
+    {
+      if ((int) j == info->parent)
+        return row_input (net, j);
+      if (net->infer->layers[j].parent == info->parent
+          && same_seq (net->infer->layers[j].path, info->path))
+        return row_value (net, j);
+    }
+  return 0;
+}
+
+static int
+row_value (const StNet *net, guint i)
+{
+  const StLayerInfo *info = &net->infer->layers[i];
+
+  for (guint o = 0; o < net->n_ops; o++)
+    if (net->ops[o].node == info->node)
+      return net->ops[o].output;
+  /* No op of its own: a Flatten, whose value is its input's. */
+  return row_input (net, i);
+}
+
 int
 st_net_path_value (const StNet *net, const char *path)
 {
   for (guint i = 0; i < net->infer->n_layers; i++)
-    {
-      const StLayerInfo *info = &net->infer->layers[i];
-
-      if (strcmp (info->path, path) != 0)
-        continue;
-      for (guint o = 0; o < net->n_ops; o++)
-        if (net->ops[o].node == info->node)
-          return net->ops[o].output;
-      /* No op of its own: a Flatten, whose value is the one before it in its sequence. */
-      for (guint j = i; j-- > 0;)
-        if (net->infer->layers[j].depth <= info->depth)
-          return st_net_path_value (net, net->infer->layers[j].path);
-      return 0;
-    }
+    if (strcmp (net->infer->layers[i].path, path) == 0)
+      return row_value (net, i);
   return -1;
 }
 

@@ -60,8 +60,11 @@ st_pool2d_geom_init (StPool2dGeom *geom)
     return FALSE;
   oh = oh / geom->SH + 1;
   ow = ow / geom->SW + 1;
+  /* The window's rows are stepped through by DH in int: h + DH must not pass G_MAXINT
+   * (a 1-tap window may have any dilation). */
   if ((gint64) geom->C * geom->H * geom->W > G_MAXINT || (gint64) geom->C * oh * ow > G_MAXINT
-      || eh > G_MAXINT / 2 || ew > G_MAXINT / 2)
+      || eh > G_MAXINT / 2 || ew > G_MAXINT / 2
+      || (gint64) geom->H + geom->DH > G_MAXINT || (gint64) geom->W + geom->DW > G_MAXINT)
     return FALSE;
   if (is_dilated (geom)
       && (!axis_windows_hit (geom->H, geom->KH, geom->SH, geom->PH, geom->DH, oh)
@@ -116,7 +119,25 @@ window (const StPool2dGeom *g, int oh, int ow)
 typedef float  V8f __attribute__ ((vector_size (32)));
 typedef gint32 V8i __attribute__ ((vector_size (32)));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Lane shuffles: the even or odd lanes of a and b side by side; each of the low or high four
+ * lanes of a twice. GCC's __builtin_shuffle takes the mask as a vector; clang (the fuzzing
+ * build) has only __builtin_shufflevector, with the lanes as constants. */
+#if defined(__clang__)
+#define EVEN8(a, b) __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14)
+#define ODD8(a, b)  __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15)
+#define LOW8(a)     __builtin_shufflevector (a, a, 0, 0, 1, 1, 2, 2, 3, 3)
+#define HIGH8(a)    __builtin_shufflevector (a, a, 4, 4, 5, 5, 6, 6, 7, 7)
+#else
+#define EVEN8(a, b) __builtin_shuffle (a, b, (V8i) { 0, 2, 4, 6, 8, 10, 12, 14 })
+#define ODD8(a, b)  __builtin_shuffle (a, b, (V8i) { 1, 3, 5, 7, 9, 11, 13, 15 })
+#define LOW8(a)     __builtin_shuffle (a, (V8i) { 0, 0, 1, 1, 2, 2, 3, 3 })
+#define HIGH8(a)    __builtin_shuffle (a, (V8i) { 4, 4, 5, 5, 6, 6, 7, 7 })
+#endif
+
+/* Not under ThreadSanitizer: it instruments the resolver that picks a clone, which the
+ * loader runs before the sanitizer is set up. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_THREAD__)
 #define CLONES __attribute__ ((target_clones ("avx2", "default")))
 #else
 #define CLONES
@@ -139,7 +160,7 @@ CLONES static void
 maxpool_2x2_plane (float *restrict y, gint32 *restrict idx, const float *restrict x, int W,
                    int OH, int OW)
 {
-  const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 }, odd = even + 1, step = even;
+  const V8i step = { 0, 2, 4, 6, 8, 10, 12, 14 };
 
   for (int oh = 0; oh < OH; oh++)
     {
@@ -159,13 +180,13 @@ maxpool_2x2_plane (float *restrict y, gint32 *restrict idx, const float *restric
             memcpy (&a1, r0 + 2 * o + 8, sizeof a1);
             memcpy (&b0, r1 + 2 * o, sizeof b0);
             memcpy (&b1, r1 + 2 * o + 8, sizeof b1);
-            v = __builtin_shuffle (a0, a1, even);
+            v = EVEN8 (a0, a1);
             TAKE (best, best_i, v, i0);
-            v = __builtin_shuffle (a0, a1, odd);
+            v = ODD8 (a0, a1);
             TAKE (best, best_i, v, i0 + 1);
-            v = __builtin_shuffle (b0, b1, even);
+            v = EVEN8 (b0, b1);
             TAKE (best, best_i, v, i0 + W);
-            v = __builtin_shuffle (b0, b1, odd);
+            v = ODD8 (b0, b1);
             TAKE (best, best_i, v, i0 + W + 1);
             memcpy (y + oh * OW + o, &best, sizeof best);
             memcpy (idx + oh * OW + o, &best_i, sizeof best_i);
@@ -297,8 +318,6 @@ typedef float  V4f __attribute__ ((vector_size (16)));
 CLONES static void
 avgpool_2x2_plane (float *restrict y, const float *restrict x, int W, int OH, int OW)
 {
-  const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 }, odd = even + 1;
-
   for (int oh = 0; oh < OH; oh++)
     {
       const float *r0 = x + (gsize) 2 * oh * W, *r1 = r0 + W;
@@ -314,10 +333,10 @@ avgpool_2x2_plane (float *restrict y, const float *restrict x, int W, int OH, in
             memcpy (&a1, r0 + 2 * o + 8, sizeof a1);
             memcpy (&b0, r1 + 2 * o, sizeof b0);
             memcpy (&b1, r1 + 2 * o + 8, sizeof b1);
-            v[0] = __builtin_shuffle (a0, a1, even);
-            v[1] = __builtin_shuffle (a0, a1, odd);
-            v[2] = __builtin_shuffle (b0, b1, even);
-            v[3] = __builtin_shuffle (b0, b1, odd);
+            v[0] = EVEN8 (a0, a1);
+            v[1] = ODD8 (a0, a1);
+            v[2] = EVEN8 (b0, b1);
+            v[3] = ODD8 (b0, b1);
             for (int h = 0; h < 2; h++)
               {
                 V4d sum = { 0 };
@@ -353,8 +372,6 @@ CLONES static void
 avgpool_2x2_plane_backward (float *restrict dx, const float *restrict dy, int W, int OH,
                             int OW, StGradMode mode)
 {
-  const V8i lo = { 0, 0, 1, 1, 2, 2, 3, 3 }, hi = lo + 4;
-
   for (int oh = 0; oh < OH; oh++)
     {
       float *r0 = dx + (gsize) 2 * oh * W, *r1 = r0 + W;
@@ -370,8 +387,8 @@ avgpool_2x2_plane_backward (float *restrict dx, const float *restrict dy, int W,
             break;
           memcpy (&g, d + o, sizeof g);
           g /= 4.0f;
-          g0 = __builtin_shuffle (g, lo);
-          g1 = __builtin_shuffle (g, hi);
+          g0 = LOW8 (g);
+          g1 = HIGH8 (g);
           if (mode == ST_GRAD_ADD)
             {
               V8f p;

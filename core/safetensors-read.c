@@ -82,6 +82,11 @@ entry_clear (gpointer data)
 
 /* ---- reading: the header ------------------------------------------------------------- */
 
+/* json-glib decodes an unpaired surrogate escape ("\ud800") to bytes that are not UTF-8,
+ * where the reference implementation refuses the header. */
+#define UNPAIRED_SURROGATE "the header is not valid JSON: a string holds an unpaired surrogate " \
+                           "escape (\\ud800 to \\udfff without its other half)"
+
 /* json-glib keeps the last of two equal keys without a word; the format forbids them.
  * Every object of the header gets the set of its keys while it is parsed. */
 typedef struct {
@@ -143,6 +148,12 @@ parse_metadata (const char *path, JsonNode *node, GHashTable *metadata, GError *
           fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
                 "%s must be an object of strings, but the value of \"%s\" is not a string",
                 METADATA_KEY, (const char *) l->data);
+          return FALSE;
+        }
+      if (!g_utf8_validate (l->data, -1, NULL)
+          || !g_utf8_validate (json_node_get_string (value), -1, NULL))
+        {
+          fail (error, ST_SAFETENSORS_ERROR_INVALID, path, UNPAIRED_SURROGATE);
           return FALSE;
         }
       g_hash_table_insert (metadata, g_strdup (l->data), g_strdup (json_node_get_string (value)));
@@ -388,6 +399,11 @@ parse_header (StSafetensors          *file,
       JsonNode *node = json_object_get_member (object, name);
       Entry entry = { 0 };
 
+      if (!g_utf8_validate (name, -1, NULL))
+        {
+          fail (error, ST_SAFETENSORS_ERROR_INVALID, path, UNPAIRED_SURROGATE);
+          return FALSE;
+        }
       if (strcmp (name, METADATA_KEY) == 0)
         {
           if (!parse_metadata (path, node, file->metadata, error))

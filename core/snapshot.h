@@ -1,7 +1,8 @@
 /* snapshot.h: what the net makes of one image — its prediction and its first feature maps.
  *
  * The activations view shows the input as the net saw it (normalised), the class
- * probabilities, and the outputs of the first and the second Conv2d (in tape order) as grids.
+ * probabilities, the outputs of the first and the second Conv2d (in tape order) as grids, and
+ * the first Conv2d's weights: the filters those first maps come from.
  */
 #pragma once
 
@@ -21,7 +22,17 @@ typedef struct {
   char   *map_paths[2];         /* layer paths, e.g. "0" and "3" */
   StShape map_shapes[2];
   float  *maps[2];              /* (C, H, W) each */
+  float  *filters;              /* (OC, IC, KH, KW): the first Conv2d's weight; NULL: none */
+  gint64  filter_dims[4];       /* OC, IC, KH, KW */
 } StSnapshot;
+
+/* The class a net's output stands for, the rule every prediction in Strata follows: with K > 1
+ * outputs (logits) the first of the largest softmax probabilities; with one output (already a
+ * probability, BCELoss after a Sigmoid) class 1 when it is at least 0.5. Writes the K
+ * probabilities (one: the output itself) when `probabilities` is not NULL. */
+int         st_snapshot_classify (const float *outputs,
+                                  gsize        n_outputs,
+                                  float       *probabilities);
 
 /* Runs test image `example` through the backend's current weights in evaluation mode. */
 StSnapshot *st_snapshot_take (StBackend        *backend,
@@ -29,6 +40,7 @@ StSnapshot *st_snapshot_take (StBackend        *backend,
                               const StDataset  *test,
                               gint64            example,
                               GError          **error);
+StSnapshot *st_snapshot_copy (const StSnapshot *snapshot);
 void        st_snapshot_free (StSnapshot *snapshot);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StSnapshot, st_snapshot_free)

@@ -345,6 +345,39 @@ read_input (JsonNode *value, StShape *input, const char *origin, GError **error)
   return TRUE;
 }
 
+/* json-glib decodes an unpaired surrogate escape ("\ud800") to bytes that are not UTF-8.
+ * Such a string would reach the builder's labels and make the saved file unreadable. */
+static gboolean
+strings_are_utf8 (JsonNode *node)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *child;
+  JsonArray *array;
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &key, &child))
+        if (!g_utf8_validate (key, -1, NULL) || !strings_are_utf8 (child))
+          return FALSE;
+      return TRUE;
+    case JSON_NODE_ARRAY:
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!strings_are_utf8 (json_array_get_element (array, i)))
+          return FALSE;
+      return TRUE;
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) != G_TYPE_STRING
+             || g_utf8_validate (json_node_get_string (node), -1, NULL);
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
 static gboolean
 is_blank (const char *data, gsize length)
 {
@@ -396,6 +429,13 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
                    "%s: a model file must be a JSON object with \"input\" and \"layers\"", origin);
+      return NULL;
+    }
+  if (!strings_are_utf8 (root))
+    {
+      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
+                   "%s: not valid JSON: a string holds an unpaired surrogate escape "
+                   "(\\ud800 to \\udfff without its other half)", origin);
       return NULL;
     }
   obj = json_node_get_object (root);

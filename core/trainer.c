@@ -94,12 +94,25 @@ typedef struct {
   char           *message;
   GError         *error;
   StSnapshot     *snapshot;
+  atomic_int      posted;
 } Message;
+
+/* The owner's side of a hand-off. GMainContext already orders the worker's writes to a
+ * message before the owner reads it, but through GLib's futex locks, which ThreadSanitizer
+ * cannot see; this release/acquire pair says the same in C11 terms, where it can. */
+static Message *
+message_receive (gpointer p)
+{
+  Message *m = p;
+
+  (void) atomic_load_explicit (&m->posted, memory_order_acquire);
+  return m;
+}
 
 static void
 message_free (gpointer p)
 {
-  Message *m = p;
+  Message *m = message_receive (p);
 
   link_unref (m->link);
   g_free (m->message);
@@ -113,7 +126,7 @@ static void drain_ring (StTrainer *trainer);
 static gboolean
 message_dispatch (gpointer p)
 {
-  Message *m = p;
+  Message *m = message_receive (p);
   StTrainer *trainer = m->link->trainer;
 
   if (trainer == NULL)
@@ -142,6 +155,7 @@ post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GErr
   m->message = g_strdup (message);
   m->error = error;
   m->snapshot = snapshot;
+  atomic_store_explicit (&m->posted, 1, memory_order_release);
   /* Not g_main_context_invoke(): the owner's context is often the global default one, which
    * is also this worker's thread-default, and invoke would then run the owner's callback
    * right here on the worker whenever the owner is not iterating at that moment. */
@@ -350,7 +364,14 @@ train (Run *run, GError **error)
   if (trainer->options.max_train_examples > 0)
     n = MIN (n, trainer->options.max_train_examples);
   n_batches = (n + batch - 1) / batch;
-  order = g_new (guint32, n);
+  order = g_try_new (guint32, n);
+  if (order == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "the shuffled order of %" G_GINT64_FORMAT " training examples does not fit "
+                   "in memory", n);
+      return FALSE;
+    }
 
   for (int epoch = 1; epoch <= tc->epochs; epoch++)
     {

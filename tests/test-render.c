@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ui/chart-csv.h"
 #include "ui/chart-render.h"
 #include "ui/grid-render.h"
 
@@ -612,6 +613,63 @@ test_save (void)
   st_chart_data_clear (&data);
 }
 
+static void
+test_save_csv (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("strata-render-XXXXXX", &error);
+  g_autofree char *csv = NULL, *bad = NULL, *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) cells = NULL;
+  StChartEpoch first = { 1.0, 2.0, 1.75, 0.25, 0.5 };
+  StChartEpoch second = { 2.0, 1.5, NAN, 0.625, NAN };
+  StChartData data;
+
+  g_assert_no_error (error);
+  csv = g_build_filename (dir, "run.csv", NULL);
+  bad = g_build_filename (dir, "missing", "run.csv", NULL);
+  st_chart_data_init (&data);
+  st_chart_data_add_batch (&data, 0.5, 2.5);
+  st_chart_data_add_batch (&data, 1.0, 2.25);
+  st_chart_data_add_epoch (&data, &first);
+  st_chart_data_add_batch (&data, 1.5, INFINITY);
+  st_chart_data_add_batch (&data, 2.0, 1.0 / 3.0);
+  st_chart_data_add_epoch (&data, &second);
+
+  g_assert_true (st_chart_data_save_csv (&data, csv, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv, &contents, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (contents, "\n"));
+  lines = g_strsplit (contents, "\n", -1);
+  /* the header, 4 batches, 2 epochs, and the empty string after the last newline */
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 4 + 2 + 1);
+  g_assert_cmpstr (lines[0], ==, "kind,epoch,loss,train_loss,train_acc,test_loss,test_acc");
+  g_assert_cmpstr (lines[1], ==, "batch,0.5,2.5,,,,");
+  g_assert_cmpstr (lines[2], ==, "batch,1,2.25,,,,");
+  g_assert_cmpstr (lines[3], ==, "epoch,1,,2,0.25,1.75,0.5");
+  g_assert_cmpstr (lines[4], ==, "batch,1.5,,,,,");
+  g_assert_cmpstr (lines[6], ==, "epoch,2,,1.5,0.625,,");
+  g_assert_cmpstr (lines[7], ==, "");
+  for (guint i = 0; i < 7; i++)
+    {
+      g_auto(GStrv) row = g_strsplit (lines[i], ",", -1);
+
+      g_assert_cmpuint (g_strv_length (row), ==, 7);
+    }
+  cells = g_strsplit (lines[5], ",", -1);
+  g_assert_cmpstr (cells[0], ==, "batch");
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (cells[2], NULL), 1.0 / 3.0, 1e-8);
+
+  g_assert_false (st_chart_data_save_csv (&data, bad, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_assert_nonnull (error != NULL ? strstr (error->message, bad) : NULL);
+
+  g_assert_cmpint (g_remove (csv), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  st_chart_data_clear (&data);
+}
+
 /* ---- feature maps ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1089,6 +1147,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/chart/layouts", test_chart_layouts);
   g_test_add_func ("/render/chart/smoothing", test_chart_smoothing);
   g_test_add_func ("/render/save", test_save);
+  g_test_add_func ("/render/save-csv", test_save_csv);
   g_test_add_func ("/render/maps/conv1", test_maps_conv1);
   g_test_add_func ("/render/maps/conv2", test_maps_conv2);
   g_test_add_func ("/render/maps/joint", test_maps_joint);

@@ -139,15 +139,8 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       g_assert_cmpfloat (e->metrics.examples_per_sec, >, 0);
       break;
     case ST_TRAINER_EVENT_SNAPSHOT:
-      w->snapshot = g_memdup2 (e->snapshot, sizeof (StSnapshot));
-      /* Steal the buffers: the event's copy is freed after delivery. */
-      ((StSnapshot *) e->snapshot)->probabilities = NULL;
-      ((StSnapshot *) e->snapshot)->input = NULL;
-      for (int i = 0; i < 2; i++)
-        {
-          ((StSnapshot *) e->snapshot)->maps[i] = NULL;
-          ((StSnapshot *) e->snapshot)->map_paths[i] = NULL;
-        }
+      /* The event's snapshot is freed after delivery. */
+      w->snapshot = st_snapshot_copy (e->snapshot);
       break;
     case ST_TRAINER_EVENT_CHECKPOINT:
       w->checkpoints++;

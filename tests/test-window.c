@@ -9,10 +9,15 @@
 #include "strata-config.h"
 
 #include <adwaita.h>
+#include <math.h>
 
+#include "core/dataset.h"
 #include "core/layer-types.h"
+#include "ui/activations-view.h"
+#include "ui/chart-panel.h"
 #include "ui/layer-list.h"
 #include "ui/strata-window.h"
+#include "ui/train-panel.h"
 
 static gboolean have_display;
 
@@ -443,6 +448,143 @@ test_huge_model (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static StTrainPanel *
+train_panel (StWindow *window)
+{
+  return ST_TRAIN_PANEL (st_window_get_train_panel (window));
+}
+
+static gboolean
+run_over (gpointer window)
+{
+  StTrainerState state = st_train_panel_get_state (train_panel (window));
+
+  return state == ST_TRAINER_DONE || state == ST_TRAINER_IDLE;
+}
+
+static gboolean
+has_epochs (gpointer window)
+{
+  StChartData *data = st_chart_panel_get_data (ST_CHART_PANEL (st_window_get_chart_panel (window)));
+
+  return data->n_epochs >= 1 && data->n_batches >= 1;
+}
+
+static void
+use_preset (StWindow *window, const char *name)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preset", "s", name));
+  spin (50);
+  g_assert_cmpuint (st_model_document_get_infer (st_window_get_document (window))->n_errors, ==, 0);
+}
+
+/* Start from the window trains the toy model and draws each batch and epoch on the chart. */
+static void
+test_training_draws_chart (void)
+{
+  StWindow *window;
+  StChartData *data;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  use_preset (window, "toy");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
+  g_assert_true (spin_until (has_epochs, window, 30000));
+  g_assert_true (spin_until (run_over, window, 60000));
+  data = st_chart_panel_get_data (ST_CHART_PANEL (st_window_get_chart_panel (window)));
+  g_assert_cmpuint (data->n_epochs, ==,
+                    (guint) st_model_document_get_spec (st_window_get_document (window))
+                      ->training.epochs);
+  g_assert_cmpuint (data->n_batches, >=, data->n_epochs);
+  for (gsize i = 0; i < data->n_epochs; i++)
+    {
+      g_assert_cmpfloat (data->epochs[i].epoch, ==, i + 1);
+      g_assert_true (isfinite (data->epochs[i].train_loss));
+      g_assert_cmpfloat (data->epochs[i].test_acc, >=, 0);
+      g_assert_cmpfloat (data->epochs[i].test_acc, <=, 1);
+    }
+  /* The run's weights can be saved now. */
+  g_assert_nonnull (st_train_panel_get_weights_path (train_panel (window)));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window)));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Stop (Shift+F5's action) ends a long run within a second. */
+static void
+test_stop_within_a_second (void)
+{
+  StWindow *window;
+  StTrainConfig config;
+  gint64 asked, ended;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  use_preset (window, "toy");
+  st_train_panel_get_config (train_panel (window), &config);
+  config.epochs = 100000;
+  st_train_panel_load_config (train_panel (window), &config);
+  st_train_config_clear (&config);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
+  g_assert_true (spin_until (has_epochs, window, 30000));
+  g_assert_cmpint (st_train_panel_get_state (train_panel (window)), ==, ST_TRAINER_RUNNING);
+
+  asked = g_get_monotonic_time ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
+  g_assert_true (spin_until (run_over, window, 10000));
+  ended = g_get_monotonic_time ();
+  g_test_message ("stopped after %.0f ms", (ended - asked) / 1000.0);
+  g_assert_cmpint (ended - asked, <, G_USEC_PER_SEC);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* With Fashion-MNIST installed: the pictures of the README — LeNet-5 mid-way through a run,
+ * and the activations view of its weights. */
+static void
+test_screenshots (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StDatasetPair) pair = NULL;
+  StWindow *window;
+  StTrainConfig config;
+
+  SKIP_WITHOUT_DISPLAY ();
+  if (g_getenv ("STRATA_SCREENSHOT_DIR") == NULL)
+    {
+      g_test_skip ("STRATA_SCREENSHOT_DIR is not set");
+      return;
+    }
+  pair = st_dataset_pair_load ("fashion-mnist", NULL, &error);
+  if (pair == NULL)
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  window = open_window ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1600, 1000);
+  st_train_panel_get_config (train_panel (window), &config);
+  config.epochs = 10;
+  st_train_panel_load_config (train_panel (window), &config);
+  st_train_config_clear (&config);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
+  for (int i = 0; i < 600; i++)
+    {
+      StChartData *data = st_chart_panel_get_data (ST_CHART_PANEL (st_window_get_chart_panel (window)));
+
+      if (data->n_epochs >= 4 && data->n_batches > data->n_epochs * 469 + 200)
+        break;
+      spin (100);
+    }
+  save_screenshot (GTK_WIDGET (window), "training.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
+  g_assert_true (spin_until (run_over, window, 10000));
+  spin (500);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
+  st_activations_view_select_example (ST_ACTIVATIONS_VIEW (st_window_get_activations (window)), 4);
+  spin (8000);
+  save_screenshot (GTK_WIDGET (window), "activations.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -461,5 +603,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/bad-field-text", test_bad_field_text);
   g_test_add_func ("/window/structure-actions", test_structure_actions);
   g_test_add_func ("/window/huge-model", test_huge_model);
+  g_test_add_func ("/window/training-draws-chart", test_training_draws_chart);
+  g_test_add_func ("/window/stop-within-a-second", test_stop_within_a_second);
+  g_test_add_func ("/window/screenshots", test_screenshots);
   return g_test_run ();
 }

@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "ui/st-ui-resources.h"
+#include "resources/st-ui-resources.h"
 #include "ui/strata-application.h"
 #include "ui/strata-window.h"
 

@@ -5,9 +5,13 @@
 
 #include <glib/gi18n.h>
 
+#include "core/pytorch-export.h"
+#include "ui/activations-view.h"
+#include "ui/chart-panel.h"
 #include "ui/layer-list.h"
 #include "ui/layer-palette.h"
 #include "ui/strata-window.h"
+#include "ui/train-panel.h"
 
 struct _StWindow
 {
@@ -24,10 +28,15 @@ struct _StWindow
 
   /* children made in code */
   StLayerList         *layer_list;
+  StTrainPanel        *train_panel;
+  StChartPanel        *chart_panel;
+  StActivationsView   *activations;
 
   /* owned */
   StModelDocument     *document;
   GtkFileChooserNative *chooser;
+  char                *weights_path;      /* weights loaded by hand, or NULL */
+  gboolean             activations_stale; /* the model changed since the view evaluated it */
 };
 
 G_DEFINE_FINAL_TYPE (StWindow, st_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -79,6 +88,24 @@ update_actions (StWindow *self)
   gtk_widget_action_set_enabled (widget, "win.duplicate-layer", selected);
   gtk_widget_action_set_enabled (widget, "win.move-up", selected);
   gtk_widget_action_set_enabled (widget, "win.move-down", selected);
+  if (self->train_panel != NULL)
+    {
+      StTrainerState state = st_train_panel_get_state (self->train_panel);
+      gboolean live = state == ST_TRAINER_RUNNING || state == ST_TRAINER_PAUSED
+                      || state == ST_TRAINER_STOPPING;
+      gboolean has_weights = self->weights_path != NULL
+                             || st_train_panel_get_weights_path (self->train_panel) != NULL;
+
+      gtk_widget_action_set_enabled (widget, "win.train-start", !live);
+      gtk_widget_action_set_enabled (widget, "win.train-pause", live && state != ST_TRAINER_STOPPING);
+      gtk_widget_action_set_enabled (widget, "win.train-stop", live && state != ST_TRAINER_STOPPING);
+      gtk_widget_action_set_enabled (widget, "win.save-weights", has_weights && !live);
+      /* A run trains the model it started with: the builder stays editable, but opening
+       * another model waits for the run to end. */
+      gtk_widget_action_set_enabled (widget, "win.open", !live);
+      gtk_widget_action_set_enabled (widget, "win.preset", !live);
+      gtk_widget_action_set_enabled (widget, "win.load-weights", !live);
+    }
   update_title (self);
 }
 
@@ -86,6 +113,31 @@ static void
 document_notify (StWindow *self)
 {
   update_actions (self);
+}
+
+static gboolean activations_visible (StWindow *self);
+static void refresh_activations (StWindow *self);
+
+/* A new model: its training section fills the form, and weights loaded for the last one no
+ * longer apply. */
+static void
+model_loaded (StWindow *self)
+{
+  const StSpec *spec = st_model_document_get_spec (self->document);
+
+  g_clear_pointer (&self->weights_path, g_free);
+  if (spec->has_training)
+    st_train_panel_load_config (self->train_panel, &spec->training);
+  update_actions (self);
+}
+
+static void
+document_changed (StWindow *self, gboolean structural)
+{
+  st_train_panel_set_spec (self->train_panel, st_model_document_get_spec (self->document));
+  self->activations_stale = TRUE;
+  if (activations_visible (self))
+    refresh_activations (self);
 }
 
 /* ---- files ----------------------------------------------------------------------------- */
@@ -100,6 +152,8 @@ st_window_open_file (StWindow *self, GFile *file)
 
   if (path == NULL || !st_model_document_load (self->document, path, &error))
     toast (self, error != NULL ? error->message : _("Only local files can be opened"));
+  else
+    model_loaded (self);
 }
 
 static void
@@ -142,7 +196,11 @@ open_activated (GtkWidget *widget, const char *name, GVariant *parameter)
   self->chooser = gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (self),
                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
                                                _("_Cancel"));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), model_filter ());
+  {
+    g_autoptr (GtkFileFilter) filter = model_filter ();
+
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  }
   g_signal_connect (self->chooser, "response", G_CALLBACK (open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
@@ -211,6 +269,8 @@ preset_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 
   if (!st_model_document_load (self->document, g_variant_get_string (parameter, NULL), &error))
     toast (self, error->message);
+  else
+    model_loaded (self);
 }
 
 static void
@@ -302,6 +362,296 @@ move_activated (GtkWidget *widget, const char *name, GVariant *parameter)
   report (self, error);
 }
 
+/* ---- training and what it shows -------------------------------------------------------- */
+
+static gboolean
+run_live (StWindow *self)
+{
+  StTrainerState state = st_train_panel_get_state (self->train_panel);
+
+  return state == ST_TRAINER_RUNNING || state == ST_TRAINER_PAUSED
+         || state == ST_TRAINER_STOPPING;
+}
+
+static gboolean
+activations_visible (StWindow *self)
+{
+  return self->activations != NULL
+         && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "activations") == 0;
+}
+
+/* The activations of the model as it is now, with the best weights there are: loaded by
+ * hand, else the last run's, else the ones a run would start from. */
+static void
+refresh_activations (StWindow *self)
+{
+  const char *weights = self->weights_path;
+  StTrainConfig config = { 0 };
+
+  if (run_live (self))
+    {
+      st_train_panel_request_snapshot (self->train_panel,
+                                       st_activations_view_get_example (self->activations));
+      return;
+    }
+  if (weights == NULL)
+    weights = st_train_panel_get_weights_path (self->train_panel);
+  st_train_panel_get_config (self->train_panel, &config);
+  st_activations_view_set_model (self->activations, st_model_document_get_spec (self->document),
+                                 weights, config.dataset);
+  st_train_config_clear (&config);
+  self->activations_stale = FALSE;
+}
+
+static void
+visible_page_changed (StWindow *self)
+{
+  if (activations_visible (self) && self->activations_stale && !run_live (self))
+    refresh_activations (self);
+}
+
+static void
+run_started (StWindow *self, int planned_epochs)
+{
+  st_chart_panel_begin_run (self->chart_panel, planned_epochs);
+  st_activations_view_set_live (self->activations, TRUE);
+}
+
+static void
+run_batch (StWindow *self, double x, double loss)
+{
+  st_chart_panel_add_batch (self->chart_panel, x, loss);
+}
+
+static void
+run_epoch (StWindow *self, gpointer data)
+{
+  const StEpochMetrics *m = data;
+  StChartEpoch point = { m->epoch, m->train_loss, m->test_loss, m->train_acc, m->test_acc };
+
+  st_chart_panel_add_epoch (self->chart_panel, &point);
+}
+
+static void
+run_snapshot (StWindow *self, gpointer snapshot)
+{
+  st_activations_view_show_snapshot (self->activations, snapshot);
+}
+
+static void
+run_finished (StWindow *self, gboolean stopped, const char *weights)
+{
+  st_activations_view_set_live (self->activations, FALSE);
+  /* The run's own weights are the ones to look at now. */
+  g_clear_pointer (&self->weights_path, g_free);
+  self->activations_stale = TRUE;
+  if (activations_visible (self))
+    refresh_activations (self);
+  update_actions (self);
+}
+
+static void
+snapshot_requested (StWindow *self, gint64 example)
+{
+  st_train_panel_request_snapshot (self->train_panel, example);
+}
+
+static void
+show_message (StWindow *self, const char *message)
+{
+  toast (self, message);
+}
+
+static void
+train_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+
+  if (g_str_equal (name, "win.train-start"))
+    {
+      st_train_panel_set_spec (self->train_panel, st_model_document_get_spec (self->document));
+      st_train_panel_start (self->train_panel);
+    }
+  else if (g_str_equal (name, "win.train-pause"))
+    st_train_panel_pause (self->train_panel);
+  else
+    st_train_panel_stop (self->train_panel);
+  update_actions (self);
+}
+
+static void
+show_page_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack,
+                                         g_str_equal (name, "win.show-activations")
+                                         ? "activations" : "training");
+}
+
+static void
+refresh_activations_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "activations");
+  refresh_activations (self);
+}
+
+/* ---- export and weights ---------------------------------------------------------------- */
+
+typedef void (*ChosenFunc) (StWindow *self, const char *path);
+
+static void
+chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  StWindow *self = user_data;
+  ChosenFunc func = g_object_get_data (G_OBJECT (dialog), "st-chosen");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        func (self, path);
+    }
+  chooser_finish (self);
+}
+
+static void
+choose_file (StWindow *self, const char *title, GtkFileChooserAction action, const char *name,
+             const char *pattern, ChosenFunc func)
+{
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, NULL, NULL);
+  if (name != NULL)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+  if (pattern != NULL)
+    {
+      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_add_pattern (filter, pattern);
+      gtk_file_filter_set_name (filter, pattern);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+    }
+  g_object_set_data (G_OBJECT (self->chooser), "st-chosen", func);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static char *
+model_base_name (StWindow *self, const char *suffix)
+{
+  const StSpec *spec = st_model_document_get_spec (self->document);
+  g_autofree char *base = g_strdup (spec->name != NULL && spec->name[0] != '\0' ? spec->name
+                                                                               : "model");
+
+  g_strcanon (base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", '_');
+  return g_strconcat (base, suffix, NULL);
+}
+
+static void
+export_pytorch_to (StWindow *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *code = st_spec_to_pytorch (st_model_document_get_spec (self->document), &error);
+
+  if (code == NULL || !g_file_set_contents (path, code, -1, &error))
+    toast (self, error->message);
+  else
+    {
+      g_autofree char *done = g_strdup_printf (_("Wrote %s"), path);
+
+      toast (self, done);
+    }
+}
+
+static void
+export_pytorch_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+  g_autofree char *suggested = model_base_name (self, ".py");
+
+  choose_file (self, _("Export as PyTorch Code"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.py",
+               export_pytorch_to);
+}
+
+static void
+export_chart_to (StWindow *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!st_chart_panel_export (self->chart_panel, path, 1200, 600, &error))
+    toast (self, error->message);
+}
+
+static void
+export_chart_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+  g_autofree char *suggested = model_base_name (self, "-training.png");
+
+  choose_file (self, _("Export the Chart (PNG, SVG or CSV)"), GTK_FILE_CHOOSER_ACTION_SAVE,
+               suggested, NULL, export_chart_to);
+}
+
+static void
+copy_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (StWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_copy_finish (G_FILE (source), result, &error))
+    toast (self, error->message);
+}
+
+static void
+save_weights_to (StWindow *self, const char *path)
+{
+  const char *from = self->weights_path != NULL ? self->weights_path
+                                                : st_train_panel_get_weights_path (self->train_panel);
+  g_autoptr (GFile) source = NULL;
+  g_autoptr (GFile) dest = NULL;
+
+  if (from == NULL)
+    {
+      toast (self, _("There are no weights yet: train the model first"));
+      return;
+    }
+  source = g_file_new_for_path (from);
+  dest = g_file_new_for_path (path);
+  g_file_copy_async (source, dest, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, NULL, NULL, NULL,
+                     copy_done, g_object_ref (self));
+}
+
+static void
+save_weights_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+  g_autofree char *suggested = model_base_name (self, ".safetensors");
+
+  choose_file (self, _("Save Weights"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.safetensors",
+               save_weights_to);
+}
+
+static void
+load_weights_from (StWindow *self, const char *path)
+{
+  g_free (self->weights_path);
+  self->weights_path = g_strdup (path);
+  adw_view_stack_set_visible_child_name (self->view_stack, "activations");
+  refresh_activations (self);
+  update_actions (self);
+}
+
+static void
+load_weights_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  choose_file (ST_WINDOW (widget), _("Load Weights"), GTK_FILE_CHOOSER_ACTION_OPEN, NULL,
+               "*.safetensors", load_weights_from);
+}
+
 /* ---- construction ---------------------------------------------------------------------- */
 
 static GMenuModel *
@@ -343,12 +693,54 @@ build_builder (StWindow *self)
                             G_CALLBACK (update_actions), self);
 }
 
+/* Training and its chart on one page, the activations on the other. */
+static void
+build_pages (StWindow *self)
+{
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  AdwViewStackPage *page;
+
+  self->train_panel = ST_TRAIN_PANEL (st_train_panel_new ());
+  self->chart_panel = ST_CHART_PANEL (st_chart_panel_new ());
+  self->activations = ST_ACTIVATIONS_VIEW (st_activations_view_new ());
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->train_panel));
+  gtk_paned_set_start_child (GTK_PANED (paned), scroller);
+  gtk_paned_set_end_child (GTK_PANED (paned), GTK_WIDGET (self->chart_panel));
+  gtk_paned_set_position (GTK_PANED (paned), 420);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+
+  page = adw_view_stack_add_titled (self->view_stack, paned, "training", _("Training"));
+  adw_view_stack_page_set_icon_name (page, "media-playback-start-symbolic");
+  page = adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->activations),
+                                    "activations", _("Activations"));
+  adw_view_stack_page_set_icon_name (page, "view-grid-symbolic");
+
+  g_signal_connect_swapped (self->train_panel, "state-changed", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (self->train_panel, "run-started", G_CALLBACK (run_started), self);
+  g_signal_connect_swapped (self->train_panel, "batch", G_CALLBACK (run_batch), self);
+  g_signal_connect_swapped (self->train_panel, "epoch", G_CALLBACK (run_epoch), self);
+  g_signal_connect_swapped (self->train_panel, "snapshot", G_CALLBACK (run_snapshot), self);
+  g_signal_connect_swapped (self->train_panel, "finished", G_CALLBACK (run_finished), self);
+  g_signal_connect_swapped (self->train_panel, "message", G_CALLBACK (show_message), self);
+  g_signal_connect_swapped (self->chart_panel, "message", G_CALLBACK (show_message), self);
+  g_signal_connect_swapped (self->activations, "snapshot-requested",
+                            G_CALLBACK (snapshot_requested), self);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child",
+                            G_CALLBACK (visible_page_changed), self);
+}
+
 static void
 st_window_dispose (GObject *object)
 {
   StWindow *self = ST_WINDOW (object);
 
   g_clear_object (&self->chooser);
+  g_clear_pointer (&self->weights_path, g_free);
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
@@ -385,6 +777,19 @@ st_window_class_init (StWindowClass *klass)
                                    duplicate_layer_activated);
   gtk_widget_class_install_action (widget_class, "win.move-up", NULL, move_activated);
   gtk_widget_class_install_action (widget_class, "win.move-down", NULL, move_activated);
+  gtk_widget_class_install_action (widget_class, "win.train-start", NULL, train_activated);
+  gtk_widget_class_install_action (widget_class, "win.train-pause", NULL, train_activated);
+  gtk_widget_class_install_action (widget_class, "win.train-stop", NULL, train_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-training", NULL, show_page_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-activations", NULL,
+                                   show_page_activated);
+  gtk_widget_class_install_action (widget_class, "win.refresh-activations", NULL,
+                                   refresh_activations_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-pytorch", NULL,
+                                   export_pytorch_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-chart", NULL, export_chart_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-weights", NULL, save_weights_activated);
+  gtk_widget_class_install_action (widget_class, "win.load-weights", NULL, load_weights_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);
@@ -399,6 +804,24 @@ st_window_class_init (StWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.move-up", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.move-down",
                                        NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.train-start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "win.train-pause", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, GDK_SHIFT_MASK, "win.train-stop",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-training",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK,
+                                       "win.show-activations", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "win.refresh-activations", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
+                                       "win.export-pytorch", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.export-chart", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.save-weights", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.load-weights", NULL);
 }
 
 static void
@@ -430,10 +853,12 @@ st_window_init (StWindow *self)
   self->document = st_model_document_new ();
   g_signal_connect_swapped (self->document, "notify", G_CALLBACK (document_notify), self);
   build_builder (self);
+  build_pages (self);
+  g_signal_connect_swapped (self->document, "changed", G_CALLBACK (document_changed), self);
 
   if (!st_model_document_load (self->document, "lenet5", &error))
     g_warning ("%s", error->message);
-  update_actions (self);
+  model_loaded (self);
 }
 
 StWindow *
@@ -454,4 +879,25 @@ st_window_get_layer_list (StWindow *self)
 {
   g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->layer_list);
+}
+
+GtkWidget *
+st_window_get_train_panel (StWindow *self)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->train_panel);
+}
+
+GtkWidget *
+st_window_get_chart_panel (StWindow *self)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->chart_panel);
+}
+
+GtkWidget *
+st_window_get_activations (StWindow *self)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->activations);
 }

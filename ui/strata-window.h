@@ -15,6 +15,10 @@ StWindow        *st_window_new          (StApplication *app);
 void             st_window_open_file    (StWindow      *self,
                                          GFile         *file);
 StModelDocument *st_window_get_document (StWindow      *self);
-GtkWidget       *st_window_get_layer_list (StWindow    *self);
+/* The window's parts, for tests and the benchmark. */
+GtkWidget       *st_window_get_layer_list   (StWindow  *self);
+GtkWidget       *st_window_get_train_panel  (StWindow  *self);
+GtkWidget       *st_window_get_chart_panel  (StWindow  *self);
+GtkWidget       *st_window_get_activations  (StWindow  *self);
 
 G_END_DECLS

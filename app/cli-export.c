@@ -1,0 +1,51 @@
+/* cli-export.c: `strata-cli export` — a model as PyTorch code. */
+#define G_LOG_DOMAIN "strata-cli"
+
+#include "app/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/atomic-file.h"
+#include "core/pytorch-export.h"
+
+int
+st_cli_export (int argc, char **argv)
+{
+  g_autofree char *pytorch = NULL;
+  GOptionEntry entries[] = {
+    { "pytorch", 0, 0, G_OPTION_ARG_FILENAME, &pytorch,
+      "Write the model as a PyTorch module (- for standard output)", "FILE.py" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — the model as code");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = NULL;
+  g_autofree char *code = NULL;
+
+  g_option_context_set_summary (context,
+                                "Writes a Python module that builds MODEL with torch.nn. Its "
+                                "state_dict has the tensor\nnames of Strata's weight files, so "
+                                "weights trained here load into it.\nExit status 1 when the "
+                                "model has errors.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return st_cli_usage_error (context, error->message);
+  if (argc != 2)
+    return st_cli_usage_error (context, argc < 2 ? "export needs a MODEL"
+                                                 : "export takes one MODEL");
+  if (pytorch == NULL)
+    return st_cli_usage_error (context, "--pytorch FILE.py is needed");
+
+  spec = st_spec_load (argv[1], &error);
+  if (spec == NULL || (code = st_spec_to_pytorch (spec, &error)) == NULL)
+    return st_cli_fail (error);
+  if (strcmp (pytorch, "-") == 0)
+    {
+      fputs (code, stdout);
+      return 0;
+    }
+  if (!st_atomic_file_set_contents (pytorch, code, strlen (code), 0644, &error))
+    return st_cli_fail (error);
+  return 0;
+}

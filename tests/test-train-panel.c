@@ -1,0 +1,726 @@
+/* test-train-panel.c: the training panel, driven as the window drives it.
+ *
+ * The panel sits in a real window and trains for real: the toy model on its two images, and
+ * LeNet-5 on a dataset generated into a temporary folder as IDX files (ten classes, each a
+ * bright bar at its own height) for the runs that must last long enough to pause, stop or
+ * close. The cases check what the window relies on: the signals and their order, the
+ * states, the weights file, Pause and Stop acting within a batch, the error a missing GPU
+ * gives, the form's values, and a main loop that keeps running during a run.
+ *
+ * Without a display every case is skipped.
+ */
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "core/backend.h"
+#include "ui/strata-application.h"
+#include "ui/train-panel.h"
+
+#define GUARD_SECONDS 120       /* a signal that never comes fails the case instead of hanging */
+
+typedef struct {
+  GtkWidget    *window;
+  StTrainPanel *panel;          /* weak: NULL once the window has gone */
+  char         *data_dir;
+
+  GArray       *states;         /* StTrainerState after each ::state-changed */
+  int           runs_started;
+  int           planned_epochs;
+  GArray       *xs;             /* ::batch positions */
+  int           epochs;
+  int           last_epoch;
+  int           snapshots;
+  gint64        snapshot_example;
+  char         *message;
+  int           finished;
+  gboolean      stopped;
+  char         *weights_path;
+  gint64        finished_at;
+} Fixture;
+
+/* ---- the generated dataset ---------------------------------------------------------------- */
+
+static void
+write_be32 (FILE *f, guint32 v)
+{
+  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+  fwrite (b, 1, 4, f);
+}
+
+static void
+write_idx (const char *dir, const char *prefix, int n, guint32 seed)
+{
+  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte", dir, prefix);
+  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
+  FILE *fi = fopen (ipath, "wb"), *fl = fopen (lpath, "wb");
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+
+  g_assert_nonnull (fi);
+  g_assert_nonnull (fl);
+  write_be32 (fi, 0x803);
+  write_be32 (fi, n);
+  write_be32 (fi, 28);
+  write_be32 (fi, 28);
+  write_be32 (fl, 0x801);
+  write_be32 (fl, n);
+  for (int i = 0; i < n; i++)
+    {
+      guint8 img[28 * 28];
+      int label = g_rand_int_range (rand, 0, 10);
+
+      for (int p = 0; p < 28 * 28; p++)
+        img[p] = g_rand_int_range (rand, 0, 60);
+      for (int y = 2 + label * 2; y < 4 + label * 2; y++)
+        for (int x = 4; x < 24; x++)
+          img[y * 28 + x] = 200 + g_rand_int_range (rand, 0, 55);
+      fwrite (img, 1, sizeof img, fi);
+      fputc (label, fl);
+    }
+  fclose (fi);
+  fclose (fl);
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+/* ---- what the panel says ------------------------------------------------------------------ */
+
+static void
+on_state_changed (StTrainPanel *panel, Fixture *f)
+{
+  StTrainerState state = st_train_panel_get_state (panel);
+
+  g_array_append_val (f->states, state);
+}
+
+static void
+on_run_started (StTrainPanel *panel, int planned_epochs, Fixture *f)
+{
+  f->runs_started++;
+  f->planned_epochs = planned_epochs;
+}
+
+static void
+on_batch (StTrainPanel *panel, double x, double loss, Fixture *f)
+{
+  g_array_append_val (f->xs, x);
+}
+
+static void
+on_epoch (StTrainPanel *panel, gpointer metrics, Fixture *f)
+{
+  const StEpochMetrics *m = metrics;
+
+  f->epochs++;
+  f->last_epoch = m->epoch;
+  g_assert_cmpfloat (m->examples_per_sec, >, 0);
+}
+
+static void
+on_snapshot (StTrainPanel *panel, gpointer snapshot, Fixture *f)
+{
+  const StSnapshot *s = snapshot;
+
+  f->snapshots++;
+  f->snapshot_example = s->example;
+  g_assert_nonnull (s->probabilities);
+}
+
+static void
+on_message (StTrainPanel *panel, const char *message, Fixture *f)
+{
+  g_free (f->message);
+  f->message = g_strdup (message);
+}
+
+static void
+on_finished (StTrainPanel *panel, gboolean stopped, const char *weights_path, Fixture *f)
+{
+  f->finished++;
+  f->stopped = stopped;
+  f->finished_at = g_get_monotonic_time ();
+  g_free (f->weights_path);
+  f->weights_path = g_strdup (weights_path);
+  /* The state has changed before the news of the end. */
+  g_assert_cmpint (st_train_panel_get_state (panel), ==, ST_TRAINER_DONE);
+}
+
+static void
+after_paint (GdkFrameClock *clock, gboolean *painted)
+{
+  *painted = TRUE;
+}
+
+static gboolean
+guard_expired (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The first frame lays out and draws the whole form; the cases start after it. */
+static void
+wait_for_first_frame (Fixture *f)
+{
+  gboolean painted = FALSE, expired = FALSE;
+  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_expired, &expired);
+  gulong handler;
+  GdkFrameClock *clock;
+
+  while (!gtk_widget_get_mapped (GTK_WIDGET (f->panel)) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  clock = gtk_widget_get_frame_clock (f->window);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), &painted);
+  gtk_widget_queue_draw (GTK_WIDGET (f->panel));
+  while (!painted && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, handler);
+  g_assert_false (expired);
+  if (!expired)
+    g_source_remove (guard);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer user_data)
+{
+  memset (f, 0, sizeof *f);
+  f->states = g_array_new (FALSE, FALSE, sizeof (StTrainerState));
+  f->xs = g_array_new (FALSE, FALSE, sizeof (double));
+  f->snapshot_example = -1;
+
+  f->panel = ST_TRAIN_PANEL (st_train_panel_new ());
+  g_object_add_weak_pointer (G_OBJECT (f->panel), (gpointer *) &f->panel);
+  g_signal_connect (f->panel, "state-changed", G_CALLBACK (on_state_changed), f);
+  g_signal_connect (f->panel, "run-started", G_CALLBACK (on_run_started), f);
+  g_signal_connect (f->panel, "batch", G_CALLBACK (on_batch), f);
+  g_signal_connect (f->panel, "epoch", G_CALLBACK (on_epoch), f);
+  g_signal_connect (f->panel, "snapshot", G_CALLBACK (on_snapshot), f);
+  g_signal_connect (f->panel, "message", G_CALLBACK (on_message), f);
+  g_signal_connect (f->panel, "finished", G_CALLBACK (on_finished), f);
+
+  f->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 420, 900);
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->panel));
+  gtk_window_present (GTK_WINDOW (f->window));
+  wait_for_first_frame (f);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer user_data)
+{
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  g_assert_null (f->panel);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  if (f->data_dir != NULL)
+    remove_dir (f->data_dir);
+  g_free (f->data_dir);
+  g_array_unref (f->states);
+  g_array_unref (f->xs);
+  g_free (f->message);
+  g_free (f->weights_path);
+}
+
+/* Runs the main loop until `done` says so; FALSE when the guard ran out first. */
+static gboolean
+wait_for (Fixture *f, gboolean (*done) (Fixture *f, gconstpointer data), gconstpointer data)
+{
+  gboolean expired = FALSE;
+  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_expired, &expired);
+
+  while (!done (f, data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (guard);
+  return !expired;
+}
+
+static gboolean
+is_finished (Fixture *f, gconstpointer data)
+{
+  return f->finished > 0;
+}
+
+static gboolean
+has_batches (Fixture *f, gconstpointer data)
+{
+  return f->xs->len >= GPOINTER_TO_UINT (data) || f->finished > 0;
+}
+
+static gboolean
+has_weights (Fixture *f, gconstpointer data)
+{
+  return st_train_panel_get_weights_path (f->panel) != NULL || f->finished > 0;
+}
+
+/* Iterates for `ms` milliseconds. */
+static void
+iterate_for (int ms)
+{
+  gboolean expired = FALSE;
+
+  g_timeout_add (ms, guard_expired, &expired);
+  while (!expired)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+assert_states (Fixture *f, const StTrainerState *expected, guint n)
+{
+  g_assert_cmpuint (f->states->len, ==, n);
+  for (guint i = 0; i < MIN (n, f->states->len); i++)
+    g_assert_cmpint (g_array_index (f->states, StTrainerState, i), ==, expected[i]);
+}
+
+static gpointer
+child (Fixture *f, const char *name)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (f->panel), ST_TYPE_TRAIN_PANEL, name);
+}
+
+/* The toy model, or LeNet-5 on the generated data: `epochs` epochs in batches of `batch`. */
+static void
+load_model (Fixture *f, const char *preset, int epochs, int batch)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load (preset, &error);
+
+  g_assert_no_error (error);
+  if (g_strcmp0 (preset, "toy") != 0)
+    {
+      f->data_dir = g_dir_make_tmp ("strata-train-panel-XXXXXX", &error);
+      g_assert_no_error (error);
+      write_idx (f->data_dir, "train", 2000, 1);
+      write_idx (f->data_dir, "t10k", 500, 2);
+      g_free (spec->training.dataset);
+      spec->training.dataset = g_strdup (f->data_dir);
+    }
+  spec->training.epochs = epochs;
+  spec->training.batch_size = batch;
+  st_train_panel_set_spec (f->panel, spec);
+  st_train_panel_load_config (f->panel, &spec->training);
+  st_train_panel_set_device (f->panel, ST_DEVICE_CPU);
+}
+
+/* ---- the cases ---------------------------------------------------------------------------- */
+
+static void
+test_toy_run (Fixture *f, gconstpointer user_data)
+{
+  const StTrainerState expected[] = { ST_TRAINER_RUNNING, ST_TRAINER_DONE };
+  g_autofree char *weights = NULL, *dir = NULL;
+
+  load_model (f, "toy", 20, 2);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_IDLE);
+  g_assert_null (st_train_panel_get_weights_path (f->panel));
+
+  st_train_panel_start (f->panel);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_RUNNING);
+  g_assert_false (gtk_widget_get_sensitive (child (f, "start_button")));
+  g_assert_true (wait_for (f, is_finished, NULL));
+
+  assert_states (f, expected, G_N_ELEMENTS (expected));
+  g_assert_cmpint (f->runs_started, ==, 1);
+  g_assert_cmpint (f->planned_epochs, ==, 20);
+  /* Two images in batches of two: one batch per epoch, at the end of each epoch. */
+  g_assert_cmpuint (f->xs->len, ==, 20);
+  for (guint i = 0; i < f->xs->len; i++)
+    g_assert_cmpfloat_with_epsilon (g_array_index (f->xs, double, i), i + 1.0, 1e-9);
+  g_assert_cmpint (f->epochs, ==, 20);
+  g_assert_cmpint (f->last_epoch, ==, 20);
+  g_assert_cmpint (f->finished, ==, 1);
+  g_assert_false (f->stopped);
+  g_assert_null (f->message);
+  g_assert_false (gtk_widget_get_visible (child (f, "error_label")));
+  g_assert_true (gtk_widget_get_sensitive (child (f, "start_button")));
+  g_assert_cmpstr (gtk_progress_bar_get_text (child (f, "epoch_bar")), ==,
+                   "Epoch 20/20 · batch 1/1");
+  g_assert_cmpstr (gtk_label_get_text (child (f, "metrics_label")), !=, "");
+  g_assert_cmpstr (gtk_label_get_text (child (f, "backend_label")), !=, "");
+
+  g_assert_nonnull (f->weights_path);
+  g_assert_cmpstr (f->weights_path, ==, st_train_panel_get_weights_path (f->panel));
+  g_assert_true (g_file_test (f->weights_path, G_FILE_TEST_IS_REGULAR));
+
+  /* The weights live as long as the panel. */
+  weights = g_strdup (f->weights_path);
+  dir = g_path_get_dirname (weights);
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = NULL;
+  g_assert_null (f->panel);
+  g_assert_false (g_file_test (weights, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
+/* The status says "Paused" once the worker has parked. */
+static gboolean
+is_parked (Fixture *f, gconstpointer data)
+{
+  return g_strcmp0 (gtk_label_get_text (child (f, "status_label")), "Paused") == 0
+         || f->finished > 0;
+}
+
+static void
+test_pause_resume (Fixture *f, gconstpointer user_data)
+{
+  const StTrainerState expected[] = { ST_TRAINER_RUNNING, ST_TRAINER_PAUSED, ST_TRAINER_RUNNING,
+                                      ST_TRAINER_STOPPING, ST_TRAINER_DONE };
+  guint paused_at;
+
+  load_model (f, "lenet5", 50, 64);
+  st_train_panel_start (f->panel);
+  g_assert_true (wait_for (f, has_batches, GUINT_TO_POINTER (3)));
+
+  st_train_panel_pause (f->panel);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_PAUSED);
+  g_assert_cmpstr (gtk_button_get_label (child (f, "pause_button")), ==, "_Resume");
+  g_assert_true (wait_for (f, is_parked, NULL));
+  /* The worker handed over its batches as it parked: they arrive now, and no more after. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  paused_at = f->xs->len;
+  iterate_for (300);
+  g_assert_cmpuint (f->xs->len, ==, paused_at);
+  g_assert_cmpint (f->finished, ==, 0);
+
+  st_train_panel_pause (f->panel);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_RUNNING);
+  g_assert_cmpstr (gtk_button_get_label (child (f, "pause_button")), ==, "_Pause");
+  g_assert_true (wait_for (f, has_batches, GUINT_TO_POINTER (paused_at + 3)));
+  g_assert_cmpint (f->finished, ==, 0);
+
+  st_train_panel_stop (f->panel);
+  g_assert_true (wait_for (f, is_finished, NULL));
+  g_assert_true (f->stopped);
+  assert_states (f, expected, G_N_ELEMENTS (expected));
+}
+
+static void
+test_stop (Fixture *f, gconstpointer user_data)
+{
+  gint64 asked;
+
+  load_model (f, "lenet5", 50, 64);
+  st_train_panel_start (f->panel);
+  g_assert_true (wait_for (f, has_batches, GUINT_TO_POINTER (2)));
+  g_assert_cmpint (f->finished, ==, 0);
+
+  asked = g_get_monotonic_time ();
+  st_train_panel_stop (f->panel);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_STOPPING);
+  g_assert_false (gtk_widget_get_sensitive (child (f, "stop_button")));
+  g_assert_true (wait_for (f, is_finished, NULL));
+  g_test_message ("Stop took %.0f ms", (f->finished_at - asked) / 1000.0);
+  g_assert_cmpint (f->finished_at - asked, <, G_USEC_PER_SEC);
+  g_assert_true (f->stopped);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_DONE);
+  g_assert_null (f->message);
+
+  /* A stopped run can be followed by another. */
+  st_train_panel_start (f->panel);
+  g_assert_cmpint (f->runs_started, ==, 2);
+  g_assert_true (wait_for (f, has_batches, GUINT_TO_POINTER (f->xs->len + 1)));
+  st_train_panel_pause (f->panel);
+  st_train_panel_stop (f->panel);
+  g_assert_true (wait_for (f, is_finished, NULL));
+}
+
+static void
+test_cuda_missing (Fixture *f, gconstpointer user_data)
+{
+  const StTrainerState expected[] = { ST_TRAINER_RUNNING, ST_TRAINER_DONE,
+                                      ST_TRAINER_RUNNING, ST_TRAINER_DONE };
+  g_autoptr (GError) error = NULL;
+  StBackend *gpu = st_backend_open (ST_DEVICE_CUDA, &error);
+  GtkLabel *label;
+
+  if (gpu != NULL)
+    {
+      st_backend_free (gpu);
+      g_test_skip ("this machine has a CUDA GPU");
+      return;
+    }
+  load_model (f, "toy", 5, 2);
+  st_train_panel_set_device (f->panel, ST_DEVICE_CUDA);
+  g_assert_cmpint (st_train_panel_get_device (f->panel), ==, ST_DEVICE_CUDA);
+  st_train_panel_start (f->panel);
+  g_assert_true (wait_for (f, is_finished, NULL));
+
+  label = child (f, "error_label");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (label)));
+  g_test_message ("error: %s", gtk_label_get_text (label));
+  g_assert_nonnull (strstr (gtk_label_get_text (label), "CUDA"));
+  g_assert_cmpstr (f->message, ==, gtk_label_get_text (label));
+  g_assert_cmpuint (f->xs->len, ==, 0);
+  g_assert_null (f->weights_path);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_DONE);
+
+  /* On the CPU the same model trains, and the error goes. */
+  st_train_panel_set_device (f->panel, ST_DEVICE_CPU);
+  st_train_panel_start (f->panel);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (label)));
+  f->finished = 0;
+  g_assert_true (wait_for (f, is_finished, NULL));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (label)));
+  g_assert_cmpuint (f->xs->len, ==, 5);
+  assert_states (f, expected, G_N_ELEMENTS (expected));
+}
+
+/* A model whose shapes do not fit cannot start: the panel says why and stays idle. */
+static void
+test_bad_model (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (StSpec) spec = st_spec_load ("lenet5", NULL);
+  StNode *linear = g_ptr_array_index (spec->layers, 7);
+
+  st_node_set_int (linear, ST_ARG_IN_FEATURES, 399);
+  st_train_panel_set_spec (f->panel, spec);
+  st_train_panel_start (f->panel);
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_IDLE);
+  g_assert_cmpuint (f->states->len, ==, 0);
+  g_assert_cmpint (f->runs_started, ==, 0);
+  g_assert_nonnull (f->message);
+  g_assert_true (gtk_widget_get_visible (child (f, "error_label")));
+  g_test_message ("error: %s", f->message);
+}
+
+static void
+test_form_round_trip (Fixture *f, gconstpointer user_data)
+{
+  StTrainConfig in, out;
+
+  st_train_config_init_default (&in);
+  g_free (in.dataset);
+  in.dataset = g_strdup ("/data/sets/fashion-mnist_train.csv");
+  in.epochs = 7;
+  in.batch_size = 33;
+  in.loss = ST_LOSS_MSE;
+  in.init = ST_INIT_KAIMING_NORMAL;
+  in.seed = 42;
+  st_optim_config_init_default (&in.optimizer, ST_OPTIM_ADAMW);
+  in.optimizer.lr = 0.0123;
+  in.optimizer.weight_decay = 0.05;
+  in.optimizer.betas[1] = 0.98;
+  in.normalize.n = 1;
+  in.normalize.mean[0] = 0.2860;
+  in.normalize.std[0] = 0.3530;
+  in.augment.shift = 2;
+  in.augment.rotation = 10.0;
+  in.augment.horizontal_flip = TRUE;
+  in.augment.crop_padding = 4;
+
+  st_train_panel_load_config (f->panel, &in);
+  st_train_panel_get_config (f->panel, &out);
+  g_assert_cmpstr (out.dataset, ==, in.dataset);
+  g_assert_cmpint (out.epochs, ==, 7);
+  g_assert_cmpint (out.batch_size, ==, 33);
+  g_assert_cmpint (out.loss, ==, ST_LOSS_MSE);
+  g_assert_cmpint (out.optimizer.type, ==, ST_OPTIM_ADAMW);
+  g_assert_cmpfloat_with_epsilon (out.optimizer.lr, 0.0123, 1e-12);
+  g_assert_cmpfloat_with_epsilon (out.optimizer.weight_decay, 0.05, 1e-12);
+  g_assert_cmpint (out.seed, ==, 42);
+  g_assert_cmpint (out.augment.shift, ==, 2);
+  g_assert_cmpfloat_with_epsilon (out.augment.rotation, 10.0, 1e-12);
+  g_assert_true (out.augment.horizontal_flip);
+  g_assert_cmpint (out.augment.crop_padding, ==, 4);
+  /* What the form does not show is kept. */
+  g_assert_cmpint (out.init, ==, ST_INIT_KAIMING_NORMAL);
+  g_assert_cmpfloat (out.optimizer.betas[1], ==, 0.98);
+  g_assert_cmpint (out.normalize.n, ==, 1);
+  g_assert_cmpfloat (out.normalize.std[0], ==, 0.3530);
+  st_train_config_clear (&out);
+
+  /* Typed but not confirmed yet: the typed value counts. */
+  gtk_editable_set_text (child (f, "lr_spin"), "3e-4");
+  st_train_panel_get_config (f->panel, &out);
+  g_assert_cmpfloat_with_epsilon (out.optimizer.lr, 3e-4, 1e-12);
+  st_train_config_clear (&out);
+
+  /* Picking SGD brings SGD's own settings, and its momentum. */
+  g_assert_false (gtk_widget_get_visible (child (f, "momentum_row")));
+  adw_combo_row_set_selected (child (f, "optimizer_row"), ST_OPTIM_SGD);
+  g_assert_true (gtk_widget_get_visible (child (f, "momentum_row")));
+  gtk_spin_button_set_value (child (f, "momentum_spin"), 0.9);
+  st_train_panel_get_config (f->panel, &out);
+  g_assert_cmpint (out.optimizer.type, ==, ST_OPTIM_SGD);
+  g_assert_cmpfloat_with_epsilon (out.optimizer.lr, 0.1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (out.optimizer.momentum, 0.9, 1e-12);
+  g_assert_cmpfloat (out.optimizer.weight_decay, ==, 0.0);
+  st_train_config_clear (&out);
+
+  /* A named dataset, then another path: the list keeps one chosen path. */
+  g_free (in.dataset);
+  in.dataset = g_strdup ("mnist");
+  st_train_panel_load_config (f->panel, &in);
+  st_train_panel_get_config (f->panel, &out);
+  g_assert_cmpstr (out.dataset, ==, "mnist");
+  st_train_config_clear (&out);
+  g_free (in.dataset);
+  in.dataset = g_strdup ("/data/sets/cifar-10-batches-bin");
+  st_train_panel_load_config (f->panel, &in);
+  st_train_panel_get_config (f->panel, &out);
+  g_assert_cmpstr (out.dataset, ==, in.dataset);
+  g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (child (f, "dataset_row"))),
+                    ==, 6);
+  st_train_config_clear (&out);
+  st_train_config_clear (&in);
+}
+
+/* Training on the first 640 examples in batches of 64: ten batches per epoch, at tenths of
+ * an epoch; a snapshot asked for during the run arrives. */
+static void
+test_short_epochs (Fixture *f, gconstpointer user_data)
+{
+  load_model (f, "lenet5", 2, 64);
+  st_train_panel_set_max_train_examples (f->panel, 640);
+  st_train_panel_start (f->panel);
+  g_assert_true (wait_for (f, has_batches, GUINT_TO_POINTER (1)));
+  st_train_panel_request_snapshot (f->panel, 3);
+  g_assert_true (wait_for (f, is_finished, NULL));
+
+  g_assert_false (f->stopped);
+  g_assert_cmpuint (f->xs->len, ==, 20);
+  for (guint i = 0; i < f->xs->len; i++)
+    g_assert_cmpfloat_with_epsilon (g_array_index (f->xs, double, i), (i + 1) / 10.0, 1e-9);
+  g_assert_cmpint (f->epochs, ==, 2);
+  g_assert_cmpint (f->snapshots, ==, 1);
+  g_assert_cmpint (f->snapshot_example, ==, 3);
+  g_assert_nonnull (f->weights_path);
+}
+
+typedef struct {
+  gint64 last;
+  gint64 max_gap;
+  int    ticks;
+} Ticker;
+
+static gboolean
+tick (gpointer data)
+{
+  Ticker *t = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (t->last > 0)
+    t->max_gap = MAX (t->max_gap, now - t->last);
+  t->last = now;
+  t->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* An epoch and its evaluation, and enough ticks to have a longest gap. */
+static gboolean
+has_epoch_and_ticks (Fixture *f, gconstpointer data)
+{
+  const Ticker *t = data;
+
+  return (f->epochs > 0 && t->ticks >= 20) || f->finished > 0;
+}
+
+/* The run, its events and the panel's updates leave the main loop free: a 10 ms timer keeps
+ * firing through an epoch and its evaluation. */
+static void
+test_main_loop_free (Fixture *f, gconstpointer user_data)
+{
+  Ticker t = { 0 };
+  guint timer;
+
+  load_model (f, "lenet5", 50, 64);
+  st_train_panel_start (f->panel);
+  timer = g_timeout_add (10, tick, &t);
+  g_assert_true (wait_for (f, has_epoch_and_ticks, &t));
+  g_source_remove (timer);
+  g_assert_cmpint (f->finished, ==, 0);
+  st_train_panel_stop (f->panel);
+  g_assert_true (wait_for (f, is_finished, NULL));
+
+  g_test_message ("%d ticks, longest gap %.1f ms", t.ticks, t.max_gap / 1000.0);
+  g_assert_cmpint (t.max_gap, <, 500 * 1000);
+}
+
+/* Closing the window during a run stops it and removes the weights. */
+static void
+test_close_during_run (Fixture *f, gconstpointer user_data)
+{
+  g_autofree char *weights = NULL;
+
+  load_model (f, "lenet5", 50, 64);
+  st_train_panel_set_max_train_examples (f->panel, 256);
+  st_train_panel_start (f->panel);
+  g_assert_true (wait_for (f, has_weights, NULL));
+  g_assert_cmpint (f->finished, ==, 0);
+  weights = g_strdup (st_train_panel_get_weights_path (f->panel));
+  g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = NULL;
+  g_assert_null (f->panel);
+  g_assert_false (g_file_test (weights, G_FILE_TEST_EXISTS));
+  /* Events still queued are dropped with the trainer. */
+  iterate_for (100);
+  g_assert_cmpint (f->finished, ==, 0);
+}
+
+/* ---- main --------------------------------------------------------------------------------- */
+
+static void
+skip_no_display (gconstpointer user_data)
+{
+  g_test_skip ("no display");
+}
+
+int
+main (int argc, char **argv)
+{
+  static const struct {
+    const char *path;
+    void      (*func) (Fixture *, gconstpointer);
+  } cases[] = {
+    { "/train-panel/toy-run", test_toy_run },
+    { "/train-panel/pause-resume", test_pause_resume },
+    { "/train-panel/stop", test_stop },
+    { "/train-panel/cuda-missing", test_cuda_missing },
+    { "/train-panel/bad-model", test_bad_model },
+    { "/train-panel/form-round-trip", test_form_round_trip },
+    { "/train-panel/short-epochs", test_short_epochs },
+    { "/train-panel/main-loop-free", test_main_loop_free },
+    { "/train-panel/close-during-run", test_close_during_run },
+  };
+  gboolean display;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+
+  display = gtk_init_check ();
+  if (display)
+    {
+      adw_init ();
+      st_ui_init ();
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (display)
+      g_test_add (cases[i].path, Fixture, NULL, fixture_set_up, cases[i].func, fixture_tear_down);
+    else
+      g_test_add_data_func (cases[i].path, NULL, skip_no_display);
+
+  return g_test_run ();
+}

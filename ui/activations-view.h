@@ -1,0 +1,52 @@
+/* activations-view.h: what a network makes of the test images.
+ *
+ * A learner picks a test image by class and number and sees it as the network saw it, the
+ * predicted class with every probability, the feature maps after the first and the second
+ * convolution, and the first convolution's filters; below, the confusion matrix over the
+ * whole test set and a gallery of the images the network got wrong (click one to pick it).
+ *
+ * The test set is evaluated off the main thread whenever st_activations_view_set_model() is
+ * called; a newer call drops what an older one would have shown. While a training run is
+ * live the view evaluates nothing itself: picking an image, or "Refresh from Training",
+ * emits ::snapshot-requested, and the window answers with st_activations_view_show_snapshot().
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "core/snapshot.h"
+#include "core/spec.h"
+
+G_BEGIN_DECLS
+
+#define ST_TYPE_ACTIVATIONS_VIEW (st_activations_view_get_type ())
+G_DECLARE_FINAL_TYPE (StActivationsView, st_activations_view, ST, ACTIVATIONS_VIEW, GtkWidget)
+
+GtkWidget        *st_activations_view_new           (void);
+
+/* Copies `spec`; `weights_path` NULL: the weights a training run of the spec starts from;
+ * `dataset` NULL: the spec's own. */
+void              st_activations_view_set_model     (StActivationsView *self,
+                                                     const StSpec      *spec,
+                                                     const char        *weights_path,
+                                                     const char        *dataset);
+/* A snapshot from the training run; the view keeps a copy and shows its example. */
+void              st_activations_view_show_snapshot (StActivationsView *self,
+                                                     const StSnapshot  *snapshot);
+void              st_activations_view_set_live      (StActivationsView *self,
+                                                     gboolean           live);
+gint64            st_activations_view_get_example   (StActivationsView *self);
+void              st_activations_view_select_example (StActivationsView *self,
+                                                      gint64             example);
+/* What the view shows now, or NULL. */
+const StSnapshot *st_activations_view_get_snapshot  (StActivationsView *self);
+/* The confusion counts (K, K), row = true class, of the last evaluation, or NULL. */
+const gint64     *st_activations_view_get_confusion (StActivationsView *self,
+                                                     int               *n_classes);
+/* Writes input.png, probabilities.png, conv1-maps.png, conv2-maps.png, conv1-filters.png,
+ * confusion.png and misclassified.png (those the view has) into `dir`, creating it. */
+gboolean          st_activations_view_export        (StActivationsView *self,
+                                                     const char        *dir,
+                                                     GError           **error);
+
+G_END_DECLS

@@ -1,0 +1,56 @@
+/* chart-panel.h: the Training page's chart — a StChartView under a small toolbar.
+ *
+ * The panel owns the current run's StChartData and keeps the run before it, which the
+ * "Compare with Previous Run" toggle draws faint behind the current one. The toolbar holds
+ * the log-scale toggle and the smoothing slider (both bound to the view's properties) and an
+ * Export menu (PNG, SVG, CSV) whose items activate "chart.export" with "png", "svg" or "csv"
+ * as the parameter, so a window can give them shortcuts.
+ *
+ * ::message (string) carries a line for the user, such as why an export failed; the window
+ * shows it as a toast.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ui/chart-render.h"
+#include "ui/chart-view.h"
+
+G_BEGIN_DECLS
+
+#define ST_TYPE_CHART_PANEL (st_chart_panel_get_type ())
+G_DECLARE_FINAL_TYPE (StChartPanel, st_chart_panel, ST, CHART_PANEL, GtkBox)
+
+GtkWidget   *st_chart_panel_new          (void);
+
+StChartView *st_chart_panel_get_view     (StChartPanel       *self);
+/* The current run; read it, but change it only through the panel. */
+StChartData *st_chart_panel_get_data     (StChartPanel       *self);
+
+/* Starts a new run of planned_epochs (0 or less: the x axis fits the data). The run so far
+ * becomes the previous run when it has any rows; otherwise the previous run stays. */
+void         st_chart_panel_begin_run    (StChartPanel       *self,
+                                          int                 planned_epochs);
+void         st_chart_panel_add_batch    (StChartPanel       *self,
+                                          double              epoch,
+                                          double              loss);
+void         st_chart_panel_add_epoch    (StChartPanel       *self,
+                                          const StChartEpoch *epoch);
+
+/* Whether there is a previous run to compare with. */
+gboolean     st_chart_panel_has_previous (StChartPanel       *self);
+/* "compare": draw the previous run behind the current one (when there is one). */
+void         st_chart_panel_set_compare  (StChartPanel       *self,
+                                          gboolean            compare);
+gboolean     st_chart_panel_get_compare  (StChartPanel       *self);
+
+/* Writes the chart as .png or .svg (width × height, drawn with the view's options but no
+ * hover) or its rows as .csv (chart-csv.h), chosen by the extension in any case. Errors name
+ * the path. */
+gboolean     st_chart_panel_export       (StChartPanel       *self,
+                                          const char         *path,
+                                          int                 width,
+                                          int                 height,
+                                          GError            **error);
+
+G_END_DECLS
