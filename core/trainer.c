@@ -10,9 +10,15 @@
 
 #include "core/trainer.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "core/checkpoint.h"
 #include "core/evaluator.h"
@@ -20,6 +26,7 @@
 #include "core/snapshot.h"
 
 #define RING_SIZE 8192   /* batch records kept for the owner; a power of two */
+#define BACKGROUND_NICE 10
 
 typedef struct {
   int    epoch;
@@ -458,6 +465,19 @@ train (Run *run, GError **error)
   return TRUE;
 }
 
+/* On Linux the nice value belongs to the thread, and threads it starts inherit it: set
+ * here, before the backend starts its team, it covers every thread of the run. The window's
+ * main thread then wins the processor the moment it has something to draw, while the run
+ * still takes every cycle the window leaves. */
+static void
+lower_priority (void)
+{
+#ifdef __linux__
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), BACKGROUND_NICE) != 0)
+    g_debug ("could not lower the trainer's priority: %s", g_strerror (errno));
+#endif
+}
+
 static gpointer
 worker_main (gpointer data)
 {
@@ -465,6 +485,9 @@ worker_main (gpointer data)
   Run run = { .trainer = trainer };
   GError *error = NULL;
   StTrainerEvent finished = { .kind = ST_TRAINER_EVENT_FINISHED };
+
+  if (trainer->options.priority == ST_TRAINER_PRIORITY_BACKGROUND)
+    lower_priority ();
 
   if (!setup (&run, &error) || !train (&run, &error))
     {

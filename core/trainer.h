@@ -60,9 +60,15 @@ typedef struct {
 
 typedef void (*StTrainerFunc) (StTrainer *trainer, const StTrainerEvent *event, gpointer data);
 
+typedef enum {
+  ST_TRAINER_PRIORITY_NORMAL,
+  ST_TRAINER_PRIORITY_BACKGROUND, /* below the process's other threads: a window stays smooth */
+} StTrainerPriority;
+
 typedef struct {
   StDevice    device;
   int         threads;          /* CPU threads; 0: one per processor */
+  StTrainerPriority priority;   /* of the worker and the threads it starts */
   const char *dataset;          /* overrides the model's training.dataset when not NULL */
   const char *save_path;        /* best checkpoint (safetensors), or NULL */
   const char *resume_path;      /* start from these weights, or NULL */

@@ -585,6 +585,77 @@ test_screenshots (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Every action of the window has a shortcut, and the shortcuts window lists each of them. */
+static void
+test_shortcuts_window (void)
+{
+  static const struct { const char *action; const char *accel; } expected[] = {
+    { "win.open", "<Control>o" }, { "win.save", "<Control>s" },
+    { "win.save-as", "<Control><Shift>s" }, { "win.undo", "<Control>z" },
+    { "win.redo", "<Control><Shift>z" }, { "win.duplicate-layer", "<Control>d" },
+    { "win.delete-layer", "Delete" }, { "win.move-up", "<Alt>Up" },
+    { "win.move-down", "<Alt>Down" }, { "win.train-start", "F5" },
+    { "win.train-pause", "F6" }, { "win.train-stop", "<Shift>F5" },
+    { "win.show-training", "<Alt>1" }, { "win.show-activations", "<Alt>2" },
+    { "win.refresh-activations", "<Control>r" }, { "win.export-pytorch", "<Control>e" },
+    { "win.export-chart", "<Control><Shift>c" }, { "win.save-weights", "<Control><Shift>w" },
+    { "win.load-weights", "<Control><Shift>o" },
+  };
+  g_autoptr (GtkBuilder) builder = NULL;
+  g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) actions = g_hash_table_new (g_str_hash, g_str_equal);
+  GObject *overlay;
+  GSList *objects;
+  StWindow *window;
+
+  SKIP_WITHOUT_DISPLAY ();
+  builder = gtk_builder_new_from_resource ("/org/strata/Strata/gtk/help-overlay.ui");
+  overlay = gtk_builder_get_object (builder, "help_overlay");
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));
+  objects = gtk_builder_get_objects (builder);
+  for (GSList *l = objects; l != NULL; l = l->next)
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        g_autofree char *accel = NULL;
+        guint key;
+        GdkModifierType mods;
+
+        g_object_get (l->data, "accelerator", &accel, NULL);
+        g_assert_true (gtk_accelerator_parse (accel, &key, &mods));
+        g_hash_table_add (listed, gtk_accelerator_name (key, mods));
+      }
+  g_slist_free (objects);
+
+  window = open_window ();
+  for (guint i = 0;; i++)
+    {
+      GType owner;
+      const char *action;
+      const GVariantType *type;
+      const char *property;
+
+      if (!gtk_widget_class_query_action (GTK_WIDGET_GET_CLASS (window), i, &owner, &action,
+                                          &type, &property))
+        break;
+      g_hash_table_add (actions, (gpointer) action);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      guint key;
+      GdkModifierType mods;
+      g_autofree char *name = NULL;
+
+      g_assert_true (gtk_accelerator_parse (expected[i].accel, &key, &mods));
+      name = gtk_accelerator_name (key, mods);
+      if (!g_hash_table_contains (listed, name))
+        g_test_message ("%s (%s) is missing from the shortcuts window", expected[i].accel,
+                        expected[i].action);
+      g_assert_true (g_hash_table_contains (listed, name));
+      g_assert_true (g_hash_table_contains (actions, expected[i].action));
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -605,6 +676,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/huge-model", test_huge_model);
   g_test_add_func ("/window/training-draws-chart", test_training_draws_chart);
   g_test_add_func ("/window/stop-within-a-second", test_stop_within_a_second);
+  g_test_add_func ("/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/window/screenshots", test_screenshots);
   return g_test_run ();
 }

@@ -100,11 +100,6 @@ update_actions (StWindow *self)
       gtk_widget_action_set_enabled (widget, "win.train-pause", live && state != ST_TRAINER_STOPPING);
       gtk_widget_action_set_enabled (widget, "win.train-stop", live && state != ST_TRAINER_STOPPING);
       gtk_widget_action_set_enabled (widget, "win.save-weights", has_weights && !live);
-      /* A run trains the model it started with: the builder stays editable, but opening
-       * another model waits for the run to end. */
-      gtk_widget_action_set_enabled (widget, "win.open", !live);
-      gtk_widget_action_set_enabled (widget, "win.preset", !live);
-      gtk_widget_action_set_enabled (widget, "win.load-weights", !live);
     }
   update_title (self);
 }

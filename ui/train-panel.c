@@ -408,7 +408,6 @@ reset_progress (StTrainPanel *self, int planned_epochs)
   g_autofree char *epoch = g_strdup_printf (_("Epoch %d/%d"), 0, planned_epochs);
   g_autofree char *run = g_strdup_printf (_("Run %.0f%%"), 0.0);
 
-  gtk_widget_set_visible (self->progress_box, TRUE);
   gtk_progress_bar_set_fraction (self->epoch_bar, 0.0);
   gtk_progress_bar_set_text (self->epoch_bar, epoch);
   gtk_progress_bar_set_fraction (self->run_bar, 0.0);
@@ -614,6 +613,7 @@ st_train_panel_start (StTrainPanel *self)
 
   st_trainer_options_init (&options);
   options.device = st_train_panel_get_device (self);
+  options.priority = ST_TRAINER_PRIORITY_BACKGROUND;
   options.save_path = self->weights_path;
   options.max_train_examples = self->max_train_examples;
   self->trainer = st_trainer_new (spec, &options, on_event, self, &error);
@@ -865,6 +865,10 @@ st_train_panel_init (StTrainPanel *self)
   adw_combo_row_set_model (self->device_row, G_LIST_MODEL (devices));
 
   st_train_panel_load_config (self, &self->config);
+  /* The progress is there before the first run: showing it for the first time at Start
+   * would cost that frame its layout and fonts. */
+  gtk_progress_bar_set_text (self->epoch_bar, _("Epoch"));
+  gtk_progress_bar_set_text (self->run_bar, _("Run"));
   update_controls (self);
 }
 
