@@ -4,6 +4,7 @@
  * height, with noise, so a small net learns it in an epoch or two. */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/backend.h"
@@ -514,6 +515,84 @@ test_cuda_missing (void)
   g_assert_true (g_str_has_prefix (error->message, "CUDA is not available"));
 }
 
+/* The nice value of every thread of this process named `name`, or G_MININT if none. Fails
+ * the test if two such threads disagree. */
+static int
+thread_nice (const char *name)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  int nice = G_MININT;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *comm = NULL, *stat = NULL;
+      g_auto (GStrv) fields = NULL;
+      const char *after;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL)
+          || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      if (!g_str_equal (g_strstrip (comm), name))
+        continue;
+      /* stat: "tid (comm) state ppid ..."; nice is the 19th field, the 17th after ")". */
+      after = strrchr (stat, ')');
+      g_assert_nonnull (after);
+      fields = g_strsplit (after + 2, " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >, 16);
+      if (nice != G_MININT)
+        g_assert_cmpint (nice, ==, atoi (fields[16]));
+      nice = atoi (fields[16]);
+    }
+  return nice;
+}
+
+static gboolean
+trainer_running (gpointer data)
+{
+  return st_trainer_get_steps (data) > 0;
+}
+
+/* A background run lowers its worker and the team the worker starts; a normal run does not. */
+static void
+test_background_priority (void)
+{
+  const StTrainerPriority priorities[] = { ST_TRAINER_PRIORITY_NORMAL,
+                                           ST_TRAINER_PRIORITY_BACKGROUND };
+
+  if (!g_file_test ("/proc/self/task", G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no /proc/self/task to read threads' priorities from");
+      return;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (priorities); i++)
+    {
+      g_autoptr (StSpec) spec = preset ("lenet5", 1000);
+      g_autoptr (StTrainer) trainer = NULL;
+      g_autoptr (GError) error = NULL;
+      StTrainerOptions options;
+      gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+      int expected = priorities[i] == ST_TRAINER_PRIORITY_BACKGROUND ? 10 : 0;
+
+      cpu_options (&options);
+      options.threads = 2;
+      options.priority = priorities[i];
+      trainer = st_trainer_new (spec, &options, NULL, NULL, &error);
+      g_assert_no_error (error);
+      st_trainer_start (trainer);
+      while (!trainer_running (trainer) && g_get_monotonic_time () < end)
+        g_main_context_iteration (NULL, FALSE);
+      g_assert_true (trainer_running (trainer));
+      g_assert_cmpint (thread_nice ("strata-trainer"), ==, expected);
+      if (thread_nice ("strata-worker") != G_MININT)
+        g_assert_cmpint (thread_nice ("strata-worker"), ==, expected);
+      st_trainer_stop (trainer);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -543,6 +622,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/events-on-owner-thread", test_events_on_owner_thread);
   g_test_add_func ("/trainer/model-errors-refused", test_model_errors_refused);
   g_test_add_func ("/trainer/cuda-missing", test_cuda_missing);
+  g_test_add_func ("/trainer/background-priority", test_background_priority);
   status = g_test_run ();
 
   for (const char *const *f = (const char *const[]) { "train-images-idx3-ubyte",
