@@ -1,7 +1,9 @@
 /* csv-dataset.c: reading Kaggle-layout CSV files.
  *
- * The file is mapped, not copied, and read in two passes: the first counts the rows so
- * that the images are allocated once, the second parses them straight into the dataset.
+ * The file is read into memory once (not mapped: a file cut short by someone else while it
+ * is parsed would be a SIGBUS, not a message) and parsed in two passes: the first counts
+ * the rows so that the images are allocated once, the second parses them straight into
+ * the dataset.
  * Blank lines are skipped everywhere; line numbers in messages count every line, blank or
  * not, from 1, as an editor shows them.
  */
@@ -166,7 +168,8 @@ looks_like_header (const Lines *l)
 StDataset *
 st_csv_dataset_load (const char *path, int n_classes, GError **error)
 {
-  g_autoptr (GMappedFile) mapped = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
   g_autoptr (GError) local = NULL;
   g_autoptr (StDataset) ds = NULL;
   g_autofree char *display = NULL;
@@ -187,18 +190,17 @@ st_csv_dataset_load (const char *path, int n_classes, GError **error)
                    "%s: a folder, not a CSV file", display);
       return NULL;
     }
-  mapped = g_mapped_file_new (path, FALSE, &local);
-  if (mapped == NULL)
+  if (!g_file_get_contents (path, &contents, &length, &local))
     {
       g_set_error (error, ST_DATASET_ERROR,
                    g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
                    ? ST_DATASET_ERROR_NOT_FOUND : ST_DATASET_ERROR_IO, "%s", local->message);
       return NULL;
     }
-  data = g_mapped_file_get_contents (mapped);
+  data = contents;
   l.display = display;
   l.next = data;
-  l.end = data != NULL ? data + g_mapped_file_get_length (mapped) : NULL;
+  l.end = data + length;
 
   if (!lines_next (&l))
     {
