@@ -1150,7 +1150,6 @@ st_activations_view_class_init (StActivationsViewClass *klass)
                                        "activations.previous", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0,
                                        "activations.next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "activations.refresh", NULL);
 }
 
 static void
