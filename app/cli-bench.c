@@ -66,12 +66,14 @@ bench_one (const char *name, StDevice device, int steps, Rates *rates, char **wh
   idx = g_new (guint32, BENCH_EXAMPLES);
   for (int i = 0; i < BENCH_EXAMPLES; i++)
     idx[i] = i;
+  if (!be->klass->set_order (be, idx, BENCH_EXAMPLES, error))
+    return FALSE;
   for (int s = 0; s < steps + 3; s++)
     {
       if (s == 3)
         t0 = g_get_monotonic_time ();
-      if (!be->klass->train_step (be, idx + (gsize) (s * batch) % (BENCH_EXAMPLES - batch), batch,
-                                  s, error))
+      if (!be->klass->train_step (be, (gint64) s * batch % (BENCH_EXAMPLES - batch), batch, s,
+                                  error))
         return FALSE;
     }
   /* A backend that reports one step late hands over the last step on the second call, so

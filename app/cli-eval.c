@@ -99,13 +99,13 @@ out:
   return status;
 }
 
+#ifdef STRATA_HAVE_RENDER
 static const char *
 pic_class (const StSnapshot *snap, const StDataset *test, int k)
 {
   return k >= 0 && k < test->n_classes ? test->class_names[k] : "?";
 }
 
-#ifdef STRATA_HAVE_RENDER
 typedef struct {
   const StSnapshot *snap;
   const StDataset  *test;

@@ -2,9 +2,11 @@
  *
  * A backend owns the memory of one net at one batch size: parameters, their gradients and
  * optimizer state (one block each, the layout of StNet's tensor table), the activation arena,
- * caches and scratch. It also holds the datasets, so that a step names its examples by index:
- * the CPU backend transforms them from the shared uint8 images, the CUDA backend from its
- * copy on the device, and no batch ever crosses from host to device.
+ * caches and scratch. It also holds the datasets and the epoch's order of the training set:
+ * the trainer hands the shuffled order over once per epoch (set_order), and a step names
+ * its examples as a run of that order (offset, count). The CPU backend transforms them from
+ * the shared uint8 images, the CUDA backend from its copies on the device, and neither a
+ * batch nor its indices cross from host to device per step.
  *
  * A training step is one call (transform, forward, loss, backward, optimizer update) so a GPU
  * backend can capture it once as a graph and replay it. Metrics (loss sum, correct count)
@@ -64,8 +66,13 @@ struct _StBackendClass {
                             const float *optim_state, gint64 step, GError **error);
   gboolean (*read_state)   (StBackend *be, float *params, float *buffers, float *optim_state,
                             gint64 *step, GError **error);
-  /* One training step on train examples idx[0..n), n ≤ batch_size. */
-  gboolean (*train_step)   (StBackend *be, const guint32 *idx, int n, guint64 seed,
+  /* The order of the training set's examples for the steps that follow, order[0..n), each
+   * below the training set's size; n at most that size. The backend copies it (the caller
+   * may reuse `order` at once); call it after set_data, once per epoch. */
+  gboolean (*set_order)    (StBackend *be, const guint32 *order, gint64 n, GError **error);
+  /* One training step on the examples order[offset..offset + n) of the last set_order,
+   * n ≤ batch_size. */
+  gboolean (*train_step)   (StBackend *be, gint64 offset, int n, guint64 seed,
                             GError **error);
   /* Forward in evaluation mode (no dropout, BatchNorm running statistics), metrics only. */
   gboolean (*evaluate)     (StBackend *be, StSplit split, const guint32 *idx, int n,

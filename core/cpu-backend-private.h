@@ -66,6 +66,8 @@ typedef struct {
   StDataset       *train;
   StDataset       *test;
   StTransformPlan  plan;
+  guint32         *order;         /* (train->n): the epoch's order, copied by set_order */
+  gint64           order_n;       /* how much of it set_order filled */
 
   /* the current job */
   JobKind          job;

@@ -364,10 +364,55 @@ cpu_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
   t.crop_padding = cb->setup.augment.crop_padding;
   if (!st_transform_plan_init (&cb->plan, &t, train->c, train->h, train->w, error))
     return FALSE;
+  g_clear_pointer (&cb->order, g_free);
+  cb->order_n = 0;
+  cb->order = g_try_new (guint32, MAX (train->n, 1));
+  if (cb->order == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "the order of the %" G_GINT64_FORMAT " examples of %s does not fit in memory",
+                   train->n, train->name);
+      return FALSE;
+    }
   g_clear_pointer (&cb->train, st_dataset_unref);
   g_clear_pointer (&cb->test, st_dataset_unref);
   cb->train = st_dataset_ref (train);
   cb->test = st_dataset_ref (test);
+  return TRUE;
+}
+
+/* Checked here, once per epoch, so that a step only checks its run against order_n. */
+static gboolean
+cpu_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+
+  g_return_val_if_fail (order != NULL || n == 0, FALSE);
+  if (cb->train == NULL || cb->order == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "an order of examples before the datasets (set_data was not called, or "
+                   "failed)");
+      return FALSE;
+    }
+  if (n < 0 || n > cb->train->n)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "an order of %" G_GINT64_FORMAT " examples; %s has %" G_GINT64_FORMAT, n,
+                   cb->train->name, cb->train->n);
+      return FALSE;
+    }
+  for (gint64 i = 0; i < n; i++)
+    if (order[i] >= cb->train->n)
+      {
+        g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", order[i],
+                     cb->train->name, cb->train->n);
+        cb->order_n = 0;
+        return FALSE;
+      }
+  memcpy (cb->order, order, sizeof (guint32) * n);
+  cb->order_n = n;
   return TRUE;
 }
 
@@ -440,12 +485,23 @@ check_batch (CpuBackend *cb, const StDataset *data, const guint32 *idx, int n, G
 }
 
 static gboolean
-cpu_train_step (StBackend *be, const guint32 *idx, int n, guint64 seed, GError **error)
+cpu_train_step (StBackend *be, gint64 offset, int n, guint64 seed, GError **error)
 {
   CpuBackend *cb = (CpuBackend *) be;
 
-  if (!check_batch (cb, cb->train, idx, n, error))
-    return FALSE;
+  if (n < 1 || n > cb->B)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+      return FALSE;
+    }
+  if (offset < 0 || offset > cb->order_n - n)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "examples %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " of an order of %"
+                   G_GINT64_FORMAT " (set_order)", offset, offset + n - 1, cb->order_n);
+      return FALSE;
+    }
   if (cb->n_bn > 0 && n < 2)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
@@ -454,7 +510,7 @@ cpu_train_step (StBackend *be, const guint32 *idx, int n, guint64 seed, GError *
     }
   cb->job = JOB_TRAIN;
   cb->job_data = cb->train;
-  cb->job_idx = idx;
+  cb->job_idx = cb->order + offset;
   cb->job_n = n;
   cb->job_seed = seed;
   cb->step++;
@@ -572,6 +628,7 @@ cpu_destroy (StBackend *be)
   CpuBackend *cb = (CpuBackend *) be;
 
   cpu_release (cb);
+  g_clear_pointer (&cb->order, g_free);
   g_clear_pointer (&cb->train, st_dataset_unref);
   g_clear_pointer (&cb->test, st_dataset_unref);
   g_clear_pointer (&cb->workers, st_workers_free);
@@ -586,6 +643,7 @@ static const StBackendClass cpu_class = {
   .set_data = cpu_set_data,
   .write_state = cpu_write_state,
   .read_state = cpu_read_state,
+  .set_order = cpu_set_order,
   .train_step = cpu_train_step,
   .evaluate = cpu_evaluate,
   .compute = cpu_compute,

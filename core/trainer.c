@@ -393,6 +393,8 @@ train (Run *run, GError **error)
       for (gint64 i = 0; i < n; i++)
         order[i] = i;
       st_rng_shuffle (&run->rng, order, n);
+      if (!run->backend->klass->set_order (run->backend, order, n, error))
+        return FALSE;
 
       for (gint64 start = 0; start < n; start += batch)
         {
@@ -402,7 +404,7 @@ train (Run *run, GError **error)
 
           if (!wait_while_paused (trainer))
             return TRUE;
-          if (!run->backend->klass->train_step (run->backend, order + start, count,
+          if (!run->backend->klass->train_step (run->backend, start, count,
                                                 st_rng_u64 (&run->rng), error))
             return FALSE;
           run->backend->klass->take_metrics (run->backend, &m);

@@ -84,6 +84,7 @@ typedef struct {
   float          *bn_stats;       /* (n_bn, 2, bn_max_c) */
   guint8         *labels;         /* (B) */
   guint32        *idx;            /* (B) */
+  StCudaDraw     *draws;          /* (B): each example's augmentation, drawn on the device */
   double         *ex_loss;        /* (B) */
   double         *ex_correct;     /* (B) */
   StCudaTotals   *totals;         /* (2) */
@@ -107,7 +108,16 @@ typedef struct {
   /* the datasets on the device */
   DeviceData      train;
   DeviceData      test;
-  float          *lut;            /* (C, 256) on the device: (v/255 − mean) / std */
+  float          *lut;            /* on the device: (C, 256) (v/255 − mean) / std, then
+                                   * scale (C) 1/(255 std) and bias (C) −mean/std */
+  StCudaAugment   augment;
+  gboolean        augmenting;
+
+  /* the epoch's order of the training set: uploaded once per epoch by set_order */
+  guint32        *order;          /* (train.n) on the device */
+  guint32        *order_host;     /* (train.n) pinned: the upload's source */
+  cudaEvent_t     order_done;     /* the last upload has left order_host */
+  gint64          order_n;
 
   /* the current job */
   JobKind         job;
@@ -121,7 +131,9 @@ gboolean st_cuda_begin        (CudaBackend *cb, GError **error);
 gboolean st_cuda_not_prepared (CudaBackend *cb, GError **error);
 
 /* cuda-run.c: the table's entries for the jobs. */
-gboolean st_cuda_train_step   (StBackend *be, const guint32 *idx, int n, guint64 seed,
+gboolean st_cuda_set_order    (StBackend *be, const guint32 *order, gint64 n,
+                               GError **error);
+gboolean st_cuda_train_step   (StBackend *be, gint64 offset, int n, guint64 seed,
                                GError **error);
 gboolean st_cuda_evaluate     (StBackend *be, StSplit split, const guint32 *idx, int n,
                                GError **error);

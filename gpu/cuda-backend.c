@@ -13,12 +13,16 @@
  *   scratch                  the largest convolution's im2col workspace for one chunk
  *   dscratch                 per-channel double sums (BatchNorm and PReLU backward)
  *   bn_stats                 (n_bn, 2, bn_max_c): each BatchNorm's batch mean and invstd
- *   labels, idx              the batch's labels and example indices
+ *   labels, idx              the batch's labels; an evaluation's example indices
+ *   draws                    each training example's augmentation, drawn on the device
  *   ex_loss, ex_correct      per example, for the loss reduction
  *   totals                   [0] the running metrics, [1] compute's loss
  * The datasets are uploaded once (set_data) as uint8 images and labels with the
- * normalisation table; a step sends only its indices (≤ B × 4 bytes, through a ring of
- * pinned buffers, asynchronously), then gathers and normalises on the device.
+ * normalisation table, and the epoch's order of the training set once per epoch
+ * (set_order, asynchronously from pinned memory): a training step sends nothing, its
+ * kernels read its run of the order on the device, gather, normalise and augment there
+ * with the step's seed. An evaluation sends its indices (≤ B × 4 bytes, through a ring of
+ * pinned buffers, asynchronously).
  *
  * A training step enqueues transform, forward, loss, backward and the optimizer and
  * returns without waiting. Metrics accumulate on the device; each training step ends by
@@ -29,8 +33,6 @@
  * (the end of an epoch) or the last job was an evaluation. The only other waits in a step
  * are on ring slots that are IDX_RING or SNAP_RING steps old (they bound how far the host
  * runs ahead); train_step never synchronises the stream.
- *
- * Augmentation is not done on the device yet: prepare refuses a setup that asks for it.
  */
 #define G_LOG_DOMAIN "strata-cuda"
 
@@ -39,6 +41,8 @@
 #include <gmodule.h>
 #include <math.h>
 #include <string.h>
+
+#include "core/transform.h"
 
 #define ARENA_ALIGN   256
 #define MIB           (1024.0 * 1024.0)
@@ -178,6 +182,9 @@ release_data (CudaBackend *cb)
       memset (d, 0, sizeof *d);
     }
   g_clear_pointer (&cb->lut, cudaFree);
+  g_clear_pointer (&cb->order, cudaFree);
+  g_clear_pointer (&cb->order_host, cudaFreeHost);
+  cb->order_n = 0;
 }
 
 /* The kernels' geometry and each op's share of the byte arena and the scratch, as
@@ -279,6 +286,34 @@ augmenting (const StAugmentConfig *a)
   return a->shift > 0 || a->rotation > 0.0 || a->horizontal_flip || a->crop_padding > 0;
 }
 
+/* The augmentation's checks of st_transform_plan_init, with its messages. */
+static gboolean
+check_augment (const StCudaAugment *a, GError **error)
+{
+  if (a->shift < 0 || a->shift > ST_TRANSFORM_MAX_SHIFT)
+    {
+      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+                   "augment.shift: %d pixels; it must be 0 to %d", a->shift,
+                   ST_TRANSFORM_MAX_SHIFT);
+      return FALSE;
+    }
+  if (a->crop_padding < 0 || a->crop_padding > ST_TRANSFORM_MAX_SHIFT)
+    {
+      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+                   "augment.crop_padding: %d pixels; it must be 0 to %d", a->crop_padding,
+                   ST_TRANSFORM_MAX_SHIFT);
+      return FALSE;
+    }
+  if (!(a->rotation >= 0.0 && a->rotation <= ST_TRANSFORM_MAX_ROTATION))
+    {
+      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+                   "augment.rotation: %g degrees; it must be 0 to %g", a->rotation,
+                   ST_TRANSFORM_MAX_ROTATION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 memory_error (CudaBackend *cb, GError **error, const char *what, gsize needed)
 {
@@ -310,13 +345,6 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
   if (!st_cuda_begin (cb, error))
     return FALSE;
   release_run (cb);
-  if (augmenting (&setup->augment))
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_UNSUPPORTED,
-                   "augmentation is not supported on the GPU yet (training.augment asks for "
-                   "it); train on the CPU, or leave augment empty");
-      return FALSE;
-    }
   if (setup->batch_size < 1)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL, "batch size %d; it must be at least 1",
@@ -327,6 +355,18 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
   cb->setup = *setup;
   cb->B = setup->batch_size;
   cb->step = 0;
+  cb->augment = (StCudaAugment) { .shift = setup->augment.shift,
+                                  .rotation = setup->augment.rotation,
+                                  .horizontal_flip = setup->augment.horizontal_flip,
+                                  .crop_padding = setup->augment.crop_padding };
+  cb->augmenting = augmenting (&setup->augment);
+  /* set_data checks them too, as the CPU backend does; a prepare after it must not slip
+   * past. */
+  if (!check_augment (&cb->augment, error))
+    {
+      release_run (cb);
+      return FALSE;
+    }
 
   cb->plans = g_new0 (OpPlan, MAX (net->n_ops, 1));
   if (!plan_ops (cb, &bytes, &scratch, &dscratch, error))
@@ -363,6 +403,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       { (void **) &cb->bn_stats, (gsize) cb->n_bn * 2 * cb->bn_max_c * sizeof (float) },
       { (void **) &cb->labels, B },
       { (void **) &cb->idx, B * sizeof (guint32) },
+      { (void **) &cb->draws, B * sizeof (StCudaDraw) },
       { (void **) &cb->ex_loss, B * sizeof (double) },
       { (void **) &cb->ex_correct, B * sizeof (double) },
       { (void **) &cb->totals, 2 * sizeof (StCudaTotals) },
@@ -417,7 +458,8 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
 
 /* ---- data ----------------------------------------------------------------------------- */
 
-/* The normalisation table of st_transform_plan_init, with its checks and messages. */
+/* The normalisation table of st_transform_plan_init, with its checks and messages:
+ * lut (c, 256), then the rotation's scale (c) and bias (c). */
 static gboolean
 build_lut (CudaBackend *cb, float *lut, int c, GError **error)
 {
@@ -446,6 +488,8 @@ build_lut (CudaBackend *cb, float *lut, int c, GError **error)
 
       for (int v = 0; v < 256; v++)
         lut[ch * 256 + v] = (float) ((v / 255.0 - mean) / std);
+      lut[c * 256 + ch] = (float) (1.0 / (255.0 * std));
+      lut[c * 257 + ch] = (float) (-mean / std);
     }
   return TRUE;
 }
@@ -480,8 +524,8 @@ static gboolean
 cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
-  float lut[ST_DATASET_MAX_CHANNELS * 256];
-  gsize in_numel;
+  float lut[ST_DATASET_MAX_CHANNELS * 258];
+  gsize in_numel, lut_bytes;
 
   g_return_val_if_fail (train != NULL && test != NULL, FALSE);
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
@@ -498,8 +542,9 @@ cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
                      " values per example", (*d)->name, (*d)->c, (*d)->h, (*d)->w, in_numel);
         return FALSE;
       }
-  if (!build_lut (cb, lut, train->c, error))
+  if (!build_lut (cb, lut, train->c, error) || !check_augment (&cb->augment, error))
     return FALSE;
+  lut_bytes = sizeof (float) * train->c * 258;
 
   release_data (cb);
   if (!upload_dataset (cb, &cb->train, train, error))
@@ -512,17 +557,35 @@ cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
     }
   else if (!upload_dataset (cb, &cb->test, test, error))
     goto fail;
-  if (cudaMalloc ((void **) &cb->lut, sizeof (float) * train->c * 256) != cudaSuccess)
+  if (cudaMalloc ((void **) &cb->lut, lut_bytes) != cudaSuccess)
     {
       cudaGetLastError ();
       cb->lut = NULL;
-      memory_error (cb, error, "the normalisation table", sizeof (float) * train->c * 256);
+      memory_error (cb, error, "the normalisation table", lut_bytes);
       goto fail;
     }
-  if (cudaMemcpy (cb->lut, lut, sizeof (float) * train->c * 256, cudaMemcpyHostToDevice)
-      != cudaSuccess)
+  if (cudaMemcpy (cb->lut, lut, lut_bytes, cudaMemcpyHostToDevice) != cudaSuccess)
     {
       st_cuda_fail (error, cudaGetLastError (), "cudaMemcpy (lut)", G_STRLOC);
+      goto fail;
+    }
+  /* The epoch's order, on the device and pinned on the host for its upload. */
+  if (cudaMalloc ((void **) &cb->order, sizeof (guint32) * MAX (train->n, 1)) != cudaSuccess)
+    {
+      cudaGetLastError ();
+      cb->order = NULL;
+      memory_error (cb, error, "the order of the training examples",
+                    sizeof (guint32) * train->n);
+      goto fail;
+    }
+  if (cudaHostAlloc ((void **) &cb->order_host, sizeof (guint32) * MAX (train->n, 1),
+                     cudaHostAllocDefault) != cudaSuccess)
+    {
+      cudaGetLastError ();
+      cb->order_host = NULL;
+      g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "%.1f MiB of pinned host memory for the order of the training examples "
+                   "could not be had", sizeof (guint32) * train->n / MIB);
       goto fail;
     }
   return TRUE;
@@ -612,6 +675,7 @@ cuda_destroy (StBackend *be)
   g_clear_pointer (&cb->snap_host, cudaFreeHost);
   for (int i = 0; i < IDX_RING; i++)
     g_clear_pointer (&cb->idx_done[i], cudaEventDestroy);
+  g_clear_pointer (&cb->order_done, cudaEventDestroy);
   for (int i = 0; i < SNAP_RING; i++)
     g_clear_pointer (&cb->snap_done[i], cudaEventDestroy);
   g_clear_pointer (&cb->q.blas, cublasDestroy);
@@ -630,6 +694,7 @@ static const StBackendClass cuda_class = {
   .set_data = cuda_set_data,
   .write_state = cuda_write_state,
   .read_state = cuda_read_state,
+  .set_order = st_cuda_set_order,
   .train_step = st_cuda_train_step,
   .evaluate = st_cuda_evaluate,
   .compute = st_cuda_compute,
@@ -694,6 +759,7 @@ open_device (CudaBackend *cb, GError **error)
   ST_CUBLAS_CHECK (cublasSetMathMode (cb->q.blas, CUBLAS_DEFAULT_MATH), error);
   for (int i = 0; i < IDX_RING; i++)
     ST_CUDA_CHECK (cudaEventCreateWithFlags (&cb->idx_done[i], cudaEventDisableTiming), error);
+  ST_CUDA_CHECK (cudaEventCreateWithFlags (&cb->order_done, cudaEventDisableTiming), error);
   for (int i = 0; i < SNAP_RING; i++)
     ST_CUDA_CHECK (cudaEventCreateWithFlags (&cb->snap_done[i], cudaEventDisableTiming), error);
   ST_CUDA_CHECK (cudaHostAlloc ((void **) &cb->snap_host, sizeof (StCudaTotals) * SNAP_RING,

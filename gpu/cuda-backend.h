@@ -1,9 +1,10 @@
 /* cuda-backend.h: what libstrata-cuda.so exports.
  *
  * Nothing links the module: core/backend.c loads it with GModule and looks up
- * st_cuda_backend_new; tests/test-cuda.c also looks up st_cuda_memory_info. Both names are
- * the only symbols the module exports (it is built with hidden visibility). This header
- * includes no CUDA header, so that callers build where CUDA is absent.
+ * st_cuda_backend_new; tests/test-cuda.c also looks up st_cuda_memory_info and
+ * st_cuda_train_batch. These three are the only symbols the module exports (it is built
+ * with hidden visibility). This header includes no CUDA header, so that callers build where
+ * CUDA is absent.
  */
 #pragma once
 
@@ -21,5 +22,13 @@ typedef StBackend *(*StCudaBackendNewFunc) (GError **error);
  * when there is no device. */
 gboolean   st_cuda_memory_info  (guint64 *free_bytes, guint64 *total_bytes);
 typedef gboolean (*StCudaMemoryInfoFunc) (guint64 *free_bytes, guint64 *total_bytes);
+
+/* For tests: the input batch x (n, C, H, W) and labels (n) that a train_step of the CUDA
+ * backend `be` at (offset, n, seed) would feed the net — gathered, normalised and
+ * augmented on the device — copied out. Runs no step. */
+gboolean   st_cuda_train_batch  (StBackend *be, gint64 offset, int n, guint64 seed, float *x,
+                                 guint8 *labels, GError **error);
+typedef gboolean (*StCudaTrainBatchFunc) (StBackend *be, gint64 offset, int n, guint64 seed,
+                                          float *x, guint8 *labels, GError **error);
 
 G_END_DECLS

@@ -86,6 +86,32 @@ gboolean st_cuda_gather_normalize (const StCudaQueue *q, float *x, guint8 *label
                                    const guint32 *idx, int n, int C, gsize plane,
                                    const float *lut, GError **error);
 
+/* The augmentation settings (StAugmentConfig), checked as st_transform_plan_init does. */
+typedef struct {
+  int      shift;
+  double   rotation;
+  gboolean horizontal_flip;
+  int      crop_padding;
+} StCudaAugment;
+
+/* One example's augmentation as drawn on the device (core/transform.h's StAugmentDraw),
+ * with the rotation's cosine and sine. */
+typedef struct {
+  double cs, sn;
+  double angle;               /* degrees; 0: no rotation */
+  int    flip, dx, dy;
+} StCudaDraw;
+
+/* As st_cuda_gather_normalize, with core/transform.c's augmentation of each example: its
+ * draws from st_rng_fork (st_rng_init (seed), i) for example i of the batch, into
+ * draws (n); lut (C, 256) followed by scale (C) = 1/(255 std) and bias (C) = −mean/std. */
+gboolean st_cuda_gather_augment   (const StCudaQueue *q, float *x, guint8 *labels,
+                                   StCudaDraw *draws, const guint8 *images,
+                                   const guint8 *data_labels, const guint32 *idx, int n,
+                                   int C, int H, int W, const float *lut,
+                                   const StCudaAugment *augment, guint64 seed,
+                                   GError **error);
+
 /* ---- conv2d.cu ---------------------------------------------------------------------- */
 
 /* im2col + cuBLAS over chunks of `chunk` examples; scratch holds

@@ -1,7 +1,7 @@
 /* cuda-reduce.cuh: the one block reduction the kernels share.
  *
  * Device code, so it has to be in every translation unit that calls it (the module is
- * built without relocatable device code); this is the only code in a gpu/ header.
+ * built without relocatable device code); cuda-rng.cuh is the other header of the kind.
  */
 #pragma once
 

@@ -8,6 +8,7 @@
 
 #include "gpu/cuda-backend-private.h"
 
+#include <gmodule.h>
 #include <math.h>
 #include <string.h>
 
@@ -282,8 +283,9 @@ run_update (CudaBackend *cb, GError **error)
 
 /* ---- steps ---------------------------------------------------------------------------- */
 
+/* The dataset is there, has the net's shape, and a batch of n fits. */
 static gboolean
-check_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n, GError **error)
+check_data (CudaBackend *cb, const DeviceData *data, int n, GError **error)
 {
   if (data->images == NULL)
     {
@@ -306,6 +308,14 @@ check_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n,
                    cb->net->values[0].numel);
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+check_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n, GError **error)
+{
+  if (!check_data (cb, data, n, error))
+    return FALSE;
   for (int i = 0; i < n; i++)
     if (idx[i] >= data->n)
       {
@@ -334,6 +344,39 @@ load_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n, 
   return st_cuda_gather_normalize (&cb->q, cb->acts, cb->labels, data->images, data->labels,
                                    cb->idx, n, data->c, (gsize) data->h * data->w, cb->lut,
                                    error);
+}
+
+/* A training batch: its run of the epoch's order is already on the device, so nothing
+ * crosses from the host; the examples are gathered, normalised and, when the run asks for
+ * it, augmented with draws from the step's seed. */
+static gboolean
+load_train_batch (CudaBackend *cb, gint64 offset, int n, GError **error)
+{
+  const DeviceData *data = &cb->train;
+
+  if (cb->augmenting)
+    return st_cuda_gather_augment (&cb->q, cb->acts, cb->labels, cb->draws, data->images,
+                                   data->labels, cb->order + offset, n, data->c, data->h,
+                                   data->w, cb->lut, &cb->augment, cb->job_seed, error);
+  return st_cuda_gather_normalize (&cb->q, cb->acts, cb->labels, data->images, data->labels,
+                                   cb->order + offset, n, data->c, (gsize) data->h * data->w,
+                                   cb->lut, error);
+}
+
+/* A training step's checks: the data, the batch, and its run within the order. */
+static gboolean
+check_train_batch (CudaBackend *cb, gint64 offset, int n, GError **error)
+{
+  if (!check_data (cb, &cb->train, n, error))
+    return FALSE;
+  if (offset < 0 || offset > cb->order_n - n)
+    {
+      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
+                   "examples %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " of an order of %"
+                   G_GINT64_FORMAT " (set_order)", offset, offset + n - 1, cb->order_n);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Adds the oldest snapshot to `ready`; waits for it if its step has not finished. */
@@ -377,14 +420,56 @@ issue_snapshot (CudaBackend *cb, GError **error)
   return TRUE;
 }
 
+/* Checked on the host, then one asynchronous copy from pinned memory, queued behind the
+ * steps that still read the previous order. The only wait is for the previous upload to
+ * have left the pinned buffer (an epoch ago). */
 gboolean
-st_cuda_train_step (StBackend *be, const guint32 *idx, int n, guint64 seed,
-                    GError **error)
+st_cuda_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error)
+{
+  CudaBackend *cb = (CudaBackend *) be;
+
+  g_return_val_if_fail (order != NULL || n == 0, FALSE);
+  if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
+    return FALSE;
+  if (cb->order == NULL)
+    {
+      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
+                   "an order of examples before the datasets (set_data was not called)");
+      return FALSE;
+    }
+  if (n < 0 || n > cb->train.n)
+    {
+      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
+                   "an order of %" G_GINT64_FORMAT " examples; %s has %" G_GINT64_FORMAT, n,
+                   cb->train.name, cb->train.n);
+      return FALSE;
+    }
+  for (gint64 i = 0; i < n; i++)
+    if (order[i] >= cb->train.n)
+      {
+        g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
+                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", order[i],
+                     cb->train.name, cb->train.n);
+        cb->order_n = 0;
+        return FALSE;
+      }
+  ST_CUDA_CHECK (cudaEventSynchronize (cb->order_done), error);
+  memcpy (cb->order_host, order, sizeof (guint32) * n);
+  if (n > 0)
+    ST_CUDA_CHECK (cudaMemcpyAsync (cb->order, cb->order_host, sizeof (guint32) * n,
+                                    cudaMemcpyHostToDevice, cb->q.stream), error);
+  ST_CUDA_CHECK (cudaEventRecord (cb->order_done, cb->q.stream), error);
+  cb->order_n = n;
+  return TRUE;
+}
+
+gboolean
+st_cuda_train_step (StBackend *be, gint64 offset, int n, guint64 seed, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
 
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error)
-      || !check_batch (cb, &cb->train, idx, n, error))
+      || !check_train_batch (cb, offset, n, error))
     return FALSE;
   if (cb->n_bn > 0 && n < 2)
     {
@@ -395,7 +480,7 @@ st_cuda_train_step (StBackend *be, const guint32 *idx, int n, guint64 seed,
   cb->job = JOB_TRAIN;
   cb->job_seed = seed;
   cb->step++;
-  if (!load_batch (cb, &cb->train, idx, n, error) || !forward (cb, n, TRUE, error)
+  if (!load_train_batch (cb, offset, n, error) || !forward (cb, n, TRUE, error)
       || !run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error)
       || !backward (cb, n, error) || !run_update (cb, error))
     return FALSE;
@@ -541,6 +626,30 @@ st_cuda_snapshot (StBackend *be, StSplit split, gint64 example, const int *value
     ST_CUDA_CHECK (cudaMemcpyAsync (out[i], act (cb, values[i]),
                                     sizeof (float) * cb->net->values[values[i]].numel,
                                     cudaMemcpyDeviceToHost, cb->q.stream), error);
+  ST_CUDA_CHECK (cudaStreamSynchronize (cb->q.stream), error);
+  return TRUE;
+}
+
+/* For tests: what a train_step at (offset, n, seed) would feed the net, copied out. */
+G_MODULE_EXPORT gboolean
+st_cuda_train_batch (StBackend *be, gint64 offset, int n, guint64 seed, float *x,
+                     guint8 *labels, GError **error)
+{
+  CudaBackend *cb = (CudaBackend *) be;
+
+  g_return_val_if_fail (be != NULL && x != NULL && labels != NULL, FALSE);
+  g_return_val_if_fail (g_strcmp0 (be->klass->name, "cuda") == 0, FALSE);
+  if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error)
+      || !check_train_batch (cb, offset, n, error))
+    return FALSE;
+  cb->job = JOB_TRAIN;
+  cb->job_seed = seed;
+  if (!load_train_batch (cb, offset, n, error))
+    return FALSE;
+  ST_CUDA_CHECK (cudaMemcpyAsync (x, cb->acts, sizeof (float) * n * cb->net->values[0].numel,
+                                  cudaMemcpyDeviceToHost, cb->q.stream), error);
+  ST_CUDA_CHECK (cudaMemcpyAsync (labels, cb->labels, n, cudaMemcpyDeviceToHost,
+                                  cb->q.stream), error);
   ST_CUDA_CHECK (cudaStreamSynchronize (cb->q.stream), error);
   return TRUE;
 }

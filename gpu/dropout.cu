@@ -11,55 +11,7 @@
  */
 #include "gpu/cuda-ops.h"
 #include "gpu/cuda-reduce.cuh"
-
-typedef struct {
-  guint64 s[4];
-} Rng;
-
-static __device__ __forceinline__ guint64
-splitmix64 (guint64 *x)
-{
-  guint64 z = (*x += 0x9e3779b97f4a7c15ull);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-static __device__ __forceinline__ guint64
-rotl (guint64 x, int k)
-{
-  return (x << k) | (x >> (64 - k));
-}
-
-static __device__ __forceinline__ void
-rng_seed (Rng *rng, guint64 x)
-{
-  for (int i = 0; i < 4; i++)
-    rng->s[i] = splitmix64 (&x);
-}
-
-static __device__ __forceinline__ guint64
-rng_u64 (Rng *rng)
-{
-  guint64 *s = rng->s;
-  const guint64 result = rotl (s[1] * 5, 7) * 9, t = s[1] << 17;
-
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl (s[3], 45);
-  return result;
-}
-
-/* Uniform in [0, 1) with 53 random bits, as st_rng_uniform. */
-static __device__ __forceinline__ double
-rng_uniform (Rng *rng)
-{
-  return (double) (rng_u64 (rng) >> 11) * (1.0 / 9007199254740992.0);
-}
+#include "gpu/cuda-rng.cuh"
 
 /* One thread per example: st_rng_init (base, seed ^ 0x5eed0d7090), then st_rng_fork (rng,
  * base, example·1024 + op) — the parent's first draw xor the stream times 0xd1342543de82ef95. */

@@ -14,10 +14,16 @@
  *   /cuda/train/<preset>    the first 50 training steps of each preset on generated IDX data:
  *                           per-step losses (delivered one step late) within 1e-3 of the
  *                           CPU's, the totals, and the evaluation of the test set
+ *   /cuda/augment/<row>     a training step's augmented input batch (flip, shift, crop,
+ *                           rotation, alone and together) is the CPU's for a few seeds:
+ *                           bitwise without rotation, within AUGMENT_TOL with it
+ *   /cuda/train-augmented/<row>  mnist-cnn with the row's augmentation: the first 50 steps
+ *                           as /cuda/train
  *   /cuda/memory/...        a batch too large is refused by name and leaks nothing; 100
  *                           prepare/destroy cycles return the device's free memory to where
  *                           it was
- *   /cuda/refusals          augmentation, bad indices and oversized batches are errors
+ *   /cuda/refusals          augmentation settings out of range, bad orders, runs outside the
+ *                           order and oversized batches are errors
  *
  * Without a usable GPU (no driver, no device, no CUDA module) every case skips with the
  * message st_backend_open gave. The tolerance is test-parity.c's: both sides compute in
@@ -37,6 +43,7 @@
 #include "core/backend.h"
 #include "core/net.h"
 #include "core/spec.h"
+#include "core/transform.h"
 #include "fixture.h"
 #include "gpu/cuda-backend.h"
 #include "strata-config.h"
@@ -474,7 +481,8 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
         take_all (be[b], &eval[b]);
       ok = ok && be[b]->klass->snapshot (be[b], ST_SPLIT_TRAIN, 1, which, (int) net->n_values,
                                          values + b * net->n_values, &error)
-           && be[b]->klass->train_step (be[b], idx, pb->batch, 7, &error);
+           && be[b]->klass->set_order (be[b], idx, pb->batch, &error)
+           && be[b]->klass->train_step (be[b], 0, pb->batch, 7, &error);
       if (ok)
         take_all (be[b], &step[b]);
       if (!ok || !be[b]->klass->read_state (be[b], after + b * P, NULL, NULL, NULL, &error))
@@ -892,7 +900,7 @@ train_preset (StBackend *be, const StNet *net, const StSpec *spec, const StDatas
   g_autofree float *buffers = g_new0 (float, MAX (net->n_buffers, 1));
   g_autofree guint32 *idx = g_new (guint32, B);
   StRunSetup setup = { .batch_size = B, .loss = tc->loss, .optim = tc->optimizer,
-                       .normalize = tc->normalize };
+                       .normalize = tc->normalize, .augment = tc->augment };
   StMetrics m;
   StRng rng;
 
@@ -907,9 +915,11 @@ train_preset (StBackend *be, const StNet *net, const StSpec *spec, const StDatas
     {
       if (s < TRAIN_STEPS)
         {
+          /* The steps wander over the set with repeats, so each has an order of its own. */
           for (int i = 0; i < B; i++)
             idx[i] = (guint32) (((gint64) s * B + i) * 7919 % data->train->n);
-          if (!be->klass->train_step (be, idx, B, s, error))
+          if (!be->klass->set_order (be, idx, B, error)
+              || !be->klass->train_step (be, 0, B, s, error))
             return FALSE;
         }
       be->klass->take_metrics (be, &m);
@@ -936,12 +946,12 @@ train_preset (StBackend *be, const StNet *net, const StSpec *spec, const StDatas
   return TRUE;
 }
 
+/* The preset `spec` (named `preset` in messages), its first TRAIN_STEPS steps on both
+ * backends. */
 static void
-test_train (gconstpointer data)
+train_both (const char *preset, const StSpec *spec)
 {
-  const char *preset = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (StSpec) spec = st_spec_load (preset, &error);
   g_autoptr (StNet) net = NULL;
   g_autoptr (StBackend) cuda = NULL;
   g_autoptr (StBackend) cpu = NULL;
@@ -951,7 +961,6 @@ test_train (gconstpointer data)
   int n_classes, worst = 0;
   double worst_err = 0.0;
 
-  g_assert_no_error (error);
   if (spec == NULL || (cuda = open_cuda ()) == NULL)
     return;
   cpu = st_backend_new_cpu (0);
@@ -1035,11 +1044,21 @@ out:
   g_rmdir (dir);
 }
 
-/* ---- /cuda/memory --------------------------------------------------------------------- */
+static void
+test_train (gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load (data, &error);
 
-/* st_cuda_memory_info from the module core/backend.c loaded (where it looks, in order). */
-static StCudaMemoryInfoFunc
-memory_info_func (void)
+  g_assert_no_error (error);
+  train_both (data, spec);
+}
+
+/* ---- /cuda/augment/<row> and /cuda/train-augmented/<row> ------------------------------ */
+
+/* A symbol of the module core/backend.c loaded (where it looks, in order). */
+static gpointer
+module_symbol (const char *name)
 {
   const char *dirs[] = { g_getenv ("STRATA_GPU_MODULE_DIR"), STRATA_GPU_BUILD_DIR,
                          STRATA_GPU_INSTALL_DIR };
@@ -1056,15 +1075,201 @@ memory_info_func (void)
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         continue;
       module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
-      if (module != NULL && g_module_symbol (module, "st_cuda_memory_info", &func))
+      if (module != NULL && g_module_symbol (module, name, &func))
         {
           g_module_make_resident (module);
-          return (StCudaMemoryInfoFunc) func;
+          return func;
         }
       if (module != NULL)
         g_module_close (module);
     }
   return NULL;
+}
+
+typedef struct {
+  const char      *name;
+  int              c, h, w;         /* /cuda/augment's images */
+  StAugmentConfig  augment;
+  gboolean         exact;           /* no rotation: every element bitwise the CPU's */
+} AugmentRow;
+
+static const AugmentRow augment_rows[] = {
+  { "flip", 1, 9, 11, { .horizontal_flip = TRUE }, TRUE },
+  { "shift", 3, 9, 11, { .shift = 3 }, TRUE },
+  { "crop", 3, 8, 8, { .crop_padding = 4 }, TRUE },
+  { "rotation", 1, 12, 10, { .rotation = 30.0 }, FALSE },
+  { "rotation-far", 2, 7, 7, { .rotation = 180.0, .shift = 5 }, FALSE },
+  { "flip-shift-crop", 3, 10, 9, { .shift = 2, .horizontal_flip = TRUE, .crop_padding = 2 },
+    TRUE },
+  { "all", 3, 10, 9, { .shift = 2, .rotation = 15.0, .horizontal_flip = TRUE,
+                       .crop_padding = 2 }, FALSE },
+};
+
+/* Rotated batches: CUDA's cosine and sine may differ from glibc's in the last bit. */
+#define AUGMENT_TOL 1e-5
+
+/* The batch cpu-backend.c's load_examples makes for train_step (offset, n, seed). */
+static void
+cpu_train_batch (float *x, guint8 *labels, const StDataset *data, const guint32 *order,
+                 gint64 offset, int n, guint64 seed, const StTransformPlan *plan)
+{
+  const gsize S = st_dataset_example_size (data);
+
+  for (int i = 0; i < n; i++)
+    {
+      guint32 e = order[offset + i];
+      StAugmentDraw draw;
+      StRng base, rng;
+
+      st_rng_init (&base, seed);
+      st_rng_fork (&rng, &base, i);
+      st_transform_draw (&draw, plan, &rng);
+      st_transform_example (x + i * S, st_dataset_image (data, e), plan, &draw);
+      labels[i] = data->labels[e];
+    }
+}
+
+/* The augmented input batch of a training step on CUDA against the CPU's transform, for a
+ * few seeds, a run in the middle of a shuffled order, and per-channel normalisation. */
+static void
+test_augment (gconstpointer data)
+{
+  const AugmentRow *row = data;
+  const int N = 24, B = 12;
+  const gint64 offset = 5;
+  const guint64 seeds[] = { 0, 1, 7, G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) };
+  g_autoptr (StBackend) cuda = open_cuda ();
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (StDataset) images = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *params = NULL;
+  g_autofree float *want = NULL, *got = NULL;
+  g_autofree guint8 *want_labels = g_new0 (guint8, B), *got_labels = g_new0 (guint8, B);
+  g_autofree guint32 *order = g_new (guint32, N);
+  StCudaTrainBatchFunc train_batch;
+  StRunSetup setup = { .batch_size = B, .loss = ST_LOSS_CROSS_ENTROPY };
+  StTransformPlan plan;
+  StTransform t;
+  OpRow net_row;
+  gsize S;
+  double worst = 0.0;
+  int moved = 0;
+  StRng rng;
+
+  if (cuda == NULL)
+    return;
+  train_batch = (StCudaTrainBatchFunc) module_symbol ("st_cuda_train_batch");
+  g_assert_nonnull (train_batch);
+  if (train_batch == NULL)
+    return;
+  net_row = (OpRow) { row->name, row->c, row->h, row->w,
+                      "[{'type': 'Flatten'}, {'type': 'Linear', 'out_features': 3}]",
+                      ST_LOSS_CROSS_ENTROPY, B };
+  net = op_row_net (&net_row, &error);
+  g_assert_no_error (error);
+  if (net == NULL)
+    return;
+  images = st_dataset_new ("augment", "generated", N, row->c, row->h, row->w, &error);
+  g_assert_no_error (error);
+  st_dataset_set_classes (images, 3, NULL);
+  st_rng_init (&rng, 42);
+  S = st_dataset_example_size (images);
+  for (gsize i = 0; i < N * S; i++)
+    images->images[i] = (guint8) st_rng_below (&rng, 256);
+  for (int i = 0; i < N; i++)
+    images->labels[i] = (guint8) st_rng_below (&rng, 3);
+  st_transform_epoch_order (order, N, &rng);
+
+  st_optim_config_init_default (&setup.optim, ST_OPTIM_SGD);
+  setup.augment = row->augment;
+  setup.normalize.n = row->c;
+  for (int c = 0; c < row->c; c++)
+    {
+      setup.normalize.mean[c] = 0.3 + 0.1 * c;
+      setup.normalize.std[c] = 0.2 + 0.05 * c;
+    }
+  st_transform_init (&t);
+  t.n_norm = setup.normalize.n;
+  memcpy (t.mean, setup.normalize.mean, sizeof t.mean);
+  memcpy (t.std, setup.normalize.std, sizeof t.std);
+  t.shift = row->augment.shift;
+  t.rotation = row->augment.rotation;
+  t.horizontal_flip = row->augment.horizontal_flip;
+  t.crop_padding = row->augment.crop_padding;
+  g_assert_true (st_transform_plan_init (&plan, &t, row->c, row->h, row->w, &error));
+  g_assert_no_error (error);
+
+  params = g_new0 (float, MAX (net->n_params, 1));
+  if (!cuda->klass->prepare (cuda, net, &setup, &error)
+      || !cuda->klass->set_data (cuda, images, images, &error)
+      || !cuda->klass->write_state (cuda, params, NULL, NULL, 0, &error)
+      || !cuda->klass->set_order (cuda, order, N, &error))
+    {
+      g_test_fail_printf ("%s: %s", row->name, error->message);
+      return;
+    }
+  want = g_new0 (float, B * S);
+  got = g_new0 (float, B * S);
+  for (gsize k = 0; k < G_N_ELEMENTS (seeds); k++)
+    {
+      cpu_train_batch (want, want_labels, images, order, offset, B, seeds[k], &plan);
+      if (!train_batch (cuda, offset, B, seeds[k], got, got_labels, &error))
+        {
+          g_test_fail_printf ("%s: seed %" G_GUINT64_FORMAT ": %s", row->name, seeds[k],
+                              error->message);
+          return;
+        }
+      g_assert_cmpmem (got_labels, B, want_labels, B);
+      for (gsize j = 0; j < B * S; j++)
+        {
+          double err = fabs ((double) got[j] - want[j]) / MAX (1.0, fabs ((double) want[j]));
+
+          worst = MAX (worst, err);
+          if (row->exact ? got[j] != want[j] : !(err <= AUGMENT_TOL))
+            {
+              g_test_fail_printf ("%s: seed %" G_GUINT64_FORMAT ", example %" G_GSIZE_FORMAT
+                                  ", element %" G_GSIZE_FORMAT ": %.9g on CUDA, %.9g on the CPU",
+                                  row->name, seeds[k], j / S, j % S, got[j], want[j]);
+              return;
+            }
+        }
+      /* The augmentation did something: some example is not its plain normalisation. */
+      for (int i = 0; i < B; i++)
+        {
+          g_autofree float *plain = g_new (float, S);
+
+          st_transform_example (plain, st_dataset_image (images, order[offset + i]), &plan,
+                                NULL);
+          moved += memcmp (plain, want + i * S, S * sizeof (float)) != 0;
+        }
+    }
+  g_assert_cmpint (moved, >, 0);
+  g_test_message ("%s: %d of %d examples augmented; worst relative difference %.2e", row->name,
+                  moved, (int) (B * G_N_ELEMENTS (seeds)), worst);
+}
+
+/* mnist-cnn with the row's augmentation: the CPU's and CUDA's first steps agree. */
+static void
+test_train_augmented (gconstpointer data)
+{
+  const AugmentRow *row = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load ("mnist-cnn", &error);
+  g_autofree char *name = g_strconcat ("mnist-cnn with ", row->name, NULL);
+
+  g_assert_no_error (error);
+  if (spec == NULL)
+    return;
+  spec->training.augment = row->augment;
+  train_both (name, spec);
+}
+
+/* ---- /cuda/memory --------------------------------------------------------------------- */
+
+static StCudaMemoryInfoFunc
+memory_info_func (void)
+{
+  return (StCudaMemoryInfoFunc) module_symbol ("st_cuda_memory_info");
 }
 
 static guint64
@@ -1177,7 +1382,8 @@ test_memory_no_leak (void)
       if (!be->klass->prepare (be, net, &setup, &error)
           || !be->klass->set_data (be, data, data, &error)
           || !be->klass->write_state (be, params, NULL, NULL, 0, &error)
-          || !be->klass->train_step (be, idx, 256, cycle, &error))
+          || !be->klass->set_order (be, idx, 256, &error)
+          || !be->klass->train_step (be, 0, 256, cycle, &error))
         {
           g_test_fail_printf ("cycle %d: %s", cycle, error->message);
           return;
@@ -1246,15 +1452,13 @@ test_refusals (void)
     return;
   net = preset_net ("mnist-cnn", &spec);
   setup.optim = spec->training.optimizer;
-  setup.augment.shift = 2;
+  setup.augment.shift = ST_TRANSFORM_MAX_SHIFT + 1;
   g_assert_false (cuda->klass->prepare (cuda, net, &setup, &error));
-  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_UNSUPPORTED);
-  g_assert_nonnull (error != NULL ? strstr (error->message,
-                                            "augmentation is not supported on the GPU yet")
-                                  : NULL);
+  g_assert_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT);
+  g_assert_nonnull (error != NULL ? strstr (error->message, "augment.shift") : NULL);
   g_clear_error (&error);
 
-  setup.augment.shift = 0;
+  setup.augment.shift = 2;
   params = g_new0 (float, net->n_params);
   data = st_dataset_new ("small", "generated", 8, 1, 28, 28, &error);
   g_assert_no_error (error);
@@ -1262,15 +1466,28 @@ test_refusals (void)
                  && cuda->klass->set_data (cuda, data, data, &error)
                  && cuda->klass->write_state (cuda, params, NULL, NULL, 0, &error));
   g_assert_no_error (error);
+  g_assert_false (cuda->klass->train_step (cuda, 0, 8, 0, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
   idx[3] = 8;
-  g_assert_false (cuda->klass->train_step (cuda, idx, 8, 0, &error));
+  g_assert_false (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
+  g_assert_false (cuda->klass->set_order (cuda, idx, 9, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_clear_error (&error);
   idx[3] = 3;
   g_assert_false (cuda->klass->evaluate (cuda, ST_SPLIT_TEST, idx, 9, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_clear_error (&error);
-  g_assert_true (cuda->klass->train_step (cuda, idx, 8, 0, &error));
+  g_assert_true (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_no_error (error);
+  g_assert_false (cuda->klass->train_step (cuda, 4, 5, 0, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
+  g_assert_true (cuda->klass->train_step (cuda, 0, 8, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (cuda->klass->train_step (cuda, 3, 5, 1, &error));
   g_assert_no_error (error);
 }
 
@@ -1349,6 +1566,15 @@ main (int argc, char *argv[])
     {
       g_autofree char *test = g_strconcat ("/cuda/train/", *p, NULL);
       g_test_add_data_func (test, *p, test_train);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (augment_rows); i++)
+    {
+      g_autofree char *test = g_strconcat ("/cuda/augment/", augment_rows[i].name, NULL);
+      g_autofree char *train = g_strconcat ("/cuda/train-augmented/", augment_rows[i].name,
+                                            NULL);
+
+      g_test_add_data_func (test, &augment_rows[i], test_augment);
+      g_test_add_data_func (train, &augment_rows[i], test_train_augmented);
     }
   g_test_add_func ("/cuda/memory/too-large", test_memory_too_large);
   g_test_add_func ("/cuda/memory/no-leak", test_memory_no_leak);
