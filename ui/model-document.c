@@ -82,6 +82,24 @@ push_undo (StModelDocument *self)
   self->merge_node = NULL;
 }
 
+/* An edit is done: the views learn of it, and of what undo and redo can do now. */
+static void
+edited (StModelDocument *self, gboolean structural)
+{
+  reinfer (self, structural);
+  notify_history (self);
+}
+
+/* Typing in one field is one undo step, however many keystrokes it takes. */
+static void
+begin_field_edit (StModelDocument *self, const StNode *node, StArgId id)
+{
+  if (self->merge_node != node || self->merge_arg != id)
+    push_undo (self);
+  self->merge_node = node;
+  self->merge_arg = id;
+}
+
 static void
 st_model_document_finalize (GObject *object)
 {
@@ -166,8 +184,7 @@ st_model_document_set_spec (StModelDocument *self, StSpec *spec)
   g_ptr_array_set_size (self->redo, 0);
   self->modified = FALSE;
   self->merge_node = NULL;
-  reinfer (self, TRUE);
-  notify_history (self);
+  edited (self, TRUE);
 }
 
 gboolean
@@ -444,13 +461,9 @@ st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
         }
       if (!st_node_has_arg (node, id))
         return TRUE;
-      if (self->merge_node != node || self->merge_arg != id)
-        push_undo (self);
-      self->merge_node = node;
-      self->merge_arg = id;
+      begin_field_edit (self, node, id);
       st_node_unset (node, id);
-      reinfer (self, FALSE);
-      notify_history (self);
+      edited (self, FALSE);
       return TRUE;
     }
   if (strlen (text) > MAX_FIELD_TEXT)
@@ -475,10 +488,7 @@ st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
       break;
     }
 
-  if (self->merge_node != node || self->merge_arg != id)
-    push_undo (self);
-  self->merge_node = node;
-  self->merge_arg = id;
+  begin_field_edit (self, node, id);
   switch (kind)
     {
     case ST_ARG_KIND_INT:
@@ -502,8 +512,7 @@ st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
       g_clear_pointer (&node->problem_arg, g_free);
       g_clear_pointer (&node->raw_json, g_free);
     }
-  reinfer (self, FALSE);
-  notify_history (self);
+  edited (self, FALSE);
   return TRUE;
 }
 
@@ -574,8 +583,7 @@ st_model_document_insert (StModelDocument *self, const StNodePlace *place,
       g_ptr_array_add (node->branches, st_node_seq_new ());
     }
   g_ptr_array_insert (place->seq, place->index, node);
-  reinfer (self, TRUE);
-  notify_history (self);
+  edited (self, TRUE);
   return node;
 }
 
@@ -590,8 +598,7 @@ st_model_document_remove (StModelDocument *self, StNode *node, GError **error)
     return FALSE;
   push_undo (self);
   g_ptr_array_remove_index (place.seq, place.index);
-  reinfer (self, TRUE);
-  notify_history (self);
+  edited (self, TRUE);
   return TRUE;
 }
 
@@ -608,8 +615,7 @@ st_model_document_duplicate (StModelDocument *self, StNode *node, GError **error
   push_undo (self);
   copy = st_node_copy (node);
   g_ptr_array_insert (place.seq, place.index + 1, copy);
-  reinfer (self, TRUE);
-  notify_history (self);
+  edited (self, TRUE);
   return copy;
 }
 
@@ -640,8 +646,7 @@ st_model_document_move (StModelDocument *self, StNode *node, const StNodePlace *
   if (from.seq == place->seq && to > from.index)
     to--;
   g_ptr_array_insert (place->seq, to, node);
-  reinfer (self, TRUE);
-  notify_history (self);
+  edited (self, TRUE);
   return TRUE;
 }
 
@@ -665,8 +670,7 @@ st_model_document_add_branch (StModelDocument *self, StNode *block, GError **err
     g_ptr_array_add (block->branches, st_node_seq_new ());
   else
     block->shortcut = st_node_seq_new ();
-  reinfer (self, TRUE);
-  notify_history (self);
+  edited (self, TRUE);
   return TRUE;
 }
 
@@ -678,8 +682,7 @@ st_model_document_set_input (StModelDocument *self, const StShape *input)
 
   push_undo (self);
   self->spec->input = *input;
-  reinfer (self, FALSE);
-  notify_history (self);
+  edited (self, FALSE);
 }
 
 /* ---- history --------------------------------------------------------------------------- */
@@ -707,8 +710,7 @@ swap_history (StModelDocument *self, GPtrArray *from, GPtrArray *to)
   self->spec = g_ptr_array_steal_index (from, from->len - 1);
   self->modified = TRUE;
   self->merge_node = NULL;
-  reinfer (self, TRUE);
-  notify_history (self);
+  edited (self, TRUE);
   return TRUE;
 }
 
