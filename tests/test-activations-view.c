@@ -17,7 +17,8 @@
 #include "core/evaluator.h"
 #include "ui/activations-view.h"
 #include "ui/grid-render.h"
-#include "ui/strata-application.h"
+#include "test-util.h"
+#include "ui-test-util.h"
 
 #define SIDE      12
 #define N_CLASSES 3
@@ -47,45 +48,8 @@ static StSpec *spec;
 
 /* ---- data ------------------------------------------------------------------------------- */
 
-static void
-write_be32 (FILE *f, guint32 v)
-{
-  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-  fwrite (b, 1, 4, f);
-}
-
-static void
-write_idx (const char *prefix, int n, guint32 seed)
-{
-  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte", data_dir, prefix);
-  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte", data_dir, prefix);
-  FILE *fi = fopen (ipath, "wb"), *fl = fopen (lpath, "wb");
-  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
-
-  g_assert_nonnull (fi);
-  g_assert_nonnull (fl);
-  write_be32 (fi, 0x803);
-  write_be32 (fi, n);
-  write_be32 (fi, SIDE);
-  write_be32 (fi, SIDE);
-  write_be32 (fl, 0x801);
-  write_be32 (fl, n);
-  for (int i = 0; i < n; i++)
-    {
-      guint8 img[SIDE * SIDE];
-      int label = i % N_CLASSES;
-
-      for (int p = 0; p < SIDE * SIDE; p++)
-        img[p] = g_rand_int_range (rand, 0, 60);
-      for (int y = 1 + label * 4; y < 3 + label * 4; y++)
-        for (int x = 2; x < SIDE - 2; x++)
-          img[y * SIDE + x] = 200 + g_rand_int_range (rand, 0, 55);
-      fwrite (img, 1, sizeof img, fi);
-      fputc (label, fl);
-    }
-  fclose (fi);
-  fclose (fl);
-}
+/* Class k is a bar at rows 1 + 4k and 2 + 4k, image i of class i mod 3. */
+static const StTestBars bars = { SIDE, N_CLASSES, FALSE, 1, 4, 2 };
 
 /* Weights unlike the starting ones: the same initialiser with another seed. */
 static void
@@ -248,26 +212,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->renderer = gsk_cairo_renderer_new ();
   gsk_renderer_realize (f->renderer, NULL, &error);
   g_assert_no_error (error);
-  f->dir = g_dir_make_tmp ("strata-activations-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
+  f->dir = st_test_make_tmp ("strata-activations-XXXXXX");
 }
 
 static void
@@ -276,15 +221,8 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   gtk_window_destroy (GTK_WINDOW (f->window));
   gsk_renderer_unrealize (f->renderer);
   g_clear_object (&f->renderer);
-  remove_tree (f->dir);
+  st_test_remove_tree (f->dir);
   g_free (f->dir);
-}
-
-static gboolean
-guard_expired (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -296,18 +234,17 @@ is_busy (StActivationsView *view)
   return busy;
 }
 
+static gboolean
+is_idle (gpointer view)
+{
+  return !is_busy (view);
+}
+
 /* Iterates the main context until every worker of the view has reported back. */
 static void
 wait_idle (Fixture *f)
 {
-  gboolean expired = FALSE;
-  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_expired, &expired);
-
-  while (is_busy (f->view) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  if (!expired)
-    g_source_remove (guard);
+  g_assert_true (ui_test_wait_until (is_idle, f->view, GUARD_SECONDS));
 }
 
 static GtkWidget *
@@ -334,53 +271,11 @@ visible_page (Fixture *f)
   return gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_parent (page)));
 }
 
-static void
-after_paint (GdkFrameClock *clock, gboolean *painted)
-{
-  *painted = TRUE;
-}
-
 /* The widget's pixels after the next frame (the paintable shows the last frame drawn). */
 static guint8 *
 render_widget (Fixture *f, GtkWidget *widget, int *width, int *height)
 {
-  gboolean painted = FALSE, expired = FALSE;
-  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_expired, &expired);
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  GdkFrameClock *clock;
-  GtkSnapshot *snapshot;
-  GskRenderNode *node;
-  guint8 *pixels;
-  gulong handler;
-
-  while (!gtk_widget_get_mapped (widget) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  clock = gtk_widget_get_frame_clock (f->window);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), &painted);
-  gtk_widget_queue_draw (widget);
-  while (!painted && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, handler);
-  g_assert_false (expired);
-  if (!expired)
-    g_source_remove (guard);
-
-  *width = gtk_widget_get_width (widget);
-  *height = gtk_widget_get_height (widget);
-  g_assert_cmpint (*width, >, 0);
-  g_assert_cmpint (*height, >, 0);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (f->renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
-  gsk_render_node_unref (node);
-  pixels = g_malloc ((gsize) *width * *height * 4);
-  gdk_texture_download (texture, pixels, (gsize) *width * 4);
-  return pixels;
+  return ui_test_render_pixels (widget, f->renderer, GUARD_SECONDS, width, height);
 }
 
 static void
@@ -719,19 +614,10 @@ test_export (Fixture *f, gconstpointer data)
     }
 }
 
-static void
-skip_no_display (gconstpointer data)
-{
-  g_test_skip ("no display");
-}
-
 int
 main (int argc, char **argv)
 {
-  static const struct {
-    const char *path;
-    void      (*func) (Fixture *, gconstpointer);
-  } cases[] = {
+  static const UI_TEST_CASE (Fixture) cases[] = {
     { "/activations-view/results", test_results },
     { "/activations-view/select", test_select },
     { "/activations-view/gallery-click", test_gallery_click },
@@ -743,16 +629,14 @@ main (int argc, char **argv)
     { "/activations-view/export", test_export },
   };
   g_autoptr (GError) error = NULL;
-  gboolean display;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
 
-  data_dir = g_dir_make_tmp ("strata-act-data-XXXXXX", &error);
-  g_assert_no_error (error);
-  write_idx ("train", N_TRAIN, 1);
-  write_idx ("t10k", N_TEST, 2);
+  data_dir = st_test_make_tmp ("strata-act-data-XXXXXX");
+  st_test_write_bars (data_dir, "train", &bars, N_TRAIN, 1);
+  st_test_write_bars (data_dir, "t10k", &bars, N_TEST, 2);
   spec = st_spec_load_from_data (model_json, -1, "test model", &error);
   g_assert_no_error (error);
   weights_path = g_build_filename (data_dir, "other.safetensors", NULL);
@@ -763,22 +647,10 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshot/copy", test_snapshot_copy);
   g_test_add_func ("/snapshot/classify", test_classify);
 
-  display = gtk_init_check ();
-  if (display)
-    {
-      adw_init ();
-      st_ui_init ();
-      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
-                                          ADW_COLOR_SCHEME_FORCE_LIGHT);
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    if (display)
-      g_test_add (cases[i].path, Fixture, NULL, fixture_set_up, cases[i].func, fixture_tear_down);
-    else
-      g_test_add_data_func (cases[i].path, NULL, skip_no_display);
+  UI_TEST_ADD_CASES (ui_test_init (TRUE), cases, Fixture, fixture_set_up, fixture_tear_down);
 
   status = g_test_run ();
-  remove_tree (data_dir);
+  st_test_remove_tree (data_dir);
   g_free (data_dir);
   g_free (weights_path);
   st_spec_free (spec);

@@ -17,7 +17,7 @@
 
 #include "ui/chart-panel.h"
 #include "ui/chart-view.h"
-#include "ui/strata-application.h"
+#include "ui-test-util.h"
 
 #define WIDTH  800
 #define HEIGHT 480
@@ -42,70 +42,15 @@ typedef struct {
 
 /* ---- frames and pixels -------------------------------------------------------------------- */
 
-static void
-after_paint (GdkFrameClock *clock, gboolean *painted)
-{
-  *painted = TRUE;
-}
-
-static gboolean
-guard_expired (gpointer user_data)
-{
-  gboolean *expired = user_data;
-
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Queues a redraw of the view and returns once a frame has painted it: the widget paintable
+/* Queues a redraw of the view and renders the frame that paints it: the widget paintable
  * shows the last frame's render node, not the widget's current state. */
-static void
-wait_for_frame (Fixture *f)
-{
-  gboolean painted = FALSE, expired = FALSE;
-  guint guard = g_timeout_add_seconds (FRAME_GUARD_SECONDS, guard_expired, &expired);
-  GdkFrameClock *clock;
-  gulong handler;
-
-  while (!gtk_widget_get_mapped (GTK_WIDGET (f->view)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-
-  clock = gtk_widget_get_frame_clock (f->window);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), &painted);
-  gtk_widget_queue_draw (GTK_WIDGET (f->view));
-  while (!painted && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, handler);
-  g_assert_false (expired);
-  if (!expired)
-    g_source_remove (guard);
-}
-
 static Pixels
 render_view (Fixture *f)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (f->view));
-  int height = gtk_widget_get_height (GTK_WIDGET (f->view));
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  GskRenderNode *node;
-  GtkSnapshot *snapshot;
-  Pixels p = { NULL, width, height };
+  Pixels p = { NULL, 0, 0 };
 
-  wait_for_frame (f);
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (f->view));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (f->renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  p.data = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, p.data, (gsize) width * 4);
+  p.data = ui_test_render_pixels (GTK_WIDGET (f->view), f->renderer, FRAME_GUARD_SECONDS,
+                                  &p.width, &p.height);
   return p;
 }
 
@@ -238,7 +183,7 @@ fixture_set_up (Fixture *f, gconstpointer user_data)
   g_assert_no_error (error);
   f->dir = g_dir_make_tmp ("strata-chart-view-XXXXXX", &error);
   g_assert_no_error (error);
-  wait_for_frame (f);
+  ui_test_wait_for_frame (GTK_WIDGET (f->view), FRAME_GUARD_SECONDS);
 }
 
 static void
@@ -491,19 +436,10 @@ test_export (Fixture *f, gconstpointer user_data)
 
 /* ---- main --------------------------------------------------------------------------------- */
 
-static void
-skip_no_display (gconstpointer user_data)
-{
-  g_test_skip ("no display");
-}
-
 int
 main (int argc, char **argv)
 {
-  static const struct {
-    const char *path;
-    void      (*func) (Fixture *, gconstpointer);
-  } cases[] = {
+  static const UI_TEST_CASE (Fixture) cases[] = {
     { "/chart-view/curves", test_curves },
     { "/chart-view/toolbar", test_toolbar },
     { "/chart-view/panels", test_panels },
@@ -512,25 +448,11 @@ main (int argc, char **argv)
     { "/chart-view/theme", test_theme },
     { "/chart-view/export", test_export },
   };
-  gboolean display;
 
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
 
-  display = gtk_init_check ();
-  if (display)
-    {
-      adw_init ();
-      st_ui_init ();
-      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
-                                          ADW_COLOR_SCHEME_FORCE_LIGHT);
-    }
-
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    if (display)
-      g_test_add (cases[i].path, Fixture, NULL, fixture_set_up, cases[i].func, fixture_tear_down);
-    else
-      g_test_add_data_func (cases[i].path, NULL, skip_no_display);
+  UI_TEST_ADD_CASES (ui_test_init (TRUE), cases, Fixture, fixture_set_up, fixture_tear_down);
 
   return g_test_run ();
 }

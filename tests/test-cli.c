@@ -4,57 +4,14 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "test-util.h"
+
 static char *dir;
-
-typedef struct {
-  int   status;       /* exit status */
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-cli (Run *run, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  const char *arg;
-  va_list ap;
-  int wait;
-
-  g_ptr_array_add (argv, (char *) g_getenv ("STRATA_CLI"));
-  va_start (ap, run);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run->out,
-                &run->err, &wait, &error);
-  g_assert_no_error (error);
-  run->status = WIFEXITED (wait) ? WEXITSTATUS (wait) : -1;
-}
 
 static char *
 path (const char *name)
 {
   return g_build_filename (dir, name, NULL);
-}
-
-static gboolean
-have_cli (void)
-{
-  if (g_getenv ("STRATA_CLI") != NULL)
-    return TRUE;
-  g_test_skip ("STRATA_CLI is not set (run through meson test)");
-  return FALSE;
 }
 
 /* Whether this build's strata-cli can draw (--plot, activations): it needs Cairo. */
@@ -72,18 +29,18 @@ test_train_outputs (void)
   g_autofree char *png = path ("toy.png");
   g_autofree char *csv_text = NULL;
   g_auto (GStrv) lines = NULL;
-  g_auto (Run) r = { 0 };
+  g_auto (StTestRun) r = { 0 };
   g_autoptr (JsonParser) parser = json_parser_new ();
   guchar header[8] = { 0 };
   FILE *f;
 
-  if (!have_cli ())
+  if (!st_test_have_cli ())
     return;
   if (cli_draws ())
-    cli (&r, "train", "toy", "--epochs", "5", "--json", "--save", weights, "--metrics", csv,
+    st_test_cli (&r, "train", "toy", "--epochs", "5", "--json", "--save", weights, "--metrics", csv,
          "--plot", png, "--device", "cpu", NULL);
   else
-    cli (&r, "train", "toy", "--epochs", "5", "--json", "--save", weights, "--metrics", csv,
+    st_test_cli (&r, "train", "toy", "--epochs", "5", "--json", "--save", weights, "--metrics", csv,
          "--device", "cpu", NULL);
   g_assert_cmpint (r.status, ==, 0);
   lines = g_strsplit (g_strstrip (r.out), "\n", -1);
@@ -122,21 +79,21 @@ test_evaluate_and_activations (void)
 {
   g_autofree char *weights = path ("toy.safetensors");
   g_autofree char *png = path ("activations.png");
-  g_auto (Run) eval = { 0 };
-  g_auto (Run) act = { 0 };
-  g_auto (Run) missing = { 0 };
+  g_auto (StTestRun) eval = { 0 };
+  g_auto (StTestRun) act = { 0 };
+  g_auto (StTestRun) missing = { 0 };
 
-  if (!have_cli ())
+  if (!st_test_have_cli ())
     return;
   if (!g_file_test (weights, G_FILE_TEST_EXISTS))
     {
-      g_auto (Run) r = { 0 };
-      cli (&r, "train", "toy", "--epochs", "5", "--save", weights, "--device", "cpu", NULL);
+      g_auto (StTestRun) r = { 0 };
+      st_test_cli (&r, "train", "toy", "--epochs", "5", "--save", weights, "--device", "cpu", NULL);
     }
-  cli (&eval, "evaluate", "toy", "--weights", weights, "--json", "--device", "cpu", NULL);
+  st_test_cli (&eval, "evaluate", "toy", "--weights", weights, "--json", "--device", "cpu", NULL);
   g_assert_cmpint (eval.status, ==, 0);
   g_assert_nonnull (strstr (eval.out, "\"test_acc\": "));
-  cli (&act, "activations", "toy", "--weights", weights, "--image", "1", "--out", png,
+  st_test_cli (&act, "activations", "toy", "--weights", weights, "--image", "1", "--out", png,
        "--device", "cpu", NULL);
   if (!cli_draws ())
     {
@@ -147,7 +104,7 @@ test_evaluate_and_activations (void)
     }
   g_assert_cmpint (act.status, ==, 0);
   g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
-  cli (&missing, "activations", "toy", "--weights", weights, "--image", "7", "--out", png,
+  st_test_cli (&missing, "activations", "toy", "--weights", weights, "--image", "7", "--out", png,
        "--device", "cpu", NULL);
   g_assert_cmpint (missing.status, ==, 1);
   g_assert_nonnull (strstr (missing.err, "image 7 is not in the test set"));
@@ -157,21 +114,21 @@ static void
 test_bad_arguments (void)
 {
   g_autofree char *weights = path ("toy.safetensors");
-  g_auto (Run) optim = { 0 };
-  g_auto (Run) neg = { 0 };
-  g_auto (Run) noweights = { 0 };
-  g_auto (Run) wrong = { 0 };
-  g_auto (Run) cuda = { 0 };
-  g_auto (Run) plot = { 0 };
+  g_auto (StTestRun) optim = { 0 };
+  g_auto (StTestRun) neg = { 0 };
+  g_auto (StTestRun) noweights = { 0 };
+  g_auto (StTestRun) wrong = { 0 };
+  g_auto (StTestRun) cuda = { 0 };
+  g_auto (StTestRun) plot = { 0 };
 
-  if (!have_cli ())
+  if (!st_test_have_cli ())
     return;
-  cli (&optim, "train", "toy", "--optimizer", "rmsprop", NULL);
+  st_test_cli (&optim, "train", "toy", "--optimizer", "rmsprop", NULL);
   g_assert_cmpint (optim.status, ==, 2);
   g_assert_nonnull (strstr (optim.err, "--optimizer must be sgd, adam or adamw"));
-  cli (&neg, "train", "toy", "--epochs", "-3", NULL);
+  st_test_cli (&neg, "train", "toy", "--epochs", "-3", NULL);
   g_assert_cmpint (neg.status, ==, 2);
-  cli (&noweights, "evaluate", "toy", NULL);
+  st_test_cli (&noweights, "evaluate", "toy", NULL);
   g_assert_cmpint (noweights.status, ==, 2);
   g_assert_nonnull (strstr (noweights.err, "--weights"));
 
@@ -187,19 +144,19 @@ test_bad_arguments (void)
                            "{\"type\": \"Linear\", \"out_features\": 1}, {\"type\": \"Sigmoid\"}],"
                            " \"training\": {\"dataset\": \"toy\", \"loss\": \"BCELoss\"}}",
                            -1, NULL);
-      cli (&wrong, "evaluate", wide, "--weights", weights, "--device", "cpu", NULL);
+      st_test_cli (&wrong, "evaluate", wide, "--weights", weights, "--device", "cpu", NULL);
       g_assert_cmpint (wrong.status, ==, 1);
       g_assert_nonnull (strstr (wrong.err, "0.weight has shape [1, 1, 3, 3] in the file but the "
                                            "model needs [2, 1, 3, 3]"));
     }
 
-  cli (&plot, "train", "toy", "--epochs", "1", "--plot", "/nonexistent/dir/chart.png",
+  st_test_cli (&plot, "train", "toy", "--epochs", "1", "--plot", "/nonexistent/dir/chart.png",
        "--device", "cpu", NULL);
   g_assert_nonnull (strstr (plot.err, cli_draws () ? "/nonexistent/dir/chart.png" : "Cairo"));
 
   /* --device cuda where CUDA is absent: exit 1 with the reason. */
   g_setenv ("STRATA_GPU_MODULE_DIR", "/nonexistent", TRUE);
-  cli (&cuda, "train", "toy", "--epochs", "1", "--device", "cuda", NULL);
+  st_test_cli (&cuda, "train", "toy", "--epochs", "1", "--device", "cuda", NULL);
   if (cuda.status == 0)
     {
       g_test_skip ("a CUDA device is present");
@@ -212,28 +169,18 @@ test_bad_arguments (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDir) listing = NULL;
-  const char *name;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
-  dir = g_dir_make_tmp ("strata-cli-XXXXXX", &error);
-  g_assert_no_error (error);
+  dir = st_test_make_tmp ("strata-cli-XXXXXX");
 
   g_test_add_func ("/cli/train-outputs", test_train_outputs);
   g_test_add_func ("/cli/evaluate-and-activations", test_evaluate_and_activations);
   g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
   status = g_test_run ();
 
-  listing = g_dir_open (dir, 0, NULL);
-  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *p = path (name);
-      g_remove (p);
-    }
-  g_rmdir (dir);
+  st_test_remove_tree (dir);
   g_free (dir);
   return status;
 }

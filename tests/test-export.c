@@ -12,8 +12,9 @@
 #include "core/layer-types.h"
 #include "core/net.h"
 #include "core/pytorch-export.h"
+#include "test-util.h"
 
-#define PYTHON "/usr/bin/python3"
+#define PYTHON ST_TEST_PYTHON
 
 static char *dir;
 
@@ -82,18 +83,8 @@ static const char check_script[] =
 static gboolean
 have_torch (void)
 {
-  static int available = -1;
+  gboolean available = st_test_python_has_torch ();
 
-  if (available < 0)
-    {
-      const char *argv[] = { PYTHON, "-c", "import torch", NULL };
-      int wait = 0;
-
-      available = g_spawn_sync (NULL, (char **) argv, NULL,
-                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                                NULL, NULL, NULL, NULL, &wait, NULL)
-                  && g_spawn_check_wait_status (wait, NULL);
-    }
   if (!available)
     g_test_skip (PYTHON " cannot import torch (install python3-torch)");
   return available;
@@ -450,48 +441,6 @@ test_broken_models (void)
 
 /* ---- strata-cli export ---------------------------------------------------------------- */
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static gboolean
-cli (Run *run, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  const char *arg;
-  va_list ap;
-  int wait;
-
-  if (g_getenv ("STRATA_CLI") == NULL)
-    {
-      g_test_skip ("STRATA_CLI is not set (run through meson test)");
-      return FALSE;
-    }
-  g_ptr_array_add (argv, (char *) g_getenv ("STRATA_CLI"));
-  va_start (ap, run);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run->out,
-                &run->err, &wait, &error);
-  g_assert_no_error (error);
-  run->status = WIFEXITED (wait) ? WEXITSTATUS (wait) : -1;
-  return TRUE;
-}
-
 static void
 test_cli_export (void)
 {
@@ -501,19 +450,20 @@ test_cli_export (void)
   g_autofree char *written = NULL;
   g_autofree char *expected = NULL;
   g_autoptr (StSpec) spec = st_spec_load ("lenet5", NULL);
-  g_auto (Run) ok = { 0 };
-  g_auto (Run) to_stdout = { 0 };
-  g_auto (Run) broken = { 0 };
-  g_auto (Run) no_target = { 0 };
+  g_auto (StTestRun) ok = { 0 };
+  g_auto (StTestRun) to_stdout = { 0 };
+  g_auto (StTestRun) broken = { 0 };
+  g_auto (StTestRun) no_target = { 0 };
 
   expected = export_text (spec);
-  if (!cli (&ok, "export", "lenet5", "--pytorch", file, NULL))
+  if (!st_test_have_cli ())
     return;
+  st_test_cli (&ok, "export", "lenet5", "--pytorch", file, NULL);
   g_assert_cmpint (ok.status, ==, 0);
   g_assert_true (g_file_get_contents (file, &written, NULL, NULL));
   g_assert_cmpstr (written, ==, expected);
 
-  cli (&to_stdout, "export", "lenet5", "--pytorch", "-", NULL);
+  st_test_cli (&to_stdout, "export", "lenet5", "--pytorch", "-", NULL);
   g_assert_cmpint (to_stdout.status, ==, 0);
   g_assert_cmpstr (to_stdout.out, ==, expected);
 
@@ -521,40 +471,24 @@ test_cli_export (void)
                                                   "4, \"kernel_size\": 3}, {\"type\": "
                                                   "\"Linear\", \"out_features\": 10}]"),
                                       -1, NULL));
-  cli (&broken, "export", bad, "--pytorch", not_written, NULL);
+  st_test_cli (&broken, "export", bad, "--pytorch", not_written, NULL);
   g_assert_cmpint (broken.status, ==, 1);
   g_assert_nonnull (strstr (broken.err, "layer 1 (Linear)"));
   g_assert_false (g_file_test (not_written, G_FILE_TEST_EXISTS));
 
-  cli (&no_target, "export", "lenet5", NULL);
+  st_test_cli (&no_target, "export", "lenet5", NULL);
   g_assert_cmpint (no_target.status, ==, 2);
   g_assert_nonnull (strstr (no_target.err, "--pytorch"));
-}
-
-static void
-remove_dir (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_remove (child);
-    }
-  g_rmdir (path);
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
-  dir = g_dir_make_tmp ("strata-export-XXXXXX", &error);
-  g_assert_no_error (error);
+  dir = st_test_make_tmp ("strata-export-XXXXXX");
 
   g_test_add_func ("/export/presets", test_presets_export);
   g_test_add_func ("/export/arguments", test_arguments_written);
@@ -562,7 +496,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export/pytorch", test_in_pytorch);
   g_test_add_func ("/export/cli", test_cli_export);
   status = g_test_run ();
-  remove_dir (dir);
+  st_test_remove_tree (dir);
   g_free (dir);
   return status;
 }

@@ -13,43 +13,18 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "core/atomic-file.h"
 #include "core/checkpoint.h"
 #include "core/net.h"
 #include "core/trainer.h"
+#include "test-util.h"
 
 #define N_CYCLES 500
 
 static GThread *owner_thread;
 
 /* ---- files --------------------------------------------------------------------------- */
-
-static char *
-make_tmp (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("strata-faults-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (dir, name, NULL);
-
-      g_remove (child);
-    }
-  g_rmdir (dir);
-}
 
 static guint
 count_entries (const char *dir)
@@ -62,31 +37,10 @@ count_entries (const char *dir)
   return n;
 }
 
-static GBytes *
-read_bytes (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  char *contents = NULL;
-  gsize length = 0;
-
-  g_file_get_contents (path, &contents, &length, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (contents, length);
-}
-
 static void
 truncate_to (const char *path, gint64 length)
 {
   g_assert_cmpint (truncate (path, length), ==, 0);
-}
-
-static void
-put_be32 (guint8 *p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
 }
 
 /* `n` images of side×side with labels 0 to n_classes - 1, as the IDX pair `prefix` in `dir`;
@@ -95,47 +49,23 @@ put_be32 (guint8 *p, guint32 v)
 static void
 write_idx (const char *dir, const char *prefix, int n, int side, int n_classes, gboolean gz)
 {
-  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte%s", dir, prefix,
-                                            gz ? ".gz" : "");
-  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
   gsize image_size = (gsize) side * side;
-  g_autofree guint8 *images = g_malloc0 (16 + (gsize) n * image_size);
-  g_autofree guint8 *labels = g_malloc0 (8 + n);
-  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *images = g_malloc0 ((gsize) n * image_size);
+  g_autofree guint8 *labels = g_malloc0 (n);
   g_autoptr (GRand) rand = g_rand_new_with_seed (n);
 
-  put_be32 (images, 0x803);
-  put_be32 (images + 4, n);
-  put_be32 (images + 8, side);
-  put_be32 (images + 12, side);
-  put_be32 (labels, 0x801);
-  put_be32 (labels + 4, n);
   for (int i = 0; i < n; i++)
     {
       int label = i % n_classes;
-      guint8 *img = images + 16 + i * image_size;
+      guint8 *img = images + i * image_size;
 
-      labels[8 + i] = label;
+      labels[i] = label;
       for (gsize p = 0; p < image_size; p++)
         img[p] = g_rand_int_range (rand, 0, 60);
       for (int x = 0; x < side; x++)
         img[(label % side) * side + x] = 250;
     }
-  g_file_set_contents (lpath, (char *) labels, 8 + n, &error);
-  g_assert_no_error (error);
-  if (gz)
-    {
-      gzFile f = gzopen (ipath, "wb");
-
-      g_assert_nonnull (f);
-      g_assert_cmpint (gzwrite (f, images, 16 + n * image_size), ==, 16 + n * image_size);
-      g_assert_cmpint (gzclose (f), ==, Z_OK);
-    }
-  else
-    {
-      g_file_set_contents (ipath, (char *) images, 16 + n * image_size, &error);
-      g_assert_no_error (error);
-    }
+  st_test_write_idx (dir, prefix, n, side, images, labels, gz);
 }
 
 static gint64
@@ -295,7 +225,7 @@ test_save_disk_full (void)
   g_autoptr (StSpec) spec = preset ("toy", 1);
   g_autoptr (GError) error = NULL;
   g_autoptr (StNet) net = st_net_compile (spec, &error);
-  g_autofree char *dir = make_tmp ();
+  g_autofree char *dir = st_test_make_tmp ("strata-faults-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "best.safetensors", NULL);
   g_autofree float *before_params = NULL;
   g_autofree float *new_params = NULL;
@@ -314,7 +244,7 @@ test_save_disk_full (void)
     }
   g_assert_true (st_checkpoint_save (net, before_params, NULL, NULL, path, &error));
   g_assert_no_error (error);
-  before = read_bytes (path);
+  before = st_test_read_bytes (path);
 
   for (gsize f = 0; f < G_N_ELEMENTS (faults); f++)
     for (guint nth = 1; ; nth++)
@@ -342,7 +272,7 @@ test_save_disk_full (void)
                         nth, local->message);
         assert_contains (local->message, path);
         assert_contains (local->message, g_strerror (ENOSPC));
-        now = read_bytes (path);
+        now = st_test_read_bytes (path);
         g_assert_true (g_bytes_equal (now, before));
         g_assert_cmpuint (count_entries (dir), ==, 1);
         if (faults[f] == ST_ATOMIC_FILE_FAULT_WRITE)
@@ -352,9 +282,9 @@ test_save_disk_full (void)
   g_assert_cmpint (failed_writes, >=, 3);
 
   g_assert_true (st_checkpoint_save (net, new_params, NULL, NULL, path, &error));
-  after = read_bytes (path);
+  after = st_test_read_bytes (path);
   g_assert_false (g_bytes_equal (after, before));
-  rm_rf (dir);
+  st_test_remove_tree (dir);
 }
 
 /* A run whose best checkpoint cannot be written reports it as an ERROR event and finishes;
@@ -363,7 +293,7 @@ static void
 test_trainer_disk_full (void)
 {
   g_autoptr (StSpec) spec = preset ("toy", 1);
-  g_autofree char *dir = make_tmp ();
+  g_autofree char *dir = st_test_make_tmp ("strata-faults-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "best.safetensors", NULL);
   g_autoptr (GBytes) before = NULL;
   g_autoptr (GBytes) after = NULL;
@@ -376,7 +306,7 @@ test_trainer_disk_full (void)
   run (spec, &options, &first);
   g_assert_null (first.error);
   g_assert_cmpint (first.checkpoints, ==, 1);
-  before = read_bytes (path);
+  before = st_test_read_bytes (path);
 
   /* Another seed, so the weights it would save differ from those on disk. */
   spec->training.seed = 7;
@@ -390,10 +320,10 @@ test_trainer_disk_full (void)
   g_assert_cmpint (full.epochs, ==, 1);
   assert_contains (full.error, path);
   assert_contains (full.error, g_strerror (ENOSPC));
-  after = read_bytes (path);
+  after = st_test_read_bytes (path);
   g_assert_true (g_bytes_equal (after, before));
   g_assert_cmpuint (count_entries (dir), ==, 1);
-  rm_rf (dir);
+  st_test_remove_tree (dir);
 }
 
 /* ---- checkpoints that do not fit ----------------------------------------------------- */
@@ -455,27 +385,27 @@ assert_resume_fails (const char *path, const char *tensor_message)
 static void
 test_resume_truncated (void)
 {
-  g_autofree char *dir = make_tmp ();
+  g_autofree char *dir = st_test_make_tmp ("strata-faults-XXXXXX");
   g_autofree char *path = save_checkpoint (TOY_LAYERS ("1"), dir, "cut.safetensors");
-  g_autoptr (GBytes) bytes = read_bytes (path);
+  g_autoptr (GBytes) bytes = st_test_read_bytes (path);
   guint64 header_len;
 
   memcpy (&header_len, g_bytes_get_data (bytes, NULL), sizeof header_len);
   header_len = GUINT64_FROM_LE (header_len);
   truncate_to (path, 8 + header_len + 4);
   assert_resume_fails (path, "0.weight");
-  rm_rf (dir);
+  st_test_remove_tree (dir);
 }
 
 static void
 test_resume_wrong_shapes (void)
 {
-  g_autofree char *dir = make_tmp ();
+  g_autofree char *dir = st_test_make_tmp ("strata-faults-XXXXXX");
   g_autofree char *path = save_checkpoint (TOY_LAYERS ("2"), dir, "wider.safetensors");
 
   assert_resume_fails (path, "0.weight has shape [2, 1, 3, 3] in the file but the model needs "
                              "[1, 1, 3, 3]");
-  rm_rf (dir);
+  st_test_remove_tree (dir);
 }
 
 /* ---- datasets that change under the run ---------------------------------------------- */
@@ -484,7 +414,7 @@ test_resume_wrong_shapes (void)
 static char *
 toy_idx_dir (gboolean gz)
 {
-  char *dir = make_tmp ();
+  char *dir = st_test_make_tmp ("strata-faults-XXXXXX");
 
   write_idx (dir, "train", 8, 4, 2, gz);
   write_idx (dir, "t10k", 4, 4, 2, gz);
@@ -515,14 +445,14 @@ test_dataset_removed (void)
   assert_contains (removed.error, dir);
   assert_contains (removed.error, "no train-images-idx3-ubyte");
 
-  rm_rf (dir);
+  st_test_remove_tree (dir);
   g_free (dir);
   dir = toy_idx_dir (FALSE);
   options.dataset = dir;
   trainer = new_trainer (spec, &options, &later);
   st_trainer_start (trainer);
   pump_until (&later.started, NULL, 0);
-  rm_rf (dir);
+  st_test_remove_tree (dir);
   finish (trainer, &later);
   g_assert_null (later.error);
   g_assert_false (later.stopped);
@@ -560,7 +490,7 @@ test_dataset_truncated (void)
       finish (trainer, &cut_labels);
       assert_contains (cut_labels.error, "train-labels-idx1-ubyte");
       assert_contains (cut_labels.error, "truncated header");
-      rm_rf (dir);
+      st_test_remove_tree (dir);
     }
 }
 
@@ -569,7 +499,7 @@ static void
 test_csv_truncated (void)
 {
   g_autoptr (StSpec) spec = preset ("toy", 1);
-  g_autofree char *dir = make_tmp ();
+  g_autofree char *dir = st_test_make_tmp ("strata-faults-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "toy.csv", NULL);
   g_autoptr (GString) csv = g_string_new ("label");
   g_autoptr (GError) error = NULL;
@@ -598,7 +528,7 @@ test_csv_truncated (void)
   g_assert_true (w.finished);
   assert_contains (w.error, path);
   assert_contains (w.error, "line 21");
-  rm_rf (dir);
+  st_test_remove_tree (dir);
 }
 
 /* ---- memory -------------------------------------------------------------------------- */
@@ -609,7 +539,7 @@ static void
 test_batch_too_large (void)
 {
   g_autoptr (StSpec) spec = preset ("deep-cnn", 1);
-  g_autofree char *dir = make_tmp ();
+  g_autofree char *dir = st_test_make_tmp ("strata-faults-XXXXXX");
   StTrainerOptions options;
   g_auto (Watch) w = { 0 };
 
@@ -624,7 +554,7 @@ test_batch_too_large (void)
   g_assert_nonnull (w.error);
   if (w.error != NULL)
     g_assert_true (g_str_has_prefix (w.error, "batch too large for memory: batch 1073741824 "));
-  rm_rf (dir);
+  st_test_remove_tree (dir);
 }
 
 /* ---- start, pause, resume, stop ------------------------------------------------------ */

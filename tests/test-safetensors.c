@@ -18,8 +18,9 @@
 
 #include "core/atomic-file.h"
 #include "core/safetensors.h"
+#include "test-util.h"
 
-#define PYTHON "/usr/bin/python3"
+#define PYTHON ST_TEST_PYTHON
 
 /* The large file of the kill test: 32 MB of data, written in several chunks. */
 #define BIG_NUMEL ((gsize) 8 * 1024 * 1024)
@@ -35,24 +36,13 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("strata-safetensors-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = st_test_make_tmp ("strata-safetensors-XXXXXX");
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
+  st_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 
@@ -99,18 +89,6 @@ remove_temporaries (Fixture *f)
         n++;
       }
   return n;
-}
-
-static GBytes *
-read_bytes (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  char *contents = NULL;
-  gsize length = 0;
-
-  g_file_get_contents (path, &contents, &length, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (contents, length);
 }
 
 static void
@@ -268,7 +246,7 @@ test_round_trip (Fixture *f, gconstpointer unused)
 
   st_safetensors_save (path, tensors, G_N_ELEMENTS (tensors), metadata, &error);
   g_assert_no_error (error);
-  first = read_bytes (path);
+  first = st_test_read_bytes (path);
 
   /* The layout: length, a header that starts with '{' and is padded to 8 bytes. */
   bytes = g_bytes_get_data (first, &size);
@@ -313,7 +291,7 @@ test_round_trip (Fixture *f, gconstpointer unused)
   /* Saving the same thing again gives the same bytes, whatever the hash table's order. */
   st_safetensors_save (path, tensors, G_N_ELEMENTS (tensors), metadata, &error);
   g_assert_no_error (error);
-  second = read_bytes (path);
+  second = st_test_read_bytes (path);
   g_assert_true (g_bytes_equal (first, second));
   g_autofree char *listing = list_folder (f);
   g_assert_cmpstr (listing, ==, "w.safetensors");
@@ -329,7 +307,7 @@ test_round_trip_empty (Fixture *f, gconstpointer unused)
 
   st_safetensors_save (path, NULL, 0, NULL, &error);
   g_assert_no_error (error);
-  bytes = read_bytes (path);
+  bytes = st_test_read_bytes (path);
   g_assert_cmpuint (g_bytes_get_size (bytes), ==, 16);
   g_assert_cmpmem ((const char *) g_bytes_get_data (bytes, NULL) + 8, 8, "{}      ", 8);
 
@@ -414,25 +392,6 @@ test_other_dtypes (Fixture *f, gconstpointer unused)
 }
 
 /* ---- interoperability with PyTorch --------------------------------------------------- */
-
-static gboolean
-python_has_torch (void)
-{
-  static int answer = -1;
-
-  if (answer < 0)
-    {
-      const char *argv[] = { PYTHON, "-c", "import torch", NULL };
-      int status = 0;
-
-      answer = g_file_test (PYTHON, G_FILE_TEST_IS_EXECUTABLE)
-               && g_spawn_sync (NULL, (char **) argv, NULL,
-                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                                NULL, NULL, NULL, NULL, &status, NULL)
-               && g_spawn_check_wait_status (status, NULL);
-    }
-  return answer;
-}
 
 /* Runs a Python script with two arguments; its stdout is returned, failure fails the test. */
 static char *
@@ -565,7 +524,7 @@ test_from_python (Fixture *f, gconstpointer unused)
   StSafetensorsTensor expected[N_LENET];
   JsonObject *want;
 
-  if (!python_has_torch ())
+  if (!st_test_python_has_torch ())
     {
       g_test_skip ("needs " PYTHON " with torch (Debian's python3-torch)");
       return;
@@ -634,7 +593,7 @@ test_to_python (Fixture *f, gconstpointer unused)
   g_autofree char *out = NULL;
   StSafetensorsTensor tensors[N_LENET];
 
-  if (!python_has_torch ())
+  if (!st_test_python_has_torch ())
     {
       g_test_skip ("needs " PYTHON " with torch (Debian's python3-torch)");
       return;
@@ -857,7 +816,7 @@ test_bad_save (Fixture *f, gconstpointer unused)
 
   st_safetensors_save (path, &good, 1, NULL, &error);
   g_assert_no_error (error);
-  before = read_bytes (path);
+  before = st_test_read_bytes (path);
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -867,7 +826,7 @@ test_bad_save (Fixture *f, gconstpointer unused)
       g_clear_error (&error);
     }
 
-  after = read_bytes (path);
+  after = st_test_read_bytes (path);
   g_assert_true (g_bytes_equal (before, after));
   g_autofree char *listing = list_folder (f);
   g_assert_cmpstr (listing, ==, "w.safetensors");
@@ -952,7 +911,7 @@ test_atomic_basic (Fixture *f, gconstpointer unused)
   g_assert_no_error (error);
   st_atomic_file_set_contents (path, "second", 6, 0644, &error);
   g_assert_no_error (error);
-  bytes = read_bytes (path);
+  bytes = st_test_read_bytes (path);
   g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "second", 6);
   g_clear_pointer (&bytes, g_bytes_unref);
 
@@ -963,7 +922,7 @@ test_atomic_basic (Fixture *f, gconstpointer unused)
   g_assert_true (st_atomic_file_write (file, "thi", 3, &error));
   g_assert_true (st_atomic_file_write (file, "rd", 2, &error));
   st_atomic_file_abort (file);
-  bytes = read_bytes (path);
+  bytes = st_test_read_bytes (path);
   g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "second", 6);
   g_clear_pointer (&bytes, g_bytes_unref);
   g_autofree char *listing = list_folder (f);
@@ -974,7 +933,7 @@ test_atomic_basic (Fixture *f, gconstpointer unused)
   g_assert_true (st_atomic_file_write (file, "rd", 2, &error));
   g_assert_true (st_atomic_file_commit (file, &error));
   g_assert_no_error (error);
-  bytes = read_bytes (path);
+  bytes = st_test_read_bytes (path);
   g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "third", 5);
 
   g_assert_false (st_atomic_file_set_contents (missing, "x", 1, 0644, &error));
@@ -1026,7 +985,7 @@ test_atomic_faults (Fixture *f, gconstpointer unused)
 
   save_small (path, 1.0f, &error);
   g_assert_no_error (error);
-  before = read_bytes (path);
+  before = st_test_read_bytes (path);
 
   for (gsize i = 0; i < G_N_ELEMENTS (faults); i++)
     {
@@ -1041,7 +1000,7 @@ test_atomic_faults (Fixture *f, gconstpointer unused)
                                                       g_strerror (faults[i].errno_value), NULL });
       g_clear_error (&error);
 
-      after = read_bytes (path);
+      after = st_test_read_bytes (path);
       g_assert_true (g_bytes_equal (before, after));
       listing = list_folder (f);
       g_assert_cmpstr (listing, ==, "w.safetensors");
@@ -1075,8 +1034,8 @@ test_atomic_short_write (Fixture *f, gconstpointer unused)
       g_assert_no_error (error);
       g_assert_false (st_atomic_file_fault_pending ());
     }
-  want = read_bytes (reference);
-  got = read_bytes (path);
+  want = st_test_read_bytes (reference);
+  got = st_test_read_bytes (path);
   g_assert_true (g_bytes_equal (want, got));
 }
 
@@ -1181,7 +1140,7 @@ test_atomic_fault_environment (Fixture *f, gconstpointer unused)
 
   save_small (path, 1.0f, &error);
   g_assert_no_error (error);
-  before = read_bytes (path);
+  before = st_test_read_bytes (path);
 
   g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
                 &status, &error);
@@ -1191,7 +1150,7 @@ test_atomic_fault_environment (Fixture *f, gconstpointer unused)
   g_test_message ("child: %s", err);
   g_assert_true (g_str_has_prefix (err, path));
   g_assert_nonnull (strstr (err, g_strerror (ENOSPC)));
-  after = read_bytes (path);
+  after = st_test_read_bytes (path);
   g_assert_true (g_bytes_equal (before, after));
   listing = list_folder (f);
   g_assert_cmpstr (listing, ==, "w.safetensors");

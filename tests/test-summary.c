@@ -5,6 +5,7 @@
 #include "core/infer.h"
 #include "core/spec.h"
 #include "core/summary.h"
+#include "test-util.h"
 
 static char *
 data_path (const char *name)
@@ -140,59 +141,17 @@ test_course_broken (void)
 
 /* ---- the command --------------------------------------------------------------------- */
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_cli (Run *run, const char *const *args)
-{
-  const char *cli = g_getenv ("STRATA_CLI");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-
-  g_ptr_array_add (argv, (char *) cli);
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (char *) *a);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run->out,
-                &run->err, &run->status, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-have_cli (void)
-{
-  if (g_getenv ("STRATA_CLI") == NULL)
-    {
-      g_test_skip ("STRATA_CLI is not set (run through meson test)");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 test_cli_summary (void)
 {
-  g_auto (Run) run = { 0 };
+  g_auto (StTestRun) run = { 0 };
   g_autofree char *path = data_path ("deep-cnn.summary.txt");
   g_autofree char *expected = NULL;
 
-  if (!have_cli ())
+  if (!st_test_have_cli ())
     return;
-  run_cli (&run, (const char *[]) { "summary", "deep-cnn", NULL });
-  g_assert_true (g_spawn_check_wait_status (run.status, NULL));
+  st_test_cli_argv (&run, (const char *[]) { "summary", "deep-cnn", NULL });
+  g_assert_true (g_spawn_check_wait_status (run.wait_status, NULL));
   g_file_get_contents (path, &expected, NULL, NULL);
   g_assert_cmpstr (run.out, ==, expected);
 }
@@ -200,45 +159,45 @@ test_cli_summary (void)
 static void
 test_cli_errors_exit_1 (void)
 {
-  g_auto (Run) run = { 0 };
-  g_auto (Run) json = { 0 };
+  g_auto (StTestRun) run = { 0 };
+  g_auto (StTestRun) json = { 0 };
   g_autofree char *path = data_path ("course-broken.strata.json");
   g_autoptr (GError) error = NULL;
 
-  if (!have_cli ())
+  if (!st_test_have_cli ())
     return;
-  run_cli (&run, (const char *[]) { "summary", path, NULL });
-  g_assert_false (g_spawn_check_wait_status (run.status, &error));
+  st_test_cli_argv (&run, (const char *[]) { "summary", path, NULL });
+  g_assert_false (g_spawn_check_wait_status (run.wait_status, &error));
   g_assert_error (error, G_SPAWN_EXIT_ERROR, 1);
   g_assert_nonnull (strstr (run.out, "layer 8 (AvgPool2d-9)"));
-  run_cli (&json, (const char *[]) { "summary", path, "--json", NULL });
+  st_test_cli_argv (&json, (const char *[]) { "summary", path, "--json", NULL });
   g_assert_nonnull (strstr (json.out, "\"layer\": \"8\""));
 }
 
 static void
 test_cli_bad_input (void)
 {
-  g_auto (Run) missing = { 0 };
-  g_auto (Run) usage = { 0 };
-  g_auto (Run) unknown = { 0 };
+  g_auto (StTestRun) missing = { 0 };
+  g_auto (StTestRun) usage = { 0 };
+  g_auto (StTestRun) unknown = { 0 };
   g_autoptr (GError) error = NULL;
 
-  if (!have_cli ())
+  if (!st_test_have_cli ())
     return;
-  run_cli (&missing, (const char *[]) { "summary", "/nonexistent/m.strata.json", NULL });
-  g_assert_false (g_spawn_check_wait_status (missing.status, &error));
+  st_test_cli_argv (&missing, (const char *[]) { "summary", "/nonexistent/m.strata.json", NULL });
+  g_assert_false (g_spawn_check_wait_status (missing.wait_status, &error));
   g_assert_error (error, G_SPAWN_EXIT_ERROR, 1);
   g_assert_nonnull (strstr (missing.err, "/nonexistent/m.strata.json"));
   g_clear_error (&error);
 
-  run_cli (&usage, (const char *[]) { "summary", NULL });
-  g_assert_false (g_spawn_check_wait_status (usage.status, &error));
+  st_test_cli_argv (&usage, (const char *[]) { "summary", NULL });
+  g_assert_false (g_spawn_check_wait_status (usage.wait_status, &error));
   g_assert_error (error, G_SPAWN_EXIT_ERROR, 2);
   g_assert_nonnull (strstr (usage.err, "needs a MODEL"));
   g_clear_error (&error);
 
-  run_cli (&unknown, (const char *[]) { "summarise", "lenet5", NULL });
-  g_assert_false (g_spawn_check_wait_status (unknown.status, &error));
+  st_test_cli_argv (&unknown, (const char *[]) { "summarise", "lenet5", NULL });
+  g_assert_false (g_spawn_check_wait_status (unknown.wait_status, &error));
   g_assert_nonnull (strstr (unknown.err, "unknown command 'summarise'"));
 }
 

@@ -10,13 +10,13 @@
  * Without a display every case is skipped.
  */
 #include <adwaita.h>
-#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
 
 #include "core/backend.h"
-#include "ui/strata-application.h"
 #include "ui/train-panel.h"
+#include "test-util.h"
+#include "ui-test-util.h"
 
 #define GUARD_SECONDS 120       /* a signal that never comes fails the case instead of hanging */
 
@@ -39,64 +39,6 @@ typedef struct {
   char         *weights_path;
   gint64        finished_at;
 } Fixture;
-
-/* ---- the generated dataset ---------------------------------------------------------------- */
-
-static void
-write_be32 (FILE *f, guint32 v)
-{
-  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-
-  fwrite (b, 1, 4, f);
-}
-
-static void
-write_idx (const char *dir, const char *prefix, int n, guint32 seed)
-{
-  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte", dir, prefix);
-  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
-  FILE *fi = fopen (ipath, "wb"), *fl = fopen (lpath, "wb");
-  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
-
-  g_assert_nonnull (fi);
-  g_assert_nonnull (fl);
-  write_be32 (fi, 0x803);
-  write_be32 (fi, n);
-  write_be32 (fi, 28);
-  write_be32 (fi, 28);
-  write_be32 (fl, 0x801);
-  write_be32 (fl, n);
-  for (int i = 0; i < n; i++)
-    {
-      guint8 img[28 * 28];
-      int label = g_rand_int_range (rand, 0, 10);
-
-      for (int p = 0; p < 28 * 28; p++)
-        img[p] = g_rand_int_range (rand, 0, 60);
-      for (int y = 2 + label * 2; y < 4 + label * 2; y++)
-        for (int x = 4; x < 24; x++)
-          img[y * 28 + x] = 200 + g_rand_int_range (rand, 0, 55);
-      fwrite (img, 1, sizeof img, fi);
-      fputc (label, fl);
-    }
-  fclose (fi);
-  fclose (fl);
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
 
 /* ---- what the panel says ------------------------------------------------------------------ */
 
@@ -160,44 +102,7 @@ on_finished (StTrainPanel *panel, gboolean stopped, const char *weights_path, Fi
   g_assert_cmpint (st_train_panel_get_state (panel), ==, ST_TRAINER_DONE);
 }
 
-static void
-after_paint (GdkFrameClock *clock, gboolean *painted)
-{
-  *painted = TRUE;
-}
-
-static gboolean
-guard_expired (gpointer user_data)
-{
-  gboolean *expired = user_data;
-
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* The first frame lays out and draws the whole form; the cases start after it. */
-static void
-wait_for_first_frame (Fixture *f)
-{
-  gboolean painted = FALSE, expired = FALSE;
-  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_expired, &expired);
-  gulong handler;
-  GdkFrameClock *clock;
-
-  while (!gtk_widget_get_mapped (GTK_WIDGET (f->panel)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  clock = gtk_widget_get_frame_clock (f->window);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), &painted);
-  gtk_widget_queue_draw (GTK_WIDGET (f->panel));
-  while (!painted && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, handler);
-  g_assert_false (expired);
-  if (!expired)
-    g_source_remove (guard);
-}
-
 static void
 fixture_set_up (Fixture *f, gconstpointer user_data)
 {
@@ -220,7 +125,7 @@ fixture_set_up (Fixture *f, gconstpointer user_data)
   gtk_window_set_default_size (GTK_WINDOW (f->window), 420, 900);
   gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->panel));
   gtk_window_present (GTK_WINDOW (f->window));
-  wait_for_first_frame (f);
+  ui_test_wait_for_frame (GTK_WIDGET (f->panel), GUARD_SECONDS);
 }
 
 static void
@@ -232,7 +137,7 @@ fixture_tear_down (Fixture *f, gconstpointer user_data)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   if (f->data_dir != NULL)
-    remove_dir (f->data_dir);
+    st_test_remove_tree (f->data_dir);
   g_free (f->data_dir);
   g_array_unref (f->states);
   g_array_unref (f->xs);
@@ -240,18 +145,27 @@ fixture_tear_down (Fixture *f, gconstpointer user_data)
   g_free (f->weights_path);
 }
 
+typedef struct {
+  Fixture       *f;
+  gboolean     (*done) (Fixture *f, gconstpointer data);
+  gconstpointer  data;
+} Until;
+
+static gboolean
+until_done (gpointer data)
+{
+  const Until *u = data;
+
+  return u->done (u->f, u->data);
+}
+
 /* Runs the main loop until `done` says so; FALSE when the guard ran out first. */
 static gboolean
 wait_for (Fixture *f, gboolean (*done) (Fixture *f, gconstpointer data), gconstpointer data)
 {
-  gboolean expired = FALSE;
-  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_expired, &expired);
+  Until u = { f, done, data };
 
-  while (!done (f, data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (guard);
-  return !expired;
+  return ui_test_wait_until (until_done, &u, GUARD_SECONDS);
 }
 
 static gboolean
@@ -270,17 +184,6 @@ static gboolean
 has_weights (Fixture *f, gconstpointer data)
 {
   return st_train_panel_get_weights_path (f->panel) != NULL || f->finished > 0;
-}
-
-/* Iterates for `ms` milliseconds. */
-static void
-iterate_for (int ms)
-{
-  gboolean expired = FALSE;
-
-  g_timeout_add (ms, guard_expired, &expired);
-  while (!expired)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 static void
@@ -307,10 +210,9 @@ load_model (Fixture *f, const char *preset, int epochs, int batch)
   g_assert_no_error (error);
   if (g_strcmp0 (preset, "toy") != 0)
     {
-      f->data_dir = g_dir_make_tmp ("strata-train-panel-XXXXXX", &error);
-      g_assert_no_error (error);
-      write_idx (f->data_dir, "train", 2000, 1);
-      write_idx (f->data_dir, "t10k", 500, 2);
+      f->data_dir = st_test_make_tmp ("strata-train-panel-XXXXXX");
+      st_test_write_bars (f->data_dir, "train", &ST_TEST_BARS_MNIST, 2000, 1);
+      st_test_write_bars (f->data_dir, "t10k", &ST_TEST_BARS_MNIST, 500, 2);
       g_free (spec->training.dataset);
       spec->training.dataset = g_strdup (f->data_dir);
     }
@@ -398,7 +300,7 @@ test_pause_resume (Fixture *f, gconstpointer user_data)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   paused_at = f->xs->len;
-  iterate_for (300);
+  ui_test_spin (300);
   g_assert_cmpuint (f->xs->len, ==, paused_at);
   g_assert_cmpint (f->finished, ==, 0);
 
@@ -675,25 +577,16 @@ test_close_during_run (Fixture *f, gconstpointer user_data)
   g_assert_null (f->panel);
   g_assert_false (g_file_test (weights, G_FILE_TEST_EXISTS));
   /* Events still queued are dropped with the trainer. */
-  iterate_for (100);
+  ui_test_spin (100);
   g_assert_cmpint (f->finished, ==, 0);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
 
-static void
-skip_no_display (gconstpointer user_data)
-{
-  g_test_skip ("no display");
-}
-
 int
 main (int argc, char **argv)
 {
-  static const struct {
-    const char *path;
-    void      (*func) (Fixture *, gconstpointer);
-  } cases[] = {
+  static const UI_TEST_CASE (Fixture) cases[] = {
     { "/train-panel/toy-run", test_toy_run },
     { "/train-panel/pause-resume", test_pause_resume },
     { "/train-panel/stop", test_stop },
@@ -704,23 +597,11 @@ main (int argc, char **argv)
     { "/train-panel/main-loop-free", test_main_loop_free },
     { "/train-panel/close-during-run", test_close_during_run },
   };
-  gboolean display;
 
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
 
-  display = gtk_init_check ();
-  if (display)
-    {
-      adw_init ();
-      st_ui_init ();
-    }
-
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    if (display)
-      g_test_add (cases[i].path, Fixture, NULL, fixture_set_up, cases[i].func, fixture_tear_down);
-    else
-      g_test_add_data_func (cases[i].path, NULL, skip_no_display);
+  UI_TEST_ADD_CASES (ui_test_init (FALSE), cases, Fixture, fixture_set_up, fixture_tear_down);
 
   return g_test_run ();
 }

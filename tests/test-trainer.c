@@ -11,50 +11,10 @@
 #include "core/checkpoint.h"
 #include "core/net.h"
 #include "core/trainer.h"
+#include "test-util.h"
 
 static char *data_dir;
 static GThread *owner_thread;
-
-static void
-write_be32 (FILE *f, guint32 v)
-{
-  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-  fwrite (b, 1, 4, f);
-}
-
-static void
-write_idx (const char *dir, const char *prefix, int n, guint32 seed)
-{
-  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte", dir, prefix);
-  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
-  FILE *fi = fopen (ipath, "wb"), *fl = fopen (lpath, "wb");
-  GRand *rand = g_rand_new_with_seed (seed);
-
-  g_assert_nonnull (fi);
-  g_assert_nonnull (fl);
-  write_be32 (fi, 0x803);
-  write_be32 (fi, n);
-  write_be32 (fi, 28);
-  write_be32 (fi, 28);
-  write_be32 (fl, 0x801);
-  write_be32 (fl, n);
-  for (int i = 0; i < n; i++)
-    {
-      guint8 img[28 * 28];
-      int label = g_rand_int_range (rand, 0, 10);
-
-      for (int p = 0; p < 28 * 28; p++)
-        img[p] = g_rand_int_range (rand, 0, 60);
-      for (int y = 2 + label * 2; y < 4 + label * 2; y++)
-        for (int x = 4; x < 24; x++)
-          img[y * 28 + x] = 200 + g_rand_int_range (rand, 0, 55);
-      fwrite (img, 1, sizeof img, fi);
-      fputc (label, fl);
-    }
-  fclose (fi);
-  fclose (fl);
-  g_rand_free (rand);
-}
 
 typedef struct {
   GMainLoop  *loop;
@@ -597,7 +557,6 @@ test_background_priority (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -606,10 +565,9 @@ main (int argc, char **argv)
   g_setenv ("STRATA_THREADS", "2", TRUE);
   g_setenv ("STRATA_GPU_MODULE_DIR", "/nonexistent", TRUE);
 
-  data_dir = g_dir_make_tmp ("strata-trainer-XXXXXX", &error);
-  g_assert_no_error (error);
-  write_idx (data_dir, "train", 2000, 1);
-  write_idx (data_dir, "t10k", 500, 2);
+  data_dir = st_test_make_tmp ("strata-trainer-XXXXXX");
+  st_test_write_bars (data_dir, "train", &ST_TEST_BARS_MNIST, 2000, 1);
+  st_test_write_bars (data_dir, "t10k", &ST_TEST_BARS_MNIST, 500, 2);
 
   g_test_add_func ("/trainer/learns", test_learns);
   g_test_add_func ("/trainer/toy-separates", test_toy_separates);
@@ -626,16 +584,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/background-priority", test_background_priority);
   status = g_test_run ();
 
-  for (const char *const *f = (const char *const[]) { "train-images-idx3-ubyte",
-                                                     "train-labels-idx1-ubyte",
-                                                     "t10k-images-idx3-ubyte",
-                                                     "t10k-labels-idx1-ubyte", NULL };
-       *f != NULL; f++)
-    {
-      g_autofree char *path = g_build_filename (data_dir, *f, NULL);
-      g_remove (path);
-    }
-  g_rmdir (data_dir);
+  st_test_remove_tree (data_dir);
   g_free (data_dir);
   return status;
 }

@@ -18,31 +18,9 @@
 #include "ui/layer-list.h"
 #include "ui/strata-window.h"
 #include "ui/train-panel.h"
+#include "ui-test-util.h"
 
 static gboolean have_display;
-
-/* Runs the main loop until cond holds or `ms` pass. */
-static gboolean
-spin_until (gboolean (*cond) (gpointer), gpointer data, int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-
-  while (!cond (data) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-  return cond (data);
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-spin (int ms)
-{
-  spin_until (never, NULL, ms);
-}
 
 static gboolean
 is_mapped (gpointer widget)
@@ -57,8 +35,8 @@ open_window (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1800);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (spin_until (is_mapped, window, 5000));
-  spin (100);
+  g_assert_true (ui_test_spin_until (is_mapped, window, 5000));
+  ui_test_spin (100);
   return window;
 }
 
@@ -77,7 +55,7 @@ card (StWindow *window, const char *path)
     {
       found = st_layer_list_find_card (layer_list (window), path);
       if (found == NULL)
-        spin (20);
+        ui_test_spin (20);
     }
   if (found == NULL)
     g_test_message ("no card on screen for layer %s", path);
@@ -94,30 +72,20 @@ type_into (StWindow *window, const char *path, StArgId id, const char *text)
   field = st_layer_card_get_field (c, id);
   g_assert_nonnull (field);
   gtk_editable_set_text (field, text);
-  spin (10);
+  ui_test_spin (10);
 }
 
 static void
 save_screenshot (GtkWidget *widget, const char *name)
 {
   const char *dir = g_getenv ("STRATA_SCREENSHOT_DIR");
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
 
   if (dir == NULL)
     return;
-  spin (200);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  ui_test_spin (200);
+  texture = ui_test_render_texture (widget, NULL);
   path = g_build_filename (dir, name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("wrote %s", path);
@@ -198,13 +166,13 @@ test_undo_restores (void)
   g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 7);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
-  spin (50);
+  ui_test_spin (50);
   conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
   g_assert_cmpint (conv->args.v[ST_ARG_OUT_CHANNELS].i[0], ==, 6);
   g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 7);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
-  spin (50);
+  ui_test_spin (50);
   conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
   g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 5);
   g_assert_cmpstr (gtk_editable_get_text (st_layer_card_get_field (card (window, "0"),
@@ -214,7 +182,7 @@ test_undo_restores (void)
   g_assert_false (st_model_document_can_undo (doc));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
-  spin (50);
+  ui_test_spin (50);
   conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
   g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 7);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -226,14 +194,14 @@ start_empty (StWindow *window, gint64 c, gint64 h, gint64 w)
   StShape input = st_shape_chw (c, h, w);
 
   st_model_document_set_spec (st_window_get_document (window), st_spec_new ("built", &input));
-  spin (50);
+  ui_test_spin (50);
 }
 
 static void
 add_layer (StWindow *window, const char *type)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-layer", "s", type));
-  spin (30);
+  ui_test_spin (30);
 }
 
 /* The course's broken LeNet, built card by card from the palette: only the pool that would
@@ -301,7 +269,7 @@ test_broken_model_marks_one_card (void)
   st_layer_list_select_node (layer_list (window),
                              g_ptr_array_index (st_model_document_get_spec (
                                st_window_get_document (window))->layers, 6));
-  spin (100);
+  ui_test_spin (100);
   save_screenshot (GTK_WIDGET (window), "builder-error.png");
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -337,9 +305,9 @@ test_residual_error_on_block (void)
 
   /* A 1×1 convolution as the shortcut makes the sum valid. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
-  spin (30);
+  ui_test_spin (30);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
-  spin (30);
+  ui_test_spin (30);
   g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -396,23 +364,23 @@ test_structure_actions (void)
   first = g_ptr_array_index (layers, 0);
   st_layer_list_select_node (layer_list (window), first);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.duplicate-layer", NULL));
-  spin (30);
+  ui_test_spin (30);
   layers = st_model_document_get_spec (doc)->layers;
   g_assert_cmpuint (layers->len, ==, 13);
   /* Two 1→6 convolutions in a row: the second takes 6 channels, so it is wrong. */
   g_assert_nonnull (st_layer_card_get_error_text (card (window, "1")));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-layer", NULL));
-  spin (30);
+  ui_test_spin (30);
   g_assert_cmpuint (st_model_document_get_spec (doc)->layers->len, ==, 12);
   g_assert_cmpuint (st_model_document_get_infer (doc)->n_errors, ==, 0);
 
   st_layer_list_select_node (layer_list (window), g_ptr_array_index (layers, 1));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move-up", NULL));
-  spin (30);
+  ui_test_spin (30);
   g_assert_cmpstr (((StNode *) g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0))
                    ->type_name, ==, "Sigmoid");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move-down", NULL));
-  spin (30);
+  ui_test_spin (30);
   g_assert_cmpstr (((StNode *) g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0))
                    ->type_name, ==, "Conv2d");
   gtk_window_destroy (GTK_WINDOW (window));
@@ -439,7 +407,7 @@ test_huge_model (void)
 
   window = open_window ();
   st_model_document_set_spec (st_window_get_document (window), g_steal_pointer (&spec));
-  spin (200);
+  ui_test_spin (200);
   g_assert_cmpuint (g_list_model_get_n_items (st_layer_list_get_model (layer_list (window))), ==,
                     10001);
   g_assert_nonnull (card (window, "0"));
@@ -474,7 +442,7 @@ static void
 use_preset (StWindow *window, const char *name)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preset", "s", name));
-  spin (50);
+  ui_test_spin (50);
   g_assert_cmpuint (st_model_document_get_infer (st_window_get_document (window))->n_errors, ==, 0);
 }
 
@@ -489,8 +457,8 @@ test_training_draws_chart (void)
   window = open_window ();
   use_preset (window, "toy");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
-  g_assert_true (spin_until (has_epochs, window, 30000));
-  g_assert_true (spin_until (run_over, window, 60000));
+  g_assert_true (ui_test_spin_until (has_epochs, window, 30000));
+  g_assert_true (ui_test_spin_until (run_over, window, 60000));
   data = st_chart_panel_get_data (ST_CHART_PANEL (st_window_get_chart_panel (window)));
   g_assert_cmpuint (data->n_epochs, ==,
                     (guint) st_model_document_get_spec (st_window_get_document (window))
@@ -525,12 +493,12 @@ test_stop_within_a_second (void)
   st_train_panel_load_config (train_panel (window), &config);
   st_train_config_clear (&config);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
-  g_assert_true (spin_until (has_epochs, window, 30000));
+  g_assert_true (ui_test_spin_until (has_epochs, window, 30000));
   g_assert_cmpint (st_train_panel_get_state (train_panel (window)), ==, ST_TRAINER_RUNNING);
 
   asked = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
-  g_assert_true (spin_until (run_over, window, 10000));
+  g_assert_true (ui_test_spin_until (run_over, window, 10000));
   ended = g_get_monotonic_time ();
   g_test_message ("stopped after %.0f ms", (ended - asked) / 1000.0);
   g_assert_cmpint (ended - asked, <, G_USEC_PER_SEC);
@@ -581,19 +549,19 @@ test_screenshots (void)
 
       if (data->n_epochs >= 4 && data->n_batches > data->n_epochs * 469 + 200)
         break;
-      spin (100);
+      ui_test_spin (100);
     }
   save_screenshot (GTK_WIDGET (window), "training.png");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
-  g_assert_true (spin_until (run_over, window, 10000));
-  spin (500);
+  g_assert_true (ui_test_spin_until (run_over, window, 10000));
+  ui_test_spin (500);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
-  spin (200);
-  g_assert_true (spin_until (view_idle, window, 60000));
+  ui_test_spin (200);
+  g_assert_true (ui_test_spin_until (view_idle, window, 60000));
   /* Test image 4 of Fashion-MNIST is a shirt; the confusion of shirts is the classic one. */
   st_activations_view_select_example (ST_ACTIVATIONS_VIEW (st_window_get_activations (window)), 4);
-  spin (200);
-  g_assert_true (spin_until (view_idle, window, 60000));
+  ui_test_spin (200);
+  g_assert_true (ui_test_spin_until (view_idle, window, 60000));
   save_screenshot (GTK_WIDGET (window), "activations.png");
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -674,12 +642,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
-  have_display = gtk_init_check ();
-  if (have_display)
-    {
-      adw_init ();
-      st_ui_init ();
-    }
+  have_display = ui_test_init (FALSE);
   g_test_add_func ("/window/kernel-size-updates-cards", test_kernel_size_updates_cards);
   g_test_add_func ("/window/undo", test_undo_restores);
   g_test_add_func ("/window/broken-model", test_broken_model_marks_one_card);

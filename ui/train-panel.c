@@ -15,6 +15,7 @@ static const char *const named_datasets[] = { "fashion-mnist", "mnist", "toy" };
 
 #define PROGRESS_INTERVAL_MS 100
 #define PAUSE_POLL_MS        50
+#define FORM_LOCK_DELAY_MS   150
 
 struct _StTrainPanel
 {
@@ -58,6 +59,7 @@ struct _StTrainPanel
   StTrainer            *trainer;
   guint                 free_idle;
   guint                 pause_timer;
+  guint                 form_lock;      /* locks the form a few frames after Start */
   guint                 progress_timer;
   char                 *tmp_dir;
   char                 *weights_path;
@@ -95,6 +97,16 @@ is_live (StTrainerState state)
          || state == ST_TRAINER_STOPPING;
 }
 
+static gboolean
+lock_form (gpointer data)
+{
+  StTrainPanel *self = data;
+
+  self->form_lock = 0;
+  gtk_widget_set_sensitive (self->form_box, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 update_controls (StTrainPanel *self)
 {
@@ -107,8 +119,14 @@ update_controls (StTrainPanel *self)
                             self->state == ST_TRAINER_RUNNING || self->state == ST_TRAINER_PAUSED);
   gtk_button_set_label (self->pause_button,
                         self->state == ST_TRAINER_PAUSED ? _("_Resume") : _("_Pause"));
-  /* A live run trains what the form said when it started. */
-  gtk_widget_set_sensitive (self->form_box, !live);
+  /* A live run trains what the form said when it started, so the form locks; but not in the
+   * frame that shows Start took effect: re-styling the whole form there would make that one
+   * frame several times longer than any other of the run. */
+  g_clear_handle_id (&self->form_lock, g_source_remove);
+  if (!live)
+    gtk_widget_set_sensitive (self->form_box, TRUE);
+  else if (gtk_widget_get_sensitive (self->form_box))
+    self->form_lock = g_timeout_add (FORM_LOCK_DELAY_MS, lock_form, self);
 }
 
 static void
@@ -738,6 +756,7 @@ st_train_panel_dispose (GObject *object)
 
   /* Stops a live run and waits for its worker: nothing writes to the folder after this. */
   free_trainer (self);
+  g_clear_handle_id (&self->form_lock, g_source_remove);
   remove_tmp_dir (self);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));

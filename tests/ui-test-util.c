@@ -1,0 +1,170 @@
+/* ui-test-util.c: see ui-test-util.h. */
+#define G_LOG_DOMAIN "strata-test"
+
+#include "ui-test-util.h"
+
+#include <adwaita.h>
+
+#include "ui/strata-application.h"
+
+/* ---- start-up --------------------------------------------------------------------------- */
+
+/* Opens the display and sets up libadwaita and Strata's styles; FALSE without a display.
+ * `light` pins the light colour scheme, for cases that compare pixels. */
+gboolean
+ui_test_init (gboolean light)
+{
+  if (!gtk_init_check ())
+    return FALSE;
+  adw_init ();
+  st_ui_init ();
+  if (light)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                        ADW_COLOR_SCHEME_FORCE_LIGHT);
+  return TRUE;
+}
+
+static void
+skip_no_display (gconstpointer data)
+{
+  g_test_skip ("no display");
+}
+
+/* Adds a fixture case, or without a display a case of that path that skips and says why. */
+void
+ui_test_add_case (gboolean          display,
+                  const char       *path,
+                  gsize             fixture_size,
+                  GTestFixtureFunc  set_up,
+                  GTestFixtureFunc  test,
+                  GTestFixtureFunc  tear_down)
+{
+  if (display)
+    g_test_add_vtable (path, fixture_size, NULL, set_up, test, tear_down);
+  else
+    g_test_add_data_func (path, NULL, skip_no_display);
+}
+
+/* ---- the main loop ---------------------------------------------------------------------- */
+
+/* Runs the main loop until cond holds or `ms` pass; what cond says at the end. */
+gboolean
+ui_test_spin_until (gboolean (*cond) (gpointer), gpointer data, int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+
+  while (!cond (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  return cond (data);
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for `ms` milliseconds. */
+void
+ui_test_spin (int ms)
+{
+  gboolean over = FALSE;
+
+  g_timeout_add (ms, flag_set, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Runs the main loop until `done` says so; FALSE when the guard ran out first. */
+gboolean
+ui_test_wait_until (gboolean (*done) (gpointer), gpointer data, guint guard_seconds)
+{
+  gboolean expired = FALSE;
+  guint guard = g_timeout_add_seconds (guard_seconds, flag_set, &expired);
+
+  while (!done (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (guard);
+  return !expired;
+}
+
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static void
+after_paint (GdkFrameClock *clock, gboolean *painted)
+{
+  *painted = TRUE;
+}
+
+static gboolean
+is_set (gpointer flag)
+{
+  return *(gboolean *) flag;
+}
+
+/* Waits until `widget` is on screen, queues a redraw and returns once a frame has painted
+ * it: a widget paintable shows the last frame's render node, not the widget's state now. */
+void
+ui_test_wait_for_frame (GtkWidget *widget, guint guard_seconds)
+{
+  gboolean painted = FALSE;
+  GdkFrameClock *clock;
+  gulong handler;
+
+  g_assert_true (ui_test_wait_until (is_mapped, widget, guard_seconds));
+  clock = gtk_widget_get_frame_clock (widget);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), &painted);
+  gtk_widget_queue_draw (widget);
+  g_assert_true (ui_test_wait_until (is_set, &painted, guard_seconds));
+  g_signal_handler_disconnect (clock, handler);
+}
+
+/* ---- pixels ----------------------------------------------------------------------------- */
+
+/* The widget's last frame rendered by `renderer`, or by its window's renderer when NULL. */
+GdkTexture *
+ui_test_render_texture (GtkWidget *widget, GskRenderer *renderer)
+{
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot;
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  if (renderer == NULL)
+    renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (renderer, node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* The widget's pixels after the next frame, CAIRO_FORMAT_ARGB32 rows; free with g_free (). */
+guint8 *
+ui_test_render_pixels (GtkWidget   *widget,
+                       GskRenderer *renderer,
+                       guint        guard_seconds,
+                       int         *width,
+                       int         *height)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+  guint8 *pixels;
+
+  ui_test_wait_for_frame (widget, guard_seconds);
+  texture = ui_test_render_texture (widget, renderer);
+  *width = gdk_texture_get_width (texture);
+  *height = gdk_texture_get_height (texture);
+  pixels = g_malloc ((gsize) *width * *height * 4);
+  gdk_texture_download (texture, pixels, (gsize) *width * 4);
+  return pixels;
+}

@@ -1,0 +1,52 @@
+/* ui-test-util.h: what the widget tests share — start-up with or without a display, waiting
+ * on the main loop, and a widget's last frame as pixels or a PNG.
+ *
+ * The waits take a guard in seconds: work that never ends fails the case instead of hanging.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+gboolean ui_test_init (gboolean light);
+
+void     ui_test_add_case (gboolean          display,
+                           const char       *path,
+                           gsize             fixture_size,
+                           GTestFixtureFunc  set_up,
+                           GTestFixtureFunc  test,
+                           GTestFixtureFunc  tear_down);
+
+/* ui_test_add_case () for a fixture type and functions taking (Fixture *, gconstpointer). */
+#define UI_TEST_ADD(display, path, Fixture, set_up, test, tear_down)                        \
+  ui_test_add_case ((display), (path), sizeof (Fixture), (GTestFixtureFunc) (set_up),       \
+                    (GTestFixtureFunc) (test), (GTestFixtureFunc) (tear_down))
+
+/* The type of a table of such cases: { "/path", test } with test (Fixture *, gconstpointer). */
+#define UI_TEST_CASE(Fixture)                                                                 \
+  struct { const char *path; void (*func) (Fixture *, gconstpointer); }
+
+/* Adds every case of the table `cases`, all with the same set-up and tear-down. */
+#define UI_TEST_ADD_CASES(display, cases, Fixture, set_up, tear_down)                        \
+  G_STMT_START {                                                                            \
+    gboolean ui_test_display_ = (display);                                                  \
+                                                                                            \
+    for (gsize ui_test_i_ = 0; ui_test_i_ < G_N_ELEMENTS (cases); ui_test_i_++)             \
+      UI_TEST_ADD (ui_test_display_, (cases)[ui_test_i_].path, Fixture, (set_up),           \
+                   (cases)[ui_test_i_].func, (tear_down));                                  \
+  } G_STMT_END
+
+gboolean ui_test_spin_until     (gboolean (*cond) (gpointer), gpointer data, int ms);
+void     ui_test_spin           (int ms);
+gboolean ui_test_wait_until     (gboolean (*done) (gpointer), gpointer data, guint guard_seconds);
+void     ui_test_wait_for_frame (GtkWidget *widget, guint guard_seconds);
+
+GdkTexture *ui_test_render_texture (GtkWidget *widget, GskRenderer *renderer);
+guint8     *ui_test_render_pixels  (GtkWidget   *widget,
+                                    GskRenderer *renderer,
+                                    guint        guard_seconds,
+                                    int         *width,
+                                    int         *height);
+
+G_END_DECLS
