@@ -13,6 +13,7 @@ main (int argc, char **argv)
 {
   g_autoptr (StApplication) app = NULL;
 
+  st_ui_choose_renderer ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, STRATA_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

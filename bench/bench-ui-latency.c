@@ -19,6 +19,7 @@
 
 #include "core/backend.h"
 #include "ui/chart-panel.h"
+#include "ui/strata-application.h"
 #include "ui/strata-window.h"
 #include "ui/train-panel.h"
 
@@ -106,6 +107,7 @@ main (int argc, char **argv)
       g_printerr ("bench-ui-latency: --device: “%s” is not auto, cpu or cuda\n", device_name);
       return 2;
     }
+  st_ui_choose_renderer ();               /* as strata itself does */
   if (!gtk_init_check ())
     {
       g_printerr ("bench-ui-latency: no display; run it under xvfb-run -a\n");

@@ -11,5 +11,7 @@ G_DECLARE_FINAL_TYPE (StApplication, st_application, ST, APPLICATION, AdwApplica
 StApplication *st_application_new (void);
 /* Registers the window's resources; for tests that build windows without running the app. */
 void           st_ui_init         (void);
+/* Before GTK starts: Cairo rather than GL where there is no GPU to render with. */
+void           st_ui_choose_renderer (void);
 
 G_END_DECLS
