@@ -129,7 +129,8 @@ st_cifar_load_files (const char * const *paths, const char *name, GError **error
   ds = st_dataset_new (name, displays->pdata[0], total, 3, ST_CIFAR_SIDE, ST_CIFAR_SIDE, error);
   if (ds == NULL)
     return NULL;
-  buffer = g_malloc ((gsize) RECORDS_PER_READ * ST_CIFAR_RECORD_SIZE);
+  /* No larger than the records there are: a small batch file gets a small buffer. */
+  buffer = g_malloc ((gsize) MIN (total, RECORDS_PER_READ) * ST_CIFAR_RECORD_SIZE);
   for (guint i = 0; i < n_files; i++)
     {
       if (!read_records (paths[i], displays->pdata[i], counts[i], ds->labels + at,

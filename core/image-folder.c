@@ -134,13 +134,33 @@ list_images (const char *path, const char *display, const char * const *classes,
   return g_steal_pointer (&entries);
 }
 
+static gboolean
+check_size (const char *path, int w, int h, GError **error)
+{
+  g_autofree char *display = NULL;
+
+  if (w <= ST_DATASET_MAX_SIDE && h <= ST_DATASET_MAX_SIDE)
+    return TRUE;
+  display = g_filename_display_name (path);
+  g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
+               "%s: %d×%d pixels, more than the %d a side Strata reads", display, w, h,
+               ST_DATASET_MAX_SIDE);
+  return FALSE;
+}
+
+/* The size is checked from the header first, so that a damaged or huge file is refused
+ * before gdk-pixbuf allocates its pixels, and again after decoding, for the formats whose
+ * header does not tell. */
 static GdkPixbuf *
 load_image (const char *path, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autofree char *display = NULL;
+  int w = 0, h = 0;
 
+  if (gdk_pixbuf_get_file_info (path, &w, &h) != NULL && !check_size (path, w, h, error))
+    return NULL;
   pixbuf = gdk_pixbuf_new_from_file (path, &local);
   if (pixbuf == NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
       || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB)
@@ -151,6 +171,8 @@ load_image (const char *path, GError **error)
                    local != NULL ? local->message : "not 8-bit RGB");
       return NULL;
     }
+  if (!check_size (path, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf), error))
+    return NULL;
   return gdk_pixbuf_apply_embedded_orientation (pixbuf);
 }
 

@@ -19,7 +19,8 @@
 #define TINY_MODEL \
   "{\"format\": \"strata-model/1\", \"name\": \"tiny\"," \
   " \"input\": {\"channels\": 1, \"height\": 4, \"width\": 4}," \
-  " \"layers\": [{\"type\": \"Conv2d\", \"in_channels\": 1, \"out_channels\": 2, \"kernel_size\": 3}," \
+  " \"layers\": [{\"type\": \"Conv2d\", \"in_channels\": 1, \"out_channels\": 2," \
+  "             \"kernel_size\": 3}," \
   "            {\"type\": \"BatchNorm2d\", \"num_features\": 2}," \
   "            {\"type\": \"ReLU\"}," \
   "            {\"type\": \"Flatten\"}," \

@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -210,14 +211,36 @@ def image_seeds():
                 return f.read()
 
     # The option byte of fuzz-image-folder.c: bit 0 RGB, bit 1 resize, bit 2 fixed 8×8.
+    # Only PNG and JPEG: the target runs gdk-pixbuf with its built-in loaders alone.
     write('image-folder', 'png-3x5-gray', b'\x00' + saved(pixbuf(3, 5, False), 'png'))
+    write('image-folder', 'png-3x5-rgb', b'\x01' + saved(pixbuf(3, 5, False), 'png'))
     write('image-folder', 'png-4x4-alpha-rgb-resize', b'\x03' + saved(pixbuf(4, 4, True), 'png'))
+    write('image-folder', 'png-40x30-fixed-resize', b'\x06' + saved(pixbuf(40, 30, False), 'png'))
     write('image-folder', 'jpeg-6x2-fixed-resize', b'\x06' + saved(pixbuf(6, 2, False), 'jpeg',
                                                                     ('quality', '50')))
-    write('image-folder', 'bmp-3x5-rgb', b'\x01' + saved(pixbuf(3, 5, False), 'bmp'))
-    write('image-folder', 'tiff-3x5-fixed', b'\x04' + saved(pixbuf(3, 5, False), 'tiff'))
-    write('image-folder', 'pgm-3x5', b'\x00' + b'P5\n3 5\n255\n' + bytes(range(15)))
-    write('image-folder', 'ppm-2x2-resize', b'\x02' + b'P6\n2 2\n255\n' + bytes(range(12)))
+    write('image-folder', 'jpeg-3x5-rgb', b'\x01' + saved(pixbuf(3, 5, False), 'jpeg'))
+    # PNG colour types gdk-pixbuf converts: gray, gray + alpha, palette, 16-bit RGB.
+    write('image-folder', 'png-gray8-3x5', b'\x00' + png(3, 5, 8, 0, 1))
+    write('image-folder', 'png-gray-alpha-3x5-rgb', b'\x01' + png(3, 5, 8, 4, 2))
+    write('image-folder', 'png-palette-3x5', b'\x00' + png(3, 5, 8, 3, 1, palette=6))
+    write('image-folder', 'png-rgb16-2x2-resize', b'\x02' + png(2, 2, 16, 2, 3))
+    # Wider than ST_DATASET_MAX_SIDE: once reached st_dataset_new's guard instead of an error.
+    write('image-folder', 'crash-png-wider-than-max-side', b'\x00' + png(20000, 1, 8, 0, 1))
+
+
+def png(width, height, depth, color_type, samples, palette=0):
+    """A small PNG written by hand, for the colour types GdkPixbuf does not save."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack('>I', len(data)) + body + struct.pack('>I', zlib.crc32(body))
+    row = bytes((i * 29) % 256 if palette == 0 else i % palette
+                for i in range(width * samples * depth // 8))
+    raw = b''.join(b'\x00' + row for _ in range(height))
+    out = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, depth,
+                                                              color_type, 0, 0, 0))
+    if palette:
+        out += chunk(b'PLTE', bytes((i * 40) % 256 for i in range(3 * palette)))
+    return out + chunk(b'IDAT', zlib.compress(raw, 9)) + chunk(b'IEND', b'')
 
 
 # ---- safetensors ----------------------------------------------------------------------------
