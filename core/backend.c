@@ -35,7 +35,6 @@ open_cuda (GError **error)
 {
   const char *dirs[] = { g_getenv ("STRATA_GPU_MODULE_DIR"), STRATA_GPU_BUILD_DIR,
                          STRATA_GPU_INSTALL_DIR };
-  g_autofree char *tried = NULL;
   GModule *module = NULL;
   CudaNewFunc cuda_new;
   g_autoptr (GString) reasons = g_string_new (NULL);
