@@ -197,20 +197,6 @@ try_alloc (gsize count, gsize size, gsize *total, gboolean *ok)
   return p;
 }
 
-/* The kernels take int sizes: a geometry past them is refused, never cut down to a smaller
- * one (a stride of 2^32 + 1 would become 1 and write past its output). */
-static gboolean
-geom_fits_int (const StOpGeom *g)
-{
-  const gint64 v[] = { g->c, g->h, g->w, g->oc, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw,
-                       g->ph, g->pw, g->dh, g->dw };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (v); i++)
-    if (v[i] < 0 || v[i] > G_MAXINT)
-      return FALSE;
-  return TRUE;
-}
-
 static gboolean
 plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **error)
 {
@@ -230,7 +216,7 @@ plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **err
       p->out_numel = net->values[op->output].numel;
       p->hw = (gsize) g->h * g->w;
       p->bn_index = -1;
-      if (!geom_fits_int (g))
+      if (!st_op_geom_fits_int (g))
         goto bad;
       switch (op->kind)
         {

@@ -27,6 +27,18 @@ static const char *const op_names[ST_N_OPS] = {
   [ST_OP_BATCHNORM2D] = "batchnorm2d", [ST_OP_CONCAT] = "concat", [ST_OP_ADD] = "add",
 };
 
+gboolean
+st_op_geom_fits_int (const StOpGeom *g)
+{
+  const gint64 v[] = { g->c, g->h, g->w, g->oc, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw,
+                       g->ph, g->pw, g->dh, g->dw };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (v); i++)
+    if (v[i] < 0 || v[i] > G_MAXINT)
+      return FALSE;
+  return TRUE;
+}
+
 const char *
 st_op_kind_name (StOpKind kind)
 {

@@ -130,6 +130,9 @@ typedef enum {
 StNet      *st_net_compile          (const StSpec *spec, GError **error);
 void        st_net_free             (StNet *net);
 const char *st_op_kind_name         (StOpKind kind);
+/* Whether every size of g fits the kernels' int: a geometry past them is refused by the
+ * backends, never cut down to a smaller one (a stride of 2^32 + 1 would become 1). */
+gboolean    st_op_geom_fits_int     (const StOpGeom *g);
 /* The tensor named "3.weight", or -1. */
 int         st_net_find_tensor      (const StNet *net, const char *name);
 /* The value holding the output of the layer at `path` ("3", "5.branches.1.0"); after a

@@ -219,8 +219,7 @@ plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, GError
           if (g->c < 1 || g->h < 1 || g->w < 1 || g->oc < 1 || g->oh < 1 || g->ow < 1
               || g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 || g->ph < 0 || g->pw < 0
               || g->dh < 1 || g->dw < 1
-              || MAX (MAX (g->kh, g->kw), MAX (MAX (g->sh, g->sw), MAX (g->dh, g->dw))) > G_MAXINT
-              || MAX (g->ph, g->pw) > G_MAXINT
+              || !st_op_geom_fits_int (g)
               || (gint64) g->c * g->h * g->w > G_MAXINT
               || (gint64) g->oc * g->oh * g->ow > G_MAXINT)
             goto bad;

@@ -329,6 +329,13 @@ seq_in (GPtrArray *seq, GPtrArray *target)
   return FALSE;
 }
 
+/* Whether place is a position in one of the spec's sequences (index may be its length). */
+static gboolean
+place_valid (StModelDocument *self, const StNodePlace *place)
+{
+  return seq_in (self->spec->layers, place->seq) && place->index <= place->seq->len;
+}
+
 /* Whether seq lies inside node (moving node there would put it inside itself). */
 static gboolean
 seq_inside (const StNode *node, GPtrArray *seq)
@@ -569,7 +576,7 @@ st_model_document_insert (StModelDocument *self, const StNodePlace *place,
                    _("There is no layer type “%s”"), type_name);
       return NULL;
     }
-  if (!seq_in (self->spec->layers, place->seq) || place->index > place->seq->len)
+  if (!place_valid (self, place))
     {
       g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
                            _("There is no such place in the model"));
@@ -631,8 +638,7 @@ st_model_document_move (StModelDocument *self, StNode *node, const StNodePlace *
 
   if (!find_or_fail (self, node, &from, error))
     return FALSE;
-  if (!seq_in (self->spec->layers, place->seq) || place->index > place->seq->len
-      || seq_inside (node, place->seq))
+  if (!place_valid (self, place) || seq_inside (node, place->seq))
     {
       g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
                            _("A layer cannot move there"));
