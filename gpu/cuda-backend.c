@@ -59,6 +59,20 @@ static const char *const op_names[ST_N_OPS] = {
   [ST_OP_BATCHNORM2D] = "batchnorm2d", [ST_OP_CONCAT] = "concat", [ST_OP_ADD] = "add",
 };
 
+/* As core/net.c's st_op_geom_fits_int, which the module cannot call either: the kernels
+ * take int sizes, and a geometry past them is refused, never cut down. */
+static gboolean
+geom_fits_int (const StOpGeom *g)
+{
+  const gint64 v[] = { g->c, g->h, g->w, g->oc, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw,
+                       g->ph, g->pw, g->dh, g->dw };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (v); i++)
+    if (v[i] < 0 || v[i] > G_MAXINT)
+      return FALSE;
+  return TRUE;
+}
+
 /* ---- errors --------------------------------------------------------------------------- */
 
 gboolean
@@ -219,7 +233,7 @@ plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, GError
           if (g->c < 1 || g->h < 1 || g->w < 1 || g->oc < 1 || g->oh < 1 || g->ow < 1
               || g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 || g->ph < 0 || g->pw < 0
               || g->dh < 1 || g->dw < 1
-              || !st_op_geom_fits_int (g)
+              || !geom_fits_int (g)
               || (gint64) g->c * g->h * g->w > G_MAXINT
               || (gint64) g->oc * g->oh * g->ow > G_MAXINT)
             goto bad;
