@@ -63,7 +63,10 @@ idx_file_open (IdxFile *f, const char *path, GError **error)
                    f->display, g_strerror (saved));
       return FALSE;
     }
-  gzbuffer (f->gz, 1 << 17);
+  /* A big buffer speeds up the 26 MB sets; small files keep zlib's 8 KB, which is cheaper
+   * to set up than reading them takes. */
+  if (f->file_size > (1 << 20))
+    gzbuffer (f->gz, 1 << 17);
   return TRUE;
 }
 
