@@ -148,27 +148,114 @@ check_size (const char *path, int w, int h, GError **error)
   return FALSE;
 }
 
-/* The size is checked from the header first, so that a damaged or huge file is refused
- * before gdk-pixbuf allocates its pixels, and again after decoding, for the formats whose
- * header does not tell. */
+typedef struct {
+  int      width, height;
+  gboolean too_large;
+} SizeCheck;
+
+/* Called by the loader once the header has given the size, before the pixels are
+ * allocated: a size of 0×0 makes the format module stop there, as gdk_pixbuf_get_file_info
+ * does. */
+static void
+on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
+{
+  SizeCheck *check = data;
+
+  check->width = width;
+  check->height = height;
+  if (width > ST_DATASET_MAX_SIDE || height > ST_DATASET_MAX_SIDE)
+    {
+      check->too_large = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+    }
+}
+
+/* PNG and JPEG, the common cases, are known by their first bytes here: gdk-pixbuf's own
+ * sniffing asks GIO about every MIME type of every format it has and costs more than
+ * decoding a small image. Other formats are left to it. */
+static GdkPixbufLoader *
+new_loader (const guint8 *head, gsize n)
+{
+  static const struct { const char *magic; gsize len; const char *type; } known[] = {
+    { "\x89PNG\r\n\x1a\n", 8, "png" },
+    { "\xff\xd8\xff", 3, "jpeg" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
+    if (n >= known[i].len && memcmp (head, known[i].magic, known[i].len) == 0)
+      {
+        GdkPixbufLoader *loader = gdk_pixbuf_loader_new_with_type (known[i].type, NULL);
+
+        if (loader != NULL)
+          return loader;
+      }
+  return gdk_pixbuf_loader_new ();
+}
+
+/* Reads the file into a loader made for its first bytes, in chunks, stopping early when
+ * the header's size is refused. NULL with `local` set when the file cannot be read;
+ * otherwise the loader, whose write errors are in `local`. */
+static GdkPixbufLoader *
+feed_loader (const char *path, SizeCheck *check, GError **local)
+{
+  g_autoptr (GInputStream) in = NULL;
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  GdkPixbufLoader *loader = NULL;
+  guint8 buf[65536];
+
+  in = G_INPUT_STREAM (g_file_read (file, NULL, local));
+  if (in == NULL)
+    return NULL;
+  while (!check->too_large)
+    {
+      gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, local);
+
+      if (n < 0)
+        break;
+      if (loader == NULL)
+        {
+          loader = new_loader (buf, (gsize) n);
+          g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), check);
+        }
+      if (n == 0 || !gdk_pixbuf_loader_write (loader, buf, (gsize) n, local))
+        break;
+    }
+  return loader;
+}
+
+/* One pass through the file: the size is checked from the header, so that a damaged or
+ * huge file is refused before gdk-pixbuf allocates its pixels, and again after decoding,
+ * for the formats whose header does not tell. */
 static GdkPixbuf *
 load_image (const char *path, GError **error)
 {
+  g_autoptr (GdkPixbufLoader) loader = NULL;
   g_autoptr (GError) local = NULL;
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autofree char *display = NULL;
-  int w = 0, h = 0;
+  SizeCheck check = { 0 };
+  GdkPixbuf *pixbuf = NULL;
 
-  if (gdk_pixbuf_get_file_info (path, &w, &h) != NULL && !check_size (path, w, h, error))
-    return NULL;
-  pixbuf = gdk_pixbuf_new_from_file (path, &local);
+  loader = feed_loader (path, &check, &local);
+  /* Closed in every case, as a loader dropped open warns; its error only counts when
+   * reading and writing went well. */
+  if (loader != NULL && !gdk_pixbuf_loader_close (loader, local == NULL ? &local : NULL)
+      && local == NULL)
+    g_set_error_literal (&local, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_FAILED, "not an image");
+  if (check.too_large)
+    {
+      check_size (path, check.width, check.height, error);
+      return NULL;
+    }
+  if (local == NULL)
+    pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
   if (pixbuf == NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
       || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB)
     {
       display = g_filename_display_name (path);
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                    "%s: cannot read this image: %s", display,
-                   local != NULL ? local->message : "not 8-bit RGB");
+                   local != NULL ? local->message
+                   : pixbuf == NULL ? "not an image gdk-pixbuf can decode" : "not 8-bit RGB");
       return NULL;
     }
   if (!check_size (path, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf), error))

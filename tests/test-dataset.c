@@ -726,9 +726,11 @@ test_cifar_wrong_size (void)
 
 /* ---- image folders ------------------------------------------------------------------- */
 
-/* A w×h PNG, every pixel (r, g, b) except (x, y) = (1, 0), which is white. */
+/* A w×h image in gdk-pixbuf's format `type`, every pixel (r, g, b) except (x, y) = (1, 0),
+ * which is white. */
 static void
-write_png (const char *dir, const char *name, int w, int h, guint8 r, guint8 g, guint8 b)
+write_image (const char *dir, const char *name, const char *type, int w, int h, guint8 r,
+             guint8 g, guint8 b)
 {
   g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, w, h);
   g_autofree char *path = path_in (dir, name);
@@ -746,8 +748,14 @@ write_png (const char *dir, const char *name, int w, int h, guint8 r, guint8 g, 
         p[1] = white ? 255 : g;
         p[2] = white ? 255 : b;
       }
-  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  gdk_pixbuf_save (pixbuf, path, type, &error, NULL);
   g_assert_no_error (error);
+}
+
+static void
+write_png (const char *dir, const char *name, int w, int h, guint8 r, guint8 g, guint8 b)
+{
+  write_image (dir, name, "png", w, h, r, g, b);
 }
 
 static void
@@ -896,6 +904,66 @@ test_image_folder_unreadable (void)
   ds = st_image_folder_load (dir, NULL, &error);
   g_assert_null (ds);
   assert_error (error, ST_DATASET_ERROR_FORMAT, "b-broken.png", "cannot read", NULL);
+  rm_rf (dir);
+}
+
+/* JPEG and PNG are told by their first bytes, whatever the name; other formats, BMP here,
+ * by gdk-pixbuf's sniffing. */
+static void
+test_image_folder_formats (void)
+{
+  g_autofree char *dir = make_tmp ();
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+  StImageFolderOptions options;
+
+  make_dir (dir, "cat");
+  write_image (cat, "a.jpg", "jpeg", 8, 8, 200, 100, 0);
+  write_image (cat, "b.bmp", "bmp", 8, 8, 10, 20, 30);
+  write_image (cat, "c-named.jpg", "png", 8, 8, 0, 0, 250);
+  st_image_folder_options_init (&options);
+  options.channels = 3;
+  ds = st_image_folder_load (dir, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ds);
+  if (ds == NULL)
+    return;
+  g_assert_cmpint (ds->n, ==, 3);
+  /* The JPEG is lossy: its far corner, away from the white pixel, within a few levels. */
+  g_assert_cmpint (ABS (st_dataset_image (ds, 0)[63] - 200), <=, 4);
+  g_assert_cmpint (ABS (st_dataset_image (ds, 0)[64 + 63] - 100), <=, 4);
+  g_assert_cmpint (ABS (st_dataset_image (ds, 0)[128 + 63] - 0), <=, 4);
+  g_assert_cmpuint (st_dataset_image (ds, 1)[63], ==, 10);
+  g_assert_cmpuint (st_dataset_image (ds, 1)[64 + 63], ==, 20);
+  g_assert_cmpuint (st_dataset_image (ds, 1)[1], ==, 255);
+  g_assert_cmpuint (st_dataset_image (ds, 2)[128 + 63], ==, 250);
+  g_assert_cmpuint (st_dataset_image (ds, 2)[1], ==, 255);
+  rm_rf (dir);
+}
+
+/* An image over the side limit is refused from its header, naming the file and its size;
+ * an empty file is an image that cannot be read. */
+static void
+test_image_folder_too_large (void)
+{
+  g_autofree char *dir = make_tmp ();
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *side = g_strdup_printf ("%d", ST_DATASET_MAX_SIDE);
+
+  make_dir (dir, "cat");
+  write_png (cat, "a-wide.png", ST_DATASET_MAX_SIDE + 1, 1, 7, 7, 7);
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_TOO_LARGE, "a-wide.png", "16385×1 pixels", side, NULL);
+
+  g_clear_error (&error);
+  write_text (cat, "a-wide.png", "");
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "a-wide.png", "cannot read this image", NULL);
   rm_rf (dir);
 }
 
@@ -1524,6 +1592,8 @@ main (int argc, char **argv)
   g_test_add_func ("/dataset/image-folder/empty", test_image_folder_empty);
   g_test_add_func ("/dataset/image-folder/unreadable", test_image_folder_unreadable);
   g_test_add_func ("/dataset/image-folder/sizes", test_image_folder_sizes);
+  g_test_add_func ("/dataset/image-folder/too-large", test_image_folder_too_large);
+  g_test_add_func ("/dataset/image-folder/formats", test_image_folder_formats);
   g_test_add_func ("/dataset/image-folder/too-many-classes", test_image_folder_too_many_classes);
   g_test_add_func ("/dataset/split", test_split);
   g_test_add_func ("/dataset/toy", test_toy);

@@ -210,22 +210,34 @@ def image_seeds():
             with open(path, 'rb') as f:
                 return f.read()
 
-    # The option byte of fuzz-image-folder.c: bit 0 RGB, bit 1 resize, bit 2 fixed 8×8.
-    # Only PNG and JPEG: the target runs gdk-pixbuf with its built-in loaders alone.
-    write('image-folder', 'png-3x5-gray', b'\x00' + saved(pixbuf(3, 5, False), 'png'))
-    write('image-folder', 'png-3x5-rgb', b'\x01' + saved(pixbuf(3, 5, False), 'png'))
-    write('image-folder', 'png-4x4-alpha-rgb-resize', b'\x03' + saved(pixbuf(4, 4, True), 'png'))
-    write('image-folder', 'png-40x30-fixed-resize', b'\x06' + saved(pixbuf(40, 30, False), 'png'))
-    write('image-folder', 'jpeg-6x2-fixed-resize', b'\x06' + saved(pixbuf(6, 2, False), 'jpeg',
-                                                                    ('quality', '50')))
-    write('image-folder', 'jpeg-3x5-rgb', b'\x01' + saved(pixbuf(3, 5, False), 'jpeg'))
+    # The option byte of fuzz-image-folder.c: bit 0 RGB, bit 1 resize, bit 2 fixed 8×8;
+    # image_input moves the PNG or JPEG signature into bit 3. Only PNG and JPEG: the target
+    # runs gdk-pixbuf with its built-in loaders alone.
+    write('image-folder', 'png-3x5-gray', image_input(0, saved(pixbuf(3, 5, False), 'png')))
+    write('image-folder', 'png-3x5-rgb', image_input(1, saved(pixbuf(3, 5, False), 'png')))
+    write('image-folder', 'png-4x4-alpha-rgb-resize',
+          image_input(3, saved(pixbuf(4, 4, True), 'png')))
+    write('image-folder', 'png-40x30-fixed-resize',
+          image_input(6, saved(pixbuf(40, 30, False), 'png')))
+    write('image-folder', 'jpeg-6x2-fixed-resize',
+          image_input(6, saved(pixbuf(6, 2, False), 'jpeg', ('quality', '50'))))
+    write('image-folder', 'jpeg-3x5-rgb', image_input(1, saved(pixbuf(3, 5, False), 'jpeg')))
     # PNG colour types gdk-pixbuf converts: gray, gray + alpha, palette, 16-bit RGB.
-    write('image-folder', 'png-gray8-3x5', b'\x00' + png(3, 5, 8, 0, 1))
-    write('image-folder', 'png-gray-alpha-3x5-rgb', b'\x01' + png(3, 5, 8, 4, 2))
-    write('image-folder', 'png-palette-3x5', b'\x00' + png(3, 5, 8, 3, 1, palette=6))
-    write('image-folder', 'png-rgb16-2x2-resize', b'\x02' + png(2, 2, 16, 2, 3))
+    write('image-folder', 'png-gray8-3x5', image_input(0, png(3, 5, 8, 0, 1)))
+    write('image-folder', 'png-gray-alpha-3x5-rgb', image_input(1, png(3, 5, 8, 4, 2)))
+    write('image-folder', 'png-palette-3x5', image_input(0, png(3, 5, 8, 3, 1, palette=6)))
+    write('image-folder', 'png-rgb16-2x2-resize', image_input(2, png(2, 2, 16, 2, 3)))
     # Wider than ST_DATASET_MAX_SIDE: once reached st_dataset_new's guard instead of an error.
-    write('image-folder', 'crash-png-wider-than-max-side', b'\x00' + png(20000, 1, 8, 0, 1))
+    write('image-folder', 'crash-png-wider-than-max-side', image_input(0, png(20000, 1, 8, 0, 1)))
+
+
+def image_input(options, data):
+    """fuzz-image-folder.c's layout: the option byte, its bit 3 set for a PNG and clear for a
+    JPEG, then the file without its signature."""
+    for flag, magic in ((8, b'\x89PNG\r\n\x1a\n'), (0, b'\xff\xd8\xff')):
+        if data.startswith(magic):
+            return bytes([options | flag]) + data[len(magic):]
+    raise ValueError('neither a PNG nor a JPEG file')
 
 
 def png(width, height, depth, color_type, samples, palette=0):
