@@ -8,10 +8,14 @@
  * StEvaluator of the same model; without a display they are skipped.
  */
 #include <adwaita.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/checkpoint.h"
 #include "core/evaluator.h"
@@ -543,6 +547,55 @@ test_newest_wins (Fixture *f, gconstpointer data)
                    expected->filters, 36 * sizeof (float));
 }
 
+static gboolean
+shows_results (gpointer view)
+{
+  return st_activations_view_get_confusion (view, NULL) != NULL;
+}
+
+/* Opens the FIFO for writing once its reader has it open (ENXIO until then), within the
+ * guard, and writes `text`. */
+static gboolean
+feed_fifo (const char *path, const char *text)
+{
+  gint64 end = g_get_monotonic_time () + GUARD_SECONDS * G_USEC_PER_SEC;
+  int fd;
+
+  while ((fd = g_open (path, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0)) < 0 && errno == ENXIO
+         && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  if (fd < 0)
+    return FALSE;
+  g_assert_cmpint (write (fd, text, strlen (text)), ==, (gssize) strlen (text));
+  close (fd);
+  return TRUE;
+}
+
+/* A superseded worker that ends after the newer one, and with an error, changes nothing:
+ * the first set_model reads its dataset from a FIFO, so it stays blocked until the second
+ * has shown its results. */
+static void
+test_stale_result_dropped (Fixture *f, gconstpointer data)
+{
+  g_autofree char *fifo = g_build_filename (f->dir, "held.csv", NULL);
+  g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
+  g_autoptr (StSnapshot) expected = NULL;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  st_activations_view_set_model (f->view, spec, NULL, fifo);
+  st_activations_view_set_model (f->view, spec, weights_path, data_dir);
+  g_assert_true (ui_test_wait_until (shows_results, f->view, GUARD_SECONDS));
+  g_assert_true (is_busy (f->view));     /* the first worker still waits on the FIFO */
+
+  g_assert_true (feed_fifo (fifo, "label,pixel1\nnot a dataset\n"));
+  wait_idle (f);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  expected = st_evaluator_snapshot (ev, st_activations_view_get_example (f->view), NULL);
+  g_assert_cmpmem (st_activations_view_get_snapshot (f->view)->filters, 36 * sizeof (float),
+                   expected->filters, 36 * sizeof (float));
+  g_remove (fifo);
+}
+
 /* The toy model: one output (a probability), one convolution, two images. */
 static void
 test_toy (Fixture *f, gconstpointer data)
@@ -625,6 +678,7 @@ main (int argc, char **argv)
     { "/activations-view/live", test_live },
     { "/activations-view/errors", test_errors },
     { "/activations-view/newest-wins", test_newest_wins },
+    { "/activations-view/stale-result-dropped", test_stale_result_dropped },
     { "/activations-view/toy", test_toy },
     { "/activations-view/export", test_export },
   };
