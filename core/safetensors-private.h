@@ -40,4 +40,47 @@ format_shape (int rank, const gint64 *dims)
   return g_string_free (out, FALSE);
 }
 
+typedef enum {
+  CONVERT_F32,
+  CONVERT_F64,
+  CONVERT_F16,
+  CONVERT_BF16,
+  CONVERT_NONE,   /* a dtype Strata does not read; its size is known so the layout checks */
+} Conversion;
+
+typedef struct {
+  const char *name;
+  guint       size;
+  Conversion  conversion;
+} StSafetensorsDtype;
+
+/* Every dtype of the format, those Strata converts first. */
+G_GNUC_INTERNAL extern const StSafetensorsDtype st_safetensors_dtypes[];
+
+typedef struct {
+  char    *name;
+  guint    dtype;                          /* index into st_safetensors_dtypes */
+  int      rank;
+  gint64   dims[ST_SAFETENSORS_MAX_RANK];
+  guint64  numel;
+  guint64  begin, end;                     /* in the data buffer */
+  const float *data;                       /* (numel) float32, in `buffer` or `owned` */
+  float   *owned;                          /* converted copy, NULL when data is in place */
+} Entry;
+
+G_GNUC_INTERNAL void     st_safetensors_entry_clear  (gpointer entry);
+
+/* Parses and checks the JSON header `text` (`length` bytes) of `path`, whose data buffer
+ * holds `buffer_len` bytes: appends each tensor's Entry to `entries` (sorted by offset, the
+ * layout checked end to end) and the __metadata__ strings to `metadata`. Tensors of dtypes
+ * Strata cannot read are an error, or dropped with ST_SAFETENSORS_LOAD_SKIP_UNSUPPORTED. */
+G_GNUC_INTERNAL gboolean st_safetensors_parse_header (const char             *path,
+                                                      const char             *text,
+                                                      gsize                   length,
+                                                      guint64                 buffer_len,
+                                                      StSafetensorsLoadFlags  flags,
+                                                      GArray                 *entries,
+                                                      GHashTable             *metadata,
+                                                      GError                **error);
+
 G_END_DECLS
