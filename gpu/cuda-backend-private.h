@@ -129,6 +129,17 @@ typedef struct {
  * to keep is reported now); st_cuda_not_prepared is TRUE, with an error, before prepare. */
 gboolean st_cuda_begin        (CudaBackend *cb, GError **error);
 gboolean st_cuda_not_prepared (CudaBackend *cb, GError **error);
+/* "WHAT needs X MiB, Y MiB free on GPU" (ST_NET_ERROR_MEMORY); returns FALSE. */
+gboolean st_cuda_memory_error (CudaBackend *cb, GError **error, const char *what,
+                               gsize needed);
+
+/* cuda-data.c: the datasets, the normalisation table and the order's buffers. */
+gboolean st_cuda_set_data      (StBackend *be, StDataset *train, StDataset *test,
+                                GError **error);
+/* Frees what set_data allocated (after the stream's work is done). */
+void     st_cuda_release_data  (CudaBackend *cb);
+/* The augmentation's settings, refused with the CPU transform's messages. */
+gboolean st_cuda_check_augment (const StCudaAugment *a, GError **error);
 
 /* cuda-run.c: the table's entries for the jobs. */
 gboolean st_cuda_set_order    (StBackend *be, const guint32 *order, gint64 n,

@@ -177,30 +177,6 @@ release_run (CudaBackend *cb)
   cb->ready.last_loss = NAN;
 }
 
-static void
-release_data (CudaBackend *cb)
-{
-  if (cb->q.stream != NULL)
-    {
-      cudaStreamSynchronize (cb->q.stream);
-      cudaGetLastError ();
-    }
-  for (DeviceData *d = &cb->train; d <= &cb->test; d++)
-    {
-      if (!d->shared)
-        {
-          g_clear_pointer (&d->images, cudaFree);
-          g_clear_pointer (&d->labels, cudaFree);
-        }
-      g_free (d->name);
-      memset (d, 0, sizeof *d);
-    }
-  g_clear_pointer (&cb->lut, cudaFree);
-  g_clear_pointer (&cb->order, cudaFree);
-  g_clear_pointer (&cb->order_host, cudaFreeHost);
-  cb->order_n = 0;
-}
-
 /* The kernels' geometry and each op's share of the byte arena and the scratch, as
  * cpu-backend.c's plan_ops; sizes are checked against the int dimensions of cuBLAS. */
 static gboolean
@@ -299,36 +275,8 @@ augmenting (const StAugmentConfig *a)
   return a->shift > 0 || a->rotation > 0.0 || a->horizontal_flip || a->crop_padding > 0;
 }
 
-/* The augmentation's checks of st_transform_plan_init, with its messages. */
-static gboolean
-check_augment (const StCudaAugment *a, GError **error)
-{
-  if (a->shift < 0 || a->shift > ST_TRANSFORM_MAX_SHIFT)
-    {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
-                   "augment.shift: %d pixels; it must be 0 to %d", a->shift,
-                   ST_TRANSFORM_MAX_SHIFT);
-      return FALSE;
-    }
-  if (a->crop_padding < 0 || a->crop_padding > ST_TRANSFORM_MAX_SHIFT)
-    {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
-                   "augment.crop_padding: %d pixels; it must be 0 to %d", a->crop_padding,
-                   ST_TRANSFORM_MAX_SHIFT);
-      return FALSE;
-    }
-  if (!(a->rotation >= 0.0 && a->rotation <= ST_TRANSFORM_MAX_ROTATION))
-    {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
-                   "augment.rotation: %g degrees; it must be 0 to %g", a->rotation,
-                   ST_TRANSFORM_MAX_ROTATION);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-memory_error (CudaBackend *cb, GError **error, const char *what, gsize needed)
+gboolean
+st_cuda_memory_error (CudaBackend *cb, GError **error, const char *what, gsize needed)
 {
   gsize free_bytes = 0;
 
@@ -375,7 +323,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
   cb->augmenting = augmenting (&setup->augment);
   /* set_data checks them too, as the CPU backend does; a prepare after it must not slip
    * past. */
-  if (!check_augment (&cb->augment, error))
+  if (!st_cuda_check_augment (&cb->augment, error))
     {
       release_run (cb);
       return FALSE;
@@ -429,7 +377,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
     what = g_strdup_printf ("batch %d", cb->B);
     if (!free_memory (&free_bytes) || total > free_bytes)
       {
-        memory_error (cb, error, what, total);
+        st_cuda_memory_error (cb, error, what, total);
         release_run (cb);
         return FALSE;
       }
@@ -438,7 +386,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       {
         cudaGetLastError ();
         cb->arena = NULL;
-        memory_error (cb, error, what, total);
+        st_cuda_memory_error (cb, error, what, total);
         release_run (cb);
         return FALSE;
       }
@@ -467,145 +415,6 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       return FALSE;
     }
   return TRUE;
-}
-
-/* ---- data ----------------------------------------------------------------------------- */
-
-/* The normalisation table of st_transform_plan_init, with its checks and messages:
- * lut (c, 256), then the rotation's scale (c) and bias (c). */
-static gboolean
-build_lut (CudaBackend *cb, float *lut, int c, GError **error)
-{
-  const StNormalizeConfig *t = &cb->setup.normalize;
-
-  if (t->n != 0 && t->n != 1 && t->n != c)
-    {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
-                   "normalize: %d means and stds for %d-channel images (give 1, or %d)", t->n,
-                   c, c);
-      return FALSE;
-    }
-  for (int i = 0; i < t->n; i++)
-    if (!isfinite (t->mean[i]) || !isfinite (t->std[i]) || t->std[i] <= 0.0)
-      {
-        g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
-                     "normalize: channel %d has mean %g and std %g; the std must be a number "
-                     "above 0", i, t->mean[i], t->std[i]);
-        return FALSE;
-      }
-  for (int ch = 0; ch < c; ch++)
-    {
-      int k = t->n == 0 ? -1 : t->n == 1 ? 0 : ch;
-      double mean = k < 0 ? 0.0 : t->mean[k];
-      double std = k < 0 ? 1.0 : t->std[k];
-
-      for (int v = 0; v < 256; v++)
-        lut[ch * 256 + v] = (float) ((v / 255.0 - mean) / std);
-      lut[c * 256 + ch] = (float) (1.0 / (255.0 * std));
-      lut[c * 257 + ch] = (float) (-mean / std);
-    }
-  return TRUE;
-}
-
-static gboolean
-upload_dataset (CudaBackend *cb, DeviceData *d, const StDataset *data, GError **error)
-{
-  gsize size = (gsize) data->n * data->c * data->h * data->w;
-  cudaError_t err;
-
-  d->n = data->n;
-  d->c = data->c;
-  d->h = data->h;
-  d->w = data->w;
-  d->name = g_strdup (data->name);
-  err = cudaMalloc ((void **) &d->images, MAX (size, 1));
-  if (err == cudaSuccess)
-    err = cudaMalloc ((void **) &d->labels, MAX ((gsize) data->n, 1));
-  if (err != cudaSuccess)
-    {
-      g_autofree char *what = g_strdup_printf ("dataset %s", data->name);
-
-      cudaGetLastError ();
-      return memory_error (cb, error, what, size + data->n);
-    }
-  ST_CUDA_CHECK (cudaMemcpy (d->images, data->images, size, cudaMemcpyHostToDevice), error);
-  ST_CUDA_CHECK (cudaMemcpy (d->labels, data->labels, data->n, cudaMemcpyHostToDevice), error);
-  return TRUE;
-}
-
-static gboolean
-cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
-{
-  CudaBackend *cb = (CudaBackend *) be;
-  float lut[ST_DATASET_MAX_CHANNELS * 258];
-  gsize in_numel, lut_bytes;
-
-  g_return_val_if_fail (train != NULL && test != NULL, FALSE);
-  if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
-    return FALSE;
-
-  in_numel = cb->net->values[0].numel;
-  for (const StDataset *const *d = (const StDataset *const[]) { train, test, NULL }; *d != NULL;
-       d++)
-    if ((gsize) (*d)->c * (*d)->h * (*d)->w != in_numel || (*d)->c != train->c
-        || (*d)->c > ST_DATASET_MAX_CHANNELS)
-      {
-        g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                     "dataset %s has %d×%d×%d images; the model takes %" G_GSIZE_FORMAT
-                     " values per example", (*d)->name, (*d)->c, (*d)->h, (*d)->w, in_numel);
-        return FALSE;
-      }
-  if (!build_lut (cb, lut, train->c, error) || !check_augment (&cb->augment, error))
-    return FALSE;
-  lut_bytes = sizeof (float) * train->c * 258;
-
-  release_data (cb);
-  if (!upload_dataset (cb, &cb->train, train, error))
-    goto fail;
-  if (test == train)
-    {
-      cb->test = cb->train;
-      cb->test.name = g_strdup (cb->train.name);
-      cb->test.shared = TRUE;
-    }
-  else if (!upload_dataset (cb, &cb->test, test, error))
-    goto fail;
-  if (cudaMalloc ((void **) &cb->lut, lut_bytes) != cudaSuccess)
-    {
-      cudaGetLastError ();
-      cb->lut = NULL;
-      memory_error (cb, error, "the normalisation table", lut_bytes);
-      goto fail;
-    }
-  if (cudaMemcpy (cb->lut, lut, lut_bytes, cudaMemcpyHostToDevice) != cudaSuccess)
-    {
-      st_cuda_fail (error, cudaGetLastError (), "cudaMemcpy (lut)", G_STRLOC);
-      goto fail;
-    }
-  /* The epoch's order, on the device and pinned on the host for its upload. */
-  if (cudaMalloc ((void **) &cb->order, sizeof (guint32) * MAX (train->n, 1)) != cudaSuccess)
-    {
-      cudaGetLastError ();
-      cb->order = NULL;
-      memory_error (cb, error, "the order of the training examples",
-                    sizeof (guint32) * train->n);
-      goto fail;
-    }
-  if (cudaHostAlloc ((void **) &cb->order_host, sizeof (guint32) * MAX (train->n, 1),
-                     cudaHostAllocDefault) != cudaSuccess)
-    {
-      cudaGetLastError ();
-      cb->order_host = NULL;
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "%.1f MiB of pinned host memory for the order of the training examples "
-                   "could not be had", sizeof (guint32) * train->n / MIB);
-      goto fail;
-    }
-  return TRUE;
-
-fail:
-  release_data (cb);
-  return FALSE;
 }
 
 /* ---- state ---------------------------------------------------------------------------- */
@@ -684,7 +493,7 @@ cuda_destroy (StBackend *be)
 
   cudaSetDevice (cb->device);
   release_run (cb);
-  release_data (cb);
+  st_cuda_release_data (cb);
   g_clear_pointer (&cb->snap_host, cudaFreeHost);
   for (int i = 0; i < IDX_RING; i++)
     g_clear_pointer (&cb->idx_done[i], cudaEventDestroy);
@@ -704,7 +513,7 @@ static const StBackendClass cuda_class = {
   .name = "cuda",
   .supports = cuda_supports,
   .prepare = cuda_prepare,
-  .set_data = cuda_set_data,
+  .set_data = st_cuda_set_data,
   .write_state = cuda_write_state,
   .read_state = cuda_read_state,
   .set_order = st_cuda_set_order,
