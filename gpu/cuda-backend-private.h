@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 
 /* The module does not link strata-core, so it cannot call st_net_error_quark(): the error
  * domains are the core's quarks by name (G_DEFINE_QUARK in core/net.c and core/dataset.c).
- * tests/test-cuda.c checks that they match. */
+ * tests/test-cuda-device.c checks that they match. */
 #define NET_ERROR     (g_quark_from_static_string ("st-net-error-quark"))
 #define DATASET_ERROR (g_quark_from_static_string ("st-dataset-error-quark"))
 

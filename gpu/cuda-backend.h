@@ -1,10 +1,10 @@
 /* cuda-backend.h: what libstrata-cuda.so exports.
  *
  * Nothing links the module: core/backend.c loads it with GModule and looks up
- * st_cuda_backend_new; tests/test-cuda.c also looks up st_cuda_memory_info and
- * st_cuda_train_batch. These three are the only symbols the module exports (it is built
- * with hidden visibility). This header includes no CUDA header, so that callers build where
- * CUDA is absent.
+ * st_cuda_backend_new; the tests also look up st_cuda_memory_info (test-cuda-device.c)
+ * and st_cuda_train_batch (test-cuda-train.c). These three are the only symbols the module
+ * exports (it is built with hidden visibility). This header includes no CUDA header, so
+ * that callers build where CUDA is absent.
  */
 #pragma once
 

@@ -1,0 +1,478 @@
+/* cuda-check.c: see cuda-check.h. */
+#define G_LOG_DOMAIN "strata-test"
+
+#include "cuda-check.h"
+
+#include <gmodule.h>
+#include <math.h>
+#include <string.h>
+
+#include "strata-config.h"
+
+/* ---- comparing ------------------------------------------------------------------------ */
+
+static double
+rel_err (double a, double b, double ref_max)
+{
+  double denom = MAX (fabs (b), MAX (SCALE_FLOOR * ref_max, ABS_FLOOR / REL_TOL));
+
+  if (!isfinite (a) || !isfinite (b))
+    return a == b ? 0.0 : INFINITY;
+  return fabs (a - b) / denom;
+}
+
+double
+max_abs (const float *x, gsize n)
+{
+  double m = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs ((double) x[i]));
+  return m;
+}
+
+static const char *const kind_names[N_KINDS] = {
+  "against PyTorch", "outputs+loss", "input grad", "param grads", "running stats", "SGD",
+  "Adam (in tolerances)",
+  "eval+snapshot", "train_step",
+};
+
+static void
+report_note (Report *r, Kind kind, double err, const char *what, gsize i)
+{
+  r->seen[kind] = TRUE;
+  if (err > r->worst[kind] || r->where[kind] == NULL)
+    {
+      r->worst[kind] = err;
+      g_free (r->where[kind]);
+      r->where[kind] = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "]", what, i);
+    }
+}
+
+void
+report_finish (Report *r)
+{
+  g_autoptr (GString) line = g_string_new (NULL);
+
+  g_string_printf (line, "%s: worst relative error (CUDA against the CPU unless said):",
+                   r->name);
+  for (int k = 0; k < N_KINDS; k++)
+    if (r->seen[k])
+      g_string_append_printf (line, " %s %.2e (%s);", kind_names[k], r->worst[k], r->where[k]);
+  if (r->adam_sensitive > 0)
+    g_string_append_printf (line, " gradient-sensitive Adam elements (checked against the "
+                            "closed form of CUDA's gradient): %d;", r->adam_sensitive);
+  g_test_message ("%s", line->str);
+  for (int k = 0; k < N_KINDS; k++)
+    g_clear_pointer (&r->where[k], g_free);
+}
+
+void
+compare_at (Report *r, Kind kind, const char *what, const float *got, const gint64 *idx,
+            const float *want, gsize n, double ref_max, double tol, const char *reference)
+{
+  gsize bad = 0, first = 0;
+
+  for (gsize j = 0; j < n; j++)
+    {
+      gsize i = idx != NULL ? (gsize) idx[j] : j;
+      double err = rel_err (got[i], want[j], ref_max);
+
+      report_note (r, kind, err, what, i);
+      if (!(err <= tol) && bad++ == 0)
+        first = j;
+    }
+  if (bad != 0)
+    {
+      gsize i = idx != NULL ? (gsize) idx[first] : first;
+
+      g_test_fail_printf ("%s: %s: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " values differ from "
+                          "%s by more than %g relative; first at [%" G_GSIZE_FORMAT "]: CUDA "
+                          "%.9g, %s %.9g (max |%s| %.3g)", r->name, what, bad, n, reference, tol,
+                          i, (double) got[i], reference, (double) want[first], reference,
+                          ref_max);
+    }
+}
+
+static void
+compare (Report *r, Kind kind, const char *what, const float *got, const float *want, gsize n,
+         double tol)
+{
+  compare_at (r, kind, what, got, NULL, want, n, max_abs (want, n), tol, "the CPU's");
+}
+
+static void
+compare_scalar (Report *r, Kind kind, const char *what, double got, double want, double tol)
+{
+  double err = rel_err (got, want, fabs (want)) * (REL_TOL / tol);
+
+  report_note (r, kind, err, what, 0);
+  if (!(err <= REL_TOL))
+    g_test_fail_printf ("%s: %s: CUDA %.9g, CPU %.9g (tolerance %g relative)", r->name, what,
+                        got, want, tol);
+}
+
+/* ---- the probe and the backends ------------------------------------------------------- */
+
+static char *no_cuda;            /* why there is no CUDA backend, or NULL */
+
+void
+cuda_probe (void)
+{
+  g_autoptr (GError) error = NULL;
+  StBackend *probe;
+
+  probe = st_backend_open (ST_DEVICE_CUDA, &error);
+  if (probe == NULL)
+    no_cuda = g_strdup (error->message);
+  g_clear_pointer (&probe, st_backend_free);
+}
+
+const char *
+cuda_missing (void)
+{
+  return no_cuda;
+}
+
+void
+cuda_probe_clear (void)
+{
+  g_clear_pointer (&no_cuda, g_free);
+}
+
+StBackend *
+open_cuda (void)
+{
+  g_autoptr (GError) error = NULL;
+  StBackend *be;
+
+  if (no_cuda != NULL)
+    {
+      g_test_skip (no_cuda);
+      return NULL;
+    }
+  be = st_backend_open (ST_DEVICE_CUDA, &error);
+  g_assert_no_error (error);
+  return be;
+}
+
+gpointer
+module_symbol (const char *name)
+{
+  const char *dirs[] = { g_getenv ("STRATA_GPU_MODULE_DIR"), STRATA_GPU_BUILD_DIR,
+                         STRATA_GPU_INSTALL_DIR };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = NULL;
+      GModule *module;
+      gpointer func = NULL;
+
+      if (dirs[i] == NULL || *dirs[i] == '\0')
+        continue;
+      path = g_build_filename (dirs[i], "libstrata-cuda.so", NULL);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+      if (module != NULL && g_module_symbol (module, name, &func))
+        {
+          g_module_make_resident (module);
+          return func;
+        }
+      if (module != NULL)
+        g_module_close (module);
+    }
+  return NULL;
+}
+
+/* ---- one problem, both backends ------------------------------------------------------- */
+
+static gboolean
+prepare (StBackend *be, const StNet *net, StLossKind loss, int batch,
+         const StOptimConfig *optim, const StNormalizeConfig *normalize, const float *params,
+         const float *buffers, GError **error)
+{
+  StRunSetup setup = { 0 };
+
+  setup.batch_size = batch;
+  setup.loss = loss;
+  setup.optim = *optim;
+  if (normalize != NULL)
+    setup.normalize = *normalize;
+  return be->klass->prepare (be, net, &setup, error)
+         && be->klass->write_state (be, params, buffers, NULL, 0, error);
+}
+
+void
+optim_sgd (StOptimConfig *o, double lr, double momentum, double weight_decay, gboolean nesterov)
+{
+  st_optim_config_init_default (o, ST_OPTIM_SGD);
+  o->lr = lr;
+  o->momentum = momentum;
+  o->weight_decay = weight_decay;
+  o->nesterov = nesterov;
+}
+
+void
+optim_adam (StOptimConfig *o, StOptimKind kind, double lr, double weight_decay)
+{
+  st_optim_config_init_default (o, kind);
+  o->lr = lr;
+  o->weight_decay = weight_decay;
+}
+
+void
+computed_clear (Computed *c)
+{
+  for (int b = 0; b < 2; b++)
+    {
+      g_clear_pointer (&c->out[b], g_free);
+      g_clear_pointer (&c->grads[b], g_free);
+      g_clear_pointer (&c->dx[b], g_free);
+      g_clear_pointer (&c->buffers[b], g_free);
+    }
+}
+
+void
+compare_compute (const Problem *pb, Report *r, StBackend *be[2], double tol, Computed *c)
+{
+  const StNet *net = pb->net;
+  const gsize K = net->values[net->output].numel, X = net->values[0].numel;
+  StOptimConfig sgd;
+
+  optim_sgd (&sgd, 0.1, 0.0, 0.0, FALSE);
+  for (int b = 0; b < 2; b++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      c->out[b] = g_new0 (float, pb->batch * K);
+      c->grads[b] = g_new0 (float, MAX (net->n_params, 1));
+      c->dx[b] = g_new0 (float, pb->batch * X);
+      c->buffers[b] = g_new0 (float, MAX (net->n_buffers, 1));
+      c->loss[b] = NAN;
+      if (!prepare (be[b], net, pb->loss, pb->batch, &sgd, NULL, pb->params, pb->buffers, &error)
+          || !be[b]->klass->compute (be[b], pb->x, pb->labels, pb->batch, c->out[b], &c->loss[b],
+                                     c->grads[b], c->dx[b], &error)
+          || !be[b]->klass->read_state (be[b], NULL, c->buffers[b], NULL, NULL, &error))
+        {
+          g_test_fail_printf ("%s: the %s backend: %s", r->name, be[b]->klass->name,
+                              error->message);
+          return;
+        }
+    }
+  compare (r, KIND_OUTPUT, "output", c->out[1], c->out[0], pb->batch * K, tol);
+  compare_scalar (r, KIND_OUTPUT, "loss", c->loss[1], c->loss[0], tol);
+  compare (r, KIND_INPUT_GRAD, "input.grad", c->dx[1], c->dx[0], pb->batch * X, tol);
+  for (guint t = 0; t < net->n_tensors; t++)
+    {
+      const StTensorInfo *ti = &net->tensors[t];
+      g_autofree char *what = g_strconcat (ti->name, ti->role == ST_TENSOR_PARAM ? ".grad" : "",
+                                           NULL);
+
+      if (ti->role == ST_TENSOR_PARAM)
+        compare (r, KIND_PARAM_GRAD, what, c->grads[1] + ti->offset, c->grads[0] + ti->offset,
+                 ti->numel, tol);
+      else
+        compare (r, KIND_BUFFERS, what, c->buffers[1] + ti->offset, c->buffers[0] + ti->offset,
+                 ti->numel, tol);
+    }
+}
+
+/* The weights after one Adam or AdamW step from w with gradient g (bias-corrected first
+ * step: lr · g / (|g| + eps), decay as the optimizer applies it). */
+static double
+adam_first_step (const StOptimConfig *o, double w, double g)
+{
+  if (o->type == ST_OPTIM_ADAMW)
+    w *= 1.0 - o->lr * o->weight_decay;
+  else
+    g += o->weight_decay * w;
+  return w - o->lr * g / (fabs (g) + o->eps);
+}
+
+void
+compare_optimizer (const Problem *pb, Report *r, StBackend *be[2], const StOptimConfig *optim,
+                   const char *label, int steps)
+{
+  const StNet *net = pb->net;
+  const gsize P = MAX (net->n_params, 1);
+  g_autofree float *after = g_new0 (float, 2 * P);
+  g_autofree float *grads = g_new0 (float, 2 * P);
+  gboolean adam = optim->type != ST_OPTIM_SGD;
+
+  g_assert_true (!adam || steps == 1);
+  for (int b = 0; b < 2; b++)
+    {
+      g_autoptr (GError) error = NULL;
+      gint64 step = -1;
+      gboolean ok = prepare (be[b], net, pb->loss, pb->batch, optim, NULL, pb->params,
+                             pb->buffers, &error);
+
+      for (int s = 0; s < steps && ok; s++)
+        ok = be[b]->klass->compute (be[b], pb->x, pb->labels, pb->batch, NULL, NULL,
+                                    grads + b * P, NULL, &error)
+             && be[b]->klass->apply_update (be[b], &error);
+      if (!ok || !be[b]->klass->read_state (be[b], after + b * P, NULL, NULL, &step, &error))
+        {
+          g_test_fail_printf ("%s: %s on the %s backend: %s", r->name, label,
+                              be[b]->klass->name, error->message);
+          return;
+        }
+      g_assert_cmpint (step, ==, steps);
+    }
+  for (guint t = 0; t < net->n_tensors; t++)
+    {
+      const StTensorInfo *ti = &net->tensors[t];
+      g_autofree char *what = g_strdup_printf ("%s after %s", ti->name, label);
+      const float *g = grads + ti->offset;
+      double g_max = max_abs (g, ti->numel);
+      gsize bad = 0, first = 0;
+
+      if (ti->role != ST_TENSOR_PARAM)
+        continue;
+      if (!adam)
+        {
+          compare (r, KIND_SGD, what, after + P + ti->offset, after + ti->offset, ti->numel,
+                   REL_TOL);
+          continue;
+        }
+      for (gsize j = 0; j < ti->numel; j++)
+        {
+          const gsize i = ti->offset + j;
+          const double a = after[P + i], b = after[i];
+          double err = fabs (a - b) / (ADAM_ABS + REL_TOL * fabs (b));
+
+          if (!(err <= 1.0) && rel_err (grads[P + i], g[j], g_max) <= REL_TOL)
+            {
+              double c = adam_first_step (optim, pb->params[i], grads[P + i]);
+              double own = fabs (a - c) / (ADAM_ABS + REL_TOL * fabs (c));
+
+              if (own <= 1.0)
+                {
+                  err = own;
+                  r->adam_sensitive++;
+                }
+            }
+          report_note (r, KIND_ADAM, err, what, j);
+          if (!(err <= 1.0) && bad++ == 0)
+            first = j;
+        }
+      if (bad != 0)
+        g_test_fail_printf ("%s: %s: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " values differ "
+                            "from the CPU's by more than %g + %g relative; first at [%"
+                            G_GSIZE_FORMAT "]: CUDA %.9g, CPU %.9g (gradients: CUDA %.9g, CPU "
+                            "%.9g)", r->name, what, bad, ti->numel, ADAM_ABS, REL_TOL, first,
+                            (double) after[P + ti->offset + first],
+                            (double) after[ti->offset + first],
+                            (double) grads[P + ti->offset + first], (double) g[first]);
+    }
+}
+
+/* The metrics of everything since the last take: a CUDA backend delivers a training step
+ * one take late, so take until nothing more comes. */
+static void
+take_all (StBackend *be, StMetrics *total)
+{
+  StMetrics m;
+
+  memset (total, 0, sizeof *total);
+  total->last_loss = NAN;
+  for (int i = 0; i < 2; i++)
+    {
+      be->klass->take_metrics (be, &m);
+      total->steps += m.steps;
+      total->examples += m.examples;
+      total->loss_sum += m.loss_sum;
+      total->correct += m.correct;
+      if (m.steps > 0)
+        total->last_loss = m.last_loss;
+    }
+}
+
+void
+compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *data)
+{
+  const StNet *net = pb->net;
+  const gsize P = MAX (net->n_params, 1);
+  StNormalizeConfig normalize = { .n = 1, .mean = { 0.5 }, .std = { 0.25 } };
+  g_autofree guint32 *idx = g_new (guint32, pb->batch);
+  g_autofree float *after = g_new0 (float, 2 * P);
+  g_autofree float **values = g_new0 (float *, 2 * net->n_values);
+  g_autofree int *which = g_new (int, net->n_values);
+  StMetrics eval[2], step[2];
+  StOptimConfig sgd;
+
+  optim_sgd (&sgd, 0.05, 0.9, 1e-4, FALSE);
+  for (guint v = 0; v < net->n_values; v++)
+    {
+      which[v] = (int) v;
+      values[v] = g_new0 (float, net->values[v].numel);
+      values[net->n_values + v] = g_new0 (float, net->values[v].numel);
+    }
+  for (int i = 0; i < pb->batch; i++)
+    idx[i] = (guint32) (data->n - 1 - i);
+  for (int b = 0; b < 2; b++)
+    {
+      g_autoptr (GError) error = NULL;
+      StMetrics discard;
+      gboolean ok;
+
+      ok = prepare (be[b], net, pb->loss, pb->batch, &sgd, &normalize, pb->params, pb->buffers,
+                    &error)
+           && be[b]->klass->set_data (be[b], data, data, &error);
+      if (ok)
+        take_all (be[b], &discard);
+      ok = ok && be[b]->klass->evaluate (be[b], ST_SPLIT_TEST, idx, pb->batch, &error);
+      if (ok)
+        take_all (be[b], &eval[b]);
+      ok = ok && be[b]->klass->snapshot (be[b], ST_SPLIT_TRAIN, 1, which, (int) net->n_values,
+                                         values + b * net->n_values, &error)
+           && be[b]->klass->set_order (be[b], idx, pb->batch, &error)
+           && be[b]->klass->train_step (be[b], 0, pb->batch, 7, &error);
+      if (ok)
+        take_all (be[b], &step[b]);
+      if (!ok || !be[b]->klass->read_state (be[b], after + b * P, NULL, NULL, NULL, &error))
+        {
+          g_test_fail_printf ("%s: the data path on the %s backend: %s", r->name,
+                              be[b]->klass->name, error->message);
+          goto out;
+        }
+    }
+  g_assert_cmpint (eval[1].examples, ==, eval[0].examples);
+  g_assert_cmpint (eval[1].steps, ==, 0);
+  compare_scalar (r, KIND_EVAL, "evaluation loss", eval[1].loss_sum, eval[0].loss_sum, REL_TOL);
+  g_assert_cmpint (ABS (eval[1].correct - eval[0].correct), <=, 1);
+  for (guint v = 0; v < net->n_values; v++)
+    {
+      g_autofree char *what = g_strdup_printf ("snapshot of value %u", v);
+
+      compare (r, KIND_EVAL, what, values[net->n_values + v], values[v], net->values[v].numel,
+               REL_TOL);
+    }
+  g_assert_cmpint (step[0].steps, ==, 1);
+  g_assert_cmpint (step[1].steps, ==, 1);
+  g_assert_cmpint (step[1].examples, ==, pb->batch);
+  compare_scalar (r, KIND_STEP, "train_step loss", step[1].last_loss, step[0].last_loss, REL_TOL);
+  compare (r, KIND_STEP, "weights after train_step", after + P, after, net->n_params, REL_TOL);
+
+out:
+  for (guint v = 0; v < 2 * net->n_values; v++)
+    g_free (values[v]);
+}
+
+/* ---- small nets ----------------------------------------------------------------------- */
+
+StNet *
+op_row_net (const OpRow *row, GError **error)
+{
+  g_autofree char *layers = g_strdup (row->layers);
+  g_autofree char *json = NULL;
+  g_autoptr (StSpec) spec = NULL;
+
+  g_strdelimit (layers, "'", '"');
+  json = g_strdup_printf ("{\"format\": \"strata-model/1\", \"name\": \"%s\", \"input\": "
+                          "{\"channels\": %d, \"height\": %d, \"width\": %d}, \"layers\": %s}",
+                          row->name, row->c, row->h, row->w, layers);
+  spec = st_spec_load_from_data (json, -1, row->name, error);
+  return spec != NULL ? st_net_compile (spec, error) : NULL;
+}

@@ -1,0 +1,266 @@
+/* test-cuda-device.c: the CUDA module itself.
+ *
+ *   /cuda/open              the module opens, or says plainly why not (ST_NET_ERROR_DEVICE)
+ *   /cuda/memory/...        a batch too large is refused by name and leaks nothing; 100
+ *                           prepare/destroy cycles return the device's free memory to where
+ *                           it was
+ *   /cuda/refusals          augmentation settings out of range, bad orders, runs outside the
+ *                           order and oversized batches are errors
+ *
+ * Without a usable GPU (no driver, no device, no CUDA module) every case skips with the
+ * message st_backend_open gave.
+ */
+#define G_LOG_DOMAIN "strata-test"
+
+#include <string.h>
+
+#include "core/backend.h"
+#include "core/spec.h"
+#include "core/transform.h"
+#include "cuda-check.h"
+#include "gpu/cuda-backend.h"
+
+/* ---- /cuda/memory --------------------------------------------------------------------- */
+
+static StCudaMemoryInfoFunc
+memory_info_func (void)
+{
+  return (StCudaMemoryInfoFunc) module_symbol ("st_cuda_memory_info");
+}
+
+static guint64
+free_now (StCudaMemoryInfoFunc info)
+{
+  guint64 free_bytes = 0, total_bytes = 0;
+
+  g_assert_true (info (&free_bytes, &total_bytes));
+  return free_bytes;
+}
+
+static StNet *
+preset_net (const char *name, StSpec **spec_out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load (name, &error);
+  StNet *net;
+
+  g_assert_no_error (error);
+  net = st_net_compile (spec, &error);
+  g_assert_no_error (error);
+  if (spec_out != NULL)
+    *spec_out = g_steal_pointer (&spec);
+  return net;
+}
+
+#define MEMORY_SLACK (2u << 20)
+
+static void
+test_memory_too_large (void)
+{
+  g_autoptr (StBackend) cuda = open_cuda ();
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *expect = NULL;
+  StCudaMemoryInfoFunc info;
+  StRunSetup setup = { .batch_size = 1 << 22 };
+  guint64 before, after;
+
+  if (cuda == NULL)
+    return;
+  info = memory_info_func ();
+  g_assert_nonnull (info);
+  if (info == NULL)
+    return;
+  net = preset_net ("mnist-cnn", NULL);
+  optim_sgd (&setup.optim, 0.01, 0.5, 0.0, FALSE);
+  before = free_now (info);
+  g_assert_false (cuda->klass->prepare (cuda, net, &setup, &error));
+  after = free_now (info);
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY);
+  if (error != NULL)
+    {
+      g_test_message ("the refusal: %s", error->message);
+      expect = g_strdup_printf ("batch %d needs ", setup.batch_size);
+      g_assert_true (g_str_has_prefix (error->message, expect));
+      g_assert_nonnull (strstr (error->message, " MiB free on "));
+    }
+  g_assert_cmpuint (before - MIN (before, after), <=, MEMORY_SLACK);
+
+  /* The backend is still usable at a batch that fits. */
+  setup.batch_size = 64;
+  g_clear_error (&error);
+  g_assert_true (cuda->klass->prepare (cuda, net, &setup, &error));
+  g_assert_no_error (error);
+}
+
+/* 100 cycles each of open + prepare + set_data + a step + destroy, and of prepare on one
+ * backend: the free memory must come back to where it was after the first (which loads
+ * the kernels and cuBLAS for good). */
+static void
+test_memory_no_leak (void)
+{
+  g_autoptr (StBackend) first = open_cuda ();
+  g_autoptr (StSpec) spec = NULL;
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (StDataset) data = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *params = NULL;
+  StCudaMemoryInfoFunc info;
+  StRunSetup setup = { .batch_size = 256 };
+  guint32 idx[256];
+  guint64 before = 0, after_cycles, after_prepares;
+  StMetrics m;
+
+  if (first == NULL)
+    return;
+  info = memory_info_func ();
+  g_assert_nonnull (info);
+  if (info == NULL)
+    return;
+  net = preset_net ("mnist-cnn", &spec);
+  setup.loss = spec->training.loss;
+  setup.optim = spec->training.optimizer;
+  setup.normalize = spec->training.normalize;
+  params = g_new0 (float, net->n_params);
+  data = st_dataset_new ("leak", "generated", 512, 1, 28, 28, &error);
+  g_assert_no_error (error);
+  st_dataset_set_classes (data, 10, NULL);
+  for (int i = 0; i < 256; i++)
+    idx[i] = i * 2;
+
+  for (int cycle = -1; cycle < 100; cycle++)
+    {
+      g_autoptr (StBackend) be = st_backend_open (ST_DEVICE_CUDA, &error);
+
+      g_assert_no_error (error);
+      if (be == NULL)
+        return;
+      if (!be->klass->prepare (be, net, &setup, &error)
+          || !be->klass->set_data (be, data, data, &error)
+          || !be->klass->write_state (be, params, NULL, NULL, 0, &error)
+          || !be->klass->set_order (be, idx, 256, &error)
+          || !be->klass->train_step (be, 0, 256, cycle, &error))
+        {
+          g_test_fail_printf ("cycle %d: %s", cycle, error->message);
+          return;
+        }
+      be->klass->take_metrics (be, &m);
+      if (cycle == -1)
+        {
+          g_clear_pointer (&be, st_backend_free);
+          before = free_now (info);
+        }
+    }
+  after_cycles = free_now (info);
+
+  for (int cycle = 0; cycle < 100; cycle++)
+    if (!first->klass->prepare (first, net, &setup, &error))
+      {
+        g_test_fail_printf ("prepare %d: %s", cycle, error->message);
+        return;
+      }
+  g_clear_pointer (&first, st_backend_free);
+  after_prepares = free_now (info);
+  g_test_message ("free device memory: %.1f MiB after the first cycle, %.1f MiB after 100 "
+                  "open/prepare/step/destroy cycles, %.1f MiB after 100 prepares and a destroy",
+                  before / 1048576.0, after_cycles / 1048576.0, after_prepares / 1048576.0);
+  g_assert_cmpuint (before - MIN (before, after_cycles), <=, MEMORY_SLACK);
+  g_assert_cmpuint (before - MIN (before, after_prepares), <=, MEMORY_SLACK);
+}
+
+/* ---- /cuda/open and /cuda/refusals ---------------------------------------------------- */
+
+static void
+test_open (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StBackend) be = st_backend_open (ST_DEVICE_CUDA, &error);
+
+  if (be == NULL)
+    {
+      /* The refusal itself is checked: the right domain, and a plain first words. */
+      g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE);
+      g_assert_true (g_str_has_prefix (error->message, "CUDA is not available"));
+      g_test_skip (error->message);
+      return;
+    }
+  g_test_message ("%s", be->description);
+  g_assert_true (g_str_has_prefix (be->description, "CUDA, "));
+  g_assert_true (g_str_has_suffix (be->description, " GiB"));
+  g_assert_cmpstr (be->klass->name, ==, "cuda");
+  for (int k = 0; k < ST_N_OPS; k++)
+    g_assert_true (be->klass->supports (be, k));
+}
+
+static void
+test_refusals (void)
+{
+  g_autoptr (StBackend) cuda = open_cuda ();
+  g_autoptr (StSpec) spec = NULL;
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (StDataset) data = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *params = NULL;
+  StRunSetup setup = { .batch_size = 8 };
+  guint32 idx[9] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+  if (cuda == NULL)
+    return;
+  net = preset_net ("mnist-cnn", &spec);
+  setup.optim = spec->training.optimizer;
+  setup.augment.shift = ST_TRANSFORM_MAX_SHIFT + 1;
+  g_assert_false (cuda->klass->prepare (cuda, net, &setup, &error));
+  g_assert_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT);
+  g_assert_nonnull (error != NULL ? strstr (error->message, "augment.shift") : NULL);
+  g_clear_error (&error);
+
+  setup.augment.shift = 2;
+  params = g_new0 (float, net->n_params);
+  data = st_dataset_new ("small", "generated", 8, 1, 28, 28, &error);
+  g_assert_no_error (error);
+  g_assert_true (cuda->klass->prepare (cuda, net, &setup, &error)
+                 && cuda->klass->set_data (cuda, data, data, &error)
+                 && cuda->klass->write_state (cuda, params, NULL, NULL, 0, &error));
+  g_assert_no_error (error);
+  g_assert_false (cuda->klass->train_step (cuda, 0, 8, 0, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
+  idx[3] = 8;
+  g_assert_false (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
+  g_assert_false (cuda->klass->set_order (cuda, idx, 9, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
+  idx[3] = 3;
+  g_assert_false (cuda->klass->evaluate (cuda, ST_SPLIT_TEST, idx, 9, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
+  g_assert_true (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_no_error (error);
+  g_assert_false (cuda->klass->train_step (cuda, 4, 5, 0, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_clear_error (&error);
+  g_assert_true (cuda->klass->train_step (cuda, 0, 8, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (cuda->klass->train_step (cuda, 3, 5, 1, &error));
+  g_assert_no_error (error);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  cuda_probe ();
+
+  g_test_add_func ("/cuda/open", test_open);
+  g_test_add_func ("/cuda/memory/too-large", test_memory_too_large);
+  g_test_add_func ("/cuda/memory/no-leak", test_memory_no_leak);
+  g_test_add_func ("/cuda/refusals", test_refusals);
+  status = g_test_run ();
+  cuda_probe_clear ();
+  return status;
+}

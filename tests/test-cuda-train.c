@@ -1,0 +1,462 @@
+/* test-cuda-train.c: training on the CUDA backend against the CPU backend.
+ *
+ *   /cuda/train/<preset>    the first 50 training steps of each preset on generated IDX data:
+ *                           per-step losses (delivered one step late) within 1e-3 of the
+ *                           CPU's, the totals, and the evaluation of the test set
+ *   /cuda/augment/<row>     a training step's augmented input batch (flip, shift, crop,
+ *                           rotation, alone and together) is the CPU's for a few seeds:
+ *                           bitwise without rotation, within AUGMENT_TOL with it
+ *   /cuda/train-augmented/<row>  mnist-cnn with the row's augmentation: the first 50 steps
+ *                           as /cuda/train
+ *
+ * Without a usable GPU (no driver, no device, no CUDA module) every case skips with the
+ * message st_backend_open gave. Each case ends with a message giving its worst difference.
+ */
+#define G_LOG_DOMAIN "strata-test"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/backend.h"
+#include "core/spec.h"
+#include "core/transform.h"
+#include "cuda-check.h"
+#include "gpu/cuda-backend.h"
+
+/* Training losses after up to 50 steps, and totals over many examples. */
+#define TRAIN_TOL   1e-3
+
+/* ---- /cuda/train/<preset> ------------------------------------------------------------- */
+
+#define TRAIN_STEPS     50
+#define TRAIN_EXAMPLES  1000
+#define TEST_EXAMPLES   300
+
+static void
+write_be32 (FILE *f, guint32 v)
+{
+  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+  fwrite (b, 1, 4, f);
+}
+
+/* n images of h×w in IDX files: each class a bright bar at its own height, with noise, as
+ * test-trainer.c writes them. */
+static void
+write_idx (const char *dir, const char *prefix, int n, int h, int w, int n_classes,
+           guint32 seed)
+{
+  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte", dir, prefix);
+  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte", dir, prefix);
+  FILE *fi = fopen (ipath, "wb"), *fl = fopen (lpath, "wb");
+  g_autofree guint8 *img = g_new (guint8, h * w);
+  GRand *rand = g_rand_new_with_seed (seed);
+
+  g_assert_nonnull (fi);
+  g_assert_nonnull (fl);
+  write_be32 (fi, 0x803);
+  write_be32 (fi, n);
+  write_be32 (fi, h);
+  write_be32 (fi, w);
+  write_be32 (fl, 0x801);
+  write_be32 (fl, n);
+  for (int i = 0; i < n; i++)
+    {
+      int label = g_rand_int_range (rand, 0, n_classes);
+      int y0 = label * h / n_classes, y1 = MAX (y0 + 1, (label + 1) * h / n_classes);
+
+      for (int p = 0; p < h * w; p++)
+        img[p] = g_rand_int_range (rand, 0, 60);
+      for (int y = y0; y < y1; y++)
+        for (int x = w / 7; x < w - w / 7; x++)
+          img[y * w + x] = 200 + g_rand_int_range (rand, 0, 55);
+      fwrite (img, 1, h * w, fi);
+      fputc (label, fl);
+    }
+  fclose (fi);
+  fclose (fl);
+  g_rand_free (rand);
+}
+
+typedef struct {
+  double  losses[TRAIN_STEPS];
+  int     n_losses;
+  StMetrics train;               /* totals over the steps */
+  StMetrics test;
+} TrainRun;
+
+/* The preset's own setup on the generated data: TRAIN_STEPS steps, taking the metrics after
+ * each as the trainer does (and once more at the end), then the test set. */
+static gboolean
+train_preset (StBackend *be, const StNet *net, const StSpec *spec, const StDatasetPair *data,
+              TrainRun *run, GError **error)
+{
+  const StTrainConfig *tc = &spec->training;
+  const int B = tc->batch_size;
+  g_autofree float *params = g_new0 (float, MAX (net->n_params, 1));
+  g_autofree float *buffers = g_new0 (float, MAX (net->n_buffers, 1));
+  g_autofree guint32 *idx = g_new (guint32, B);
+  StRunSetup setup = { .batch_size = B, .loss = tc->loss, .optim = tc->optimizer,
+                       .normalize = tc->normalize, .augment = tc->augment };
+  StMetrics m;
+  StRng rng;
+
+  memset (run, 0, sizeof *run);
+  st_rng_init (&rng, tc->seed);
+  st_net_init_params (net, params, buffers, tc->init, &rng);
+  if (!be->klass->prepare (be, net, &setup, error)
+      || !be->klass->set_data (be, data->train, data->test, error)
+      || !be->klass->write_state (be, params, buffers, NULL, 0, error))
+    return FALSE;
+  for (int s = 0; s <= TRAIN_STEPS; s++)
+    {
+      if (s < TRAIN_STEPS)
+        {
+          /* The steps wander over the set with repeats, so each has an order of its own. */
+          for (int i = 0; i < B; i++)
+            idx[i] = (guint32) (((gint64) s * B + i) * 7919 % data->train->n);
+          if (!be->klass->set_order (be, idx, B, error)
+              || !be->klass->train_step (be, 0, B, s, error))
+            return FALSE;
+        }
+      be->klass->take_metrics (be, &m);
+      /* One step at a time, never more: the trainer reads one loss per batch. */
+      g_assert_cmpint (m.steps, <=, 1);
+      if (m.steps == 1 && run->n_losses < TRAIN_STEPS)
+        run->losses[run->n_losses++] = m.last_loss;
+      run->train.steps += m.steps;
+      run->train.examples += m.examples;
+      run->train.loss_sum += m.loss_sum;
+      run->train.correct += m.correct;
+    }
+  be->klass->take_metrics (be, &m);
+  for (gint64 start = 0; start < data->test->n; start += B)
+    {
+      int n = (int) MIN (B, data->test->n - start);
+
+      for (int i = 0; i < n; i++)
+        idx[i] = (guint32) (start + i);
+      if (!be->klass->evaluate (be, ST_SPLIT_TEST, idx, n, error))
+        return FALSE;
+    }
+  be->klass->take_metrics (be, &run->test);
+  return TRUE;
+}
+
+/* The preset `spec` (named `preset` in messages), its first TRAIN_STEPS steps on both
+ * backends. */
+static void
+train_both (const char *preset, const StSpec *spec)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (StBackend) cuda = NULL;
+  g_autoptr (StBackend) cpu = NULL;
+  g_autoptr (StDatasetPair) pair = NULL;
+  g_autofree char *dir = NULL;
+  TrainRun runs[2];
+  int n_classes, worst = 0;
+  double worst_err = 0.0;
+
+  if (spec == NULL || (cuda = open_cuda ()) == NULL)
+    return;
+  cpu = st_backend_new_cpu (0);
+  net = st_net_compile (spec, &error);
+  g_assert_no_error (error);
+  if (net == NULL)
+    return;
+  if (spec->input.dim[0] != 1)
+    {
+      g_test_skip ("the generated IDX data has one channel; this preset takes more");
+      return;
+    }
+  n_classes = spec->training.loss == ST_LOSS_CROSS_ENTROPY
+              ? (int) net->values[net->output].numel : 2;
+  dir = g_dir_make_tmp ("strata-cuda-XXXXXX", &error);
+  g_assert_no_error (error);
+  write_idx (dir, "train", TRAIN_EXAMPLES, spec->input.dim[1], spec->input.dim[2], n_classes, 1);
+  write_idx (dir, "t10k", TEST_EXAMPLES, spec->input.dim[1], spec->input.dim[2], n_classes, 2);
+  pair = st_dataset_pair_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  if (pair != NULL)
+    {
+      StBackend *be[2] = { cpu, cuda };
+
+      for (int b = 0; b < 2; b++)
+        if (!train_preset (be[b], net, spec, pair, &runs[b], &error))
+          {
+            g_test_fail_printf ("%s on the %s backend: %s", preset, be[b]->klass->name,
+                                error->message);
+            g_clear_error (&error);
+            goto out;
+          }
+      g_assert_cmpint (runs[0].n_losses, ==, TRAIN_STEPS);
+      g_assert_cmpint (runs[1].n_losses, ==, TRAIN_STEPS);
+      for (int s = 0; s < MIN (runs[0].n_losses, runs[1].n_losses); s++)
+        {
+          double a = runs[1].losses[s], b = runs[0].losses[s];
+          double err = fabs (a - b) / MAX (1.0, fabs (b));
+
+          if (!(err <= worst_err))
+            worst_err = err, worst = s;
+          if (!(err <= TRAIN_TOL))
+            g_test_fail_printf ("%s: step %d: loss %.7g on CUDA, %.7g on the CPU", preset, s + 1,
+                                a, b);
+        }
+      g_test_message ("%s: losses, step 1 %.5f, step %d %.5f (CPU %.5f, %.5f); worst "
+                      "difference %.2e at step %d; train accuracy %.4f (CPU %.4f); test loss "
+                      "%.5f, accuracy %.4f (CPU %.5f, %.4f)", preset, runs[1].losses[0],
+                      TRAIN_STEPS, runs[1].losses[TRAIN_STEPS - 1], runs[0].losses[0],
+                      runs[0].losses[TRAIN_STEPS - 1], worst_err, worst + 1,
+                      (double) runs[1].train.correct / MAX (runs[1].train.examples, 1),
+                      (double) runs[0].train.correct / MAX (runs[0].train.examples, 1),
+                      runs[1].test.loss_sum / MAX (runs[1].test.examples, 1),
+                      (double) runs[1].test.correct / MAX (runs[1].test.examples, 1),
+                      runs[0].test.loss_sum / MAX (runs[0].test.examples, 1),
+                      (double) runs[0].test.correct / MAX (runs[0].test.examples, 1));
+      g_assert_cmpint (runs[1].train.steps, ==, TRAIN_STEPS);
+      g_assert_cmpint (runs[1].train.examples, ==, runs[0].train.examples);
+      g_assert_cmpint (runs[1].test.examples, ==, TEST_EXAMPLES);
+      g_assert_cmpint (runs[1].test.steps, ==, 0);
+      g_assert_cmpfloat (fabs (runs[1].train.loss_sum - runs[0].train.loss_sum), <=,
+                         TRAIN_TOL * MAX (1.0, fabs (runs[0].train.loss_sum)));
+      g_assert_cmpfloat (fabs (runs[1].test.loss_sum - runs[0].test.loss_sum), <=,
+                         TRAIN_TOL * MAX (1.0, fabs (runs[0].test.loss_sum)));
+      /* An argmax that is nearly a tie may fall either way. */
+      g_assert_cmpint (ABS (runs[1].train.correct - runs[0].train.correct), <=,
+                       MAX (2, runs[0].train.examples / 500));
+      g_assert_cmpint (ABS (runs[1].test.correct - runs[0].test.correct), <=,
+                       MAX (2, TEST_EXAMPLES / 500));
+    }
+out:
+  for (const char *const *f = (const char *const[]) { "train-images-idx3-ubyte",
+                                                     "train-labels-idx1-ubyte",
+                                                     "t10k-images-idx3-ubyte",
+                                                     "t10k-labels-idx1-ubyte", NULL };
+       *f != NULL; f++)
+    {
+      g_autofree char *path = g_build_filename (dir, *f, NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+test_train (gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load (data, &error);
+
+  g_assert_no_error (error);
+  train_both (data, spec);
+}
+
+/* ---- /cuda/augment/<row> and /cuda/train-augmented/<row> ------------------------------ */
+
+typedef struct {
+  const char      *name;
+  int              c, h, w;         /* /cuda/augment's images */
+  StAugmentConfig  augment;
+  gboolean         exact;           /* no rotation: every element bitwise the CPU's */
+} AugmentRow;
+
+static const AugmentRow augment_rows[] = {
+  { "flip", 1, 9, 11, { .horizontal_flip = TRUE }, TRUE },
+  { "shift", 3, 9, 11, { .shift = 3 }, TRUE },
+  { "crop", 3, 8, 8, { .crop_padding = 4 }, TRUE },
+  { "rotation", 1, 12, 10, { .rotation = 30.0 }, FALSE },
+  { "rotation-far", 2, 7, 7, { .rotation = 180.0, .shift = 5 }, FALSE },
+  { "flip-shift-crop", 3, 10, 9, { .shift = 2, .horizontal_flip = TRUE, .crop_padding = 2 },
+    TRUE },
+  { "all", 3, 10, 9, { .shift = 2, .rotation = 15.0, .horizontal_flip = TRUE,
+                       .crop_padding = 2 }, FALSE },
+};
+
+/* Rotated batches: CUDA's cosine and sine may differ from glibc's in the last bit. */
+#define AUGMENT_TOL 1e-5
+
+/* The batch cpu-backend.c's load_examples makes for train_step (offset, n, seed). */
+static void
+cpu_train_batch (float *x, guint8 *labels, const StDataset *data, const guint32 *order,
+                 gint64 offset, int n, guint64 seed, const StTransformPlan *plan)
+{
+  const gsize S = st_dataset_example_size (data);
+
+  for (int i = 0; i < n; i++)
+    {
+      guint32 e = order[offset + i];
+      StAugmentDraw draw;
+      StRng base, rng;
+
+      st_rng_init (&base, seed);
+      st_rng_fork (&rng, &base, i);
+      st_transform_draw (&draw, plan, &rng);
+      st_transform_example (x + i * S, st_dataset_image (data, e), plan, &draw);
+      labels[i] = data->labels[e];
+    }
+}
+
+/* The augmented input batch of a training step on CUDA against the CPU's transform, for a
+ * few seeds, a run in the middle of a shuffled order, and per-channel normalisation. */
+static void
+test_augment (gconstpointer data)
+{
+  const AugmentRow *row = data;
+  const int N = 24, B = 12;
+  const gint64 offset = 5;
+  const guint64 seeds[] = { 0, 1, 7, G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) };
+  g_autoptr (StBackend) cuda = open_cuda ();
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (StDataset) images = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *params = NULL;
+  g_autofree float *want = NULL, *got = NULL;
+  g_autofree guint8 *want_labels = g_new0 (guint8, B), *got_labels = g_new0 (guint8, B);
+  g_autofree guint32 *order = g_new (guint32, N);
+  StCudaTrainBatchFunc train_batch;
+  StRunSetup setup = { .batch_size = B, .loss = ST_LOSS_CROSS_ENTROPY };
+  StTransformPlan plan;
+  StTransform t;
+  OpRow net_row;
+  gsize S;
+  double worst = 0.0;
+  int moved = 0;
+  StRng rng;
+
+  if (cuda == NULL)
+    return;
+  train_batch = (StCudaTrainBatchFunc) module_symbol ("st_cuda_train_batch");
+  g_assert_nonnull (train_batch);
+  if (train_batch == NULL)
+    return;
+  net_row = (OpRow) { row->name, row->c, row->h, row->w,
+                      "[{'type': 'Flatten'}, {'type': 'Linear', 'out_features': 3}]",
+                      ST_LOSS_CROSS_ENTROPY, B };
+  net = op_row_net (&net_row, &error);
+  g_assert_no_error (error);
+  if (net == NULL)
+    return;
+  images = st_dataset_new ("augment", "generated", N, row->c, row->h, row->w, &error);
+  g_assert_no_error (error);
+  st_dataset_set_classes (images, 3, NULL);
+  st_rng_init (&rng, 42);
+  S = st_dataset_example_size (images);
+  for (gsize i = 0; i < N * S; i++)
+    images->images[i] = (guint8) st_rng_below (&rng, 256);
+  for (int i = 0; i < N; i++)
+    images->labels[i] = (guint8) st_rng_below (&rng, 3);
+  st_transform_epoch_order (order, N, &rng);
+
+  st_optim_config_init_default (&setup.optim, ST_OPTIM_SGD);
+  setup.augment = row->augment;
+  setup.normalize.n = row->c;
+  for (int c = 0; c < row->c; c++)
+    {
+      setup.normalize.mean[c] = 0.3 + 0.1 * c;
+      setup.normalize.std[c] = 0.2 + 0.05 * c;
+    }
+  st_transform_init (&t);
+  t.n_norm = setup.normalize.n;
+  memcpy (t.mean, setup.normalize.mean, sizeof t.mean);
+  memcpy (t.std, setup.normalize.std, sizeof t.std);
+  t.shift = row->augment.shift;
+  t.rotation = row->augment.rotation;
+  t.horizontal_flip = row->augment.horizontal_flip;
+  t.crop_padding = row->augment.crop_padding;
+  g_assert_true (st_transform_plan_init (&plan, &t, row->c, row->h, row->w, &error));
+  g_assert_no_error (error);
+
+  params = g_new0 (float, MAX (net->n_params, 1));
+  if (!cuda->klass->prepare (cuda, net, &setup, &error)
+      || !cuda->klass->set_data (cuda, images, images, &error)
+      || !cuda->klass->write_state (cuda, params, NULL, NULL, 0, &error)
+      || !cuda->klass->set_order (cuda, order, N, &error))
+    {
+      g_test_fail_printf ("%s: %s", row->name, error->message);
+      return;
+    }
+  want = g_new0 (float, B * S);
+  got = g_new0 (float, B * S);
+  for (gsize k = 0; k < G_N_ELEMENTS (seeds); k++)
+    {
+      cpu_train_batch (want, want_labels, images, order, offset, B, seeds[k], &plan);
+      if (!train_batch (cuda, offset, B, seeds[k], got, got_labels, &error))
+        {
+          g_test_fail_printf ("%s: seed %" G_GUINT64_FORMAT ": %s", row->name, seeds[k],
+                              error->message);
+          return;
+        }
+      g_assert_cmpmem (got_labels, B, want_labels, B);
+      for (gsize j = 0; j < B * S; j++)
+        {
+          double err = fabs ((double) got[j] - want[j]) / MAX (1.0, fabs ((double) want[j]));
+
+          worst = MAX (worst, err);
+          if (row->exact ? got[j] != want[j] : !(err <= AUGMENT_TOL))
+            {
+              g_test_fail_printf ("%s: seed %" G_GUINT64_FORMAT ", example %" G_GSIZE_FORMAT
+                                  ", element %" G_GSIZE_FORMAT ": %.9g on CUDA, %.9g on the CPU",
+                                  row->name, seeds[k], j / S, j % S, got[j], want[j]);
+              return;
+            }
+        }
+      /* The augmentation did something: some example is not its plain normalisation. */
+      for (int i = 0; i < B; i++)
+        {
+          g_autofree float *plain = g_new (float, S);
+
+          st_transform_example (plain, st_dataset_image (images, order[offset + i]), &plan,
+                                NULL);
+          moved += memcmp (plain, want + i * S, S * sizeof (float)) != 0;
+        }
+    }
+  g_assert_cmpint (moved, >, 0);
+  g_test_message ("%s: %d of %d examples augmented; worst relative difference %.2e", row->name,
+                  moved, (int) (B * G_N_ELEMENTS (seeds)), worst);
+}
+
+/* mnist-cnn with the row's augmentation: the CPU's and CUDA's first steps agree. */
+static void
+test_train_augmented (gconstpointer data)
+{
+  const AugmentRow *row = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load ("mnist-cnn", &error);
+  g_autofree char *name = g_strconcat ("mnist-cnn with ", row->name, NULL);
+
+  g_assert_no_error (error);
+  if (spec == NULL)
+    return;
+  spec->training.augment = row->augment;
+  train_both (name, spec);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  cuda_probe ();
+
+  for (const char *const *p = st_preset_names (); *p != NULL; p++)
+    {
+      g_autofree char *test = g_strconcat ("/cuda/train/", *p, NULL);
+      g_test_add_data_func (test, *p, test_train);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (augment_rows); i++)
+    {
+      g_autofree char *test = g_strconcat ("/cuda/augment/", augment_rows[i].name, NULL);
+      g_autofree char *train = g_strconcat ("/cuda/train-augmented/", augment_rows[i].name,
+                                            NULL);
+
+      g_test_add_data_func (test, &augment_rows[i], test_augment);
+      g_test_add_data_func (train, &augment_rows[i], test_train_augmented);
+    }
+  status = g_test_run ();
+  cuda_probe_clear ();
+  return status;
+}

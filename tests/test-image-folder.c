@@ -1,0 +1,324 @@
+/* test-image-folder.c: datasets read from a folder of class sub-folders of images — grey
+ * and colour, train/ and test/ or one set split, the formats told by content, and the
+ * refusals (no classes, no images, unreadable, too large, sizes that differ, too many
+ * classes). Every image is generated with gdk-pixbuf, in a temporary folder that the case
+ * removes.
+ */
+#define G_LOG_DOMAIN "test-image-folder"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib.h>
+
+#include "core/dataset.h"
+#include "core/image-folder.h"
+#include "dataset-files.h"
+#include "test-util.h"
+
+/* A w×h image in gdk-pixbuf's format `type`, every pixel (r, g, b) except (x, y) = (1, 0),
+ * which is white. */
+static void
+write_image (const char *dir, const char *name, const char *type, int w, int h, guint8 r,
+             guint8 g, guint8 b)
+{
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, w, h);
+  g_autofree char *path = path_in (dir, name);
+  g_autoptr (GError) error = NULL;
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint8 *p = pixels + y * stride + x * 3;
+        gboolean white = x == 1 && y == 0;
+
+        p[0] = white ? 255 : r;
+        p[1] = white ? 255 : g;
+        p[2] = white ? 255 : b;
+      }
+  gdk_pixbuf_save (pixbuf, path, type, &error, NULL);
+  g_assert_no_error (error);
+}
+
+static void
+write_png (const char *dir, const char *name, int w, int h, guint8 r, guint8 g, guint8 b)
+{
+  write_image (dir, name, "png", w, h, r, g, b);
+}
+
+static void
+write_animals (const char *dir)
+{
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autofree char *dog = path_in (dir, "dog");
+
+  make_dir (dir, "dog");
+  make_dir (dir, "cat");
+  write_png (dog, "b.png", 3, 2, 10, 20, 30);
+  write_png (dog, "a.png", 3, 2, 200, 100, 0);
+  write_png (cat, "only.png", 3, 2, 0, 0, 250);
+  write_text (dog, ".hidden", "not an image, and skipped");
+}
+
+static void
+test_image_folder_read (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autoptr (StDataset) gray = NULL;
+  g_autoptr (StDataset) rgb = NULL;
+  g_autoptr (GError) error = NULL;
+  StImageFolderOptions options;
+
+  write_animals (dir);
+  gray = st_image_folder_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (gray);
+  if (gray != NULL)
+    {
+      g_assert_cmpint (gray->n, ==, 3);
+      g_assert_cmpint (gray->c, ==, 1);
+      g_assert_cmpint (gray->h, ==, 2);
+      g_assert_cmpint (gray->w, ==, 3);
+      g_assert_cmpint (gray->n_classes, ==, 2);
+      g_assert_cmpstr (gray->class_names[0], ==, "cat");
+      g_assert_cmpstr (gray->class_names[1], ==, "dog");
+      /* cat/only.png, then dog/a.png, dog/b.png. */
+      g_assert_cmpmem (gray->labels, 3, ((guint8[]) { 0, 1, 1 }), 3);
+      /* Pillow's convert ("L"), (19595 R + 38470 G + 7471 B + 0x8000) >> 16: (0, 0, 250)
+       * gives 28, (200, 100, 0) 118, (10, 20, 30) 18 — ties round as Pillow does. */
+      g_assert_cmpuint (st_dataset_image (gray, 0)[0], ==, 28);
+      g_assert_cmpuint (st_dataset_image (gray, 1)[0], ==, 118);
+      g_assert_cmpuint (st_dataset_image (gray, 2)[5], ==, 18);
+      g_assert_cmpuint (st_dataset_image (gray, 2)[1], ==, 255);
+    }
+
+  st_image_folder_options_init (&options);
+  options.channels = 3;
+  rgb = st_image_folder_load (dir, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (rgb);
+  if (rgb != NULL)
+    {
+      const guint8 *a = st_dataset_image (rgb, 1);
+
+      g_assert_cmpint (rgb->c, ==, 3);
+      g_assert_cmpuint (a[0 * 6 + 4], ==, 200);   /* red plane, (x, y) = (1, 1) */
+      g_assert_cmpuint (a[1 * 6 + 4], ==, 100);
+      g_assert_cmpuint (a[2 * 6 + 4], ==, 0);
+      g_assert_cmpuint (a[2 * 6 + 1], ==, 255);   /* the white pixel */
+    }
+  st_test_remove_tree (dir);
+}
+
+static void
+test_image_folder_pair (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *train = path_in (dir, "train");
+  g_autofree char *test = path_in (dir, "test");
+  g_autofree char *test_dog = NULL;
+  g_autoptr (StDatasetPair) pair = NULL;
+  g_autoptr (StDatasetPair) split = NULL;
+  g_autoptr (GError) error = NULL;
+
+  make_dir (dir, "train");
+  write_animals (train);
+  /* The test set has only dogs: "dog" must still be class 1, as in training. */
+  make_dir (dir, "test/dog");
+  test_dog = path_in (test, "dog");
+  write_png (test_dog, "x.png", 3, 2, 1, 2, 3);
+  pair = st_dataset_pair_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pair);
+  if (pair != NULL)
+    {
+      g_assert_cmpint (pair->train->n, ==, 3);
+      g_assert_cmpint (pair->test->n, ==, 1);
+      g_assert_cmpuint (pair->test->labels[0], ==, 1);
+      g_assert_cmpint (pair->test->n_classes, ==, 2);
+      g_assert_cmpstr (pair->test->class_names[1], ==, "dog");
+    }
+
+  /* Without train/ and test/: one set, split. */
+  split = st_dataset_pair_load (train, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (split);
+  if (split != NULL)
+    {
+      g_assert_cmpint (split->train->n, ==, 2);
+      g_assert_cmpint (split->test->n, ==, 1);
+    }
+  st_test_remove_tree (dir);
+}
+
+static void
+test_image_folder_empty (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (StDatasetPair) pair = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = g_path_get_basename (dir);
+
+  pair = st_dataset_pair_load (dir, NULL, &error);
+  g_assert_null (pair);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, base, "empty folder", NULL);
+
+  g_clear_error (&error);
+  write_text (dir, "readme.txt", "no classes here");
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, base, "no class sub-folders", NULL);
+
+  g_clear_error (&error);
+  make_dir (dir, "cat");
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, base, "hold no images", NULL);
+  st_test_remove_tree (dir);
+}
+
+static void
+test_image_folder_unreadable (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+
+  make_dir (dir, "cat");
+  write_png (cat, "a.png", 3, 2, 1, 2, 3);
+  write_text (cat, "b-broken.png", "\x89PNG but not really");
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "b-broken.png", "cannot read", NULL);
+  st_test_remove_tree (dir);
+}
+
+/* JPEG and PNG are told by their first bytes, whatever the name; other formats, BMP here,
+ * by gdk-pixbuf's sniffing. */
+static void
+test_image_folder_formats (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+  StImageFolderOptions options;
+
+  make_dir (dir, "cat");
+  write_image (cat, "a.jpg", "jpeg", 8, 8, 200, 100, 0);
+  write_image (cat, "b.bmp", "bmp", 8, 8, 10, 20, 30);
+  write_image (cat, "c-named.jpg", "png", 8, 8, 0, 0, 250);
+  st_image_folder_options_init (&options);
+  options.channels = 3;
+  ds = st_image_folder_load (dir, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ds);
+  if (ds == NULL)
+    return;
+  g_assert_cmpint (ds->n, ==, 3);
+  /* The JPEG is lossy: its far corner, away from the white pixel, within a few levels. */
+  g_assert_cmpint (ABS (st_dataset_image (ds, 0)[63] - 200), <=, 4);
+  g_assert_cmpint (ABS (st_dataset_image (ds, 0)[64 + 63] - 100), <=, 4);
+  g_assert_cmpint (ABS (st_dataset_image (ds, 0)[128 + 63] - 0), <=, 4);
+  g_assert_cmpuint (st_dataset_image (ds, 1)[63], ==, 10);
+  g_assert_cmpuint (st_dataset_image (ds, 1)[64 + 63], ==, 20);
+  g_assert_cmpuint (st_dataset_image (ds, 1)[1], ==, 255);
+  g_assert_cmpuint (st_dataset_image (ds, 2)[128 + 63], ==, 250);
+  g_assert_cmpuint (st_dataset_image (ds, 2)[1], ==, 255);
+  st_test_remove_tree (dir);
+}
+
+/* An image over the side limit is refused from its header, naming the file and its size;
+ * an empty file is an image that cannot be read. */
+static void
+test_image_folder_too_large (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *side = g_strdup_printf ("%d", ST_DATASET_MAX_SIDE);
+
+  make_dir (dir, "cat");
+  write_png (cat, "a-wide.png", ST_DATASET_MAX_SIDE + 1, 1, 7, 7, 7);
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_TOO_LARGE, "a-wide.png", "16385×1 pixels", side, NULL);
+
+  g_clear_error (&error);
+  write_text (cat, "a-wide.png", "");
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "a-wide.png", "cannot read this image", NULL);
+  st_test_remove_tree (dir);
+}
+
+static void
+test_image_folder_sizes (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+  StImageFolderOptions options;
+
+  make_dir (dir, "cat");
+  write_png (cat, "a.png", 4, 4, 10, 10, 10);
+  write_png (cat, "b.png", 8, 8, 90, 90, 90);
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "b.png", "8×8", "4×4", NULL);
+
+  g_clear_error (&error);
+  st_image_folder_options_init (&options);
+  options.fit = ST_IMAGE_FIT_RESIZE;
+  ds = st_image_folder_load (dir, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ds);
+  if (ds != NULL)
+    {
+      g_assert_cmpint (ds->h, ==, 4);
+      g_assert_cmpint (ds->w, ==, 4);
+      g_assert_cmpuint (st_dataset_image (ds, 1)[15], ==, 90);
+    }
+  st_test_remove_tree (dir);
+}
+
+static void
+test_image_folder_too_many_classes (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+
+  for (int i = 0; i < 257; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("class%03d", i);
+
+      make_dir (dir, name);
+    }
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "257 class sub-folders", NULL);
+  st_test_remove_tree (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+
+  g_test_add_func ("/dataset/image-folder/read", test_image_folder_read);
+  g_test_add_func ("/dataset/image-folder/train-test", test_image_folder_pair);
+  g_test_add_func ("/dataset/image-folder/empty", test_image_folder_empty);
+  g_test_add_func ("/dataset/image-folder/unreadable", test_image_folder_unreadable);
+  g_test_add_func ("/dataset/image-folder/sizes", test_image_folder_sizes);
+  g_test_add_func ("/dataset/image-folder/too-large", test_image_folder_too_large);
+  g_test_add_func ("/dataset/image-folder/formats", test_image_folder_formats);
+  g_test_add_func ("/dataset/image-folder/too-many-classes", test_image_folder_too_many_classes);
+
+  return g_test_run ();
+}
