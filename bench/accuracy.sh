@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# accuracy.sh: the accuracy runs of Strata's CPU engine — full trainings of the presets with
-# seed 0, each checked against a test-accuracy target. Not part of CI: they take minutes.
+# accuracy.sh: the accuracy runs — full trainings of the presets with seed 0, each checked
+# against a test-accuracy target, on the CPU or the GPU. Not part of CI: they take minutes.
 #
 #   bench/accuracy.sh [OUTDIR] [--only NAME[,NAME…]] [--epochs N] [--threads N] [--cli PATH]
+#                     [--device cpu|cuda]
 #
 #   OUTDIR        where the curves (NAME.png), metrics (NAME.csv), the per-epoch JSON
 #                 (NAME.jsonl), the log (NAME.log) and plan.txt (the runs made) go;
@@ -13,8 +14,9 @@
 #                 starred (PASS*/FAIL*): indicative only, it does not count in the exit status.
 #   --threads N   strata-cli --threads (default: all cores).
 #   --cli PATH    the strata-cli to run (default build/app/strata-cli).
+#   --device D    strata-cli --device (default cpu).
 #
-# Every run is  strata-cli train MODEL --dataset D --epochs E --seed 0 --device cpu --json
+# Every run is  strata-cli train MODEL --dataset D --epochs E --seed 0 --device D --json
 #                 --plot OUTDIR/NAME.png --metrics OUTDIR/NAME.csv
 # and the summary reads the test accuracy at each target's epoch from the JSON lines.
 # Exit status: 0 when every run finished and every unstarred target passed, else 1.
@@ -27,6 +29,7 @@ out="$here/out"
 only=""
 epochs_override=""
 threads=""
+device=cpu
 
 # name  model       dataset        epochs  targets (epoch:min test accuracy, comma-separated)
 runs=(
@@ -38,7 +41,7 @@ runs=(
 )
 
 usage() {
-  sed -n '5,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '5,18p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
@@ -52,6 +55,8 @@ while [ $# -gt 0 ]; do
     --threads=*) threads="${1#*=}"; shift ;;
     --cli) cli="${2:?--cli needs a path}"; shift 2 ;;
     --cli=*) cli="${1#*=}"; shift ;;
+    --device) device="${2:?--device needs cpu or cuda}"; shift 2 ;;
+    --device=*) device="${1#*=}"; shift ;;
     -h|--help) usage 0 ;;
     -*) echo "accuracy.sh: unknown option $1" >&2; usage ;;
     *) out="$1"; shift ;;
@@ -81,14 +86,14 @@ mkdir -p "$out" || exit 1
 
 plan="$out/plan.txt"
 : > "$plan"
-echo "accuracy runs — $(date -Is) — $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
+echo "accuracy runs on $device — $(date -Is) — $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
      "$(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}"
 echo "output: $out"
 for r in "${runs[@]}"; do
   read -r name model dataset epochs targets <<< "$r"
   case ",$only," in ",,"|*",$name,"*) ;; *) continue ;; esac
   [ -n "$epochs_override" ] && epochs=$epochs_override
-  cmd=("$cli" train "$model" --dataset "$dataset" --epochs "$epochs" --seed 0 --device cpu
+  cmd=("$cli" train "$model" --dataset "$dataset" --epochs "$epochs" --seed 0 --device "$device"
        --json --plot "$out/$name.png" --metrics "$out/$name.csv")
   [ -n "$threads" ] && cmd+=(--threads "$threads")
   echo "== $name: ${cmd[*]}"
@@ -101,7 +106,10 @@ for r in "${runs[@]}"; do
 done
 
 # The summary: one row per target.
-/usr/bin/python3 - "$out" "$plan" <<'EOF'
+# Debian's interpreter where there is one (bench/README.md); any python3 does for this.
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+"$py" - "$out" "$plan" <<'EOF'
 import json, os, sys
 
 out, plan = sys.argv[1], sys.argv[2]

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# gpu-check.sh: on a GPU machine, runs what tools/device-pack.sh packed — the CUDA tests, the
+# accuracy runs on the GPU (and on that machine's CPU, to compare), and the speed of every
+# preset on both — writing logs under $OUT (or bench/out/gpu-check) and ending with a table.
+# Run it from the repository root; each stage fits in a few minutes.
+#
+#   bench/gpu-check.sh tests [PACK]              test-cuda-ops, -train, -device: every case
+#   bench/gpu-check.sh accuracy [PACK] [NAMES]   bench/accuracy.sh on cuda, then on cpu
+#   bench/gpu-check.sh bench [PACK]              strata-cli bench, cuda and cpu
+#
+# PACK defaults to .device-pack; NAMES (comma-separated) to lenet5,mnist-cnn,resnet.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+stage=${1:?"usage: bench/gpu-check.sh tests|accuracy|bench [PACK] [NAMES]"}
+pack=$(cd "${2:-$root/.device-pack}" && pwd)
+names=${3:-lenet5,mnist-cnn,resnet}
+out=${OUT:-$root/bench/out/gpu-check}
+mkdir -p "$out" || exit 1
+
+if [ ! -d "$pack/lib" ]; then
+  tar -C "$pack" -xJf "$pack/lib.tar.xz"
+fi
+export LD_LIBRARY_PATH="$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export STRATA_GPU_MODULE_DIR="$pack/bin"
+export STRATA_DATA_DIR="$pack/data"
+export STRATA_FIXTURE_DIR="$root/tests/fixtures"
+export STRATA_CLI="$pack/bin/strata-cli"
+export G_TEST_SRCDIR="$root/tests"
+# Debian's OpenBLAS picks its kernels by CPU model and does not know every newer one.
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
+cli="$pack/bin/strata-cli"
+
+{
+  date -Is
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1
+  grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'
+  echo "$(nproc) CPUs"
+} > "$out/machine.txt"
+cat "$out/machine.txt"
+
+case "$stage" in
+  tests)
+    printf '%-18s %5s %7s %5s %8s\n' program ok "not ok" skip seconds > "$out/tests.txt"
+    status=0
+    for t in "$pack"/bin/test-cuda-*; do
+      name=$(basename "$t")
+      start=$(date +%s)
+      "$t" --tap > "$out/$name.tap" 2>&1
+      rc=$?
+      ok=$(grep -cE '^ok ' "$out/$name.tap")
+      skip=$(grep -cE '^ok .*# SKIP' "$out/$name.tap")
+      bad=$(grep -cE '^not ok ' "$out/$name.tap")
+      [ "$rc" = 0 ] && [ "$bad" = 0 ] || status=1
+      printf '%-18s %5d %7d %5d %8d\n' "$name" "$((ok - skip))" "$bad" "$skip" \
+        "$(( $(date +%s) - start ))" >> "$out/tests.txt"
+      grep -E '^not ok ' "$out/$name.tap" | head -n 20
+    done
+    cat "$out/tests.txt"
+    exit $status
+    ;;
+  accuracy)
+    for device in cuda cpu; do
+      "$root/bench/accuracy.sh" "$out/accuracy-$device" --device "$device" --cli "$cli" \
+        --only "$names" > "$out/accuracy-$device.txt" 2>&1
+      tail -n 8 "$out/accuracy-$device.txt"
+    done
+    ;;
+  bench)
+    for device in cuda cpu; do
+      "$cli" bench --device "$device" --json > "$out/bench-$device.jsonl" 2> "$out/bench-$device.log"
+      echo "== $device (exit $?)"
+      cat "$out/bench-$device.jsonl"
+    done
+    ;;
+  *)
+    echo "gpu-check.sh: unknown stage '$stage' (tests, accuracy or bench)" >&2
+    exit 2
+    ;;
+esac
