@@ -48,13 +48,10 @@ printf '%-14s %12s %9s %7s %8s %9s  %s\n' target executions exec/s cov ft second
     > "$table"
 
 for target in $targets; do
-    # gdk-pixbuf keeps a little memory on every image it opens, so libFuzzer would run a
-    # full leak check after each input; leaks are still reported when the target exits.
     flags=
     case $target in
         model) flags=-dict=tests/fuzz/json.dict ;;
         safetensors) flags=-dict=tests/fuzz/safetensors.dict ;;
-        image-folder) flags=-detect_leaks=0 ;;
     esac
     mkdir -p "$out/corpus-$target"
     log="$out/$target.log"
