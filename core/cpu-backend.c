@@ -40,13 +40,7 @@ load_examples (CpuBackend *cb, int first, int count)
       StAugmentDraw draw;
 
       if (augment)
-        {
-          /* A stream per example: the draw does not depend on how the batch is split. */
-          StRng base, rng;
-          st_rng_init (&base, cb->job_seed);
-          st_rng_fork (&rng, &base, i);
-          st_transform_draw (&draw, &cb->plan, &rng);
-        }
+        st_transform_draw_at (&draw, &cb->plan, cb->job_seed, (guint64) i);
       st_transform_example (cb->acts + (gsize) i * in_numel, st_dataset_image (data, e),
                             &cb->plan, augment ? &draw : NULL);
       cb->labels[i] = data->labels[e];

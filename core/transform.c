@@ -129,6 +129,17 @@ st_transform_draw (StAugmentDraw *draw, const StTransformPlan *plan, StRng *rng)
     }
 }
 
+void
+st_transform_draw_at (StAugmentDraw *draw, const StTransformPlan *plan, guint64 seed,
+                      guint64 position)
+{
+  StRng base, rng;
+
+  st_rng_init (&base, seed);
+  st_rng_fork (&rng, &base, position);
+  st_transform_draw (draw, plan, &rng);
+}
+
 /* out (H, W) = lut[in (H, W)] moved by (dx, dy), mirrored first when `flip`. */
 static void
 plane_shift (float *out, const guint8 *in, const float *lut, int h, int w, gboolean flip,

@@ -83,6 +83,14 @@ gsize    st_transform_batch_floats (const StTransformPlan *plan,
 void     st_transform_draw         (StAugmentDraw         *draw,
                                     const StTransformPlan *plan,
                                     StRng                 *rng);
+/* The augmentation of the example at `position` in a training step's batch, from the
+ * step's `seed`: a stream of its own (a generator seeded with `seed`, forked by the
+ * position), so that the draws do not depend on how a backend splits the batch. The CPU
+ * backend draws this way and gpu/transform.cu the same on the device. */
+void     st_transform_draw_at      (StAugmentDraw         *draw,
+                                    const StTransformPlan *plan,
+                                    guint64                seed,
+                                    guint64                position);
 /* One example: out (C, H, W) floats from in (C, H, W) bytes; `draw` NULL: no augmentation. */
 void     st_transform_example      (float                 *out,
                                     const guint8          *in,

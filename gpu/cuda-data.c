@@ -20,21 +20,21 @@ st_cuda_check_augment (const StCudaAugment *a, GError **error)
 {
   if (a->shift < 0 || a->shift > ST_TRANSFORM_MAX_SHIFT)
     {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+      g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                    "augment.shift: %d pixels; it must be 0 to %d", a->shift,
                    ST_TRANSFORM_MAX_SHIFT);
       return FALSE;
     }
   if (a->crop_padding < 0 || a->crop_padding > ST_TRANSFORM_MAX_SHIFT)
     {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+      g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                    "augment.crop_padding: %d pixels; it must be 0 to %d", a->crop_padding,
                    ST_TRANSFORM_MAX_SHIFT);
       return FALSE;
     }
   if (!(a->rotation >= 0.0 && a->rotation <= ST_TRANSFORM_MAX_ROTATION))
     {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+      g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                    "augment.rotation: %g degrees; it must be 0 to %g", a->rotation,
                    ST_TRANSFORM_MAX_ROTATION);
       return FALSE;
@@ -75,7 +75,7 @@ build_lut (CudaBackend *cb, float *lut, int c, GError **error)
 
   if (t->n != 0 && t->n != 1 && t->n != c)
     {
-      g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+      g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                    "normalize: %d means and stds for %d-channel images (give 1, or %d)", t->n,
                    c, c);
       return FALSE;
@@ -83,7 +83,7 @@ build_lut (CudaBackend *cb, float *lut, int c, GError **error)
   for (int i = 0; i < t->n; i++)
     if (!isfinite (t->mean[i]) || !isfinite (t->std[i]) || t->std[i] <= 0.0)
       {
-        g_set_error (error, DATASET_ERROR, 2 /* ST_DATASET_ERROR_FORMAT */,
+        g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                      "normalize: channel %d has mean %g and std %g; the std must be a number "
                      "above 0", i, t->mean[i], t->std[i]);
         return FALSE;
@@ -123,8 +123,12 @@ upload_dataset (CudaBackend *cb, DeviceData *d, const StDataset *data, GError **
       cudaGetLastError ();
       return st_cuda_memory_error (cb, error, what, size + data->n);
     }
-  ST_CUDA_CHECK (cudaMemcpy (d->images, data->images, size, cudaMemcpyHostToDevice), error);
-  ST_CUDA_CHECK (cudaMemcpy (d->labels, data->labels, data->n, cudaMemcpyHostToDevice), error);
+  /* On the run's stream: it does not wait for the legacy default stream, where a plain
+   * cudaMemcpy from pageable memory may still be landing when it returns. */
+  ST_CUDA_CHECK (cudaMemcpyAsync (d->images, data->images, size, cudaMemcpyHostToDevice,
+                                  cb->q.stream), error);
+  ST_CUDA_CHECK (cudaMemcpyAsync (d->labels, data->labels, data->n, cudaMemcpyHostToDevice,
+                                  cb->q.stream), error);
   return TRUE;
 }
 
@@ -133,6 +137,7 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
 {
   CudaBackend *cb = (CudaBackend *) be;
   float lut[ST_DATASET_MAX_CHANNELS * 258];
+  cudaError_t err;
   gsize in_numel, lut_bytes;
 
   g_return_val_if_fail (train != NULL && test != NULL, FALSE);
@@ -172,9 +177,10 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
       st_cuda_memory_error (cb, error, "the normalisation table", lut_bytes);
       goto fail;
     }
-  if (cudaMemcpy (cb->lut, lut, lut_bytes, cudaMemcpyHostToDevice) != cudaSuccess)
+  if (cudaMemcpyAsync (cb->lut, lut, lut_bytes, cudaMemcpyHostToDevice, cb->q.stream)
+      != cudaSuccess)
     {
-      st_cuda_fail (error, cudaGetLastError (), "cudaMemcpy (lut)", G_STRLOC);
+      st_cuda_fail (error, cudaGetLastError (), "cudaMemcpyAsync (lut)", G_STRLOC);
       goto fail;
     }
   /* The epoch's order, on the device and pinned on the host for its upload. */
@@ -183,7 +189,7 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
       cudaGetLastError ();
       cb->order = NULL;
       st_cuda_memory_error (cb, error, "the order of the training examples",
-                    sizeof (guint32) * train->n);
+                            sizeof (guint32) * train->n);
       goto fail;
     }
   if (cudaHostAlloc ((void **) &cb->order_host, sizeof (guint32) * MAX (train->n, 1),
@@ -194,6 +200,14 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY,
                    "%.1f MiB of pinned host memory for the order of the training examples "
                    "could not be had", sizeof (guint32) * train->n / MIB);
+      goto fail;
+    }
+  /* The table is on this stack and the caller may drop the datasets: the copies end here. */
+  err = cudaStreamSynchronize (cb->q.stream);
+  if (err != cudaSuccess)
+    {
+      cudaGetLastError ();
+      st_cuda_fail (error, err, "cudaStreamSynchronize (set_data)", G_STRLOC);
       goto fail;
     }
   return TRUE;

@@ -277,7 +277,8 @@ static const AugmentRow augment_rows[] = {
 /* Rotated batches: CUDA's cosine and sine may differ from glibc's in the last bit. */
 #define AUGMENT_TOL 1e-5
 
-/* The batch cpu-backend.c's load_examples makes for train_step (offset, n, seed). */
+/* The batch cpu-backend.c's load_examples makes for train_step (offset, n, seed), with the
+ * same per-example draws. */
 static void
 cpu_train_batch (float *x, guint8 *labels, const StDataset *data, const guint32 *order,
                  gint64 offset, int n, guint64 seed, const StTransformPlan *plan)
@@ -288,24 +289,26 @@ cpu_train_batch (float *x, guint8 *labels, const StDataset *data, const guint32 
     {
       guint32 e = order[offset + i];
       StAugmentDraw draw;
-      StRng base, rng;
 
-      st_rng_init (&base, seed);
-      st_rng_fork (&rng, &base, i);
-      st_transform_draw (&draw, plan, &rng);
+      st_transform_draw_at (&draw, plan, seed, (guint64) i);
       st_transform_example (x + i * S, st_dataset_image (data, e), plan, &draw);
       labels[i] = data->labels[e];
     }
 }
 
 /* The augmented input batch of a training step on CUDA against the CPU's transform, for a
- * few seeds, a run in the middle of a shuffled order, and per-channel normalisation. */
+ * few seeds and per-channel normalisation: a run in the middle of a shuffled order, a short
+ * one that ends the order, and a run of a second order set over the first. */
 static void
 test_augment (gconstpointer data)
 {
   const AugmentRow *row = data;
   const int N = 24, B = 12;
-  const gint64 offset = 5;
+  const struct {
+    gint64   offset;
+    int      n;
+    gboolean reorder;   /* set_order again, with a new shuffle, first */
+  } runs[] = { { 5, B, FALSE }, { N - 7, 7, FALSE }, { 0, B, TRUE } };
   const guint64 seeds[] = { 0, 1, 7, G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) };
   g_autoptr (StBackend) cuda = open_cuda ();
   g_autoptr (StNet) net = NULL;
@@ -322,7 +325,7 @@ test_augment (gconstpointer data)
   OpRow net_row;
   gsize S;
   double worst = 0.0;
-  int moved = 0;
+  int moved = 0, examples = 0;
   StRng rng;
 
   if (cuda == NULL)
@@ -379,42 +382,59 @@ test_augment (gconstpointer data)
     }
   want = g_new0 (float, B * S);
   got = g_new0 (float, B * S);
-  for (gsize k = 0; k < G_N_ELEMENTS (seeds); k++)
+  for (gsize r = 0; r < G_N_ELEMENTS (runs); r++)
     {
-      cpu_train_batch (want, want_labels, images, order, offset, B, seeds[k], &plan);
-      if (!train_batch (cuda, offset, B, seeds[k], got, got_labels, &error))
-        {
-          g_test_fail_printf ("%s: seed %" G_GUINT64_FORMAT ": %s", row->name, seeds[k],
-                              error->message);
-          return;
-        }
-      g_assert_cmpmem (got_labels, B, want_labels, B);
-      for (gsize j = 0; j < B * S; j++)
-        {
-          double err = fabs ((double) got[j] - want[j]) / MAX (1.0, fabs ((double) want[j]));
+      const gint64 offset = runs[r].offset;
+      const int n = runs[r].n;
 
-          worst = MAX (worst, err);
-          if (row->exact ? got[j] != want[j] : !(err <= AUGMENT_TOL))
+      if (runs[r].reorder)
+        {
+          st_transform_epoch_order (order, N, &rng);
+          if (!cuda->klass->set_order (cuda, order, N, &error))
             {
-              g_test_fail_printf ("%s: seed %" G_GUINT64_FORMAT ", example %" G_GSIZE_FORMAT
-                                  ", element %" G_GSIZE_FORMAT ": %.9g on CUDA, %.9g on the CPU",
-                                  row->name, seeds[k], j / S, j % S, got[j], want[j]);
+              g_test_fail_printf ("%s: set_order: %s", row->name, error->message);
               return;
             }
         }
-      /* The augmentation did something: some example is not its plain normalisation. */
-      for (int i = 0; i < B; i++)
+      for (gsize k = 0; k < G_N_ELEMENTS (seeds); k++)
         {
-          g_autofree float *plain = g_new (float, S);
+          cpu_train_batch (want, want_labels, images, order, offset, n, seeds[k], &plan);
+          if (!train_batch (cuda, offset, n, seeds[k], got, got_labels, &error))
+            {
+              g_test_fail_printf ("%s: run %" G_GSIZE_FORMAT ", seed %" G_GUINT64_FORMAT ": %s",
+                                  row->name, r, seeds[k], error->message);
+              return;
+            }
+          g_assert_cmpmem (got_labels, n, want_labels, n);
+          for (gsize j = 0; j < n * S; j++)
+            {
+              double err = fabs ((double) got[j] - want[j]) / MAX (1.0, fabs ((double) want[j]));
 
-          st_transform_example (plain, st_dataset_image (images, order[offset + i]), &plan,
-                                NULL);
-          moved += memcmp (plain, want + i * S, S * sizeof (float)) != 0;
+              worst = MAX (worst, err);
+              if (row->exact ? got[j] != want[j] : !(err <= AUGMENT_TOL))
+                {
+                  g_test_fail_printf ("%s: run %" G_GSIZE_FORMAT ", seed %" G_GUINT64_FORMAT
+                                      ", example %" G_GSIZE_FORMAT ", element %" G_GSIZE_FORMAT
+                                      ": %.9g on CUDA, %.9g on the CPU", row->name, r,
+                                      seeds[k], j / S, j % S, got[j], want[j]);
+                  return;
+                }
+            }
+          /* The augmentation did something: some example is not its plain normalisation. */
+          for (int i = 0; i < n; i++)
+            {
+              g_autofree float *plain = g_new (float, S);
+
+              st_transform_example (plain, st_dataset_image (images, order[offset + i]),
+                                    &plan, NULL);
+              moved += memcmp (plain, want + i * S, S * sizeof (float)) != 0;
+            }
+          examples += n;
         }
     }
   g_assert_cmpint (moved, >, 0);
   g_test_message ("%s: %d of %d examples augmented; worst relative difference %.2e", row->name,
-                  moved, (int) (B * G_N_ELEMENTS (seeds)), worst);
+                  moved, examples, worst);
 }
 
 /* mnist-cnn with the row's augmentation: the CPU's and CUDA's first steps agree. */
