@@ -58,7 +58,9 @@ struct _StBackendClass {
    * backend keeps a pointer to `net`, which must outlive it. */
   gboolean (*prepare)      (StBackend *be, const StNet *net, const StRunSetup *setup,
                             GError **error);
-  /* The datasets the steps index into; the backend holds a reference to each. */
+  /* The datasets the steps index into; the backend holds a reference to each. Call it after
+   * prepare, and again after another prepare: the normalisation and augmentation of the
+   * setup are applied from here on. */
   gboolean (*set_data)     (StBackend *be, StDataset *train, StDataset *test, GError **error);
   /* Parameters and buffers in the layout of the net's tensor table; writing resets the
    * optimizer state to `step` taken steps (0 for a fresh start). */
