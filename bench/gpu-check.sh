@@ -5,7 +5,8 @@
 # Run it from the repository root; each stage fits in a few minutes.
 #
 #   bench/gpu-check.sh tests [PACK]              test-cuda-ops, -train, -device: every case
-#   bench/gpu-check.sh accuracy [PACK] [NAMES]   bench/accuracy.sh on cuda, then on cpu
+#   bench/gpu-check.sh accuracy [PACK] [NAMES]   bench/accuracy.sh on cuda, then on cpu, and
+#                                                the final test accuracies side by side
 #   bench/gpu-check.sh bench [PACK]              strata-cli bench, cuda and cpu
 #
 # PACK defaults to .device-pack; NAMES (comma-separated) to lenet5,mnist-cnn,resnet.
@@ -65,6 +66,34 @@ case "$stage" in
         --only "$names" > "$out/accuracy-$device.txt" 2>&1
       tail -n 8 "$out/accuracy-$device.txt"
     done
+    # The GPU's final test accuracy against the CPU's, run by run: within half a point.
+    python3 - "$out" "$names" <<'EOF' | tee "$out/accuracy.txt"
+import json, os, sys
+
+out, names = sys.argv[1], sys.argv[2].split(",")
+
+def final(device, name):
+    try:
+        lines = [l for l in open(os.path.join(out, "accuracy-" + device, name + ".jsonl"))
+                 if l.startswith("{")]
+        return json.loads(lines[-1])["test_acc"] if lines else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+print("%-10s %8s %8s %8s  %s" % ("run", "cuda", "cpu", "points", "within 0.5"))
+status = 0
+for name in names:
+    gpu, cpu = final("cuda", name), final("cpu", name)
+    if gpu is None or cpu is None:
+        print("%-10s %8s %8s %8s  %s" % (name, gpu, cpu, "", "ERROR (a run did not finish)"))
+        status = 1
+        continue
+    diff = 100.0 * (gpu - cpu)
+    ok = abs(diff) <= 0.5
+    status |= not ok
+    print("%-10s %8.4f %8.4f %+8.2f  %s" % (name, gpu, cpu, diff, "PASS" if ok else "FAIL"))
+sys.exit(status)
+EOF
     ;;
   bench)
     for device in cuda cpu; do
