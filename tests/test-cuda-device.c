@@ -218,6 +218,13 @@ test_refusals (void)
   params = g_new0 (float, net->n_params);
   data = st_dataset_new ("small", "generated", 8, 1, 28, 28, &error);
   g_assert_no_error (error);
+  /* An order before the datasets. */
+  g_assert_true (cuda->klass->prepare (cuda, net, &setup, &error));
+  g_assert_no_error (error);
+  g_assert_false (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
+  g_assert_nonnull (error != NULL ? strstr (error->message, "set_data") : NULL);
+  g_clear_error (&error);
   g_assert_true (cuda->klass->prepare (cuda, net, &setup, &error)
                  && cuda->klass->set_data (cuda, data, data, &error)
                  && cuda->klass->write_state (cuda, params, NULL, NULL, 0, &error));
