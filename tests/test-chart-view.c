@@ -2,7 +2,7 @@
  *
  * The panel sits in a real window; after each change the test waits for the frame that
  * draws it and renders the view's last frame to pixels with a Cairo GSK renderer. What the
- * renderer draws is checked in detail by test-render.c; here the question is whether the
+ * renderer draws is checked in detail by test-render-chart.c; here the question is whether the
  * widgets pass the right data and options to it: the curves appear, the toolbar's toggles
  * and slider reach the drawing, the hover draws its box, the previous run comes back when
  * compared, and the exports write files that read back.
