@@ -91,12 +91,50 @@ class_index (const char * const *classes, const char *name)
   return -1;
 }
 
-/* Lists every image as (path, label); `classes` are the names in index order. */
+/* The file name extensions of the formats gdk-pixbuf can decode, lower case: "png", "jpg",
+ * "jpeg", "bmp", ... */
+static GHashTable *
+image_extensions (void)
+{
+  GHashTable *extensions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GSList *formats = gdk_pixbuf_get_formats ();
+
+  for (GSList *l = formats; l != NULL; l = l->next)
+    {
+      g_auto (GStrv) names = NULL;
+
+      if (gdk_pixbuf_format_is_disabled (l->data))
+        continue;
+      names = gdk_pixbuf_format_get_extensions (l->data);
+      for (int i = 0; names != NULL && names[i] != NULL; i++)
+        g_hash_table_add (extensions, g_ascii_strdown (names[i], -1));
+    }
+  g_slist_free (formats);
+  return extensions;
+}
+
+static gboolean
+is_image_name (GHashTable *extensions, const char *name)
+{
+  const char *dot = strrchr (name, '.');
+  g_autofree char *lower = NULL;
+
+  if (dot == NULL || dot[1] == '\0')
+    return FALSE;
+  lower = g_ascii_strdown (dot + 1, -1);
+  return g_hash_table_contains (extensions, lower);
+}
+
+/* Lists every image as (path, label); `classes` are the names in index order. Files whose
+ * names do not end in an image format's extension (a README, Thumbs.db) are passed over, as
+ * torchvision's ImageFolder does. */
 static GArray *
 list_images (const char *path, const char *display, const char * const *classes,
              GPtrArray *folders, GError **error)
 {
   g_autoptr (GArray) entries = g_array_new (FALSE, FALSE, sizeof (Entry));
+  g_autoptr (GHashTable) extensions = image_extensions ();
+  guint skipped = 0;
 
   g_array_set_clear_func (entries, entry_clear);
   for (guint i = 0; i < folders->len; i++)
@@ -120,15 +158,27 @@ list_images (const char *path, const char *display, const char * const *classes,
         return NULL;
       for (guint j = 0; j < files->len; j++)
         {
-          Entry e = { g_build_filename (dir, files->pdata[j], NULL), label };
+          Entry e;
 
+          if (!is_image_name (extensions, files->pdata[j]))
+            {
+              skipped++;
+              continue;
+            }
+          e = (Entry) { g_build_filename (dir, files->pdata[j], NULL), label };
           g_array_append_val (entries, e);
         }
     }
   if (entries->len == 0)
     {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: the class folders hold no images", display);
+      if (skipped > 0)
+        g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                     "%s: the class folders hold no images (%u %s whose names do not end in "
+                     "an image format's extension, such as .png or .jpg)", display, skipped,
+                     skipped == 1 ? "file" : "files");
+      else
+        g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                     "%s: the class folders hold no images", display);
       return NULL;
     }
   return g_steal_pointer (&entries);

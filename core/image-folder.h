@@ -4,8 +4,9 @@
  *   root/cat/001.png, root/cat/002.jpg, ..., root/dog/001.png, ...
  *
  * Classes are the sub-folders sorted by name (class 0 is the first); images within a class
- * are taken in name order; hidden files and folders are skipped. Any format gdk-pixbuf
- * reads is accepted; every image becomes `channels` planes of one common size.
+ * are taken in name order; hidden files and folders are skipped, and so are files whose
+ * names do not end in the extension of a format gdk-pixbuf reads (.png, .jpg, .bmp, ...),
+ * as ImageFolder skips them. Every image becomes `channels` planes of one common size.
  */
 #pragma once
 

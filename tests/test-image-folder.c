@@ -195,6 +195,51 @@ test_image_folder_unreadable (void)
   st_test_remove_tree (dir);
 }
 
+/* Files that are not images by their names are passed over, as ImageFolder does; a folder
+ * of nothing else says how many it passed over. */
+static void
+test_image_folder_other_files (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autofree char *dog = path_in (dir, "dog");
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+
+  make_dir (dir, "cat");
+  make_dir (dir, "dog");
+  write_png (cat, "a.png", 3, 2, 1, 2, 3);
+  write_png (cat, "B.PNG", 3, 2, 4, 5, 6);
+  write_text (cat, "README.txt", "Cats, photographed in 2024.");
+  write_text (cat, "Thumbs.db", "\xd0\xcf\x11\xe0");
+  write_png (dog, "no-extension", 3, 2, 7, 8, 9);
+  write_png (dog, "c.jpeg", 3, 2, 10, 11, 12);
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ds);
+  if (ds != NULL)
+    {
+      /* cat/B.PNG, cat/a.png (name order), dog/c.jpeg. */
+      g_assert_cmpint (ds->n, ==, 3);
+      g_assert_cmpmem (ds->labels, 3, ((guint8[]) { 0, 0, 1 }), 3);
+    }
+
+  g_clear_pointer (&ds, st_dataset_unref);
+  st_test_remove_tree (dir);
+  g_free (dir);
+  dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_free (cat);
+  cat = path_in (dir, "cat");
+  make_dir (dir, "cat");
+  write_text (cat, "README.txt", "no images here");
+  write_text (cat, "labels.csv", "0,1\n");
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "hold no images", "2 files",
+                "extension", NULL);
+  st_test_remove_tree (dir);
+}
+
 /* JPEG and PNG are told by their first bytes, whatever the name; other formats, BMP here,
  * by gdk-pixbuf's sniffing. */
 static void
@@ -318,6 +363,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dataset/image-folder/sizes", test_image_folder_sizes);
   g_test_add_func ("/dataset/image-folder/too-large", test_image_folder_too_large);
   g_test_add_func ("/dataset/image-folder/formats", test_image_folder_formats);
+  g_test_add_func ("/dataset/image-folder/other-files", test_image_folder_other_files);
   g_test_add_func ("/dataset/image-folder/too-many-classes", test_image_folder_too_many_classes);
 
   return g_test_run ();

@@ -5,9 +5,9 @@
  * bit 2 for a fixed 8×8 size instead of the first image's; bit 3 puts a PNG (1) or JPEG
  * (0) signature before the bytes. Mutations that broke a signature would otherwise send
  * most inputs through gdk-pixbuf's format sniffing, which is not Strata's and costs ten
- * times all the rest; tests/test-image-folder.c covers other formats. The image is
- * a/0 of the folder; b/0.png is a valid 3×5 RGB image written once, so sizes disagree
- * unless the fuzzer makes a 3×5 image.
+ * times all the rest; tests/test-image-folder.c covers other formats. The image is a/0.png
+ * of the folder (a JPEG too: Strata goes by the signature, not the name); b/0.png is a
+ * valid 3×5 RGB image written once, so sizes disagree unless the fuzzer makes a 3×5 image.
  *
  * gdk-pixbuf decodes; it is not ours and not instrumented. What is fuzzed here is everything
  * around it: the size checks, the listing, the planes and the scaling. With the signature
@@ -67,7 +67,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   magic = data[0] & OPTION_PNG ? "\x89PNG\r\n\x1a\n" : "\xff\xd8\xff";
   g_byte_array_append (image, (const guint8 *) magic, (guint) strlen (magic));
   g_byte_array_append (image, data + 1, (guint) (size - 1));
-  g_free (fuzz_write_file ("images/a/0", image->data, image->len));
+  g_free (fuzz_write_file ("images/a/0.png", image->data, image->len));
 
   st_image_folder_options_init (&options);
   options.channels = data[0] & OPTION_RGB ? 3 : 1;
