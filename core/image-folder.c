@@ -284,19 +284,18 @@ load_image (const char *path, GError **error)
   g_autofree char *display = NULL;
   SizeCheck check = { 0 };
   GdkPixbuf *pixbuf = NULL;
+  gboolean closed_ok = TRUE;
 
   loader = feed_loader (path, &check, &local);
-  /* Closed in every case, as a loader dropped open warns; its error only counts when
-   * reading and writing went well. */
-  if (loader != NULL && !gdk_pixbuf_loader_close (loader, local == NULL ? &local : NULL)
-      && local == NULL)
-    g_set_error_literal (&local, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_FAILED, "not an image");
+  /* Closed in every case, as a loader dropped open warns; the first error is the one told. */
+  if (loader != NULL && !gdk_pixbuf_loader_close (loader, local == NULL ? &local : NULL))
+    closed_ok = FALSE;
   if (check.too_large)
     {
       check_size (path, check.width, check.height, error);
       return NULL;
     }
-  if (local == NULL)
+  if (local == NULL && closed_ok)
     pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
   if (pixbuf == NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
       || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB)

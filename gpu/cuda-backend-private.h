@@ -21,6 +21,7 @@ G_BEGIN_DECLS
 #define NET_ERROR     (g_quark_from_static_string ("st-net-error-quark"))
 #define DATASET_ERROR (g_quark_from_static_string ("st-dataset-error-quark"))
 
+#define MIB           (1024.0 * 1024.0)
 #define IDX_RING      4
 #define SNAP_RING     8
 

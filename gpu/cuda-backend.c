@@ -45,7 +45,6 @@
 #include "core/transform.h"
 
 #define ARENA_ALIGN   256
-#define MIB           (1024.0 * 1024.0)
 /* The most floats one convolution's im2col pass should take (256 MiB); larger batches are
  * cut into chunks (of one example at least). */
 #define CONV_SCRATCH_FLOATS ((gsize) 64 << 20)

@@ -12,8 +12,6 @@
 
 #include "core/transform.h"
 
-#define MIB (1024.0 * 1024.0)
-
 /* The augmentation's checks of st_transform_plan_init, with its messages. */
 gboolean
 st_cuda_check_augment (const StCudaAugment *a, GError **error)
