@@ -8,6 +8,7 @@
 
 #include "core/evaluator.h"
 #ifdef STRATA_HAVE_RENDER
+#include "ui/class-render.h"
 #include "ui/grid-render.h"
 #endif
 

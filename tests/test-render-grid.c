@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "render-pixels.h"
+#include "ui/class-render.h"
 #include "ui/grid-render.h"
 
 static double

@@ -11,6 +11,7 @@
 
 #include "core/evaluator.h"
 #include "ui/activations-view.h"
+#include "ui/class-render.h"
 #include "ui/grid-render.h"
 
 #define GALLERY_MAX 32          /* misclassified images drawn at once */

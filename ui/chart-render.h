@@ -8,8 +8,8 @@
  * Accuracies are fractions in [0, 1] and are shown as percentages. A NaN or ±Inf value is
  * a gap (a test pass that has not run, a diverged batch): it is skipped, never drawn.
  *
- * The end of this header holds what every renderer shares (grid-render.h too): the colour
- * theme and the PNG/SVG writer.
+ * The end of this header holds what every renderer shares (grid-render.h and class-render.h
+ * too): the colour theme and the PNG/SVG writer.
  */
 #pragma once
 

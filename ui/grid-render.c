@@ -1,5 +1,6 @@
-/* grid-render.c: images, feature-map grids, class probabilities, confusion matrices and image
- * galleries, drawn with Cairo's own API only (no GTK, no Pango).
+/* grid-render.c: images, feature-map grids and image galleries, drawn with Cairo's own API
+ * only (no GTK, no Pango). The options, palettes and title defined here are shared with
+ * class-render.c through grid-render-private.h.
  *
  * Float data becomes an RGB24 image surface at its own size, then is painted scaled with the
  * nearest-neighbour filter, so every map pixel stays a crisp square. Scales of 2 and more are
@@ -10,26 +11,16 @@
 
 #include "ui/grid-render.h"
 
+#include "ui/grid-render-private.h"
 #include "ui/render-util.h"
 
 #include <math.h>
 #include <string.h>
 
 #define MAX_SIDE     32767      /* Cairo's largest image surface side */
-#define PAD          8.0
+#define PAD          ST_GRID_PAD
 
-typedef struct {
-  StRgba background;
-  StRgba text;
-  StRgba text_dim;
-  StRgba frame;                 /* around tiles and images */
-  StRgba track;                 /* the empty part of a probability bar */
-  StRgba bar;                   /* a probability bar that is not the prediction */
-  StRgba cell_low;              /* confusion matrix: a share of 0 ... */
-  StRgba cell_high;             /* ... and of 1 (ends of the ramp on the dark theme) */
-} Palette;
-
-static const Palette light_palette = {
+static const StGridPalette light_palette = {
   .background = { 1.0, 1.0, 1.0, 1.0 },
   .text = { 0.13, 0.13, 0.15, 1.0 },
   .text_dim = { 0.40, 0.40, 0.44, 1.0 },
@@ -38,7 +29,7 @@ static const Palette light_palette = {
   .bar = { 0.68, 0.68, 0.71, 1.0 },
 };
 
-static const Palette dark_palette = {
+static const StGridPalette dark_palette = {
   .background = { 0.14, 0.14, 0.15, 1.0 },
   .text = { 0.93, 0.93, 0.94, 1.0 },
   .text_dim = { 0.68, 0.68, 0.71, 1.0 },
@@ -49,8 +40,8 @@ static const Palette dark_palette = {
   .cell_high = { 0.42, 0.68, 0.95, 1.0 },
 };
 
-static const Palette *
-palette_for (const StGridOptions *o)
+const StGridPalette *
+st_grid_palette_for (const StGridOptions *o)
 {
   return o->theme == ST_THEME_DARK ? &dark_palette : &light_palette;
 }
@@ -67,8 +58,8 @@ st_grid_options_init (StGridOptions *options)
   };
 }
 
-static const StGridOptions *
-options_or_defaults (const StGridOptions *options, StGridOptions *defaults)
+const StGridOptions *
+st_grid_options_or_defaults (const StGridOptions *options, StGridOptions *defaults)
 {
   if (options != NULL)
     return options;
@@ -100,15 +91,6 @@ static const float viridis[33][3] = {
   { 0.993248f, 0.906157f, 0.143936f },
 };
 
-/* ColorBrewer's "Blues", matplotlib's default for confusion matrices */
-static const float blues[9][3] = {
-  { 0xf7 / 255.f, 0xfb / 255.f, 0xff / 255.f }, { 0xde / 255.f, 0xeb / 255.f, 0xf7 / 255.f },
-  { 0xc6 / 255.f, 0xdb / 255.f, 0xef / 255.f }, { 0x9e / 255.f, 0xca / 255.f, 0xe1 / 255.f },
-  { 0x6b / 255.f, 0xae / 255.f, 0xd6 / 255.f }, { 0x42 / 255.f, 0x92 / 255.f, 0xc6 / 255.f },
-  { 0x21 / 255.f, 0x71 / 255.f, 0xb5 / 255.f }, { 0x08 / 255.f, 0x51 / 255.f, 0x9c / 255.f },
-  { 0x08 / 255.f, 0x30 / 255.f, 0x6b / 255.f },
-};
-
 static StRgba
 viridis_at (double t)
 {
@@ -122,45 +104,12 @@ viridis_at (double t)
                    viridis[k][2] + f * (viridis[k + 1][2] - viridis[k][2]), 1.0 };
 }
 
-static StRgba
-blues_at (double t)
+/* ---- background, title -------------------------------------------------------------------- */
+
+double
+st_grid_begin (cairo_t *cr, double width, double height, const StGridOptions *o)
 {
-  double pos = CLAMP (t, 0.0, 1.0) * 8.0;
-  int k = MIN ((int) pos, 7);
-  double f = pos - k;
-
-  return (StRgba) { blues[k][0] + f * (blues[k + 1][0] - blues[k][0]),
-                   blues[k][1] + f * (blues[k + 1][1] - blues[k][1]),
-                   blues[k][2] + f * (blues[k + 1][2] - blues[k][2]), 1.0 };
-}
-
-static StRgba
-cell_colour (const Palette *pal, double t)
-{
-  if (pal == &light_palette)
-    return blues_at (t);
-  t = sqrt (CLAMP (t, 0.0, 1.0));
-  return (StRgba) { pal->cell_low.r + t * (pal->cell_high.r - pal->cell_low.r),
-                   pal->cell_low.g + t * (pal->cell_high.g - pal->cell_low.g),
-                   pal->cell_low.b + t * (pal->cell_high.b - pal->cell_low.b), 1.0 };
-}
-
-/* ---- names, background, title ------------------------------------------------------------- */
-
-static void
-class_name (char *buf, gsize size, const char *const *names, int i)
-{
-  if (names != NULL && names[i] != NULL)
-    g_strlcpy (buf, names[i], size);
-  else
-    g_snprintf (buf, size, "%d", i);
-}
-
-/* Paints the background and the title; returns the height the title took. */
-static double
-begin (cairo_t *cr, double width, double height, const StGridOptions *o)
-{
-  const Palette *pal = palette_for (o);
+  const StGridPalette *pal = st_grid_palette_for (o);
   double h = 0.0;
 
   cairo_rectangle (cr, 0, 0, width, height);
@@ -274,7 +223,7 @@ crisp_scale (double scale)
  * inside a one-pixel frame. */
 static void
 paint_image (cairo_t *cr, cairo_surface_t *surface, double x, double y, double scale,
-             const Palette *pal)
+             const StGridPalette *pal)
 {
   double w = cairo_image_surface_get_width (surface) * scale;
   double h = cairo_image_surface_get_height (surface) * scale;
@@ -316,7 +265,7 @@ st_image_render (cairo_t             *cr,
                  const StGridOptions *options)
 {
   StGridOptions defaults;
-  const StGridOptions *o = options_or_defaults (options, &defaults);
+  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
   cairo_surface_t *surface;
   double top, aw, ah, scale;
 
@@ -324,7 +273,7 @@ st_image_render (cairo_t             *cr,
   if (!(width >= 1.0 && height >= 1.0))
     return;
   cairo_save (cr);
-  top = begin (cr, width, height, o);
+  top = st_grid_begin (cr, width, height, o);
   aw = width - 2 * PAD;
   ah = height - top - 2 * PAD;
   if (view_valid (image) && aw >= 1.0 && ah >= 1.0)
@@ -333,7 +282,7 @@ st_image_render (cairo_t             *cr,
       surface = image_surface (image, o->colormap);
       paint_image (cr, surface, floor ((width - image->width * scale) / 2),
                    floor (top + (height - top - image->height * scale) / 2), scale,
-                   palette_for (o));
+                   st_grid_palette_for (o));
       cairo_surface_destroy (surface);
     }
   cairo_restore (cr);
@@ -452,8 +401,8 @@ st_feature_maps_render (cairo_t             *cr,
                         const StGridOptions *options)
 {
   StGridOptions defaults;
-  const StGridOptions *o = options_or_defaults (options, &defaults);
-  const Palette *pal = palette_for (o);
+  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
+  const StGridPalette *pal = st_grid_palette_for (o);
   gsize plane;
   double top, joint_lo = INFINITY, joint_hi = -INFINITY;
   Grid g;
@@ -462,7 +411,7 @@ st_feature_maps_render (cairo_t             *cr,
   if (!(width >= 1.0 && height >= 1.0))
     return;
   cairo_save (cr);
-  top = begin (cr, width, height, o);
+  top = st_grid_begin (cr, width, height, o);
   if (!view_valid (maps) || !maps_grid (&g, width, height, top, maps, o))
     {
       cairo_restore (cr);
@@ -513,7 +462,7 @@ st_feature_maps_hit_test (double               width,
                           double               y)
 {
   StGridOptions defaults;
-  const StGridOptions *o = options_or_defaults (options, &defaults);
+  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
   cairo_t *cr = st_render_scratch_context ();
   int hit = -1;
   Grid g;
@@ -601,8 +550,8 @@ st_gallery_render (cairo_t             *cr,
                    const StGridOptions *options)
 {
   StGridOptions defaults;
-  const StGridOptions *o = options_or_defaults (options, &defaults);
-  const Palette *pal = palette_for (o);
+  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
+  const StGridPalette *pal = st_grid_palette_for (o);
   double top;
   Grid g;
 
@@ -610,7 +559,7 @@ st_gallery_render (cairo_t             *cr,
   if (!(width >= 1.0 && height >= 1.0))
     return;
   cairo_save (cr);
-  top = begin (cr, width, height, o);
+  top = st_grid_begin (cr, width, height, o);
   if (!gallery_grid (&g, cr, width, height, top, items, n_items))
     {
       cairo_restore (cr);
@@ -662,7 +611,7 @@ st_gallery_hit_test (double               width,
                      double               y)
 {
   StGridOptions defaults;
-  const StGridOptions *o = options_or_defaults (options, &defaults);
+  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
   cairo_t *cr = st_render_scratch_context ();
   int hit = -1;
   Grid g;
@@ -673,291 +622,12 @@ st_gallery_hit_test (double               width,
   return hit;
 }
 
-/* ---- class probabilities ------------------------------------------------------------------ */
-
-static int
-argmax (const float *v, int n)
-{
-  int best = -1;
-
-  for (int i = 0; i < n; i++)
-    if (isfinite (v[i]) && (best < 0 || v[i] > v[best]))
-      best = i;
-  return best;
-}
-
-static void
-format_percent (char *buf, gsize size, double p)
-{
-  if (!isfinite (p))
-    g_strlcpy (buf, "—", size);
-  else if (p > 0.0 && p < 0.001)
-    g_strlcpy (buf, "<0.1%", size);
-  else
-    g_snprintf (buf, size, "%.1f%%", CLAMP (p, 0.0, 1.0) * 100.0);
-}
-
-void
-st_probabilities_render (cairo_t               *cr,
-                         double                 width,
-                         double                 height,
-                         const StProbabilities *probs,
-                         const StGridOptions   *options)
-{
-  StGridOptions defaults;
-  const StGridOptions *o = options_or_defaults (options, &defaults);
-  const Palette *pal = palette_for (o);
-  double top, row_h, font, name_w = 0.0, value_w, bar_x, bar_w, y0;
-  int n, predicted;
-  char buf[128];
-
-  g_return_if_fail (cr != NULL);
-  if (!(width >= 1.0 && height >= 1.0))
-    return;
-  cairo_save (cr);
-  top = begin (cr, width, height, o);
-  if (probs == NULL || probs->probs == NULL || probs->n_classes <= 0)
-    {
-      cairo_restore (cr);
-      return;
-    }
-
-  n = probs->n_classes;
-  predicted = argmax (probs->probs, n);
-  row_h = MIN (26.0, (height - top - 2 * PAD) / n);
-  font = CLAMP (row_h * 0.5, 7.0, 12.0);
-  y0 = top + PAD + floor ((height - top - 2 * PAD - row_h * n) / 2);
-
-  st_render_set_font (cr, font, CAIRO_FONT_WEIGHT_BOLD);
-  for (int i = 0; i < n; i++)
-    {
-      class_name (buf, sizeof buf, probs->class_names, i);
-      name_w = MAX (name_w, st_render_text_width (cr, buf));
-    }
-  name_w = MIN (name_w, width * 0.4);
-  value_w = st_render_text_width (cr, "100.0%");
-  bar_x = PAD + 14.0 + name_w + 8.0;
-  bar_w = width - PAD - value_w - 8.0 - bar_x;
-
-  for (int i = 0; i < n; i++)
-    {
-      double p = probs->probs[i];
-      double y = y0 + i * row_h, bh = MAX (2.0, floor (row_h * 0.6));
-      double by = floor (y + (row_h - bh) / 2);
-      gboolean is_true = i == probs->true_class, is_pred = i == predicted;
-      const StRgba *colour = &pal->bar;
-      g_autofree char *name = NULL;
-
-      if (is_pred)
-        colour = probs->true_class < 0 || probs->true_class == predicted ? &st_render_tab_blue
-                                                                         : &st_render_tab_red;
-
-      st_render_set_font (cr, font, is_true || is_pred ? CAIRO_FONT_WEIGHT_BOLD
-                                                       : CAIRO_FONT_WEIGHT_NORMAL);
-      class_name (buf, sizeof buf, probs->class_names, i);
-      name = st_render_ellipsize (cr, buf, name_w);
-      st_render_set_rgba (cr, is_true || is_pred ? &pal->text : &pal->text_dim, 1.0);
-      st_render_text_at (cr, name, bar_x - 8.0, y + row_h / 2, 1.0, 0.5);
-
-      if (is_true)
-        {
-          /* a small triangle pointing at the true class's name */
-          double cy = y + row_h / 2, s = MIN (4.5, row_h * 0.25);
-          double tx = MAX (PAD, bar_x - 8.0 - st_render_text_width (cr, name) - 6.0 - 1.6 * s);
-
-          cairo_move_to (cr, tx, cy - s);
-          cairo_line_to (cr, tx + 1.6 * s, cy);
-          cairo_line_to (cr, tx, cy + s);
-          cairo_close_path (cr);
-          st_render_set_rgba (cr, &pal->text, 1.0);
-          cairo_fill (cr);
-        }
-
-      if (bar_w > 4.0)
-        {
-          cairo_rectangle (cr, bar_x, by, bar_w, bh);
-          st_render_set_rgba (cr, &pal->track, 1.0);
-          cairo_fill (cr);
-          if (isfinite (p) && p > 0.0)
-            {
-              cairo_rectangle (cr, bar_x, by, MAX (1.0, bar_w * CLAMP (p, 0.0, 1.0)), bh);
-              st_render_set_rgba (cr, colour, 1.0);
-              cairo_fill (cr);
-            }
-        }
-
-      format_percent (buf, sizeof buf, p);
-      st_render_set_font (cr, font, is_pred ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-      st_render_set_rgba (cr, is_pred ? &pal->text : &pal->text_dim, 1.0);
-      st_render_text_at (cr, buf, width - PAD, y + row_h / 2, 1.0, 0.5);
-    }
-  cairo_restore (cr);
-}
-
-/* ---- confusion matrix --------------------------------------------------------------------- */
-
-static void
-format_count (char *buf, gsize size, gint64 count)
-{
-  if (count < 10000)
-    g_snprintf (buf, size, "%" G_GINT64_FORMAT, count);
-  else if (count < 1000000)
-    g_snprintf (buf, size, "%.1fk", count / 1e3);
-  else
-    g_snprintf (buf, size, "%.1fM", count / 1e6);
-}
-
-void
-st_confusion_render (cairo_t             *cr,
-                     double               width,
-                     double               height,
-                     const StConfusion   *confusion,
-                     const StGridOptions *options)
-{
-  StGridOptions defaults;
-  const StGridOptions *o = options_or_defaults (options, &defaults);
-  const Palette *pal = palette_for (o);
-  double top, name_w = 0.0, label_h, axis_h, cell, x0, y0, col_label_h, font, count_font;
-  gboolean rotate;
-  int k;
-  char buf[128];
-
-  g_return_if_fail (cr != NULL);
-  if (!(width >= 1.0 && height >= 1.0))
-    return;
-  cairo_save (cr);
-  top = begin (cr, width, height, o);
-  if (confusion == NULL || confusion->counts == NULL || confusion->n_classes <= 0
-      || confusion->n_classes > 4096)
-    {
-      cairo_restore (cr);
-      return;
-    }
-  k = confusion->n_classes;
-
-  st_render_set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
-  axis_h = st_render_line_height (cr);
-
-  /* Names are set at 11 px unless the cells are too small to keep neighbouring names apart
-   * (turned 45°, they sit cell / √2 apart); then once more at the size the cells allow. */
-  font = 11.0;
-  for (int pass = 0; pass < 2; pass++)
-    {
-      st_render_set_font (cr, font, CAIRO_FONT_WEIGHT_NORMAL);
-      label_h = st_render_line_height (cr);
-      name_w = 0.0;
-      for (int i = 0; i < k; i++)
-        {
-          class_name (buf, sizeof buf, confusion->class_names, i);
-          name_w = MAX (name_w, st_render_text_width (cr, buf));
-        }
-      name_w = MIN (name_w, MAX (40.0, width * 0.25));
-
-      /* the cell size decides whether column names fit side by side or must be turned */
-      cell = MIN ((width - 2 * PAD - axis_h - 6.0 - name_w - 6.0) / k,
-                  (height - top - 2 * PAD - axis_h - 6.0 - label_h - 6.0) / k);
-      rotate = cell < name_w + 6.0;
-      col_label_h = rotate ? (name_w + label_h) * G_SQRT2 / 2 + 6.0 : label_h + 6.0;
-      if (rotate)
-        cell = MIN ((width - 2 * PAD - axis_h - 6.0 - name_w - 6.0 - label_h) / k,
-                    (height - top - 2 * PAD - axis_h - 6.0 - col_label_h) / k);
-      cell = floor (cell);
-      if (pass == 1 || cell * (rotate ? G_SQRT2 / 2 : 1.0) >= label_h + 1.0)
-        break;
-      font = MAX (6.0, floor (font * cell * (rotate ? G_SQRT2 / 2 : 1.0) / (label_h + 1.0)));
-    }
-  if (cell < 2.0)
-    {
-      cairo_restore (cr);
-      return;
-    }
-  x0 = floor (PAD + axis_h + 6.0 + name_w + 6.0
-              + (width - 2 * PAD - axis_h - 6.0 - name_w - 6.0 - cell * k
-                 - (rotate ? label_h : 0.0)) / 2);
-  y0 = floor (top + PAD + (height - top - 2 * PAD - cell * k - col_label_h - axis_h - 6.0) / 2);
-
-  count_font = MIN (cell * 0.32, 12.0);
-  for (int r = 0; r < k; r++)
-    {
-      const gint64 *row = confusion->counts + (gsize) r * k;
-      gint64 total = 0;
-
-      for (int c = 0; c < k; c++)
-        total += MAX (row[c], 0);
-      for (int c = 0; c < k; c++)
-        {
-          double share = total > 0 ? (double) MAX (row[c], 0) / total : 0.0;
-          StRgba colour = cell_colour (pal, share);
-          double lum = 0.2126 * colour.r + 0.7152 * colour.g + 0.0722 * colour.b;
-
-          cairo_rectangle (cr, x0 + c * cell, y0 + r * cell, cell, cell);
-          st_render_set_rgba (cr, &colour, 1.0);
-          cairo_fill (cr);
-
-          if (count_font >= 7.5)
-            {
-              format_count (buf, sizeof buf, row[c]);
-              st_render_set_font (cr, count_font,
-                                  r == c ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-              if (st_render_text_width (cr, buf) > cell - 3.0)
-                continue;
-              if (lum < 0.45)
-                cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, row[c] == 0 ? 0.35 : 1.0);
-              else
-                cairo_set_source_rgba (cr, 0.1, 0.1, 0.12, row[c] == 0 ? 0.4 : 1.0);
-              st_render_text_at (cr, buf, x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell, 0.5, 0.5);
-            }
-        }
-    }
-  cairo_rectangle (cr, x0 - 0.5, y0 - 0.5, cell * k + 1.0, cell * k + 1.0);
-  st_render_set_rgba (cr, &pal->frame, 1.0);
-  cairo_set_line_width (cr, 1.0);
-  cairo_stroke (cr);
-
-  st_render_set_font (cr, font, CAIRO_FONT_WEIGHT_NORMAL);
-  st_render_set_rgba (cr, &pal->text, 1.0);
-  for (int i = 0; i < k; i++)
-    {
-      g_autofree char *name = NULL;
-
-      class_name (buf, sizeof buf, confusion->class_names, i);
-      name = st_render_ellipsize (cr, buf, name_w);
-      st_render_text_at (cr, name, x0 - 6.0, y0 + (i + 0.5) * cell, 1.0, 0.5);
-      if (!rotate)
-        st_render_text_at (cr, name, x0 + (i + 0.5) * cell, y0 + k * cell + 6.0, 0.5, 0.0);
-      else
-        {
-          cairo_save (cr);
-          cairo_translate (cr, x0 + (i + 0.5) * cell, y0 + k * cell + 6.0);
-          cairo_rotate (cr, -G_PI / 4);
-          st_render_text_at (cr, name, 0.0, 0.0, 1.0, 0.0);
-          cairo_restore (cr);
-        }
-    }
-
-  st_render_set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
-  st_render_set_rgba (cr, &pal->text_dim, 1.0);
-  st_render_text_at (cr, "predicted", x0 + k * cell / 2, y0 + k * cell + col_label_h, 0.5, 0.0);
-  cairo_save (cr);
-  cairo_translate (cr, PAD, y0 + k * cell / 2);
-  cairo_rotate (cr, -G_PI / 2);
-  st_render_text_at (cr, "true", 0.0, 0.0, 0.5, 0.0);
-  cairo_restore (cr);
-  cairo_restore (cr);
-}
-
 /* ---- saving ------------------------------------------------------------------------------- */
-
-typedef struct {
-  const void          *data;
-  int                  n;
-  const StGridOptions *options;
-} GridSave;
 
 static void
 render_image_cb (cairo_t *cr, double width, double height, gconstpointer user_data)
 {
-  const GridSave *s = user_data;
+  const StGridSave *s = user_data;
 
   st_image_render (cr, width, height, s->data, s->options);
 }
@@ -965,31 +635,15 @@ render_image_cb (cairo_t *cr, double width, double height, gconstpointer user_da
 static void
 render_maps_cb (cairo_t *cr, double width, double height, gconstpointer user_data)
 {
-  const GridSave *s = user_data;
+  const StGridSave *s = user_data;
 
   st_feature_maps_render (cr, width, height, s->data, s->options);
 }
 
 static void
-render_probabilities_cb (cairo_t *cr, double width, double height, gconstpointer user_data)
-{
-  const GridSave *s = user_data;
-
-  st_probabilities_render (cr, width, height, s->data, s->options);
-}
-
-static void
-render_confusion_cb (cairo_t *cr, double width, double height, gconstpointer user_data)
-{
-  const GridSave *s = user_data;
-
-  st_confusion_render (cr, width, height, s->data, s->options);
-}
-
-static void
 render_gallery_cb (cairo_t *cr, double width, double height, gconstpointer user_data)
 {
-  const GridSave *s = user_data;
+  const StGridSave *s = user_data;
 
   st_gallery_render (cr, width, height, s->data, s->n, s->options);
 }
@@ -998,7 +652,7 @@ gboolean
 st_image_save (const char *path, int width, int height, const StImageView *image,
                const StGridOptions *options, GError **error)
 {
-  GridSave s = { image, 0, options };
+  StGridSave s = { image, 0, options };
 
   return st_render_save (path, width, height, render_image_cb, &s, error);
 }
@@ -1007,34 +661,16 @@ gboolean
 st_feature_maps_save (const char *path, int width, int height, const StImageView *maps,
                       const StGridOptions *options, GError **error)
 {
-  GridSave s = { maps, 0, options };
+  StGridSave s = { maps, 0, options };
 
   return st_render_save (path, width, height, render_maps_cb, &s, error);
-}
-
-gboolean
-st_probabilities_save (const char *path, int width, int height, const StProbabilities *probs,
-                       const StGridOptions *options, GError **error)
-{
-  GridSave s = { probs, 0, options };
-
-  return st_render_save (path, width, height, render_probabilities_cb, &s, error);
-}
-
-gboolean
-st_confusion_save (const char *path, int width, int height, const StConfusion *confusion,
-                   const StGridOptions *options, GError **error)
-{
-  GridSave s = { confusion, 0, options };
-
-  return st_render_save (path, width, height, render_confusion_cb, &s, error);
 }
 
 gboolean
 st_gallery_save (const char *path, int width, int height, const StGalleryItem *items,
                  int n_items, const StGridOptions *options, GError **error)
 {
-  GridSave s = { items, n_items, options };
+  StGridSave s = { items, n_items, options };
 
   return st_render_save (path, width, height, render_gallery_cb, &s, error);
 }

@@ -1,10 +1,11 @@
 /* grid-render.h: the pictures of the activations view, drawn with plain Cairo.
  *
- * An input image, the feature maps after a convolution as a grid of tiles, the predicted
- * class probabilities, a confusion matrix and a gallery of captioned images. Each renderer
- * draws into any cairo_t (the widget's snapshot, a PNG or SVG file, a test's image surface)
- * and fills the whole width × height with the theme's background. Each has a save helper
- * that writes PNG or SVG by the file's extension (st_render_save() in chart-render.h).
+ * An input image, the feature maps after a convolution as a grid of tiles and a gallery of
+ * captioned images (the class probabilities and the confusion matrix, which take the same
+ * options, are in class-render.h). Each renderer draws into any cairo_t (the widget's
+ * snapshot, a PNG or SVG file, a test's image surface) and fills the whole width × height with
+ * the theme's background. Each has a save helper that writes PNG or SVG by the file's
+ * extension (st_render_save() in chart-render.h).
  *
  * Image data is float, (C, H, W), any value range: it is normalised for display to its own
  * minimum..maximum; NaN or ±Inf pixels show in red and do not disturb the range.
@@ -88,53 +89,7 @@ gboolean st_feature_maps_save   (const char          *path,
                                  const StGridOptions *options,
                                  GError             **error);
 
-/* ---- (3) class probabilities as horizontal bars ------------------------------------------ */
-
-typedef struct {
-  const char *const *class_names;       /* (n_classes); NULL: "0", "1", ... */
-  const float       *probs;             /* (n_classes), in [0, 1] */
-  int                n_classes;
-  int                true_class;        /* marked; -1: unknown */
-} StProbabilities;
-
-/* The predicted class (the largest probability) is highlighted: blue when it is the true class,
- * red when it is not. */
-void     st_probabilities_render (cairo_t               *cr,
-                                  double                 width,
-                                  double                 height,
-                                  const StProbabilities *probs,
-                                  const StGridOptions   *options);
-gboolean st_probabilities_save   (const char            *path,
-                                  int                    width,
-                                  int                    height,
-                                  const StProbabilities *probs,
-                                  const StGridOptions   *options,
-                                  GError               **error);
-
-/* ---- (4) confusion matrix ---------------------------------------------------------------- */
-
-typedef struct {
-  const char *const *class_names;       /* (K); NULL: "0", "1", ... */
-  const gint64      *counts;            /* (K, K): row = true class, column = predicted */
-  int                n_classes;         /* K */
-} StConfusion;
-
-/* Cells are coloured by their share of the row (the true class's recall on the diagonal), a
- * stronger blue for more (darker on the light theme, as matplotlib's "Blues"), and show their
- * count when there is room. */
-void     st_confusion_render (cairo_t             *cr,
-                              double               width,
-                              double               height,
-                              const StConfusion   *confusion,
-                              const StGridOptions *options);
-gboolean st_confusion_save   (const char          *path,
-                              int                  width,
-                              int                  height,
-                              const StConfusion   *confusion,
-                              const StGridOptions *options,
-                              GError             **error);
-
-/* ---- (5) gallery of captioned images ----------------------------------------------------- */
+/* ---- (3) gallery of captioned images ----------------------------------------------------- */
 
 typedef enum {
   ST_GALLERY_MARK_NONE,
