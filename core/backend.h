@@ -42,6 +42,12 @@ typedef struct {
   StAugmentConfig     augment;      /* applied to training steps only */
 } StRunSetup;
 
+/* One part of a profiled training step (profile_step). */
+typedef struct {
+  char   *what;       /* "forward 0 conv2d", "backward 0 conv2d", "loss", "update", … */
+  double  us;         /* its time on the device, the median of the repetitions */
+} StProfileEntry;
+
 typedef struct {
   gint64 steps;       /* training steps whose numbers are in */
   gint64 examples;
@@ -94,6 +100,12 @@ struct _StBackendClass {
    * floats each, as in StNet.values[v].numel) into out[i], which the caller allocated. */
   gboolean (*snapshot)     (StBackend *be, StSplit split, gint64 example, const int *values,
                             int n_values, float **out, GError **error);
+  /* Optional (NULL where a backend has none): training steps at (offset, n, seed) of the
+   * last set_order, as train_step takes them, each part timed on the device; appends one
+   * StProfileEntry per part to `entries` (the caller frees each `what`), the last being the
+   * whole step as train_step runs it. The steps change the weights as train_step does. */
+  gboolean (*profile_step) (StBackend *be, gint64 offset, int n, guint64 seed,
+                            GArray *entries, GError **error);
   void     (*destroy)      (StBackend *be);
 };
 

@@ -76,37 +76,35 @@ prelu_backward_input_kernel (float *__restrict__ din, const float *__restrict__ 
     }
 }
 
-/* partial[c] = Σ over (N, HW) of in · dout where in <= 0 (or NaN), in double: block c. */
+/* The tiles of Σ over (N, HW) of in · dout where in <= 0 (or NaN), per channel, in double
+ * (the two-stage reduction of cuda-reduce.cuh). */
+typedef struct {
+  const float *dout, *in;
+
+  __device__ void operator() (double *acc, gsize j, int) const
+  {
+    if (!(in[j] > 0.0f))
+      acc[0] += (double) in[j] * dout[j];
+  }
+} SumSlopeGrad;
+
 static __global__ void
-prelu_weight_partial_kernel (double *__restrict__ partial, const float *__restrict__ dout,
-                             const float *__restrict__ in, int n, int C, gsize HW)
+prelu_weight_tiles_kernel (double *__restrict__ partial, const float *__restrict__ dout,
+                           const float *__restrict__ in, int n, int C, int HW, int tiles)
 {
-  __shared__ double shared[ST_CUDA_THREADS];
-  const int c = blockIdx.x;
-  double s = 0.0;
-
-  for (gsize k = threadIdx.x; k < (gsize) n * HW; k += blockDim.x)
-    {
-      const gsize j = (k / HW * C + c) * HW + k % HW;
-
-      if (!(in[j] > 0.0f))
-        s += (double) in[j] * dout[j];
-    }
-  s = st_block_sum (s, shared);
-  if (threadIdx.x == 0)
-    partial[c] = s;
+  st_tile_sums<1> (partial, n, C, HW, tiles, SumSlopeGrad { dout, in });
 }
 
 /* dw += the channels' sums, added in channel order as the CPU adds them (a shared slope
  * gets every channel's). One thread: C is small. */
 static __global__ void
 prelu_weight_add_kernel (float *__restrict__ dw, const double *__restrict__ partial, int C,
-                         int num_parameters)
+                         int tiles, int num_parameters)
 {
   if (blockIdx.x != 0 || threadIdx.x != 0)
     return;
   for (int c = 0; c < C; c++)
-    dw[num_parameters == 1 ? 0 : c] += (float) partial[c];
+    dw[num_parameters == 1 ? 0 : c] += (float) st_tile_total (partial, c, tiles, 1, 0);
 }
 
 /* σ(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(−|x|): the CPU's form. */
@@ -203,10 +201,14 @@ st_cuda_prelu_backward (const StCudaQueue *q, float *din, float *dw, const float
   if (din != NULL)
     LAUNCH (prelu_backward_input_kernel, (gsize) n * C * HW, din, dout, in, w, n, C, HW,
             num_parameters, add);
-  prelu_weight_partial_kernel<<<C, ST_CUDA_THREADS, 0, q->stream>>> (partial, dout, in, n, C,
-                                                                     HW);
-  ST_CUDA_LAUNCHED (error);
-  prelu_weight_add_kernel<<<1, 1, 0, q->stream>>> (dw, partial, C, num_parameters);
+  {
+    const int tiles = st_cuda_reduce_tiles (n, C, HW);
+
+    prelu_weight_tiles_kernel<<<tiles * C, ST_CUDA_THREADS, 0, q->stream>>> (
+      partial, dout, in, n, C, (int) HW, tiles);
+    ST_CUDA_LAUNCHED (error);
+    prelu_weight_add_kernel<<<1, 1, 0, q->stream>>> (dw, partial, C, tiles, num_parameters);
+  }
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }

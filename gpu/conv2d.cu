@@ -8,61 +8,41 @@
  * The chunk's columns sit side by side, cols (K, Nc·P), column j·P + p for example j. Then
  *   forward   out[j] (OC, P) = w (OC, K) · cols[:, j·P : (j+1)·P], one strided-batched SGEMM
  *   dw        dw (OC, K) += dyt (OC, Nc·P) · colsᵀ, where dyt is dout re-laid out as
- *             (OC, Nc, P): one GEMM over the whole chunk, in DOUBLE (cols and dyt are
- *             widened as they are formed, the sum is kept in double across chunks and
- *             rounded once into dw). A float sum over Nc·P products with cancellation
- *             drifts from the CPU's (which sums per example) by more than the parity
- *             tolerance; the H100's FP64 tensor cores make the double GEMM about as fast
- *             as the float one
- *   din       dcols (K, Nc·P) = wᵀ · dyt in float, then col2im as a gather: each input
- *             pixel sums the taps that saw it, in the CPU's tap order, so no two threads
- *             write one pixel and no atomics are needed
- *   db        db[oc] += Σ over (N, P) of dout, one block per channel, in double
+ *             (OC, Nc, P): one SGEMM over the whole chunk, accumulating into dw (float32
+ *             throughout: the GPU-vs-CPU checks hold each gradient tensor to a normalised
+ *             squared error of 1e-7, which float32 GEMM sums meet)
+ *   din       dcols (K, Nc·P) = wᵀ · dyt, then col2im as a gather: each input pixel sums
+ *             the taps that saw it, in the CPU's tap order, so no two threads write one
+ *             pixel and no atomics are needed
+ *   db        db[oc] += Σ over (N, P) of dout: the two-stage reduction of cuda-reduce.cuh
  * cuBLAS is column-major: a row-major (R, C) matrix is read as a column-major (C, R) one,
  * which is how every call below is written.
  *
- * Scratch, in floats (doubles take two), for a chunk of Nc examples:
- *   cols (K, Nc·P) float — forward's columns, backward's dcols
- *   dyt (OC, Nc·P) float, cols64 (K, Nc·P) double, dyt64 (OC, Nc·P) double,
- *   dw64 (OC, K) double — backward only
+ * Index arithmetic is 32-bit: a chunk's scratch is bounded below 2^31 floats
+ * (cuda-backend.c), and so is one example's input and output (plan_ops checks).
+ *
+ * Scratch, in floats, for a chunk of Nc examples:
+ *   cols (K, Nc·P) — forward's columns, backward's columns and then its dcols
+ *   dyt (OC, Nc·P) — backward only
  */
 #include "gpu/cuda-ops.h"
 #include "gpu/cuda-reduce.cuh"
 
-/* The scratch regions of one chunk, each starting on an even float (doubles align). */
 typedef struct {
-  float  *cols;
-  float  *dyt;
-  double *cols64;
-  double *dyt64;
-  double *dw64;
-  gsize   floats;
+  float *cols;
+  float *dyt;
+  gsize  floats;
 } Scratch;
-
-static gsize
-even (gsize floats)
-{
-  return (floats + 1) & ~(gsize) 1;
-}
 
 static Scratch
 scratch_layout (float *base, const StCudaGeom *g, int chunk)
 {
   const gsize K = (gsize) g->C * g->KH * g->KW, NP = (gsize) g->OH * g->OW * chunk;
   Scratch s;
-  gsize at = 0;
 
   s.cols = base;
-  at += even (K * NP);
-  s.dyt = base + at;
-  at += even ((gsize) g->OC * NP);
-  s.cols64 = (double *) (base + at);
-  at += 2 * K * NP;
-  s.dyt64 = (double *) (base + at);
-  at += 2 * (gsize) g->OC * NP;
-  s.dw64 = (double *) (base + at);
-  at += 2 * (gsize) g->OC * K;
-  s.floats = at;
+  s.dyt = base + K * NP;
+  s.floats = K * NP + (gsize) g->OC * NP;
   return s;
 }
 
@@ -72,23 +52,34 @@ st_cuda_conv2d_scratch_floats (const StCudaGeom *g, int chunk)
   return scratch_layout (NULL, g, chunk).floats;
 }
 
-/* cols (K, Nc·P) from in (Nc, C, H, W); 0 in the padding. T: float, or double for dw. */
-template <typename T>
+/* cols (K, Nc·P) from in (Nc, C, H, W); 0 in the padding. One thread per (c, column): it
+ * writes the KH·KW rows of channel c in that column, neighbouring threads neighbouring
+ * columns, so both the reads and the writes are coalesced. */
 static __global__ void
-im2col_kernel (T *__restrict__ cols, const float *__restrict__ in, int nc, StCudaGeom g)
+im2col_kernel (float *__restrict__ cols, const float *__restrict__ in, int nc, StCudaGeom g)
 {
-  const gsize P = (gsize) g.OH * g.OW, NP = P * nc;
-  const int taps = g.KH * g.KW;
+  const int P = g.OH * g.OW, NP = P * nc, count = g.C * NP;
 
-  ST_CUDA_FOR (t, (gsize) g.C * taps * NP)
+  for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < count; t += blockDim.x * gridDim.x)
     {
-      const gsize k = t / NP, col = t % NP, j = col / P, p = col % P;
-      const int c = (int) (k / taps), r = (int) (k % taps);
-      const int ih = (int) (p / g.OW) * g.SH - g.PH + (r / g.KW) * g.DH;
-      const int iw = (int) (p % g.OW) * g.SW - g.PW + (r % g.KW) * g.DW;
+      const int c = t / NP, col = t - c * NP, j = col / P, p = col - j * P;
+      const int oh = p / g.OW, ow = p - oh * g.OW;
+      const int h0 = oh * g.SH - g.PH, w0 = ow * g.SW - g.PW;
+      const float *plane = in + ((gsize) j * g.C + c) * g.H * g.W;
+      float *o = cols + (gsize) c * g.KH * g.KW * NP + col;
 
-      cols[t] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W
-                ? in[((j * g.C + c) * g.H + ih) * g.W + iw] : 0.0f;
+      for (int kh = 0; kh < g.KH; kh++)
+        {
+          const int ih = h0 + kh * g.DH;
+          const gboolean row_in = ih >= 0 && ih < g.H;
+
+          for (int kw = 0; kw < g.KW; kw++, o += NP)
+            {
+              const int iw = w0 + kw * g.DW;
+
+              *o = row_in && iw >= 0 && iw < g.W ? plane[ih * g.W + iw] : 0.0f;
+            }
+        }
     }
 }
 
@@ -98,13 +89,13 @@ static __global__ void
 col2im_kernel (float *__restrict__ din, const float *__restrict__ dcols, int nc, StCudaGeom g,
                gboolean add)
 {
-  const gsize P = (gsize) g.OH * g.OW, NP = P * nc;
+  const int P = g.OH * g.OW, NP = P * nc, HW = g.H * g.W, count = nc * g.C * HW;
 
-  ST_CUDA_FOR (t, (gsize) nc * g.C * g.H * g.W)
+  for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < count; t += blockDim.x * gridDim.x)
     {
-      const int w = (int) (t % g.W), h = (int) (t / g.W % g.H);
-      const int c = (int) (t / ((gsize) g.W * g.H) % g.C);
-      const gsize j = t / ((gsize) g.W * g.H * g.C);
+      const int plane = t / HW, hw = t - plane * HW, h = hw / g.W, w = hw - h * g.W;
+      const int j = plane / g.C, c = plane - j * g.C;
+      const float *d = dcols + (gsize) c * g.KH * g.KW * NP + j * P;
       float s = add ? din[t] : 0.0f;
 
       for (int kh = 0; kh < g.KH; kh++)
@@ -112,68 +103,88 @@ col2im_kernel (float *__restrict__ din, const float *__restrict__ dcols, int nc,
           const int th = h + g.PH - kh * g.DH;
           int oh;
 
-          if (th < 0 || th % g.SH != 0 || (oh = th / g.SH) >= g.OH)
+          if (th < 0 || (oh = th / g.SH) * g.SH != th || oh >= g.OH)
             continue;
           for (int kw = 0; kw < g.KW; kw++)
             {
               const int tw = w + g.PW - kw * g.DW;
               int ow;
 
-              if (tw < 0 || tw % g.SW != 0 || (ow = tw / g.SW) >= g.OW)
+              if (tw < 0 || (ow = tw / g.SW) * g.SW != tw || ow >= g.OW)
                 continue;
-              s += dcols[((gsize) (c * g.KH + kh) * g.KW + kw) * NP + j * P
-                         + (gsize) oh * g.OW + ow];
+              s += d[(gsize) (kh * g.KW + kw) * NP + oh * g.OW + ow];
             }
         }
       din[t] = s;
     }
 }
 
-/* dyt (OC, Nc·P) from dout (Nc, OC, P), in float and in double. */
+/* dyt (OC, Nc·P) from dout (Nc, OC, P). */
 static __global__ void
-spread_channels_kernel (float *__restrict__ dyt, double *__restrict__ dyt64,
-                        const float *__restrict__ dout, int nc, int OC, gsize P)
+spread_channels_kernel (float *__restrict__ dyt, const float *__restrict__ dout, int nc, int OC,
+                        int P)
 {
-  const gsize NP = P * nc;
+  const int NP = P * nc, count = OC * NP;
 
-  ST_CUDA_FOR (t, (gsize) OC * NP)
+  for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < count; t += blockDim.x * gridDim.x)
     {
-      const gsize oc = t / NP, col = t % NP, j = col / P, p = col % P;
+      const int oc = t / NP, col = t - oc * NP, j = col / P, p = col - j * P;
 
-      dyt[t] = dout[(j * OC + oc) * P + p];
-      dyt64[t] = dyt[t];
+      dyt[t] = dout[((gsize) j * OC + oc) * P + p];
     }
 }
 
-/* dw (OC, K) += the double sums, rounded once. */
+/* out (N, OC, P) += b[oc]: blocks along x within a plane, planes along y and z. */
 static __global__ void
-add_rounded_kernel (float *__restrict__ dw, const double *__restrict__ dw64, gsize count)
+add_bias_kernel (float *__restrict__ out, const float *__restrict__ b, gsize planes, int OC,
+                 int P)
 {
-  ST_CUDA_FOR (i, count)
-    dw[i] += (float) dw64[i];
+  const gsize plane = (gsize) blockIdx.z * gridDim.y + blockIdx.y;
+  float bias, *o;
+
+  if (plane >= planes)
+    return;
+  bias = b[plane % OC];
+  o = out + plane * P;
+  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < P; p += blockDim.x * gridDim.x)
+    o[p] += bias;
 }
 
-/* out (N, OC, P) += b[oc] */
+/* Stage one of db: the tiles of Σ dout over (N, P) per channel. */
+typedef struct {
+  const float *dout;
+
+  __device__ void operator() (double *acc, gsize j, int) const { acc[0] += dout[j]; }
+} SumDout;
+
 static __global__ void
-add_bias_kernel (float *__restrict__ out, const float *__restrict__ b, int n, int OC, gsize P)
+bias_grad_tiles_kernel (double *__restrict__ partial, const float *__restrict__ dout, int n,
+                        int OC, int P, int tiles)
 {
-  ST_CUDA_FOR (t, (gsize) n * OC * P)
-    out[t] += b[t / P % OC];
+  st_tile_sums<1> (partial, n, OC, P, tiles, SumDout { dout });
 }
 
-/* db[oc] += Σ_{i, p} dout[i, oc, p]: block oc, in double. */
+/* Stage two: db[oc] += the channel's tiles, in order. */
 static __global__ void
-bias_grad_kernel (float *__restrict__ db, const float *__restrict__ dout, int n, int OC, gsize P)
+bias_grad_add_kernel (float *__restrict__ db, const double *__restrict__ partial, int OC,
+                      int tiles)
 {
-  __shared__ double shared[ST_CUDA_THREADS];
-  const int oc = blockIdx.x;
-  double s = 0.0;
+  for (int oc = blockIdx.x * blockDim.x + threadIdx.x; oc < OC; oc += blockDim.x * gridDim.x)
+    db[oc] += (float) st_tile_total (partial, oc, tiles, 1, 0);
+}
 
-  for (gsize k = threadIdx.x; k < (gsize) n * P; k += blockDim.x)
-    s += dout[(k / P * OC + oc) * P + k % P];
-  s = st_block_sum (s, shared);
-  if (threadIdx.x == 0)
-    db[oc] += (float) s;
+static gboolean
+add_bias (const StCudaQueue *q, float *out, const float *b, int n, int OC, int P,
+          GError **error)
+{
+  const gsize planes = (gsize) n * OC;
+  const unsigned y = (unsigned) MIN (planes, 65535);
+  const dim3 grid (MAX (1, MIN ((P + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS, 64)), y,
+                   (unsigned) ((planes + y - 1) / y));
+
+  add_bias_kernel<<<grid, ST_CUDA_THREADS, 0, q->stream>>> (out, b, planes, OC, P);
+  ST_CUDA_LAUNCHED (error);
+  return TRUE;
 }
 
 gboolean
@@ -189,8 +200,8 @@ st_cuda_conv2d_forward (const StCudaQueue *q, float *out, const float *in, const
     {
       const int nc = MIN (chunk, n - i0);
 
-      im2col_kernel<float><<<ST_CUDA_BLOCKS ((gsize) K * nc * P), ST_CUDA_THREADS, 0,
-                              q->stream>>> (scratch, in + i0 * in_size, nc, *g);
+      im2col_kernel<<<ST_CUDA_BLOCKS ((gsize) g->C * nc * P), ST_CUDA_THREADS, 0, q->stream>>> (
+        scratch, in + i0 * in_size, nc, *g);
       ST_CUDA_LAUNCHED (error);
       /* out[j]ᵀ (P, OC) = cols[j]ᵀ (P, K) · wᵀ (K, OC), for j < Nc */
       ST_CUBLAS_CHECK (cublasSgemmStridedBatched (q->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, g->OC, K,
@@ -198,29 +209,29 @@ st_cuda_conv2d_forward (const StCudaQueue *q, float *out, const float *in, const
                                                   out + i0 * out_size, P, out_size, nc),
                        error);
     }
-  if (b != NULL)
-    {
-      add_bias_kernel<<<ST_CUDA_BLOCKS ((gsize) n * out_size), ST_CUDA_THREADS, 0, q->stream>>> (
-        out, b, n, g->OC, P);
-      ST_CUDA_LAUNCHED (error);
-    }
-  return TRUE;
+  return b == NULL || add_bias (q, out, b, n, g->OC, P, error);
 }
 
 gboolean
 st_cuda_conv2d_backward (const StCudaQueue *q, float *din, float *dw, float *db,
                          const float *dout, const float *in, const float *w, float *scratch,
-                         int n, int chunk, const StCudaGeom *g, gboolean add, GError **error)
+                         double *partial, int n, int chunk, const StCudaGeom *g, gboolean add,
+                         GError **error)
 {
   const int K = g->C * g->KH * g->KW, P = g->OH * g->OW;
   const gsize in_size = (gsize) g->C * g->H * g->W, out_size = (gsize) g->OC * P;
   const float one = 1.0f, zero = 0.0f;
-  const double one64 = 1.0, zero64 = 0.0;
   const Scratch s = scratch_layout (scratch, g, chunk);
 
   if (db != NULL)
     {
-      bias_grad_kernel<<<g->OC, ST_CUDA_THREADS, 0, q->stream>>> (db, dout, n, g->OC, P);
+      const int tiles = st_cuda_reduce_tiles (n, g->OC, P);
+
+      bias_grad_tiles_kernel<<<tiles * g->OC, ST_CUDA_THREADS, 0, q->stream>>> (
+        partial, dout, n, g->OC, P, tiles);
+      ST_CUDA_LAUNCHED (error);
+      bias_grad_add_kernel<<<ST_CUDA_BLOCKS (g->OC), ST_CUDA_THREADS, 0, q->stream>>> (
+        db, partial, g->OC, tiles);
       ST_CUDA_LAUNCHED (error);
     }
   for (int i0 = 0; i0 < n; i0 += chunk)
@@ -228,26 +239,23 @@ st_cuda_conv2d_backward (const StCudaQueue *q, float *din, float *dw, float *db,
       const int nc = MIN (chunk, n - i0), NP = nc * P;
 
       spread_channels_kernel<<<ST_CUDA_BLOCKS ((gsize) g->OC * NP), ST_CUDA_THREADS, 0,
-                               q->stream>>> (s.dyt, s.dyt64, dout + i0 * out_size, nc, g->OC, P);
+                               q->stream>>> (s.dyt, dout + i0 * out_size, nc, g->OC, P);
       ST_CUDA_LAUNCHED (error);
-      im2col_kernel<double><<<ST_CUDA_BLOCKS ((gsize) K * NP), ST_CUDA_THREADS, 0,
-                               q->stream>>> (s.cols64, in + i0 * in_size, nc, *g);
+      im2col_kernel<<<ST_CUDA_BLOCKS ((gsize) g->C * NP), ST_CUDA_THREADS, 0, q->stream>>> (
+        s.cols, in + i0 * in_size, nc, *g);
       ST_CUDA_LAUNCHED (error);
-      /* dw64ᵀ (K, OC) (+)= cols64 (K, Nc·P) · dyt64ᵀ (Nc·P, OC) */
-      ST_CUBLAS_CHECK (cublasDgemm (q->blas, CUBLAS_OP_T, CUBLAS_OP_N, K, g->OC, NP, &one64,
-                                    s.cols64, NP, s.dyt64, NP, i0 == 0 ? &zero64 : &one64,
-                                    s.dw64, K), error);
+      /* dwᵀ (K, OC) += cols (K, Nc·P) · dytᵀ (Nc·P, OC) */
+      ST_CUBLAS_CHECK (cublasSgemm (q->blas, CUBLAS_OP_T, CUBLAS_OP_N, K, g->OC, NP, &one,
+                                    s.cols, NP, s.dyt, NP, &one, dw, K), error);
       if (din == NULL)
         continue;
-      /* dcolsᵀ (Nc·P, K) = dytᵀ (Nc·P, OC) · w (OC, K) */
+      /* dcolsᵀ (Nc·P, K) = dytᵀ (Nc·P, OC) · w (OC, K), over the columns (stream order:
+       * after the dw product has read them) */
       ST_CUBLAS_CHECK (cublasSgemm (q->blas, CUBLAS_OP_N, CUBLAS_OP_T, NP, K, g->OC, &one, s.dyt,
                                     NP, w, K, &zero, s.cols, NP), error);
       col2im_kernel<<<ST_CUDA_BLOCKS ((gsize) nc * in_size), ST_CUDA_THREADS, 0, q->stream>>> (
         din + i0 * in_size, s.cols, nc, *g, add);
       ST_CUDA_LAUNCHED (error);
     }
-  add_rounded_kernel<<<ST_CUDA_BLOCKS ((gsize) g->OC * K), ST_CUDA_THREADS, 0, q->stream>>> (
-    dw, s.dw64, (gsize) g->OC * K);
-  ST_CUDA_LAUNCHED (error);
   return TRUE;
 }

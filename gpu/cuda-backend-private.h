@@ -24,6 +24,10 @@ G_BEGIN_DECLS
 #define MIB           (1024.0 * 1024.0)
 #define IDX_RING      4
 #define SNAP_RING     8
+#define GRAPH_CACHE   6
+/* cuBLAS's workspace, ours so that captured GEMMs allocate nothing (32 MiB: cuBLAS's
+ * recommendation for Hopper). */
+#define BLAS_WORKSPACE ((gsize) 32 << 20)
 
 typedef struct {
   StCudaGeom g;
@@ -43,6 +47,25 @@ typedef enum {
   JOB_COMPUTE,    /* a given float batch: forward in training mode, backward if asked */
   JOB_SNAPSHOT,   /* one example, forward in evaluation mode, values copied out */
 } JobKind;
+
+/* One job's shape: what a captured graph was made for. */
+typedef struct {
+  JobKind  job;
+  int      n;
+  StSplit  split;
+  gboolean listed;              /* an evaluation through an index list, not a run of examples */
+} JobKey;
+
+/* A job captured once and replayed: the graph, its executable form and the node that
+ * carries each launch's StCudaStep. */
+typedef struct {
+  JobKey          key;
+  cudaGraph_t     graph;
+  cudaGraphExec_t exec;
+  cudaGraphNode_t step_node;
+  guint64         used;         /* for replacing the least recently used */
+} StepGraph;
+
 
 typedef struct {
   guint8 *images;               /* (N, C, H, W) on the device */
@@ -81,13 +104,14 @@ typedef struct {
   float          *dacts;
   guint8         *bytes;
   float          *scratch;
-  double         *dscratch;
+  double         *dscratch;       /* BatchNorm backward's per-channel sums */
+  double         *partials;       /* the two-stage reductions' tiles (cuda-reduce.cuh) */
+  void           *blas_workspace; /* (BLAS_WORKSPACE bytes) */
+  StCudaStep     *step_values;    /* the running job's StCudaStep */
   float          *bn_stats;       /* (n_bn, 2, bn_max_c) */
   guint8         *labels;         /* (B) */
   guint32        *idx;            /* (B) */
   StCudaDraw     *draws;          /* (B): each example's augmentation, drawn on the device */
-  double         *ex_loss;        /* (B) */
-  double         *ex_correct;     /* (B) */
   StCudaTotals   *totals;         /* (2) */
 
   /* pinned host memory and the events that say when a slot may be reused */
@@ -102,6 +126,7 @@ typedef struct {
 
   /* metrics bookkeeping on the host */
   gint64          unsnapped_examples;  /* examples whose numbers are still in totals[0] */
+  int             unsnapped_steps;     /* training steps likewise */
   int             jobs_since_take;
   gboolean        last_job_train;
   StMetrics       ready;          /* harvested, not yet taken */
@@ -122,14 +147,20 @@ typedef struct {
 
   /* the current job */
   JobKind         job;
-  guint64         job_seed;
   gboolean        job_dx;
+
+  /* jobs captured as CUDA graphs (none when STRATA_CUDA_GRAPHS=0) */
+  gboolean        use_graphs;
+  StepGraph       graphs[GRAPH_CACHE];
+  guint64         graph_clock;
 } CudaBackend;
 
 /* cuda-backend.c: every entry starts with st_cuda_begin (a failure that take_metrics had
  * to keep is reported now); st_cuda_not_prepared is TRUE, with an error, before prepare. */
 gboolean st_cuda_begin        (CudaBackend *cb, GError **error);
 gboolean st_cuda_not_prepared (CudaBackend *cb, GError **error);
+/* "conv2d", "linear", …: core/net.c's st_op_kind_name, which the module cannot call. */
+const char *st_cuda_op_name   (StOpKind kind);
 /* "WHAT needs X MiB, Y MiB free on GPU" (ST_NET_ERROR_MEMORY); returns FALSE. */
 gboolean st_cuda_memory_error (CudaBackend *cb, GError **error, const char *what,
                                gsize needed);
@@ -143,6 +174,8 @@ void     st_cuda_release_data  (CudaBackend *cb);
 gboolean st_cuda_check_augment (const StCudaAugment *a, GError **error);
 
 /* cuda-run.c: the table's entries for the jobs. */
+/* Destroys every captured graph (a new net, new datasets, or the end). */
+void     st_cuda_drop_graphs  (CudaBackend *cb);
 gboolean st_cuda_set_order    (StBackend *be, const guint32 *order, gint64 n,
                                GError **error);
 gboolean st_cuda_train_step   (StBackend *be, gint64 offset, int n, guint64 seed,
@@ -156,5 +189,7 @@ gboolean st_cuda_apply_update (StBackend *be, GError **error);
 void     st_cuda_take_metrics (StBackend *be, StMetrics *out);
 gboolean st_cuda_snapshot     (StBackend *be, StSplit split, gint64 example,
                                const int *values, int n_values, float **out, GError **error);
+gboolean st_cuda_profile_step (StBackend *be, gint64 offset, int n, guint64 seed,
+                               GArray *entries, GError **error);
 
 G_END_DECLS

@@ -11,11 +11,14 @@
  *   bytes                    per-op caches: max-pool argmax (B, OC·OH·OW) int32, dropout
  *                            mask (B, S) bytes
  *   scratch                  the largest convolution's im2col workspace for one chunk
- *   dscratch                 per-channel double sums (BatchNorm and PReLU backward)
+ *   dscratch                 BatchNorm backward's per-channel double sums
+ *   partials                 the tiles of the two-stage reductions (bias gradients, BatchNorm,
+ *                            PReLU, the loss), the largest any op needs
+ *   blas_workspace           cuBLAS's, so that a captured GEMM allocates nothing
+ *   step_values              the running job's StCudaStep (cuda-ops.h)
  *   bn_stats                 (n_bn, 2, bn_max_c): each BatchNorm's batch mean and invstd
  *   labels, idx              the batch's labels; an evaluation's example indices
  *   draws                    each training example's augmentation, drawn on the device
- *   ex_loss, ex_correct      per example, for the loss reduction
  *   totals                   [0] the running metrics, [1] compute's loss
  * The datasets are uploaded once (set_data) as uint8 images and labels with the
  * normalisation table, and the epoch's order of the training set once per epoch
@@ -24,11 +27,12 @@
  * with the step's seed. An evaluation sends its indices (≤ B × 4 bytes, through a ring of
  * pinned buffers, asynchronously).
  *
- * A training step enqueues transform, forward, loss, backward and the optimizer and
- * returns without waiting. Metrics accumulate on the device; each training step ends by
- * copying them into a ring of pinned snapshots (and zeroing them), and take_metrics hands
- * over every snapshot but the newest: the numbers arrive one step late, and waiting on a
- * snapshot waits for a step that has already been overtaken. take_metrics waits for the
+ * A training step enqueues transform, forward, loss, backward and the optimizer — captured
+ * once per batch size as a CUDA graph and replayed (cuda-run.c) — and returns without
+ * waiting. Metrics accumulate on the device; every ST_CUDA_METRICS_EVERY training steps they
+ * are copied into a ring of pinned snapshots (and zeroed), and take_metrics hands over every
+ * snapshot but the newest: the numbers arrive a snapshot late, and waiting on a snapshot
+ * waits for steps that have already been overtaken. take_metrics waits for the
  * newest work only when the caller asks for totals: when nothing ran since its last call
  * (the end of an epoch) or the last job was an evaluation. The only other waits in a step
  * are on ring slots that are IDX_RING or SNAP_RING steps old (they bound how far the host
@@ -57,6 +61,12 @@ static const char *const op_names[ST_N_OPS] = {
   [ST_OP_TANH] = "tanh", [ST_OP_LINEAR] = "linear", [ST_OP_DROPOUT] = "dropout",
   [ST_OP_BATCHNORM2D] = "batchnorm2d", [ST_OP_CONCAT] = "concat", [ST_OP_ADD] = "add",
 };
+
+const char *
+st_cuda_op_name (StOpKind kind)
+{
+  return kind < ST_N_OPS ? op_names[kind] : "?";
+}
 
 /* As core/net.c's st_op_geom_fits_int, which the module cannot call either: the kernels
  * take int sizes, and a geometry past them is refused, never cut down. */
@@ -162,6 +172,9 @@ release_run (CudaBackend *cb)
       cudaStreamSynchronize (cb->q.stream);
       cudaGetLastError ();
     }
+  st_cuda_drop_graphs (cb);
+  if (cb->q.blas != NULL)
+    cublasSetWorkspace (cb->q.blas, NULL, 0);
   g_clear_pointer (&cb->arena, cudaFree);
   g_clear_pointer (&cb->idx_host, cudaFreeHost);
   g_clear_pointer (&cb->plans, g_free);
@@ -170,6 +183,7 @@ release_run (CudaBackend *cb)
   cb->net = NULL;
   cb->snap_head = cb->snap_count = 0;
   cb->unsnapped_examples = 0;
+  cb->unsnapped_steps = 0;
   cb->jobs_since_take = 0;
   cb->last_job_train = FALSE;
   memset (&cb->ready, 0, sizeof cb->ready);
@@ -179,12 +193,15 @@ release_run (CudaBackend *cb)
 /* The kernels' geometry and each op's share of the byte arena and the scratch, as
  * cpu-backend.c's plan_ops; sizes are checked against the int dimensions of cuBLAS. */
 static gboolean
-plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, GError **error)
+plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, gsize *partials,
+          GError **error)
 {
   const StNet *net = cb->net;
 
   *bytes = *scratch = 0;
   *dscratch = 1;
+  /* the loss's blocks; the op's tiles below (the most at the full batch) */
+  *partials = st_cuda_loss_partial (cb->B);
   cb->n_bn = 0;
   cb->bn_max_c = 1;
   for (guint o = 0; o < net->n_ops; o++)
@@ -225,6 +242,8 @@ plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, GError
                 goto bad;
               p->chunk = (int) chunk;
               *scratch = MAX (*scratch, st_cuda_conv2d_scratch_floats (&p->g, p->chunk));
+              *partials = MAX (*partials, (gsize) g->oc
+                                          * st_cuda_reduce_tiles (cb->B, g->oc, P));
             }
           else if (op->kind == ST_OP_MAXPOOL2D)
             p->byte_per_example = p->out_numel * sizeof (gint32);
@@ -241,13 +260,20 @@ plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, GError
           p->bn_index = cb->n_bn++;
           cb->bn_max_c = MAX (cb->bn_max_c, g->c);
           *dscratch = MAX (*dscratch, 2 * (gsize) g->c);
+          if (g->c < 1 || g->c > G_MAXINT || p->hw > G_MAXINT)
+            goto bad;
+          *partials = MAX (*partials, 2 * (gsize) g->c
+                                      * st_cuda_reduce_tiles (cb->B, g->c, p->hw));
           break;
         case ST_OP_PRELU:
-          *dscratch = MAX (*dscratch, (gsize) g->c);
+          if (g->c < 1 || g->c > G_MAXINT || p->hw > G_MAXINT)
+            goto bad;
+          *partials = MAX (*partials, (gsize) g->c * st_cuda_reduce_tiles (cb->B, g->c, p->hw));
           break;
         case ST_OP_LINEAR:
           if (g->c < 1 || g->oc < 1 || g->c > G_MAXINT || g->oc > G_MAXINT)
             goto bad;
+          *partials = MAX (*partials, (gsize) g->oc * st_cuda_reduce_tiles (cb->B, g->oc, 1));
           break;
         case ST_OP_CONCAT:
           for (int i = 0; i < op->n_inputs; i++)
@@ -296,7 +322,7 @@ static gboolean
 cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
-  gsize bytes, scratch, dscratch, acts = 0, total = 0, free_bytes = 0;
+  gsize bytes, scratch, dscratch, partials, acts = 0, total = 0, free_bytes = 0;
   g_autofree char *what = NULL;
   int per_param;
 
@@ -329,7 +355,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
     }
 
   cb->plans = g_new0 (OpPlan, MAX (net->n_ops, 1));
-  if (!plan_ops (cb, &bytes, &scratch, &dscratch, error))
+  if (!plan_ops (cb, &bytes, &scratch, &dscratch, &partials, error))
     {
       release_run (cb);
       return FALSE;
@@ -360,12 +386,13 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       { (void **) &cb->bytes, bytes },
       { (void **) &cb->scratch, mul_sat (scratch, sizeof (float)) },
       { (void **) &cb->dscratch, mul_sat (dscratch, sizeof (double)) },
+      { (void **) &cb->partials, mul_sat (partials, sizeof (double)) },
+      { (void **) &cb->blas_workspace, BLAS_WORKSPACE },
+      { (void **) &cb->step_values, sizeof (StCudaStep) },
       { (void **) &cb->bn_stats, (gsize) cb->n_bn * 2 * cb->bn_max_c * sizeof (float) },
       { (void **) &cb->labels, B },
       { (void **) &cb->idx, B * sizeof (guint32) },
       { (void **) &cb->draws, B * sizeof (StCudaDraw) },
-      { (void **) &cb->ex_loss, B * sizeof (double) },
-      { (void **) &cb->ex_correct, B * sizeof (double) },
       { (void **) &cb->totals, 2 * sizeof (StCudaTotals) },
     };
     gsize offset = 0;
@@ -402,6 +429,17 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       release_run (cb);
       return FALSE;
     }
+  {
+    cublasStatus_t status = cublasSetWorkspace (cb->q.blas, cb->blas_workspace,
+                                                BLAS_WORKSPACE);
+
+    if (status != CUBLAS_STATUS_SUCCESS)
+      {
+        st_cublas_fail (error, status, "cublasSetWorkspace", G_STRLOC);
+        release_run (cb);
+        return FALSE;
+      }
+  }
   if (cudaHostAlloc ((void **) &cb->idx_host, sizeof (guint32) * IDX_RING * cb->B,
                      cudaHostAllocDefault) != cudaSuccess)
     {
@@ -522,6 +560,7 @@ static const StBackendClass cuda_class = {
   .apply_update = st_cuda_apply_update,
   .take_metrics = st_cuda_take_metrics,
   .snapshot = st_cuda_snapshot,
+  .profile_step = st_cuda_profile_step,
   .destroy = cuda_destroy,
 };
 
@@ -604,6 +643,8 @@ st_cuda_backend_new (GError **error)
   cb->parent.description = g_strdup_printf ("CUDA, %s, %.0f GiB", prop.name,
                                             prop.totalGlobalMem / (1024.0 * MIB));
   cb->ready.last_loss = NAN;
+  /* STRATA_CUDA_GRAPHS=0 launches every kernel of a step directly (for comparisons) */
+  cb->use_graphs = g_strcmp0 (g_getenv ("STRATA_CUDA_GRAPHS"), "0") != 0;
   if (!open_device (cb, error))
     {
       cuda_destroy (&cb->parent);

@@ -12,6 +12,11 @@
 
 G_BEGIN_DECLS
 
+/* Training steps' metrics reach take_metrics in snapshots of up to this many steps (the
+ * newest snapshot one take late): the device copies its running totals to the host once
+ * per snapshot, never per step. */
+#define ST_CUDA_METRICS_EVERY 8
+
 /* The backend on CUDA device 0: "CUDA, <GPU name>, <memory> GiB". NULL, with
  * ST_NET_ERROR_DEVICE and a message that starts "CUDA is not available: " and says
  * "no driver" or "no device", where there is none. */

@@ -48,6 +48,8 @@ st_cuda_release_data (CudaBackend *cb)
       cudaStreamSynchronize (cb->q.stream);
       cudaGetLastError ();
     }
+  /* the captured jobs read these datasets' addresses */
+  st_cuda_drop_graphs (cb);
   for (DeviceData *d = &cb->train; d <= &cb->test; d++)
     {
       if (!d->shared)

@@ -10,7 +10,14 @@
  * and optim.c. Each launcher works on the whole batch of n examples at once. `add` is the
  * gradient mode of core/grad-mode.h: FALSE writes an input gradient, TRUE adds into it;
  * parameter gradients always accumulate. No kernel uses atomics: every sum is one thread's
- * loop or a fixed-order tree in one block, so results do not depend on timing.
+ * loop, a fixed-order tree in one block, or the two-stage reduction of cuda-reduce.cuh
+ * (tiles of a fixed size summed by many blocks, then the tiles summed in order), so results
+ * do not depend on timing.
+ *
+ * What changes from one step to the next (the run of the order, the seed, the optimizer's
+ * bias corrections) is not a kernel argument but an StCudaStep on the device, written by
+ * the step's first kernel (st_cuda_set_step): a step captured once as a CUDA graph replays
+ * with new values by updating that one node.
  *
  * This header is read by the host compiler (cuda-backend.c) and by nvcc; it includes no
  * core header, so that the kernels build without json-glib's and the spec's headers.
@@ -72,6 +79,31 @@ gboolean st_cublas_fail (GError **error, cublasStatus_t status, const char *call
 /* After a kernel launch: a bad launch shows here, a fault inside the kernel in a later call. */
 #define ST_CUDA_LAUNCHED(error) ST_CUDA_CHECK (cudaGetLastError (), error)
 
+/* The values of one step that its kernels read on the device (see the top). */
+typedef struct {
+  gint64  offset;             /* the batch's first example: a position in the order (training),
+                               * or in the dataset when a gather has no index list */
+  guint64 seed;               /* augmentation and dropout */
+  float   adam_step_size;     /* lr / (1 − β1^t) */
+  float   adam_bc2_sqrt;      /* √(1 − β2^t) */
+  int     sgd_first_step;     /* SGD's momentum buffer starts as the gradient */
+} StCudaStep;
+
+/* step = *values, by a one-thread kernel whose arguments carry the values. */
+gboolean st_cuda_set_step        (const StCudaQueue *q, StCudaStep *step, const StCudaStep *values,
+                                  GError **error);
+/* In a captured graph: the st_cuda_set_step node (*node), and its arguments replaced for the
+ * next launches of `exec`. */
+gboolean st_cuda_graph_find_step (cudaGraph_t graph, cudaGraphNode_t *node, GError **error);
+gboolean st_cuda_graph_set_step  (cudaGraphExec_t exec, cudaGraphNode_t node, StCudaStep *step,
+                                  const StCudaStep *values, GError **error);
+
+/* The two-stage per-channel reduction over (N, C, HW): how many tiles of examples each
+ * channel is cut into (a function of the shape only, so a shape always sums in the same
+ * order); it needs k sums per channel in partial: C·tiles·k doubles. */
+#define ST_CUDA_MAX_TILES 256
+int      st_cuda_reduce_tiles    (int n, int C, gsize HW);
+
 /* Launch shape of the elementwise kernels: grid-stride loops over `count` items. */
 #define ST_CUDA_THREADS 256
 #define ST_CUDA_BLOCKS(count) \
@@ -79,12 +111,13 @@ gboolean st_cublas_fail (GError **error, cublasStatus_t status, const char *call
 
 /* ---- transform.cu ------------------------------------------------------------------ */
 
-/* x (N, C, H, W) = lut[c][images[idx[i]]], labels[i] = data_labels[idx[i]]; lut (C, 256)
- * holds (v/255 − mean[c]) / std[c] as core/transform.c rounds it. */
+/* x (N, C, H, W) = lut[c][images[e_i]], labels[i] = data_labels[e_i], where example e_i =
+ * idx[step->offset + i], or step->offset + i when idx is NULL; lut (C, 256) holds
+ * (v/255 − mean[c]) / std[c] as core/transform.c rounds it. */
 gboolean st_cuda_gather_normalize (const StCudaQueue *q, float *x, guint8 *labels,
                                    const guint8 *images, const guint8 *data_labels,
-                                   const guint32 *idx, int n, int C, gsize plane,
-                                   const float *lut, GError **error);
+                                   const guint32 *idx, const StCudaStep *step, int n, int C,
+                                   gsize plane, const float *lut, GError **error);
 
 /* The augmentation settings (StAugmentConfig), checked as st_transform_plan_init does. */
 typedef struct {
@@ -103,27 +136,28 @@ typedef struct {
 } StCudaDraw;
 
 /* As st_cuda_gather_normalize, with core/transform.c's augmentation of each example: its
- * draws from st_rng_fork (st_rng_init (seed), i) for example i of the batch, into
+ * draws from st_rng_fork (st_rng_init (step->seed), i) for example i of the batch, into
  * draws (n); lut (C, 256) followed by scale (C) = 1/(255 std) and bias (C) = −mean/std. */
 gboolean st_cuda_gather_augment   (const StCudaQueue *q, float *x, guint8 *labels,
                                    StCudaDraw *draws, const guint8 *images,
-                                   const guint8 *data_labels, const guint32 *idx, int n,
-                                   int C, int H, int W, const float *lut,
-                                   const StCudaAugment *augment, guint64 seed,
+                                   const guint8 *data_labels, const guint32 *idx,
+                                   const StCudaStep *step, int n, int C, int H, int W,
+                                   const float *lut, const StCudaAugment *augment,
                                    GError **error);
 
 /* ---- conv2d.cu ---------------------------------------------------------------------- */
 
 /* im2col + cuBLAS over chunks of `chunk` examples; scratch holds
- * st_cuda_conv2d_scratch_floats (geom, chunk) floats. */
+ * st_cuda_conv2d_scratch_floats (geom, chunk) floats; partial (backward, with a bias) the
+ * bias gradient's tiles, OC·st_cuda_reduce_tiles (n, OC, OH·OW) doubles. */
 gsize    st_cuda_conv2d_scratch_floats (const StCudaGeom *g, int chunk);
 gboolean st_cuda_conv2d_forward   (const StCudaQueue *q, float *out, const float *in,
                                    const float *w, const float *b, float *scratch, int n,
                                    int chunk, const StCudaGeom *g, GError **error);
 gboolean st_cuda_conv2d_backward  (const StCudaQueue *q, float *din, float *dw, float *db,
                                    const float *dout, const float *in, const float *w,
-                                   float *scratch, int n, int chunk, const StCudaGeom *g,
-                                   gboolean add, GError **error);
+                                   float *scratch, double *partial, int n, int chunk,
+                                   const StCudaGeom *g, gboolean add, GError **error);
 
 /* ---- pool2d.cu ---------------------------------------------------------------------- */
 
@@ -159,7 +193,8 @@ gboolean st_cuda_leaky_relu_backward (const StCudaQueue *q, float *din, const fl
 gboolean st_cuda_prelu_forward       (const StCudaQueue *q, float *out, const float *in,
                                       const float *w, int n, int C, gsize HW,
                                       int num_parameters, GError **error);
-/* partial: C doubles of scratch for the per-channel sums of dw. din may be NULL. */
+/* partial: C·st_cuda_reduce_tiles (n, C, HW) doubles for the per-channel sums of dw. din
+ * may be NULL. */
 gboolean st_cuda_prelu_backward      (const StCudaQueue *q, float *din, float *dw,
                                       const float *dout, const float *in, const float *w,
                                       double *partial, int n, int C, gsize HW,
@@ -180,40 +215,45 @@ gboolean st_cuda_tanh_backward       (const StCudaQueue *q, float *din, const fl
 gboolean st_cuda_linear_forward  (const StCudaQueue *q, float *out, const float *in,
                                   const float *w, const float *b, int n, int C, int OC,
                                   GError **error);
+/* partial: OC·st_cuda_reduce_tiles (n, OC, 1) doubles for the bias gradient. */
 gboolean st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
-                                  const float *dout, const float *in, const float *w, int n,
-                                  int C, int OC, gboolean add, GError **error);
+                                  const float *dout, const float *in, const float *w,
+                                  double *partial, int n, int C, int OC, gboolean add,
+                                  GError **error);
 
 /* ---- batchnorm2d.cu ----------------------------------------------------------------- */
 
 /* Batch statistics over (N, H, W), the running statistics' update (unbiased variance),
  * then the transform; mean and invstd (C) are the cache backward reads. With fewer than 2
- * values per channel nothing is updated, as st_batchnorm2d_stats_finalize. */
+ * values per channel nothing is updated, as st_batchnorm2d_stats_finalize. partial:
+ * 2·C·st_cuda_reduce_tiles (n, C, HW) doubles. */
 gboolean st_cuda_batchnorm2d_forward_train (const StCudaQueue *q, float *out, const float *in,
                                             const float *gamma, const float *beta,
                                             float *mean, float *invstd, float *running_mean,
-                                            float *running_var, double momentum, double eps,
-                                            int n, int C, gsize HW, GError **error);
+                                            float *running_var, double *partial,
+                                            double momentum, double eps, int n, int C,
+                                            gsize HW, GError **error);
 gboolean st_cuda_batchnorm2d_forward_eval  (const StCudaQueue *q, float *out, const float *in,
                                             const float *gamma, const float *beta,
                                             const float *running_mean,
                                             const float *running_var, double eps, int n,
                                             int C, gsize HW, GError **error);
-/* sums: 2·C doubles of scratch (Σdy, Σdy·x̂). din may be NULL; dgamma and dbeta are NULL
- * for affine=False. */
+/* sums: 2·C doubles of scratch (Σdy, Σdy·x̂); partial: 2·C·st_cuda_reduce_tiles (n, C,
+ * HW) doubles. din may be NULL; dgamma and dbeta are NULL for affine=False. */
 gboolean st_cuda_batchnorm2d_backward      (const StCudaQueue *q, float *din, float *dgamma,
                                             float *dbeta, const float *dout, const float *in,
                                             const float *gamma, const float *mean,
-                                            const float *invstd, double *sums, int n, int C,
-                                            gsize HW, gboolean add, GError **error);
+                                            const float *invstd, double *sums,
+                                            double *partial, int n, int C, gsize HW,
+                                            gboolean add, GError **error);
 
 /* ---- dropout.cu --------------------------------------------------------------------- */
 
-/* The CPU's stream per example: xoshiro256** forked from (seed ^ 0x5eed0d7090) with stream
- * number example·1024 + op, one uniform draw per element, so the mask is the CPU's. */
+/* The CPU's stream per example: xoshiro256** forked from (step->seed ^ 0x5eed0d7090) with
+ * stream number example·1024 + op, one uniform draw per element, so the mask is the CPU's. */
 gboolean st_cuda_dropout_forward_train (const StCudaQueue *q, float *out, const float *in,
-                                        guint8 *mask, double p, guint64 seed, int op, int n,
-                                        gsize size, GError **error);
+                                        guint8 *mask, double p, const StCudaStep *step, int op,
+                                        int n, gsize size, GError **error);
 gboolean st_cuda_dropout_backward      (const StCudaQueue *q, float *din, const float *dout,
                                         const guint8 *mask, double p, gsize count,
                                         gboolean add, GError **error);
@@ -235,28 +275,30 @@ gboolean st_cuda_accumulate      (const StCudaQueue *q, float *dst, const float 
 
 /* ---- loss.cu ------------------------------------------------------------------------ */
 
-/* Per example: ex_loss[i] (the sum over its S outputs), ex_correct[i], and, when dy is not
- * NULL, the gradient of the mean loss with `scale` as in core/loss.h. Targets come from
- * the labels as the CPU backend builds them: S == 1, the label itself; else one-hot. */
-gboolean st_cuda_loss        (const StCudaQueue *q, StCudaLoss kind, double *ex_loss,
-                              double *ex_correct, float *dy, const float *y,
-                              const guint8 *labels, int n, int S, float scale,
-                              GError **error);
-/* totals (+)= the batch: loss_sum += Σ ex_loss / divisor, correct += Σ ex_correct; a
- * training step also sets last_loss and counts a step. `reset` writes instead of adding. */
-gboolean st_cuda_loss_reduce (const StCudaQueue *q, StCudaTotals *totals,
-                              const double *ex_loss, const double *ex_correct, int n,
-                              double divisor, gboolean train, gboolean reset, GError **error);
+/* Per example: its loss (the sum over its S outputs), whether it is right, and, when dy is
+ * not NULL, the gradient of the mean loss with `scale` as in core/loss.h; each block's sums
+ * of both go into partial. Targets come from the labels as the CPU backend builds them:
+ * S == 1, the label itself; else one-hot. Then totals (+)= the batch, the blocks' sums
+ * added in order: loss_sum += Σ loss / divisor, correct += Σ right; a training step also
+ * sets last_loss and counts a step. `reset` writes instead of adding. */
+gboolean st_cuda_loss         (const StCudaQueue *q, StCudaLoss kind, StCudaTotals *totals,
+                               double *partial, float *dy, const float *y,
+                               const guint8 *labels, int n, int S, float scale,
+                               double divisor, gboolean train, gboolean reset, GError **error);
+/* The doubles of partial that st_cuda_loss needs for n examples. */
+gsize    st_cuda_loss_partial (int n);
 
 /* ---- optim.cu: PyTorch's update rules, float32 per element as core/optim.c ------------ */
 
+/* The factors that change with the step come from `step`: SGD's first step, Adam's bias
+ * corrections. */
 gboolean st_cuda_sgd  (const StCudaQueue *q, float *params, const float *grads, float *buf,
                        gsize count, float lr, float weight_decay, float momentum,
-                       float one_minus_dampening, gboolean nesterov, gboolean first_step,
+                       float one_minus_dampening, gboolean nesterov, const StCudaStep *step,
                        GError **error);
 gboolean st_cuda_adam (const StCudaQueue *q, float *params, const float *grads, float *m,
                        float *v, gsize count, float beta1, float beta2, float eps,
-                       float weight_decay, float lr, float step_size, float bc2_sqrt,
+                       float weight_decay, float lr, const StCudaStep *step,
                        gboolean decoupled, GError **error);
 
 G_END_DECLS

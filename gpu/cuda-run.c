@@ -1,8 +1,17 @@
 /* cuda-run.c: the CUDA backend's jobs — the per-op forward and backward over the tape,
  * the loss and the optimizer, the train_step/evaluate/compute/apply_update/snapshot
- * entries, and the ring of metrics snapshots that take_metrics harvests. The arena, the
- * plans and the context they work on are set up by cuda-backend.c, whose top comment
- * describes the layout and when a step waits.
+ * entries, the ring of metrics snapshots that take_metrics harvests, and the CUDA graphs
+ * the jobs are replayed from. The arena, the plans and the context they work on are set
+ * up by cuda-backend.c, whose top comment describes the layout and when a step waits.
+ *
+ * Graphs. A training step (gather, forward, loss, backward, optimizer, metrics on the
+ * device) is enqueued once under stream capture for each batch size it runs at — the full
+ * batch and the epoch's last, partial one — and replayed from then on; an evaluation
+ * likewise per (batch size, split, index list or run of examples). What differs between
+ * two steps of one shape is in the StCudaStep the job's first node writes (cuda-ops.h), so
+ * a replay only replaces that node's argument. Nothing in a replay waits for the host.
+ * STRATA_CUDA_GRAPHS=0 enqueues every job directly instead (the same kernels, the same
+ * results, bit for bit).
  */
 #define G_LOG_DOMAIN "strata-cuda"
 
@@ -90,7 +99,7 @@ forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
       if (!train)
         return st_cuda_accumulate (q, out, in, count, FALSE, error);
       return st_cuda_dropout_forward_train (q, out, in, cb->bytes + p->byte_off, g->alpha,
-                                            cb->job_seed, (int) o, n, p->in_numel, error);
+                                            cb->step_values, (int) o, n, p->in_numel, error);
     case ST_OP_BATCHNORM2D:
       {
         float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
@@ -105,8 +114,9 @@ forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
                                                    g->c, p->hw, error);
         return st_cuda_batchnorm2d_forward_train (q, out, in, gamma, beta, mean, invstd,
                                                   buffer (cb, op->buffer),
-                                                  buffer (cb, op->buffer + 1), g->momentum,
-                                                  g->alpha, n, g->c, p->hw, error);
+                                                  buffer (cb, op->buffer + 1), cb->partials,
+                                                  g->momentum, g->alpha, n, g->c, p->hw,
+                                                  error);
       }
     case ST_OP_CONCAT:
       for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
@@ -144,8 +154,8 @@ backward_op (CudaBackend *cb, guint o, int n, GError **error)
     case ST_OP_CONV2D:
       return st_cuda_conv2d_backward (q, din, param (cb, grads, op->weight),
                                       param (cb, grads, op->bias), dout, in,
-                                      param (cb, cb->params, op->weight), cb->scratch, n,
-                                      p->chunk, &p->g, add, error);
+                                      param (cb, cb->params, op->weight), cb->scratch,
+                                      cb->partials, n, p->chunk, &p->g, add, error);
     case ST_OP_MAXPOOL2D:
       return din == NULL
              || st_cuda_maxpool2d_backward (q, din, dout,
@@ -164,7 +174,7 @@ backward_op (CudaBackend *cb, guint o, int n, GError **error)
                                              error);
     case ST_OP_PRELU:
       return st_cuda_prelu_backward (q, din, param (cb, grads, op->weight), dout, in,
-                                     param (cb, cb->params, op->weight), cb->dscratch, n, g->c,
+                                     param (cb, cb->params, op->weight), cb->partials, n, g->c,
                                      p->hw, cb->net->tensors[op->weight].numel, add, error);
     case ST_OP_SIGMOID:
       return din == NULL || st_cuda_sigmoid_backward (q, din, dout, out, count, add, error);
@@ -173,8 +183,8 @@ backward_op (CudaBackend *cb, guint o, int n, GError **error)
     case ST_OP_LINEAR:
       return st_cuda_linear_backward (q, din, param (cb, grads, op->weight),
                                       param (cb, grads, op->bias), dout, in,
-                                      param (cb, cb->params, op->weight), n, g->c, g->oc, add,
-                                      error);
+                                      param (cb, cb->params, op->weight), cb->partials, n, g->c,
+                                      g->oc, add, error);
     case ST_OP_DROPOUT:
       return din == NULL
              || st_cuda_dropout_backward (q, din, dout, cb->bytes + p->byte_off, g->alpha,
@@ -186,8 +196,8 @@ backward_op (CudaBackend *cb, guint o, int n, GError **error)
         return st_cuda_batchnorm2d_backward (q, din, param (cb, grads, op->weight),
                                              param (cb, grads, op->bias), dout, in,
                                              param (cb, cb->params, op->weight), mean,
-                                             mean + cb->bn_max_c, cb->dscratch, n, g->c, p->hw,
-                                             add, error);
+                                             mean + cb->bn_max_c, cb->dscratch, cb->partials, n,
+                                             g->c, p->hw, add, error);
       }
     case ST_OP_CONCAT:
       /* Each input with its own mode, in input order, as the CPU. */
@@ -254,10 +264,23 @@ run_loss (CudaBackend *cb, int n, StCudaTotals *totals, gboolean grad, gboolean 
       scale = scale / S;
       divisor = S;
     }
-  return st_cuda_loss (&cb->q, kind, cb->ex_loss, cb->ex_correct, grad ? dact (cb, v) : NULL,
-                       act (cb, v), cb->labels, n, (int) S, scale, error)
-         && st_cuda_loss_reduce (&cb->q, totals, cb->ex_loss, cb->ex_correct, n, divisor, train,
-                                 reset, error);
+  return st_cuda_loss (&cb->q, kind, totals, cb->partials, grad ? dact (cb, v) : NULL,
+                       act (cb, v), cb->labels, n, (int) S, scale, divisor, train, reset,
+                       error);
+}
+
+/* The optimizer's factors for step number cb->step (counted from 1), formed in double as
+ * core/optim.c forms them; the kernels read them from the job's StCudaStep. */
+static void
+step_factors (CudaBackend *cb, StCudaStep *v)
+{
+  const StOptimConfig *c = &cb->setup.optim;
+
+  v->sgd_first_step = cb->step == 1;
+  if (c->type == ST_OPTIM_SGD)
+    return;
+  v->adam_step_size = (float) (c->lr / (1.0 - pow (c->betas[0], (double) cb->step)));
+  v->adam_bc2_sqrt = (float) sqrt (1.0 - pow (c->betas[1], (double) cb->step));
 }
 
 static gboolean
@@ -265,20 +288,17 @@ run_update (CudaBackend *cb, GError **error)
 {
   const StOptimConfig *c = &cb->setup.optim;
   const gsize n = cb->net->n_params;
-  double bc1, bc2;
 
   if (n == 0)
     return TRUE;
   if (c->type == ST_OPTIM_SGD)
     return st_cuda_sgd (&cb->q, cb->params, cb->grads, cb->optim_m, n, (float) c->lr,
                         (float) c->weight_decay, (float) c->momentum,
-                        1.0f - (float) c->dampening, c->nesterov, cb->step == 1, error);
-  bc1 = 1.0 - pow (c->betas[0], (double) cb->step);
-  bc2 = 1.0 - pow (c->betas[1], (double) cb->step);
+                        1.0f - (float) c->dampening, c->nesterov, cb->step_values, error);
   return st_cuda_adam (&cb->q, cb->params, cb->grads, cb->optim_m, cb->optim_v, n,
                        (float) c->betas[0], (float) c->betas[1], (float) c->eps,
-                       (float) c->weight_decay, (float) c->lr, (float) (c->lr / bc1),
-                       (float) sqrt (bc2), c->type == ST_OPTIM_ADAMW, error);
+                       (float) c->weight_decay, (float) c->lr, cb->step_values,
+                       c->type == ST_OPTIM_ADAMW, error);
 }
 
 /* ---- steps ---------------------------------------------------------------------------- */
@@ -327,40 +347,143 @@ check_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n,
   return TRUE;
 }
 
-/* The batch's indices go through the next pinned slot (waiting only if that slot's copy,
- * IDX_RING steps old, has not run yet); then the device gathers and normalises. */
-static gboolean
-load_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n, GError **error)
-{
-  const int slot = cb->idx_slot;
-  guint32 *host = cb->idx_host + (gsize) slot * cb->B;
+/* The examples of a job: a run of an index list on the device (the epoch's order, or an
+ * evaluation's indices), or, with idx NULL, a run of the dataset itself. */
+typedef struct {
+  JobKey             key;
+  const DeviceData  *data;
+  const guint32     *idx;       /* on the device, or NULL */
+} Job;
 
-  ST_CUDA_CHECK (cudaEventSynchronize (cb->idx_done[slot]), error);
-  memcpy (host, idx, sizeof (guint32) * n);
-  ST_CUDA_CHECK (cudaMemcpyAsync (cb->idx, host, sizeof (guint32) * n, cudaMemcpyHostToDevice,
-                                  cb->q.stream), error);
-  ST_CUDA_CHECK (cudaEventRecord (cb->idx_done[slot], cb->q.stream), error);
-  cb->idx_slot = (slot + 1) % IDX_RING;
+/* The batch x and its labels on the device: gathered, normalised and, for a training step
+ * of a run that asks for it, augmented with draws from the step's seed. */
+static gboolean
+load_batch (CudaBackend *cb, const Job *job, GError **error)
+{
+  const DeviceData *data = job->data;
+
+  if (job->key.job == JOB_TRAIN && cb->augmenting)
+    return st_cuda_gather_augment (&cb->q, cb->acts, cb->labels, cb->draws, data->images,
+                                   data->labels, job->idx, cb->step_values, job->key.n,
+                                   data->c, data->h, data->w, cb->lut, &cb->augment, error);
   return st_cuda_gather_normalize (&cb->q, cb->acts, cb->labels, data->images, data->labels,
-                                   cb->idx, n, data->c, (gsize) data->h * data->w, cb->lut,
-                                   error);
+                                   job->idx, cb->step_values, job->key.n, data->c,
+                                   (gsize) data->h * data->w, cb->lut, error);
 }
 
-/* A training batch: its run of the epoch's order is already on the device, so nothing
- * crosses from the host; the examples are gathered, normalised and, when the run asks for
- * it, augmented with draws from the step's seed. */
+/* Everything a training step or an evaluation puts on the stream, from its StCudaStep on;
+ * the metrics stay on the device (totals[0]). */
 static gboolean
-load_train_batch (CudaBackend *cb, gint64 offset, int n, GError **error)
+enqueue_job (CudaBackend *cb, const Job *job, const StCudaStep *values, GError **error)
 {
-  const DeviceData *data = &cb->train;
+  const int n = job->key.n;
 
-  if (cb->augmenting)
-    return st_cuda_gather_augment (&cb->q, cb->acts, cb->labels, cb->draws, data->images,
-                                   data->labels, cb->order + offset, n, data->c, data->h,
-                                   data->w, cb->lut, &cb->augment, cb->job_seed, error);
-  return st_cuda_gather_normalize (&cb->q, cb->acts, cb->labels, data->images, data->labels,
-                                   cb->order + offset, n, data->c, (gsize) data->h * data->w,
-                                   cb->lut, error);
+  if (!st_cuda_set_step (&cb->q, cb->step_values, values, error)
+      || !load_batch (cb, job, error))
+    return FALSE;
+  if (job->key.job == JOB_EVAL)
+    return forward (cb, n, FALSE, error)
+           && run_loss (cb, n, &cb->totals[0], FALSE, FALSE, FALSE, error);
+  return forward (cb, n, TRUE, error)
+         && run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error)
+         && backward (cb, n, error) && run_update (cb, error);
+}
+
+/* ---- graphs --------------------------------------------------------------------------- */
+
+static void
+graph_clear (StepGraph *g)
+{
+  g_clear_pointer (&g->exec, cudaGraphExecDestroy);
+  g_clear_pointer (&g->graph, cudaGraphDestroy);
+  memset (g, 0, sizeof *g);
+}
+
+void
+st_cuda_drop_graphs (CudaBackend *cb)
+{
+  for (int i = 0; i < GRAPH_CACHE; i++)
+    graph_clear (&cb->graphs[i]);
+  cudaGetLastError ();
+}
+
+static gboolean
+same_key (const JobKey *a, const JobKey *b)
+{
+  return a->job == b->job && a->n == b->n && a->split == b->split && a->listed == b->listed;
+}
+
+/* The job captured: enqueued once under stream capture (nothing runs), instantiated, and
+ * its set_step node found. On failure the capture is ended and nothing is kept. */
+static gboolean
+capture (CudaBackend *cb, const Job *job, const StCudaStep *values, StepGraph *g,
+         GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  cudaGraph_t graph = NULL;
+  cudaError_t err;
+  gboolean ok;
+
+  ST_CUDA_CHECK (cudaStreamBeginCapture (cb->q.stream, cudaStreamCaptureModeThreadLocal),
+                 error);
+  ok = enqueue_job (cb, job, values, &local);
+  err = cudaStreamEndCapture (cb->q.stream, &graph);
+  if (!ok || err != cudaSuccess)
+    {
+      if (graph != NULL)
+        cudaGraphDestroy (graph);
+      cudaGetLastError ();
+      if (!ok)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return st_cuda_fail (error, err, "cudaStreamEndCapture", G_STRLOC);
+    }
+  g->graph = graph;
+  err = cudaGraphInstantiate (&g->exec, graph, 0);
+  if (err != cudaSuccess)
+    {
+      g->exec = NULL;
+      graph_clear (g);
+      return st_cuda_fail (error, err, "cudaGraphInstantiate", G_STRLOC);
+    }
+  if (!st_cuda_graph_find_step (graph, &g->step_node, error))
+    {
+      graph_clear (g);
+      return FALSE;
+    }
+  g->key = job->key;
+  return TRUE;
+}
+
+/* The job on the stream: its graph replayed with `values` (captured first if this shape is
+ * new, replacing the least recently used), or enqueued directly without graphs. */
+static gboolean
+launch_job (CudaBackend *cb, const Job *job, const StCudaStep *values, GError **error)
+{
+  StepGraph *g = NULL;
+
+  if (!cb->use_graphs)
+    return enqueue_job (cb, job, values, error);
+  for (int i = 0; i < GRAPH_CACHE && g == NULL; i++)
+    if (cb->graphs[i].exec != NULL && same_key (&cb->graphs[i].key, &job->key))
+      g = &cb->graphs[i];
+  if (g == NULL)
+    {
+      g = &cb->graphs[0];
+      for (int i = 1; i < GRAPH_CACHE; i++)
+        if (cb->graphs[i].used < g->used)
+          g = &cb->graphs[i];
+      graph_clear (g);
+      if (!capture (cb, job, values, g, error))
+        return FALSE;
+    }
+  g->used = ++cb->graph_clock;
+  if (!st_cuda_graph_set_step (g->exec, g->step_node, cb->step_values, values, error))
+    return FALSE;
+  ST_CUDA_CHECK (cudaGraphLaunch (g->exec, cb->q.stream), error);
+  return TRUE;
 }
 
 /* A training step's checks: the data, the batch, and its run within the order. */
@@ -416,6 +539,7 @@ issue_snapshot (CudaBackend *cb, GError **error)
   ST_CUDA_CHECK (cudaEventRecord (cb->snap_done[slot], cb->q.stream), error);
   cb->snap_examples[slot] = cb->unsnapped_examples;
   cb->unsnapped_examples = 0;
+  cb->unsnapped_steps = 0;
   cb->snap_count++;
   return TRUE;
 }
@@ -463,11 +587,20 @@ st_cuda_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error
   return TRUE;
 }
 
-gboolean
-st_cuda_train_step (StBackend *be, gint64 offset, int n, guint64 seed, GError **error)
+/* A training step's job and values: its run of the epoch's order, its seed, and the
+ * optimizer's factors for the step it is (cb->step, already counted). */
+static void
+train_job (CudaBackend *cb, gint64 offset, int n, guint64 seed, Job *job, StCudaStep *values)
 {
-  CudaBackend *cb = (CudaBackend *) be;
+  *job = (Job) { .key = { .job = JOB_TRAIN, .n = n, .split = ST_SPLIT_TRAIN },
+                 .data = &cb->train, .idx = cb->order };
+  *values = (StCudaStep) { .offset = offset, .seed = seed };
+  step_factors (cb, values);
+}
 
+static gboolean
+check_train_step (CudaBackend *cb, gint64 offset, int n, GError **error)
+{
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error)
       || !check_train_batch (cb, offset, n, error))
     return FALSE;
@@ -477,17 +610,64 @@ st_cuda_train_step (StBackend *be, gint64 offset, int n, guint64 seed, GError **
                    "BatchNorm2d needs at least 2 examples per batch to train");
       return FALSE;
     }
-  cb->job = JOB_TRAIN;
-  cb->job_seed = seed;
-  cb->step++;
-  if (!load_train_batch (cb, offset, n, error) || !forward (cb, n, TRUE, error)
-      || !run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error)
-      || !backward (cb, n, error) || !run_update (cb, error))
-    return FALSE;
+  return TRUE;
+}
+
+/* The bookkeeping after a training step: its metrics are on the device, and every
+ * ST_CUDA_METRICS_EVERY steps they go into a snapshot. */
+static gboolean
+step_done (CudaBackend *cb, int n, GError **error)
+{
   cb->unsnapped_examples += n;
   cb->jobs_since_take++;
   cb->last_job_train = TRUE;
+  if (++cb->unsnapped_steps < ST_CUDA_METRICS_EVERY)
+    return TRUE;
   return issue_snapshot (cb, error);
+}
+
+gboolean
+st_cuda_train_step (StBackend *be, gint64 offset, int n, guint64 seed, GError **error)
+{
+  CudaBackend *cb = (CudaBackend *) be;
+  StCudaStep values;
+  Job job;
+
+  if (!check_train_step (cb, offset, n, error))
+    return FALSE;
+  cb->job = JOB_TRAIN;
+  cb->step++;
+  train_job (cb, offset, n, seed, &job, &values);
+  return launch_job (cb, &job, &values, error) && step_done (cb, n, error);
+}
+
+/* An evaluation's indices: a run of consecutive examples needs none on the device (the
+ * whole test set, as the trainer evaluates it); any other list goes through the next
+ * pinned slot (waiting only if that slot's copy, IDX_RING jobs old, has not run yet). */
+static gboolean
+eval_job (CudaBackend *cb, StSplit split, const DeviceData *data, const guint32 *idx, int n,
+          Job *job, StCudaStep *values, GError **error)
+{
+  gboolean run = TRUE;
+
+  for (int i = 1; i < n && run; i++)
+    run = idx[i] == idx[0] + (guint32) i;
+  *job = (Job) { .key = { .job = JOB_EVAL, .n = n, .split = split, .listed = !run },
+                 .data = data, .idx = run ? NULL : cb->idx };
+  *values = (StCudaStep) { .offset = run ? idx[0] : 0 };
+  if (!run)
+    {
+      const int slot = cb->idx_slot;
+      guint32 *host = cb->idx_host + (gsize) slot * cb->B;
+
+      ST_CUDA_CHECK (cudaEventSynchronize (cb->idx_done[slot]), error);
+      memcpy (host, idx, sizeof (guint32) * n);
+      ST_CUDA_CHECK (cudaMemcpyAsync (cb->idx, host, sizeof (guint32) * n,
+                                      cudaMemcpyHostToDevice, cb->q.stream), error);
+      ST_CUDA_CHECK (cudaEventRecord (cb->idx_done[slot], cb->q.stream), error);
+      cb->idx_slot = (slot + 1) % IDX_RING;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -496,13 +676,15 @@ st_cuda_evaluate (StBackend *be, StSplit split, const guint32 *idx, int n,
 {
   CudaBackend *cb = (CudaBackend *) be;
   const DeviceData *data = split == ST_SPLIT_TRAIN ? &cb->train : &cb->test;
+  StCudaStep values;
+  Job job;
 
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error)
       || !check_batch (cb, data, idx, n, error))
     return FALSE;
   cb->job = JOB_EVAL;
-  if (!load_batch (cb, data, idx, n, error) || !forward (cb, n, FALSE, error)
-      || !run_loss (cb, n, &cb->totals[0], FALSE, FALSE, FALSE, error))
+  if (!eval_job (cb, split, data, idx, n, &job, &values, error)
+      || !launch_job (cb, &job, &values, error))
     return FALSE;
   cb->unsnapped_examples += n;
   cb->jobs_since_take++;
@@ -517,6 +699,7 @@ st_cuda_compute (StBackend *be, const float *x, const guint8 *labels, int n, flo
   CudaBackend *cb = (CudaBackend *) be;
   const StNet *net = cb->net;
   const gboolean grad = grads != NULL || dx != NULL;
+  const StCudaStep values = { 0 };
   StCudaTotals totals;
   gsize K, in_numel;
   cudaStream_t s = cb->q.stream;
@@ -532,12 +715,12 @@ st_cuda_compute (StBackend *be, const float *x, const guint8 *labels, int n, flo
   K = net->values[net->output].numel;
   in_numel = net->values[0].numel;
   cb->job = JOB_COMPUTE;
-  cb->job_seed = 0;
   cb->job_dx = dx != NULL;
   ST_CUDA_CHECK (cudaMemcpyAsync (cb->acts, x, sizeof (float) * n * in_numel,
                                   cudaMemcpyHostToDevice, s), error);
   ST_CUDA_CHECK (cudaMemcpyAsync (cb->labels, labels, n, cudaMemcpyHostToDevice, s), error);
-  if (!forward (cb, n, TRUE, error)
+  if (!st_cuda_set_step (&cb->q, cb->step_values, &values, error)
+      || !forward (cb, n, TRUE, error)
       || !run_loss (cb, n, &cb->totals[1], grad, FALSE, TRUE, error)
       || (grad && !backward (cb, n, error)))
     return FALSE;
@@ -563,10 +746,14 @@ st_cuda_apply_update (StBackend *be, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
 
+  StCudaStep values = { 0 };
+
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
     return FALSE;
   cb->step++;
-  return run_update (cb, error);
+  step_factors (cb, &values);
+  return st_cuda_set_step (&cb->q, cb->step_values, &values, error)
+         && run_update (cb, error);
 }
 
 /* Every snapshot but the newest, or all of them (after taking one of the work since) when
@@ -605,6 +792,8 @@ st_cuda_snapshot (StBackend *be, StSplit split, gint64 example, const int *value
   CudaBackend *cb = (CudaBackend *) be;
   const DeviceData *data = split == ST_SPLIT_TRAIN ? &cb->train : &cb->test;
   guint32 idx = (guint32) example;
+  StCudaStep step = { 0 };
+  Job job;
 
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
     return FALSE;
@@ -620,7 +809,10 @@ st_cuda_snapshot (StBackend *be, StSplit split, gint64 example, const int *value
   for (int i = 0; i < n_values; i++)
     g_return_val_if_fail (values[i] >= 0 && (guint) values[i] < cb->net->n_values, FALSE);
   cb->job = JOB_SNAPSHOT;
-  if (!load_batch (cb, data, &idx, 1, error) || !forward (cb, 1, FALSE, error))
+  job = (Job) { .key = { .job = JOB_SNAPSHOT, .n = 1, .split = split }, .data = data };
+  step.offset = example;
+  if (!st_cuda_set_step (&cb->q, cb->step_values, &step, error)
+      || !load_batch (cb, &job, error) || !forward (cb, 1, FALSE, error))
     return FALSE;
   for (int i = 0; i < n_values; i++)
     ST_CUDA_CHECK (cudaMemcpyAsync (out[i], act (cb, values[i]),
@@ -636,6 +828,8 @@ st_cuda_train_batch (StBackend *be, gint64 offset, int n, guint64 seed, float *x
                      guint8 *labels, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
+  StCudaStep values;
+  Job job;
 
   g_return_val_if_fail (be != NULL && x != NULL && labels != NULL, FALSE);
   g_return_val_if_fail (g_strcmp0 (be->klass->name, "cuda") == 0, FALSE);
@@ -643,8 +837,9 @@ st_cuda_train_batch (StBackend *be, gint64 offset, int n, guint64 seed, float *x
       || !check_train_batch (cb, offset, n, error))
     return FALSE;
   cb->job = JOB_TRAIN;
-  cb->job_seed = seed;
-  if (!load_train_batch (cb, offset, n, error))
+  train_job (cb, offset, n, seed, &job, &values);
+  if (!st_cuda_set_step (&cb->q, cb->step_values, &values, error)
+      || !load_batch (cb, &job, error))
     return FALSE;
   ST_CUDA_CHECK (cudaMemcpyAsync (x, cb->acts, sizeof (float) * n * cb->net->values[0].numel,
                                   cudaMemcpyDeviceToHost, cb->q.stream), error);
@@ -652,4 +847,165 @@ st_cuda_train_batch (StBackend *be, gint64 offset, int n, guint64 seed, float *x
                                   cb->q.stream), error);
   ST_CUDA_CHECK (cudaStreamSynchronize (cb->q.stream), error);
   return TRUE;
+}
+
+/* ---- profile -------------------------------------------------------------------------- */
+
+#define PROFILE_REPS 25
+
+static gboolean
+st_cuda_fail_unless (cudaError_t err, GError **error)
+{
+  return err == cudaSuccess || st_cuda_fail (error, err, "profiling", G_STRLOC);
+}
+
+static int
+compare_float (gconstpointer a, gconstpointer b)
+{
+  const float x = *(const float *) a, y = *(const float *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median_us (float *ms, int n)
+{
+  qsort (ms, n, sizeof *ms, compare_float);
+  return 1000.0 * (n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]));
+}
+
+/* The parts of one step in order: the gather, each op's forward, the loss, the gradients'
+ * zeroing, each op's backward (tape reversed), the update. */
+static char *
+part_name (CudaBackend *cb, int part)
+{
+  const int n_ops = (int) cb->net->n_ops;
+  const StOp *op;
+
+  if (part == 0)
+    return g_strdup ("gather + normalise");
+  if (part <= n_ops)
+    {
+      op = &cb->net->ops[part - 1];
+      return g_strdup_printf ("forward %s %s", op->path, st_cuda_op_name (op->kind));
+    }
+  if (part == n_ops + 1)
+    return g_strdup ("loss");
+  if (part == n_ops + 2)
+    return g_strdup ("zero gradients");
+  if (part <= 2 * n_ops + 2)
+    {
+      op = &cb->net->ops[2 * n_ops + 2 - part];
+      return g_strdup_printf ("backward %s %s", op->path, st_cuda_op_name (op->kind));
+    }
+  return g_strdup ("update");
+}
+
+/* One step enqueued directly with an event after each part. */
+static gboolean
+profile_parts (CudaBackend *cb, const Job *job, const StCudaStep *values, cudaEvent_t *ev,
+               GError **error)
+{
+  const int n = job->key.n, n_ops = (int) cb->net->n_ops;
+  int e = 0;
+
+  ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
+  if (!st_cuda_set_step (&cb->q, cb->step_values, values, error)
+      || !load_batch (cb, job, error))
+    return FALSE;
+  ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
+  for (int o = 0; o < n_ops; o++)
+    {
+      if (!forward_op (cb, (guint) o, n, TRUE, error))
+        return FALSE;
+      ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
+    }
+  if (!run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error))
+    return FALSE;
+  ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
+  if (cb->net->n_params > 0)
+    ST_CUDA_CHECK (cudaMemsetAsync (cb->grads, 0, sizeof (float) * cb->net->n_params,
+                                    cb->q.stream), error);
+  ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
+  for (int o = n_ops; o-- > 0;)
+    {
+      if (!backward_op (cb, (guint) o, n, error))
+        return FALSE;
+      ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
+    }
+  if (!run_update (cb, error))
+    return FALSE;
+  ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
+  return TRUE;
+}
+
+gboolean
+st_cuda_profile_step (StBackend *be, gint64 offset, int n, guint64 seed, GArray *entries,
+                      GError **error)
+{
+  CudaBackend *cb = (CudaBackend *) be;
+  int n_parts, n_events;
+  g_autofree cudaEvent_t *ev = NULL;
+  g_autofree float *ms = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (entries != NULL, FALSE);
+  if (!check_train_step (cb, offset, n, error))
+    return FALSE;
+  n_parts = 2 * (int) cb->net->n_ops + 4;
+  n_events = n_parts + 1;
+  ev = g_new0 (cudaEvent_t, n_events);
+  /* ms[part · PROFILE_REPS + rep]; the last part is the whole step as train_step runs it */
+  ms = g_new0 (float, (gsize) (n_parts + 1) * PROFILE_REPS);
+  for (int i = 0; i < n_events && ok; i++)
+    ok = cudaEventCreate (&ev[i]) == cudaSuccess;
+  if (!ok)
+    {
+      cudaGetLastError ();
+      for (int i = 0; i < n_events; i++)
+        g_clear_pointer (&ev[i], cudaEventDestroy);
+      return st_cuda_fail (error, cudaErrorMemoryAllocation, "cudaEventCreate", G_STRLOC);
+    }
+  cb->job = JOB_TRAIN;
+  for (int r = -2; r < PROFILE_REPS && ok; r++)
+    {
+      StCudaStep values;
+      Job job;
+
+      cb->step++;
+      train_job (cb, offset, n, seed, &job, &values);
+      ok = profile_parts (cb, &job, &values, ev, error) && step_done (cb, n, error)
+           && st_cuda_fail_unless (cudaEventSynchronize (ev[n_events - 1]), error);
+      for (int part = 0; ok && r >= 0 && part < n_parts; part++)
+        ok = st_cuda_fail_unless (cudaEventElapsedTime (&ms[part * PROFILE_REPS + r], ev[part],
+                                                        ev[part + 1]), error);
+    }
+  /* the whole step, from its graph (or enqueued directly without graphs) */
+  for (int r = -2; r < PROFILE_REPS && ok; r++)
+    {
+      StCudaStep values;
+      Job job;
+
+      cb->step++;
+      train_job (cb, offset, n, seed, &job, &values);
+      ok = st_cuda_fail_unless (cudaEventRecord (ev[0], cb->q.stream), error)
+           && launch_job (cb, &job, &values, error) && step_done (cb, n, error)
+           && st_cuda_fail_unless (cudaEventRecord (ev[1], cb->q.stream), error)
+           && st_cuda_fail_unless (cudaEventSynchronize (ev[1]), error)
+           && (r < 0 || st_cuda_fail_unless (cudaEventElapsedTime (&ms[n_parts * PROFILE_REPS + r],
+                                                                    ev[0], ev[1]), error));
+    }
+  for (int part = 0; ok && part <= n_parts; part++)
+    {
+      StProfileEntry entry;
+
+      entry.what = part < n_parts ? part_name (cb, part)
+                                  : g_strdup (cb->use_graphs ? "whole step (graph replay)"
+                                                              : "whole step (direct launches)");
+      entry.us = median_us (&ms[part * PROFILE_REPS], PROFILE_REPS);
+      g_array_append_val (entries, entry);
+    }
+  for (int i = 0; i < n_events; i++)
+    g_clear_pointer (&ev[i], cudaEventDestroy);
+  return ok;
 }

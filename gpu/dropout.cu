@@ -17,9 +17,11 @@
  * base, example·1024 + op) — the parent's first draw xor the stream times 0xd1342543de82ef95. */
 static __global__ void
 dropout_train_kernel (float *__restrict__ out, const float *__restrict__ in,
-                      guint8 *__restrict__ mask, double p, float scale, guint64 seed, int op,
-                      int n, gsize size)
+                      guint8 *__restrict__ mask, double p, float scale,
+                      const StCudaStep *__restrict__ step, int op, int n, gsize size)
 {
+  const guint64 seed = step->seed;
+
   ST_CUDA_FOR (i, (gsize) n)
     {
       Rng base, rng;
@@ -64,7 +66,7 @@ dropout_backward_kernel (float *__restrict__ din, const float *__restrict__ dout
 
 gboolean
 st_cuda_dropout_forward_train (const StCudaQueue *q, float *out, const float *in, guint8 *mask,
-                               double p, guint64 seed, int op, int n, gsize size,
+                               double p, const StCudaStep *step, int op, int n, gsize size,
                                GError **error)
 {
   const gsize count = (gsize) n * size;
@@ -74,7 +76,7 @@ st_cuda_dropout_forward_train (const StCudaQueue *q, float *out, const float *in
       out, in, mask, p == 0.0, count);
   else
     dropout_train_kernel<<<ST_CUDA_BLOCKS (n), ST_CUDA_THREADS, 0, q->stream>>> (
-      out, in, mask, p, (float) (1.0 / (1.0 - p)), seed, op, n, size);
+      out, in, mask, p, (float) (1.0 / (1.0 - p)), step, op, n, size);
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }

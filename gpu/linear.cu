@@ -8,7 +8,8 @@
  *   forward  out (N, OC) = in (N, C) · wᵀ (C, OC), then + b[o]
  *   dw       dw (OC, C) += doutᵀ (OC, N) · in (N, C)
  *   din      din (N, C) (+)= dout (N, OC) · w (OC, C)
- *   db       db[o] += Σ_n dout[n, o], one thread per output in double: the CPU's sum
+ *   db       db[o] += Σ_n dout[n, o], in double: the two-stage reduction of cuda-reduce.cuh
+ *            over (N, OC, 1)
  */
 #include "gpu/cuda-ops.h"
 #include "gpu/cuda-reduce.cuh"
@@ -21,17 +22,25 @@ add_bias_kernel (float *__restrict__ out, const float *__restrict__ b, int n, in
     out[t] += b[t % OC];
 }
 
+typedef struct {
+  const float *dout;
+
+  __device__ void operator() (double *acc, gsize j, int) const { acc[0] += dout[j]; }
+} SumDout;
+
 static __global__ void
-bias_grad_kernel (float *__restrict__ db, const float *__restrict__ dout, int n, int OC)
+bias_grad_tiles_kernel (double *__restrict__ partial, const float *__restrict__ dout, int n,
+                        int OC, int tiles)
+{
+  st_tile_sums<1> (partial, n, OC, 1, tiles, SumDout { dout });
+}
+
+static __global__ void
+bias_grad_add_kernel (float *__restrict__ db, const double *__restrict__ partial, int OC,
+                      int tiles)
 {
   ST_CUDA_FOR (o, (gsize) OC)
-    {
-      double s = 0.0;
-
-      for (int i = 0; i < n; i++)
-        s += dout[(gsize) i * OC + o];
-      db[o] += (float) s;
-    }
+    db[o] += (float) st_tile_total (partial, (int) o, tiles, 1, 0);
 }
 
 gboolean
@@ -54,8 +63,8 @@ st_cuda_linear_forward (const StCudaQueue *q, float *out, const float *in, const
 
 gboolean
 st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
-                         const float *dout, const float *in, const float *w, int n, int C,
-                         int OC, gboolean add, GError **error)
+                         const float *dout, const float *in, const float *w, double *partial,
+                         int n, int C, int OC, gboolean add, GError **error)
 {
   const float one = 1.0f, zero = 0.0f;
 
@@ -63,7 +72,13 @@ st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
     return TRUE;
   if (db != NULL)
     {
-      bias_grad_kernel<<<ST_CUDA_BLOCKS (OC), ST_CUDA_THREADS, 0, q->stream>>> (db, dout, n, OC);
+      const int tiles = st_cuda_reduce_tiles (n, OC, 1);
+
+      bias_grad_tiles_kernel<<<tiles * OC, ST_CUDA_THREADS, 0, q->stream>>> (partial, dout,
+                                                                           n, OC, tiles);
+      ST_CUDA_LAUNCHED (error);
+      bias_grad_add_kernel<<<ST_CUDA_BLOCKS (OC), ST_CUDA_THREADS, 0, q->stream>>> (db, partial,
+                                                                                   OC, tiles);
       ST_CUDA_LAUNCHED (error);
     }
   /* column-major: dw (C × OC) += in (C × N) · doutᵀ (N × OC) */

@@ -7,9 +7,10 @@
  *
  * One thread per example computes its loss (in double, with the CPU's formulas: log-softmax
  * with max subtraction; BCE's logs clamped at −100; (x − t)²), whether its prediction is
- * right, and the gradient of the batch's mean loss. A second kernel, one block, adds the
- * examples in a fixed order into the device's running totals, so the host reads the loss
- * and accuracy without ever waiting inside a step.
+ * right, and the gradient of the batch's mean loss; each block sums its examples' losses
+ * and right answers (a fixed-order tree) into partial. A second kernel, one block, adds the
+ * blocks' sums in order into the device's running totals, so the host reads the loss and
+ * accuracy without ever waiting inside a step.
  *
  * Targets are built from the labels as the CPU backend builds them: S == 1, the label itself
  * (0 or 1); S > 1, one-hot.
@@ -48,17 +49,20 @@ is_correct (const float *x, int label, int S)
 }
 
 static __global__ void
-loss_kernel (StCudaLoss kind, double *__restrict__ ex_loss, double *__restrict__ ex_correct,
-             float *__restrict__ dy, const float *__restrict__ y,
-             const guint8 *__restrict__ labels, int n, int S, float scale)
+loss_kernel (StCudaLoss kind, double *__restrict__ partial, float *__restrict__ dy,
+             const float *__restrict__ y, const guint8 *__restrict__ labels, int n, int S,
+             float scale)
 {
-  ST_CUDA_FOR (i, (gsize) n)
+  __shared__ double shared[ST_CUDA_THREADS];
+  const gsize i = (gsize) blockIdx.x * blockDim.x + threadIdx.x;
+  double total = 0.0;
+  gboolean right = FALSE;
+
+  if (i < (gsize) n)
     {
       const float *x = y + i * S;                             /* (S) */
       float *dx = dy != NULL ? dy + i * S : NULL;             /* (S) */
       const int label = labels[i];
-      double total = 0.0;
-      gboolean right;
 
       switch (kind)
         {
@@ -118,28 +122,30 @@ loss_kernel (StCudaLoss kind, double *__restrict__ ex_loss, double *__restrict__
           right = is_correct (x, label, S);
           break;
         }
-      ex_loss[i] = total;
-      ex_correct[i] = right ? 1.0 : 0.0;
     }
+  total = st_block_sum (total, shared);
+  if (threadIdx.x == 0)
+    partial[2 * blockIdx.x] = total;
+  total = st_block_sum (right ? 1.0 : 0.0, shared);
+  if (threadIdx.x == 0)
+    partial[2 * blockIdx.x + 1] = total;
 }
 
+/* One thread: the blocks' sums in order (a batch has a few blocks of examples). */
 static __global__ void
-reduce_kernel (StCudaTotals *totals, const double *__restrict__ ex_loss,
-               const double *__restrict__ ex_correct, int n, double divisor, gboolean train,
-               gboolean reset)
+reduce_kernel (StCudaTotals *totals, const double *__restrict__ partial, int blocks, int n,
+               double divisor, gboolean train, gboolean reset)
 {
-  __shared__ double shared[ST_CUDA_THREADS];
   double loss = 0.0, correct = 0.0;
 
-  for (int i = threadIdx.x; i < n; i += blockDim.x)
-    {
-      loss += ex_loss[i];
-      correct += ex_correct[i];
-    }
-  loss = st_block_sum (loss, shared) / divisor;
-  correct = st_block_sum (correct, shared);
-  if (threadIdx.x != 0)
+  if (blockIdx.x != 0 || threadIdx.x != 0)
     return;
+  for (int b = 0; b < blocks; b++)
+    {
+      loss += partial[2 * b];
+      correct += partial[2 * b + 1];
+    }
+  loss /= divisor;
   if (reset)
     totals->loss_sum = totals->last_loss = totals->correct = totals->steps = 0.0;
   totals->loss_sum += loss;
@@ -151,24 +157,24 @@ reduce_kernel (StCudaTotals *totals, const double *__restrict__ ex_loss,
     }
 }
 
-gboolean
-st_cuda_loss (const StCudaQueue *q, StCudaLoss kind, double *ex_loss, double *ex_correct,
-              float *dy, const float *y, const guint8 *labels, int n, int S, float scale,
-              GError **error)
+gsize
+st_cuda_loss_partial (int n)
 {
-  loss_kernel<<<ST_CUDA_BLOCKS (n), ST_CUDA_THREADS, 0, q->stream>>> (
-    kind, ex_loss, ex_correct, dy, y, labels, n, S, scale);
-  ST_CUDA_LAUNCHED (error);
-  return TRUE;
+  return 2 * (((gsize) MAX (n, 1) + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS);
 }
 
 gboolean
-st_cuda_loss_reduce (const StCudaQueue *q, StCudaTotals *totals, const double *ex_loss,
-                     const double *ex_correct, int n, double divisor, gboolean train,
-                     gboolean reset, GError **error)
+st_cuda_loss (const StCudaQueue *q, StCudaLoss kind, StCudaTotals *totals, double *partial,
+              float *dy, const float *y, const guint8 *labels, int n, int S, float scale,
+              double divisor, gboolean train, gboolean reset, GError **error)
 {
-  reduce_kernel<<<1, ST_CUDA_THREADS, 0, q->stream>>> (totals, ex_loss, ex_correct, n, divisor,
-                                                       train, reset);
+  const unsigned blocks = (unsigned) ((n + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS);
+
+  loss_kernel<<<blocks, ST_CUDA_THREADS, 0, q->stream>>> (kind, partial, dy, y, labels, n, S,
+                                                          scale);
+  ST_CUDA_LAUNCHED (error);
+  reduce_kernel<<<1, 1, 0, q->stream>>> (totals, partial, (int) blocks, n, divisor, train,
+                                         reset);
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }

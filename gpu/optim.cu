@@ -3,7 +3,8 @@
  * The update rules and the float32 arithmetic per element are core/optim.c's (PyTorch
  * 1.13's single-tensor path), in the same order of operations; the module is built with
  * -fmad=false, so no multiply-add is fused and a step is bitwise the CPU's for the same
- * gradients. Scalar factors (bias corrections) are formed on the host in double.
+ * gradients. Scalar factors (bias corrections) are formed on the host in double and read
+ * from the step's StCudaStep, so a captured step replays with the next step's factors.
  * https://pytorch.org/docs/stable/generated/torch.optim.SGD.html, Adam.html, AdamW.html
  */
 #include <math.h>
@@ -14,8 +15,10 @@
 static __global__ void
 sgd_kernel (float *__restrict__ p, const float *__restrict__ grad, float *__restrict__ buf,
             gsize count, float lr, float wd, float mom, float damp, gboolean nesterov,
-            gboolean first_step)
+            const StCudaStep *__restrict__ step)
 {
+  const gboolean first_step = step->sgd_first_step;
+
   ST_CUDA_FOR (i, count)
     {
       float g = grad[i];
@@ -34,8 +37,10 @@ sgd_kernel (float *__restrict__ p, const float *__restrict__ grad, float *__rest
 static __global__ void
 adam_kernel (float *__restrict__ p, const float *__restrict__ grad, float *__restrict__ m,
              float *__restrict__ v, gsize count, float b1, float b2, float eps, float wd,
-             float lr, float step_size, float bc2_sqrt, gboolean decoupled)
+             float lr, const StCudaStep *__restrict__ step, gboolean decoupled)
 {
+  const float step_size = step->adam_step_size, bc2_sqrt = step->adam_bc2_sqrt;
+
   ST_CUDA_FOR (i, count)
     {
       float g = grad[i];
@@ -53,11 +58,11 @@ adam_kernel (float *__restrict__ p, const float *__restrict__ grad, float *__res
 gboolean
 st_cuda_sgd (const StCudaQueue *q, float *params, const float *grads, float *buf, gsize count,
              float lr, float weight_decay, float momentum, float one_minus_dampening,
-             gboolean nesterov, gboolean first_step, GError **error)
+             gboolean nesterov, const StCudaStep *step, GError **error)
 {
   sgd_kernel<<<ST_CUDA_BLOCKS (count), ST_CUDA_THREADS, 0, q->stream>>> (
     params, grads, buf, count, lr, weight_decay, momentum, one_minus_dampening, nesterov,
-    first_step);
+    step);
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }
@@ -65,11 +70,10 @@ st_cuda_sgd (const StCudaQueue *q, float *params, const float *grads, float *buf
 gboolean
 st_cuda_adam (const StCudaQueue *q, float *params, const float *grads, float *m, float *v,
               gsize count, float beta1, float beta2, float eps, float weight_decay, float lr,
-              float step_size, float bc2_sqrt, gboolean decoupled, GError **error)
+              const StCudaStep *step, gboolean decoupled, GError **error)
 {
   adam_kernel<<<ST_CUDA_BLOCKS (count), ST_CUDA_THREADS, 0, q->stream>>> (
-    params, grads, m, v, count, beta1, beta2, eps, weight_decay, lr, step_size, bc2_sqrt,
-    decoupled);
+    params, grads, m, v, count, beta1, beta2, eps, weight_decay, lr, step, decoupled);
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }

@@ -22,44 +22,62 @@
 #include "gpu/cuda-reduce.cuh"
 #include "gpu/cuda-rng.cuh"
 
+/* Example i of the batch: idx[offset + i], or offset + i without an index list. */
+static __device__ __forceinline__ gsize
+example_at (const guint32 *idx, const StCudaStep *step, gsize i)
+{
+  return idx != NULL ? idx[step->offset + i] : (gsize) step->offset + i;
+}
+
+/* One block row of threads per example (blockIdx.y, then z above 65535), each walking its
+ * example's S = C·plane values: no division but the channel's. */
 static __global__ void
 gather_normalize_kernel (float *__restrict__ x,                /* (N, C, H, W) */
                          guint8 *__restrict__ labels,          /* (N) */
                          const guint8 *__restrict__ images,    /* (N_data, C, H, W) */
                          const guint8 *__restrict__ data_labels, /* (N_data) */
-                         const guint32 *__restrict__ idx,      /* (N) */
-                         int n, int C, gsize plane,
+                         const guint32 *__restrict__ idx,      /* (N + offset) or NULL */
+                         const StCudaStep *__restrict__ step,
+                         int n, int C, int plane,
                          const float *__restrict__ lut)        /* (C, 256) */
 {
-  const gsize size = (gsize) C * plane;
+  const gsize i = (gsize) blockIdx.z * gridDim.y + blockIdx.y;
+  const int size = C * plane;
+  gsize e;
 
-  ST_CUDA_FOR (k, (gsize) n * size)
-    {
-      const gsize i = k / size, j = k % size;
-      const int c = (int) (j / plane);
-      const gsize e = idx[i];
-
-      x[k] = lut[c * 256 + images[e * size + j]];
-      if (j == 0)
-        labels[i] = data_labels[e];
-    }
+  if (i >= (gsize) n)
+    return;
+  e = example_at (idx, step, i);
+  for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < size; j += blockDim.x * gridDim.x)
+    x[i * size + j] = lut[(j / plane) * 256 + images[e * size + j]];
+  if (blockIdx.x == 0 && threadIdx.x == 0)
+    labels[i] = data_labels[e];
 }
 
 gboolean
 st_cuda_gather_normalize (const StCudaQueue *q, float *x, guint8 *labels, const guint8 *images,
-                          const guint8 *data_labels, const guint32 *idx, int n, int C,
-                          gsize plane, const float *lut, GError **error)
+                          const guint8 *data_labels, const guint32 *idx, const StCudaStep *step,
+                          int n, int C, gsize plane, const float *lut, GError **error)
 {
-  gather_normalize_kernel<<<ST_CUDA_BLOCKS ((gsize) n * C * plane), ST_CUDA_THREADS, 0,
-                            q->stream>>> (x, labels, images, data_labels, idx, n, C, plane, lut);
+  const int size = (int) (C * plane);
+  const unsigned y = (unsigned) MIN (MAX (n, 1), 65535);
+  const dim3 grid (MAX (1, MIN ((size + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS, 32)), y,
+                   (unsigned) ((MAX (n, 1) + y - 1) / y));
+
+  gather_normalize_kernel<<<grid, ST_CUDA_THREADS, 0, q->stream>>> (x, labels, images,
+                                                                    data_labels, idx, step, n,
+                                                                    C, (int) plane, lut);
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }
 
 /* st_transform_draw for example i of the batch, with the CPU backend's stream for it. */
 static __global__ void
-augment_draw_kernel (StCudaDraw *__restrict__ draws, int n, StCudaAugment a, guint64 seed)
+augment_draw_kernel (StCudaDraw *__restrict__ draws, int n, StCudaAugment a,
+                     const StCudaStep *__restrict__ step)
 {
+  const guint64 seed = step->seed;
+
   ST_CUDA_FOR (i, (gsize) n)
     {
       StCudaDraw d = { 0 };
@@ -176,7 +194,8 @@ gather_augment_kernel (float *__restrict__ x,                  /* (N, C, H, W) *
                        const StCudaDraw *__restrict__ draws,   /* (N) */
                        const guint8 *__restrict__ images,      /* (N_data, C, H, W) */
                        const guint8 *__restrict__ data_labels, /* (N_data) */
-                       const guint32 *__restrict__ idx,        /* (N) */
+                       const guint32 *__restrict__ idx,        /* (N + offset) or NULL */
+                       const StCudaStep *__restrict__ step,
                        int n, int C, int H, int W,
                        const float *__restrict__ lut)          /* (C, 256), scale, bias */
 {
@@ -187,7 +206,8 @@ gather_augment_kernel (float *__restrict__ x,                  /* (N, C, H, W) *
       const gsize i = r / ((gsize) C * H);
       const int c = (int) (r / H % C), y = (int) (r % H);
       const StCudaDraw *d = &draws[i];
-      const guint8 *in = images + idx[i] * size + c * plane;
+      const gsize e = example_at (idx, step, i);
+      const guint8 *in = images + e * size + c * plane;
       float *o = x + i * size + c * plane + (gsize) y * W;
 
       if (d->angle == 0.0)
@@ -195,22 +215,22 @@ gather_augment_kernel (float *__restrict__ x,                  /* (N, C, H, W) *
       else
         row_rotate (o, in, lut[C * 256 + c], lut[C * 257 + c], H, W, y, d);
       if (c == 0 && y == 0)
-        labels[i] = data_labels[idx[i]];
+        labels[i] = data_labels[e];
     }
 }
 
 gboolean
 st_cuda_gather_augment (const StCudaQueue *q, float *x, guint8 *labels, StCudaDraw *draws,
                         const guint8 *images, const guint8 *data_labels, const guint32 *idx,
-                        int n, int C, int H, int W, const float *lut,
-                        const StCudaAugment *augment, guint64 seed, GError **error)
+                        const StCudaStep *step, int n, int C, int H, int W, const float *lut,
+                        const StCudaAugment *augment, GError **error)
 {
   augment_draw_kernel<<<ST_CUDA_BLOCKS (n), ST_CUDA_THREADS, 0, q->stream>>> (draws, n,
-                                                                               *augment, seed);
+                                                                               *augment, step);
   ST_CUDA_LAUNCHED (error);
   gather_augment_kernel<<<ST_CUDA_BLOCKS ((gsize) n * C * H), ST_CUDA_THREADS, 0,
-                          q->stream>>> (x, labels, draws, images, data_labels, idx, n, C, H,
-                                        W, lut);
+                          q->stream>>> (x, labels, draws, images, data_labels, idx, step, n,
+                                        C, H, W, lut);
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }
