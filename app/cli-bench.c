@@ -1,6 +1,8 @@
 /* cli-bench.c: `strata-cli bench` — training and evaluation throughput of the presets on
- * synthetic data held in memory, so that the numbers measure the engine and nothing else.
- * The side-by-side comparison with PyTorch (bench/) uses real data and `train --json`. */
+ * synthetic data held in memory, so that the numbers measure the engine and nothing else;
+ * with --profile, the time of each part of one training step on a backend that can time
+ * them (the GPU). The side-by-side comparison with PyTorch (bench/) uses real data and
+ * `train --json`. */
 #define G_LOG_DOMAIN "strata-cli"
 
 #include "app/cli.h"
@@ -10,16 +12,37 @@
 #include "core/backend.h"
 #include "core/net.h"
 
-#define BENCH_EXAMPLES 4096
+/* As many examples as the test sets of MNIST and Fashion-MNIST: evaluation passes over
+ * all of them, training steps wander over them. */
+#define BENCH_EXAMPLES 10000
 
 typedef struct {
-  double train_per_sec;
-  double eval_per_sec;
+  int      batch;      /* 0: the preset's */
+  int      steps;
+  gboolean profile;
+} BenchOptions;
+
+typedef struct {
+  int     batch;
+  double  train_per_sec;
+  double  eval_per_sec;
+  GArray *profile;     /* of StProfileEntry, or NULL */
 } Rates;
 
+static void
+rates_clear (Rates *r)
+{
+  if (r->profile != NULL)
+    {
+      for (guint i = 0; i < r->profile->len; i++)
+        g_free (g_array_index (r->profile, StProfileEntry, i).what);
+      g_clear_pointer (&r->profile, g_array_unref);
+    }
+}
+
 static gboolean
-bench_one (const char *name, StDevice device, int steps, Rates *rates, char **where,
-           GError **error)
+bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *rates,
+           char **where, GError **error)
 {
   g_autoptr (StSpec) spec = st_spec_load (name, error);
   g_autoptr (StNet) net = NULL;
@@ -31,13 +54,20 @@ bench_one (const char *name, StDevice device, int steps, Rates *rates, char **wh
   StRunSetup rs = { 0 };
   StMetrics m;
   StRng rng;
-  int batch;
+  int batch, steps = opt->steps;
   gint64 t0 = 0;
 
   if (spec == NULL || (net = st_net_compile (spec, error)) == NULL)
     return FALSE;
   tc = &spec->training;
-  batch = tc->batch_size;
+  batch = opt->batch > 0 ? opt->batch : tc->batch_size;
+  if (batch > BENCH_EXAMPLES)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "--batch-size %d: the benchmark holds %d examples", batch, BENCH_EXAMPLES);
+      return FALSE;
+    }
+  rates->batch = batch;
   data = st_dataset_new ("synthetic", "generated", BENCH_EXAMPLES, spec->input.dim[0],
                          spec->input.dim[1], spec->input.dim[2], error);
   if (data == NULL)
@@ -87,18 +117,32 @@ bench_one (const char *name, StDevice device, int steps, Rates *rates, char **wh
     return FALSE;
   rates->eval_per_sec = m.examples / ((g_get_monotonic_time () - t0) / 1e6);
   *where = g_strdup (be->description);
-  return TRUE;
+  if (!opt->profile)
+    return TRUE;
+  if (be->klass->profile_step == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
+                   "--profile: the %s backend cannot time the parts of a step",
+                   be->klass->name);
+      return FALSE;
+    }
+  rates->profile = g_array_new (FALSE, FALSE, sizeof (StProfileEntry));
+  return be->klass->profile_step (be, 0, batch, 7, rates->profile, error);
 }
 
 int
 st_cli_bench (int argc, char **argv)
 {
   g_autofree char *device_name = NULL;
-  int steps = 50;
+  BenchOptions opt = { .steps = 50 };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "device", 0, 0, G_OPTION_ARG_STRING, &device_name, "auto, cpu or cuda", "DEVICE" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Training steps to time (default 50)", "N" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &opt.steps, "Training steps to time (default 50)", "N" },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &opt.batch,
+      "Examples per step (default: each preset's)", "N" },
+    { "profile", 0, 0, G_OPTION_ARG_NONE, &opt.profile,
+      "Time each part of one training step (GPU only)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per model", NULL },
     { NULL }
   };
@@ -113,26 +157,49 @@ st_cli_bench (int argc, char **argv)
     return st_cli_usage_error (context, error->message);
   if (device_name != NULL && !st_device_from_name (device_name, &device))
     return st_cli_usage_error (context, "--device must be auto, cpu or cuda");
-  if (steps < 1)
+  if (opt.steps < 1)
     return st_cli_usage_error (context, "--steps must be at least 1");
+  if (opt.batch < 0)
+    return st_cli_usage_error (context, "--batch-size must be at least 1");
   models = argc > 1 ? (const char *const *) argv + 1 : st_preset_names ();
   if (!json)
     printf ("%-12s %8s %14s %14s  %s\n", "model", "batch", "train ex/s", "eval ex/s", "device");
   for (; *models != NULL; models++)
     {
       g_autofree char *where = NULL;
-      g_autoptr (StSpec) spec = st_spec_load (*models, &error);
-      Rates r;
+      Rates r = { 0 };
 
-      if (spec == NULL || !bench_one (*models, device, steps, &r, &where, &error))
-        return st_cli_fail (error);
+      if (!bench_one (*models, device, &opt, &r, &where, &error))
+        {
+          rates_clear (&r);
+          return st_cli_fail (error);
+        }
       if (json)
-        printf ("{\"model\": \"%s\", \"batch_size\": %d, \"train_examples_per_sec\": %.1f, "
-                "\"eval_examples_per_sec\": %.1f, \"device\": \"%s\"}\n", *models,
-                spec->training.batch_size, r.train_per_sec, r.eval_per_sec, where);
+        {
+          printf ("{\"model\": \"%s\", \"batch_size\": %d, \"train_examples_per_sec\": %.1f, "
+                  "\"eval_examples_per_sec\": %.1f, \"device\": \"%s\"", *models, r.batch,
+                  r.train_per_sec, r.eval_per_sec, where);
+          for (guint i = 0; r.profile != NULL && i < r.profile->len; i++)
+            {
+              const StProfileEntry *e = &g_array_index (r.profile, StProfileEntry, i);
+
+              printf ("%s{\"what\": \"%s\", \"us\": %.2f}", i == 0 ? ", \"profile\": [" : ", ",
+                      e->what, e->us);
+            }
+          printf ("%s}\n", r.profile != NULL && r.profile->len > 0 ? "]" : "");
+        }
       else
-        printf ("%-12s %8d %14.0f %14.0f  %s\n", *models, spec->training.batch_size,
-                r.train_per_sec, r.eval_per_sec, where);
+        {
+          printf ("%-12s %8d %14.0f %14.0f  %s\n", *models, r.batch, r.train_per_sec,
+                  r.eval_per_sec, where);
+          for (guint i = 0; r.profile != NULL && i < r.profile->len; i++)
+            {
+              const StProfileEntry *e = &g_array_index (r.profile, StProfileEntry, i);
+
+              printf ("  %10.2f µs  %s\n", e->us, e->what);
+            }
+        }
+      rates_clear (&r);
       fflush (stdout);
     }
   return 0;
