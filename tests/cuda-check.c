@@ -11,6 +11,8 @@
 
 /* ---- comparing ------------------------------------------------------------------------ */
 
+/* Adam's gradient check, element by element: |a − b| relative to the larger of |b| and
+ * SCALE_FLOOR of the tensor's largest |element| ref_max (and at least ABS_FLOOR / REL_TOL). */
 static double
 rel_err (double a, double b, double ref_max)
 {
@@ -21,7 +23,7 @@ rel_err (double a, double b, double ref_max)
   return fabs (a - b) / denom;
 }
 
-double
+static double
 max_abs (const float *x, gsize n)
 {
   double m = 0.0;
@@ -33,19 +35,21 @@ max_abs (const float *x, gsize n)
 
 static const char *const kind_names[N_KINDS] = {
   "against PyTorch", "outputs+loss", "input grad", "param grads", "running stats", "SGD",
-  "Adam (in tolerances)",
+  "Adam (element-wise, in tolerances)",
   "eval+snapshot", "train_step",
 };
 
+/* `i` < 0: the whole tensor `what`. */
 static void
-report_note (Report *r, Kind kind, double err, const char *what, gsize i)
+report_note (Report *r, Kind kind, double err, const char *what, gssize i)
 {
   r->seen[kind] = TRUE;
   if (err > r->worst[kind] || r->where[kind] == NULL)
     {
       r->worst[kind] = err;
       g_free (r->where[kind]);
-      r->where[kind] = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "]", what, i);
+      r->where[kind] = i < 0 ? g_strdup (what)
+                             : g_strdup_printf ("%s[%" G_GSSIZE_FORMAT "]", what, i);
     }
 }
 
@@ -54,8 +58,7 @@ report_finish (Report *r)
 {
   g_autoptr (GString) line = g_string_new (NULL);
 
-  g_string_printf (line, "%s: worst relative error (CUDA against the CPU unless said):",
-                   r->name);
+  g_string_printf (line, "%s: worst NMSE (CUDA against the CPU unless said):", r->name);
   for (int k = 0; k < N_KINDS; k++)
     if (r->seen[k])
       g_string_append_printf (line, " %s %.2e (%s);", kind_names[k], r->worst[k], r->where[k]);
@@ -67,49 +70,107 @@ report_finish (Report *r)
     g_clear_pointer (&r->where[k], g_free);
 }
 
+/* The sums of one tensor's NMSE, in double, and the elements a failure names. */
+typedef struct {
+  gsize  n;
+  double err2, ref2, got2;      /* Σ (got − want)², Σ want², Σ got² over the finite pairs */
+  gsize  worst_i;               /* the element with the largest |got − want| */
+  double worst_diff, worst_got, worst_want;  /* worst_diff starts below 0 */
+  gsize  n_odd, odd_i;          /* NaN or infinite on one side only (or different); the first */
+  double odd_got, odd_want;
+} Tally;
+
+/* Element i of the tensor: CUDA's a against the reference's b. A NaN or an infinity agrees
+ * only with the same at the same element. */
+static void
+tally_add (Tally *t, gsize i, double a, double b)
+{
+  t->n++;
+  if (!isfinite (a) || !isfinite (b))
+    {
+      if (!(isnan (a) && isnan (b)) && a != b && t->n_odd++ == 0)
+        {
+          t->odd_i = i;
+          t->odd_got = a;
+          t->odd_want = b;
+        }
+      return;
+    }
+  t->err2 += (a - b) * (a - b);
+  t->ref2 += b * b;
+  t->got2 += a * a;
+  if (fabs (a - b) > t->worst_diff)
+    {
+      t->worst_i = i;
+      t->worst_diff = fabs (a - b);
+      t->worst_got = a;
+      t->worst_want = b;
+    }
+}
+
+/* The tensor's verdict, noted in the report: see the top of cuda-check.h. */
+static void
+tally_judge (Report *r, Kind kind, const char *what, const Tally *t, const char *reference)
+{
+  double nmse;
+
+  if (t->n_odd > 0)
+    {
+      report_note (r, kind, INFINITY, what, -1);
+      g_test_fail_printf ("%s: %s: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " values are NaN or "
+                          "infinite where %s are not the same; first at [%" G_GSIZE_FORMAT "]: "
+                          "CUDA %.9g, %s %.9g", r->name, what, t->n_odd, t->n, reference,
+                          t->odd_i, t->odd_got, reference, t->odd_want);
+      return;
+    }
+  if (t->ref2 == 0.0)
+    {
+      /* Nothing to normalise by: CUDA's must be zero too. */
+      report_note (r, kind, t->got2 <= ZERO_TOL ? 0.0 : INFINITY, what, -1);
+      if (!(t->got2 <= ZERO_TOL))
+        g_test_fail_printf ("%s: %s: all %" G_GSIZE_FORMAT " of %s values are zero, and the "
+                            "sum of CUDA's squares %.3e is more than %g; largest at [%"
+                            G_GSIZE_FORMAT "]: CUDA %.9g", r->name, what, t->n, reference,
+                            t->got2, ZERO_TOL, t->worst_i, t->worst_got);
+      return;
+    }
+  nmse = t->err2 / t->ref2;
+  report_note (r, kind, nmse, what, -1);
+  if (!(nmse <= NMSE_TOL))
+    g_test_fail_printf ("%s: %s: NMSE %.3e against %s over %" G_GSIZE_FORMAT " value%s, more "
+                        "than %g; largest difference at [%" G_GSIZE_FORMAT "]: CUDA %.9g, %s "
+                        "%.9g", r->name, what, nmse, reference, t->n, t->n == 1 ? "" : "s",
+                        NMSE_TOL, t->worst_i, t->worst_got, reference, t->worst_want);
+}
+
 void
 compare_at (Report *r, Kind kind, const char *what, const float *got, const gint64 *idx,
-            const float *want, gsize n, double ref_max, double tol, const char *reference)
+            const float *want, gsize n, const char *reference)
 {
-  gsize bad = 0, first = 0;
+  Tally t = { .worst_diff = -1.0 };
 
   for (gsize j = 0; j < n; j++)
     {
-      gsize i = idx != NULL ? (gsize) idx[j] : j;
-      double err = rel_err (got[i], want[j], ref_max);
+      const gsize i = idx != NULL ? (gsize) idx[j] : j;
 
-      report_note (r, kind, err, what, i);
-      if (!(err <= tol) && bad++ == 0)
-        first = j;
+      tally_add (&t, i, got[i], want[j]);
     }
-  if (bad != 0)
-    {
-      gsize i = idx != NULL ? (gsize) idx[first] : first;
-
-      g_test_fail_printf ("%s: %s: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " values differ from "
-                          "%s by more than %g relative; first at [%" G_GSIZE_FORMAT "]: CUDA "
-                          "%.9g, %s %.9g (max |%s| %.3g)", r->name, what, bad, n, reference, tol,
-                          i, (double) got[i], reference, (double) want[first], reference,
-                          ref_max);
-    }
+  tally_judge (r, kind, what, &t, reference);
 }
 
 static void
-compare (Report *r, Kind kind, const char *what, const float *got, const float *want, gsize n,
-         double tol)
+compare (Report *r, Kind kind, const char *what, const float *got, const float *want, gsize n)
 {
-  compare_at (r, kind, what, got, NULL, want, n, max_abs (want, n), tol, "the CPU's");
+  compare_at (r, kind, what, got, NULL, want, n, "the CPU's");
 }
 
-static void
-compare_scalar (Report *r, Kind kind, const char *what, double got, double want, double tol)
+void
+compare_scalar (Report *r, Kind kind, const char *what, double got, double want)
 {
-  double err = rel_err (got, want, fabs (want)) * (REL_TOL / tol);
+  Tally t = { .worst_diff = -1.0 };
 
-  report_note (r, kind, err, what, 0);
-  if (!(err <= REL_TOL))
-    g_test_fail_printf ("%s: %s: CUDA %.9g, CPU %.9g (tolerance %g relative)", r->name, what,
-                        got, want, tol);
+  tally_add (&t, 0, got, want);
+  tally_judge (r, kind, what, &t, "the CPU's");
 }
 
 /* ---- the probe and the backends ------------------------------------------------------- */
@@ -234,7 +295,7 @@ computed_clear (Computed *c)
 }
 
 void
-compare_compute (const Problem *pb, Report *r, StBackend *be[2], double tol, Computed *c)
+compare_compute (const Problem *pb, Report *r, StBackend *be[2], Computed *c)
 {
   const StNet *net = pb->net;
   const gsize K = net->values[net->output].numel, X = net->values[0].numel;
@@ -260,9 +321,9 @@ compare_compute (const Problem *pb, Report *r, StBackend *be[2], double tol, Com
           return;
         }
     }
-  compare (r, KIND_OUTPUT, "output", c->out[1], c->out[0], pb->batch * K, tol);
-  compare_scalar (r, KIND_OUTPUT, "loss", c->loss[1], c->loss[0], tol);
-  compare (r, KIND_INPUT_GRAD, "input.grad", c->dx[1], c->dx[0], pb->batch * X, tol);
+  compare (r, KIND_OUTPUT, "output", c->out[1], c->out[0], pb->batch * K);
+  compare_scalar (r, KIND_OUTPUT, "loss", c->loss[1], c->loss[0]);
+  compare (r, KIND_INPUT_GRAD, "input.grad", c->dx[1], c->dx[0], pb->batch * X);
   for (guint t = 0; t < net->n_tensors; t++)
     {
       const StTensorInfo *ti = &net->tensors[t];
@@ -271,10 +332,10 @@ compare_compute (const Problem *pb, Report *r, StBackend *be[2], double tol, Com
 
       if (ti->role == ST_TENSOR_PARAM)
         compare (r, KIND_PARAM_GRAD, what, c->grads[1] + ti->offset, c->grads[0] + ti->offset,
-                 ti->numel, tol);
+                 ti->numel);
       else
         compare (r, KIND_BUFFERS, what, c->buffers[1] + ti->offset, c->buffers[0] + ti->offset,
-                 ti->numel, tol);
+                 ti->numel);
     }
 }
 
@@ -332,8 +393,7 @@ compare_optimizer (const Problem *pb, Report *r, StBackend *be[2], const StOptim
         continue;
       if (!adam)
         {
-          compare (r, KIND_SGD, what, after + P + ti->offset, after + ti->offset, ti->numel,
-                   REL_TOL);
+          compare (r, KIND_SGD, what, after + P + ti->offset, after + ti->offset, ti->numel);
           continue;
         }
       for (gsize j = 0; j < ti->numel; j++)
@@ -353,7 +413,7 @@ compare_optimizer (const Problem *pb, Report *r, StBackend *be[2], const StOptim
                   r->adam_sensitive++;
                 }
             }
-          report_note (r, KIND_ADAM, err, what, j);
+          report_note (r, KIND_ADAM, err, what, (gssize) j);
           if (!(err <= 1.0) && bad++ == 0)
             first = j;
         }
@@ -368,8 +428,10 @@ compare_optimizer (const Problem *pb, Report *r, StBackend *be[2], const StOptim
     }
 }
 
-/* The metrics of everything since the last take: a CUDA backend delivers a training step
- * one take late, so take until nothing more comes. */
+/* The metrics of everything since the last take. A CUDA backend delivers training steps in
+ * snapshots of up to ST_CUDA_METRICS_EVERY steps, so a take after a train_step may hand over
+ * none of them; a take when nothing ran since the previous one (or after an evaluation)
+ * hands over everything. So two takes: the first may leave some, the second leaves none. */
 static void
 take_all (StBackend *be, StMetrics *total)
 {
@@ -440,20 +502,28 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
     }
   g_assert_cmpint (eval[1].examples, ==, eval[0].examples);
   g_assert_cmpint (eval[1].steps, ==, 0);
-  compare_scalar (r, KIND_EVAL, "evaluation loss", eval[1].loss_sum, eval[0].loss_sum, REL_TOL);
+  compare_scalar (r, KIND_EVAL, "evaluation loss sum", eval[1].loss_sum, eval[0].loss_sum);
   g_assert_cmpint (ABS (eval[1].correct - eval[0].correct), <=, 1);
   for (guint v = 0; v < net->n_values; v++)
     {
       g_autofree char *what = g_strdup_printf ("snapshot of value %u", v);
 
-      compare (r, KIND_EVAL, what, values[net->n_values + v], values[v], net->values[v].numel,
-               REL_TOL);
+      compare (r, KIND_EVAL, what, values[net->n_values + v], values[v], net->values[v].numel);
     }
   g_assert_cmpint (step[0].steps, ==, 1);
   g_assert_cmpint (step[1].steps, ==, 1);
   g_assert_cmpint (step[1].examples, ==, pb->batch);
-  compare_scalar (r, KIND_STEP, "train_step loss", step[1].last_loss, step[0].last_loss, REL_TOL);
-  compare (r, KIND_STEP, "weights after train_step", after + P, after, net->n_params, REL_TOL);
+  compare_scalar (r, KIND_STEP, "train_step loss", step[1].last_loss, step[0].last_loss);
+  for (guint t = 0; t < net->n_tensors; t++)
+    {
+      const StTensorInfo *ti = &net->tensors[t];
+      g_autofree char *what = NULL;
+
+      if (ti->role != ST_TENSOR_PARAM)
+        continue;
+      what = g_strconcat (ti->name, " after train_step", NULL);
+      compare (r, KIND_STEP, what, after + P + ti->offset, after + ti->offset, ti->numel);
+    }
 
 out:
   for (guint v = 0; v < 2 * net->n_values; v++)
