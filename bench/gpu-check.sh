@@ -7,13 +7,19 @@
 #   bench/gpu-check.sh tests [PACK]              test-cuda-ops, -train, -device: every case
 #   bench/gpu-check.sh accuracy [PACK] [NAMES]   bench/accuracy.sh on cuda, then on cpu, and
 #                                                the final test accuracies side by side
-#   bench/gpu-check.sh bench [PACK]              strata-cli bench, cuda and cpu
+#   bench/gpu-check.sh bench [PACK]              strata-cli bench, cuda and cpu; on cuda with
+#                                                --profile for lenet5 (batch 256) and deep-cnn
+#                                                (batch 32 and 256): each part of a step
+#   bench/gpu-check.sh compare [PACK]            bench/gpu-compare.py: PyTorch three ways beside
+#                                                Strata, training and evaluation
+#   bench/gpu-check.sh all [PACK] [NAMES]        tests, bench, compare and accuracy in one go
+#                                                (about 5 minutes on an H200): one device call
 #
 # PACK defaults to .device-pack; NAMES (comma-separated) to lenet5,mnist-cnn,resnet.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-stage=${1:?"usage: bench/gpu-check.sh tests|accuracy|bench [PACK] [NAMES]"}
+stage=${1:?"usage: bench/gpu-check.sh tests|accuracy|bench|compare|all [PACK] [NAMES]"}
 pack=$(cd "${2:-$root/.device-pack}" && pwd)
 names=${3:-lenet5,mnist-cnn,resnet}
 out=${OUT:-$root/bench/out/gpu-check}
@@ -101,9 +107,47 @@ EOF
       echo "== $device (exit $?)"
       cat "$out/bench-$device.jsonl"
     done
+    # Each part of one step, on the GPU: the table that chooses the next optimisation.
+    for run in "lenet5 256" "deep-cnn 32" "deep-cnn 256"; do
+      set -- $run
+      "$cli" bench "$1" --device cuda --batch-size "$2" --profile \
+        > "$out/profile-$1-b$2.txt" 2>&1
+      echo "== profile $1, batch $2 (exit $?)"
+      cat "$out/profile-$1-b$2.txt"
+    done
+    ;;
+  compare)
+    python3 "$root/bench/gpu-compare.py" --pack "$pack" --out "$out/compare"
+    ;;
+  all)
+    # Every stage's logs in one folder, packed at the end into $out/gpu-check.tar.gz (the
+    # device tool brings back a few files, not a tree), and the tables again last.
+    status=0
+    work="$out/all"
+    rm -rf "$work"
+    mkdir -p "$work"
+    for s in tests bench compare accuracy; do
+      echo "==== $s"
+      OUT="$work" timeout 300 "$0" "$s" "$pack" "$names" > "$work/$s.log" 2>&1 || status=1
+      tail -n 4 "$work/$s.log"
+    done
+    tar -C "$work" -czf "$out/gpu-check.tar.gz" .
+    {
+      echo "==== summary ($(cat "$work/machine.txt" 2>/dev/null | head -n 2 | tr '\n' ' '))"
+      cat "$work/tests.txt" 2>/dev/null
+      for f in "$work"/profile-*.txt; do
+        [ -f "$f" ] || continue
+        echo "== $(basename "$f" .txt)"
+        sort -rn -k1 "$f" | grep 'µs' | head -n 14
+      done
+      cat "$work/compare/summary.txt" 2>/dev/null
+      cat "$work/accuracy.txt" 2>/dev/null
+    } | tee "$out/summary.txt"
+    rm -rf "$work"
+    exit $status
     ;;
   *)
-    echo "gpu-check.sh: unknown stage '$stage' (tests, accuracy or bench)" >&2
+    echo "gpu-check.sh: unknown stage '$stage' (tests, accuracy, bench, compare or all)" >&2
     exit 2
     ;;
 esac
