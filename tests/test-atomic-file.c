@@ -1,7 +1,10 @@
 /* test-atomic-file: saving never leaves a half-written file — the previous one stays
  * byte-identical when any write, the fsync or the rename fails (injected, or armed in a child
  * through STRATA_ATOMIC_FILE_FAULT), short writes are completed, and after a kill -9
- * mid-save the file loads and is one complete version.
+ * mid-save the file loads and is one complete version, its stale temporary removed by the
+ * next save. Symbolic links are followed and stay links; FIFOs, devices, folders and
+ * read-only files are refused and left alone; the mode of a replaced file is kept; a name as
+ * long as the file system allows saves.
  *
  * The binary has two helper modes, used by the tests through re-executing itself:
  *   --save-loop PATH FIRST   saves versions FIRST, FIRST+1, ... of a large file forever
@@ -10,10 +13,16 @@
 #define G_LOG_DOMAIN "strata-test-atomic-file"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/atomic-file.h"
 #include "safetensors-files.h"
@@ -24,22 +33,80 @@
 
 static char *self_exe;
 
-/* Removes the stale temporaries a killed save leaves; returns how many there were. */
+/* How many temporaries (hidden files) the folder holds. */
 static guint
-remove_temporaries (Fixture *f)
+count_temporaries (const char *folder)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (folder, 0, NULL);
   const char *name;
   guint n = 0;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_prefix (name, "."))
-      {
-        g_autofree char *path = g_build_filename (f->dir, name, NULL);
-        g_unlink (path);
-        n++;
-      }
+      n++;
   return n;
+}
+
+/* The one temporary in the folder, or NULL. */
+static char *
+find_temporary (const char *folder)
+{
+  g_autoptr (GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "."))
+      return g_strdup (name);
+  return NULL;
+}
+
+/* lstat(2)'s st_mode, 0 when there is nothing at `path`. */
+static mode_t
+lstat_mode (const char *path)
+{
+  struct stat st;
+
+  return lstat (path, &st) == 0 ? st.st_mode : 0;
+}
+
+static void
+assert_contents (const char *path, const char *want)
+{
+  g_autofree char *got = NULL;
+
+  if (!g_file_get_contents (path, &got, NULL, NULL))
+    g_test_fail_printf ("%s cannot be read", path);
+  else
+    g_assert_cmpstr (got, ==, want);
+}
+
+static void
+assert_link (const char *path, const char *want)
+{
+  g_autofree char *got = g_file_read_link (path, NULL);
+
+  g_assert_true (S_ISLNK (lstat_mode (path)));
+  g_assert_cmpstr (got, ==, want);
+}
+
+/* Written in place: g_file_set_contents() cannot, when the name is so long that its own
+ * temporary's does not fit. */
+static void
+write_in_place (const char *path, const char *text)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  g_assert_cmpint (fd, >=, 0);
+  if (fd < 0)
+    return;
+  g_assert_cmpint (write (fd, text, strlen (text)), ==, (gssize) strlen (text));
+  close (fd);
+}
+
+static gboolean
+save_text (const char *path, const char *text, int mode, GError **error)
+{
+  return st_atomic_file_set_contents (path, text, strlen (text), mode, error);
 }
 
 static void
@@ -301,7 +368,7 @@ test_atomic_fault_environment (Fixture *f, gconstpointer unused)
 }
 
 /* kill -9 in the middle of saving a large file, several times: each time the file loads
- * and is one complete version. */
+ * and is one complete version, and no temporary outlives the next save. */
 static void
 test_atomic_kill (Fixture *f, gconstpointer unused)
 {
@@ -335,7 +402,8 @@ test_atomic_kill (Fixture *f, gconstpointer unused)
       g_spawn_close_pid (pid);
       g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
 
-      if (remove_temporaries (f) > 0)
+      /* The child's first save removed what earlier kills left; what is here is its own. */
+      if (count_temporaries (f->dir) > 0)
         mid_save++;
       version = load_version (path);
       g_test_message ("round %u: the file holds version %" G_GINT64_FORMAT, round, version);
@@ -346,6 +414,447 @@ test_atomic_kill (Fixture *f, gconstpointer unused)
     }
   g_test_message ("%u of %u kills landed mid-save, %u rounds completed a save", mid_save, rounds,
                   new_versions);
+
+  /* The next save removes the temporary the last kill left. */
+  save_version (path, 1, big, &error);
+  g_assert_no_error (error);
+  g_autofree char *listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "big.safetensors");
+}
+
+/* ---- what the target is ---------------------------------------------------------------- */
+
+/* A FIFO is refused at once (opening it would block until a reader came) and stays a FIFO;
+ * so is a link to one, and a link to /proc/self/fd/N where N is a pipe. */
+static void
+test_atomic_fifo (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *fifo = path_in (f, "pipe");
+  g_autofree char *link = path_in (f, "to-pipe");
+  g_autofree char *proc_link = path_in (f, "to-proc");
+  g_autofree char *proc_target = NULL;
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 start;
+  int fds[2];
+
+  g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+  start = g_get_monotonic_time ();
+  g_assert_false (save_text (fifo, "weights", 0644, &error));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  assert_message (error, fifo, (const char *[]) { "it is a FIFO, not a regular file",
+                                                  "Strata saves only to regular files", NULL });
+  g_clear_error (&error);
+  g_assert_true (S_ISFIFO (lstat_mode (fifo)));
+
+  g_assert_cmpint (symlink ("pipe", link), ==, 0);
+  g_assert_false (save_text (link, "weights", 0644, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  assert_message (error, link, (const char *[]) { "links to a FIFO, not a regular file", NULL });
+  g_clear_error (&error);
+  assert_link (link, "pipe");
+  g_assert_true (S_ISFIFO (lstat_mode (fifo)));
+
+  /* What `--save /dev/stdout` is when the output goes to a pipe. */
+  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
+  proc_target = g_strdup_printf ("/proc/self/fd/%d", fds[1]);
+  g_assert_cmpint (symlink (proc_target, proc_link), ==, 0);
+  g_assert_false (save_text (proc_link, "weights", 0644, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  assert_message (error, proc_link, (const char *[]) { "a FIFO, not a regular file", NULL });
+  g_clear_error (&error);
+  assert_link (proc_link, proc_target);
+  close (fds[0]);
+  close (fds[1]);
+
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "pipe to-pipe to-proc");
+}
+
+/* A character device made in the test's own folder with /dev/full's numbers, as
+ * `--save /dev/full` met it: refused, still the device. Only root may make one. */
+static void
+test_atomic_device (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *path = path_in (f, "full");
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+  struct stat st;
+
+  if (mknod (path, S_IFCHR | 0666, makedev (1, 7)) < 0)
+    {
+      g_autofree char *reason = g_strdup_printf ("mknod: %s (needs root)", g_strerror (errno));
+      g_test_skip (reason);
+      return;
+    }
+  g_assert_false (save_text (path, "weights", 0644, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  assert_message (error, path, (const char *[]) { "it is a character device, not a regular file",
+                                                  NULL });
+  g_assert_cmpint (lstat (path, &st), ==, 0);
+  g_assert_true (S_ISCHR (st.st_mode));
+  g_assert_cmpuint (st.st_rdev, ==, makedev (1, 7));
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "full");
+}
+
+/* A folder: refused as such, not a failed rename, and nothing is left behind. */
+static void
+test_atomic_folder (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *path = path_in (f, "sub");
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+  g_assert_false (save_text (path, "weights", 0644, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
+  assert_message (error, path, (const char *[]) { "it is a folder, not a regular file", NULL });
+  g_assert_true (S_ISDIR (lstat_mode (path)));
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "sub");
+}
+
+/* ---- symbolic links ------------------------------------------------------------------- */
+
+/* A link to a weights file stays a link and the file it points to gets the new contents,
+ * also from a link in another folder whose relative target is read from there. */
+static void
+test_atomic_symlink (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *real = path_in (f, "real.bin");
+  g_autofree char *link = path_in (f, "link.bin");
+  g_autofree char *sub = path_in (f, "sub");
+  g_autofree char *up = g_build_filename (sub, "up.bin", NULL);
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+  StAtomicFile *file;
+
+  g_assert_true (save_text (real, "old", 0644, &error));
+  g_assert_cmpint (symlink ("real.bin", link), ==, 0);
+
+  file = st_atomic_file_open (link, 0644, &error);
+  g_assert_no_error (error);
+  if (file == NULL)
+    return;
+  g_assert_cmpstr (st_atomic_file_get_path (file), ==, link);
+  g_assert_true (st_atomic_file_write (file, "new", 3, &error));
+  g_assert_true (st_atomic_file_commit (file, &error));
+  g_assert_no_error (error);
+  assert_link (link, "real.bin");
+  assert_contents (real, "new");
+
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_cmpint (symlink ("../real.bin", up), ==, 0);
+  g_assert_true (save_text (up, "newer", 0644, &error));
+  g_assert_no_error (error);
+  assert_link (up, "../real.bin");
+  assert_contents (real, "newer");
+
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "link.bin real.bin sub");
+  g_assert_cmpuint (count_temporaries (sub), ==, 0);
+}
+
+/* Two links, one relative into a subfolder and one absolute back out. */
+static void
+test_atomic_symlink_chain (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *real = path_in (f, "real.bin");
+  g_autofree char *first = path_in (f, "first.bin");
+  g_autofree char *sub = path_in (f, "sub");
+  g_autofree char *second = g_build_filename (sub, "second.bin", NULL);
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (save_text (real, "old", 0600, &error));
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_cmpint (symlink ("sub/second.bin", first), ==, 0);
+  g_assert_cmpint (symlink (real, second), ==, 0);
+
+  g_assert_true (save_text (first, "new", 0644, &error));
+  g_assert_no_error (error);
+  assert_link (first, "sub/second.bin");
+  assert_link (second, real);
+  assert_contents (real, "new");
+  g_assert_cmpuint (lstat_mode (real) & 07777, ==, 0600);
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "first.bin real.bin sub");
+  g_assert_cmpuint (count_temporaries (sub), ==, 0);
+}
+
+/* A link to nothing yet: the file is made where the link points, and the link then works. */
+static void
+test_atomic_symlink_dangling (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *link = path_in (f, "link.bin");
+  g_autofree char *sub = path_in (f, "sub");
+  g_autofree char *made = g_build_filename (sub, "made.bin", NULL);
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+  mode_t old_umask;
+
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_cmpint (symlink ("sub/made.bin", link), ==, 0);
+  old_umask = umask (022);
+  g_assert_true (save_text (link, "new", 0666, &error));
+  umask (old_umask);
+  g_assert_no_error (error);
+  assert_link (link, "sub/made.bin");
+  assert_contents (made, "new");
+  assert_contents (link, "new");
+  g_assert_cmpuint (lstat_mode (made) & 07777, ==, 0644);
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "link.bin sub");
+}
+
+/* Links that lead back to themselves are refused and left as they were. */
+static void
+test_atomic_symlink_loop (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *a = path_in (f, "a.bin");
+  g_autofree char *b = path_in (f, "b.bin");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (symlink ("b.bin", a), ==, 0);
+  g_assert_cmpint (symlink ("a.bin", b), ==, 0);
+  g_assert_false (save_text (a, "new", 0644, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+  assert_message (error, a, (const char *[]) { "symbolic links", NULL });
+  assert_link (a, "b.bin");
+  assert_link (b, "a.bin");
+  g_assert_cmpuint (count_temporaries (f->dir), ==, 0);
+}
+
+/* ---- permissions ---------------------------------------------------------------------- */
+
+/* A read-only file is refused, even by root (who may write anything): unchanged, still
+ * 0444; through a link too. */
+static void
+test_atomic_read_only (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *path = path_in (f, "ro.bin");
+  g_autofree char *link = path_in (f, "link.bin");
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (save_text (path, "old", 0644, &error));
+  g_assert_cmpint (g_chmod (path, 0444), ==, 0);
+  g_assert_false (save_text (path, "new", 0644, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES);
+  assert_message (error, path, (const char *[]) { "read-only", "0444", NULL });
+  g_clear_error (&error);
+  assert_contents (path, "old");
+  g_assert_cmpuint (lstat_mode (path) & 07777, ==, 0444);
+
+  g_assert_cmpint (symlink ("ro.bin", link), ==, 0);
+  g_assert_false (save_text (link, "new", 0644, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES);
+  assert_message (error, link, (const char *[]) { "ro.bin", "read-only", NULL });
+  assert_contents (path, "old");
+  assert_link (link, "ro.bin");
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "link.bin ro.bin");
+}
+
+/* A replaced file keeps its mode, whatever the caller asks for; a new one gets the mode
+ * asked for, less the umask. */
+static void
+test_atomic_mode (Fixture *f, gconstpointer unused)
+{
+  static const guint modes[] = { 0600, 0640, 0755, 0604 };
+  g_autofree char *fresh = path_in (f, "fresh.bin");
+  g_autoptr (GError) error = NULL;
+  mode_t old_umask = umask (022);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w%04o.bin", modes[i]);
+      g_autofree char *path = path_in (f, name);
+
+      g_assert_true (save_text (path, "old", 0644, &error));
+      g_assert_cmpint (g_chmod (path, modes[i]), ==, 0);
+      g_assert_true (save_text (path, "new", 0644, &error));
+      g_assert_no_error (error);
+      g_clear_error (&error);
+      assert_contents (path, "new");
+      g_assert_cmpuint (lstat_mode (path) & 07777, ==, modes[i]);
+    }
+
+  g_assert_true (save_text (fresh, "new", 0666, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (lstat_mode (fresh) & 07777, ==, 0644);
+  umask (old_umask);
+}
+
+/* ---- names and temporaries ------------------------------------------------------------ */
+
+/* "é" × 100, then "x" until the name is `length` bytes long with ".safetensors" at the end. */
+static char *
+long_name (gsize length)
+{
+  GString *name = g_string_new (NULL);
+
+  for (int i = 0; i < 100; i++)
+    g_string_append (name, "é");
+  while (name->len < length - strlen (".safetensors"))
+    g_string_append_c (name, 'x');
+  g_string_append (name, ".safetensors");
+  g_assert_cmpuint (name->len, ==, length);
+  return g_string_free (name, FALSE);
+}
+
+/* Names of 252 and 255 bytes (the most ext4 and tmpfs allow) save; the temporary's name
+ * fits too, is valid UTF-8, and is recognised as stale after a kill. Two long names alike
+ * but for their end get temporaries of their own. */
+static void
+test_atomic_long_name (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *name = long_name (252);
+  g_autofree char *longest = long_name (255);
+  g_autofree char *path = path_in (f, name);
+  g_autofree char *other = path_in (f, longest);
+  g_autofree char *tmp_name = NULL;
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *other_tmp = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *want = NULL;
+  g_autoptr (GError) error = NULL;
+  StAtomicFile *file;
+
+  if (!save_text (path, "first", 0644, &error) || !save_text (other, "other", 0644, &error))
+    {
+      g_assert_no_error (error);
+      return;
+    }
+  assert_contents (path, "first");
+  assert_contents (other, "other");
+
+  file = st_atomic_file_open (path, 0644, &error);
+  g_assert_no_error (error);
+  if (file == NULL)
+    return;
+  tmp_name = find_temporary (f->dir);
+  g_assert_nonnull (tmp_name);
+  if (tmp_name == NULL)
+    return;
+  g_test_message ("temporary: %s", tmp_name);
+  g_assert_cmpuint (strlen (tmp_name), <=, 255);
+  g_assert_true (g_utf8_validate (tmp_name, -1, NULL));
+  st_atomic_file_abort (file);
+
+  /* As a kill would leave it, and one for the other name beside it. */
+  tmp_path = path_in (f, tmp_name);
+  write_in_place (tmp_path, "stale");
+  file = st_atomic_file_open (other, 0644, &error);
+  g_assert_no_error (error);
+  if (file == NULL)
+    return;
+  other_tmp = find_temporary (f->dir);
+  g_assert_cmpuint (count_temporaries (f->dir), ==, 2);
+  g_assert_true (st_atomic_file_write (file, "other 2", 7, &error));
+  g_assert_true (st_atomic_file_commit (file, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (tmp_path, G_FILE_TEST_EXISTS));
+
+  g_assert_true (save_text (path, "second", 0644, &error));
+  g_assert_no_error (error);
+  assert_contents (path, "second");
+  assert_contents (other, "other 2");
+  listing = list_folder (f);
+  want = g_strjoin (" ", name, longest, NULL);
+  g_assert_cmpstr (listing, ==, want);
+}
+
+/* Temporaries a killed save of the same target left are removed by the next save; anything
+ * else that looks like one is kept: a temporary of another target, names one character
+ * off, a folder, a link, a file of another user, and one locked by a save in progress. */
+static void
+test_atomic_stale_temporaries (Fixture *f, gconstpointer unused)
+{
+  static const char *const stale[] = { ".w.bin.tmp-Ab12Cd", ".w.bin.tmp-zz9999" };
+  static const char *const kept_files[] = {
+    ".other.bin.tmp-Ab12Cd", ".w.bin.tmp-Ab12C", ".w.bin.tmp-Ab12Cde", "w.bin.tmp-Ab12Cd",
+    ".w.bin.tmp-Ab12C-", ".x.bin.tmp-Ab12Cd",
+  };
+  g_autofree char *path = path_in (f, "w.bin");
+  g_autofree char *locked = path_in (f, ".w.bin.tmp-L0cked");
+  g_autofree char *folder = path_in (f, ".w.bin.tmp-Dir000");
+  g_autofree char *link = path_in (f, ".w.bin.tmp-Lnk000");
+  g_autofree char *foreign = path_in (f, ".w.bin.tmp-N0b0dy");
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean have_foreign;
+  int lock_fd;
+
+  g_assert_true (save_text (path, "old", 0644, &error));
+  for (gsize i = 0; i < G_N_ELEMENTS (stale); i++)
+    {
+      g_autofree char *p = path_in (f, stale[i]);
+      write_file (p, "stale", 5);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (kept_files); i++)
+    {
+      g_autofree char *p = path_in (f, kept_files[i]);
+      write_file (p, "keep", 4);
+    }
+  write_file (locked, "in progress", 11);
+  lock_fd = g_open (locked, O_RDONLY | O_CLOEXEC, 0);
+  g_assert_cmpint (lock_fd, >=, 0);
+  g_assert_cmpint (flock (lock_fd, LOCK_EX | LOCK_NB), ==, 0);
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+  g_assert_cmpint (symlink ("w.bin", link), ==, 0);
+  write_file (foreign, "keep", 4);
+  have_foreign = geteuid () == 0 && chown (foreign, 65534, 65534) == 0;
+  if (!have_foreign)
+    g_unlink (foreign);
+
+  g_assert_true (save_text (path, "new", 0644, &error));
+  g_assert_no_error (error);
+  assert_contents (path, "new");
+  close (lock_fd);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (stale); i++)
+    {
+      g_autofree char *p = path_in (f, stale[i]);
+      g_assert_false (g_file_test (p, G_FILE_TEST_EXISTS));
+    }
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, have_foreign
+                   ? ".other.bin.tmp-Ab12Cd .w.bin.tmp-Ab12C .w.bin.tmp-Ab12C- "
+                     ".w.bin.tmp-Ab12Cde .w.bin.tmp-Dir000 .w.bin.tmp-L0cked .w.bin.tmp-Lnk000 "
+                     ".w.bin.tmp-N0b0dy .x.bin.tmp-Ab12Cd w.bin w.bin.tmp-Ab12Cd"
+                   : ".other.bin.tmp-Ab12Cd .w.bin.tmp-Ab12C .w.bin.tmp-Ab12C- "
+                     ".w.bin.tmp-Ab12Cde .w.bin.tmp-Dir000 .w.bin.tmp-L0cked .w.bin.tmp-Lnk000 "
+                     ".x.bin.tmp-Ab12Cd w.bin w.bin.tmp-Ab12Cd");
+  assert_link (link, "w.bin");
+}
+
+/* Two saves of one target at once: the second does not take the first one's temporary
+ * for a stale one, and both complete. */
+static void
+test_atomic_concurrent_saves (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *path = path_in (f, "w.bin");
+  g_autofree char *listing = NULL;
+  g_autoptr (GError) error = NULL;
+  StAtomicFile *first;
+
+  first = st_atomic_file_open (path, 0644, &error);
+  g_assert_no_error (error);
+  if (first == NULL)
+    return;
+  g_assert_true (st_atomic_file_write (first, "fir", 3, &error));
+  g_assert_true (save_text (path, "second", 0644, &error));
+  g_assert_no_error (error);
+  assert_contents (path, "second");
+  g_assert_true (st_atomic_file_write (first, "st", 2, &error));
+  g_assert_true (st_atomic_file_commit (first, &error));
+  g_assert_no_error (error);
+  assert_contents (path, "first");
+  listing = list_folder (f);
+  g_assert_cmpstr (listing, ==, "w.bin");
 }
 
 int
@@ -369,6 +878,18 @@ main (int argc, char **argv)
   ADD ("/atomic-file/short-write", test_atomic_short_write);
   ADD ("/atomic-file/fault-environment", test_atomic_fault_environment);
   ADD ("/atomic-file/kill", test_atomic_kill);
+  ADD ("/atomic-file/fifo", test_atomic_fifo);
+  ADD ("/atomic-file/device", test_atomic_device);
+  ADD ("/atomic-file/folder", test_atomic_folder);
+  ADD ("/atomic-file/symlink", test_atomic_symlink);
+  ADD ("/atomic-file/symlink-chain", test_atomic_symlink_chain);
+  ADD ("/atomic-file/symlink-dangling", test_atomic_symlink_dangling);
+  ADD ("/atomic-file/symlink-loop", test_atomic_symlink_loop);
+  ADD ("/atomic-file/read-only", test_atomic_read_only);
+  ADD ("/atomic-file/mode", test_atomic_mode);
+  ADD ("/atomic-file/long-name", test_atomic_long_name);
+  ADD ("/atomic-file/stale-temporaries", test_atomic_stale_temporaries);
+  ADD ("/atomic-file/concurrent-saves", test_atomic_concurrent_saves);
 #undef ADD
 
   return g_test_run ();
