@@ -87,10 +87,20 @@ bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *ra
   rs.loss = tc->loss;
   rs.optim = tc->optimizer;
   rs.normalize = tc->normalize;
-  params = g_new0 (float, MAX (net->n_params, 1));
+  /* The backend sizes its memory first and refuses a model or batch that does not fit;
+   * only then the host's copy of the weights. */
+  if (!be->klass->prepare (be, net, &rs, error) || !be->klass->set_data (be, data, data, error))
+    return FALSE;
+  params = g_try_new0 (float, MAX (net->n_params, 1));
+  if (params == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "the model is too large for memory: its %" G_GSIZE_FORMAT " parameters",
+                   net->n_params);
+      return FALSE;
+    }
   st_net_init_params (net, params, NULL, tc->init, &rng);
-  if (!be->klass->prepare (be, net, &rs, error) || !be->klass->set_data (be, data, data, error)
-      || !be->klass->write_state (be, params, NULL, NULL, 0, error))
+  if (!be->klass->write_state (be, params, NULL, NULL, 0, error))
     return FALSE;
 
   idx = g_new (guint32, BENCH_EXAMPLES);

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/dataset.h"
 #include "core/json-write.h"
+#include "core/paths.h"
 #include "core/trainer.h"
 #ifdef STRATA_HAVE_RENDER
 #include "ui/chart-render.h"
@@ -43,6 +45,24 @@ format_duration (char *buf, gsize size, double seconds)
     g_snprintf (buf, size, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
   else
     g_snprintf (buf, size, "%d:%02d", s / 60, s % 60);
+}
+
+/* One epoch's row of the metrics CSV: numbers with a '.' whatever the locale. */
+static void
+csv_row (GString *csv, const StEpochMetrics *m)
+{
+  const double values[] = { m->train_loss, m->train_acc, m->test_loss, m->test_acc,
+                            m->examples_per_sec, m->seconds };
+  const char *const formats[] = { "%.6f", "%.6f", "%.6f", "%.6f", "%.1f", "%.3f" };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (csv, "%d", m->epoch);
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_string_append_c (csv, ',');
+      g_string_append (csv, g_ascii_formatd (buf, sizeof buf, formats[i], values[i]));
+    }
+  g_string_append_c (csv, '\n');
 }
 
 static void
@@ -162,10 +182,7 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
         st_chart_data_add_epoch (&cli->chart, &point);
       }
 #endif
-      g_string_append_printf (cli->csv, "%d,%.6f,%.6f,%.6f,%.6f,%.1f,%.3f\n", e->metrics.epoch,
-                              e->metrics.train_loss, e->metrics.train_acc, e->metrics.test_loss,
-                              e->metrics.test_acc, e->metrics.examples_per_sec,
-                              e->metrics.seconds);
+      csv_row (cli->csv, &e->metrics);
       print_epoch (cli, &e->metrics, e->n_epochs);
       write_outputs (cli);
       break;
@@ -199,25 +216,115 @@ on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The run's outputs, before it starts: each can be written, a chart is .png or .svg, and
+ * none is one of the run's inputs (the model file, the weights it resumes from, the
+ * dataset's files) or another output. */
+static gboolean
+check_files (const char *model, const StSpec *spec, const char *dataset, const char *resume,
+             const char *save, const char *metrics, const char *plot, GError **error)
+{
+  const char *data = dataset != NULL ? dataset : spec->training.dataset;
+  g_autofree char *named = data != NULL ? st_dataset_named_dir (data) : NULL;
+  const StRunFile outputs[] = { { "--save", save }, { "--metrics", metrics },
+                                { "--plot", plot } };
+  const StRunFile inputs[] = {
+    { "the model", g_file_test (model, G_FILE_TEST_EXISTS) ? model : NULL },
+    { "the weights to resume from", resume },
+    { "the dataset", named != NULL ? named
+                     : data != NULL && g_file_test (data, G_FILE_TEST_EXISTS) ? data : NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (outputs); i++)
+    if (outputs[i].path != NULL && !st_output_check (outputs[i].what, outputs[i].path, error))
+      return FALSE;
+  if (plot != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (plot, -1);
+
+      if (!g_str_has_suffix (lower, ".png") && !g_str_has_suffix (lower, ".svg"))
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       "--plot %s: the file name must end in .png or .svg", plot);
+          return FALSE;
+        }
+    }
+  return st_run_files_check (inputs, G_N_ELEMENTS (inputs), outputs, G_N_ELEMENTS (outputs),
+                             error);
+}
+
+/* `text` (NULL: not given) as a whole number in [min, max] into *out; a usage error
+ * naming the option and the value otherwise. */
+static gboolean
+whole_option (GOptionContext *context, const char *option, const char *text, gint64 min,
+              gint64 max, gint64 *out, int *status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+  gint64 v;
+
+  if (text == NULL)
+    return TRUE;
+  if (g_ascii_string_to_signed (text, 10, min, max, &v, &error))
+    {
+      *out = v;
+      return TRUE;
+    }
+  if (g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+    message = g_strdup_printf ("%s %s: must be between %" G_GINT64_FORMAT " and %"
+                               G_GINT64_FORMAT, option, text, min, max);
+  else
+    message = g_strdup_printf ("%s “%s” is not a whole number", option, text);
+  *status = st_cli_usage_error (context, message);
+  return FALSE;
+}
+
+/* `text` (NULL: not given) as a finite number above 0. */
+static gboolean
+positive_option (GOptionContext *context, const char *option, const char *text, double *out,
+                 int *status)
+{
+  g_autofree char *message = NULL;
+  char *end = NULL;
+  double v;
+
+  if (text == NULL)
+    return TRUE;
+  v = g_ascii_strtod (text, &end);
+  if (end != text && *end == '\0' && isfinite (v) && v > 0.0)
+    {
+      *out = v;
+      return TRUE;
+    }
+  if (end == text || *end != '\0')
+    message = g_strdup_printf ("%s “%s” is not a number", option, text);
+  else
+    message = g_strdup_printf ("%s %s: must be a finite number above 0", option, text);
+  *status = st_cli_usage_error (context, message);
+  return FALSE;
+}
+
 int
 st_cli_train (int argc, char **argv)
 {
   g_autofree char *dataset = NULL, *optimizer = NULL, *device = NULL, *save = NULL;
   g_autofree char *metrics = NULL, *plot = NULL, *resume = NULL;
-  int epochs = 0, batch_size = 0, threads = 0;
-  gint64 seed = -1, limit = 0;
+  /* Numbers as text, each checked below: an option given is an option meant. */
+  g_autofree char *epochs_text = NULL, *batch_text = NULL, *threads_text = NULL;
+  g_autofree char *seed_text = NULL, *limit_text = NULL, *lr_text = NULL;
+  gint64 epochs = 0, batch_size = 0, threads = 0, seed = -1, limit = 0;
   double lr = 0.0;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "Dataset name or path", "NAME|PATH" },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "Number of epochs", "N" },
-    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, "Examples per step", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Learning rate", "X" },
+    { "epochs", 0, 0, G_OPTION_ARG_STRING, &epochs_text, "Number of epochs", "N" },
+    { "batch-size", 0, 0, G_OPTION_ARG_STRING, &batch_text, "Examples per step", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "Learning rate", "X" },
     { "optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer, "sgd, adam or adamw", "NAME" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &device, "auto, cpu or cuda", "DEVICE" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads (default: all)", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed", "N" },
-    { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "Train on the first N examples only", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, "CPU threads (default: all)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Random seed", "N" },
+    { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, "Train on the first N examples only",
+      "N" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &save, "Keep the best weights here", "FILE" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Start from these weights", "FILE" },
     { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Write per-epoch metrics", "FILE.csv" },
@@ -231,7 +338,8 @@ st_cli_train (int argc, char **argv)
   g_autoptr (StTrainer) trainer = NULL;
   StTrainerOptions options;
   TrainCli cli = { 0 };
-  guint sigint;
+  int status = 2;
+  guint sigint, sigterm;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -243,13 +351,18 @@ st_cli_train (int argc, char **argv)
   if (spec == NULL)
     return st_cli_fail (error);
   spec->has_training = TRUE;
-  if (epochs < 0 || batch_size < 0 || threads < 0 || limit < 0 || lr < 0 || !isfinite (lr))
-    return st_cli_usage_error (context, "--epochs, --batch-size, --threads, --limit and --lr "
-                                        "must not be negative");
+  if (!whole_option (context, "--epochs", epochs_text, 1, ST_TRAIN_MAX_EPOCHS, &epochs, &status)
+      || !whole_option (context, "--batch-size", batch_text, 1, ST_TRAIN_MAX_BATCH, &batch_size,
+                        &status)
+      || !whole_option (context, "--threads", threads_text, 1, 4096, &threads, &status)
+      || !whole_option (context, "--seed", seed_text, 0, G_MAXINT64, &seed, &status)
+      || !whole_option (context, "--limit", limit_text, 1, G_MAXINT64, &limit, &status)
+      || !positive_option (context, "--lr", lr_text, &lr, &status))
+    return status;
   if (epochs > 0)
-    spec->training.epochs = epochs;
+    spec->training.epochs = (int) epochs;
   if (batch_size > 0)
-    spec->training.batch_size = batch_size;
+    spec->training.batch_size = (int) batch_size;
   if (seed >= 0)
     spec->training.seed = seed;
   if (optimizer != NULL)
@@ -263,10 +376,13 @@ st_cli_train (int argc, char **argv)
   if (lr > 0)
     spec->training.optimizer.lr = lr;
 
+  if (!check_files (argv[1], spec, dataset, resume, save, metrics, plot, &error))
+    return st_cli_fail (error);
+
   st_trainer_options_init (&options);
   if (device != NULL && !st_device_from_name (device, &options.device))
     return st_cli_usage_error (context, "--device must be auto, cpu or cuda");
-  options.threads = threads;
+  options.threads = (int) threads;
   options.dataset = dataset;
   options.save_path = save;
   options.resume_path = resume;
@@ -290,10 +406,14 @@ st_cli_train (int argc, char **argv)
   trainer = st_trainer_new (spec, &options, on_event, &cli, &error);
   if (trainer == NULL)
     return st_cli_fail (error);
+  /* Ctrl+C and a polite kill alike: the trainer stops after its step, a save in progress
+   * finishes (or is discarded whole), and the run ends "stopped". */
   sigint = g_unix_signal_add (SIGINT, on_interrupt, trainer);
+  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, trainer);
   st_trainer_start (trainer);
   g_main_loop_run (cli.loop);
   g_source_remove (sigint);
+  g_source_remove (sigterm);
 
   g_clear_pointer (&trainer, st_trainer_free);
 #ifdef STRATA_HAVE_RENDER

@@ -93,6 +93,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* Messages in the user's language, numbers always with a '.': what strata-cli prints is
+   * read by programs (JSON, CSV) as often as by people. */
+  setlocale (LC_NUMERIC, "C");
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

@@ -273,8 +273,8 @@ static gboolean
 cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **error)
 {
   CpuBackend *cb = (CpuBackend *) be;
-  gsize bytes_pe, scratch, acts = 0, total = 0;
-  gboolean ok = TRUE;
+  gsize bytes_pe, scratch, acts = 0, total = 0, params_total = 0;
+  gboolean ok = TRUE, params_ok = TRUE;
   int per_param;
 
   cpu_release (cb);
@@ -304,6 +304,8 @@ cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **
     cb->optim_m = try_alloc (net->n_params, sizeof (float), &total, &ok);
   if (per_param >= 2)
     cb->optim_v = try_alloc (net->n_params, sizeof (float), &total, &ok);
+  params_ok = ok;
+  params_total = total;
   cb->acts = try_alloc (acts, sizeof (float), &total, &ok);
   cb->dacts = try_alloc (acts, sizeof (float), &total, &ok);
   cb->bytes = try_alloc (bytes_pe * cb->B, 1, &total, &ok);
@@ -316,11 +318,23 @@ cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **
                             &total, &ok);
   cb->member_loss = g_new0 (double, cb->T);
   cb->member_correct = g_new0 (gint64, cb->T);
+  if (!params_ok)
+    {
+      /* No batch size helps: the weights, their gradients and the optimizer's state
+       * alone do not fit. */
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   "the model is too large for memory: its %" G_GSIZE_FORMAT " parameters "
+                   "need %.0f MiB for weights, gradients and optimizer state, at any batch "
+                   "size", net->n_params, params_total / (1024.0 * 1024.0));
+      cpu_release (cb);
+      return FALSE;
+    }
   if (!ok)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "batch too large for memory: batch %d needs %.0f MiB for this model",
-                   cb->B, total / (1024.0 * 1024.0));
+                   "batch too large for memory: batch %d needs %.0f MiB for this model "
+                   "(%.0f MiB of it for the parameters); try a smaller batch",
+                   cb->B, total / (1024.0 * 1024.0), params_total / (1024.0 * 1024.0));
       cpu_release (cb);
       return FALSE;
     }

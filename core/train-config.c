@@ -21,8 +21,6 @@ static const char *const init_names[ST_N_INITS] = {
   "default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal"
 };
 
-#define MAX_EPOCHS     100000
-#define MAX_BATCH      65536
 #define MAX_AUG_SHIFT  64
 
 static gboolean
@@ -378,8 +376,8 @@ st_train_config_from_json (StTrainConfig *config, JsonObject *object, const char
   seed = 0;
 
   if (!check_keys (&r, object, keys)
-      || !read_int (&r, object, "epochs", 1, MAX_EPOCHS, &epochs)
-      || !read_int (&r, object, "batch_size", 1, MAX_BATCH, &batch)
+      || !read_int (&r, object, "epochs", 1, ST_TRAIN_MAX_EPOCHS, &epochs)
+      || !read_int (&r, object, "batch_size", 1, ST_TRAIN_MAX_BATCH, &batch)
       || !read_int (&r, object, "seed", 0, G_MAXINT64, &seed))
     return FALSE;
   config->epochs = epochs;

@@ -34,6 +34,9 @@ typedef enum {
 } StInitKind;
 
 #define ST_MAX_CHANNELS_NORMALIZE 4
+/* The limits of "epochs" and "batch_size", in a model file and on the command line. */
+#define ST_TRAIN_MAX_EPOCHS       100000
+#define ST_TRAIN_MAX_BATCH        65536
 
 typedef struct {
   StOptimKind type;

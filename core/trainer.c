@@ -283,6 +283,14 @@ stop_requested (gpointer data)
   return atomic_load (&((StTrainer *) data)->stop);
 }
 
+static char *
+ascii_number (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6f", v));
+}
+
 static gboolean
 save_best (Run *run, const StEpochMetrics *m, GError **error)
 {
@@ -293,8 +301,9 @@ save_best (Run *run, const StEpochMetrics *m, GError **error)
                                         error))
     return FALSE;
   g_hash_table_insert (meta, "strata.epoch", g_strdup_printf ("%d", m->epoch));
-  g_hash_table_insert (meta, "strata.test_acc", g_strdup_printf ("%.6f", m->test_acc));
-  g_hash_table_insert (meta, "strata.test_loss", g_strdup_printf ("%.6f", m->test_loss));
+  /* numbers with a '.' whatever the locale: the file is read on other machines */
+  g_hash_table_insert (meta, "strata.test_acc", ascii_number (m->test_acc));
+  g_hash_table_insert (meta, "strata.test_loss", ascii_number (m->test_loss));
   return st_checkpoint_save (trainer->net, run->params, run->buffers, meta, trainer->save_path,
                              error);
 }
