@@ -3,27 +3,13 @@
 
 #include "core/paths.h"
 
+#include "core/input-file.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *
-kind_of (mode_t mode)
-{
-  if (S_ISDIR (mode))
-    return "a folder";
-  if (S_ISFIFO (mode))
-    return "a FIFO";
-  if (S_ISCHR (mode))
-    return "a character device";
-  if (S_ISBLK (mode))
-    return "a block device";
-  if (S_ISSOCK (mode))
-    return "a socket";
-  return "not a regular file";
-}
 
 gboolean
 st_output_check (const char *what, const char *path, GError **error)
@@ -45,7 +31,7 @@ st_output_check (const char *what, const char *path, GError **error)
           g_set_error (error, G_FILE_ERROR,
                        S_ISDIR (st.st_mode) ? G_FILE_ERROR_ISDIR : G_FILE_ERROR_INVAL,
                        "%s %s: %s, not a regular file; give a file name", what, path,
-                       kind_of (st.st_mode));
+                       st_input_file_kind (st.st_mode));
           return FALSE;
         }
       if (access (path, W_OK) != 0)

@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "core/json-guard.h"
 #include "core/safetensors-private.h"
 
 const StSafetensorsDtype st_safetensors_dtypes[] = {
@@ -306,6 +307,7 @@ st_safetensors_parse_header (const char             *path,
                              StSafetensorsLoadFlags  flags,
                              GArray                 *entries,
                              GHashTable             *metadata,
+                             GHashTable             *skipped,
                              GError                **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
@@ -315,10 +317,20 @@ st_safetensors_parse_header (const char             *path,
   JsonNode *root;
   JsonObject *object;
   gboolean parsed;
+  gsize depth, where = 0;
 
   if (!g_utf8_validate_len (text, length, NULL))
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "the header is not valid UTF-8");
+      return FALSE;
+    }
+  depth = st_json_depth (text, length, ST_JSON_MAX_DEPTH, &where);
+  if (depth > ST_JSON_MAX_DEPTH)
+    {
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
+            "the header is JSON nested %" G_GSIZE_FORMAT " levels deep at byte %" G_GSIZE_FORMAT
+            " of the file; Strata reads at most %d", depth, where + sizeof (guint64),
+            ST_JSON_MAX_DEPTH);
       return FALSE;
     }
 
@@ -385,13 +397,16 @@ st_safetensors_parse_header (const char             *path,
       if (st_safetensors_dtypes[entry->dtype].conversion != CONVERT_NONE)
         i++;
       else if (flags & ST_SAFETENSORS_LOAD_SKIP_UNSUPPORTED)
-        g_array_remove_index (entries, i);
+        {
+          g_hash_table_insert (skipped, g_strdup (entry->name),
+                               (gpointer) st_safetensors_dtypes[entry->dtype].name);
+          g_array_remove_index (entries, i);
+        }
       else
         {
           g_set_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_UNSUPPORTED,
-                       "%s: %s has dtype %s, which Strata cannot read "
-                       "(it reads F32, F64, F16 and BF16)", path, entry->name,
-                       st_safetensors_dtypes[entry->dtype].name);
+                       "%s: %s has dtype %s, which Strata cannot read " READABLE_DTYPES, path,
+                       entry->name, st_safetensors_dtypes[entry->dtype].name);
           return FALSE;
         }
     }

@@ -15,6 +15,9 @@ G_STATIC_ASSERT (sizeof (float) == 4 && sizeof (double) == 8);
 
 #define METADATA_KEY "__metadata__"
 
+/* Ends "NAME has dtype I64, which Strata cannot read ...". */
+#define READABLE_DTYPES "(it reads F32, and F64, F16 and BF16 converted to F32)"
+
 /* Sets @error in ST_SAFETENSORS_ERROR with @code, as "PATH: MESSAGE". */
 static inline void G_GNUC_PRINTF (4, 5)
 fail (GError **error, int code, const char *path, const char *format, ...)
@@ -73,7 +76,9 @@ G_GNUC_INTERNAL void     st_safetensors_entry_clear  (gpointer entry);
 /* Parses and checks the JSON header `text` (`length` bytes) of `path`, whose data buffer
  * holds `buffer_len` bytes: appends each tensor's Entry to `entries` (sorted by offset, the
  * layout checked end to end) and the __metadata__ strings to `metadata`. Tensors of dtypes
- * Strata cannot read are an error, or dropped with ST_SAFETENSORS_LOAD_SKIP_UNSUPPORTED. */
+ * Strata cannot read are an error, or with ST_SAFETENSORS_LOAD_SKIP_UNSUPPORTED dropped from
+ * `entries` and added to `skipped` (name → the dtype's name, static). JSON nested past
+ * ST_JSON_MAX_DEPTH is refused before it is parsed. */
 G_GNUC_INTERNAL gboolean st_safetensors_parse_header (const char             *path,
                                                       const char             *text,
                                                       gsize                   length,
@@ -81,6 +86,7 @@ G_GNUC_INTERNAL gboolean st_safetensors_parse_header (const char             *pa
                                                       StSafetensorsLoadFlags  flags,
                                                       GArray                 *entries,
                                                       GHashTable             *metadata,
+                                                      GHashTable             *skipped,
                                                       GError                **error);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/input-file.h"
 #include "core/safetensors-private.h"
 
 struct _StSafetensors {
@@ -26,6 +27,7 @@ struct _StSafetensors {
   GArray     *entries;     /* Entry, in the order of their data */
   GHashTable *by_name;     /* name → Entry index + 1 */
   GHashTable *metadata;    /* char * → char * */
+  GHashTable *skipped;     /* name → dtype name, of those SKIP_UNSUPPORTED left out */
 };
 
 /* ---- reading: the data --------------------------------------------------------------- */
@@ -154,6 +156,20 @@ read_exactly (int fd, void *buffer, gsize size, const char *path, GError **error
   return TRUE;
 }
 
+/* The first bytes of a file whose header length makes no sense: is it JSON text, a model
+ * file given where the weights go? */
+static gboolean
+starts_like_json (const guint8 *bytes, gsize n)
+{
+  gsize i = 0;
+
+  if (n >= 3 && bytes[0] == 0xef && bytes[1] == 0xbb && bytes[2] == 0xbf)
+    i = 3;
+  while (i < n && g_ascii_isspace (bytes[i]))
+    i++;
+  return i < n && bytes[i] == '{';
+}
+
 static gboolean
 load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **error)
 {
@@ -161,6 +177,7 @@ load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **err
   struct stat info;
   guint64 header_len;
   guint64 file_size;
+  guint8 first[sizeof header_len];
   g_autofree char *header = NULL;
 
   if (fstat (fd, &info) < 0)
@@ -185,7 +202,15 @@ load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **err
     }
   if (!read_exactly (fd, &header_len, sizeof header_len, path, error))
     return FALSE;
+  memcpy (first, &header_len, sizeof first);
   header_len = GUINT64_FROM_LE (header_len);
+  if ((header_len > ST_SAFETENSORS_MAX_HEADER || header_len > file_size - sizeof header_len)
+      && starts_like_json (first, sizeof first))
+    {
+      g_set_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_INVALID,
+                   "%s is a JSON model file, not a safetensors weights file", path);
+      return FALSE;
+    }
   if (header_len > ST_SAFETENSORS_MAX_HEADER)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
@@ -218,7 +243,7 @@ load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **err
     return FALSE;
   header[header_len] = '\0';
   if (!st_safetensors_parse_header (path, header, (gsize) header_len, file->buffer_len, flags,
-                                    file->entries, file->metadata, error))
+                                    file->entries, file->metadata, file->skipped, error))
     return FALSE;
 
   if (file->buffer_len > 0)
@@ -256,7 +281,11 @@ st_safetensors_load (const char *path, StSafetensorsLoadFlags flags, GError **er
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  /* A FIFO would block the open below until a writer came; a device would never end. The
+   * open does not wait either, in case one is swapped in after the check. */
+  if (!st_input_file_check (path, error))
+    return NULL;
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -271,6 +300,7 @@ st_safetensors_load (const char *path, StSafetensorsLoadFlags flags, GError **er
   g_array_set_clear_func (file->entries, st_safetensors_entry_clear);
   file->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   file->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  file->skipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   ok = load_fd (file, fd, flags, error);
   close (fd);
@@ -287,6 +317,7 @@ st_safetensors_free (StSafetensors *file)
   g_clear_pointer (&file->entries, g_array_unref);
   g_clear_pointer (&file->by_name, g_hash_table_unref);
   g_clear_pointer (&file->metadata, g_hash_table_unref);
+  g_clear_pointer (&file->skipped, g_hash_table_unref);
   g_free (file);
 }
 
@@ -389,6 +420,13 @@ st_safetensors_check (const StSafetensors       *file,
       g_hash_table_add (wanted, (gpointer) want->name);
 
       have = lookup (file, want->name);
+      if (have == NULL && g_hash_table_contains (file->skipped, want->name))
+        {
+          fail (error, ST_SAFETENSORS_ERROR_UNSUPPORTED, file->path,
+                "%s has dtype %s, which Strata cannot read " READABLE_DTYPES, want->name,
+                (const char *) g_hash_table_lookup (file->skipped, want->name));
+          return FALSE;
+        }
       if (have == NULL)
         {
           fail (error, ST_SAFETENSORS_ERROR_MISMATCH, file->path, "%s is missing", want->name);

@@ -70,6 +70,10 @@ typedef enum {
 
 typedef struct _StSafetensors StSafetensors;
 
+/* Refuses a path that is not a regular file (a FIFO, a device) without opening it, in
+ * G_FILE_ERROR (input-file.h); a model file given instead ("w.json is a JSON model file, not
+ * a safetensors weights file") and a header nested past ST_JSON_MAX_DEPTH (json-guard.h)
+ * are ST_SAFETENSORS_ERROR_INVALID. */
 StSafetensors *st_safetensors_load            (const char             *path,
                                                StSafetensorsLoadFlags  flags,
                                                GError                **error);
@@ -98,7 +102,9 @@ const char    *st_safetensors_get_metadata_value (const StSafetensors *file,
  * not looked at) and reports the first problem, in the order of `expected` then of the
  * file: "w.safetensors: 3.weight is missing", "... 3.weight has shape [16, 6, 5, 5] in
  * the file but the model needs [16, 3, 5, 5]", "... 12.weight is in the file but not in
- * the model". */
+ * the model". A tensor the model needs that ST_SAFETENSORS_LOAD_SKIP_UNSUPPORTED left out is
+ * ST_SAFETENSORS_ERROR_UNSUPPORTED, naming its dtype: "... 0.weight has dtype I64, which
+ * Strata cannot read (it reads F32, ...)". */
 gboolean       st_safetensors_check           (const StSafetensors       *file,
                                                const StSafetensorsTensor *expected,
                                                gsize                      n_expected,

@@ -1,10 +1,11 @@
 /* spec-read.c: reading the model file.
  *
- * Per file, strict: not JSON, no "input" or "layers", an unknown top-level key or a wrong
- * "format" is a GError naming the file. Per layer, lenient: an unknown type or argument, or a
- * value of the wrong kind, becomes the node's problem (with the argument it concerns and a
- * did-you-mean where one is close), the rest of the layer and of the model still load, and
- * the layer's JSON is kept so saving loses nothing.
+ * Per file, strict: not JSON (UTF-16 included), JSON nested past ST_JSON_MAX_DEPTH (refused
+ * before json-glib's recursive parser sees it, see json-guard.h), no "input" or "layers", an
+ * unknown top-level key or a wrong "format" is a GError naming the file. Per layer, lenient:
+ * an unknown type or argument, or a value of the wrong kind, becomes the node's problem (with
+ * the argument it concerns and a did-you-mean where one is close), the rest of the layer and
+ * of the model still load, and the layer's JSON is kept so saving loses nothing.
  */
 #define G_LOG_DOMAIN "strata-spec"
 
@@ -14,6 +15,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/input-file.h"
+#include "core/json-guard.h"
 #include "core/json-write.h"
 #include "core/layer-types.h"
 #include "core/spec-private.h"
@@ -25,7 +28,8 @@
 
 typedef struct {
   const char *origin;
-  int         depth;
+  int         depth;      /* of the layer being read: 1 for a top-level one */
+  int         deepest;    /* the deepest block with contents under the top-level layer */
 } ReadCtx;
 
 static void
@@ -259,6 +263,23 @@ read_block_member (ReadCtx *ctx, StNode *node, const char *name, JsonNode *value
                 node->type->kind == ST_LAYER_CONCAT ? "branches" : "body and shortcut");
 }
 
+/* Blocks nested past MAX_NESTING under the top-level layer `node`: the whole layer becomes
+ * one problem, its contents dropped (the JSON kept for saving), so that what comes after
+ * (inference, the builder, compiling) never walks that deep. The JSON guard bounds how deep
+ * reading itself goes: ST_JSON_MAX_DEPTH levels hold at most half as many blocks. */
+static void
+too_deep (ReadCtx *ctx, StNode *node)
+{
+  node_problem (node, NULL, "blocks are nested %d deep inside this layer; Strata reads at most %d",
+                ctx->deepest, MAX_NESTING);
+  if (node->branches != NULL)
+    g_ptr_array_set_size (node->branches, 0);
+  if (node->body != NULL)
+    g_ptr_array_set_size (node->body, 0);
+  g_clear_pointer (&node->shortcut, g_ptr_array_unref);
+  ctx->deepest = 0;
+}
+
 static StNode *
 read_node (ReadCtx *ctx, JsonNode *json)
 {
@@ -313,11 +334,7 @@ read_node (ReadCtx *ctx, JsonNode *json)
         continue;
       if (st_layer_type_is_block (type))
         {
-          if (ctx->depth > MAX_NESTING)
-            {
-              node_problem (node, name, "blocks are nested more than %d deep", MAX_NESTING);
-              continue;
-            }
+          ctx->deepest = MAX (ctx->deepest, ctx->depth);
           read_block_member (ctx, node, name, value);
           continue;
         }
@@ -334,6 +351,8 @@ read_node (ReadCtx *ctx, JsonNode *json)
       read_arg (node, id, name, value);
     }
   ctx->depth--;
+  if (ctx->depth == 0 && ctx->deepest > MAX_NESTING)
+    too_deep (ctx, node);
 
   for (int i = 0; i < type->n_args; i++)
     if (type->args[i].presence == ST_ARG_REQUIRED && !st_node_has_arg (node, type->args[i].id))
@@ -447,6 +466,25 @@ strings_are_utf8 (JsonNode *node)
     }
 }
 
+/* A byte-order mark, or a NUL in every other byte of the first characters (ASCII written as
+ * UTF-16, little- or big-endian). */
+static gboolean
+is_utf16 (const char *data, gsize length)
+{
+  const guint8 *b = (const guint8 *) data;
+  gsize n = MIN (length, 64) & ~(gsize) 1;
+  gboolean le = n > 0, be = n > 0;
+
+  if (length >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)))
+    return TRUE;
+  for (gsize i = 0; i < n; i += 2)
+    {
+      le = le && b[i] != 0 && b[i + 1] == 0;
+      be = be && b[i] == 0 && b[i + 1] != 0;
+    }
+  return le || be;
+}
+
 static gboolean
 is_blank (const char *data, gsize length)
 {
@@ -468,13 +506,19 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
   JsonNode *root, *member;
   JsonObject *obj;
   StShape input;
-  ReadCtx ctx = { origin, 0 };
+  ReadCtx ctx = { origin, 0, 0 };
 
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (origin != NULL, NULL);
 
   if (length < 0)
     length = strlen (data);
+  if (is_utf16 (data, length))
+    {
+      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
+                   "%s is UTF-16 text; save it as UTF-8", origin);
+      return NULL;
+    }
   if (memchr (data, '\0', length) != NULL)
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
@@ -485,6 +529,11 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
                    "%s: not valid JSON: the file is empty", origin);
+      return NULL;
+    }
+  if (!st_json_check_depth (data, length, origin, &local))
+    {
+      g_set_error_literal (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX, local->message);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, data, length, &local))
@@ -571,11 +620,15 @@ StSpec *
 st_spec_load_from_file (const char *path, GError **error)
 {
   g_autofree char *data = NULL;
-  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *display = NULL;
   gsize length;
   g_autoptr (GError) local = NULL;
 
-  if (!g_file_get_contents (path, &data, &length, &local))
+  g_return_val_if_fail (path != NULL, NULL);
+
+  display = g_filename_display_name (path);
+  data = st_input_file_read (path, ST_SPEC_MAX_FILE_SIZE, "a model file", &length, &local);
+  if (data == NULL)
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO, "%s", local->message);
       return NULL;

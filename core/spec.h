@@ -6,8 +6,10 @@
  *
  * Reading is forgiving where a builder needs it to be: a layer with an unknown type, an
  * unknown argument or a value of the wrong kind is kept, marked with a problem that names
- * the argument, and the rest of the model still loads. Only a file that is not a model at
- * all (not JSON, no "layers", a wrong "format") fails to load.
+ * the argument, and the rest of the model still loads; so does a top-level layer whose
+ * blocks nest more than 64 deep, kept as one problem without its contents. Only a file that
+ * is not a model at all (not JSON, no "layers", a wrong "format", nested past the JSON limit
+ * of json-guard.h) fails to load.
  */
 #pragma once
 
@@ -19,6 +21,9 @@
 G_BEGIN_DECLS
 
 #define ST_MODEL_FORMAT "strata-model/1"
+
+/* The largest model file read; a real one is a few kilobytes. */
+#define ST_SPEC_MAX_FILE_SIZE ((gsize) 64 * 1024 * 1024)
 
 typedef enum {
   ST_ARG_IN_CHANNELS,
@@ -102,6 +107,8 @@ StSpec     *st_spec_load_from_data   (const char   *data,
                                       gssize        length,
                                       const char   *origin,
                                       GError      **error);
+/* Refuses what is not a regular file (a FIFO, a device: see input-file.h) without waiting
+ * on it, and files over ST_SPEC_MAX_FILE_SIZE. */
 StSpec     *st_spec_load_from_file   (const char   *path,
                                       GError      **error);
 /* `name_or_path`: a preset name ("lenet5") or a file path. */

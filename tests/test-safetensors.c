@@ -1,13 +1,18 @@
 /* test-safetensors: weight files round-trip bit for bit (metadata, NaN payloads, empty and
  * 0-d tensors; F16, BF16 and F64 read as float32), reject every broken header and every bad
  * tensor list with a message that names the file, and are checked against the model's
- * parameters. PyTorch's side is test-safetensors-torch; saving under faults, test-atomic-file.
+ * parameters. Files that once crashed or hung the reader (a header nested past the stack, a
+ * FIFO) are refused with a message. PyTorch's side is test-safetensors-torch; saving under
+ * faults, test-atomic-file.
  */
 #define G_LOG_DOMAIN "strata-test-safetensors"
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "core/checkpoint.h"
+#include "core/json-guard.h"
 #include "safetensors-files.h"
 #include "test-util.h"
 
@@ -394,6 +399,175 @@ test_skip_unsupported (Fixture *f, gconstpointer unused)
   g_assert_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_INVALID);
 }
 
+/* ---- files that crashed or hung the reader --------------------------------------------- */
+
+/* Runs the case again in a child that must pass within `seconds`, so that a reader that
+ * crashes or waits forever fails this case instead of ending the program. TRUE in the
+ * child, which goes on with the case; FALSE in the parent, which is done. */
+static gboolean
+in_child (int seconds)
+{
+  if (g_test_subprocess ())
+    return TRUE;
+  g_test_trap_subprocess (NULL, (guint64) seconds * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  return FALSE;
+}
+
+/* A header of 100,000 nested lists (json-glib's parser recursed once per level). */
+static void
+test_bad_deep_json (Fixture *f, gconstpointer unused)
+{
+  const int n = 100000;
+  g_autofree char *path = NULL;
+  g_autoptr (GString) header = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSafetensors) file = NULL;
+  g_autofree char *expect = NULL;
+
+  if (!in_child (60))
+    return;
+  path = path_in (f, "deep.safetensors");
+  header = g_string_new ("{\"a\":");
+  for (int i = 0; i < n; i++)
+    g_string_append_c (header, '[');
+  for (int i = 0; i < n; i++)
+    g_string_append_c (header, ']');
+  g_string_append_c (header, '}');
+  write_raw (path, header->str, 0, 0);
+
+  file = st_safetensors_load (path, ST_SAFETENSORS_LOAD_DEFAULT, &error);
+  g_assert_null (file);
+  g_assert_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_INVALID);
+  /* Level 257 is the 256th bracket: 8 bytes of length, 5 of {"a":, 255 brackets before. */
+  expect = g_strdup_printf ("the header is JSON nested %d levels deep at byte %d of the file; "
+                            "Strata reads at most %d", n + 1, 8 + 5 + 255, ST_JSON_MAX_DEPTH);
+  assert_message (error, path, (const char *[]) { expect, NULL });
+}
+
+/* A FIFO as the weights file: the open waited for a writer forever. */
+static void
+test_bad_fifo (Fixture *f, gconstpointer unused)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *link = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSafetensors) file = NULL;
+
+  if (!in_child (20))
+    return;
+  path = path_in (f, "weights.safetensors");
+  link = path_in (f, "link.safetensors");
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_assert_cmpint (symlink (path, link), ==, 0);
+
+  file = st_safetensors_load (path, ST_SAFETENSORS_LOAD_DEFAULT, &error);
+  g_assert_null (file);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  assert_message (error, path, (const char *[]) { "a FIFO, not a regular file", NULL });
+  g_clear_error (&error);
+
+  file = st_safetensors_load (link, ST_SAFETENSORS_LOAD_SKIP_UNSUPPORTED, &error);
+  g_assert_null (file);
+  assert_message (error, link, (const char *[]) { "a FIFO, not a regular file", NULL });
+  g_clear_error (&error);
+
+  file = st_safetensors_load ("/dev/zero", ST_SAFETENSORS_LOAD_DEFAULT, &error);
+  g_assert_null (file);
+  assert_message (error, "/dev/zero", (const char *[]) { "a character device", NULL });
+}
+
+/* A model file given as the weights: its first 8 bytes made a header length of
+ * 8245921739492559483. */
+static void
+test_bad_model_file (Fixture *f, gconstpointer unused)
+{
+  static const char *const models[] = {
+    "{\n  \"format\": \"strata-model/1\",\n  \"input\": {\"channels\": 1}, \"layers\": []\n}\n",
+    "\xef\xbb\xbf {\"input\": {\"channels\": 1, \"height\": 28, \"width\": 28}}",
+  };
+  g_autofree char *path = path_in (f, "lenet5.strata.json");
+  g_autofree char *expect = g_strdup_printf ("%s is a JSON model file, not a safetensors "
+                                             "weights file", path);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (models); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (StSafetensors) file = NULL;
+
+      write_file (path, models[i], strlen (models[i]));
+      file = st_safetensors_load (path, ST_SAFETENSORS_LOAD_DEFAULT, &error);
+      g_assert_null (file);
+      g_assert_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_INVALID);
+      if (error != NULL)
+        g_assert_cmpstr (error->message, ==, expect);
+    }
+}
+
+/* A file of `header` then the `size` bytes of `data`. */
+static void
+write_with_data (const char *path, const char *header, const void *data, gsize size)
+{
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  guint64 len_le = GUINT64_TO_LE (strlen (header));
+
+  g_byte_array_append (bytes, (const guint8 *) &len_le, sizeof len_le);
+  g_byte_array_append (bytes, (const guint8 *) header, strlen (header));
+  g_byte_array_append (bytes, data, size);
+  write_file (path, bytes->data, bytes->len);
+}
+
+/* Weights in F64 load into the model, converted; in I64 they were reported as missing
+ * ("1.weight is missing"), and now by their dtype. */
+static void
+test_checkpoint_dtypes (Fixture *f, gconstpointer unused)
+{
+  static const char model[] =
+    "{\"input\": {\"channels\": 1, \"height\": 1, \"width\": 2}, \"layers\": ["
+    "{\"type\": \"Flatten\"}, {\"type\": \"Linear\", \"in_features\": 2, \"out_features\": 1}]}";
+  static const double weight_f64[2] = { 0.5, -2.25 };
+  static const gint64 weight_i64[2] = { 3, -1 };
+  static const float bias = 0.125f;
+  g_autofree char *path = path_in (f, "w.safetensors");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load_from_data (model, -1, "linear", &error);
+  g_autoptr (StNet) net = NULL;
+  g_autofree float *params = NULL;
+  guint8 data[20];
+  int weight;
+
+  g_assert_no_error (error);
+  net = st_net_compile (spec, &error);
+  g_assert_no_error (error);
+  if (net == NULL)
+    return;
+  params = g_new0 (float, net->n_params);
+  weight = st_net_find_tensor (net, "1.weight");
+  g_assert_cmpint (weight, >=, 0);
+
+  memcpy (data, weight_f64, 16);
+  memcpy (data + 16, &bias, 4);
+  write_with_data (path, "{\"1.weight\":{\"dtype\":\"F64\",\"shape\":[1,2],"
+                   "\"data_offsets\":[0,16]},"
+                   "\"1.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[16,20]}}",
+                   data, sizeof data);
+  g_assert_true (st_checkpoint_load (net, path, params, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (params[net->tensors[weight].offset], ==, 0.5f);
+  g_assert_cmpfloat (params[net->tensors[weight].offset + 1], ==, -2.25f);
+
+  memcpy (data, weight_i64, 16);
+  write_with_data (path, "{\"1.weight\":{\"dtype\":\"I64\",\"shape\":[1,2],"
+                   "\"data_offsets\":[0,16]},"
+                   "\"1.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[16,20]}}",
+                   data, sizeof data);
+  g_assert_false (st_checkpoint_load (net, path, params, NULL, NULL, &error));
+  g_assert_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_UNSUPPORTED);
+  assert_message (error, path, (const char *[]) {
+    "1.weight has dtype I64, which Strata cannot read", "F32", NULL });
+}
+
 /* ---- bad tensor lists on save -------------------------------------------------------- */
 
 static void
@@ -517,6 +691,10 @@ main (int argc, char **argv)
   ADD ("/safetensors/skip-unsupported", test_skip_unsupported);
   ADD ("/safetensors/bad-save", test_bad_save);
   ADD ("/safetensors/check", test_check);
+  ADD ("/safetensors/bad/deep-json", test_bad_deep_json);
+  ADD ("/safetensors/bad/fifo", test_bad_fifo);
+  ADD ("/safetensors/bad/model-file", test_bad_model_file);
+  ADD ("/safetensors/checkpoint-dtypes", test_checkpoint_dtypes);
 #undef ADD
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {

@@ -1,10 +1,16 @@
-/* test-spec: reading and writing model files, and bad files reported on the right layer. */
+/* test-spec: reading and writing model files, and bad files reported on the right layer;
+ * files that once crashed or hung the reader (nesting past the stack, a FIFO) refused with a
+ * message. */
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/infer.h"
+#include "core/json-guard.h"
 #include "core/layer-types.h"
 #include "core/spec.h"
+#include "test-util.h"
 
 #define INPUT "\"input\": {\"channels\": 1, \"height\": 28, \"width\": 28}"
 
@@ -393,6 +399,349 @@ test_bad_training (void)
                      ST_SPEC_ERROR_STRUCTURE, "training.augment.flip");
 }
 
+/* ---- files that crashed or hung the reader --------------------------------------------- */
+
+/* Runs the case again in a child that must pass within `seconds`, so that a reader that
+ * crashes or waits forever fails this case instead of ending the program. TRUE in the
+ * child, which goes on with the case; FALSE in the parent, which is done. */
+static gboolean
+in_child (int seconds)
+{
+  if (g_test_subprocess ())
+    return TRUE;
+  g_test_trap_subprocess (NULL, (guint64) seconds * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  return FALSE;
+}
+
+/* `n` Residual blocks, each the body of the one above, around a ReLU. */
+static char *
+nested_residuals (int n)
+{
+  GString *json = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    g_string_append (json, "{\"type\": \"Residual\", \"body\": [");
+  g_string_append (json, "{\"type\": \"ReLU\"}");
+  for (int i = 0; i < n; i++)
+    g_string_append (json, "]}");
+  return g_string_free (json, FALSE);
+}
+
+static void
+write_text (const char *path, const char *text, gssize length)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, length, &error);
+  g_assert_no_error (error);
+}
+
+/* "layers": [ × 100,000 ]: json-glib's parser recursed once per level and overflowed the
+ * stack (80,000 levels were enough on an 8 MB stack). */
+static void
+test_deep_json (void)
+{
+  const int n = 100000;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *expect = NULL;
+  g_autoptr (GString) doc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = NULL;
+  gsize first_bracket;
+
+  if (!in_child (60))
+    return;
+  dir = st_test_make_tmp ("strata-spec-XXXXXX");
+  path = g_build_filename (dir, "deep.strata.json", NULL);
+  doc = g_string_new ("{\"format\": \"strata-model/1\", " INPUT ", \"layers\": ");
+  first_bracket = doc->len;
+  for (int i = 0; i < n; i++)
+    g_string_append_c (doc, '[');
+  for (int i = 0; i < n; i++)
+    g_string_append_c (doc, ']');
+  g_string_append_c (doc, '}');
+  write_text (path, doc->str, doc->len);
+
+  spec = st_spec_load (path, &error);
+  g_assert_null (spec);
+  g_assert_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX);
+  /* The object around is level 1, so level 257 is the 256th bracket. */
+  expect = g_strdup_printf ("%s: JSON nested %d levels deep at byte %" G_GSIZE_FORMAT "; Strata "
+                            "reads at most %d", path, n + 1, first_bracket + 255,
+                            ST_JSON_MAX_DEPTH);
+  if (error != NULL)
+    g_assert_cmpstr (error->message, ==, expect);
+  st_test_remove_tree (dir);
+}
+
+/* Residual blocks 100,000 deep (2.9 MB): the 64-block limit came after the parse. */
+static void
+test_deep_residuals (void)
+{
+  g_autofree char *layers = NULL;
+  g_autofree char *doc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = NULL;
+
+  if (!in_child (60))
+    return;
+  layers = nested_residuals (100000);
+  doc = g_strdup_printf ("{" INPUT ", \"layers\": [%s]}", layers);
+  spec = st_spec_load_from_data (doc, -1, "deep.strata.json", &error);
+  g_assert_null (spec);
+  g_assert_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX);
+  if (error != NULL)
+    {
+      g_assert_true (g_str_has_prefix (error->message, "deep.strata.json: JSON nested 200003 "
+                                                       "levels deep at byte "));
+      g_assert_true (g_str_has_suffix (error->message, "; Strata reads at most 256"));
+    }
+}
+
+static guint
+count_errors (const StInfer *infer, const char **path, const char **message)
+{
+  for (guint i = 0; i < infer->n_layers; i++)
+    if (infer->layers[i].error != NULL)
+      {
+        *path = infer->layers[i].path;
+        *message = infer->layers[i].error;
+      }
+  return infer->n_errors;
+}
+
+/* Blocks past 64 deep that the JSON limit lets through: one short problem on the top-level
+ * layer (it named the 65th block's 640-character path), which is saved as it was read. The
+ * deepest nesting of each kind that is allowed still loads. */
+static void
+test_deep_blocks (void)
+{
+  g_autofree char *deep = nested_residuals (70);
+  g_autofree char *shallow = nested_residuals (3);
+  g_autofree char *limit = nested_residuals (64);
+  g_autofree char *layers = g_strdup_printf ("[%s, %s]", deep, shallow);
+  g_autofree char *limit_layers = g_strdup_printf ("[%s]", limit);
+  g_autoptr (StSpec) spec = load_layers (layers);
+  g_autoptr (StInfer) infer = st_spec_infer (spec);
+  g_autofree char *saved = st_spec_to_json (spec);
+  g_autoptr (StSpec) again = NULL;
+  g_autoptr (StInfer) again_infer = NULL;
+  g_autoptr (StSpec) at_limit = NULL;
+  g_autoptr (StInfer) at_limit_infer = NULL;
+  g_autoptr (GString) concats = g_string_new ("[");
+  g_autoptr (StSpec) deep_concat = NULL;
+  g_autoptr (StInfer) deep_concat_infer = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *path = NULL, *message = NULL;
+  int n_saved = 0;
+
+  g_assert_cmpuint (count_errors (infer, &path, &message), ==, 1);
+  g_assert_cmpstr (path, ==, "0");
+  g_assert_cmpstr (message, ==, "blocks are nested 70 deep inside this layer; Strata reads at "
+                                "most 64");
+  /* What comes after the deep layer is read as usual. */
+  g_assert_cmpuint (spec->layers->len, ==, 2);
+  g_assert_null (((StNode *) g_ptr_array_index (spec->layers, 1))->problem);
+
+  again = st_spec_load_from_data (saved, -1, "saved", &error);
+  g_assert_no_error (error);
+  for (const char *at = saved; (at = strstr (at, "Residual")) != NULL; at++)
+    n_saved++;
+  g_assert_cmpint (n_saved, ==, 70 + 3);
+  again_infer = st_spec_infer (again);
+  g_assert_cmpuint (count_errors (again_infer, &path, &message), ==, 1);
+  g_assert_cmpstr (path, ==, "0");
+
+  at_limit = load_layers (limit_layers);
+  at_limit_infer = st_spec_infer (at_limit);
+  g_assert_cmpuint (at_limit_infer->n_errors, ==, 0);
+
+  /* Concat costs three JSON levels a block, the most of any: 64 of them fit in 256. */
+  for (int i = 0; i < 64; i++)
+    g_string_append (concats, "{\"type\": \"Concat\", \"branches\": [[");
+  g_string_append (concats, "{\"type\": \"Conv2d\", \"out_channels\": 1, "
+                            "\"kernel_size\": [1, 1]}");
+  for (int i = 0; i < 64; i++)
+    g_string_append (concats, "]]}");
+  g_string_append (concats, "]");
+  deep_concat = load_layers (concats->str);
+  deep_concat_infer = st_spec_infer (deep_concat);
+  g_assert_cmpuint (deep_concat_infer->n_errors, ==, 0);
+}
+
+/* Brackets inside strings and comments are not nesting. */
+static void
+test_json_depth (void)
+{
+  static const struct {
+    const char *text;
+    gsize       depth;
+  } cases[] = {
+    { "", 0 },
+    { "1", 0 },
+    { "[]", 1 },
+    { "{\"a\": [[1], {\"b\": {}}]}", 4 },
+    { "[\"[[[{{{\"]", 1 },
+    { "[\"\\\"[[\"]", 1 },
+    { "[\"\\\\\", [[]]]", 3 },
+    { "['[[[', 1]", 1 },
+    { "[1, /* [[[ */ 2]", 1 },
+    { "[1, / [[[ / 2]", 1 },
+    { "]]][]", 1 },
+    /* json-glib 1.6 takes the quote that ends "\u12" as part of the escape: x"[[ is in the
+     * string for the later rules, but nesting for 1.6. */
+    { "[\"\\u12\"x\"[[]]]", 3 },
+    /* Later versions end a slash-star comment at star-slash only: the quote is inside it. */
+    { "/* / \" */ [[]]", 2 },
+  };
+  g_autoptr (GString) name = g_string_new ("\"");
+  g_autofree char *doc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = NULL;
+  gsize where = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpuint (st_json_depth (cases[i].text, strlen (cases[i].text), 10, NULL), ==,
+                        cases[i].depth);
+    }
+
+  g_assert_cmpuint (st_json_depth ("[[[[", 4, 2, &where), ==, 4);
+  g_assert_cmpuint (where, ==, 2);
+
+  /* A name of 1000 brackets, in a model file that loads. */
+  for (int i = 0; i < 1000; i++)
+    g_string_append_c (name, '[');
+  g_string_append_c (name, '"');
+  doc = g_strdup_printf ("{\"name\": %s, " INPUT ", \"layers\": []}", name->str);
+  g_assert_true (st_json_check_depth (doc, -1, "brackets", &error));
+  g_assert_no_error (error);
+  spec = st_spec_load_from_data (doc, -1, "brackets.strata.json", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (spec);
+  if (spec != NULL)
+    g_assert_cmpuint (strlen (spec->name), ==, 1000);
+}
+
+/* A FIFO, a device or a folder as the model file: opening a FIFO waited for a writer forever
+ * (Ctrl+C did nothing). Refused at once, also through a symbolic link. */
+static void
+test_bad_not_regular (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *fifo = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *good_link = NULL;
+
+  if (!in_child (20))
+    return;
+  dir = st_test_make_tmp ("strata-spec-XXXXXX");
+  fifo = g_build_filename (dir, "model.strata.json", NULL);
+  link = g_build_filename (dir, "link.strata.json", NULL);
+  good = g_build_filename (dir, "good.strata.json", NULL);
+  good_link = g_build_filename (dir, "good-link.strata.json", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (symlink (fifo, link), ==, 0);
+  write_text (good, "{" INPUT ", \"layers\": []}", -1);
+  g_assert_cmpint (symlink (good, good_link), ==, 0);
+
+  const struct {
+    const char *path;
+    const char *what;     /* NULL: it loads */
+  } cases[] = {
+    { fifo, "a FIFO" },
+    { link, "a FIFO" },
+    { dir, "a folder" },
+    { "/dev/null", "a character device" },
+    { "/dev/zero", "a character device" },
+    { good_link, NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *path = cases[i].path, *what = cases[i].what;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (StSpec) spec = st_spec_load (path, &error);
+      g_autofree char *expect = g_strdup_printf ("%s: %s, not a regular file", path, what);
+
+      if (what == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (spec);
+          continue;
+        }
+      g_assert_null (spec);
+      g_assert_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO);
+      if (error != NULL)
+        g_assert_cmpstr (error->message, ==, expect);
+    }
+  st_test_remove_tree (dir);
+}
+
+/* A model file over ST_SPEC_MAX_FILE_SIZE is refused before it is read (a sparse file: no
+ * disk is used). */
+static void
+test_bad_too_large (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-spec-XXXXXX");
+  g_autofree char *path = g_build_filename (dir, "huge.strata.json", NULL);
+  g_autofree char *size = g_format_size_full (80 << 20, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *limit = g_format_size_full (ST_SPEC_MAX_FILE_SIZE, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *expect = g_strdup_printf ("%s: %s is too large for a model file; Strata reads "
+                                             "at most %s", path, size, limit);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = NULL;
+
+  write_text (path, "{", -1);
+  g_assert_cmpint (truncate (path, 80 << 20), ==, 0);
+  spec = st_spec_load (path, &error);
+  g_assert_null (spec);
+  g_assert_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO);
+  if (error != NULL)
+    g_assert_cmpstr (error->message, ==, expect);
+  st_test_remove_tree (dir);
+}
+
+/* A model file saved as UTF-16 (Windows Notepad's "Unicode") was called binary. */
+static void
+test_bad_utf16 (void)
+{
+  static const char doc[] = "{\"input\": {\"channels\": 1, \"height\": 4, \"width\": 4}, "
+                            "\"layers\": []}";
+  g_autofree char *dir = st_test_make_tmp ("strata-spec-XXXXXX");
+  g_autofree char *path = g_build_filename (dir, "notepad.strata.json", NULL);
+  g_autofree char *expect = g_strdup_printf ("%s is UTF-16 text; save it as UTF-8", path);
+
+  for (int variant = 0; variant < 4; variant++)
+    {
+      gboolean big = variant >= 2, bom = variant % 2 == 1;
+      g_autoptr (GByteArray) bytes = g_byte_array_new ();
+      g_autoptr (GError) error = NULL;
+      g_autoptr (StSpec) spec = NULL;
+
+      if (bom)
+        g_byte_array_append (bytes, (const guint8 *) (big ? "\xfe\xff" : "\xff\xfe"), 2);
+      for (const char *c = doc; *c != '\0'; c++)
+        {
+          guint8 unit[2] = { big ? 0 : (guint8) *c, big ? (guint8) *c : 0 };
+
+          g_byte_array_append (bytes, unit, 2);
+        }
+      write_text (path, (const char *) bytes->data, bytes->len);
+      spec = st_spec_load (path, &error);
+      g_assert_null (spec);
+      g_assert_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX);
+      if (error != NULL)
+        g_assert_cmpstr (error->message, ==, expect);
+    }
+  st_test_remove_tree (dir);
+}
+
 /* Random damage to a real model file never crashes the reader or the inference. */
 static void
 test_mutations_never_crash (void)
@@ -452,5 +801,12 @@ main (int argc, char **argv)
   g_test_add_func ("/spec/bad/residual", test_bad_residual);
   g_test_add_func ("/spec/bad/training", test_bad_training);
   g_test_add_func ("/spec/bad/mutations", test_mutations_never_crash);
+  g_test_add_func ("/spec/bad/deep-json", test_deep_json);
+  g_test_add_func ("/spec/bad/deep-residuals", test_deep_residuals);
+  g_test_add_func ("/spec/bad/deep-blocks", test_deep_blocks);
+  g_test_add_func ("/spec/json-depth", test_json_depth);
+  g_test_add_func ("/spec/bad/not-regular", test_bad_not_regular);
+  g_test_add_func ("/spec/bad/too-large", test_bad_too_large);
+  g_test_add_func ("/spec/bad/utf16", test_bad_utf16);
   return g_test_run ();
 }

@@ -99,6 +99,19 @@ def model_seeds():
             'augment': {},
         },
     }, indent=2))
+    # Nesting: 5000 lists, refused before json-glib's recursive parser sees them (100,000
+    # overflowed its stack), and Residual blocks 100 deep, within the JSON limit but past
+    # the 64 blocks the reader takes.
+    write('model', 'deep-lists.strata.json',
+          '{"format": "strata-model/1", "input": {"channels": 1, "height": 4, "width": 4}, '
+          '"layers": ' + '[' * 5000 + ']' * 5000 + '}')
+    residuals = {'type': 'ReLU'}
+    for _ in range(100):
+        residuals = {'type': 'Residual', 'body': [residuals]}
+    write('model', 'deep-residuals.strata.json', json.dumps({
+        'format': 'strata-model/1', 'input': {'channels': 1, 'height': 4, 'width': 4},
+        'layers': [residuals, {'type': 'Flatten'}],
+    }))
 
 
 # ---- IDX ----------------------------------------------------------------------------------
@@ -294,6 +307,10 @@ def safetensors_seeds(strata_cli):
         ('bytes', 'U8', [1], b'\x09'),
     ]))
     write('safetensors', 'empty.safetensors', safetensors([]))
+    # A header of 5000 nested lists, and a model file given as the weights.
+    deep = ('{"a":' + '[' * 5000 + ']' * 5000 + '}').encode()
+    write('safetensors', 'deep-lists.safetensors', struct.pack('<Q', len(deep)) + deep)
+    write('safetensors', 'model-file.safetensors', json.dumps(TINY_MODEL, indent=2))
     if strata_cli is None:
         print('no --strata-cli: no checkpoint seeds', file=sys.stderr)
         return
