@@ -1,16 +1,18 @@
 /* cifar.c: reading CIFAR-10 binary batches.
  *
- * Sizes are checked on every file before anything is read, so the images are allocated
- * once and each record is split into its label and its (C, H, W) bytes as it is read.
+ * Sizes are checked on every file (with stat(), before it is opened: a FIFO would block)
+ * before anything is read, so the images are allocated once and each record is split into
+ * its label and its (C, H, W) bytes as it is read, 1024 records (3 MB) at a time with a
+ * question to stop between them.
  */
 #define G_LOG_DOMAIN "strata-cifar"
 
 #include "core/cifar.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define N_CLASSES        10
 #define RECORDS_PER_READ 1024
@@ -29,47 +31,39 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FILE, close_file)
 static gboolean
 count_records (const char *path, const char *display, gint64 *n, GError **error)
 {
-  GStatBuf st;
-  int saved;
+  gint64 size;
 
-  if (g_stat (path, &st) != 0)
-    {
-      saved = errno;
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_NOT_FOUND, "%s: %s", display,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: not a regular file",
-                   display);
-      return FALSE;
-    }
-  if (st.st_size == 0 || st.st_size % ST_CIFAR_RECORD_SIZE != 0)
+  if (!st_dataset_check_file (path, &size, error))
+    return FALSE;
+  if (size == 0 || size % ST_CIFAR_RECORD_SIZE != 0)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                    "%s: %" G_GINT64_FORMAT " bytes is not a whole number of %d-byte CIFAR-10 "
-                   "records (1 label byte + 3×32×32 pixels)", display, (gint64) st.st_size,
+                   "records (1 label byte + 3×32×32 pixels)", display, size,
                    ST_CIFAR_RECORD_SIZE);
       return FALSE;
     }
-  *n = st.st_size / ST_CIFAR_RECORD_SIZE;
+  *n = size / ST_CIFAR_RECORD_SIZE;
   return TRUE;
 }
 
-/* Reads `n` records of `path` into labels[0..n) and images (n, 3, 32, 32). */
+/* Reads the first `n` records of `path` into labels[0..n) and images (n, 3, 32, 32). */
 static gboolean
 read_records (const char *path, const char *display, gint64 n, guint8 *labels, guint8 *images,
-              guint8 *buffer, GError **error)
+              guint8 *buffer, const StDatasetReadControl *control, GError **error)
 {
   const gsize image_size = ST_CIFAR_RECORD_SIZE - 1;
   g_autoptr (FILE) f = NULL;
-  int saved;
+  int fd, saved;
 
-  f = g_fopen (path, "rb");
+  fd = st_dataset_open_file (path, NULL, error);
+  if (fd < 0)
+    return FALSE;
+  f = fdopen (fd, "rb");
   if (f == NULL)
     {
       saved = errno;
+      close (fd);
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot open: %s", display,
                    g_strerror (saved));
       return FALSE;
@@ -78,6 +72,8 @@ read_records (const char *path, const char *display, gint64 n, guint8 *labels, g
     {
       gsize want = MIN (n - done, RECORDS_PER_READ);
 
+      if (!st_dataset_keep_reading (control, display, error))
+        return FALSE;
       if (fread (buffer, ST_CIFAR_RECORD_SIZE, want, f) != want)
         {
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO,
@@ -106,25 +102,38 @@ read_records (const char *path, const char *display, gint64 n, guint8 *labels, g
 StDataset *
 st_cifar_load_files (const char * const *paths, const char *name, GError **error)
 {
+  return st_cifar_load_files_full (paths, name, NULL, error);
+}
+
+StDataset *
+st_cifar_load_files_full (const char * const *paths, const char *name,
+                          const StDatasetReadControl *control, GError **error)
+{
   g_autoptr (GPtrArray) displays = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (StDataset) ds = NULL;
   g_autofree guint8 *buffer = NULL;
   g_autofree gint64 *counts = NULL;
-  gint64 total = 0, at = 0;
+  gint64 total = 0, at = 0, max = G_MAXINT64;
   guint n_files;
 
   g_return_val_if_fail (paths != NULL && paths[0] != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (control == NULL || control->max_examples >= 0, NULL);
 
+  if (control != NULL && control->max_examples > 0)
+    max = control->max_examples;
+  /* The files a limit leaves out are not looked at. */
   n_files = g_strv_length ((char **) paths);
   counts = g_new (gint64, n_files);
-  for (guint i = 0; i < n_files; i++)
+  for (guint i = 0; i < n_files && total < max; i++)
     {
       g_ptr_array_add (displays, g_filename_display_name (paths[i]));
       if (!count_records (paths[i], displays->pdata[i], &counts[i], error))
         return NULL;
+      counts[i] = MIN (counts[i], max - total);
       total += counts[i];
     }
+  n_files = displays->len;
 
   ds = st_dataset_new (name, displays->pdata[0], total, 3, ST_CIFAR_SIDE, ST_CIFAR_SIDE, error);
   if (ds == NULL)
@@ -134,7 +143,7 @@ st_cifar_load_files (const char * const *paths, const char *name, GError **error
   for (guint i = 0; i < n_files; i++)
     {
       if (!read_records (paths[i], displays->pdata[i], counts[i], ds->labels + at,
-                         ds->images + at * (ST_CIFAR_RECORD_SIZE - 1), buffer, error))
+                         ds->images + at * (ST_CIFAR_RECORD_SIZE - 1), buffer, control, error))
         return NULL;
       at += counts[i];
     }
@@ -148,7 +157,7 @@ is_cifar_folder (const char *dir)
   g_autofree char *test = g_build_filename (dir, "test_batch.bin", NULL);
   g_autofree char *train = g_build_filename (dir, "data_batch_1.bin", NULL);
 
-  return g_file_test (test, G_FILE_TEST_IS_REGULAR) && g_file_test (train, G_FILE_TEST_IS_REGULAR);
+  return g_file_test (test, G_FILE_TEST_EXISTS) && g_file_test (train, G_FILE_TEST_EXISTS);
 }
 
 char *
@@ -168,6 +177,14 @@ st_cifar_find_folder (const char *dir)
 
 gboolean
 st_cifar_load_folder (const char *dir, StDataset **train, StDataset **test, GError **error)
+{
+  return st_cifar_load_folder_full (dir, NULL, NULL, train, test, error);
+}
+
+gboolean
+st_cifar_load_folder_full (const char *dir, const StDatasetReadControl *train_control,
+                           const StDatasetReadControl *test_control, StDataset **train,
+                           StDataset **test, GError **error)
 {
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (StDataset) train_ds = NULL;
@@ -196,10 +213,11 @@ st_cifar_load_folder (const char *dir, StDataset **train, StDataset **test, GErr
   test_paths[0] = test_path;
   name = g_path_get_basename (dir);
 
-  train_ds = st_cifar_load_files ((const char * const *) paths->pdata, name, error);
+  train_ds = st_cifar_load_files_full ((const char * const *) paths->pdata, name,
+                                       train_control, error);
   if (train_ds == NULL)
     return FALSE;
-  test_ds = st_cifar_load_files (test_paths, name, error);
+  test_ds = st_cifar_load_files_full (test_paths, name, test_control, error);
   if (test_ds == NULL)
     return FALSE;
   *train = g_steal_pointer (&train_ds);

@@ -1,9 +1,10 @@
 /* csv-dataset.c: reading Kaggle-layout CSV files.
  *
  * The file is read into memory once (not mapped: a file cut short by someone else while it
- * is parsed would be a SIGBUS, not a message) and parsed in two passes: the first counts
- * the rows so that the images are allocated once, the second parses them straight into
- * the dataset.
+ * is parsed would be a SIGBUS, not a message), after stat() has said it is a regular file
+ * that fits in the memory available, and parsed in two passes: the first counts the rows so
+ * that the images are allocated once, the second parses them straight into the dataset.
+ * Reading and both passes ask every few MB whether to stop.
  * Blank lines are skipped everywhere; line numbers in messages count every line, blank or
  * not, from 1, as an editor shows them.
  */
@@ -11,10 +12,14 @@
 
 #include "core/csv-dataset.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
-#define FIELD_QUOTE_MAX 24   /* characters of a bad field quoted in a message */
+#define FIELD_QUOTE_MAX 24          /* characters of a bad field quoted in a message */
+#define READ_SLICE      (4 << 20)   /* bytes read or parsed between two questions to stop */
+#define UTF16_SNIFF     64          /* leading bytes looked at for UTF-16 without a mark */
 
 typedef struct {
   const char *display;
@@ -165,42 +170,149 @@ looks_like_header (const Lines *l)
   return !parse_int (&p, l->eol, &v);
 }
 
+/* The whole file, `length` bytes and a NUL. It is stat()ed before it is opened, which a FIFO
+ * would block, and weighed against the memory available before it is read. */
+static char *
+read_text (const char *path, const char *display, const StDatasetReadControl *control,
+           gsize *length, GError **error)
+{
+  g_autofree char *text = NULL;
+  gint64 size = 0;
+  gsize got = 0;
+  int fd, saved;
+
+  fd = st_dataset_open_file (path, &size, error);
+  if (fd < 0)
+    return NULL;
+  if (!st_dataset_check_memory (display, (guint64) size + 1, "its lines of text", error))
+    {
+      close (fd);
+      return NULL;
+    }
+  text = g_try_malloc ((gsize) size + 1);
+  if (text == NULL)
+    {
+      close (fd);
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
+                   "%s: %" G_GINT64_FORMAT " bytes of text do not fit in memory", display, size);
+      return NULL;
+    }
+  /* What stat() saw is read; a file that grows meanwhile is read to that size. */
+  while (got < (gsize) size)
+    {
+      gssize r;
+
+      if (!st_dataset_keep_reading (control, display, error))
+        {
+          close (fd);
+          return NULL;
+        }
+      r = read (fd, text + got, MIN ((gsize) size - got, READ_SLICE));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          saved = errno;
+          close (fd);
+          g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot read: %s",
+                       display, g_strerror (saved));
+          return NULL;
+        }
+      if (r == 0)
+        break;
+      got += r;
+    }
+  close (fd);
+  text[got] = '\0';
+  *length = got;
+  return g_steal_pointer (&text);
+}
+
+/* UTF-16, as Windows' "Unicode text" saves: a byte-order mark, or ASCII with every other
+ * byte zero. */
+static gboolean
+is_utf16 (const guint8 *data, gsize length)
+{
+  gsize n = MIN (length, UTF16_SNIFF) & ~(gsize) 1;
+  gboolean le = n >= 4, be = n >= 4;
+
+  if (length >= 2
+      && ((data[0] == 0xff && data[1] == 0xfe) || (data[0] == 0xfe && data[1] == 0xff)))
+    return TRUE;
+  for (gsize i = 0; i < n; i += 2)
+    {
+      le = le && data[i] != 0 && data[i + 1] == 0;
+      be = be && data[i] == 0 && data[i + 1] != 0;
+    }
+  return le || be;
+}
+
+/* The separator of a line that has more semicolons or tabs than commas (a spreadsheet in a
+ * locale whose decimal mark is the comma, a TSV file), or spaces and no comma at all; NULL
+ * for a comma-separated line. */
+static const char *
+other_separator (const Lines *l)
+{
+  int commas = 0, semicolons = 0, tabs = 0, spaces = 0;
+
+  for (const char *p = l->p; p < l->eol; p++)
+    {
+      commas += *p == ',';
+      semicolons += *p == ';';
+      tabs += *p == '\t';
+      spaces += *p == ' ';
+    }
+  if (semicolons > commas && semicolons >= tabs)
+    return "';'";
+  if (tabs > commas)
+    return "tabs";
+  if (commas == 0 && spaces > 0)
+    return "spaces";
+  return NULL;
+}
+
 StDataset *
 st_csv_dataset_load (const char *path, int n_classes, GError **error)
 {
+  return st_csv_dataset_load_full (path, n_classes, NULL, error);
+}
+
+StDataset *
+st_csv_dataset_load_full (const char *path, int n_classes, const StDatasetReadControl *control,
+                          GError **error)
+{
   g_autofree char *contents = NULL;
   gsize length = 0;
-  g_autoptr (GError) local = NULL;
   g_autoptr (StDataset) ds = NULL;
   g_autofree char *display = NULL;
   g_autofree char *name = NULL;
-  const char *data;
+  const char *data, *checked, *separator;
   Lines l = { 0 }, first;
   gboolean header;
-  gint64 n_rows = 0, row = 0, columns_line;
+  gint64 n_rows = 0, row = 0, columns_line, max_rows;
   int n_columns, n_pixels, side, max_label = -1;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (n_classes >= 0 && n_classes <= ST_DATASET_MAX_CLASSES, NULL);
+  g_return_val_if_fail (control == NULL || control->max_examples >= 0, NULL);
 
   display = g_filename_display_name (path);
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+  contents = read_text (path, display, control, &length, error);
+  if (contents == NULL)
+    return NULL;
+  if (is_utf16 ((const guint8 *) contents, length))
     {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO,
-                   "%s: a folder, not a CSV file", display);
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &contents, &length, &local))
-    {
-      g_set_error (error, ST_DATASET_ERROR,
-                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                   ? ST_DATASET_ERROR_NOT_FOUND : ST_DATASET_ERROR_IO, "%s", local->message);
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   "%s is UTF-16 text; save it as UTF-8", display);
       return NULL;
     }
   data = contents;
+  if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    data += 3;   /* UTF-8's byte-order mark, as spreadsheets write it */
   l.display = display;
   l.next = data;
-  l.end = data + length;
+  l.end = contents + length;
+  max_rows = control != NULL && control->max_examples > 0 ? control->max_examples : G_MAXINT64;
 
   if (!lines_next (&l))
     {
@@ -214,6 +326,14 @@ st_csv_dataset_load (const char *path, int n_classes, GError **error)
                    "%s: not a CSV file (it contains binary data)", display);
       return NULL;
     }
+  separator = other_separator (&l);
+  if (separator != NULL)
+    {
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   "%s: line %" G_GINT64_FORMAT " is separated by %s, not commas; save it "
+                   "with commas (label,pixel1,pixel2,...)", display, l.line, separator);
+      return NULL;
+    }
   header = looks_like_header (&l);
   n_columns = count_columns (l.p, l.eol);
   columns_line = l.line;
@@ -224,18 +344,28 @@ st_csv_dataset_load (const char *path, int n_classes, GError **error)
       return NULL;
     }
   first = l;
+  checked = l.p;
   do
-    n_rows++;
-  while (lines_next (&l));
+    {
+      n_rows++;
+      if (l.p - checked >= READ_SLICE)
+        {
+          if (!st_dataset_keep_reading (control, display, error))
+            return NULL;
+          checked = l.p;
+        }
+    }
+  while (n_rows < max_rows && lines_next (&l));
 
   n_pixels = n_columns - 1;
   side = (int) lround (sqrt ((double) n_pixels));
   if (n_pixels < 1 || side > ST_DATASET_MAX_SIDE || side * side != n_pixels)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: line %" G_GINT64_FORMAT ": %d columns give %d pixels, which is not a "
-                   "square image (a label and 784 = 28×28 pixels, say)", display,
-                   columns_line, n_columns, n_pixels);
+                   "%s: line %" G_GINT64_FORMAT ": %d %s %d %s, which is not a square image "
+                   "(a label and 784 = 28×28 pixels, say)", display, columns_line, n_columns,
+                   n_columns == 1 ? "column gives" : "columns give", n_pixels,
+                   n_pixels == 1 ? "pixel" : "pixels");
       return NULL;
     }
 
@@ -244,15 +374,22 @@ st_csv_dataset_load (const char *path, int n_classes, GError **error)
   if (ds == NULL)
     return NULL;
   l = first;
+  checked = l.p;
   do
     {
+      if (l.p - checked >= READ_SLICE)
+        {
+          if (!st_dataset_keep_reading (control, display, error))
+            return NULL;
+          checked = l.p;
+        }
       if (!parse_row (&l, n_pixels, columns_line, n_classes, &ds->labels[row],
                       ds->images + (gsize) row * n_pixels, error))
         return NULL;
       max_label = MAX (max_label, ds->labels[row]);
       row++;
     }
-  while (lines_next (&l));
+  while (row < n_rows && lines_next (&l));
   g_assert (row == n_rows);
 
   st_dataset_set_classes (ds, n_classes > 0 ? n_classes : max_label + 1, NULL);

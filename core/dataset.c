@@ -3,9 +3,13 @@
 
 #include "core/dataset.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cifar.h"
 #include "core/csv-dataset.h"
@@ -54,9 +58,201 @@ st_dataset_options_init (StDatasetOptions *options)
   *options = (StDatasetOptions) {
     .train_fraction = ST_DATASET_DEFAULT_TRAIN_FRACTION,
     .seed = 0,
-    .channels = 1,
+    .channels = 0,
     .fit = ST_IMAGE_FIT_EXACT,
   };
+}
+
+/* ---- what the readers share ------------------------------------------------------------ */
+
+static const char *
+file_kind (mode_t mode)
+{
+  if (S_ISDIR (mode))
+    return "a folder";
+  if (S_ISFIFO (mode))
+    return "a FIFO";
+  if (S_ISCHR (mode))
+    return "a character device";
+  if (S_ISBLK (mode))
+    return "a block device";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  return "something else";
+}
+
+gboolean
+st_dataset_check_file (const char *path, gint64 *size, GError **error)
+{
+  g_autofree char *display = NULL;
+  GStatBuf st;
+  int saved;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (g_stat (path, &st) != 0)
+    {
+      saved = errno;
+      display = g_filename_display_name (path);
+      g_set_error (error, ST_DATASET_ERROR,
+                   saved == ENOENT ? ST_DATASET_ERROR_NOT_FOUND : ST_DATASET_ERROR_IO,
+                   "%s: %s", display, g_strerror (saved));
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      display = g_filename_display_name (path);
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: %s, not a regular file",
+                   display, file_kind (st.st_mode));
+      return FALSE;
+    }
+  if (size != NULL)
+    *size = st.st_size;
+  return TRUE;
+}
+
+int
+st_dataset_open_file (const char *path, gint64 *size, GError **error)
+{
+  g_autofree char *display = NULL;
+  struct stat st = { 0 };
+  int fd, saved = 0, flags;
+
+  if (!st_dataset_check_file (path, NULL, error))
+    return -1;
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    saved = errno;
+  else if (S_ISREG (st.st_mode) && ((flags = fcntl (fd, F_GETFL)) < 0
+                                     || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
+    saved = errno;
+  if (saved == 0 && S_ISREG (st.st_mode))
+    {
+      if (size != NULL)
+        *size = st.st_size;
+      return fd;
+    }
+  display = g_filename_display_name (path);
+  if (saved != 0)
+    g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot open: %s", display,
+                 g_strerror (saved));
+  else
+    g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: %s, not a regular file",
+                 display, file_kind (st.st_mode));
+  if (fd >= 0)
+    close (fd);
+  return -1;
+}
+
+/* The first number in `path`, in bytes after multiplying by `unit`; FALSE when the file
+ * cannot be read or holds no number ("max" in a control group's memory.max). */
+static gboolean
+read_number (const char *path, const char *key, guint64 unit, guint64 *value)
+{
+  g_autofree char *text = NULL;
+  const char *p;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  p = text;
+  if (key != NULL && (p = strstr (text, key)) != NULL)
+    p += strlen (key);
+  if (p == NULL)
+    return FALSE;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  *value = g_ascii_strtoull (p, NULL, 10) * unit;
+  return TRUE;
+}
+
+/* Bytes that can still be had: the kernel's estimate (MemAvailable, free pages without it),
+ * lowered to what this process's control group (cgroup v2) has left when it sets a limit.
+ * FALSE when nothing tells. */
+static gboolean
+available_memory (guint64 *bytes)
+{
+  g_autofree char *cgroup = NULL;
+  gboolean known = read_number ("/proc/meminfo", "MemAvailable:", 1024, bytes);
+  long pages = sysconf (_SC_AVPHYS_PAGES), page = sysconf (_SC_PAGESIZE);
+
+  if (!known && pages > 0 && page > 0)
+    {
+      *bytes = (guint64) pages * (guint64) page;
+      known = TRUE;
+    }
+  /* "0::/user.slice/...": the process's place in the unified hierarchy. */
+  if (g_file_get_contents ("/proc/self/cgroup", &cgroup, NULL, NULL)
+      && g_str_has_prefix (cgroup, "0::/"))
+    {
+      g_autofree char *rel = g_strndup (cgroup + 3, strcspn (cgroup + 3, "\n"));
+      g_autofree char *max_path = g_build_filename ("/sys/fs/cgroup", rel, "memory.max", NULL);
+      g_autofree char *cur_path = g_build_filename ("/sys/fs/cgroup", rel, "memory.current",
+                                                    NULL);
+      guint64 max, current;
+
+      if (read_number (max_path, NULL, 1, &max) && read_number (cur_path, NULL, 1, &current))
+        {
+          guint64 left = max > current ? max - current : 0;
+
+          *bytes = known ? MIN (*bytes, left) : left;
+          known = TRUE;
+        }
+    }
+  return known;
+}
+
+/* "44.9 GiB": IEC units, one decimal, and a plain space (g_format_size's is a no-break one,
+ * which a search for the message would miss). */
+static char *
+size_text (guint64 bytes)
+{
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  double v = (double) bytes / 1024.0;
+  int u = 0;
+
+  if (bytes < 1024)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
+  for (; v >= 1024.0 && u < (int) G_N_ELEMENTS (units) - 1; u++)
+    v /= 1024.0;
+  return g_strdup_printf ("%.1f %s", v, units[u]);
+}
+
+gboolean
+st_dataset_check_memory (const char *origin, guint64 bytes, const char *what, GError **error)
+{
+  g_autofree char *need = NULL;
+  g_autofree char *have = NULL;
+  guint64 available;
+
+  g_return_val_if_fail (origin != NULL && what != NULL, FALSE);
+
+  if (!available_memory (&available) || bytes <= available)
+    return TRUE;
+  need = size_text (bytes);
+  have = size_text (available);
+  g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
+               "%s: %s need %s; %s is available", origin, what, need, have);
+  return FALSE;
+}
+
+gboolean
+st_dataset_keep_reading (const StDatasetReadControl *control, const char *display,
+                         GError **error)
+{
+  if (control == NULL || control->cancelled == NULL
+      || !control->cancelled (control->cancelled_data))
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: loading stopped", display);
+  return FALSE;
+}
+
+/* "28×28", or "3×32×32" with the channels. */
+static char *
+shape_text (int c, int h, int w, gboolean channels)
+{
+  return channels ? g_strdup_printf ("%d×%d×%d", c, h, w) : g_strdup_printf ("%d×%d", h, w);
 }
 
 /* ---- one dataset --------------------------------------------------------------------- */
@@ -66,6 +262,8 @@ st_dataset_new (const char *name, const char *origin, gint64 n, int c, int h, in
                 GError **error)
 {
   g_autoptr (StDataset) ds = NULL;
+  g_autofree char *shape = NULL;
+  g_autofree char *what = NULL;
   gsize bytes;
 
   g_return_val_if_fail (name != NULL && origin != NULL, NULL);
@@ -73,6 +271,12 @@ st_dataset_new (const char *name, const char *origin, gint64 n, int c, int h, in
   g_return_val_if_fail (c >= 1 && c <= ST_DATASET_MAX_CHANNELS, NULL);
   g_return_val_if_fail (h >= 1 && h <= ST_DATASET_MAX_SIDE, NULL);
   g_return_val_if_fail (w >= 1 && w <= ST_DATASET_MAX_SIDE, NULL);
+
+  /* Each side is at most 2^14 and the count below 2^32: the total fits in 2^62. */
+  shape = shape_text (c, h, w, c != 1);
+  what = g_strdup_printf ("%" G_GINT64_FORMAT " images of %s", n, shape);
+  if (!st_dataset_check_memory (origin, (guint64) n * ((guint64) c * h * w + 1), what, error))
+    return NULL;
 
   ds = g_new0 (StDataset, 1);
   ds->ref_count = 1;
@@ -332,11 +536,44 @@ rename_dataset (StDataset *ds, const char *name)
   ds->name = g_strdup (name);
 }
 
+/* What a reader of the training set (`train`), of the test set or of a single set that is
+ * split is asked for: only the training set is limited, every reader can be stopped. */
+static StDatasetReadControl
+read_control (const StDatasetOptions *options, gboolean train)
+{
+  return (StDatasetReadControl) {
+    .max_examples = train ? options->max_train_examples : 0,
+    .cancelled = options->cancelled,
+    .cancelled_data = options->cancelled_data,
+  };
+}
+
+/* A test set whose images are not the training images' shape would be read past its ends
+ * by the transform, or scored as noise. */
+static gboolean
+check_pair_shapes (const StDatasetPair *pair, GError **error)
+{
+  const StDataset *train = pair->train, *test = pair->test;
+  g_autofree char *train_shape = NULL;
+  g_autofree char *test_shape = NULL;
+
+  if (train->c == test->c && train->h == test->h && train->w == test->w)
+    return TRUE;
+  train_shape = shape_text (train->c, train->h, train->w, train->c != test->c);
+  test_shape = shape_text (test->c, test->h, test->w, train->c != test->c);
+  g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+               "%s: test images are %s but the training images (%s) are %s", test->origin,
+               test_shape, train->origin, train_shape);
+  return FALSE;
+}
+
 /* The four IDX files of `dir`; the first one missing is named in the error. */
 static StDatasetPair *
 load_idx_dir (const char *dir, const char *name, int n_classes, const char * const *names,
-              GError **error)
+              const StDatasetOptions *options, GError **error)
 {
+  StDatasetReadControl train_control = read_control (options, TRUE);
+  StDatasetReadControl test_control = read_control (options, FALSE);
   g_autoptr (StDataset) train = NULL;
   g_autoptr (StDataset) test = NULL;
   char *paths[4] = { NULL, NULL, NULL, NULL };
@@ -358,9 +595,9 @@ load_idx_dir (const char *dir, const char *name, int n_classes, const char * con
         }
     }
   if (ok)
-    train = st_idx_load (paths[0], paths[1], n_classes, error);
+    train = st_idx_load_full (paths[0], paths[1], n_classes, &train_control, error);
   if (train != NULL)
-    test = st_idx_load (paths[2], paths[3], n_classes, error);
+    test = st_idx_load_full (paths[2], paths[3], n_classes, &test_control, error);
   for (int i = 0; i < 4; i++)
     g_free (paths[i]);
   if (test == NULL)
@@ -372,7 +609,7 @@ load_idx_dir (const char *dir, const char *name, int n_classes, const char * con
 }
 
 static StDatasetPair *
-load_named (const char *name, GError **error)
+load_named (const char *name, const StDatasetOptions *options, GError **error)
 {
   g_autofree char *dir = st_dataset_named_dir (name);
   g_autofree char *display = g_filename_display_name (dir);
@@ -399,7 +636,7 @@ load_named (const char *name, GError **error)
       return NULL;
     }
   return load_idx_dir (dir, mnist ? "mnist" : "fashion-mnist", 10,
-                       mnist ? NULL : fashion_mnist_classes, error);
+                       mnist ? NULL : fashion_mnist_classes, options, error);
 }
 
 static StDatasetPair *
@@ -416,7 +653,8 @@ split_single (StDataset *whole, const StDatasetOptions *options, GError **error)
 static StDatasetPair *
 load_csv_file (const char *path, const StDatasetOptions *options, GError **error)
 {
-  g_autoptr (StDataset) whole = st_csv_dataset_load (path, 0, error);
+  StDatasetReadControl control = read_control (options, FALSE);
+  g_autoptr (StDataset) whole = st_csv_dataset_load_full (path, 0, &control, error);
   g_autofree char *base = g_path_get_basename (path);
 
   if (whole == NULL)
@@ -461,36 +699,34 @@ find_csv_pair (const char *dir, char **train, char **test)
 }
 
 static StDatasetPair *
-load_csv_pair (const char *train_path, const char *test_path, GError **error)
+load_csv_pair (const char *train_path, const char *test_path, const StDatasetOptions *options,
+               GError **error)
 {
-  g_autoptr (StDataset) train = st_csv_dataset_load (train_path, 0, error);
+  StDatasetReadControl train_control = read_control (options, TRUE);
+  StDatasetReadControl test_control = read_control (options, FALSE);
+  g_autoptr (StDataset) train = st_csv_dataset_load_full (train_path, 0, &train_control, error);
   g_autoptr (StDataset) test = NULL;
   g_autofree char *base = g_path_get_basename (train_path);
 
   if (train == NULL)
     return NULL;
-  test = st_csv_dataset_load (test_path, 0, error);
+  test = st_csv_dataset_load_full (test_path, 0, &test_control, error);
   if (test == NULL)
     return NULL;
-  if (test->h != train->h || test->w != train->w)
-    {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: %d×%d images, but %s has %d×%d", test->origin, test->h, test->w,
-                   train->origin, train->h, train->w);
-      return NULL;
-    }
   unify_classes (train, test, base, NULL);
   return pair_new (g_steal_pointer (&train), g_steal_pointer (&test));
 }
 
 static void
-image_folder_options (StImageFolderOptions *out, const StDatasetOptions *options)
+image_folder_options (StImageFolderOptions *out, const StDatasetOptions *options,
+                      gboolean train)
 {
   st_image_folder_options_init (out);
   out->channels = options->channels;
   out->width = options->width;
   out->height = options->height;
   out->fit = options->fit;
+  out->control = read_control (options, train);
 }
 
 static StDatasetPair *
@@ -501,9 +737,10 @@ load_image_folders (const char *dir, const StDatasetOptions *options, GError **e
   g_autoptr (StDataset) train = NULL;
   g_autoptr (StDataset) test = NULL;
   g_autofree char *name = g_path_get_basename (dir);
+  g_autofree char *train_display = g_filename_display_name (train_dir);
   StImageFolderOptions folder_options;
 
-  image_folder_options (&folder_options, options);
+  image_folder_options (&folder_options, options, FALSE);
   if (!st_image_folder_has_classes (train_dir) || !st_image_folder_has_classes (test_dir))
     {
       g_autoptr (StDataset) whole = st_image_folder_load (dir, &folder_options, error);
@@ -512,13 +749,17 @@ load_image_folders (const char *dir, const StDatasetOptions *options, GError **e
         return NULL;
       return split_single (g_steal_pointer (&whole), options, error);
     }
+  image_folder_options (&folder_options, options, TRUE);
   train = st_image_folder_load (train_dir, &folder_options, error);
   if (train == NULL)
     return NULL;
-  /* The test images take the training set's classes and size. */
+  /* The test images take the training set's classes, channels and size. */
+  image_folder_options (&folder_options, options, FALSE);
   folder_options.classes = (const char * const *) train->class_names;
+  folder_options.channels = train->c;
   folder_options.width = train->w;
   folder_options.height = train->h;
+  folder_options.size_from = train_display;
   test = st_image_folder_load (test_dir, &folder_options, error);
   if (test == NULL)
     return NULL;
@@ -548,7 +789,11 @@ load_path (const char *path, const StDatasetOptions *options, GError **error)
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       const char *files[] = { path, NULL };
+      StDatasetReadControl control = read_control (options, FALSE);
 
+      /* Before anything opens it: a FIFO would block the open. */
+      if (!st_dataset_check_file (path, NULL, error))
+        return NULL;
       if (g_str_has_suffix (lower, ".csv"))
         return load_csv_file (path, options, error);
       if (g_str_has_suffix (lower, ".bin"))
@@ -556,7 +801,7 @@ load_path (const char *path, const StDatasetOptions *options, GError **error)
           g_autoptr (StDataset) whole = NULL;
 
           name = g_path_get_basename (path);
-          whole = st_cifar_load_files (files, name, error);
+          whole = st_cifar_load_files_full (files, name, &control, error);
           return whole != NULL ? split_single (g_steal_pointer (&whole), options, error) : NULL;
         }
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
@@ -573,19 +818,22 @@ load_path (const char *path, const StDatasetOptions *options, GError **error)
   if (idx != NULL)
     {
       name = g_path_get_basename (path);
-      return load_idx_dir (path, name, 0, NULL, error);
+      return load_idx_dir (path, name, 0, NULL, options, error);
     }
   cifar = st_cifar_find_folder (path);
   if (cifar != NULL)
     {
+      StDatasetReadControl train_control = read_control (options, TRUE);
+      StDatasetReadControl test_control = read_control (options, FALSE);
       StDataset *train = NULL, *test = NULL;
 
-      if (!st_cifar_load_folder (cifar, &train, &test, error))
+      if (!st_cifar_load_folder_full (cifar, &train_control, &test_control, &train, &test,
+                                      error))
         return NULL;
       return pair_new (train, test);
     }
   if (find_csv_pair (path, &csv_train, &csv_test))
-    return load_csv_pair (csv_train, csv_test, error);
+    return load_csv_pair (csv_train, csv_test, options, error);
   return load_image_folders (path, options, error);
 }
 
@@ -594,6 +842,7 @@ st_dataset_pair_load (const char *name_or_path, const StDatasetOptions *options,
                       GError **error)
 {
   StDatasetOptions defaults;
+  g_autoptr (StDatasetPair) pair = NULL;
 
   g_return_val_if_fail (name_or_path != NULL, NULL);
 
@@ -609,11 +858,18 @@ st_dataset_pair_load (const char *name_or_path, const StDatasetOptions *options,
                    name_or_path, options->train_fraction);
       return NULL;
     }
-  if (options->channels != 1 && options->channels != 3)
+  if (options->channels != 0 && options->channels != 1 && options->channels != 3)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                    "%s: images can be read with 1 channel (gray) or 3 (RGB), not %d",
                    name_or_path, options->channels);
+      return NULL;
+    }
+  if (options->max_train_examples < 0)
+    {
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   "%s: the limit on training examples cannot be negative (%" G_GINT64_FORMAT
+                   ")", name_or_path, options->max_train_examples);
       return NULL;
     }
 
@@ -624,6 +880,10 @@ st_dataset_pair_load (const char *name_or_path, const StDatasetOptions *options,
       return pair_new (toy, st_dataset_ref (toy));
     }
   if (is_named (name_or_path, "fashion-mnist") || is_named (name_or_path, "mnist"))
-    return load_named (name_or_path, error);
-  return load_path (name_or_path, options, error);
+    pair = load_named (name_or_path, options, error);
+  else
+    pair = load_path (name_or_path, options, error);
+  if (pair == NULL || !check_pair_shapes (pair, error))
+    return NULL;
+  return g_steal_pointer (&pair);
 }

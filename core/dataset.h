@@ -20,10 +20,17 @@
  *
  * A source that holds one set (a CSV file, an image folder without train/ and test/) is
  * split at random: options->train_fraction of it for training, the rest for testing.
+ * A train and a test set read from separate files must have images of one shape; a pair
+ * that differs is refused, naming both.
+ *
+ * Every file is checked with stat() before it is opened: a FIFO or a device would block or
+ * never end, so anything but a regular file (links followed) is refused. Before the images
+ * are allocated their size is compared with the memory available, and reading can be
+ * stopped from another thread through a StDatasetCancelFunc.
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -66,22 +73,43 @@ typedef enum {
   ST_IMAGE_FIT_RESIZE,  /* images of another size are scaled to it (bilinear) */
 } StImageFit;
 
+/* Asked on the reading thread every few MB (every image of an image folder): TRUE stops the
+ * reader, which fails with G_IO_ERROR_CANCELLED. */
+typedef gboolean (*StDatasetCancelFunc) (gpointer data);
+
+/* What one reader is asked for beyond its files. */
 typedef struct {
-  double     train_fraction;  /* share of a single set that goes to training, in (0, 1) */
-  guint64    seed;            /* of the random split */
+  gint64              max_examples;    /* 0: all; else only the first n, the rest unread */
+  StDatasetCancelFunc cancelled;       /* NULL: never stopped */
+  gpointer            cancelled_data;
+} StDatasetReadControl;
+
+typedef struct {
+  double              train_fraction;  /* share of a single set that goes to training, (0, 1) */
+  guint64             seed;            /* of the random split */
+  /* 0: all; else a training set read from its own files (IDX, CIFAR-10, a CSV pair, a
+   * train/ folder) is only their first n examples, as the trainer's limit takes them, and
+   * the rest is never read. A single set that is split is read whole. */
+  gint64              max_train_examples;
+  StDatasetCancelFunc cancelled;       /* see StDatasetCancelFunc; NULL: never stopped */
+  gpointer            cancelled_data;
   /* Image folders only. */
-  int        channels;        /* 1: luminance (ITU-R BT.601, as PIL's "L"), 3: RGB */
-  int        width, height;   /* the common size; 0: the first image's */
-  StImageFit fit;
+  int                 channels;        /* 0: as the images are (3 when any has colour, else
+                                        * 1), 1: luminance (ITU-R BT.601, as PIL's "L"),
+                                        * 3: RGB */
+  int                 width, height;   /* the common size; 0: the first image's */
+  StImageFit          fit;
 } StDatasetOptions;
 
 #define ST_DATASET_DEFAULT_TRAIN_FRACTION 0.6
 
-/* train_fraction 0.6, seed 0, 1 channel, the first image's size, ST_IMAGE_FIT_EXACT. */
+/* train_fraction 0.6, seed 0, no limit, no cancelling, channels as the images are, the first
+ * image's size, ST_IMAGE_FIT_EXACT. */
 void          st_dataset_options_init    (StDatasetOptions *options);
 
 /* An empty dataset with zeroed images and labels and no class names yet; fails with
- * ST_DATASET_ERROR_TOO_LARGE, naming `origin`, when the memory cannot be had. */
+ * ST_DATASET_ERROR_TOO_LARGE, naming `origin`, when it needs more than the memory available
+ * (st_dataset_check_memory) or the memory cannot be had. */
 StDataset    *st_dataset_new             (const char *name,
                                           const char *origin,
                                           gint64      n,
@@ -136,6 +164,32 @@ StDatasetPair *st_dataset_pair_load      (const char             *name_or_path,
                                           const StDatasetOptions *options,
                                           GError                **error);
 void          st_dataset_pair_free       (StDatasetPair *pair);
+
+/* ---- for the readers ------------------------------------------------------------------- */
+
+/* Stats `path`, following links, without opening it: a FIFO would block the open and a
+ * device never end, so anything but a regular file fails, naming the path and what it is
+ * ("…: a FIFO, not a regular file"). `size` (may be NULL) gets the file's bytes. */
+gboolean      st_dataset_check_file      (const char *path,
+                                          gint64     *size,
+                                          GError    **error);
+/* st_dataset_check_file (), then opens the file for reading without waiting and checks it
+ * again, so that a FIFO swapped in between is refused too: a descriptor to close, or -1. */
+int           st_dataset_open_file       (const char *path,
+                                          gint64     *size,
+                                          GError    **error);
+/* Fails with ST_DATASET_ERROR_TOO_LARGE when `bytes` exceed the memory available now (the
+ * kernel's MemAvailable, or the control group's limit when lower): "`origin`: `what` need
+ * 44.9 GiB; 12.0 GiB is available". Passes when the available memory cannot be told. */
+gboolean      st_dataset_check_memory    (const char *origin,
+                                          guint64     bytes,
+                                          const char *what,
+                                          GError    **error);
+/* TRUE to go on reading; FALSE with G_IO_ERROR_CANCELLED, naming `display`, once `control`
+ * (may be NULL) says to stop. */
+gboolean      st_dataset_keep_reading    (const StDatasetReadControl *control,
+                                          const char                 *display,
+                                          GError                    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StDataset, st_dataset_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StDatasetPair, st_dataset_pair_free)

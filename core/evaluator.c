@@ -71,6 +71,9 @@ st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, 
     return NULL;
   st_dataset_options_init (&dopts);
   dopts.seed = tc->seed;
+  /* images as the model takes them: a colour folder for a grey model is converted */
+  if (spec->input.dim[0] == 1 || spec->input.dim[0] == 3)
+    dopts.channels = (int) spec->input.dim[0];
   ev->data = st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts, error);
   if (ev->data == NULL || !st_check_data (ev->net, tc->loss, ev->data, error))
     return NULL;

@@ -3,24 +3,29 @@
  * Nothing is allocated before the header has been checked against what the file can
  * hold: a raw file holds its size less the header; a .gz file at most about 1032 times its
  * size, the best deflate can do. So a corrupt header fails at once, naming the file,
- * instead of asking for terabytes.
+ * instead of asking for terabytes. What passes that check is then weighed against the memory
+ * available (st_dataset_new), since a .gz file of 12 MB may well unpack to 8 GB.
+ *
+ * The body is read in slices of a few MB, asking between them whether to stop; when only the
+ * first N examples are wanted, only their bytes are read (and inflated).
  */
 #define G_LOG_DOMAIN "strata-idx"
 
 #include "core/idx.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define MAX_DEFLATE_RATIO 1032
-#define READ_CHUNK        (1 << 30)   /* gzread takes an unsigned int */
+#define READ_SLICE        (4 << 20)   /* bytes read between two questions to stop */
 
 typedef struct {
-  gzFile  gz;
-  char   *display;     /* the path, for messages */
-  gint64  file_size;
+  gzFile                      gz;
+  char                       *display;   /* the path, for messages */
+  gint64                      file_size;
+  const StDatasetReadControl *control;   /* borrowed; may be NULL */
 } IdxFile;
 
 static void
@@ -35,30 +40,24 @@ idx_file_clear (IdxFile *f)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IdxFile, idx_file_clear)
 
 static gboolean
-idx_file_open (IdxFile *f, const char *path, GError **error)
+idx_file_open (IdxFile *f, const char *path, const StDatasetReadControl *control,
+               GError **error)
 {
-  GStatBuf st;
   int saved;
 
+  int fd;
+
   f->display = g_filename_display_name (path);
-  if (g_stat (path, &st) != 0)
-    {
-      saved = errno;
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_NOT_FOUND, "%s: %s", f->display,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: not a regular file",
-                   f->display);
-      return FALSE;
-    }
-  f->file_size = st.st_size;
-  f->gz = gzopen (path, "rb");
+  f->control = control;
+  /* Checked before the open, which a FIFO would block. */
+  fd = st_dataset_open_file (path, &f->file_size, error);
+  if (fd < 0)
+    return FALSE;
+  f->gz = gzdopen (fd, "rb");
   if (f->gz == NULL)
     {
       saved = errno;
+      close (fd);
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot open: %s",
                    f->display, g_strerror (saved));
       return FALSE;
@@ -79,8 +78,12 @@ idx_file_read (IdxFile *f, guint8 *buf, gint64 len, gint64 *got, GError **error)
   *got = 0;
   while (*got < len)
     {
-      unsigned chunk = (unsigned) MIN (len - *got, READ_CHUNK);
-      int r = gzread (f->gz, buf + *got, chunk);
+      unsigned chunk = (unsigned) MIN (len - *got, READ_SLICE);
+      int r;
+
+      if (!st_dataset_keep_reading (f->control, f->display, error))
+        return FALSE;
+      r = gzread (f->gz, buf + *got, chunk);
 
       if (r < 0)
         {
@@ -192,69 +195,71 @@ truncated_body (IdxFile *f, gint64 got, gint64 bytes, const char *what, GError *
   return FALSE;
 }
 
-static guint8 *
-read_labels (const char *path, gint64 *n, GError **error)
+/* What is read, for messages: "60000 images of 28×28", or "the first 1000 of 60000 images
+ * of 28×28" when only those are. */
+static char *
+promise_text (guint32 count, gint64 n, const char *unit)
 {
-  g_auto (IdxFile) f = { 0 };
-  g_autofree guint8 *labels = NULL;
-  g_autofree char *what = NULL;
-  guint32 dims[1];
+  if (n < count)
+    return g_strdup_printf ("the first %" G_GINT64_FORMAT " of %u %s", n, count, unit);
+  return g_strdup_printf ("%u %s", count, unit);
+}
+
+/* Reads `len` bytes into `buf`; a file that ends before is truncated. */
+static gboolean
+idx_file_read_body (IdxFile *f, guint8 *buf, gint64 len, const char *what, GError **error)
+{
   gint64 got;
 
-  if (!idx_file_open (&f, path, error)
-      || !idx_file_read_header (&f, ST_IDX_MAGIC_LABELS, 1, dims, error))
-    return NULL;
-  if (dims[0] == 0)
-    {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT, "%s: holds no labels",
-                   f.display);
-      return NULL;
-    }
-  what = g_strdup_printf ("%u labels", dims[0]);
-  if (!check_capacity (&f, 8, dims[0], what, error))
-    return NULL;
-  labels = g_try_malloc (dims[0]);
-  if (labels == NULL)
-    {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
-                   "%s: %u labels do not fit in memory", f.display, dims[0]);
-      return NULL;
-    }
-  if (!idx_file_read (&f, labels, dims[0], &got, error))
-    return NULL;
-  if (got < dims[0])
-    {
-      truncated_body (&f, got, dims[0], what, error);
-      return NULL;
-    }
-  *n = dims[0];
-  return g_steal_pointer (&labels);
+  if (!idx_file_read (f, buf, len, &got, error))
+    return FALSE;
+  if (got < len)
+    return truncated_body (f, got, len, what, error);
+  return TRUE;
 }
 
 StDataset *
 st_idx_load (const char *images_path, const char *labels_path, int n_classes, GError **error)
 {
+  return st_idx_load_full (images_path, labels_path, n_classes, NULL, error);
+}
+
+StDataset *
+st_idx_load_full (const char *images_path, const char *labels_path, int n_classes,
+                  const StDatasetReadControl *control, GError **error)
+{
+  g_auto (IdxFile) lf = { 0 };
   g_auto (IdxFile) f = { 0 };
-  g_autofree guint8 *labels = NULL;
-  g_autofree char *labels_display = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *name = NULL;
-  g_autofree char *what = NULL;
+  g_autofree char *labels_what = NULL;
+  g_autofree char *unit = NULL;
+  g_autofree char *images_what = NULL;
   g_autoptr (StDataset) ds = NULL;
-  guint32 dims[3];
-  gint64 n_labels = 0, bytes, got;
+  guint32 ldims[1], dims[3];
+  gint64 n, bytes;
   int max_label = -1;
 
   g_return_val_if_fail (images_path != NULL, NULL);
   g_return_val_if_fail (labels_path != NULL, NULL);
   g_return_val_if_fail (n_classes >= 0 && n_classes <= ST_DATASET_MAX_CLASSES, NULL);
+  g_return_val_if_fail (control == NULL || control->max_examples >= 0, NULL);
 
-  labels = read_labels (labels_path, &n_labels, error);
-  if (labels == NULL)
+  /* Both headers are checked, each against its file, before anything is allocated. */
+  if (!idx_file_open (&lf, labels_path, control, error)
+      || !idx_file_read_header (&lf, ST_IDX_MAGIC_LABELS, 1, ldims, error))
     return NULL;
-  labels_display = g_filename_display_name (labels_path);
+  if (ldims[0] == 0)
+    {
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT, "%s: holds no labels",
+                   lf.display);
+      return NULL;
+    }
+  labels_what = promise_text (ldims[0], ldims[0], "labels");
+  if (!check_capacity (&lf, 8, ldims[0], labels_what, error))
+    return NULL;
 
-  if (!idx_file_open (&f, images_path, error)
+  if (!idx_file_open (&f, images_path, control, error)
       || !idx_file_read_header (&f, ST_IDX_MAGIC_IMAGES, 3, dims, error))
     return NULL;
   if (dims[0] == 0)
@@ -271,44 +276,49 @@ st_idx_load (const char *images_path, const char *labels_path, int n_classes, GE
                    f.display, dims[1], dims[2], ST_DATASET_MAX_SIDE);
       return NULL;
     }
-  /* Each side is at most 2^14 and the count below 2^32: the product fits in 2^60. */
-  bytes = (gint64) dims[0] * dims[1] * dims[2];
-  what = g_strdup_printf ("%u images of %u×%u", dims[0], dims[1], dims[2]);
-  if (!check_capacity (&f, 16, bytes, what, error))
+  /* Each side is at most 2^14 and the count below 2^32: the product fits in 2^60. The
+   * whole promise is checked, limit or not: a header that lies is a damaged file. */
+  unit = g_strdup_printf ("images of %u×%u", dims[1], dims[2]);
+  images_what = promise_text (dims[0], dims[0], unit);
+  if (!check_capacity (&f, 16, (gint64) dims[0] * dims[1] * dims[2], images_what, error))
     return NULL;
-  if ((gint64) dims[0] != n_labels)
+  if (dims[0] != ldims[0])
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s holds %u images but %s holds %" G_GINT64_FORMAT " labels: the counts "
-                   "must agree", f.display, dims[0], labels_display, n_labels);
+                   "%s holds %u images but %s holds %u labels: the counts must agree",
+                   f.display, dims[0], lf.display, ldims[0]);
       return NULL;
     }
 
+  n = dims[0];
+  if (control != NULL && control->max_examples > 0)
+    n = MIN (n, control->max_examples);
+  bytes = n * dims[1] * dims[2];
   dir = g_path_get_dirname (images_path);
   name = g_path_get_basename (dir);
-  ds = st_dataset_new (name, f.display, dims[0], 1, dims[1], dims[2], error);
+  ds = st_dataset_new (name, f.display, n, 1, dims[1], dims[2], error);
   if (ds == NULL)
     return NULL;
-  if (!idx_file_read (&f, ds->images, bytes, &got, error))
-    return NULL;
-  if (got < bytes)
-    {
-      truncated_body (&f, got, bytes, what, error);
-      return NULL;
-    }
 
-  memcpy (ds->labels, labels, n_labels);
-  for (gint64 i = 0; i < n_labels; i++)
+  g_free (labels_what);
+  labels_what = promise_text (ldims[0], n, "labels");
+  g_free (images_what);
+  images_what = promise_text (dims[0], n, unit);
+  if (!idx_file_read_body (&lf, ds->labels, n, labels_what, error)
+      || !idx_file_read_body (&f, ds->images, bytes, images_what, error))
+    return NULL;
+
+  for (gint64 i = 0; i < n; i++)
     {
-      if (n_classes > 0 && labels[i] >= n_classes)
+      if (n_classes > 0 && ds->labels[i] >= n_classes)
         {
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                        "%s: label %u of example %" G_GINT64_FORMAT " is out of range "
-                       "(%d classes: 0 to %d)", labels_display, labels[i], i, n_classes,
+                       "(%d classes: 0 to %d)", lf.display, ds->labels[i], i, n_classes,
                        n_classes - 1);
           return NULL;
         }
-      max_label = MAX (max_label, labels[i]);
+      max_label = MAX (max_label, ds->labels[i]);
     }
   st_dataset_set_classes (ds, n_classes > 0 ? n_classes : max_label + 1, NULL);
   return g_steal_pointer (&ds);
@@ -323,10 +333,10 @@ st_idx_find (const char *dir, const char *stem)
   g_return_val_if_fail (dir != NULL && stem != NULL, NULL);
 
   path = g_build_filename (dir, stem, NULL);
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
     return g_steal_pointer (&path);
   gz = g_strconcat (path, ".gz", NULL);
-  if (g_file_test (gz, G_FILE_TEST_IS_REGULAR))
+  if (g_file_test (gz, G_FILE_TEST_EXISTS))
     return g_steal_pointer (&gz);
   return NULL;
 }

@@ -21,8 +21,17 @@ StDataset *st_idx_load        (const char *images_path,
                                const char *labels_path,
                                int         n_classes,
                                GError    **error);
+/* The same, reading only the first control->max_examples images and labels when that is
+ * not 0, and asking control->cancelled every few MB; `control` may be NULL. */
+StDataset *st_idx_load_full   (const char                 *images_path,
+                               const char                 *labels_path,
+                               int                         n_classes,
+                               const StDatasetReadControl *control,
+                               GError                    **error);
 
-/* `dir`/`stem` when that file exists, else `dir`/`stem`.gz when that does, else NULL. */
+/* `dir`/`stem` when something of that name exists, else `dir`/`stem`.gz when that does,
+ * else NULL. Whether it is a regular file is the reader's to check, so that a FIFO or a
+ * folder of that name is named in the error instead of being passed over. */
 char      *st_idx_find        (const char *dir,
                                const char *stem);
 

@@ -2,14 +2,17 @@
  *
  * Two passes: the first lists the files, so the images are allocated once; the second
  * decodes them one at a time (gdk-pixbuf gives interleaved RGB or RGBA rows) and writes
- * each as `channels` planes of (H, W).
+ * each as `channels` planes of (H, W). With channels as the images are, three planes are
+ * written and folded into one at the end when no image had colour.
  */
 #define G_LOG_DOMAIN "strata-image-folder"
 
 #include "core/image-folder.h"
 
+#include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   char *path;
@@ -28,9 +31,9 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* The names in `dir` that are not hidden, sorted; sub-folders or regular files. */
+/* The names in `dir` that are not hidden, sorted: its sub-folders, or everything else. */
 static GPtrArray *
-list_dir (const char *dir, GFileTest kind, gboolean *any, GError **error)
+list_dir (const char *dir, gboolean folders, gboolean *any, GError **error)
 {
   g_autoptr (GDir) d = NULL;
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -56,7 +59,7 @@ list_dir (const char *dir, GFileTest kind, gboolean *any, GError **error)
       if (name[0] == '.')
         continue;
       path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, kind))
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) == folders)
         g_ptr_array_add (names, g_strdup (name));
     }
   g_ptr_array_sort (names, compare_strings);
@@ -78,7 +81,7 @@ st_image_folder_has_classes (const char *path)
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  classes = list_dir (path, G_FILE_TEST_IS_DIR, NULL, NULL);
+  classes = list_dir (path, TRUE, NULL, NULL);
   return classes != NULL && classes->len > 0;
 }
 
@@ -153,7 +156,7 @@ list_images (const char *path, const char *display, const char * const *classes,
                        folder);
           return NULL;
         }
-      files = list_dir (dir, G_FILE_TEST_IS_REGULAR, NULL, error);
+      files = list_dir (dir, FALSE, NULL, error);
       if (files == NULL)
         return NULL;
       for (guint j = 0; j < files->len; j++)
@@ -167,6 +170,9 @@ list_images (const char *path, const char *display, const char * const *classes,
             }
           e = (Entry) { g_build_filename (dir, files->pdata[j], NULL), label };
           g_array_append_val (entries, e);
+          /* Before the loader opens it, which a FIFO would block. */
+          if (!st_dataset_check_file (e.path, NULL, error))
+            return NULL;
         }
     }
   if (entries->len == 0)
@@ -203,6 +209,54 @@ typedef struct {
   gboolean too_large;
 } SizeCheck;
 
+#define PNG_SIGNATURE "\x89PNG\r\n\x1a\n"
+
+/* A PNG file's chunks (length, type, data, CRC), followed through the bytes fed to the
+ * loader without keeping them: the file is whole once its IEND chunk is. */
+typedef struct {
+  gboolean is_png;
+  guint64  seen;       /* bytes fed so far */
+  guint64  next;       /* where the next chunk starts */
+  guint8   head[8];    /* its length and type, as they arrive */
+  int      head_len;
+  guint64  iend_end;   /* where the IEND chunk ends, once its head has been seen; else 0 */
+} PngWalk;
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static void
+png_walk (PngWalk *w, const guint8 *buf, gsize n)
+{
+  const guint64 end = w->seen + n;
+
+  if (w->seen == 0)
+    {
+      w->is_png = n >= 8 && memcmp (buf, PNG_SIGNATURE, 8) == 0;
+      w->next = 8;
+    }
+  while (w->is_png && w->iend_end == 0 && w->next + w->head_len < end)
+    {
+      w->head[w->head_len] = buf[w->next + w->head_len - w->seen];
+      if (++w->head_len < 8)
+        continue;
+      if (memcmp (w->head + 4, "IEND", 4) == 0)
+        w->iend_end = w->next + 12 + read_be32 (w->head);
+      w->next += 12 + (guint64) read_be32 (w->head);
+      w->head_len = 0;
+    }
+  w->seen = end;
+}
+
+static gboolean
+png_walk_complete (const PngWalk *w)
+{
+  return !w->is_png || (w->iend_end != 0 && w->seen >= w->iend_end);
+}
+
 /* Called by the loader once the header has given the size, before the pixels are
  * allocated: a size of 0×0 makes the format module stop there, as gdk_pixbuf_get_file_info
  * does. */
@@ -227,7 +281,7 @@ static GdkPixbufLoader *
 new_loader (const guint8 *head, gsize n)
 {
   static const struct { const char *magic; gsize len; const char *type; } known[] = {
-    { "\x89PNG\r\n\x1a\n", 8, "png" },
+    { PNG_SIGNATURE, 8, "png" },
     { "\xff\xd8\xff", 3, "jpeg" },
   };
 
@@ -246,30 +300,40 @@ new_loader (const guint8 *head, gsize n)
  * the header's size is refused. NULL with `local` set when the file cannot be read;
  * otherwise the loader, whose write errors are in `local`. */
 static GdkPixbufLoader *
-feed_loader (const char *path, SizeCheck *check, GError **local)
+feed_loader (const char *path, SizeCheck *check, PngWalk *walk, GError **local)
 {
-  g_autoptr (GInputStream) in = NULL;
-  g_autoptr (GFile) file = g_file_new_for_path (path);
   GdkPixbufLoader *loader = NULL;
   guint8 buf[65536];
+  int fd = st_dataset_open_file (path, NULL, local);
 
-  in = G_INPUT_STREAM (g_file_read (file, NULL, local));
-  if (in == NULL)
+  if (fd < 0)
     return NULL;
   while (!check->too_large)
     {
-      gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, local);
+      gssize n = read (fd, buf, sizeof buf);
 
+      if (n < 0 && errno == EINTR)
+        continue;
       if (n < 0)
-        break;
+        {
+          int saved = errno;
+
+          g_set_error (local, G_IO_ERROR, g_io_error_from_errno (saved), "%s",
+                       g_strerror (saved));
+          break;
+        }
       if (loader == NULL)
         {
           loader = new_loader (buf, (gsize) n);
           g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), check);
         }
-      if (n == 0 || !gdk_pixbuf_loader_write (loader, buf, (gsize) n, local))
+      if (n == 0)
+        break;
+      png_walk (walk, buf, (gsize) n);
+      if (!gdk_pixbuf_loader_write (loader, buf, (gsize) n, local))
         break;
     }
+  close (fd);
   return loader;
 }
 
@@ -283,10 +347,11 @@ load_image (const char *path, GError **error)
   g_autoptr (GError) local = NULL;
   g_autofree char *display = NULL;
   SizeCheck check = { 0 };
+  PngWalk walk = { 0 };
   GdkPixbuf *pixbuf = NULL;
   gboolean closed_ok = TRUE;
 
-  loader = feed_loader (path, &check, &local);
+  loader = feed_loader (path, &check, &walk, &local);
   /* Closed in every case, as a loader dropped open warns; the first error is the one told. */
   if (loader != NULL && !gdk_pixbuf_loader_close (loader, local == NULL ? &local : NULL))
     closed_ok = FALSE;
@@ -307,13 +372,23 @@ load_image (const char *path, GError **error)
                    : pixbuf == NULL ? "not an image gdk-pixbuf can decode" : "not 8-bit RGB");
       return NULL;
     }
+  if (!png_walk_complete (&walk))
+    {
+      display = g_filename_display_name (path);
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
+                   "%s: a truncated PNG file: it ends after %" G_GUINT64_FORMAT " bytes, "
+                   "before its IEND chunk, so part of the image is missing", display,
+                   walk.seen);
+      return NULL;
+    }
   if (!check_size (path, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf), error))
     return NULL;
   return gdk_pixbuf_apply_embedded_orientation (pixbuf);
 }
 
-/* Writes `pixbuf` as (channels, H, W) bytes. */
-static void
+/* Writes `pixbuf` as (channels, H, W) bytes; TRUE when a pixel has colour (R, G and B not
+ * all equal), which only 3 channels tell. */
+static gboolean
 store_planes (guint8 *out, int channels, GdkPixbuf *pixbuf)
 {
   const int w = gdk_pixbuf_get_width (pixbuf), h = gdk_pixbuf_get_height (pixbuf);
@@ -321,6 +396,7 @@ store_planes (guint8 *out, int channels, GdkPixbuf *pixbuf)
   const int step = gdk_pixbuf_get_n_channels (pixbuf);
   const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
   const gsize plane = (gsize) w * h;
+  gboolean colour = FALSE;
 
   for (int y = 0; y < h; y++)
     {
@@ -336,10 +412,27 @@ store_planes (guint8 *out, int channels, GdkPixbuf *pixbuf)
             out[at] = (guint8) ((px[0] * 19595u + px[1] * 38470u + px[2] * 7471u + 0x8000u)
                                 >> 16);
           else
-            for (int c = 0; c < 3; c++)
-              out[c * plane + at] = px[c];
+            {
+              for (int c = 0; c < 3; c++)
+                out[c * plane + at] = px[c];
+              colour = colour || px[0] != px[1] || px[1] != px[2];
+            }
         }
     }
+  return colour;
+}
+
+/* Keeps the first of each image's three planes: for images without colour, R = G = B is
+ * their luminance. */
+static void
+fold_to_gray (StDataset *ds)
+{
+  const gsize plane = (gsize) ds->h * ds->w;
+
+  for (gint64 i = 0; i < ds->n; i++)
+    memmove (ds->images + i * plane, ds->images + i * 3 * plane, plane);
+  ds->c = 1;
+  ds->images = g_realloc (ds->images, ds->n * plane);
 }
 
 StDataset *
@@ -353,10 +446,11 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
   g_autofree char *display = NULL;
   g_autofree char *name = NULL;
   g_autofree char *first_display = NULL;
+  g_autofree char *size_from = NULL;
   g_auto (GStrv) own_classes = NULL;
   const char * const *classes;
-  gboolean any = FALSE;
-  int w, h, n_classes;
+  gboolean any = FALSE, colour = FALSE;
+  int w, h, n_classes, channels;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -365,11 +459,13 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
       st_image_folder_options_init (&defaults);
       options = &defaults;
     }
-  g_return_val_if_fail (options->channels == 1 || options->channels == 3, NULL);
+  g_return_val_if_fail (options->channels == 0 || options->channels == 1
+                        || options->channels == 3, NULL);
   g_return_val_if_fail (options->width >= 0 && options->height >= 0, NULL);
+  g_return_val_if_fail (options->control.max_examples >= 0, NULL);
 
   display = g_filename_display_name (path);
-  folders = list_dir (path, G_FILE_TEST_IS_DIR, &any, error);
+  folders = list_dir (path, TRUE, &any, error);
   if (folders == NULL)
     return NULL;
   if (folders->len == 0)
@@ -400,23 +496,33 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
   entries = list_images (path, display, classes, folders, error);
   if (entries == NULL)
     return NULL;
+  if (options->control.max_examples > 0 && entries->len > options->control.max_examples)
+    g_array_set_size (entries, options->control.max_examples);
 
   first = load_image (g_array_index (entries, Entry, 0).path, error);
   if (first == NULL)
     return NULL;
   first_display = g_filename_display_name (g_array_index (entries, Entry, 0).path);
+  if (options->size_from != NULL)
+    size_from = g_strdup_printf ("the training images' size, in %s", options->size_from);
+  else
+    size_from = g_strdup (options->width > 0 ? "as asked" : first_display);
   w = options->width > 0 ? options->width : gdk_pixbuf_get_width (first);
   h = options->height > 0 ? options->height : gdk_pixbuf_get_height (first);
+  channels = options->channels > 0 ? options->channels : 3;
 
   name = g_path_get_basename (path);
-  ds = st_dataset_new (name, display, entries->len, options->channels, h, w, error);
+  ds = st_dataset_new (name, display, entries->len, channels, h, w, error);
   if (ds == NULL)
     return NULL;
   for (guint i = 0; i < entries->len; i++)
     {
       const Entry *e = &g_array_index (entries, Entry, i);
-      g_autoptr (GdkPixbuf) pixbuf = i == 0 ? g_object_ref (first) : load_image (e->path, error);
+      g_autoptr (GdkPixbuf) pixbuf = NULL;
 
+      if (!st_dataset_keep_reading (&options->control, display, error))
+        return NULL;
+      pixbuf = i == 0 ? g_object_ref (first) : load_image (e->path, error);
       if (pixbuf == NULL)
         return NULL;
       if (gdk_pixbuf_get_width (pixbuf) != w || gdk_pixbuf_get_height (pixbuf) != h)
@@ -429,8 +535,7 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
               g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
                            "%s: %d×%d, but the images must all be %d×%d (%s); resize them, "
                            "or ask for resizing", e_display, gdk_pixbuf_get_width (pixbuf),
-                           gdk_pixbuf_get_height (pixbuf), w, h,
-                           options->width > 0 ? "as asked" : first_display);
+                           gdk_pixbuf_get_height (pixbuf), w, h, size_from);
               return NULL;
             }
           scaled = gdk_pixbuf_scale_simple (pixbuf, w, h, GDK_INTERP_BILINEAR);
@@ -443,9 +548,12 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
               return NULL;
             }
         }
-      store_planes (ds->images + i * st_dataset_example_size (ds), options->channels, pixbuf);
+      if (store_planes (ds->images + i * st_dataset_example_size (ds), channels, pixbuf))
+        colour = TRUE;
       ds->labels[i] = (guint8) e->label;
     }
+  if (options->channels == 0 && !colour)
+    fold_to_gray (ds);
   if (options->classes != NULL)
     st_dataset_set_classes (ds, n_classes, classes);
   else

@@ -277,6 +277,15 @@ maybe_snapshot (Run *run)
   post (run->trainer, &event, NULL, NULL, snap);
 }
 
+/* 1 or 3 when the model takes grey or colour images, else 0 (as the images are). */
+static int
+model_channels (const StNet *net)
+{
+  const gint64 c = net->spec->input.dim[0];
+
+  return c == 1 || c == 3 ? (int) c : 0;
+}
+
 static gboolean
 stop_requested (gpointer data)
 {
@@ -320,6 +329,12 @@ setup (Run *run, GError **error)
   post_simple (trainer, ST_TRAINER_EVENT_STATUS, status);
   st_dataset_options_init (&dopts);
   dopts.seed = tc->seed;
+  /* read no more than the run trains on, stop when asked, and images as the model takes
+   * them (a colour folder for a grey model is converted, as PIL's "L") */
+  dopts.max_train_examples = trainer->options.max_train_examples;
+  dopts.cancelled = stop_requested;
+  dopts.cancelled_data = trainer;
+  dopts.channels = model_channels (trainer->net);
   run->data = st_dataset_pair_load (trainer->dataset, &dopts, error);
   if (run->data == NULL || !st_check_data (trainer->net, tc->loss, run->data, error))
     return FALSE;
@@ -500,11 +515,15 @@ worker_main (gpointer data)
   if (trainer->options.priority == ST_TRAINER_PRIORITY_BACKGROUND)
     lower_priority ();
 
-  if (!setup (&run, &error) || !train (&run, &error))
+  if ((!setup (&run, &error) || !train (&run, &error))
+      && !(g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           && atomic_load (&trainer->stop)))
     {
       StTrainerEvent event = { .kind = ST_TRAINER_EVENT_ERROR };
       post (trainer, &event, error->message, error, NULL);
     }
+  else
+    g_clear_error (&error);
   finished.stopped = atomic_load (&trainer->stop);
   post (trainer, &finished, NULL, NULL, NULL);
 

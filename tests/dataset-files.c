@@ -3,7 +3,12 @@
 
 #include "dataset-files.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "core/idx.h"
@@ -38,6 +43,43 @@ void
 write_text (const char *dir, const char *name, const char *text)
 {
   write_bytes (dir, name, text, strlen (text));
+}
+
+void
+make_fifo (const char *dir, const char *name)
+{
+  g_autofree char *path = path_in (dir, name);
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+}
+
+gboolean
+write_sparse (const char *dir, const char *name, const void *data, gsize len, guint64 size)
+{
+  g_autofree char *path = path_in (dir, name);
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  int saved = 0;
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, data, len), ==, (gssize) len);
+  if (ftruncate (fd, (off_t) size) != 0)
+    saved = errno;
+  g_assert_cmpint (close (fd), ==, 0);
+  if (saved != 0)
+    {
+      g_autofree char *why = g_strdup_printf ("%s: a sparse file of %" G_GUINT64_FORMAT
+                                              " bytes: %s", path, size, g_strerror (saved));
+
+      g_test_skip (why);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+hang_guard (guint seconds)
+{
+  alarm (seconds);
 }
 
 static void
@@ -139,6 +181,17 @@ load_idx_pair (const char *dir, const char *images, const char *labels, int n_cl
   g_autofree char *lp = path_in (dir, labels);
 
   return st_idx_load (ip, lp, n_classes, error);
+}
+
+/* ---- stopping a reader ------------------------------------------------------------------ */
+
+gboolean
+cancel_count (gpointer data)
+{
+  CancelCount *count = data;
+
+  count->calls++;
+  return count->stop_at > 0 && count->calls >= count->stop_at;
 }
 
 /* ---- errors ----------------------------------------------------------------------------- */

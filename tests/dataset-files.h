@@ -20,6 +20,18 @@ char *path_in     (const char *dir, const char *name);
 void  make_dir    (const char *dir, const char *name);
 void  write_bytes (const char *dir, const char *name, const void *data, gsize len);
 void  write_text  (const char *dir, const char *name, const char *text);
+/* A FIFO `dir`/`name`: opening it for reading blocks until a writer comes. */
+void  make_fifo   (const char *dir, const char *name);
+/* `data`, then holes up to `size` bytes, which take no disk; FALSE (and the test skipped)
+ * when the file system cannot hold a file that large. */
+gboolean write_sparse (const char *dir,
+                       const char *name,
+                       const void *data,
+                       gsize       len,
+                       guint64     size);
+/* Kills the test binary after `seconds` (0: stops the count): a case that would block, on a
+ * FIFO say, fails instead of hanging. */
+void  hang_guard  (guint seconds);
 
 /* An IDX file: magic, `rank` sizes, then `data`; only the first `keep` bytes of the whole
  * (-1: all) are written, gzip-compressed when the name ends in .gz. */
@@ -53,6 +65,16 @@ StDataset *load_idx_pair          (const char *dir,
                                    const char *labels,
                                    int         n_classes,
                                    GError    **error);
+
+/* ---- stopping a reader ------------------------------------------------------------------ */
+
+typedef struct {
+  int calls;   /* how often the reader asked */
+  int stop_at; /* the call that answers TRUE (and every one after it); 0: never */
+} CancelCount;
+
+/* A StDatasetCancelFunc over a CancelCount. */
+gboolean cancel_count (gpointer data);
 
 /* ---- errors ----------------------------------------------------------------------------- */
 

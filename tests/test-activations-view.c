@@ -20,6 +20,7 @@
 #include "core/checkpoint.h"
 #include "core/evaluator.h"
 #include "ui/activations-view.h"
+#include "ui/activations-view-private.h"
 #include "ui/grid-render.h"
 #include "test-util.h"
 #include "ui-test-util.h"
@@ -553,47 +554,58 @@ shows_results (gpointer view)
   return st_activations_view_get_confusion (view, NULL) != NULL;
 }
 
-/* Opens the FIFO for writing once its reader has it open (ENXIO until then), within the
- * guard, and writes `text`. */
-static gboolean
-feed_fifo (const char *path, const char *text)
+/* The hook of activations-view-private.h: a job whose dataset ends in "held" waits on the
+ * worker thread until released (or the guard's time is up). */
+static GMutex hold_lock;
+static GCond hold_cond;
+static gboolean hold_released;
+
+static void
+hold_job (const char *dataset)
 {
   gint64 end = g_get_monotonic_time () + GUARD_SECONDS * G_USEC_PER_SEC;
-  int fd;
 
-  while ((fd = g_open (path, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0)) < 0 && errno == ENXIO
-         && g_get_monotonic_time () < end)
-    g_usleep (10000);
-  if (fd < 0)
-    return FALSE;
-  g_assert_cmpint (write (fd, text, strlen (text)), ==, (gssize) strlen (text));
-  close (fd);
-  return TRUE;
+  if (dataset == NULL || !g_str_has_suffix (dataset, "held"))
+    return;
+  g_mutex_lock (&hold_lock);
+  while (!hold_released && g_cond_wait_until (&hold_cond, &hold_lock, end))
+    ;
+  g_mutex_unlock (&hold_lock);
+}
+
+static void
+release_held (void)
+{
+  g_mutex_lock (&hold_lock);
+  hold_released = TRUE;
+  g_cond_broadcast (&hold_cond);
+  g_mutex_unlock (&hold_lock);
 }
 
 /* A superseded worker that ends after the newer one, and with an error, changes nothing:
- * the first set_model reads its dataset from a FIFO, so it stays blocked until the second
- * has shown its results. */
+ * the first set_model's worker is held (its dataset does not exist, so it ends in an
+ * error) until the second has shown its results. */
 static void
 test_stale_result_dropped (Fixture *f, gconstpointer data)
 {
-  g_autofree char *fifo = g_build_filename (f->dir, "held.csv", NULL);
+  g_autofree char *held = g_build_filename (f->dir, "held", NULL);
   g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
   g_autoptr (StSnapshot) expected = NULL;
 
-  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
-  st_activations_view_set_model (f->view, spec, NULL, fifo);
+  hold_released = FALSE;
+  st_activations_view_set_job_hook (hold_job);
+  st_activations_view_set_model (f->view, spec, NULL, held);
   st_activations_view_set_model (f->view, spec, weights_path, data_dir);
   g_assert_true (ui_test_wait_until (shows_results, f->view, GUARD_SECONDS));
-  g_assert_true (is_busy (f->view));     /* the first worker still waits on the FIFO */
+  g_assert_true (is_busy (f->view));     /* the first worker is still held */
 
-  g_assert_true (feed_fifo (fifo, "label,pixel1\nnot a dataset\n"));
+  release_held ();
   wait_idle (f);
+  st_activations_view_set_job_hook (NULL);
   g_assert_cmpstr (visible_page (f), ==, "results");
   expected = st_evaluator_snapshot (ev, st_activations_view_get_example (f->view), NULL);
   g_assert_cmpmem (st_activations_view_get_snapshot (f->view)->filters, 36 * sizeof (float),
                    expected->filters, 36 * sizeof (float));
-  g_remove (fifo);
 }
 
 /* The toy model: one output (a probability), one convolution, two images. */

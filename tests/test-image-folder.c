@@ -1,14 +1,15 @@
 /* test-image-folder.c: datasets read from a folder of class sub-folders of images — grey
- * and colour, train/ and test/ or one set split, the formats told by content, and the
- * refusals (no classes, no images, unreadable, too large, sizes that differ, too many
- * classes). Every image is generated with gdk-pixbuf, in a temporary folder that the case
- * removes.
+ * and colour (and told apart), train/ and test/ or one set split, the formats told by
+ * content, limits and stopping, and the refusals (no classes, no images, unreadable,
+ * truncated, not a regular file, too large, sizes that differ, too many classes). Every
+ * image is generated with gdk-pixbuf, in a temporary folder that the case removes.
  */
 #define G_LOG_DOMAIN "test-image-folder"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <glib.h>
+#include <string.h>
 
 #include "core/dataset.h"
 #include "core/image-folder.h"
@@ -353,6 +354,213 @@ test_image_folder_too_many_classes (void)
   st_test_remove_tree (dir);
 }
 
+/* gdk-pixbuf decodes a PNG cut short without a word, leaving the rows it never got blank:
+ * such a file was counted as an image. Cut anywhere, even in the last byte, it is refused. */
+static void
+test_image_folder_truncated (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autoptr (GdkPixbuf) noise = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 40, 40);
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *png = NULL;
+  guint8 *pixels = gdk_pixbuf_get_pixels (noise);
+  guint32 x = 2463534242u;
+  gsize len;
+
+  /* Noise (xorshift32), so that the rows are spread over the whole file. */
+  for (int i = 0; i < 40 * gdk_pixbuf_get_rowstride (noise); i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      pixels[i] = (guint8) x;
+    }
+  g_assert_true (gdk_pixbuf_save_to_buffer (noise, &png, &len, "png", &error, NULL));
+  g_assert_no_error (error);
+  make_dir (dir, "cat");
+  write_png (cat, "a.png", 40, 40, 1, 2, 3);
+  for (int i = 0; i < 3; i++)
+    {
+      gsize keep = i == 0 ? len / 2 : i == 1 ? len - 20 : len - 1;
+
+      g_clear_error (&error);
+      write_bytes (cat, "b-cut.png", png, keep);
+      ds = st_image_folder_load (dir, NULL, &error);
+      g_assert_null (ds);
+      assert_error (error, ST_DATASET_ERROR_FORMAT, "b-cut.png", "truncated PNG", NULL);
+      g_clear_pointer (&ds, st_dataset_unref);
+    }
+
+  /* Whole, it is read. */
+  g_clear_error (&error);
+  write_bytes (cat, "b-cut.png", png, len);
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ds);
+  if (ds != NULL)
+    g_assert_cmpint (ds->n, ==, 2);
+  st_test_remove_tree (dir);
+}
+
+/* An image's name on a FIFO: the loader's open would block; a device would never end. */
+static void
+test_image_folder_not_regular (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autofree char *fifo = NULL;
+  g_autofree char *device = NULL;
+  g_autoptr (StDataset) ds = NULL;
+  g_autoptr (StDatasetPair) pair = NULL;
+  g_autoptr (GError) error = NULL;
+
+  hang_guard (30);
+  make_dir (dir, "cat");
+  write_png (cat, "a.png", 3, 2, 1, 2, 3);
+  make_fifo (cat, "b.png");
+  fifo = path_in (cat, "b.png");
+  ds = st_image_folder_load (dir, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, ST_DATASET_ERROR_IO, fifo, "a FIFO, not a regular file", NULL);
+
+  g_clear_error (&error);
+  g_assert_cmpint (g_remove (fifo), ==, 0);
+  device = path_in (cat, "c.png");
+  g_assert_cmpint (symlink ("/dev/zero", device), ==, 0);
+  pair = st_dataset_pair_load (dir, NULL, &error);
+  g_assert_null (pair);
+  assert_error (error, ST_DATASET_ERROR_IO, device, "a character device", NULL);
+  hang_guard (0);
+  st_test_remove_tree (dir);
+}
+
+/* The loader reads colour images as RGB and grey ones as one channel unless told otherwise:
+ * an RGB folder was read as grey, and described as 1×H×W. */
+static void
+test_image_folder_channels (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *train = path_in (dir, "train");
+  g_autofree char *test = path_in (dir, "test");
+  g_autofree char *train_cat = NULL;
+  g_autofree char *test_cat = NULL;
+  g_autoptr (StDatasetPair) pair = NULL;
+  g_autoptr (GError) error = NULL;
+  StDatasetOptions options;
+
+  make_dir (dir, "train/cat");
+  make_dir (dir, "test/cat");
+  train_cat = path_in (train, "cat");
+  test_cat = path_in (test, "cat");
+  write_png (train_cat, "a.png", 4, 3, 50, 50, 50);
+  write_png (train_cat, "b.png", 4, 3, 10, 200, 30);
+  /* Grey, but read as the training set is: RGB. */
+  write_png (test_cat, "c.png", 4, 3, 70, 70, 70);
+  pair = st_dataset_pair_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pair);
+  if (pair != NULL)
+    {
+      g_assert_cmpint (pair->train->c, ==, 3);
+      g_assert_cmpint (pair->test->c, ==, 3);
+      g_assert_cmpuint (st_dataset_image (pair->train, 1)[12 + 5], ==, 200);
+      g_assert_cmpuint (st_dataset_image (pair->test, 0)[24 + 5], ==, 70);
+    }
+
+  /* All grey: one channel, the same bytes. */
+  g_clear_pointer (&pair, st_dataset_pair_free);
+  write_png (train_cat, "b.png", 4, 3, 90, 90, 90);
+  pair = st_dataset_pair_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pair);
+  if (pair != NULL)
+    {
+      g_assert_cmpint (pair->train->c, ==, 1);
+      g_assert_cmpint (pair->test->c, ==, 1);
+      g_assert_cmpuint (st_dataset_image (pair->train, 0)[5], ==, 50);
+      g_assert_cmpuint (st_dataset_image (pair->train, 0)[1], ==, 255);
+      g_assert_cmpuint (st_dataset_image (pair->train, 1)[11], ==, 90);
+      g_assert_cmpuint (st_dataset_image (pair->test, 0)[5], ==, 70);
+    }
+
+  /* Asked for, the channels are what was asked. */
+  g_clear_pointer (&pair, st_dataset_pair_free);
+  st_dataset_options_init (&options);
+  options.channels = 3;
+  pair = st_dataset_pair_load (dir, &options, &error);
+  g_assert_no_error (error);
+  if (pair != NULL)
+    g_assert_cmpint (pair->train->c, ==, 3);
+  st_test_remove_tree (dir);
+}
+
+/* A test/ image of another size is refused, saying the size comes from train/. */
+static void
+test_image_folder_test_size (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *train = path_in (dir, "train");
+  g_autofree char *train_cat = path_in (dir, "train/cat");
+  g_autofree char *test_cat = path_in (dir, "test/cat");
+  g_autoptr (StDatasetPair) pair = NULL;
+  g_autoptr (GError) error = NULL;
+
+  make_dir (dir, "train/cat");
+  make_dir (dir, "test/cat");
+  write_png (train_cat, "a.png", 4, 4, 1, 1, 1);
+  write_png (test_cat, "b.png", 8, 8, 1, 1, 1);
+  pair = st_dataset_pair_load (dir, NULL, &error);
+  g_assert_null (pair);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "b.png", "8×8", "4×4",
+                "the training images' size", train, NULL);
+  st_test_remove_tree (dir);
+}
+
+/* The trainer's limit reaches a train/ folder: only the first images are decoded; the rest
+ * may be anything. Stopping is asked before each image. */
+static void
+test_image_folder_limit_cancel (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *train_cat = path_in (dir, "train/cat");
+  g_autofree char *test_cat = path_in (dir, "test/cat");
+  g_autoptr (StDatasetPair) pair = NULL;
+  g_autoptr (GError) error = NULL;
+  CancelCount count = { 0 };
+  StDatasetOptions options;
+
+  make_dir (dir, "train/cat");
+  make_dir (dir, "test/cat");
+  write_png (train_cat, "a.png", 4, 4, 1, 1, 1);
+  write_png (train_cat, "b.png", 4, 4, 2, 2, 2);
+  write_text (train_cat, "c.png", "not decoded");
+  write_png (test_cat, "d.png", 4, 4, 3, 3, 3);
+  st_dataset_options_init (&options);
+  options.max_train_examples = 2;
+  options.cancelled = cancel_count;
+  options.cancelled_data = &count;
+  pair = st_dataset_pair_load (dir, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pair);
+  if (pair != NULL)
+    {
+      g_assert_cmpint (pair->train->n, ==, 2);
+      g_assert_cmpint (pair->test->n, ==, 1);
+    }
+  g_assert_cmpint (count.calls, ==, 3);
+
+  g_clear_pointer (&pair, st_dataset_pair_free);
+  count = (CancelCount) { .stop_at = 2 };
+  g_clear_error (&error);
+  pair = st_dataset_pair_load (dir, &options, &error);
+  g_assert_null (pair);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (count.calls, ==, 2);
+  st_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -368,6 +576,11 @@ main (int argc, char **argv)
   g_test_add_func ("/dataset/image-folder/formats", test_image_folder_formats);
   g_test_add_func ("/dataset/image-folder/other-files", test_image_folder_other_files);
   g_test_add_func ("/dataset/image-folder/too-many-classes", test_image_folder_too_many_classes);
+  g_test_add_func ("/dataset/image-folder/truncated", test_image_folder_truncated);
+  g_test_add_func ("/dataset/image-folder/not-regular", test_image_folder_not_regular);
+  g_test_add_func ("/dataset/image-folder/channels", test_image_folder_channels);
+  g_test_add_func ("/dataset/image-folder/test-size", test_image_folder_test_size);
+  g_test_add_func ("/dataset/image-folder/limit-cancel", test_image_folder_limit_cancel);
 
   return g_test_run ();
 }

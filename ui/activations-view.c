@@ -11,6 +11,7 @@
 
 #include "core/evaluator.h"
 #include "ui/activations-view.h"
+#include "ui/activations-view-private.h"
 #include "ui/class-render.h"
 #include "ui/grid-render.h"
 
@@ -191,13 +192,25 @@ next_prediction (gpointer data)
   return g_cancellable_is_cancelled (job->cancellable);
 }
 
+/* activations-view-private.h */
+static StActivationsViewJobHook job_hook;
+
+void
+st_activations_view_set_job_hook (StActivationsViewJobHook hook)
+{
+  g_atomic_pointer_set (&job_hook, hook);
+}
+
 static Evaluation *
 evaluate (Job *job, GCancellable *cancellable, GError **error)
 {
   g_autoptr (Evaluation) e = g_new0 (Evaluation, 1);
+  StActivationsViewJobHook hook = g_atomic_pointer_get (&job_hook);
   const StDataset *test;
   StEvaluator *ev;
 
+  if (hook != NULL)
+    hook (job->dataset);
   ev = st_evaluator_new (job->spec, job->weights, job->dataset, ST_DEVICE_AUTO, error);
   if (ev == NULL)
     return NULL;

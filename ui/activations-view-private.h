@@ -1,0 +1,18 @@
+/* activations-view-private.h: what the tests may reach inside StActivationsView.
+ *
+ * A hook run on the worker thread at the start of every evaluation, before the model and
+ * its dataset are loaded, with the dataset as the job names it. A test holds a worker
+ * there to make it finish after a newer one (the view must drop the older result); the
+ * hook must return for the worker to go on. NULL (the default) runs nothing.
+ */
+#pragma once
+
+#include "ui/activations-view.h"
+
+G_BEGIN_DECLS
+
+typedef void (*StActivationsViewJobHook) (const char *dataset);
+
+void st_activations_view_set_job_hook (StActivationsViewJobHook hook);
+
+G_END_DECLS
