@@ -376,6 +376,10 @@ st_cli_train (int argc, char **argv)
   if (lr > 0)
     spec->training.optimizer.lr = lr;
 
+#ifndef STRATA_HAVE_RENDER
+  if (plot != NULL)
+    return st_cli_usage_error (context, "--plot needs a build of Strata with Cairo");
+#endif
   if (!check_files (argv[1], spec, dataset, resume, save, metrics, plot, &error))
     return st_cli_fail (error);
 
@@ -398,9 +402,6 @@ st_cli_train (int argc, char **argv)
 #ifdef STRATA_HAVE_RENDER
   st_chart_data_init (&cli.chart);
   cli.chart.planned_epochs = spec->training.epochs;
-#else
-  if (plot != NULL)
-    return st_cli_usage_error (context, "--plot needs a build of Strata with Cairo");
 #endif
 
   trainer = st_trainer_new (spec, &options, on_event, &cli, &error);

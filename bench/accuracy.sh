@@ -88,15 +88,16 @@ mkdir -p "$out" || exit 1
 
 # Whether this strata-cli can draw. A build without Cairo still lists --plot in its --help
 # but refuses it before training, with "strata-cli: --plot needs a build of Strata with
-# Cairo" (app/cli-train.c). So ask it for a run on a dataset that does not exist: a build
-# that can draw gets past the option and fails at once on the dataset, writing nothing.
+# Cairo" (app/cli-train.c), before anything else. So ask it for a run on a dataset that does
+# not exist, with a chart in a folder that does not exist: a build that can draw fails at once
+# on one of those, writing nothing.
 can_plot () {
   local first
   first=$(timeout 60 "$cli" train lenet5 --epochs 1 --device cpu --json \
             --dataset "$out/no-such-dataset" --plot "$out/no-such-folder/probe.png" \
             2>&1 >/dev/null | head -n 1)
   case "$first" in
-    "strata-cli: --plot "*) return 1 ;;
+    *"--plot needs a build of Strata with Cairo"*) return 1 ;;
   esac
   return 0
 }
