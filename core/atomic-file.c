@@ -15,6 +15,8 @@
 
 #include "core/atomic-file.h"
 
+#include "core/input-file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -244,22 +246,6 @@ follow_links (const char *path, gboolean *is_link, GError **error)
     }
 }
 
-static const char *
-describe_kind (mode_t mode)
-{
-  if (S_ISDIR (mode))
-    return "a folder";
-  if (S_ISFIFO (mode))
-    return "a FIFO";
-  if (S_ISCHR (mode))
-    return "a character device";
-  if (S_ISBLK (mode))
-    return "a block device";
-  if (S_ISSOCK (mode))
-    return "a socket";
-  return "a special file";
-}
-
 /* Refuses what the rename must not replace: anything but a regular file, and a file we may
  * not write. When there is a file to replace, `exists` is set and `old` describes it.
  * Nothing is opened: opening a FIFO blocks until a reader comes. */
@@ -285,7 +271,8 @@ check_target (StAtomicFile  *file,
                    S_ISDIR (old->st_mode) ? G_FILE_ERROR_ISDIR : G_FILE_ERROR_INVAL,
                    "%s: could not save: %s %s, not a regular file: "
                    "Strata saves only to regular files",
-                   file->path, is_link ? "it links to" : "it is", describe_kind (old->st_mode));
+                   file->path, is_link ? "it links to" : "it is",
+                   st_input_file_kind (old->st_mode));
       return FALSE;
     }
   /* A link of /proc/PID/fd can lead to no path of the file it opens ("/tmp/x (deleted)"). */

@@ -3,6 +3,8 @@
 
 #include "core/dataset.h"
 
+#include "core/input-file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -65,22 +67,6 @@ st_dataset_options_init (StDatasetOptions *options)
 
 /* ---- what the readers share ------------------------------------------------------------ */
 
-static const char *
-file_kind (mode_t mode)
-{
-  if (S_ISDIR (mode))
-    return "a folder";
-  if (S_ISFIFO (mode))
-    return "a FIFO";
-  if (S_ISCHR (mode))
-    return "a character device";
-  if (S_ISBLK (mode))
-    return "a block device";
-  if (S_ISSOCK (mode))
-    return "a socket";
-  return "something else";
-}
-
 gboolean
 st_dataset_check_file (const char *path, gint64 *size, GError **error)
 {
@@ -103,7 +89,7 @@ st_dataset_check_file (const char *path, gint64 *size, GError **error)
     {
       display = g_filename_display_name (path);
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: %s, not a regular file",
-                   display, file_kind (st.st_mode));
+                   display, st_input_file_kind (st.st_mode));
       return FALSE;
     }
   if (size != NULL)
@@ -138,7 +124,7 @@ st_dataset_open_file (const char *path, gint64 *size, GError **error)
                  g_strerror (saved));
   else
     g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: %s, not a regular file",
-                 display, file_kind (st.st_mode));
+                 display, st_input_file_kind (st.st_mode));
   if (fd >= 0)
     close (fd);
   return -1;
