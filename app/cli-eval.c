@@ -42,6 +42,12 @@ open_evaluator (GOptionContext *context, int argc, char **argv, EvalArgs *args, 
       *status = st_cli_usage_error (context, "--device must be auto, cpu or cuda");
       return NULL;
     }
+  if (args->dataset != NULL && *args->dataset == '\0')
+    {
+      *status = st_cli_usage_error (context, "--dataset is empty: give a dataset's name "
+                                             "(fashion-mnist, mnist, toy) or its path");
+      return NULL;
+    }
   spec = st_spec_load (argv[1], &error);
   if (spec == NULL || (ev = st_evaluator_new (spec, args->weights, args->dataset, device,
                                               &error)) == NULL)

@@ -347,6 +347,9 @@ st_cli_train (int argc, char **argv)
   if (argc != 2)
     return st_cli_usage_error (context, argc < 2 ? "train needs a MODEL" : "train takes one MODEL");
 
+  if (dataset != NULL && *dataset == '\0')
+    return st_cli_usage_error (context, "--dataset is empty: give a dataset's name "
+                                        "(fashion-mnist, mnist, toy) or its path");
   spec = st_spec_load (argv[1], &error);
   if (spec == NULL)
     return st_cli_fail (error);

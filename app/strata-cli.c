@@ -67,6 +67,12 @@ st_cli_summary (int argc, char **argv)
   infer = st_spec_infer (spec);
   text = json ? st_summary_json (spec, infer) : st_summary_text (spec, infer);
   fputs (text, stdout);
+  /* as train says it: a model without layers has nothing to train or summarise */
+  if (spec->layers->len == 0)
+    {
+      g_printerr ("strata-cli: %s: the model has no layers\n", argv[1]);
+      return 1;
+    }
   return infer->n_errors > 0 ? 1 : 0;
 }
 

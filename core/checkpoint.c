@@ -2,6 +2,7 @@
 
 #include "core/checkpoint.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "core/safetensors.h"
@@ -53,6 +54,31 @@ st_checkpoint_save (const StNet *net, const float *params, const float *buffers,
   return st_safetensors_save (path, list, n, meta, error);
 }
 
+/* Weights holding NaN or infinity cannot train or predict: the file is refused, naming the
+ * tensor, rather than a run that diverges at once being blamed on its learning rate. */
+static gboolean
+check_finite (const char *path, const StTensorInfo *t, const float *data, GError **error)
+{
+  gsize bad = 0, first = 0;
+  float value = 0.0f;
+
+  for (gsize j = 0; j < t->numel; j++)
+    if (!isfinite (data[j]) && bad++ == 0)
+      {
+        first = j;
+        value = data[j];
+      }
+  if (bad == 0)
+    return TRUE;
+  g_set_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_INVALID,
+               "%s: %s holds %" G_GSIZE_FORMAT " value%s that %s not finite (the first, at "
+               "index %" G_GSIZE_FORMAT ", is %s): these weights are broken, perhaps saved "
+               "from a run that diverged", path, t->name, bad, bad == 1 ? "" : "s",
+               bad == 1 ? "is" : "are", first,
+               isnan (value) ? "NaN" : value > 0 ? "+infinity" : "-infinity");
+  return FALSE;
+}
+
 gboolean
 st_checkpoint_load (const StNet *net, const char *path, float *params, float *buffers,
                     GHashTable **metadata, GError **error)
@@ -83,6 +109,8 @@ st_checkpoint_load (const StNet *net, const char *path, float *params, float *bu
 
       if (dest == NULL || !st_safetensors_get (file, t->name, NULL, NULL, &data))
         continue;
+      if (!check_finite (path, t, data, error))
+        return FALSE;
       memcpy (dest, data, t->numel * sizeof (float));
     }
   if (metadata != NULL)

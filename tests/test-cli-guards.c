@@ -10,12 +10,15 @@
  *                                   memory: a message, exit 1, no abort
  *   /cli-guards/locale              metrics CSV, JSON lines and the checkpoint's metadata
  *                                   under a comma-decimal locale (built with localedef)
+ *   /cli-guards/broken-weights      weights holding NaN or infinity are refused, naming the
+ *                                   file and the tensor, for evaluate and train --resume
  *   /cli-guards/sigterm             a kill (SIGTERM) mid-run stops it as Ctrl+C does: "stopped",
  *                                   the last checkpoint whole, no temporary file left
  */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -59,6 +62,7 @@ test_options (void)
     { "--seed", "-1", "--seed -1: must be between 0 and" },
     { "--threads", "0", "--threads 0: must be between 1 and" },
     { "--limit", "0", "--limit 0: must be between 1 and" },
+    { "--dataset", "", "--dataset is empty" },
   };
 
   if (!st_test_have_cli ())
@@ -70,6 +74,28 @@ test_options (void)
 
       assert_usage_error (args, rows[i].message);
     }
+  {
+    const char *args[] = { "evaluate", "toy", "--weights", "w.safetensors", "--dataset", "",
+                           NULL };
+
+    assert_usage_error (args, "--dataset is empty");
+  }
+  /* a model without layers: summary says so as train does, exit 1 */
+  {
+    g_autofree char *empty = path ("empty.strata.json");
+    g_auto (StTestRun) summary = { 0 };
+    g_auto (StTestRun) train = { 0 };
+
+    g_assert_true (g_file_set_contents (empty, "{\"format\": \"strata-model/1\", \"input\": "
+                                        "{\"channels\": 1, \"height\": 4, \"width\": 4}, "
+                                        "\"layers\": []}", -1, NULL));
+    st_test_cli (&summary, "summary", empty, NULL);
+    st_test_cli (&train, "train", empty, "--device", "cpu", NULL);
+    g_assert_cmpint (summary.status, ==, 1);
+    g_assert_cmpint (train.status, ==, 1);
+    g_assert_nonnull (strstr (summary.err, "the model has no layers"));
+    g_assert_nonnull (strstr (train.err, "the model has no layers"));
+  }
 }
 
 /* A run whose output cannot be written ends at once: nothing trained, nothing printed. */
@@ -289,6 +315,54 @@ test_locale (void)
     }
 }
 
+/* The first float of the tensor data set to `v` (the data follow the 8-byte header length
+ * and the header): the first tensor's first value. */
+static void
+poison_first_float (const char *file, float v)
+{
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  guint64 header_len = 0;
+
+  g_assert_true (g_file_get_contents (file, &bytes, &len, NULL));
+  g_assert_cmpuint (len, >, 8);
+  for (int i = 7; i >= 0; i--)
+    header_len = header_len << 8 | (guint8) bytes[i];
+  g_assert_cmpuint (8 + header_len + sizeof v, <=, len);
+  memcpy (bytes + 8 + header_len, &v, sizeof v);
+  g_assert_true (g_file_set_contents (file, bytes, len, NULL));
+}
+
+static void
+test_broken_weights (void)
+{
+  g_autofree char *weights = path ("broken.safetensors");
+  const float values[] = { NAN, INFINITY };
+
+  if (!st_test_have_cli ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_auto (StTestRun) train = { 0 };
+      g_auto (StTestRun) eval = { 0 };
+      g_auto (StTestRun) resume = { 0 };
+
+      st_test_cli (&train, "train", "toy", "--epochs", "1", "--device", "cpu", "--save", weights,
+                   NULL);
+      g_assert_cmpint (train.status, ==, 0);
+      poison_first_float (weights, values[i]);
+      st_test_cli (&eval, "evaluate", "toy", "--weights", weights, "--device", "cpu", NULL);
+      g_assert_cmpint (eval.status, ==, 1);
+      g_assert_nonnull (strstr (eval.err, "0.weight holds 1 value that is not finite"));
+      g_assert_nonnull (strstr (eval.err, weights));
+      st_test_cli (&resume, "train", "toy", "--epochs", "1", "--device", "cpu", "--resume",
+                   weights, NULL);
+      g_assert_cmpint (resume.status, ==, 1);
+      g_assert_nonnull (strstr (resume.err, "not finite"));
+      g_assert_null (strstr (resume.err, "learning rate"));
+    }
+}
+
 /* A long run, killed politely once it has saved a checkpoint. */
 static void
 test_sigterm (void)
@@ -353,6 +427,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-guards/output-is-input", test_output_is_input);
   g_test_add_func ("/cli-guards/model-too-large", test_model_too_large);
   g_test_add_func ("/cli-guards/locale", test_locale);
+  g_test_add_func ("/cli-guards/broken-weights", test_broken_weights);
   g_test_add_func ("/cli-guards/sigterm", test_sigterm);
   status = g_test_run ();
 
