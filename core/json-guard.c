@@ -90,8 +90,39 @@ skip_comment_multi (const char *text, gsize length, gsize i)
   return length;
 }
 
+/* A whole number past gint64 at text[start..): json-glib 1.6 reads 99999999999999999999
+ * as -1 and 9223372036854775808 as 9223372036854775807, silently. TRUE when the literal
+ * starting at `start` (a '-' or a digit, not inside a word) is such a number; *end is
+ * just past it. */
+static gboolean
+integer_too_large (const char *text, gsize length, gsize start, gsize *end)
+{
+  const char *limit = "9223372036854775807";
+  gsize i = start, first, digits;
+  gboolean negative = text[i] == '-';
+
+  if (negative)
+    i++;
+  first = i;
+  while (i < length && g_ascii_isdigit (text[i]))
+    i++;
+  *end = i;
+  digits = i - first;
+  /* a fraction or an exponent makes it a double, which json-glib reads as such */
+  if (digits == 0 || (i < length && (text[i] == '.' || text[i] == 'e' || text[i] == 'E')))
+    return FALSE;
+  while (digits > 1 && text[first] == '0')
+    first++, digits--;
+  if (digits != 19)
+    return digits > 19;
+  if (negative)
+    limit = "9223372036854775808";
+  return memcmp (text + first, limit, 19) > 0;
+}
+
 static gsize
-scan (const char *text, gsize length, Rules rules, gsize limit, gsize *where)
+scan (const char *text, gsize length, Rules rules, gsize limit, gsize *where,
+      gssize *big_number, gsize *big_length)
 {
   gsize i = 0, depth = 0, deepest = 0;
 
@@ -130,6 +161,19 @@ scan (const char *text, gsize length, Rules rules, gsize limit, gsize *where)
             i = skip_past (text, length, i, '/');
           break;
         default:
+          if ((c == '-' || g_ascii_isdigit (c))
+              && (i < 2 || !(g_ascii_isalnum (text[i - 2]) || text[i - 2] == '.'
+                             || text[i - 2] == '_')))
+            {
+              gsize end;
+
+              if (integer_too_large (text, length, i - 1, &end) && *big_number < 0)
+                {
+                  *big_number = (gssize) (i - 1);
+                  *big_length = end - (i - 1);
+                }
+              i = MAX (i, end);
+            }
           break;
         }
     }
@@ -139,15 +183,36 @@ scan (const char *text, gsize length, Rules rules, gsize limit, gsize *where)
 gsize
 st_json_depth (const char *text, gsize length, gsize limit, gsize *where)
 {
-  gsize where_1_6 = 0, where_later = 0, depth_1_6, depth_later;
+  gsize where_1_6 = 0, where_later = 0, depth_1_6, depth_later, big_length = 0;
+  gssize big = -1;
 
   g_return_val_if_fail (text != NULL || length == 0, 0);
 
-  depth_1_6 = scan (text, length, RULES_1_6, limit, &where_1_6);
-  depth_later = scan (text, length, RULES_LATER, limit, &where_later);
+  depth_1_6 = scan (text, length, RULES_1_6, limit, &where_1_6, &big, &big_length);
+  depth_later = scan (text, length, RULES_LATER, limit, &where_later, &big, &big_length);
   if (where != NULL && MAX (depth_1_6, depth_later) > limit)
     *where = depth_1_6 >= depth_later ? where_1_6 : where_later;
   return MAX (depth_1_6, depth_later);
+}
+
+/* The first whole number past gint64, outside strings and comments (json-glib 1.6's
+ * rules), refused: it would be read as another number. */
+static gboolean
+check_numbers (const char *text, gsize length, const char *origin, GError **error)
+{
+  gsize where = 0, big_length = 0;
+  gssize big = -1;
+  g_autofree char *shown = NULL;
+
+  scan (text, length, RULES_1_6, G_MAXSIZE, &where, &big, &big_length);
+  if (big < 0)
+    return TRUE;
+  shown = g_strndup (text + big, MIN (big_length, 40));
+  g_set_error (error, ST_JSON_GUARD_ERROR, ST_JSON_GUARD_ERROR_NUMBER,
+               "%s: the whole number %s%s at byte %" G_GSSIZE_FORMAT " is too large to read "
+               "(the largest is 9223372036854775807)", origin, shown,
+               big_length > 40 ? "…" : "", big);
+  return FALSE;
 }
 
 gboolean
@@ -163,7 +228,7 @@ st_json_check_depth (const char *text, gssize length, const char *origin, GError
     length = (gssize) strlen (text);
   depth = st_json_depth (text, (gsize) length, ST_JSON_MAX_DEPTH, &where);
   if (depth <= ST_JSON_MAX_DEPTH)
-    return TRUE;
+    return check_numbers (text, (gsize) length, origin, error);
   g_set_error (error, ST_JSON_GUARD_ERROR, ST_JSON_GUARD_ERROR_TOO_DEEP,
                "%s: JSON nested %" G_GSIZE_FORMAT " levels deep at byte %" G_GSIZE_FORMAT
                "; Strata reads at most %d", origin, depth, where, ST_JSON_MAX_DEPTH);

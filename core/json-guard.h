@@ -4,7 +4,8 @@
  * enough (a model file whose "layers" is `[` × 100,000) overflows the stack and the process
  * dies. Every JSON text Strata reads goes through st_json_check_depth () first: a single
  * pass, no recursion, no allocation, that refuses nesting deeper than ST_JSON_MAX_DEPTH with
- * a message instead.
+ * a message instead. The same pass refuses whole numbers too large for gint64, which
+ * json-glib would silently read as other numbers.
  *
  * The pass lexes as json-glib does, so that a bracket json-glib sees as structure is always
  * counted: double-quoted strings with backslash escapes, single-quoted strings (json-glib
@@ -28,6 +29,7 @@ GQuark st_json_guard_error_quark (void);
 
 typedef enum {
   ST_JSON_GUARD_ERROR_TOO_DEEP,   /* arrays and objects nested past ST_JSON_MAX_DEPTH */
+  ST_JSON_GUARD_ERROR_NUMBER,     /* a whole number past gint64, which json-glib misreads */
 } StJsonGuardError;
 
 /* The deepest nesting of arrays and objects in the `length` bytes of `text` (0 for text
@@ -41,7 +43,9 @@ gsize    st_json_depth       (const char  *text,
 /* TRUE when `text` (`length` bytes, or up to its NUL when `length` is -1) is nested at most
  * ST_JSON_MAX_DEPTH deep. Otherwise FALSE with `error` set in ST_JSON_GUARD_ERROR to
  * "ORIGIN: JSON nested 100001 levels deep at byte 52; Strata reads at most 256", the byte
- * being the offset (from 0) of the first bracket past the limit. */
+ * being the offset (from 0) of the first bracket past the limit. Whole numbers past gint64
+ * are refused too (ST_JSON_GUARD_ERROR_NUMBER): json-glib would read 99999999999999999999 as
+ * -1 without a word. */
 gboolean st_json_check_depth (const char  *text,
                               gssize       length,
                               const char  *origin,

@@ -317,6 +317,44 @@ test_bad_overflow (void)
                        "0", "out_channels", "whole number");
 }
 
+/* A whole number past 64 bits: json-glib alone reads 99999999999999999999 as -1 and
+ * 9223372036854775808 as the largest int64; the load refuses both, naming the number. */
+static void
+test_bad_huge_integer (void)
+{
+  static const char *const numbers[] = {
+    "99999999999999999999", "9223372036854775808", "-9223372036854775809",
+    "0000012345678901234567890",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      g_autofree char *doc = g_strdup_printf (
+        "{\"input\": {\"channels\": 1, \"height\": 8, \"width\": 8}, \"layers\": ["
+        "{\"type\": \"Conv2d\", \"out_channels\": 2, \"kernel_size\": 3, "
+        "\"stride\": %s}]}", numbers[i]);
+      g_autofree char *expect = g_strdup_printf ("the whole number %s at byte", numbers[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (StSpec) spec = st_spec_load_from_data (doc, -1, "huge", &error);
+
+      g_assert_null (spec);
+      g_assert_nonnull (error);
+      if (error != NULL && strstr (error->message, expect) == NULL)
+        g_test_fail_printf ("expected “%s” in “%s”", expect, error->message);
+    }
+  /* the largest whole numbers are read as they are, and digits in strings do not count */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (StSpec) spec = st_spec_load_from_data (
+      "{\"name\": \"99999999999999999999\", \"input\": {\"channels\": 1, \"height\": 8, "
+      "\"width\": 8}, \"layers\": [{\"type\": \"Conv2d\", \"out_channels\": 2, "
+      "\"kernel_size\": 3, \"padding\": 9223372036854775807}]}", -1, "largest", &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (spec);
+  }
+}
+
 static void
 test_bad_in_channels (void)
 {
@@ -796,6 +834,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spec/bad/unknown-argument", test_bad_unknown_argument);
   g_test_add_func ("/spec/bad/sizes", test_bad_sizes);
   g_test_add_func ("/spec/bad/overflow", test_bad_overflow);
+  g_test_add_func ("/spec/bad/huge-integer", test_bad_huge_integer);
   g_test_add_func ("/spec/bad/in-channels", test_bad_in_channels);
   g_test_add_func ("/spec/bad/concat", test_bad_concat);
   g_test_add_func ("/spec/bad/residual", test_bad_residual);
