@@ -43,6 +43,14 @@ st_output_check (const char *what, const char *path, GError **error)
                        g_strerror (saved));
           return FALSE;
         }
+      /* no write bit at all: read-only on purpose, even for root (as atomic-file.c) */
+      if ((st.st_mode & 0222) == 0)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES,
+                       "%s %s: the file cannot be written (it is read-only, mode %04o)", what,
+                       path, (unsigned) (st.st_mode & 07777));
+          return FALSE;
+        }
       return TRUE;
     }
   if (errno != ENOENT)
