@@ -174,6 +174,7 @@ st_cli_bench (int argc, char **argv)
   models = argc > 1 ? (const char *const *) argv + 1 : st_preset_names ();
   if (!json)
     printf ("%-12s %8s %14s %14s  %s\n", "model", "batch", "train ex/s", "eval ex/s", "device");
+  fflush (stdout);
   for (; *models != NULL; models++)
     {
       g_autofree char *where = NULL;
