@@ -9,6 +9,7 @@
 #include "core/infer.h"
 #include "core/spec.h"
 #include "core/summary.h"
+#include "app/build-tree.h"
 #include "app/cli.h"
 #include "strata-config.h"
 
@@ -99,6 +100,7 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  st_build_tree_bind_textdomain ();
   /* Messages in the user's language, numbers always with a '.': what strata-cli prints is
    * read by programs (JSON, CSV) as often as by people. */
   setlocale (LC_NUMERIC, "C");

@@ -16,7 +16,7 @@ apt_packages=(
   libglib2.0-dev libjson-glib-dev zlib1g-dev libopenblas-dev libopenblas-pthread-dev
   libopenblas0-pthread libgdk-pixbuf-2.0-dev libgtk-4-dev libadwaita-1-dev
   xvfb xauth x11-apps imagemagick gettext appstream-util appstream desktop-file-utils
-  dataset-fashion-mnist python3 locales
+  dataset-fashion-mnist python3 locales fonts-wqy-microhei
 )
 
 say () { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
