@@ -2,7 +2,9 @@
  *
  * The CUDA backend is a module (gpu/, libstrata-cuda.so) loaded at run time, so Strata
  * starts where CUDA is absent; it exports one entry point, st_cuda_backend_new(), which
- * answers "no driver" or "no device" with an error instead of failing. The module is looked
+ * answers "no driver" or "no device" with an error instead of failing, and
+ * st_cuda_interface_version(), which must be this program's ST_BACKEND_INTERFACE_VERSION:
+ * the module reads core's structures from its own copy of the headers. The module is looked
  * for in $STRATA_GPU_MODULE_DIR, then where the build put it, then where it is installed.
  */
 #define G_LOG_DOMAIN "strata-backend"
@@ -37,6 +39,7 @@ open_cuda (GError **error)
                          STRATA_GPU_INSTALL_DIR };
   GModule *module = NULL;
   CudaNewFunc cuda_new;
+  guint64 (*version) (void);
   g_autoptr (GString) reasons = g_string_new (NULL);
 
   for (gsize i = 0; i < G_N_ELEMENTS (dirs) && module == NULL; i++)
@@ -57,6 +60,26 @@ open_cuda (GError **error)
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
                    "CUDA is not available: %s", reasons->len > 0 ? reasons->str
                    : "this build of Strata has no CUDA module (libstrata-cuda.so)");
+      return NULL;
+    }
+  if (!g_module_symbol (module, "st_cuda_interface_version", (gpointer *) &version))
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
+                   "CUDA is not available: %s was built by an older Strata (it has no "
+                   "interface version; this program's is %" G_GINT64_MODIFIER "x): rebuild "
+                   "Strata so that the module matches the program", g_module_name (module),
+                   (guint64) ST_BACKEND_INTERFACE_VERSION);
+      g_module_close (module);
+      return NULL;
+    }
+  if (version () != ST_BACKEND_INTERFACE_VERSION)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
+                   "CUDA is not available: %s was built for backend interface %"
+                   G_GINT64_MODIFIER "x, this program uses %" G_GINT64_MODIFIER "x: rebuild "
+                   "Strata so that the module matches the program", g_module_name (module),
+                   version (), (guint64) ST_BACKEND_INTERFACE_VERSION);
+      g_module_close (module);
       return NULL;
     }
   if (!g_module_symbol (module, "st_cuda_backend_new", (gpointer *) &cuda_new))

@@ -114,6 +114,23 @@ struct _StBackend {
   char                 *description;   /* "CPU, 2 threads (OpenBLAS Haswell)" */
 };
 
+/* The interface between a program and the CUDA module. The module links nothing of core:
+ * it reads StNet, StOp, StDataset, StRunSetup and this table from the headers it was built
+ * with, so a module built from other sources would misread memory. It exports
+ * st_cuda_interface_version (), and st_backend_open refuses a module whose version is not
+ * the program's, naming both and the file. Bump ST_BACKEND_INTERFACE when a shared
+ * structure changes meaning; a change of size is caught without a bump, since the sizes of
+ * the shared structures are folded into the version. */
+#define ST_BACKEND_INTERFACE 2
+#define ST_BACKEND_INTERFACE_VERSION                                                      \
+  ((guint64) ST_BACKEND_INTERFACE << 56                                                   \
+   ^ (guint64) (sizeof (StNet) + 3 * sizeof (StOp) + 5 * sizeof (StOpGeom)                 \
+                + 7 * sizeof (StValue) + 11 * sizeof (StTensorInfo)) << 32                \
+   ^ (guint64) (sizeof (StDataset) + 3 * sizeof (StRunSetup) + 5 * sizeof (StMetrics)      \
+                + 7 * sizeof (StBackendClass) + 11 * sizeof (StBackend)) << 8             \
+   ^ (guint64) (sizeof (StOptimConfig) + 3 * sizeof (StAugmentConfig)                      \
+                + 5 * sizeof (StNormalizeConfig) + 7 * sizeof (StProfileEntry)))
+
 typedef enum {
   ST_DEVICE_AUTO,
   ST_DEVICE_CPU,

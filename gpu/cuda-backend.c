@@ -627,6 +627,12 @@ open_device (CudaBackend *cb, GError **error)
   return TRUE;
 }
 
+G_MODULE_EXPORT guint64
+st_cuda_interface_version (void)
+{
+  return ST_BACKEND_INTERFACE_VERSION;
+}
+
 G_MODULE_EXPORT StBackend *
 st_cuda_backend_new (GError **error)
 {

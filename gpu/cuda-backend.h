@@ -1,9 +1,10 @@
 /* cuda-backend.h: what libstrata-cuda.so exports.
  *
- * Nothing links the module: core/backend.c loads it with GModule and looks up
- * st_cuda_backend_new; the tests also look up st_cuda_memory_info (test-cuda-device.c)
- * and st_cuda_train_batch (test-cuda-train.c). These three are the only symbols the module
- * exports (it is built with hidden visibility). This header includes no CUDA header, so
+ * Nothing links the module: core/backend.c loads it with GModule, checks
+ * st_cuda_interface_version against its own and looks up st_cuda_backend_new; the tests also
+ * look up st_cuda_memory_info (test-cuda-device.c) and st_cuda_train_batch
+ * (test-cuda-train.c). These four are the only symbols the module exports (it is built with
+ * hidden visibility). This header includes no CUDA header, so
  * that callers build where CUDA is absent.
  */
 #pragma once
@@ -16,6 +17,10 @@ G_BEGIN_DECLS
  * newest snapshot one take late): the device copies its running totals to the host once
  * per snapshot, never per step. */
 #define ST_CUDA_METRICS_EVERY 8
+
+/* ST_BACKEND_INTERFACE_VERSION as this module was built (core/backend.h). */
+guint64    st_cuda_interface_version (void);
+typedef guint64 (*StCudaInterfaceVersionFunc) (void);
 
 /* The backend on CUDA device 0: "CUDA, <GPU name>, <memory> GiB". NULL, with
  * ST_NET_ERROR_DEVICE and a message that starts "CUDA is not available: " and says
