@@ -487,6 +487,45 @@ test_form_round_trip (Fixture *f, gconstpointer user_data)
   st_train_config_clear (&in);
 }
 
+static void
+count_signal (StTrainPanel *panel, int *count)
+{
+  (*count)++;
+}
+
+/* ::config-changed tells of each change the person commits, once: not of load_config(), nor
+ * of text still being typed, and a new optimizer (which sets three fields) is one change. */
+static void
+test_config_changed (Fixture *f, gconstpointer user_data)
+{
+  StTrainConfig config;
+  int changes = 0;
+
+  st_train_config_init_default (&config);
+  g_signal_connect (f->panel, "config-changed", G_CALLBACK (count_signal), &changes);
+  st_train_panel_load_config (f->panel, &config);
+  g_assert_cmpint (changes, ==, 0);
+
+  gtk_spin_button_set_value (child (f, "epochs_spin"), config.epochs + 2);
+  g_assert_cmpint (changes, ==, 1);
+  gtk_editable_set_text (child (f, "batch_spin"), "1");
+  gtk_editable_set_text (child (f, "batch_spin"), "12");
+  g_assert_cmpint (changes, ==, 1);
+  gtk_spin_button_update (child (f, "batch_spin"));
+  g_assert_cmpint (changes, ==, 2);
+  adw_combo_row_set_selected (child (f, "optimizer_row"),
+                              config.optimizer.type == ST_OPTIM_ADAM ? ST_OPTIM_SGD : ST_OPTIM_ADAM);
+  g_assert_cmpint (changes, ==, 3);
+  adw_combo_row_set_selected (child (f, "dataset_row"), 1);
+  g_assert_cmpint (changes, ==, 4);
+  adw_combo_row_set_selected (child (f, "loss_row"), ST_LOSS_MSE);
+  gtk_switch_set_active (child (f, "flip_switch"), TRUE);
+  g_assert_cmpint (changes, ==, 6);
+  st_train_panel_set_device (f->panel, ST_DEVICE_CPU);
+  g_assert_cmpint (changes, ==, 6);
+  st_train_config_clear (&config);
+}
+
 /* Training on the first 640 examples in batches of 64: ten batches per epoch, at tenths of
  * an epoch; a snapshot asked for during the run arrives. */
 static void
@@ -593,6 +632,7 @@ main (int argc, char **argv)
     { "/train-panel/cuda-missing", test_cuda_missing },
     { "/train-panel/bad-model", test_bad_model },
     { "/train-panel/form-round-trip", test_form_round_trip },
+    { "/train-panel/config-changed", test_config_changed },
     { "/train-panel/short-epochs", test_short_epochs },
     { "/train-panel/main-loop-free", test_main_loop_free },
     { "/train-panel/close-during-run", test_close_during_run },

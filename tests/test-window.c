@@ -17,7 +17,10 @@
 #include "ui/chart-panel.h"
 #include "ui/layer-list.h"
 #include "ui/strata-window.h"
+#include "core/pytorch-export.h"
+#include "ui/strata-application.h"
 #include "ui/train-panel.h"
+#include "test-util.h"
 #include "ui-test-util.h"
 
 static gboolean have_display;
@@ -637,9 +640,356 @@ test_shortcuts_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- unsaved changes ------------------------------------------------------------------- */
+
+static void
+set_flag (gpointer instance, gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+/* The question about unsaved changes, once it shows; NULL if it never does. */
+static AdwMessageDialog *
+question (void)
+{
+  return ADW_MESSAGE_DIALOG (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, 1000));
+}
+
+static gboolean
+no_question (void)
+{
+  return ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, 50) == NULL;
+}
+
+static void
+answer (const char *response)
+{
+  AdwMessageDialog *dialog = question ();
+
+  g_assert_nonnull (dialog);
+  if (dialog != NULL)
+    adw_message_dialog_response (dialog, response);
+  ui_test_spin (50);
+}
+
+static gint64
+conv_kernel (StWindow *window)
+{
+  const StNode *conv = g_ptr_array_index (st_model_document_get_spec (
+                                            st_window_get_document (window))->layers, 0);
+
+  return conv->args.v[ST_ARG_KERNEL_SIZE].i[0];
+}
+
+/* LeNet-5 saved into a temporary folder and opened from there: Save needs no chooser. */
+static char *
+open_from_file (StWindow *window, char **dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load ("lenet5", &error);
+  g_autoptr (GFile) file = NULL;
+  char *path;
+
+  g_assert_no_error (error);
+  *dir = st_test_make_tmp ("strata-window-XXXXXX");
+  path = g_build_filename (*dir, "lenet.strata.json", NULL);
+  g_assert_true (st_spec_save (spec, path, &error));
+  g_assert_no_error (error);
+  file = g_file_new_for_path (path);
+  st_window_open_file (window, file);
+  ui_test_spin (50);
+  g_assert_cmpstr (st_model_document_get_path (st_window_get_document (window)), ==, path);
+  return path;
+}
+
+/* Closing over unsaved edits asks; Cancel keeps the window and the edits, Discard closes. */
+static void
+test_close_asks (void)
+{
+  StWindow *window;
+  AdwMessageDialog *dialog;
+  gboolean destroyed = FALSE;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag), &destroyed);
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "• LeNet-5");
+
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = question ();
+  g_assert_nonnull (dialog);
+  g_assert_false (destroyed);
+  if (dialog != NULL)
+    {
+      g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save changes to “LeNet-5”?");
+      g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
+      g_assert_true (adw_message_dialog_has_response (dialog, "save"));
+      g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "discard"), ==,
+                       ADW_RESPONSE_DESTRUCTIVE);
+      g_assert_cmpstr (adw_message_dialog_get_close_response (dialog), ==, "cancel");
+    }
+
+  answer ("cancel");
+  g_assert_false (destroyed);
+  g_assert_true (no_question ());
+  g_assert_cmpint (conv_kernel (window), ==, 3);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "• LeNet-5");
+
+  gtk_window_close (GTK_WINDOW (window));
+  answer ("discard");
+  g_assert_true (destroyed);
+  g_assert_true (no_question ());
+  if (!destroyed)
+    gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Save writes the file, then the window closes. */
+static void
+test_close_saves (void)
+{
+  StWindow *window;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (StSpec) saved = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean destroyed = FALSE;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  path = open_from_file (window, &dir);
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag), &destroyed);
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_false (destroyed);
+  answer ("save");
+  g_assert_true (destroyed);
+  saved = st_spec_load (path, &error);
+  g_assert_no_error (error);
+  if (saved != NULL)
+    g_assert_cmpint (((StNode *) g_ptr_array_index (saved->layers, 0))->args.v[ST_ARG_KERNEL_SIZE].i[0],
+                     ==, 3);
+  if (!destroyed)
+    gtk_window_destroy (GTK_WINDOW (window));
+  st_test_remove_tree (dir);
+}
+
+/* A model never saved has no file: Save asks where, and cancelling that keeps everything. */
+static void
+test_close_save_as_cancelled (void)
+{
+  StWindow *window;
+  GtkWindow *chooser;
+  gboolean destroyed = FALSE;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag), &destroyed);
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+
+  gtk_window_close (GTK_WINDOW (window));
+  answer ("save");
+  chooser = ui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG, 2000);
+  g_assert_nonnull (chooser);
+  if (chooser != NULL)
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  ui_test_spin (50);
+  g_assert_false (destroyed);
+  g_assert_cmpint (conv_kernel (window), ==, 3);
+  g_assert_true (st_model_document_get_modified (st_window_get_document (window)));
+  if (!destroyed)
+    gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A preset over unsaved edits asks; once loaded, undo brings the edited model back (and its
+ * file), redo the preset again. Opening a file over edits asks too. */
+static void
+test_preset_asks_and_undoes (void)
+{
+  StWindow *window;
+  StModelDocument *doc;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GFile) file = NULL;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  doc = st_window_get_document (window);
+  path = open_from_file (window, &dir);
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preset", "s", "toy"));
+  g_assert_nonnull (question ());
+  g_assert_cmpstr (st_model_document_get_spec (doc)->name, ==, "LeNet-5");
+  answer ("cancel");
+  g_assert_cmpstr (st_model_document_get_spec (doc)->name, ==, "LeNet-5");
+  g_assert_cmpint (conv_kernel (window), ==, 3);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preset", "s", "toy"));
+  answer ("discard");
+  g_assert_cmpstr (st_model_document_get_spec (doc)->name, !=, "LeNet-5");
+  g_assert_false (st_model_document_get_modified (doc));
+  g_assert_null (st_model_document_get_path (doc));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ui_test_spin (50);
+  g_assert_cmpstr (st_model_document_get_spec (doc)->name, ==, "LeNet-5");
+  g_assert_cmpint (conv_kernel (window), ==, 3);
+  g_assert_cmpstr (st_model_document_get_path (doc), ==, path);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "• LeNet-5");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  ui_test_spin (50);
+  g_assert_cmpstr (st_model_document_get_spec (doc)->name, !=, "LeNet-5");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ui_test_spin (50);
+
+  /* Another file over the edits: asked too, and Cancel keeps them. */
+  file = g_file_new_for_path (path);
+  st_window_open_file (window, file);
+  g_assert_nonnull (question ());
+  answer ("cancel");
+  g_assert_cmpint (conv_kernel (window), ==, 3);
+  gtk_window_destroy (GTK_WINDOW (window));
+  st_test_remove_tree (dir);
+}
+
+static gpointer
+panel_child (StWindow *window, const char *name)
+{
+  return gtk_widget_get_template_child (st_window_get_train_panel (window), ST_TYPE_TRAIN_PANEL,
+                                        name);
+}
+
+/* The training form is part of the document: a committed change marks it modified, Save
+ * writes it, undo takes it back (one step per change, not per keystroke), export uses it. */
+static void
+test_training_is_document (void)
+{
+  StWindow *window;
+  StModelDocument *doc;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr (StSpec) saved = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkSpinButton *epochs;
+  GtkWindow *chooser;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  doc = st_window_get_document (window);
+  path = open_from_file (window, &dir);
+  epochs = panel_child (window, "epochs_spin");
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (epochs), ==, 10);
+  g_assert_false (st_model_document_can_undo (doc));
+
+  /* Typing is no change until it is confirmed. */
+  gtk_editable_set_text (GTK_EDITABLE (epochs), "3");
+  ui_test_spin (20);
+  g_assert_false (st_model_document_get_modified (doc));
+  gtk_spin_button_update (epochs);
+  ui_test_spin (20);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "• LeNet-5");
+  g_assert_cmpint (st_model_document_get_spec (doc)->training.epochs, ==, 3);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
+  ui_test_spin (20);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "LeNet-5");
+  saved = st_spec_load (path, &error);
+  g_assert_no_error (error);
+  if (saved != NULL)
+    {
+      g_assert_true (saved->has_training);
+      g_assert_cmpint (saved->training.epochs, ==, 3);
+    }
+
+  /* One undo step per committed change. */
+  gtk_spin_button_set_value (panel_child (window, "lr_spin"), 0.0625);
+  ui_test_spin (20);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ui_test_spin (20);
+  g_assert_cmpfloat (st_model_document_get_spec (doc)->training.optimizer.lr, ==, 0.9);
+  g_assert_cmpint (st_model_document_get_spec (doc)->training.epochs, ==, 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ui_test_spin (20);
+  g_assert_cmpint (st_model_document_get_spec (doc)->training.epochs, ==, 10);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (epochs), ==, 10);
+  g_assert_false (st_model_document_can_undo (doc));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  ui_test_spin (20);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (epochs), ==, 3);
+  g_assert_cmpfloat (gtk_spin_button_get_value (panel_child (window, "lr_spin")), ==, 0.0625);
+
+  /* Ctrl+E exports the recipe as it stands, a value typed but not yet confirmed included:
+   * the export is the document's (the chooser, here cancelled, only asks where). */
+  gtk_editable_set_text (panel_child (window, "lr_spin"), "0.03125");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export-pytorch", NULL));
+  chooser = ui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG, 2000);
+  g_assert_nonnull (chooser);
+  if (chooser != NULL)
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  ui_test_spin (50);
+  g_assert_cmpfloat (st_model_document_get_spec (doc)->training.optimizer.lr, ==, 0.03125);
+  code = st_spec_to_pytorch (st_model_document_get_spec (doc), &error);
+  g_assert_no_error (error);
+  if (code != NULL)
+    {
+      g_assert_nonnull (strstr (code, "\"lr\": 0.03125"));
+      g_assert_nonnull (strstr (code, "\"epochs\": 3"));
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+  st_test_remove_tree (dir);
+}
+
+/* Ctrl+Q asks each window with unsaved changes; Cancel ends the quit with every window
+ * still open, Discard goes on and closes them all. */
+static void
+test_quit_asks (void)
+{
+  g_autoptr (StApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  StWindow *edited, *plain;
+  gboolean edited_gone = FALSE, plain_gone = FALSE;
+
+  SKIP_WITHOUT_DISPLAY ();
+  app = st_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  plain = st_window_new (app);
+  edited = st_window_new (app);
+  gtk_window_present (GTK_WINDOW (plain));
+  gtk_window_present (GTK_WINDOW (edited));
+  g_assert_true (ui_test_spin_until (is_mapped, edited, 5000));
+  g_signal_connect (edited, "destroy", G_CALLBACK (set_flag), &edited_gone);
+  g_signal_connect (plain, "destroy", G_CALLBACK (set_flag), &plain_gone);
+  type_into (edited, "0", ST_ARG_KERNEL_SIZE, "3");
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  g_assert_nonnull (question ());
+  answer ("cancel");
+  g_assert_false (edited_gone);
+  g_assert_false (plain_gone);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  answer ("discard");
+  ui_test_spin (50);
+  g_assert_true (edited_gone);
+  g_assert_true (plain_gone);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
+  if (!edited_gone)
+    gtk_window_destroy (GTK_WINDOW (edited));
+  if (!plain_gone)
+    gtk_window_destroy (GTK_WINDOW (plain));
+}
+
 int
 main (int argc, char **argv)
 {
+  /* The file chooser remembers its settings: not in the person's own. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
   have_display = ui_test_init (FALSE);
@@ -654,5 +1004,11 @@ main (int argc, char **argv)
   g_test_add_func ("/window/stop-within-a-second", test_stop_within_a_second);
   g_test_add_func ("/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/window/screenshots", test_screenshots);
+  g_test_add_func ("/window/close-asks", test_close_asks);
+  g_test_add_func ("/window/close-saves", test_close_saves);
+  g_test_add_func ("/window/close-save-as-cancelled", test_close_save_as_cancelled);
+  g_test_add_func ("/window/preset-asks-and-undoes", test_preset_asks_and_undoes);
+  g_test_add_func ("/window/training-is-document", test_training_is_document);
+  g_test_add_func ("/window/quit-asks", test_quit_asks);
   return g_test_run ();
 }

@@ -125,6 +125,38 @@ ui_test_wait_for_frame (GtkWidget *widget, guint guard_seconds)
   g_signal_handler_disconnect (clock, handler);
 }
 
+/* ---- toplevels ------------------------------------------------------------------------- */
+
+typedef struct {
+  GType      type;
+  GtkWindow *found;
+} Lookup;
+
+static gboolean
+find_toplevel (gpointer data)
+{
+  Lookup *lookup = data;
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  lookup->found = NULL;
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, lookup->type) && gtk_widget_get_visible (l->data))
+      lookup->found = l->data;
+  g_list_free (toplevels);
+  return lookup->found != NULL;
+}
+
+/* A shown toplevel window of `type` (a dialog the code under test opened), once there is one
+ * within `ms`; NULL when none came. */
+GtkWindow *
+ui_test_find_toplevel (GType type, int ms)
+{
+  Lookup lookup = { type, NULL };
+
+  ui_test_spin_until (find_toplevel, &lookup, ms);
+  return lookup.found;
+}
+
 /* ---- pixels ----------------------------------------------------------------------------- */
 
 /* The widget's last frame rendered by `renderer`, or by its window's renderer when NULL. */

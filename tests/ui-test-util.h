@@ -42,6 +42,8 @@ void     ui_test_spin           (int ms);
 gboolean ui_test_wait_until     (gboolean (*done) (gpointer), gpointer data, guint guard_seconds);
 void     ui_test_wait_for_frame (GtkWidget *widget, guint guard_seconds);
 
+GtkWindow *ui_test_find_toplevel (GType type, int ms);
+
 GdkTexture *ui_test_render_texture (GtkWidget *widget, GskRenderer *renderer);
 guint8     *ui_test_render_pixels  (GtkWidget   *widget,
                                     GskRenderer *renderer,

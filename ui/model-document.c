@@ -1,7 +1,8 @@
 /* model-document.c: edits, shape inference after each, and undo as whole-model snapshots.
  *
- * A snapshot is a copy of the spec (st_spec_copy): models are small next to what a copy
- * costs, and a copy keeps layers with problems exactly as they were read.
+ * A snapshot is a copy of the spec (st_spec_copy) with the file it came from: models are
+ * small next to what a copy costs, and a copy keeps layers with problems exactly as they
+ * were read. The training recipe is part of the spec, so its edits ride the same history.
  */
 #define G_LOG_DOMAIN "strata-document"
 
@@ -26,13 +27,19 @@ struct _StModelDocument
   StSpec    *spec;
   StInfer   *infer;
   char      *path;
-  GPtrArray *undo;              /* StSpec, oldest first */
-  GPtrArray *redo;              /* StSpec, most recently undone last */
+  GPtrArray *undo;              /* Snapshot, oldest first */
+  GPtrArray *redo;              /* Snapshot, most recently undone last */
 
   const StNode *merge_node;     /* the field whose typing merges into the last undo step */
   StArgId       merge_arg;
   gboolean      modified;
+  gboolean      pristine;       /* the empty model made at start, never edited or loaded */
 };
+
+typedef struct {
+  StSpec *spec;
+  char   *path;
+} Snapshot;
 
 enum {
   PROP_0,
@@ -72,14 +79,35 @@ reinfer (StModelDocument *self, gboolean structural)
 }
 
 static void
+snapshot_free (gpointer data)
+{
+  Snapshot *snapshot = data;
+
+  st_spec_free (snapshot->spec);
+  g_free (snapshot->path);
+  g_free (snapshot);
+}
+
+static Snapshot *
+snapshot_new (StSpec *spec, char *path)
+{
+  Snapshot *snapshot = g_new (Snapshot, 1);
+
+  snapshot->spec = spec;
+  snapshot->path = path;
+  return snapshot;
+}
+
+static void
 push_undo (StModelDocument *self)
 {
-  g_ptr_array_add (self->undo, st_spec_copy (self->spec));
+  g_ptr_array_add (self->undo, snapshot_new (st_spec_copy (self->spec), g_strdup (self->path)));
   if (self->undo->len > MAX_UNDO)
     g_ptr_array_remove_index (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
   self->modified = TRUE;
   self->merge_node = NULL;
+  self->pristine = FALSE;
 }
 
 /* An edit is done: the views learn of it, and of what undo and redo can do now. */
@@ -158,8 +186,9 @@ st_model_document_class_init (StModelDocumentClass *klass)
 static void
 st_model_document_init (StModelDocument *self)
 {
-  self->undo = g_ptr_array_new_with_free_func ((GDestroyNotify) st_spec_free);
-  self->redo = g_ptr_array_new_with_free_func ((GDestroyNotify) st_spec_free);
+  self->undo = g_ptr_array_new_with_free_func (snapshot_free);
+  self->redo = g_ptr_array_new_with_free_func (snapshot_free);
+  self->pristine = TRUE;
   self->spec = st_spec_new (_("Untitled"), &(StShape) { 3, { 1, 28, 28 } });
   self->infer = st_spec_infer (self->spec);
 }
@@ -184,13 +213,17 @@ st_model_document_set_spec (StModelDocument *self, StSpec *spec)
   g_ptr_array_set_size (self->redo, 0);
   self->modified = FALSE;
   self->merge_node = NULL;
+  self->pristine = FALSE;
   edited (self, TRUE);
 }
 
+/* A preset replaces the model as an edit would, so that undo brings back what was there;
+ * a file starts a history of its own. */
 gboolean
 st_model_document_load (StModelDocument *self, const char *name_or_path, GError **error)
 {
   StSpec *spec;
+  gboolean is_file;
 
   g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
   g_return_val_if_fail (name_or_path != NULL, FALSE);
@@ -198,10 +231,20 @@ st_model_document_load (StModelDocument *self, const char *name_or_path, GError 
   spec = st_spec_load (name_or_path, error);
   if (spec == NULL)
     return FALSE;
+  is_file = g_file_test (name_or_path, G_FILE_TEST_EXISTS);
+  if (is_file || self->pristine)
+    {
+      g_clear_pointer (&self->path, g_free);
+      self->path = is_file ? g_strdup (name_or_path) : NULL;
+      st_model_document_set_spec (self, spec);
+      return TRUE;
+    }
+  push_undo (self);
+  g_clear_pointer (&self->spec, st_spec_free);
+  self->spec = spec;
   g_clear_pointer (&self->path, g_free);
-  if (g_file_test (name_or_path, G_FILE_TEST_EXISTS))
-    self->path = g_strdup (name_or_path);
-  st_model_document_set_spec (self, spec);
+  self->modified = FALSE;
+  edited (self, TRUE);
   return TRUE;
 }
 
@@ -691,6 +734,47 @@ st_model_document_set_input (StModelDocument *self, const StShape *input)
   edited (self, FALSE);
 }
 
+/* ---- the training recipe ------------------------------------------------------------- */
+
+static char *
+training_text (const StTrainConfig *config)
+{
+  GString *out = g_string_new (NULL);
+
+  st_train_config_write (config, out, 0);
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+st_model_document_training_is (StModelDocument *self, const StTrainConfig *config)
+{
+  g_autofree char *ours = NULL;
+  g_autofree char *theirs = NULL;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  ours = training_text (&self->spec->training);
+  theirs = training_text (config);
+  return g_str_equal (ours, theirs);
+}
+
+gboolean
+st_model_document_set_training (StModelDocument *self, const StTrainConfig *config)
+{
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  if (st_model_document_training_is (self, config))
+    return FALSE;
+  push_undo (self);
+  st_train_config_clear (&self->spec->training);
+  st_train_config_copy (&self->spec->training, config);
+  self->spec->has_training = TRUE;
+  edited (self, FALSE);
+  return TRUE;
+}
+
 /* ---- history --------------------------------------------------------------------------- */
 
 gboolean
@@ -710,10 +794,15 @@ st_model_document_can_redo (StModelDocument *self)
 static gboolean
 swap_history (StModelDocument *self, GPtrArray *from, GPtrArray *to)
 {
+  Snapshot *snapshot;
+
   if (from->len == 0)
     return FALSE;
-  g_ptr_array_add (to, self->spec);
-  self->spec = g_ptr_array_steal_index (from, from->len - 1);
+  g_ptr_array_add (to, snapshot_new (self->spec, self->path));
+  snapshot = g_ptr_array_steal_index (from, from->len - 1);
+  self->spec = snapshot->spec;
+  self->path = snapshot->path;
+  g_free (snapshot);
   self->modified = TRUE;
   self->merge_node = NULL;
   edited (self, TRUE);

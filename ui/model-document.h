@@ -35,10 +35,13 @@ typedef struct {
 
 StModelDocument *st_model_document_new           (void);
 
-/* Replace the whole model (a preset name or a file); clears the history. */
+/* Replaces the whole model with a preset or a file. A file starts a new history; a preset
+ * is one more step of it, which undo takes back (file name included), and leaves the
+ * document unmodified. */
 gboolean         st_model_document_load          (StModelDocument *self,
                                                   const char      *name_or_path,
                                                   GError         **error);
+/* Replaces the model with spec (taken), unmodified and with no history. */
 void             st_model_document_set_spec      (StModelDocument *self,
                                                   StSpec          *spec);
 gboolean         st_model_document_save          (StModelDocument *self,
@@ -96,6 +99,15 @@ gboolean         st_model_document_add_branch    (StModelDocument *self,
 /* Changes the model's input shape (C, H, W). */
 void             st_model_document_set_input     (StModelDocument *self,
                                                   const StShape   *input);
+
+/* The training recipe is part of the model: setting it is an edit (one undo step) that
+ * marks the document modified and gives it a "training" section; FALSE when config is
+ * the recipe already, which changes nothing. */
+gboolean         st_model_document_set_training (StModelDocument     *self,
+                                                  const StTrainConfig *config);
+/* Whether config is the document's recipe, field for field as the file would hold it. */
+gboolean         st_model_document_training_is  (StModelDocument     *self,
+                                                  const StTrainConfig *config);
 
 gboolean         st_model_document_can_undo      (StModelDocument *self);
 gboolean         st_model_document_can_redo      (StModelDocument *self);

@@ -38,20 +38,49 @@ st_application_open (GApplication *app, GFile **files, int n_files, const char *
     }
 }
 
+static void quit_next (GtkApplication *app);
+
+static void
+window_closed (GObject *window, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GtkApplication) app = user_data;
+
+  if (st_window_close_finish (ST_WINDOW (window), result, NULL))
+    quit_next (app);
+}
+
+/* Closes the workbench windows one at a time, those with unsaved changes first, each asking
+ * about its changes; Cancel (or a save that fails) ends the quit there. The windows that
+ * remain (About) close last. */
+static void
+quit_next (GtkApplication *app)
+{
+  GList *windows = gtk_application_get_windows (app);
+  StWindow *next = NULL;
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (ST_IS_WINDOW (l->data))
+      {
+        StModelDocument *doc = st_window_get_document (l->data);
+
+        if (next == NULL || st_model_document_get_modified (doc))
+          next = l->data;
+        if (st_model_document_get_modified (doc))
+          break;
+      }
+  if (next != NULL)
+    {
+      st_window_close_async (next, window_closed, g_object_ref (app));
+      return;
+    }
+  while ((windows = gtk_application_get_windows (app)) != NULL)
+    gtk_window_destroy (windows->data);
+}
+
 static void
 quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  GtkApplication *app = user_data;
-  GList *windows = gtk_application_get_windows (app);
-
-  /* Each window asks about unsaved changes and stops its run as it closes. */
-  for (GList *l = windows; l != NULL; )
-    {
-      GList *next = l->next;
-
-      gtk_window_close (l->data);
-      l = next;
-    }
+  quit_next (user_data);
 }
 
 static void

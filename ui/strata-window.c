@@ -1,4 +1,8 @@
-/* strata-window.c: the workbench window — its parts, its actions and their enabled state. */
+/* strata-window.c: the workbench window — its parts, its actions and their enabled state.
+ *
+ * Whatever would drop unsaved changes (closing, quitting, a preset, another file) first asks
+ * Save / Discard / Cancel; the training form is part of the document, so its committed
+ * changes are edits like any layer's. */
 #define G_LOG_DOMAIN "strata-window"
 
 #include "strata-config.h"
@@ -36,8 +40,24 @@ struct _StWindow
   StModelDocument     *document;
   GtkFileChooserNative *chooser;
   char                *weights_path;      /* weights loaded by hand, or NULL */
+  struct _Pending     *pending;           /* what waits on the answer about unsaved changes */
   gboolean             activations_stale; /* the model changed since the view evaluated it */
+  gboolean             reading_form;      /* the form is being compared with the document */
+  gboolean             closing;           /* the person agreed: close without asking again */
+
+  /* borrowed */
+  AdwMessageDialog    *ask_dialog;        /* the question about unsaved changes, while shown */
 };
+
+/* What to do once the person has answered about unsaved changes: go on (they were saved or
+ * discarded, or there were none) or not (cancelled, or saving failed). */
+typedef void (*AskedFunc) (StWindow *self, gboolean go_on, gpointer data);
+
+typedef struct _Pending {
+  AskedFunc      func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} Pending;
 
 G_DEFINE_FINAL_TYPE (StWindow, st_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -113,48 +133,280 @@ document_notify (StWindow *self)
 static gboolean activations_visible (StWindow *self);
 static void refresh_activations (StWindow *self);
 
-/* A new model: its training section fills the form, and weights loaded for the last one no
- * longer apply. */
+/* A new model: weights loaded for the last one no longer apply. */
 static void
 model_loaded (StWindow *self)
 {
-  const StSpec *spec = st_model_document_get_spec (self->document);
-
   g_clear_pointer (&self->weights_path, g_free);
-  if (spec->has_training)
-    st_train_panel_load_config (self->train_panel, &spec->training);
   update_actions (self);
+}
+
+/* A change the person committed in the training form is an edit of the document. */
+static void
+form_changed (StWindow *self)
+{
+  StTrainConfig config = { 0 };
+
+  if (self->reading_form)
+    return;
+  st_train_panel_get_config (self->train_panel, &config);
+  st_model_document_set_training (self->document, &config);
+  st_train_config_clear (&config);
+}
+
+/* The form shows the document's recipe: after undo, redo or a load it may not. Reading the
+ * form takes in text typed but not confirmed; that is no edit of its own here. */
+static void
+show_training (StWindow *self)
+{
+  const StSpec *spec = st_model_document_get_spec (self->document);
+  StTrainConfig config = { 0 };
+
+  self->reading_form = TRUE;
+  st_train_panel_get_config (self->train_panel, &config);
+  if (!st_model_document_training_is (self->document, &config))
+    st_train_panel_load_config (self->train_panel, &spec->training);
+  st_train_config_clear (&config);
+  self->reading_form = FALSE;
 }
 
 static void
 document_changed (StWindow *self, gboolean structural)
 {
   st_train_panel_set_spec (self->train_panel, st_model_document_get_spec (self->document));
+  show_training (self);
   self->activations_stale = TRUE;
   if (activations_visible (self))
     refresh_activations (self);
 }
 
-/* ---- files ----------------------------------------------------------------------------- */
+/* ---- unsaved changes ------------------------------------------------------------------- */
 
-void
-st_window_open_file (StWindow *self, GFile *file)
+static void
+pending_free (Pending *pending)
 {
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr (GError) error = NULL;
+  if (pending->destroy != NULL)
+    pending->destroy (pending->data);
+  g_free (pending);
+}
 
-  g_return_if_fail (ST_IS_WINDOW (self));
+/* The person has answered (or saving has ended): the waiting action runs or is dropped. */
+static void
+finish_asking (StWindow *self, gboolean go_on)
+{
+  Pending *pending = g_steal_pointer (&self->pending);
 
-  if (path == NULL || !st_model_document_load (self->document, path, &error))
-    toast (self, error != NULL ? error->message : _("Only local files can be opened"));
-  else
-    model_loaded (self);
+  if (pending == NULL)
+    return;
+  pending->func (self, go_on, pending->data);
+  pending_free (pending);
 }
 
 static void
 chooser_finish (StWindow *self)
 {
   g_clear_object (&self->chooser);
+}
+
+static gboolean
+save_to (StWindow *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!st_model_document_save (self->document, path, &error))
+    {
+      toast (self, error->message);
+      return FALSE;
+    }
+  update_title (self);
+  return TRUE;
+}
+
+static void
+save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  StWindow *self = user_data;
+  gboolean saved = FALSE;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        saved = save_to (self, path);
+    }
+  chooser_finish (self);
+  /* A Save As that the question started: cancelled or failed, nothing is discarded. */
+  finish_asking (self, saved);
+}
+
+static void
+save_as (StWindow *self)
+{
+  const StSpec *spec = st_model_document_get_spec (self->document);
+  g_autofree char *suggested = g_strdup_printf ("%s.strata.json",
+                                                spec->name != NULL ? spec->name : "model");
+
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new (_("Save Model"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                               _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), suggested);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+/* Saves where the model came from, or asks where; finish_asking () hears how it went. */
+static void
+save (StWindow *self)
+{
+  const char *path = st_model_document_get_path (self->document);
+
+  form_changed (self);
+  if (path != NULL)
+    finish_asking (self, save_to (self, path));
+  else
+    save_as (self);
+}
+
+static void
+ask_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  StWindow *self = user_data;
+
+  /* Answered however it was (a button, Escape, or adw_message_dialog_response ()). The
+   * dialog goes once this emission ends, which may be after the window has: it must not
+   * point at the window then. */
+  self->ask_dialog = NULL;
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (g_str_equal (response, "save"))
+    save (self);
+  else
+    finish_asking (self, g_str_equal (response, "discard"));
+}
+
+/* Runs func at once when nothing would be lost; else asks Save / Discard / Cancel first. */
+static void
+ask_about_changes (StWindow *self, AskedFunc func, gpointer data, GDestroyNotify destroy)
+{
+  Pending *pending = g_new (Pending, 1);
+  const StSpec *spec;
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  *pending = (Pending) { func, data, destroy };
+  form_changed (self);
+  if (!st_model_document_get_modified (self->document) || self->pending != NULL)
+    {
+      /* Nothing to lose; or a question is open already, and it is the one to answer. */
+      gboolean go_on = self->pending == NULL;
+
+      if (self->ask_dialog != NULL)
+        gtk_window_present (GTK_WINDOW (self->ask_dialog));
+      func (self, go_on, data);
+      pending_free (pending);
+      return;
+    }
+  self->pending = pending;
+  spec = st_model_document_get_spec (self->document);
+  heading = g_strdup_printf (_("Save changes to “%s”?"),
+                             spec->name != NULL && spec->name[0] != '\0' ? spec->name
+                                                                         : _("Untitled"));
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("Changes to its layers and training settings that are "
+                                     "not saved will be lost if you don’t save them."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (ask_response), self);
+  self->ask_dialog = ADW_MESSAGE_DIALOG (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+close_asked (StWindow *self, gboolean go_on, gpointer data)
+{
+  GTask *task = data;
+
+  if (go_on)
+    {
+      self->closing = TRUE;
+      gtk_window_destroy (GTK_WINDOW (self));
+    }
+  if (task != NULL)
+    g_task_return_boolean (task, go_on);
+}
+
+void
+st_window_close_async (StWindow *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (ST_IS_WINDOW (self));
+
+  ask_about_changes (self, close_asked, g_task_new (self, NULL, callback, user_data),
+                     g_object_unref);
+}
+
+gboolean
+st_window_close_finish (StWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+st_window_close_request (GtkWindow *window)
+{
+  StWindow *self = ST_WINDOW (window);
+
+  if (!self->closing)
+    {
+      form_changed (self);
+      if (st_model_document_get_modified (self->document))
+        {
+          ask_about_changes (self, close_asked, NULL, NULL);
+          return TRUE;
+        }
+    }
+  return GTK_WINDOW_CLASS (st_window_parent_class)->close_request (window);
+}
+
+/* ---- files ----------------------------------------------------------------------------- */
+
+static void
+open_asked (StWindow *self, gboolean go_on, gpointer data)
+{
+  GFile *file = data;
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+
+  if (!go_on)
+    return;
+  if (path == NULL || !st_model_document_load (self->document, path, &error))
+    toast (self, error != NULL ? error->message : _("Only local files can be opened"));
+  else
+    model_loaded (self);
+}
+
+void
+st_window_open_file (StWindow *self, GFile *file)
+{
+  g_return_if_fail (ST_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  ask_about_changes (self, open_asked, g_object_ref (file), g_object_unref);
 }
 
 static void
@@ -201,71 +453,39 @@ open_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 }
 
 static void
-save_to (StWindow *self, const char *path)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!st_model_document_save (self->document, path, &error))
-    toast (self, error->message);
-  else
-    update_title (self);
-}
-
-static void
-save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  StWindow *self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-
-      if (path != NULL)
-        save_to (self, path);
-    }
-  chooser_finish (self);
-}
-
-static void
 save_as_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   StWindow *self = ST_WINDOW (widget);
-  const StSpec *spec = st_model_document_get_spec (self->document);
-  g_autofree char *suggested = g_strdup_printf ("%s.strata.json",
-                                                spec->name != NULL ? spec->name : "model");
 
-  g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new (_("Save Model"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                               _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), suggested);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  form_changed (self);
+  save_as (self);
 }
 
 static void
 save_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  StWindow *self = ST_WINDOW (widget);
-  const char *path = st_model_document_get_path (self->document);
-
-  if (path != NULL)
-    save_to (self, path);
-  else
-    save_as_activated (widget, name, parameter);
+  save (ST_WINDOW (widget));
 }
 
 static void
-preset_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+preset_asked (StWindow *self, gboolean go_on, gpointer data)
 {
-  StWindow *self = ST_WINDOW (widget);
   g_autoptr (GError) error = NULL;
 
-  if (!st_model_document_load (self->document, g_variant_get_string (parameter, NULL), &error))
+  if (!go_on)
+    return;
+  if (!st_model_document_load (self->document, data, &error))
     toast (self, error->message);
   else
     model_loaded (self);
+}
+
+/* Undo takes a preset back, but the edits it replaces may be all the person has of them. */
+static void
+preset_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  ask_about_changes (ST_WINDOW (widget), preset_asked,
+                     g_variant_dup_string (parameter, NULL), g_free);
 }
 
 static void
@@ -550,7 +770,10 @@ static void
 export_pytorch_to (StWindow *self, const char *path)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *code = st_spec_to_pytorch (st_model_document_get_spec (self->document), &error);
+  g_autofree char *code = NULL;
+
+  form_changed (self);
+  code = st_spec_to_pytorch (st_model_document_get_spec (self->document), &error);
 
   if (code == NULL || !g_file_set_contents (path, code, -1, &error))
     toast (self, error->message);
@@ -568,6 +791,7 @@ export_pytorch_activated (GtkWidget *widget, const char *name, GVariant *paramet
   StWindow *self = ST_WINDOW (widget);
   g_autofree char *suggested = model_base_name (self, ".py");
 
+  form_changed (self);
   choose_file (self, _("Export as PyTorch Code"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.py",
                export_pytorch_to);
 }
@@ -722,6 +946,7 @@ build_pages (StWindow *self)
   g_signal_connect_swapped (self->train_panel, "snapshot", G_CALLBACK (run_snapshot), self);
   g_signal_connect_swapped (self->train_panel, "finished", G_CALLBACK (run_finished), self);
   g_signal_connect_swapped (self->train_panel, "message", G_CALLBACK (show_message), self);
+  g_signal_connect_swapped (self->train_panel, "config-changed", G_CALLBACK (form_changed), self);
   g_signal_connect_swapped (self->chart_panel, "message", G_CALLBACK (show_message), self);
   g_signal_connect_swapped (self->activations, "snapshot-requested",
                             G_CALLBACK (snapshot_requested), self);
@@ -736,6 +961,12 @@ st_window_dispose (GObject *object)
 
   g_clear_object (&self->chooser);
   g_clear_pointer (&self->weights_path, g_free);
+  g_clear_pointer (&self->pending, pending_free);
+  if (self->ask_dialog != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ask_dialog, self);
+      gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->ask_dialog)));
+    }
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
@@ -748,8 +979,10 @@ st_window_class_init (StWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = st_window_dispose;
+  window_class->close_request = st_window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/strata/Strata/strata-window.ui");
   gtk_widget_class_bind_template_child (widget_class, StWindow, header_bar);

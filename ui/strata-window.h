@@ -12,8 +12,17 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (StWindow, st_window, ST, WINDOW, AdwApplicationWindow)
 
 StWindow        *st_window_new          (StApplication *app);
+/* Opens file in place of the model, asking first when that would drop unsaved changes. */
 void             st_window_open_file    (StWindow      *self,
                                          GFile         *file);
+/* Closes the window, asking first about unsaved changes; finishes with TRUE once it closed,
+ * FALSE when the person cancelled or saving failed. */
+void             st_window_close_async  (StWindow            *self,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+gboolean         st_window_close_finish (StWindow            *self,
+                                         GAsyncResult        *result,
+                                         GError             **error);
 StModelDocument *st_window_get_document (StWindow      *self);
 /* The window's parts, for tests and the benchmark. */
 GtkWidget       *st_window_get_layer_list   (StWindow  *self);

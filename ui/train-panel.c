@@ -85,6 +85,7 @@ enum {
   SIGNAL_SNAPSHOT,
   SIGNAL_MESSAGE,
   SIGNAL_FINISHED,
+  SIGNAL_CONFIG_CHANGED,
   N_SIGNALS
 };
 
@@ -156,6 +157,14 @@ clear_error (StTrainPanel *self)
 
 /* ---- the form ------------------------------------------------------------------------- */
 
+/* A value the person committed (not one set from code, nor text still being typed). */
+static void
+form_changed (StTrainPanel *self)
+{
+  if (!self->filling)
+    g_signal_emit (self, signals[SIGNAL_CONFIG_CHANGED], 0);
+}
+
 /* Learning rates span 1e-5 to 1: "0.0003" or "3e-04" reads better than "0.000300". */
 static gboolean
 format_real (GtkSpinButton *spin, gpointer user_data)
@@ -226,7 +235,10 @@ chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   if (file != NULL)
     path = g_file_get_path (file);
   if (path != NULL)
-    set_dataset (self, path);
+    {
+      set_dataset (self, path);
+      form_changed (self);
+    }
   else
     {
       self->filling = TRUE;
@@ -278,6 +290,7 @@ dataset_selected (StTrainPanel *self)
       self->dataset_index = index;
       adw_action_row_set_subtitle (ADW_ACTION_ROW (self->dataset_row),
                                    index == N_NAMED ? self->dataset_path : "");
+      form_changed (self);
     }
 }
 
@@ -299,7 +312,11 @@ optimizer_selected (StTrainPanel *self)
   if (self->filling)
     return;
   st_optim_config_init_default (&optim, adw_combo_row_get_selected (self->optimizer_row));
+  /* One change, however many fields it sets. */
+  self->filling = TRUE;
   set_optimizer_fields (self, &optim);
+  self->filling = FALSE;
+  form_changed (self);
 }
 
 void
@@ -810,6 +827,9 @@ st_train_panel_class_init (StTrainPanelClass *klass)
   signals[SIGNAL_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
+  signals[SIGNAL_CONFIG_CHANGED] =
+    g_signal_new ("config-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (ADW_TYPE_COMBO_ROW);
   g_type_ensure (ADW_TYPE_EXPANDER_ROW);
@@ -851,6 +871,7 @@ st_train_panel_class_init (StTrainPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, dataset_selected);
   gtk_widget_class_bind_template_callback (widget_class, optimizer_selected);
   gtk_widget_class_bind_template_callback (widget_class, format_real);
+  gtk_widget_class_bind_template_callback (widget_class, form_changed);
 }
 
 static void

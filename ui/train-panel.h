@@ -12,6 +12,9 @@
  *   ::snapshot (gpointer snapshot)              a const StSnapshot *, valid during the emission
  *   ::message (const char *text)                an error to show the person
  *   ::finished (gboolean stopped, const char *weights_path)   the best weights, or NULL
+ *   ::config-changed ()                         the person committed a change to the form (a
+ *                                               field confirmed, a choice made): one per change,
+ *                                               none while typing or for load_config()
  *
  * Every run keeps its best checkpoint in a temporary file of the panel's own, removed when
  * the panel goes; closing the panel during a run stops the run.
