@@ -101,6 +101,7 @@ typedef struct {
   char           *message;
   GError         *error;
   StSnapshot     *snapshot;
+  StBestWeights  *best;
   atomic_int      posted;
 } Message;
 
@@ -125,6 +126,7 @@ message_free (gpointer p)
   g_free (m->message);
   g_clear_error (&m->error);
   g_clear_pointer (&m->snapshot, st_snapshot_free);
+  g_clear_pointer (&m->best, st_best_weights_unref);
   g_free (m);
 }
 
@@ -143,6 +145,7 @@ message_dispatch (gpointer p)
   m->event.message = m->message;
   m->event.error = m->error;
   m->event.snapshot = m->snapshot;
+  m->event.best = m->best;
   if (m->event.kind == ST_TRAINER_EVENT_FINISHED)
     atomic_store (&trainer->state, ST_TRAINER_DONE);
   if (trainer->func != NULL)
@@ -150,9 +153,10 @@ message_dispatch (gpointer p)
   return G_SOURCE_REMOVE;
 }
 
+/* Takes error, snapshot and best. */
 static void
 post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GError *error,
-      StSnapshot *snapshot)
+      StSnapshot *snapshot, StBestWeights *best)
 {
   Message *m = g_new0 (Message, 1);
   GSource *source;
@@ -162,6 +166,7 @@ post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GErr
   m->message = g_strdup (message);
   m->error = error;
   m->snapshot = snapshot;
+  m->best = best;
   atomic_store_explicit (&m->posted, 1, memory_order_release);
   /* Not g_main_context_invoke(): the owner's context is often the global default one, which
    * is also this worker's thread-default, and invoke would then run the owner's callback
@@ -178,7 +183,7 @@ static void
 post_simple (StTrainer *trainer, StTrainerEventKind kind, const char *message)
 {
   StTrainerEvent event = { .kind = kind };
-  post (trainer, &event, message, NULL, NULL);
+  post (trainer, &event, message, NULL, NULL, NULL);
 }
 
 static void
@@ -234,8 +239,9 @@ typedef struct {
   StTrainer     *trainer;
   StBackend     *backend;
   StDatasetPair *data;
-  float         *params;
-  float         *buffers;
+  float         *params;      /* (n_params): the starting weights, then keep_best's scratch */
+  float         *buffers;     /* (n_buffers) */
+  StBestWeights *best;        /* epoch 0 until an epoch ends with finite weights */
   StRng          rng;
 } Run;
 
@@ -270,11 +276,11 @@ maybe_snapshot (Run *run)
     {
       /* A bad request is reported but does not end the run. */
       event.kind = ST_TRAINER_EVENT_STATUS;
-      post (run->trainer, &event, error->message, NULL, NULL);
+      post (run->trainer, &event, error->message, NULL, NULL, NULL);
       g_error_free (error);
       return;
     }
-  post (run->trainer, &event, NULL, NULL, snap);
+  post (run->trainer, &event, NULL, NULL, snap, NULL);
 }
 
 /* 1 or 3 when the model takes grey or colour images, else 0 (as the images are). */
@@ -300,21 +306,102 @@ ascii_number (double v)
   return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6f", v));
 }
 
-static gboolean
-save_best (Run *run, const StEpochMetrics *m, GError **error)
+/* ---- the best weights ---------------------------------------------------------------- */
+
+static void
+best_weights_clear (gpointer data)
 {
-  StTrainer *trainer = run->trainer;
-  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  StBestWeights *best = data;
+
+  g_clear_pointer (&best->spec, st_spec_free);
+  g_free (best->params);
+  g_free (best->buffers);
+}
+
+StBestWeights *
+st_best_weights_ref (StBestWeights *best)
+{
+  g_return_val_if_fail (best != NULL, NULL);
+
+  return g_atomic_rc_box_acquire (best);
+}
+
+void
+st_best_weights_unref (StBestWeights *best)
+{
+  if (best != NULL)
+    g_atomic_rc_box_release_full (best, best_weights_clear);
+}
+
+/* Room for the net's weights, epoch 0; NULL when they do not fit in memory. */
+static StBestWeights *
+best_weights_new (StTrainer *trainer)
+{
+  const StNet *net = trainer->net;
+  g_autoptr (StBestWeights) best = g_atomic_rc_box_new0 (StBestWeights);
+
+  best->spec = st_spec_copy (trainer->spec);
+  g_free (best->spec->training.dataset);
+  best->spec->training.dataset = g_strdup (trainer->dataset);
+  best->n_params = net->n_params;
+  best->n_buffers = net->n_buffers;
+  best->params = g_try_new0 (float, MAX (net->n_params, 1));
+  best->buffers = g_try_new0 (float, MAX (net->n_buffers, 1));
+  if (best->params == NULL || best->buffers == NULL)
+    return NULL;
+  return g_steal_pointer (&best);
+}
+
+static gboolean
+all_finite (const float *x, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* At the end of an epoch whose test accuracy is the best so far: the backend's weights
+ * become the run's best. Weights that are not finite end the run as a divergence, and the
+ * best so far stays. Reads into the scratch arrays, then swaps: nothing is copied twice. */
+static gboolean
+keep_best (Run *run, const StEpochMetrics *m, GError **error)
+{
+  StBestWeights *best = run->best;
+  float *t;
 
   if (!run->backend->klass->read_state (run->backend, run->params, run->buffers, NULL, NULL,
                                         error))
     return FALSE;
-  g_hash_table_insert (meta, "strata.epoch", g_strdup_printf ("%d", m->epoch));
+  if (!all_finite (run->params, best->n_params) || !all_finite (run->buffers, best->n_buffers))
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
+                   "training diverged: the weights held NaN or infinite values at the end of "
+                   "epoch %d (lr %g); try a lower learning rate", m->epoch,
+                   run->trainer->spec->training.optimizer.lr);
+      return FALSE;
+    }
+  t = best->params, best->params = run->params, run->params = t;
+  t = best->buffers, best->buffers = run->buffers, run->buffers = t;
+  best->epoch = m->epoch;
+  best->test_acc = m->test_acc;
+  best->test_loss = m->test_loss;
+  return TRUE;
+}
+
+static gboolean
+save_best (Run *run, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  const StBestWeights *best = run->best;
+  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (meta, "strata.epoch", g_strdup_printf ("%d", best->epoch));
   /* numbers with a '.' whatever the locale: the file is read on other machines */
-  g_hash_table_insert (meta, "strata.test_acc", ascii_number (m->test_acc));
-  g_hash_table_insert (meta, "strata.test_loss", ascii_number (m->test_loss));
-  return st_checkpoint_save (trainer->net, run->params, run->buffers, meta, trainer->save_path,
-                             error);
+  g_hash_table_insert (meta, "strata.test_acc", ascii_number (best->test_acc));
+  g_hash_table_insert (meta, "strata.test_loss", ascii_number (best->test_loss));
+  return st_checkpoint_save (trainer->net, best->params, best->buffers, meta,
+                             trainer->save_path, error);
 }
 
 static gboolean
@@ -353,7 +440,8 @@ setup (Run *run, GError **error)
 
   run->params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
   run->buffers = g_try_new0 (float, MAX (trainer->net->n_buffers, 1));
-  if (run->params == NULL || run->buffers == NULL)
+  run->best = best_weights_new (trainer);
+  if (run->params == NULL || run->buffers == NULL || run->best == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
                    "the model's %zu parameters do not fit in memory", trainer->net->n_params);
@@ -478,14 +566,19 @@ train (Run *run, GError **error)
       em.examples_per_sec = seen / MAX (train_us, 1.0) * 1e6;
       em.seconds = (g_get_monotonic_time () - t_epoch) / 1e6;
       event.metrics = em;
-      post (trainer, &event, NULL, NULL, NULL);
+      post (trainer, &event, NULL, NULL, NULL, NULL);
 
-      if (trainer->save_path != NULL && em.test_acc > best_acc)
+      if (em.test_acc > best_acc)
         {
           best_acc = em.test_acc;
-          if (!save_best (run, &em, error))
+          if (!keep_best (run, &em, error))
             return FALSE;
-          post_simple (trainer, ST_TRAINER_EVENT_CHECKPOINT, trainer->save_path);
+          if (trainer->save_path != NULL)
+            {
+              if (!save_best (run, error))
+                return FALSE;
+              post_simple (trainer, ST_TRAINER_EVENT_CHECKPOINT, trainer->save_path);
+            }
         }
     }
   return TRUE;
@@ -520,17 +613,21 @@ worker_main (gpointer data)
            && atomic_load (&trainer->stop)))
     {
       StTrainerEvent event = { .kind = ST_TRAINER_EVENT_ERROR };
-      post (trainer, &event, error->message, error, NULL);
+      post (trainer, &event, error->message, error, NULL, NULL);
     }
   else
     g_clear_error (&error);
   finished.stopped = atomic_load (&trainer->stop);
-  post (trainer, &finished, NULL, NULL, NULL);
+  /* Only an epoch that ended gives weights worth showing. */
+  if (run.best != NULL && run.best->epoch == 0)
+    g_clear_pointer (&run.best, st_best_weights_unref);
+  post (trainer, &finished, NULL, NULL, NULL, g_steal_pointer (&run.best));
 
   g_clear_pointer (&run.backend, st_backend_free);
   g_clear_pointer (&run.data, st_dataset_pair_free);
   g_free (run.params);
   g_free (run.buffers);
+  g_clear_pointer (&run.best, st_best_weights_unref);
   return NULL;
 }
 

@@ -8,6 +8,12 @@
  * Per-batch progress does not allocate or lock: the worker writes it into a ring and wakes
  * the owner at most every ST_TRAINER_WAKE_MS; the owner's side turns the ring into BATCH
  * events. Epoch metrics, snapshots, checkpoints, errors and the end are rare and carry data.
+ *
+ * Every run keeps its best weights in memory: those of the epoch with the highest test
+ * accuracy so far, read from the backend at that epoch's end (never during one), and only
+ * when they are finite. FINISHED hands them over whether the run finished, was stopped or
+ * diverged; NaN weights never get there, and a run that ended before its first epoch hands
+ * over none.
  */
 #pragma once
 
@@ -29,7 +35,7 @@ typedef enum {
   ST_TRAINER_EVENT_SNAPSHOT,    /* snapshot */
   ST_TRAINER_EVENT_CHECKPOINT,  /* message: the file written */
   ST_TRAINER_EVENT_ERROR,       /* error: what went wrong; FINISHED follows */
-  ST_TRAINER_EVENT_FINISHED,    /* stopped: TRUE when Stop ended it early */
+  ST_TRAINER_EVENT_FINISHED,    /* stopped: TRUE when Stop ended it early; best */
 } StTrainerEventKind;
 
 typedef struct {
@@ -42,6 +48,25 @@ typedef struct {
   double seconds;               /* wall time of the epoch, evaluation included */
 } StEpochMetrics;
 
+
+/* The weights of a run's best epoch, laid out as the net's tensor table, with the run's spec
+ * (its training section as trained, its dataset the one the run used). Shared and never
+ * changed once handed over: keep one with st_best_weights_ref(). */
+typedef struct {
+  StSpec *spec;
+  int     epoch;                /* 1-based */
+  double  test_acc;
+  double  test_loss;
+  gsize   n_params;
+  gsize   n_buffers;
+  float  *params;               /* (n_params) */
+  float  *buffers;              /* (n_buffers) */
+} StBestWeights;
+
+StBestWeights  *st_best_weights_ref         (StBestWeights *best);
+void            st_best_weights_unref       (StBestWeights *best);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StBestWeights, st_best_weights_unref)
 
 typedef struct {
   StTrainerEventKind  kind;
@@ -56,6 +81,8 @@ typedef struct {
   const GError       *error;
   const StSnapshot   *snapshot;
   gboolean            stopped;
+  StBestWeights      *best;           /* FINISHED: the best epoch's, or NULL when none ended;
+                                       * valid during the call, st_best_weights_ref() to keep */
 } StTrainerEvent;
 
 typedef void (*StTrainerFunc) (StTrainer *trainer, const StTrainerEvent *event, gpointer data);

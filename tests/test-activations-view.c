@@ -19,6 +19,7 @@
 
 #include "core/checkpoint.h"
 #include "core/evaluator.h"
+#include "core/trainer.h"
 #include "ui/activations-view.h"
 #include "ui/activations-view-private.h"
 #include "ui/grid-render.h"
@@ -649,6 +650,200 @@ test_toy (Fixture *f, gconstpointer data)
   g_assert_cmpint (confusion[0] + confusion[1] + confusion[2] + confusion[3], ==, 2);
 }
 
+/* ---- after a training run ---------------------------------------------------------------- */
+
+typedef struct {
+  GMainLoop     *loop;
+  int            epochs;
+  char          *error;
+  StBestWeights *best;
+} RunWatch;
+
+static void
+on_run_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
+{
+  RunWatch *w = data;
+
+  if (e->kind == ST_TRAINER_EVENT_EPOCH)
+    w->epochs++;
+  else if (e->kind == ST_TRAINER_EVENT_ERROR)
+    w->error = g_strdup (e->message);
+  else if (e->kind == ST_TRAINER_EVENT_FINISHED)
+    {
+      w->best = e->best != NULL ? st_best_weights_ref (e->best) : NULL;
+      g_main_loop_quit (w->loop);
+    }
+}
+
+static gboolean
+run_timeout (gpointer data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_REMOVE;
+}
+
+/* Trains the test model on the bars, to its end or stopped at once; returns what FINISHED
+ * handed over. */
+static StBestWeights *
+train (const StSpec *run_spec, gboolean stop_at_once, RunWatch *w)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StTrainer) trainer = NULL;
+  StTrainerOptions options;
+  guint guard;
+
+  st_trainer_options_init (&options);
+  options.device = ST_DEVICE_CPU;
+  options.dataset = data_dir;
+  trainer = st_trainer_new (run_spec, &options, on_run_event, w, &error);
+  g_assert_no_error (error);
+  w->loop = g_main_loop_new (NULL, FALSE);
+  guard = g_timeout_add_seconds (GUARD_SECONDS, run_timeout, NULL);
+  st_trainer_start (trainer);
+  if (stop_at_once)
+    st_trainer_stop (trainer);
+  g_main_loop_run (w->loop);
+  g_source_remove (guard);
+  g_clear_pointer (&w->loop, g_main_loop_unref);
+  g_test_message ("%d epochs, best %d (%.3f): %s", w->epochs,
+                  w->best != NULL ? w->best->epoch : 0,
+                  w->best != NULL ? w->best->test_acc : 0.0, w->error);
+  return g_steal_pointer (&w->best);
+}
+
+static const char *
+status_text (Fixture *f)
+{
+  return gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->view), "status-label")));
+}
+
+/* The first convolution's weight as the view shows it equals `expected`'s. */
+static void
+assert_filters (Fixture *f, const float *expected)
+{
+  const StSnapshot *shown = st_activations_view_get_snapshot (f->view);
+
+  g_assert_nonnull (shown);
+  g_assert_nonnull (shown->filters);
+  g_assert_cmpmem (shown->filters, 36 * sizeof (float), expected, 36 * sizeof (float));
+}
+
+/* A run whose weights grow a few percent a step (a negative weight decay) learns the bars,
+ * then its logits explode and it diverges (here in epoch 17, epoch 2 its best). The page
+ * shows the best epoch's network, says so, and counts as many right answers as the run did
+ * at that epoch. */
+static void
+test_run_best (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StSpec) run_spec = st_spec_copy (spec);
+  g_autoptr (StBestWeights) best = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StNet) net = st_net_compile (spec, &error);
+  g_autofree char *epoch = NULL, *percent = NULL;
+  RunWatch w = { 0 };
+  const gint64 *confusion;
+  gint64 right = 0;
+  int K;
+
+  g_assert_no_error (error);
+  run_spec->training.epochs = 100;
+  run_spec->training.optimizer.lr = 0.05;
+  run_spec->training.optimizer.weight_decay = -5;
+  evaluate (f, NULL);
+  st_activations_view_set_live (f->view, TRUE);
+  best = train (run_spec, FALSE, &w);
+  g_assert_nonnull (w.error != NULL ? strstr (w.error, "diverged") : NULL);
+  g_free (w.error);
+  g_assert_nonnull (best);
+  if (best == NULL)
+    return;
+  g_assert_cmpint (best->epoch, >=, 1);
+  g_assert_cmpint (best->epoch, <=, w.epochs);
+
+  st_activations_view_show_run_best (f->view, best);
+  g_assert_true (is_busy (f->view));
+  wait_idle (f);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  assert_filters (f, best->params + net->tensors[st_net_find_tensor (net, "0.weight")].offset);
+  confusion = st_activations_view_get_confusion (f->view, &K);
+  g_assert_nonnull (confusion);
+  for (int k = 0; k < K; k++)
+    right += confusion[k * K + k];
+  g_assert_cmpfloat_with_epsilon ((double) right / N_TEST, best->test_acc, 1e-9);
+  g_assert_cmpfloat (best->test_acc, >, 0.5);
+  epoch = g_strdup_printf ("epoch %d", best->epoch);
+  percent = g_strdup_printf ("%.1f %%", 100.0 * best->test_acc);
+  g_test_message ("%s", status_text (f));
+  g_assert_nonnull (strstr (status_text (f), "Best of the run"));
+  g_assert_nonnull (strstr (status_text (f), epoch));
+  g_assert_nonnull (strstr (status_text (f), percent));
+
+  /* Weights chosen afterwards replace the run's, and the status names them. */
+  evaluate (f, weights_path);
+  g_assert_null (strstr (status_text (f), "Best of the run"));
+  g_assert_nonnull (strstr (status_text (f), "other.safetensors"));
+}
+
+/* A run stopped before its first epoch ended leaves nothing: the page goes back from the
+ * run's pictures to the weights it showed before, and says why. */
+static void
+test_run_left_nothing (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StEvaluator) before_ev = open_evaluator (weights_path);
+  g_autoptr (StEvaluator) initial = open_evaluator (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSnapshot) run_pictures = st_evaluator_snapshot (initial, 4, &error);
+  g_autoptr (StSnapshot) expected = NULL;
+  g_autofree gint64 *confusion = NULL;
+  RunWatch w = { 0 };
+  StBestWeights *best;
+  int K;
+
+  g_assert_no_error (error);
+  evaluate (f, weights_path);
+  confusion = g_memdup2 (st_activations_view_get_confusion (f->view, &K),
+                         sizeof (gint64) * N_CLASSES * N_CLASSES);
+  st_activations_view_set_live (f->view, TRUE);
+  st_activations_view_show_snapshot (f->view, run_pictures);
+  assert_filters (f, run_pictures->filters);
+
+  best = train (spec, TRUE, &w);
+  g_assert_null (best);
+  g_assert_null (w.error);
+  g_assert_cmpint (w.epochs, ==, 0);
+  st_activations_view_show_run_best (f->view, NULL);
+  wait_idle (f);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  g_assert_cmpint (st_activations_view_get_example (f->view), ==, 4);
+  expected = st_evaluator_snapshot (before_ev, 4, &error);
+  g_assert_no_error (error);
+  assert_filters (f, expected->filters);
+  g_assert_cmpmem (st_activations_view_get_confusion (f->view, NULL),
+                   sizeof (gint64) * K * K, confusion, sizeof (gint64) * N_CLASSES * N_CLASSES);
+  g_test_message ("%s", status_text (f));
+  g_assert_nonnull (strstr (status_text (f), "before its first epoch"));
+  g_assert_nonnull (strstr (status_text (f), "other.safetensors"));
+}
+
+/* With nothing shown before the run, nothing is shown after it: not the run's pictures. */
+static void
+test_run_left_nothing_empty (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StEvaluator) initial = open_evaluator (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSnapshot) run_pictures = st_evaluator_snapshot (initial, 4, &error);
+
+  g_assert_no_error (error);
+  st_activations_view_set_live (f->view, TRUE);
+  st_activations_view_show_snapshot (f->view, run_pictures);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  st_activations_view_show_run_best (f->view, NULL);
+  wait_idle (f);
+  g_assert_cmpstr (visible_page (f), ==, "empty");
+  g_assert_null (st_activations_view_get_snapshot (f->view));
+  g_assert_nonnull (strstr (status_text (f), "no weights to show"));
+}
+
 static void
 test_export (Fixture *f, gconstpointer data)
 {
@@ -693,6 +888,9 @@ main (int argc, char **argv)
     { "/activations-view/stale-result-dropped", test_stale_result_dropped },
     { "/activations-view/toy", test_toy },
     { "/activations-view/export", test_export },
+    { "/activations-view/run-best", test_run_best },
+    { "/activations-view/run-left-nothing", test_run_left_nothing },
+    { "/activations-view/run-left-nothing-empty", test_run_left_nothing_empty },
   };
   g_autoptr (GError) error = NULL;
   int status;

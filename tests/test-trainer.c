@@ -36,6 +36,10 @@ typedef struct {
   gboolean    stopped;
   double      last_test_acc;
   int         checkpoints;
+  int         stop_after_epochs;
+  int         best_epoch;      /* the first epoch with the highest test accuracy reported */
+  double      best_acc;
+  StBestWeights *best;         /* what FINISHED handed over */
 } Watch;
 
 /* Once the worker has parked (state PAUSED), every batch before the pause has been handed
@@ -98,6 +102,16 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       w->epochs++;
       w->last_test_acc = e->metrics.test_acc;
       g_assert_cmpfloat (e->metrics.examples_per_sec, >, 0);
+      if (w->best_epoch == 0 || e->metrics.test_acc > w->best_acc)
+        {
+          w->best_epoch = e->metrics.epoch;
+          w->best_acc = e->metrics.test_acc;
+        }
+      if (w->stop_after_epochs > 0 && w->epochs == w->stop_after_epochs)
+        {
+          w->stop_requested = TRUE;
+          st_trainer_stop (trainer);
+        }
       break;
     case ST_TRAINER_EVENT_SNAPSHOT:
       /* The event's snapshot is freed after delivery. */
@@ -112,6 +126,8 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
     case ST_TRAINER_EVENT_FINISHED:
       w->finished = TRUE;
       w->stopped = e->stopped;
+      /* The event's weights are the trainer's; a reference keeps them. */
+      w->best = e->best != NULL ? st_best_weights_ref (e->best) : NULL;
       g_main_loop_quit (w->loop);
       break;
     default:
@@ -182,6 +198,7 @@ watch_clear (Watch *w)
 {
   g_clear_pointer (&w->error, g_free);
   g_clear_pointer (&w->snapshot, st_snapshot_free);
+  g_clear_pointer (&w->best, st_best_weights_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Watch, watch_clear)
@@ -264,6 +281,8 @@ test_stop_within_a_batch (void)
   /* The batch in flight when Stop came may finish; no other. */
   g_assert_cmpint (w.batches, <=, w.steps_at_stop + 1);
   g_assert_cmpint (w.epochs, ==, 0);
+  /* No epoch ended: no weights worth showing. */
+  g_assert_null (w.best);
 }
 
 static void
@@ -309,8 +328,103 @@ test_divergence (void)
   g_test_message ("%s", w.error);
   g_assert_nonnull (strstr (w.error, "epoch 1, batch "));
   g_assert_nonnull (strstr (w.error, "lower learning rate"));
+  g_assert_null (w.best);
   g_file_get_contents (ckpt, &after, &len_after, NULL);
   g_assert_cmpmem (before, len_before, after, len_after);
+  g_remove (ckpt);
+}
+
+/* The run's best weights are finite, those of the best epoch reported, and the very ones a
+ * --save checkpoint of that epoch holds. */
+static void
+check_best (const Watch *w, const StSpec *spec, const char *ckpt)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StNet) net = st_net_compile (spec, &error);
+  g_autoptr (GHashTable) meta = NULL;
+  g_autofree float *params = NULL, *buffers = NULL;
+  g_autofree char *epoch = NULL;
+
+  g_assert_nonnull (w->best);
+  if (w->best == NULL)
+    return;
+  g_assert_cmpint (w->best_epoch, >, 0);
+  g_assert_cmpint (w->best->epoch, ==, w->best_epoch);
+  g_assert_cmpfloat (w->best->test_acc, ==, w->best_acc);
+  g_assert_cmpuint (w->best->n_params, ==, net->n_params);
+  g_assert_cmpuint (w->best->n_buffers, ==, net->n_buffers);
+  for (gsize i = 0; i < w->best->n_params; i++)
+    if (!isfinite (w->best->params[i]))
+      g_error ("parameter %" G_GSIZE_FORMAT " of the best weights is %g", i,
+               w->best->params[i]);
+  /* The run's spec travels with its weights, with the dataset it trained on. */
+  g_assert_cmpstr (w->best->spec->training.dataset, ==, data_dir);
+  g_assert_cmpint (w->best->spec->training.epochs, ==, spec->training.epochs);
+
+  params = g_new0 (float, MAX (net->n_params, 1));
+  buffers = g_new0 (float, MAX (net->n_buffers, 1));
+  g_assert_true (st_checkpoint_load (net, ckpt, params, buffers, &meta, &error));
+  g_assert_no_error (error);
+  epoch = g_strdup_printf ("%d", w->best_epoch);
+  g_assert_cmpstr (g_hash_table_lookup (meta, "strata.epoch"), ==, epoch);
+  g_assert_cmpmem (w->best->params, net->n_params * sizeof (float), params,
+                   net->n_params * sizeof (float));
+  g_assert_cmpmem (w->best->buffers, net->n_buffers * sizeof (float), buffers,
+                   net->n_buffers * sizeof (float));
+}
+
+/* Weights that grow by a few percent a step (a negative weight decay, which a model file
+ * cannot ask for) make mnist-cnn's logits explode some epochs in, after it has learnt: the
+ * run diverges (here in epoch 4, epoch 2 the best), and hands over the best epoch's
+ * weights, not the last ones. */
+static void
+test_divergence_keeps_best (void)
+{
+  g_autoptr (StSpec) spec = preset ("mnist-cnn", 30);
+  g_autofree char *ckpt = g_build_filename (data_dir, "diverged.safetensors", NULL);
+  StTrainerOptions options;
+  g_auto (Watch) w = { 0 };
+
+  spec->training.optimizer.lr = 0.04;
+  spec->training.optimizer.weight_decay = -4;
+  watch_init (&w);
+  cpu_options (&options);
+  options.save_path = ckpt;
+  options.max_train_examples = 256;
+  run (&w, spec, &options);
+  g_assert_true (w.finished);
+  g_assert_false (w.stopped);
+  g_assert_nonnull (w.error);
+  g_test_message ("after %d epochs (best %d, %.3f): %s", w.epochs, w.best_epoch, w.best_acc,
+                  w.error);
+  g_assert_nonnull (w.error != NULL ? strstr (w.error, "diverged") : NULL);
+  g_assert_cmpint (w.epochs, >=, 1);
+  g_assert_cmpint (w.epochs, <, 30);
+  g_assert_cmpfloat (w.best_acc, >, 0.3);
+  check_best (&w, spec, ckpt);
+  g_remove (ckpt);
+}
+
+/* Stopped after some epochs, the run hands over the best of those that ended. */
+static void
+test_stop_keeps_best (void)
+{
+  g_autoptr (StSpec) spec = preset ("lenet5", 50);
+  g_autofree char *ckpt = g_build_filename (data_dir, "stopped.safetensors", NULL);
+  StTrainerOptions options;
+  g_auto (Watch) w = { 0 };
+
+  watch_init (&w);
+  w.stop_after_epochs = 3;
+  cpu_options (&options);
+  options.save_path = ckpt;
+  run (&w, spec, &options);
+  g_assert_true (w.finished);
+  g_assert_true (w.stopped);
+  g_assert_null (w.error);
+  g_assert_cmpint (w.epochs, >=, 3);
+  g_assert_cmpint (w.epochs, <, 50);
+  check_best (&w, spec, ckpt);
   g_remove (ckpt);
 }
 
@@ -574,6 +688,8 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/stop-within-a-batch", test_stop_within_a_batch);
   g_test_add_func ("/trainer/pause-resume", test_pause_resume);
   g_test_add_func ("/trainer/divergence", test_divergence);
+  g_test_add_func ("/trainer/divergence-keeps-best", test_divergence_keeps_best);
+  g_test_add_func ("/trainer/stop-keeps-best", test_stop_keeps_best);
   g_test_add_func ("/trainer/snapshot", test_snapshot);
   g_test_add_func ("/trainer/checkpoint-saved-and-resumed", test_checkpoint_saved_and_resumed);
   g_test_add_func ("/trainer/bad-resume", test_bad_resume);

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <glib/gstdio.h>
 
+#include "core/checkpoint.h"
 #include "core/evaluator.h"
 #include "ui/activations-view.h"
 #include "ui/activations-view-private.h"
@@ -35,6 +36,7 @@ typedef struct {
 typedef struct {
   StSpec       *spec;
   char         *weights;
+  StBestWeights *best;          /* the run's best instead of `weights`, or NULL */
   char         *dataset;
   gint64        example;
   Session      *session;        /* snapshots only */
@@ -86,6 +88,8 @@ struct _StActivationsView
   GCancellable   *snapshot_cancellable;
   Session        *session;
   char           *weights_name;             /* "model.safetensors"; NULL: initial weights */
+  StBestWeights  *run_best;                 /* shown instead of weights_name, or NULL */
+  gboolean        run_left_nothing;         /* the last run ended before its first epoch */
   StDataset      *test;
   guint8         *predictions;              /* (N) */
   gint64         *confusion;                /* (K, K) */
@@ -165,6 +169,7 @@ job_free (Job *job)
   take_over (job);
   g_clear_pointer (&job->spec, st_spec_free);
   g_free (job->weights);
+  g_clear_pointer (&job->best, st_best_weights_unref);
   g_free (job->dataset);
   g_clear_pointer (&job->session, session_unref);
   g_free (job);
@@ -201,6 +206,29 @@ st_activations_view_set_job_hook (StActivationsViewJobHook hook)
   g_atomic_pointer_set (&job_hook, hook);
 }
 
+/* The evaluator reads weights from a file: a run's best go through a temporary one of the
+ * worker's own, removed as soon as the evaluator has read it. */
+static StEvaluator *
+open_run_best (Job *job, GError **error)
+{
+  g_autoptr (StNet) net = st_net_compile (job->spec, error);
+  g_autofree char *dir = NULL, *path = NULL;
+  StEvaluator *ev = NULL;
+
+  if (net == NULL)
+    return NULL;
+  g_assert (net->n_params == job->best->n_params && net->n_buffers == job->best->n_buffers);
+  dir = g_dir_make_tmp ("strata-best-XXXXXX", error);
+  if (dir == NULL)
+    return NULL;
+  path = g_build_filename (dir, "best.safetensors", NULL);
+  if (st_checkpoint_save (net, job->best->params, job->best->buffers, NULL, path, error))
+    ev = st_evaluator_new (job->spec, path, job->dataset, ST_DEVICE_AUTO, error);
+  g_remove (path);
+  g_rmdir (dir);
+  return ev;
+}
+
 static Evaluation *
 evaluate (Job *job, GCancellable *cancellable, GError **error)
 {
@@ -211,7 +239,9 @@ evaluate (Job *job, GCancellable *cancellable, GError **error)
 
   if (hook != NULL)
     hook (job->dataset);
-  ev = st_evaluator_new (job->spec, job->weights, job->dataset, ST_DEVICE_AUTO, error);
+  ev = job->best != NULL ? open_run_best (job, error)
+                         : st_evaluator_new (job->spec, job->weights, job->dataset,
+                                             ST_DEVICE_AUTO, error);
   if (ev == NULL)
     return NULL;
   e->session = g_rc_box_new0 (Session);
@@ -368,11 +398,25 @@ update_status (StActivationsView *self)
     text = g_strdup (_("Loading the test set…"));
   else if (self->live)
     text = g_strdup (_("Showing the network being trained"));
+  else if (self->test != NULL && self->run_best != NULL)
+    text = g_strdup_printf (_("Best of the run: epoch %d, %.1f %% of %d test images right"),
+                            self->run_best->epoch, 100.0 * self->n_correct / self->test->n,
+                            (int) self->test->n);
   else if (self->test != NULL)
     text = g_strdup_printf (_("%.1f %% of %d test images right (%s)"),
                             100.0 * self->n_correct / self->test->n, (int) self->test->n,
                             self->weights_name != NULL ? self->weights_name
                                                        : _("initial weights"));
+  if (self->run_left_nothing && !evaluating && !self->live)
+    {
+      g_autofree char *shown = g_steal_pointer (&text);
+
+      /* The run's weights were those of an unfinished first epoch, or NaN: never shown. */
+      text = shown != NULL ? g_strdup_printf (_("The run ended before its first epoch; still "
+                                                "shown: %s"), shown)
+                           : g_strdup (_("The run ended before its first epoch: it has no "
+                                         "weights to show"));
+    }
   gtk_label_set_text (self->status_label, text != NULL ? text : "");
 }
 
@@ -872,15 +916,13 @@ st_activations_view_new (void)
   return g_object_new (ST_TYPE_ACTIVATIONS_VIEW, NULL);
 }
 
-void
-st_activations_view_set_model (StActivationsView *self, const StSpec *spec,
-                               const char *weights_path, const char *dataset)
+/* `best` NULL: the weights in `weights_path`, or the initial ones. */
+static void
+start_evaluation (StActivationsView *self, const StSpec *spec, const char *weights_path,
+                  StBestWeights *best, const char *dataset)
 {
   g_autoptr (GTask) task = NULL;
   Job *job;
-
-  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
-  g_return_if_fail (spec != NULL);
 
   g_cancellable_cancel (self->evaluate_cancellable);
   g_clear_object (&self->evaluate_cancellable);
@@ -892,11 +934,15 @@ st_activations_view_set_model (StActivationsView *self, const StSpec *spec,
   g_clear_pointer (&self->session, session_unref);
   g_free (self->weights_name);
   self->weights_name = weights_path != NULL ? g_path_get_basename (weights_path) : NULL;
+  g_clear_pointer (&self->run_best, st_best_weights_unref);
+  self->run_best = best != NULL ? st_best_weights_ref (best) : NULL;
+  self->run_left_nothing = FALSE;
 
   self->evaluate_cancellable = g_cancellable_new ();
   job = g_new0 (Job, 1);
   job->spec = st_spec_copy (spec);
   job->weights = g_strdup (weights_path);
+  job->best = best != NULL ? st_best_weights_ref (best) : NULL;
   job->dataset = g_strdup (dataset);
   job->example = self->example;
   task = g_task_new (self, self->evaluate_cancellable, evaluate_done, NULL);
@@ -908,6 +954,48 @@ st_activations_view_set_model (StActivationsView *self, const StSpec *spec,
   update_status (self);
   self->progress_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 250, show_progress,
                                           g_object_ref (task), g_object_unref);
+}
+
+void
+st_activations_view_set_model (StActivationsView *self, const StSpec *spec,
+                               const char *weights_path, const char *dataset)
+{
+  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
+  g_return_if_fail (spec != NULL);
+
+  start_evaluation (self, spec, weights_path, NULL, dataset);
+}
+
+void
+st_activations_view_show_run_best (StActivationsView *self, StBestWeights *best)
+{
+  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
+
+  self->live = FALSE;
+  if (best != NULL)
+    {
+      sync_controls (self);
+      start_evaluation (self, best->spec, NULL, best, NULL);
+      return;
+    }
+  self->run_left_nothing = TRUE;
+  /* The pictures the run sent are its own network's: the weights of before take over again,
+   * or nothing when there were none (an evaluation still on its way shows when it comes). */
+  if (self->session != NULL)
+    {
+      if (self->example >= self->test->n)
+        self->example = 0;
+      sync_controls (self);
+      request_snapshot (self);
+    }
+  else if (self->evaluate_cancellable == NULL)
+    {
+      g_clear_pointer (&self->snapshot, st_snapshot_free);
+      g_clear_pointer (&self->filter_tiles, g_free);
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      sync_controls (self);
+    }
+  update_status (self);
 }
 
 void
@@ -1105,6 +1193,7 @@ st_activations_view_dispose (GObject *object)
   g_clear_pointer (&self->snapshot, st_snapshot_free);
   g_clear_pointer (&self->filter_tiles, g_free);
   g_clear_pointer (&self->weights_name, g_free);
+  g_clear_pointer (&self->run_best, st_best_weights_unref);
   G_OBJECT_CLASS (st_activations_view_parent_class)->dispose (object);
 }
 

@@ -9,6 +9,8 @@
  * called; a newer call drops what an older one would have shown. While a training run is
  * live the view evaluates nothing itself: picking an image, or "Refresh from Training",
  * emits ::snapshot-requested, and the window answers with st_activations_view_show_snapshot().
+ * When the run ends, st_activations_view_show_run_best() shows its best epoch's weights, or,
+ * when no epoch ended, goes back to the weights shown before the run.
  */
 #pragma once
 
@@ -16,6 +18,7 @@
 
 #include "core/snapshot.h"
 #include "core/spec.h"
+#include "core/trainer.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +33,12 @@ void              st_activations_view_set_model     (StActivationsView *self,
                                                      const StSpec      *spec,
                                                      const char        *weights_path,
                                                      const char        *dataset);
+/* The best epoch of a training run that has ended; ends live mode. `best` (a reference is
+ * kept) is evaluated as set_model's weights are, with the run's own spec and dataset, and the
+ * status names its epoch. NULL, for a run that ended before its first epoch: the view shows
+ * the weights it showed before the run again, not the run's, and the status says so. */
+void              st_activations_view_show_run_best (StActivationsView *self,
+                                                     StBestWeights     *best);
 /* A snapshot from the training run; the view keeps a copy and shows its example. */
 void              st_activations_view_show_snapshot (StActivationsView *self,
                                                      const StSnapshot  *snapshot);

@@ -40,6 +40,7 @@ struct _StWindow
   StModelDocument     *document;
   GtkFileChooserNative *chooser;
   char                *weights_path;      /* weights loaded by hand, or NULL */
+  StBestWeights       *run_best;          /* the last run that ended an epoch: its best */
   struct _Pending     *pending;           /* what waits on the answer about unsaved changes */
   gboolean             activations_stale; /* the model changed since the view evaluated it */
   gboolean             reading_form;      /* the form is being compared with the document */
@@ -138,6 +139,7 @@ static void
 model_loaded (StWindow *self)
 {
   g_clear_pointer (&self->weights_path, g_free);
+  g_clear_pointer (&self->run_best, st_best_weights_unref);
   update_actions (self);
 }
 
@@ -609,6 +611,12 @@ refresh_activations (StWindow *self)
                                        st_activations_view_get_example (self->activations));
       return;
     }
+  if (weights == NULL && self->run_best != NULL)
+    {
+      st_activations_view_show_run_best (self->activations, self->run_best);
+      self->activations_stale = FALSE;
+      return;
+    }
   if (weights == NULL)
     weights = st_train_panel_get_weights_path (self->train_panel);
   st_train_panel_get_config (self->train_panel, &config);
@@ -656,9 +664,21 @@ run_snapshot (StWindow *self, gpointer snapshot)
 static void
 run_finished (StWindow *self, gboolean stopped, const char *weights)
 {
+  StBestWeights *best = st_train_panel_get_best (self->train_panel);
+
   st_activations_view_set_live (self->activations, FALSE);
-  /* The run's own weights are the ones to look at now. */
+  if (best == NULL)
+    {
+      /* No epoch ended: the page goes back to what it showed before the run, and says so. */
+      st_activations_view_show_run_best (self->activations, NULL);
+      update_actions (self);
+      return;
+    }
+  /* The run's best epoch is the one to look at now, whether it finished, stopped or
+   * diverged. */
   g_clear_pointer (&self->weights_path, g_free);
+  g_clear_pointer (&self->run_best, st_best_weights_unref);
+  self->run_best = st_best_weights_ref (best);
   self->activations_stale = TRUE;
   if (activations_visible (self))
     refresh_activations (self);
@@ -961,6 +981,7 @@ st_window_dispose (GObject *object)
 
   g_clear_object (&self->chooser);
   g_clear_pointer (&self->weights_path, g_free);
+  g_clear_pointer (&self->run_best, st_best_weights_unref);
   g_clear_pointer (&self->pending, pending_free);
   if (self->ask_dialog != NULL)
     {

@@ -67,6 +67,7 @@ struct _StTrainPanel
   /* the run */
   StTrainerState        state;
   gboolean              has_weights;
+  StBestWeights        *best;            /* the last run's, once it has ended */
   gboolean              failed;
   gint64                max_train_examples;
   int                   batch_size;
@@ -576,6 +577,8 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       show_error (self, e->message);
       break;
     case ST_TRAINER_EVENT_FINISHED:
+      g_clear_pointer (&self->best, st_best_weights_unref);
+      self->best = e->best != NULL ? st_best_weights_ref (e->best) : NULL;
       finished (self, e->stopped);
       break;
     }
@@ -659,6 +662,7 @@ st_train_panel_start (StTrainPanel *self)
     }
 
   self->has_weights = FALSE;
+  g_clear_pointer (&self->best, st_best_weights_unref);
   self->failed = FALSE;
   self->batch_size = spec->training.batch_size;
   reset_progress (self, spec->training.epochs);
@@ -727,6 +731,14 @@ st_train_panel_get_state (StTrainPanel *self)
   return self->state;
 }
 
+StBestWeights *
+st_train_panel_get_best (StTrainPanel *self)
+{
+  g_return_val_if_fail (ST_IS_TRAIN_PANEL (self), NULL);
+
+  return self->best;
+}
+
 const char *
 st_train_panel_get_weights_path (StTrainPanel *self)
 {
@@ -775,6 +787,7 @@ st_train_panel_dispose (GObject *object)
   free_trainer (self);
   g_clear_handle_id (&self->form_lock, g_source_remove);
   remove_tmp_dir (self);
+  g_clear_pointer (&self->best, st_best_weights_unref);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);

@@ -54,6 +54,9 @@ void            st_train_panel_pause                  (StTrainPanel        *self
 void            st_train_panel_stop                   (StTrainPanel        *self);
 StTrainerState  st_train_panel_get_state              (StTrainPanel        *self);
 
+/* The best epoch of the last run once it has ended, or NULL when it ended before its first
+ * epoch; st_best_weights_ref() to keep them past the next run. */
+StBestWeights  *st_train_panel_get_best               (StTrainPanel        *self);
 /* The last run's best weights (safetensors) once it saved some, else NULL. */
 const char     *st_train_panel_get_weights_path       (StTrainPanel        *self);
 /* Asks the live run for the activations of test image `example`; ::snapshot brings them. */
