@@ -9,6 +9,8 @@
 #include "strata-config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <math.h>
 
 #include "core/dataset.h"
@@ -985,6 +987,219 @@ test_quit_asks (void)
     gtk_window_destroy (GTK_WINDOW (plain));
 }
 
+/* Start, Pause, Stop and the progress bars never scroll away with the settings, and the
+ * chart gets the larger share of the page's height. */
+static void
+test_controls_stay_in_view (void)
+{
+  const char *names[] = { "start_button", "pause_button", "stop_button", "epoch_bar", "run_bar" };
+  StWindow *window;
+  GtkWidget *chart;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GtkWidget *widget = panel_child (window, names[i]);
+
+      g_assert_nonnull (widget);
+      for (GtkWidget *up = widget; up != NULL; up = gtk_widget_get_parent (up))
+        if (GTK_IS_SCROLLED_WINDOW (up))
+          g_test_fail_printf ("%s is inside a scrolled window", names[i]);
+    }
+  chart = st_window_get_chart_panel (window);
+  g_test_message ("settings %d px, chart %d px high",
+                  gtk_widget_get_height (st_window_get_train_panel (window)),
+                  gtk_widget_get_height (chart));
+  g_assert_cmpint (gtk_widget_get_height (chart), >,
+                   gtk_widget_get_height (st_window_get_train_panel (window)));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A pair is taken as PyTorch users write it: (3, 5), (3,5), [3, 5], 3, 5 or 3x5. */
+static void
+test_pair_as_pytorch_writes_it (void)
+{
+  const char *texts[] = { "(3, 5)", "(3,5)", "[3, 5]", "3, 5", "3x5", " ( 3 , 5 ) " };
+  StWindow *window;
+  StModelDocument *doc;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  doc = st_window_get_document (window);
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      const StNode *conv;
+
+      type_into (window, "0", ST_ARG_KERNEL_SIZE, "7");
+      type_into (window, "0", ST_ARG_KERNEL_SIZE, texts[i]);
+      conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
+      g_test_message ("kernel_size “%s”", texts[i]);
+      g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 3);
+      g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[1], ==, 5);
+      g_assert_null (st_layer_card_get_error_text (card (window, "0")));
+      g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0")), ==, "6×30×28");
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+conv_bias (StWindow *window)
+{
+  const StNode *conv = g_ptr_array_index (st_model_document_get_spec (
+                                            st_window_get_document (window))->layers, 0);
+
+  return st_node_has_arg (conv, ST_ARG_BIAS) ? conv->args.v[ST_ARG_BIAS].b : TRUE;
+}
+
+/* A boolean argument is a switch, not a text field: turning Conv2d's bias off takes its six
+ * parameters away; undo gives them back and the switch follows. */
+static void
+test_boolean_is_switch (void)
+{
+  StWindow *window;
+  GtkSwitch *bias;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  g_assert_null (st_layer_card_get_field (card (window, "0"), ST_ARG_BIAS));
+  bias = st_layer_card_get_switch (card (window, "0"), ST_ARG_BIAS);
+  g_assert_nonnull (bias);
+  g_assert_true (gtk_switch_get_active (bias));
+  g_assert_true (conv_bias (window));
+
+  gtk_switch_set_active (bias, FALSE);
+  ui_test_spin (50);
+  g_assert_false (conv_bias (window));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,700"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ui_test_spin (50);
+  g_assert_true (conv_bias (window));
+  g_assert_true (gtk_switch_get_active (st_layer_card_get_switch (card (window, "0"),
+                                                                  ST_ARG_BIAS)));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A field's tooltip says what the argument does, and for the ones that size the output,
+ * PyTorch's formula; the card names the layer as PyTorch prints it, "(0)". */
+static void
+test_argument_tooltips (void)
+{
+  StWindow *window;
+  StLayerCard *conv;
+  const char *stride;
+  const char *out_channels;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  conv = card (window, "0");
+  stride = gtk_widget_get_tooltip_text (GTK_WIDGET (st_layer_card_get_field (conv, ST_ARG_STRIDE)));
+  out_channels = gtk_widget_get_tooltip_text (GTK_WIDGET (st_layer_card_get_field (conv,
+                                                                          ST_ARG_OUT_CHANNELS)));
+  g_assert_nonnull (stride);
+  g_assert_nonnull (strstr (stride, "out = ⌊(in + 2·padding − dilation·(kernel_size − 1) − 1) "
+                                    "/ stride⌋ + 1"));
+  g_assert_nonnull (out_channels);
+  g_assert_cmpstr (out_channels, !=, "out_channels");
+  g_assert_null (strstr (out_channels, "⌊"));
+
+  g_assert_cmpstr (st_layer_card_get_path_text (conv), ==, "(0)");
+  g_assert_cmpstr (st_layer_card_get_path_text (card (window, "4")), ==, "(4)");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ---- fitting on small screens ---------------------------------------------------------- */
+
+#define SMALL_SCREEN_WIDTH 1024
+
+/* What the window asks of the window manager as its narrowest size. */
+static int
+min_width (StWindow *window)
+{
+  int minimum = 0, natural = 0;
+
+  ui_test_spin (50);
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural,
+                      NULL, NULL);
+  return minimum;
+}
+
+/* Each page shown, the preset's cards on screen: the window still fits 1024 px. */
+static void
+assert_fits (StWindow *window, const char *what)
+{
+  const char *pages[] = { "win.show-activations", "win.show-training" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      int width;
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), pages[i], NULL));
+      width = min_width (window);
+      g_test_message ("%s, %s: minimum width %d px", what, pages[i], width);
+      g_assert_cmpint (width, <=, SMALL_SCREEN_WIDTH);
+    }
+}
+
+static void
+check_min_width (void)
+{
+  StWindow *window = open_window ();
+
+  assert_fits (window, "lenet5");
+  use_preset (window, "resnet");
+  ui_test_spin (200);
+  assert_fits (window, "resnet");
+  /* Wider cards once shown must not hold the window wide after they go. */
+  use_preset (window, "lenet5");
+  assert_fits (window, "lenet5 after resnet");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The window fits a 1024 px wide screen at the default font, in English. */
+static void
+test_min_width (void)
+{
+  SKIP_WITHOUT_DISPLAY ();
+  check_min_width ();
+}
+
+/* And in Chinese, whose labels are narrower or wider than English ones: the build tree's
+ * catalogue, as the build tree's strata finds it. In a child, as the locale changes. */
+static void
+test_min_width_zh_CN (void)
+{
+  g_autofree char *mo = g_build_filename (STRATA_BUILD_LOCALEDIR, "zh_CN", "LC_MESSAGES",
+                                          GETTEXT_PACKAGE ".mo", NULL);
+
+  SKIP_WITHOUT_DISPLAY ();
+  if (!g_file_test (mo, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("no zh_CN catalogue in the build tree (gettext's msgfmt missing?)");
+      return;
+    }
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT
+                                       | G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  if (setlocale (LC_ALL, "C.UTF-8") == NULL)
+    {
+      g_test_skip ("no C.UTF-8 locale");
+      return;
+    }
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, STRATA_BUILD_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_assert_cmpuint (g_utf8_get_char (_("Training")), >=, 0x2e80);   /* really in Chinese */
+  check_min_width ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1010,5 +1225,11 @@ main (int argc, char **argv)
   g_test_add_func ("/window/preset-asks-and-undoes", test_preset_asks_and_undoes);
   g_test_add_func ("/window/training-is-document", test_training_is_document);
   g_test_add_func ("/window/quit-asks", test_quit_asks);
+  g_test_add_func ("/window/min-width", test_min_width);
+  g_test_add_func ("/window/controls-stay-in-view", test_controls_stay_in_view);
+  g_test_add_func ("/window/pair-as-pytorch-writes-it", test_pair_as_pytorch_writes_it);
+  g_test_add_func ("/window/boolean-is-switch", test_boolean_is_switch);
+  g_test_add_func ("/window/argument-tooltips", test_argument_tooltips);
+  g_test_add_func ("/window/min-width-zh_CN", test_min_width_zh_CN);
   return g_test_run ();
 }

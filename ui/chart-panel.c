@@ -283,10 +283,20 @@ st_chart_panel_class_init (StChartPanelClass *klass)
 static void
 st_chart_panel_init (StChartPanel *self)
 {
+  GtkWidget *compare_label;
+
   st_chart_data_init (&self->data);
   st_chart_data_init (&self->previous);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The longest label of the bar gives way first on a narrow window; the tooltip says it
+   * in full. */
+  compare_label = gtk_button_get_child (GTK_BUTTON (self->compare_button));
+  if (GTK_IS_LABEL (compare_label))
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (compare_label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (compare_label), 7);
+    }
 
   g_object_bind_property (self, "compare", self->compare_button, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);

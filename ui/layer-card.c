@@ -38,6 +38,7 @@ struct _StLayerCard
   /* owned */
   StLayerItem     *item;
   GtkEditable     *field_of[ST_N_ARGS];
+  GtkSwitch       *switch_of[ST_N_ARGS];  /* the boolean arguments */
   char            *field_error;  /* the last text that was no value, or NULL */
   gulong           notify_id;
   gboolean         filling;      /* setting fields from the model, not from typing */
@@ -141,27 +142,152 @@ field_changed (GtkEditable *field, StLayerCard *self)
     show_error (self);
 }
 
-static GtkEditable *
-add_field (StLayerCard *self, const char *name, const char *text, const char *placeholder, int id)
+/* What the argument does, for its tooltip; for the arguments that size the output, PyTorch's
+ * formula (of Conv2d, or of the pooling layers, which have no dilation). */
+static char *
+describe_arg (const StLayerType *type, StArgId id)
+{
+  const char *what = NULL;
+  const char *formula = NULL;
+  gboolean sizes = id == ST_ARG_KERNEL_SIZE || id == ST_ARG_STRIDE || id == ST_ARG_PADDING
+                   || id == ST_ARG_DILATION;
+
+  switch (id)
+    {
+    case ST_ARG_IN_CHANNELS:
+      what = _("The channels of the input; left empty, taken from the layer before.");
+      break;
+    case ST_ARG_OUT_CHANNELS:
+      what = _("The number of filters, which is the number of channels of the output.");
+      break;
+    case ST_ARG_KERNEL_SIZE:
+      what = _("The height and width of the sliding window: one number, or a pair such as "
+               "(3, 5).");
+      break;
+    case ST_ARG_STRIDE:
+      what = _("How many pixels the window moves from one output to the next: one number, or "
+               "a pair such as (2, 1).");
+      break;
+    case ST_ARG_PADDING:
+      what = _("Pixels added on each side of the input before the window slides (zeros for a "
+               "convolution).");
+      break;
+    case ST_ARG_DILATION:
+      what = _("The spacing between the kernel’s taps: 2 leaves one pixel out between them.");
+      break;
+    case ST_ARG_BIAS:
+      what = _("Whether the layer learns an offset added to each output channel or feature.");
+      break;
+    case ST_ARG_IN_FEATURES:
+      what = _("The size of each input vector; left empty, taken from the layer before.");
+      break;
+    case ST_ARG_OUT_FEATURES:
+      what = _("The size of each output vector.");
+      break;
+    case ST_ARG_NUM_PARAMETERS:
+      what = _("How many slopes are learned: 1 shared by all channels, or one per channel.");
+      break;
+    case ST_ARG_INIT:
+      what = _("The starting value of the learned slope.");
+      break;
+    case ST_ARG_NUM_FEATURES:
+      what = _("The channels to normalise; left empty, taken from the layer before.");
+      break;
+    case ST_ARG_EPS:
+      what = _("Added to the variance before dividing, so that nothing divides by zero.");
+      break;
+    case ST_ARG_MOMENTUM:
+      what = _("How far the running mean and variance move towards each batch’s.");
+      break;
+    case ST_ARG_AFFINE:
+      what = _("Whether the layer learns a scale and a shift for each channel.");
+      break;
+    case ST_ARG_P:
+      what = _("The probability that an element is zeroed during training.");
+      break;
+    case ST_ARG_NEGATIVE_SLOPE:
+      what = _("The slope for negative inputs.");
+      break;
+    case ST_ARG_OUTPUT_SIZE:
+      what = _("The height and width of the output, whatever the input’s.");
+      formula = _("Output size: out = output_size");
+      break;
+    case ST_ARG_INPLACE:
+      what = _("Whether the layer overwrites its input to save memory; the result is the same.");
+      break;
+    case ST_N_ARGS:
+      g_return_val_if_reached (NULL);
+    }
+  if (sizes && type != NULL && st_layer_type_arg (type, ST_ARG_DILATION) != NULL)
+    formula = _("Output size, for the height and the width each: out = ⌊(in + 2·padding − "
+                "dilation·(kernel_size − 1) − 1) / stride⌋ + 1");
+  else if (sizes)
+    formula = _("Output size, for the height and the width each: out = ⌊(in + 2·padding − "
+                "kernel_size) / stride⌋ + 1");
+  if (formula != NULL)
+    return g_strdup_printf ("%s: %s\n%s", st_arg_name (id), what, formula);
+  return g_strdup_printf ("%s: %s", st_arg_name (id), what);
+}
+
+/* A field's name beside its control, in a cell of the flow box that wraps them. */
+static void
+add_cell (StLayerCard *self, const char *name, GtkWidget *control, const char *tooltip)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   GtkWidget *label = gtk_label_new (name);
-  GtkWidget *entry = gtk_entry_new ();
 
   gtk_widget_add_css_class (label, "dim-label");
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip, -1);
+  gtk_widget_set_tooltip_text (label, tooltip);
+  gtk_widget_set_tooltip_text (control, tooltip);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), control);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->fields), box);
+}
+
+static GtkEditable *
+add_field (StLayerCard *self, const char *name, const char *text, const char *placeholder,
+           const char *tooltip, int id)
+{
+  GtkWidget *entry = gtk_entry_new ();
+
   gtk_editable_set_width_chars (GTK_EDITABLE (entry), 5);
   gtk_editable_set_max_width_chars (GTK_EDITABLE (entry), 8);
   gtk_editable_set_text (GTK_EDITABLE (entry), text != NULL ? text : "");
   if (placeholder != NULL)
     gtk_entry_set_placeholder_text (GTK_ENTRY (entry), placeholder);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-  gtk_widget_set_tooltip_text (entry, name);
   g_object_set_data (G_OBJECT (entry), "st-arg", GINT_TO_POINTER (id));
   g_signal_connect (entry, "changed", G_CALLBACK (field_changed), self);
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), entry);
-  gtk_flow_box_append (GTK_FLOW_BOX (self->fields), box);
+  add_cell (self, name, entry, tooltip);
   return GTK_EDITABLE (entry);
+}
+
+static void
+switch_changed (GtkSwitch *toggle, GParamSpec *pspec, StLayerCard *self)
+{
+  StArgId id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (toggle), "st-arg"));
+  g_autoptr (GError) error = NULL;
+
+  if (self->filling || self->item == NULL)
+    return;
+  if (!st_model_document_set_arg_text (self->document, st_layer_item_get_node (self->item), id,
+                                       gtk_switch_get_active (toggle) ? "true" : "false", &error))
+    g_message ("%s", error->message);
+}
+
+static GtkSwitch *
+add_switch (StLayerCard *self, const char *name, gboolean active, const char *tooltip, int id)
+{
+  GtkWidget *toggle = gtk_switch_new ();
+
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_switch_set_active (GTK_SWITCH (toggle), active);
+  g_object_set_data (G_OBJECT (toggle), "st-arg", GINT_TO_POINTER (id));
+  g_signal_connect (toggle, "notify::active", G_CALLBACK (switch_changed), self);
+  add_cell (self, name, toggle, tooltip);
+  return GTK_SWITCH (toggle);
 }
 
 static void
@@ -172,6 +298,7 @@ clear_fields (StLayerCard *self)
   while ((child = gtk_widget_get_first_child (self->fields)) != NULL)
     gtk_flow_box_remove (GTK_FLOW_BOX (self->fields), child);
   memset (self->field_of, 0, sizeof self->field_of);
+  memset (self->switch_of, 0, sizeof self->switch_of);
 }
 
 static void
@@ -188,16 +315,28 @@ fill_fields (StLayerCard *self)
                                                ", %" G_GINT64_FORMAT,
                                                in->dim[0], in->dim[1], in->dim[2]);
 
-      add_field (self, _("C, H, W"), text, NULL, -1);
+      add_field (self, _("C, H, W"), text, NULL,
+                 _("The shape of one input example: channels, height, width."), -1);
     }
   else if (node != NULL && node->type != NULL)
     for (int i = 0; i < node->type->n_args; i++)
       {
         const StArgSpec *arg = &node->type->args[i];
-        g_autofree char *text = st_model_document_format_arg (node, arg->id);
+        g_autofree char *tooltip = describe_arg (node->type, arg->id);
+        g_autofree char *text = NULL;
         g_autofree char *fallback = NULL;
 
+        if (st_arg_kind (arg->id) == ST_ARG_KIND_BOOL)
+          {
+            gboolean active = st_node_has_arg (node, arg->id) ? node->args.v[arg->id].b
+                                                                : arg->fallback.b;
+
+            self->switch_of[arg->id] = add_switch (self, st_arg_name (arg->id), active, tooltip,
+                                                   arg->id);
+            continue;
+          }
         /* The placeholder says what an empty field means. */
+        text = st_model_document_format_arg (node, arg->id);
         if (arg->presence == ST_ARG_REQUIRED)
           fallback = g_strdup (_("required"));
         else if (arg->id == ST_ARG_STRIDE && arg->fallback.i[0] == 0)
@@ -207,7 +346,8 @@ fill_fields (StLayerCard *self)
           fallback = g_strdup (_("inferred"));
         else
           fallback = st_arg_value_format (&arg->fallback, arg->id);
-        self->field_of[arg->id] = add_field (self, st_arg_name (arg->id), text, fallback, arg->id);
+        self->field_of[arg->id] = add_field (self, st_arg_name (arg->id), text, fallback, tooltip,
+                                             arg->id);
       }
   gtk_widget_set_visible (self->fields, gtk_widget_get_first_child (self->fields) != NULL);
   self->filling = FALSE;
@@ -281,8 +421,20 @@ st_layer_card_bind (StLayerCard *self, StLayerItem *item)
 
   gtk_widget_set_margin_start (self->box, INDENT_PX * st_layer_item_get_depth (item));
   gtk_label_set_text (self->title, st_layer_item_get_title (item));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title), st_layer_item_get_title (item));
   gtk_label_set_text (self->path, st_layer_item_get_path (item) != NULL
                                   ? st_layer_item_get_path (item) : "");
+  if (st_layer_item_get_summary_name (item) != NULL)
+    {
+      g_autofree char *tip = g_strdup_printf (_("%s in the model, as PyTorch prints it; the "
+                                                "summary table calls it %s"),
+                                              st_layer_item_get_path (item),
+                                              st_layer_item_get_summary_name (item));
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->path), tip);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->path), NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->path), kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
   gtk_widget_set_visible (self->duplicate, kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
   gtk_widget_set_visible (self->remove, kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
@@ -339,6 +491,21 @@ st_layer_card_get_field (StLayerCard *self, StArgId id)
   return self->field_of[id];
 }
 
+GtkSwitch *
+st_layer_card_get_switch (StLayerCard *self, StArgId id)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+  g_return_val_if_fail (id < ST_N_ARGS, NULL);
+  return self->switch_of[id];
+}
+
+const char *
+st_layer_card_get_path_text (StLayerCard *self)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+  return gtk_label_get_text (self->path);
+}
+
 const char *
 st_layer_card_get_shape_text (StLayerCard *self)
 {
@@ -387,54 +554,63 @@ new_label (const char *css, float xalign)
   return GTK_LABEL (label);
 }
 
+/* The head holds the name, the facts and the buttons; the arguments take the card's whole
+ * width below it, so that they wrap only when the card is narrow. */
 static void
 st_layer_card_init (StLayerCard *self)
 {
-  GtkWidget *head, *main, *facts;
+  GtkWidget *head, *facts;
 
-  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_add_css_class (self->box, "layer-card");
   gtk_widget_add_css_class (self->box, "card");
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
 
-  main = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  gtk_widget_set_hexpand (main, TRUE);
   head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   self->title = new_label ("heading", 0);
+  gtk_label_set_ellipsize (self->title, PANGO_ELLIPSIZE_END);
+  gtk_widget_set_valign (GTK_WIDGET (self->title), GTK_ALIGN_START);
   self->path = new_label ("dim-label", 0);
+  gtk_label_set_ellipsize (self->path, PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_set_valign (GTK_WIDGET (self->path), GTK_ALIGN_BASELINE);
   gtk_widget_add_css_class (GTK_WIDGET (self->path), "caption");
   gtk_box_append (GTK_BOX (head), GTK_WIDGET (self->title));
   gtk_box_append (GTK_BOX (head), GTK_WIDGET (self->path));
-  gtk_box_append (GTK_BOX (main), head);
-
-  self->fields = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->fields), GTK_SELECTION_NONE);
-  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->fields), 3);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->fields), 4);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->fields), 8);
-  gtk_box_append (GTK_BOX (main), self->fields);
-
-  self->error = new_label ("layer-error", 0);
-  gtk_label_set_wrap (self->error, TRUE);
-  gtk_label_set_selectable (self->error, TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->error), FALSE);
-  gtk_box_append (GTK_BOX (main), GTK_WIDGET (self->error));
-  gtk_box_append (GTK_BOX (self->box), main);
 
   facts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_hexpand (facts, TRUE);
+  gtk_widget_set_halign (facts, GTK_ALIGN_END);
   self->shape = new_label ("layer-shape", 1);
   self->params = new_label ("dim-label", 1);
+  gtk_label_set_wrap (self->params, TRUE);
+  gtk_label_set_justify (self->params, GTK_JUSTIFY_RIGHT);
   gtk_widget_add_css_class (GTK_WIDGET (self->params), "caption");
   gtk_box_append (GTK_BOX (facts), GTK_WIDGET (self->shape));
   gtk_box_append (GTK_BOX (facts), GTK_WIDGET (self->params));
-  gtk_box_append (GTK_BOX (self->box), facts);
+  gtk_box_append (GTK_BOX (head), facts);
 
   self->add_branch = icon_button (self, "list-add-symbolic", _("Add a branch"), "branch");
   self->duplicate = icon_button (self, "edit-copy-symbolic", _("Duplicate (Ctrl+D)"), "duplicate");
   self->remove = icon_button (self, "user-trash-symbolic", _("Delete (Delete)"), "remove");
-  gtk_box_append (GTK_BOX (self->box), self->add_branch);
-  gtk_box_append (GTK_BOX (self->box), self->duplicate);
-  gtk_box_append (GTK_BOX (self->box), self->remove);
+  gtk_box_append (GTK_BOX (head), self->add_branch);
+  gtk_box_append (GTK_BOX (head), self->duplicate);
+  gtk_box_append (GTK_BOX (head), self->remove);
+  gtk_box_append (GTK_BOX (self->box), head);
+
+  self->fields = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->fields), GTK_SELECTION_NONE);
+  /* The arguments wrap, down to one a line, rather than hold the window wide. */
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->fields), 1);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->fields), 4);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->fields), 8);
+  gtk_box_append (GTK_BOX (self->box), self->fields);
+
+  self->error = new_label ("layer-error", 0);
+  gtk_label_set_wrap (self->error, TRUE);
+  gtk_label_set_wrap_mode (self->error, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (self->error, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->error), FALSE);
+  gtk_box_append (GTK_BOX (self->box), GTK_WIDGET (self->error));
 }
 
 GtkWidget *

@@ -22,7 +22,12 @@ StLayerItem *st_layer_card_get_item       (StLayerCard     *self);
  * what the card shows. */
 GtkEditable *st_layer_card_get_field      (StLayerCard     *self,
                                            StArgId          id);
+/* The switch of boolean argument `id` (NULL if the layer has none). */
+GtkSwitch   *st_layer_card_get_switch     (StLayerCard     *self,
+                                           StArgId          id);
 const char  *st_layer_card_get_shape_text (StLayerCard     *self);
+/* The node's name as PyTorch prints it: "(8)". */
+const char  *st_layer_card_get_path_text  (StLayerCard     *self);
 const char  *st_layer_card_get_error_text (StLayerCard     *self);
 
 G_END_DECLS

@@ -19,6 +19,7 @@ struct _StLayerItem
   /* owned */
   char      *title;
   char      *path;
+  char      *summary_name;
   char      *shape;
   char      *params;
   char      *error;
@@ -49,6 +50,7 @@ st_layer_item_finalize (GObject *object)
 
   g_free (self->title);
   g_free (self->path);
+  g_free (self->summary_name);
   g_free (self->shape);
   g_free (self->params);
   g_free (self->error);
@@ -136,6 +138,7 @@ int         st_layer_item_get_depth     (StLayerItem *self) { return self->depth
 int         st_layer_item_get_info_row  (StLayerItem *self) { return self->info_row; }
 const char *st_layer_item_get_title     (StLayerItem *self) { return self->title; }
 const char *st_layer_item_get_path      (StLayerItem *self) { return self->path; }
+const char *st_layer_item_get_summary_name (StLayerItem *self) { return self->summary_name; }
 const char *st_layer_item_get_shape     (StLayerItem *self) { return self->shape; }
 const char *st_layer_item_get_params    (StLayerItem *self) { return self->params; }
 const char *st_layer_item_get_error     (StLayerItem *self) { return self->error; }
@@ -199,8 +202,11 @@ st_layer_item_refresh (StLayerItem *self, const StSpec *spec, const StInfer *inf
                                                    ? info->subtree_params : info->params),
                                       count);
 
-    set_field (self, &self->path, g_strdup_printf ("%s · %s-%d", info->path, self->title,
-                                                   info->number), PROP_0);
+    /* PyTorch prints a Sequential's children as "(8): AvgPool2d(…)"; the 1-based
+     * "AvgPool2d-9" is torchsummary's, and only its table uses it. */
+    set_field (self, &self->path, g_strdup_printf ("(%s)", info->path), PROP_0);
+    set_field (self, &self->summary_name, g_strdup_printf ("%s-%d", self->title, info->number),
+               PROP_0);
     set_field (self, &self->shape, g_strdup (st_shape_format (&info->out, buf)), PROP_SHAPE);
     set_field (self, &self->params, params, PROP_PARAMS);
     g_free (self->error_arg);

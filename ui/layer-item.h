@@ -43,7 +43,11 @@ guint        st_layer_item_get_index    (StLayerItem *self);
 int          st_layer_item_get_depth    (StLayerItem *self);
 int          st_layer_item_get_info_row (StLayerItem *self);
 const char  *st_layer_item_get_title    (StLayerItem *self);
+/* The node's name in the model as PyTorch prints it, "(8)" or "(3.body.2)"; NULL before an
+ * inference reached it. */
 const char  *st_layer_item_get_path     (StLayerItem *self);
+/* torchsummary's name of the layer, "AvgPool2d-9" (1-based, in the order of the summary). */
+const char  *st_layer_item_get_summary_name (StLayerItem *self);
 const char  *st_layer_item_get_shape    (StLayerItem *self);
 const char  *st_layer_item_get_params   (StLayerItem *self);
 const char  *st_layer_item_get_error    (StLayerItem *self);

@@ -421,7 +421,9 @@ parse_pair (const char *text, gint64 *h, gint64 *w)
   g_auto (GStrv) parts = NULL;
   gsize len = strlen (inner);
 
-  if (len >= 2 && inner[0] == '[' && inner[len - 1] == ']')
+  /* As PyTorch users write it: (3, 5) or [3, 5]. */
+  if (len >= 2 && ((inner[0] == '[' && inner[len - 1] == ']')
+                   || (inner[0] == '(' && inner[len - 1] == ')')))
     {
       inner[len - 1] = '\0';
       memmove (inner, inner + 1, len - 1);
@@ -526,7 +528,7 @@ st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
       break;
     case ST_ARG_KIND_PAIR:
       if (!parse_pair (text, &value.i[0], &value.i[1]))
-        return value_error (error, id, text, _("a whole number or a pair like 5, 3"));
+        return value_error (error, id, text, _("a whole number or a pair like (5, 3)"));
       break;
     case ST_ARG_KIND_FLOAT:
       if (!parse_float (text, &value.f))

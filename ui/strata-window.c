@@ -27,7 +27,7 @@ struct _StWindow
   GtkMenuButton       *presets_button;
   AdwToastOverlay     *toast_overlay;
   GtkPaned            *paned;
-  GtkBox              *builder_box;
+  AdwFlap             *palette_flap;
   AdwViewStack        *view_stack;
 
   /* children made in code */
@@ -916,12 +916,12 @@ build_builder (StWindow *self)
   GtkWidget *palette = st_layer_palette_new ();
   GtkEventController *keys = gtk_shortcut_controller_new ();
 
-  gtk_widget_set_size_request (palette, 170, -1);
-  gtk_box_append (self->builder_box, palette);
-  gtk_box_append (self->builder_box, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_widget_add_css_class (palette, "background");
+  adw_flap_set_flap (self->palette_flap, palette);
+  adw_flap_set_separator (self->palette_flap, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
   self->layer_list = ST_LAYER_LIST (st_layer_list_new (self->document));
   gtk_widget_set_hexpand (GTK_WIDGET (self->layer_list), TRUE);
-  gtk_box_append (self->builder_box, GTK_WIDGET (self->layer_list));
+  adw_flap_set_content (self->palette_flap, GTK_WIDGET (self->layer_list));
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
                       gtk_named_action_new ("win.delete-layer")));
@@ -932,26 +932,39 @@ build_builder (StWindow *self)
                             G_CALLBACK (update_actions), self);
 }
 
+/* The chart takes the larger share of the page's height: once the page has a height, the
+ * settings get two fifths of it, and the chart all that the window grows by after that. */
+#define SETTINGS_SHARE 0.4
+
+static gboolean
+place_training_paned (GtkWidget *paned, GdkFrameClock *clock, gpointer data)
+{
+  int height = gtk_widget_get_height (paned);
+
+  if (height <= 0)
+    return G_SOURCE_CONTINUE;
+  gtk_paned_set_position (GTK_PANED (paned), (int) (height * SETTINGS_SHARE));
+  return G_SOURCE_REMOVE;
+}
+
 /* Training and its chart on one page, the activations on the other. */
 static void
 build_pages (StWindow *self)
 {
   GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
-  GtkWidget *scroller = gtk_scrolled_window_new ();
   AdwViewStackPage *page;
 
   self->train_panel = ST_TRAIN_PANEL (st_train_panel_new ());
   self->chart_panel = ST_CHART_PANEL (st_chart_panel_new ());
   self->activations = ST_ACTIVATIONS_VIEW (st_activations_view_new ());
 
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->train_panel));
-  gtk_paned_set_start_child (GTK_PANED (paned), scroller);
+  /* The panel scrolls its settings itself; its controls and progress stay in view. */
+  gtk_paned_set_start_child (GTK_PANED (paned), GTK_WIDGET (self->train_panel));
   gtk_paned_set_end_child (GTK_PANED (paned), GTK_WIDGET (self->chart_panel));
-  gtk_paned_set_position (GTK_PANED (paned), 420);
+  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
   gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_widget_add_tick_callback (paned, place_training_paned, NULL, NULL);
 
   page = adw_view_stack_add_titled (self->view_stack, paned, "training", _("Training"));
   adw_view_stack_page_set_icon_name (page, "media-playback-start-symbolic");
@@ -1011,7 +1024,7 @@ st_window_class_init (StWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StWindow, presets_button);
   gtk_widget_class_bind_template_child (widget_class, StWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, StWindow, paned);
-  gtk_widget_class_bind_template_child (widget_class, StWindow, builder_box);
+  gtk_widget_class_bind_template_child (widget_class, StWindow, palette_flap);
   gtk_widget_class_bind_template_child (widget_class, StWindow, view_stack);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_activated);
