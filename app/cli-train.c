@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/atomic-file.h"
 #include "core/dataset.h"
 #include "core/json-write.h"
 #include "core/paths.h"
@@ -91,8 +92,8 @@ write_outputs (TrainCli *cli)
   g_autoptr (GError) error = NULL;
 
   if (cli->metrics_path != NULL
-      && !g_file_set_contents_full (cli->metrics_path, cli->csv->str, cli->csv->len,
-                                    G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+      && !st_atomic_file_set_contents (cli->metrics_path, cli->csv->str, cli->csv->len, 0644,
+                                       &error))
     {
       g_printerr ("strata-cli: %s\n", error->message);
       g_clear_error (&error);

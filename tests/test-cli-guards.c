@@ -10,6 +10,8 @@
  *                                   memory: a message, exit 1, no abort
  *   /cli-guards/locale              metrics CSV, JSON lines and the checkpoint's metadata
  *                                   under a comma-decimal locale (built with localedef)
+ *   /cli-guards/outputs-keep-links  --metrics, --plot and --save through a symbolic link write its
+ *                                   target (the link stays a link), and keep a file's mode
  *   /cli-guards/broken-weights      weights holding NaN or infinity are refused, naming the
  *                                   file and the tensor, for evaluate and train --resume
  *   /cli-guards/sigterm             a kill (SIGTERM) mid-run stops it as Ctrl+C does: "stopped",
@@ -312,6 +314,41 @@ test_locale (void)
     }
 }
 
+static void
+test_outputs_keep_links (void)
+{
+  const char *outputs[][3] = { { "--metrics", "real.csv", "link.csv" },
+                               { "--plot", "real.png", "link.png" },
+                               { "--save", "real.safetensors", "link.safetensors" } };
+
+  if (!st_test_have_cli ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (outputs); i++)
+    {
+      g_autofree char *real = path (outputs[i][1]);
+      g_autofree char *link = path (outputs[i][2]);
+      g_autofree char *target = NULL;
+      g_auto (StTestRun) r = { 0 };
+      struct stat st;
+
+      if (g_str_equal (outputs[i][0], "--plot")
+          && g_strcmp0 (g_getenv ("STRATA_CLI_DRAWS"), "1") != 0)
+        continue;
+      g_assert_true (g_file_set_contents (real, "old", -1, NULL));
+      g_assert_cmpint (g_chmod (real, 0600), ==, 0);
+      g_assert_cmpint (symlink (outputs[i][1], link), ==, 0);
+      st_test_cli (&r, "train", "toy", "--epochs", "2", "--device", "cpu", outputs[i][0], link,
+                   NULL);
+      g_assert_cmpint (r.status, ==, 0);
+      target = g_file_read_link (link, NULL);
+      g_assert_cmpstr (target, ==, outputs[i][1]);          /* still a link, to the same file */
+      g_assert_cmpint (lstat (real, &st), ==, 0);
+      g_assert_true (S_ISREG (st.st_mode));
+      g_assert_cmpint (st.st_mode & 0777, ==, 0600);       /* the mode of the file replaced */
+      g_assert_cmpint (st.st_size, >, 3);                  /* the new contents */
+    }
+}
+
 /* The first float of the tensor data set to `v` (the data follow the 8-byte header length
  * and the header): the first tensor's first value. */
 static void
@@ -424,6 +461,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-guards/output-is-input", test_output_is_input);
   g_test_add_func ("/cli-guards/model-too-large", test_model_too_large);
   g_test_add_func ("/cli-guards/locale", test_locale);
+  g_test_add_func ("/cli-guards/outputs-keep-links", test_outputs_keep_links);
   g_test_add_func ("/cli-guards/broken-weights", test_broken_weights);
   g_test_add_func ("/cli-guards/sigterm", test_sigterm);
   status = g_test_run ();

@@ -7,6 +7,8 @@
 
 #include "ui/render-util.h"
 
+#include "core/atomic-file.h"
+
 #include "ui/chart-render.h"
 
 #include <cairo-svg.h>
@@ -181,8 +183,8 @@ st_render_save (const char   *path,
                    "Cannot render “%s”: %s", path, cairo_status_to_string (status));
       return FALSE;
     }
-  if (!g_file_set_contents_full (path, (const char *) bytes->data, bytes->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0666, &local_error))
+  /* through the atomic file: links followed, special files refused, the mode kept */
+  if (!st_atomic_file_set_contents (path, bytes->data, bytes->len, 0666, &local_error))
     {
       g_set_error (error, ST_RENDER_ERROR, ST_RENDER_ERROR_WRITE,
                    "Cannot save “%s”: %s", path, local_error->message);

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "core/atomic-file.h"
 #include "core/pytorch-export.h"
 #include "ui/activations-view.h"
 #include "ui/chart-panel.h"
@@ -795,7 +796,7 @@ export_pytorch_to (StWindow *self, const char *path)
   form_changed (self);
   code = st_spec_to_pytorch (st_model_document_get_spec (self->document), &error);
 
-  if (code == NULL || !g_file_set_contents (path, code, -1, &error))
+  if (code == NULL || !st_atomic_file_set_contents (path, code, strlen (code), 0644, &error))
     toast (self, error->message);
   else
     {
@@ -835,13 +836,43 @@ export_chart_activated (GtkWidget *widget, const char *name, GVariant *parameter
                suggested, NULL, export_chart_to);
 }
 
+/* The run's weights copied to where the person chose, off the main thread, through an
+ * atomic file (links followed, special files refused, the mode kept). */
+typedef struct {
+  char *from;
+  char *to;
+} WeightsCopy;
+
+static void
+weights_copy_free (WeightsCopy *c)
+{
+  g_free (c->from);
+  g_free (c->to);
+  g_free (c);
+}
+
+static void
+copy_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  const WeightsCopy *c = data;
+  g_autofree char *bytes = NULL;
+  GError *error = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (c->from, &bytes, &len, &error)
+      || !st_atomic_file_set_contents (c->to, bytes, len, 0644, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static void
 copy_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (StWindow) self = user_data;
+  StWindow *self = ST_WINDOW (source);
   g_autoptr (GError) error = NULL;
 
-  if (!g_file_copy_finish (G_FILE (source), result, &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     toast (self, error->message);
 }
 
@@ -850,18 +881,20 @@ save_weights_to (StWindow *self, const char *path)
 {
   const char *from = self->weights_path != NULL ? self->weights_path
                                                 : st_train_panel_get_weights_path (self->train_panel);
-  g_autoptr (GFile) source = NULL;
-  g_autoptr (GFile) dest = NULL;
+  g_autoptr (GTask) task = NULL;
+  WeightsCopy *c;
 
   if (from == NULL)
     {
       toast (self, _("There are no weights yet: train the model first"));
       return;
     }
-  source = g_file_new_for_path (from);
-  dest = g_file_new_for_path (path);
-  g_file_copy_async (source, dest, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, NULL, NULL, NULL,
-                     copy_done, g_object_ref (self));
+  c = g_new0 (WeightsCopy, 1);
+  c->from = g_strdup (from);
+  c->to = g_strdup (path);
+  task = g_task_new (self, NULL, copy_done, NULL);
+  g_task_set_task_data (task, c, (GDestroyNotify) weights_copy_free);
+  g_task_run_in_thread (task, copy_thread);
 }
 
 static void
