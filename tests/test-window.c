@@ -1084,6 +1084,50 @@ test_boolean_is_switch (void)
 
 /* A field's tooltip says what the argument does, and for the ones that size the output,
  * PyTorch's formula; the card names the layer as PyTorch prints it, "(0)". */
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* "Refresh from Training" names the key that runs it: Ctrl+R (it said F5, which starts a
+ * run). */
+static void
+test_refresh_tooltip_names_its_key (void)
+{
+  StWindow *window;
+  GtkWidget *button;
+  guint key = 0;
+  GdkModifierType mods = 0;
+  g_autofree char *label = NULL;
+  const char *tooltip;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  button = find_named (GTK_WIDGET (window), "refresh-button");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_accelerator_parse ("<Control>r", &key, &mods));
+  label = gtk_accelerator_get_label (key, mods);
+  tooltip = button != NULL ? gtk_widget_get_tooltip_text (button) : NULL;
+  g_assert_nonnull (tooltip);
+  if (tooltip != NULL)
+    {
+      g_assert_nonnull (strstr (tooltip, label));
+      g_assert_null (strstr (tooltip, "F5"));
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_argument_tooltips (void)
 {
@@ -1230,6 +1274,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/pair-as-pytorch-writes-it", test_pair_as_pytorch_writes_it);
   g_test_add_func ("/window/boolean-is-switch", test_boolean_is_switch);
   g_test_add_func ("/window/argument-tooltips", test_argument_tooltips);
+  g_test_add_func ("/window/refresh-tooltip-names-its-key", test_refresh_tooltip_names_its_key);
   g_test_add_func ("/window/min-width-zh_CN", test_min_width_zh_CN);
   return g_test_run ();
 }
