@@ -1100,6 +1100,74 @@ find_named (GtkWidget *root, const char *name)
   return NULL;
 }
 
+/* The file name a save dialog proposes; the dialog is then closed. */
+static char *
+proposed_name (StWindow *window, const char *action, GVariant *parameter, GtkWidget *target)
+{
+  GtkWidget *dialog;
+  char *name = NULL;
+
+  gtk_widget_activate_action_variant (target != NULL ? target : GTK_WIDGET (window), action,
+                                      parameter);
+  dialog = GTK_WIDGET (ui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG, 3000));
+  g_assert_nonnull (dialog);
+  if (dialog != NULL)
+    {
+      name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (dialog));
+      gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+      ui_test_spin (100);
+    }
+  return name;
+}
+
+/* Both ways to export the chart propose one name, the model's; a picture says which run
+ * it shows; the PyTorch file is a name Python can import. */
+static void
+test_export_names (void)
+{
+  StWindow *window;
+  StChartPanel *panel;
+  g_autofree char *from_menu = NULL, *from_key = NULL, *python = NULL;
+  g_autofree char *dir = st_test_make_tmp ("strata-export-XXXXXX");
+  g_autofree char *plain = g_build_filename (dir, "plain.png", NULL);
+  g_autofree char *titled = g_build_filename (dir, "titled.png", NULL);
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *a, *b;
+  StChartEpoch epoch = { 1, 0.9, 0.8, 0.6, 0.7 };
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  panel = ST_CHART_PANEL (st_window_get_chart_panel (window));
+  from_key = proposed_name (window, "win.export-chart", NULL, NULL);
+  from_menu = proposed_name (window, "chart.export", g_variant_new_string ("png"),
+                             GTK_WIDGET (panel));
+  python = proposed_name (window, "win.export-pytorch", NULL, NULL);
+  g_assert_cmpstr (from_key, ==, "LeNet-5-training.png");
+  g_assert_cmpstr (from_menu, ==, from_key);
+  g_assert_cmpstr (python, ==, "lenet_5.py");
+
+  st_chart_panel_begin_run (panel, 2);
+  st_chart_panel_add_epoch (panel, &epoch);
+  g_assert_true (st_chart_panel_export (panel, plain, 600, 300, &error));
+  st_chart_panel_set_run_name (panel, "LeNet-5 · fashion-mnist · SGD lr 0.9 · batch 256",
+                               "LeNet-5");
+  g_assert_true (st_chart_panel_export (panel, titled, 600, 300, &error));
+  g_assert_no_error (error);
+  a = cairo_image_surface_create_from_png (plain);
+  b = cairo_image_surface_create_from_png (titled);
+  g_assert_cmpint (cairo_surface_status (a), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_surface_status (b), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_flush (a);
+  cairo_surface_flush (b);
+  /* the title changes the picture */
+  g_assert_true (memcmp (cairo_image_surface_get_data (a), cairo_image_surface_get_data (b),
+                         (gsize) cairo_image_surface_get_stride (a) * 300) != 0);
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (b);
+  st_test_remove_tree (dir);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* "Refresh from Training" names the key that runs it: Ctrl+R (it said F5, which starts a
  * run). */
 static void
@@ -1275,6 +1343,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/boolean-is-switch", test_boolean_is_switch);
   g_test_add_func ("/window/argument-tooltips", test_argument_tooltips);
   g_test_add_func ("/window/refresh-tooltip-names-its-key", test_refresh_tooltip_names_its_key);
+  g_test_add_func ("/window/export-names", test_export_names);
   g_test_add_func ("/window/min-width-zh_CN", test_min_width_zh_CN);
   return g_test_run ();
 }

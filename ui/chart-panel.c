@@ -30,6 +30,8 @@ struct _StChartPanel
   gboolean              compare;
   GtkFileChooserNative *chooser;
   char                 *export_format;  /* the extension the open chooser saves as */
+  char                 *run_title;      /* drawn atop an exported picture, or NULL */
+  char                 *run_stem;       /* the file name proposed starts with it, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (StChartPanel, st_chart_panel, GTK_TYPE_BOX)
@@ -103,6 +105,9 @@ st_chart_panel_export (StChartPanel *self,
   /* The hover is in the view's pixels, and a file is not looked at with a pointer. */
   options = *st_chart_view_get_options (self->view);
   options.hover_x = NAN;
+  /* a picture on its own says which run it is */
+  if (self->run_title != NULL)
+    options.title = self->run_title;
   return st_chart_save (path, width, height, &self->data, &options, error);
 }
 
@@ -174,7 +179,7 @@ export_activated (GtkWidget *widget, const char *name, GVariant *parameter)
   pattern = g_strdup_printf ("*.%s", format);
   gtk_file_filter_set_name (filter, _(export_formats[i].filter_name));
   gtk_file_filter_add_pattern (filter, pattern);
-  suggested = g_strdup_printf ("training.%s", format);
+  suggested = st_chart_panel_suggest_name (self, format);
 
   g_free (self->export_format);
   self->export_format = g_strdup (format);
@@ -215,6 +220,8 @@ st_chart_panel_finalize (GObject *object)
   st_chart_data_clear (&self->data);
   st_chart_data_clear (&self->previous);
   g_free (self->export_format);
+  g_free (self->run_title);
+  g_free (self->run_stem);
 
   G_OBJECT_CLASS (st_chart_panel_parent_class)->finalize (object);
 }
@@ -326,6 +333,26 @@ st_chart_panel_get_data (StChartPanel *self)
   g_return_val_if_fail (ST_IS_CHART_PANEL (self), NULL);
 
   return &self->data;
+}
+
+void
+st_chart_panel_set_run_name (StChartPanel *self, const char *title, const char *stem)
+{
+  g_return_if_fail (ST_IS_CHART_PANEL (self));
+
+  g_free (self->run_title);
+  g_free (self->run_stem);
+  self->run_title = g_strdup (title);
+  self->run_stem = g_strdup (stem);
+}
+
+char *
+st_chart_panel_suggest_name (StChartPanel *self, const char *extension)
+{
+  g_return_val_if_fail (ST_IS_CHART_PANEL (self), NULL);
+
+  return g_strdup_printf ("%s-training.%s", self->run_stem != NULL ? self->run_stem : "model",
+                          extension);
 }
 
 void

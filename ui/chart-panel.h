@@ -37,6 +37,17 @@ void         st_chart_panel_add_batch    (StChartPanel       *self,
 void         st_chart_panel_add_epoch    (StChartPanel       *self,
                                           const StChartEpoch *epoch);
 
+/* What the current run is, for exports: `title` is drawn at the top of an exported picture
+ * ("LeNet-5 · fashion-mnist · SGD lr 0.9 · batch 256"), `stem` starts the file name proposed
+ * ("LeNet-5" gives LeNet-5-training.png). NULL for none. */
+void         st_chart_panel_set_run_name (StChartPanel       *self,
+                                          const char         *title,
+                                          const char         *stem);
+
+/* The file name an export proposes: "STEM-training.EXTENSION". */
+char        *st_chart_panel_suggest_name (StChartPanel       *self,
+                                          const char         *extension);
+
 /* Whether there is a previous run to compare with. */
 gboolean     st_chart_panel_has_previous (StChartPanel       *self);
 /* "compare": draw the previous run behind the current one (when there is one). */

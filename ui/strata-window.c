@@ -12,6 +12,7 @@
 #include "core/atomic-file.h"
 #include "core/pytorch-export.h"
 #include "ui/activations-view.h"
+#include "ui/chart-data.h"
 #include "ui/chart-panel.h"
 #include "ui/layer-list.h"
 #include "ui/layer-palette.h"
@@ -634,9 +635,39 @@ visible_page_changed (StWindow *self)
     refresh_activations (self);
 }
 
+static char *
+model_base_name (StWindow *self, const char *suffix)
+{
+  const StSpec *spec = st_model_document_get_spec (self->document);
+  g_autofree char *base = g_strdup (spec->name != NULL && spec->name[0] != '\0' ? spec->name
+                                                                               : "model");
+
+  g_strcanon (base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", '_');
+  return g_strconcat (base, suffix, NULL);
+}
+
+/* "LeNet-5 · fashion-mnist · SGD lr 0.9 · batch 256": what an exported chart says it shows. */
+static char *
+run_title (StWindow *self)
+{
+  const StSpec *spec = st_model_document_get_spec (self->document);
+  const StTrainConfig *tc = &spec->training;
+  char lr[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (lr, sizeof lr, "%g", tc->optimizer.lr);
+  return g_strdup_printf ("%s · %s · %s lr %s · batch %d",
+                          spec->name != NULL && spec->name[0] != '\0' ? spec->name : "model",
+                          tc->dataset != NULL ? tc->dataset : "", st_optim_name (tc->optimizer.type),
+                          lr, tc->batch_size);
+}
+
 static void
 run_started (StWindow *self, int planned_epochs)
 {
+  g_autofree char *title = run_title (self);
+  g_autofree char *stem = model_base_name (self, "");
+
+  st_chart_panel_set_run_name (self->chart_panel, title, stem);
   st_chart_panel_begin_run (self->chart_panel, planned_epochs);
   st_activations_view_set_live (self->activations, TRUE);
 }
@@ -776,15 +807,17 @@ choose_file (StWindow *self, const char *title, GtkFileChooserAction action, con
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
-static char *
-model_base_name (StWindow *self, const char *suffix)
-{
-  const StSpec *spec = st_model_document_get_spec (self->document);
-  g_autofree char *base = g_strdup (spec->name != NULL && spec->name[0] != '\0' ? spec->name
-                                                                               : "model");
 
-  g_strcanon (base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", '_');
-  return g_strconcat (base, suffix, NULL);
+/* A file name Python can import: "LeNet-5" gives lenet_5.py. */
+static char *
+python_module_name (StWindow *self)
+{
+  g_autofree char *base = model_base_name (self, "");
+  g_autofree char *lower = g_ascii_strdown (base, -1);
+
+  g_strcanon (lower, "abcdefghijklmnopqrstuvwxyz0123456789_", '_');
+  return g_strconcat (g_ascii_isdigit (lower[0]) || lower[0] == '\0' ? "model_" : "", lower,
+                      ".py", NULL);
 }
 
 static void
@@ -810,7 +843,7 @@ static void
 export_pytorch_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   StWindow *self = ST_WINDOW (widget);
-  g_autofree char *suggested = model_base_name (self, ".py");
+  g_autofree char *suggested = python_module_name (self);
 
   form_changed (self);
   choose_file (self, _("Export as PyTorch Code"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.py",
@@ -830,10 +863,17 @@ static void
 export_chart_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   StWindow *self = ST_WINDOW (widget);
-  g_autofree char *suggested = model_base_name (self, "-training.png");
+  g_autofree char *stem = model_base_name (self, "");
+  g_autofree char *suggested = NULL;
 
-  choose_file (self, _("Export the Chart (PNG, SVG or CSV)"), GTK_FILE_CHOOSER_ACTION_SAVE,
-               suggested, NULL, export_chart_to);
+  /* the same name and button as the chart's own Export menu */
+  if (!run_live (self) && st_chart_data_is_empty (st_chart_panel_get_data (self->chart_panel)))
+    st_chart_panel_set_run_name (self->chart_panel, NULL, stem);
+  suggested = st_chart_panel_suggest_name (self->chart_panel, "png");
+  choose_file (self, _("Export Chart"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, NULL,
+               export_chart_to);
+  gtk_native_dialog_set_title (GTK_NATIVE_DIALOG (self->chooser), _("Export Chart"));
+  gtk_file_chooser_native_set_accept_label (self->chooser, _("_Export"));
 }
 
 /* The run's weights copied to where the person chose, off the main thread, through an
