@@ -48,10 +48,9 @@ bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *ra
   g_autoptr (StNet) net = NULL;
   g_autoptr (StBackend) be = NULL;
   g_autoptr (StDataset) data = NULL;
-  g_autofree float *params = NULL;
   g_autofree guint32 *idx = NULL;
   const StTrainConfig *tc;
-  StRunSetup rs = { 0 };
+  StBackendStart start = { 0 };
   StMetrics m;
   StRng rng;
   int batch, steps = opt->steps;
@@ -80,46 +79,37 @@ bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *ra
   for (int i = 0; i < BENCH_EXAMPLES; i++)
     data->labels[i] = st_rng_below (&rng, data->n_classes);
 
-  be = st_backend_open (device, error);
-  if (be == NULL || !st_backend_check_net (be, net, error))
-    return FALSE;
-  rs.batch_size = batch;
-  rs.loss = tc->loss;
-  rs.optim = tc->optimizer;
-  rs.normalize = tc->normalize;
-  /* The backend sizes its memory first and refuses a model or batch that does not fit;
-   * only then the host's copy of the weights. */
-  if (!be->klass->prepare (be, net, &rs, error) || !be->klass->set_data (be, data, data, error))
-    return FALSE;
-  params = g_try_new0 (float, MAX (net->n_params, 1));
-  if (params == NULL)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the model is too large for memory: its %" G_GSIZE_FORMAT " parameters",
-                   net->n_params);
-      return FALSE;
-    }
-  st_net_init_params (net, params, NULL, tc->init, &rng);
-  if (!be->klass->write_state (be, params, NULL, NULL, 0, error))
+  start.device = device;
+  start.net = net;
+  start.setup.batch_size = batch;
+  start.setup.loss = tc->loss;
+  start.setup.optim = tc->optimizer;
+  start.setup.normalize = tc->normalize;
+  start.train = data;
+  start.test = data;
+  start.init = tc->init;
+  start.rng = &rng;
+  be = st_backend_start (&start, error);
+  if (be == NULL)
     return FALSE;
 
   idx = g_new (guint32, BENCH_EXAMPLES);
   for (int i = 0; i < BENCH_EXAMPLES; i++)
     idx[i] = i;
-  if (!be->klass->set_order (be, idx, BENCH_EXAMPLES, error))
+  if (!st_backend_set_order (be, idx, BENCH_EXAMPLES, error))
     return FALSE;
   for (int s = 0; s < steps + 3; s++)
     {
       if (s == 3)
         t0 = g_get_monotonic_time ();
-      if (!be->klass->train_step (be, (gint64) s * batch % (BENCH_EXAMPLES - batch), batch, s,
+      if (!st_backend_train_step (be, (gint64) s * batch % (BENCH_EXAMPLES - batch), batch, s,
                                   error))
         return FALSE;
     }
   /* A backend that reports one step late hands over the last step on the second call, so
    * the timing ends only when every step is done and none leaks into the evaluation. */
-  be->klass->take_metrics (be, &m);
-  be->klass->take_metrics (be, &m);
+  st_backend_take_metrics (be, &m);
+  st_backend_take_metrics (be, &m);
   rates->train_per_sec = (double) steps * batch / ((g_get_monotonic_time () - t0) / 1e6);
 
   t0 = g_get_monotonic_time ();
@@ -129,15 +119,13 @@ bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *ra
   *where = g_strdup (be->description);
   if (!opt->profile)
     return TRUE;
-  if (be->klass->profile_step == NULL)
+  rates->profile = g_array_new (FALSE, FALSE, sizeof (StProfileEntry));
+  if (!st_backend_profile_step (be, 0, batch, 7, rates->profile, error))
     {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "--profile: the %s backend cannot time the parts of a step",
-                   be->klass->name);
+      g_prefix_error (error, "--profile: ");
       return FALSE;
     }
-  rates->profile = g_array_new (FALSE, FALSE, sizeof (StProfileEntry));
-  return be->klass->profile_step (be, 0, batch, 7, rates->profile, error);
+  return TRUE;
 }
 
 int

@@ -137,7 +137,29 @@ typedef enum {
   ST_DEVICE_CUDA,
 } StDevice;
 
+/* Everything st_backend_start needs to make a backend ready for its first step. */
+typedef struct {
+  StDevice      device;
+  const StNet  *net;          /* must outlive the backend */
+  StRunSetup    setup;
+  StDataset    *train;        /* the backend holds a reference to each */
+  StDataset    *test;
+  /* The first weights: the initialiser `init` drawing from `rng` (left advanced, for the
+   * caller's later draws), then, when given, the safetensors file `weights_file` loaded over
+   * them (buffers it lacks, the running statistics, keep their starting values), then, when
+   * given, `params` (n_params floats) and `buffers` (n_buffers floats) copied over them. */
+  StInitKind    init;
+  StRng        *rng;
+  const char   *weights_file;
+  const float  *params;
+  const float  *buffers;
+} StBackendStart;
+
 StBackend *st_backend_new_cpu      (int n_threads);
+/* The set-up of every run, written once: opens the backend for `start->device`, checks that
+ * it can run the net, prepares it for the setup, hands it the datasets and writes the first
+ * weights with a fresh optimizer state. NULL with an error naming what failed. */
+StBackend *st_backend_start        (const StBackendStart *start, GError **error);
 /* ST_DEVICE_AUTO: CUDA when its module loads and finds a device, else the CPU. */
 StBackend *st_backend_open         (StDevice device, GError **error);
 gboolean   st_device_from_name     (const char *name, StDevice *device);
@@ -154,6 +176,36 @@ gboolean   st_backend_evaluate_all (StBackend   *be,
                                     GError     **error);
 /* FALSE, naming the first op the backend lacks, when it cannot run `net`. */
 gboolean   st_backend_check_net    (StBackend *be, const StNet *net, GError **error);
+
+/* The table's entries, called through these and never through `klass` directly; each is
+ * documented at its entry of StBackendClass. */
+const char *st_backend_name         (StBackend *be);
+gboolean   st_backend_supports      (StBackend *be, StOpKind kind);
+gboolean   st_backend_prepare       (StBackend *be, const StNet *net, const StRunSetup *setup,
+                                     GError **error);
+gboolean   st_backend_set_data      (StBackend *be, StDataset *train, StDataset *test,
+                                     GError **error);
+gboolean   st_backend_write_state   (StBackend *be, const float *params, const float *buffers,
+                                     const float *optim_state, gint64 step, GError **error);
+gboolean   st_backend_read_state    (StBackend *be, float *params, float *buffers,
+                                     float *optim_state, gint64 *step, GError **error);
+gboolean   st_backend_set_order     (StBackend *be, const guint32 *order, gint64 n,
+                                     GError **error);
+gboolean   st_backend_train_step    (StBackend *be, gint64 offset, int n, guint64 seed,
+                                     GError **error);
+gboolean   st_backend_evaluate      (StBackend *be, StSplit split, const guint32 *idx, int n,
+                                     GError **error);
+gboolean   st_backend_compute       (StBackend *be, const float *x, const guint8 *labels, int n,
+                                     float *out, double *loss, float *grads, float *dx,
+                                     GError **error);
+gboolean   st_backend_apply_update  (StBackend *be, GError **error);
+void       st_backend_take_metrics  (StBackend *be, StMetrics *out);
+gboolean   st_backend_snapshot      (StBackend *be, StSplit split, gint64 example,
+                                     const int *values, int n_values, float **out,
+                                     GError **error);
+/* FALSE with ST_NET_ERROR_DEVICE when the backend has no profile_step. */
+gboolean   st_backend_profile_step  (StBackend *be, gint64 offset, int n, guint64 seed,
+                                     GArray *entries, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StBackend, st_backend_free)
 

@@ -4,8 +4,6 @@
 
 #include <gio/gio.h>
 
-#include "core/checkpoint.h"
-
 #define EVAL_BATCH 256
 
 struct _StEvaluator {
@@ -53,22 +51,18 @@ st_check_data (const StNet *net, StLossKind loss, const StDatasetPair *data, GEr
   return TRUE;
 }
 
-StEvaluator *
-st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, StDevice device,
-                  GError **error)
+/* Takes `net`, compiled from `spec`; the weights come from `start`: its file, its arrays,
+ * or the initialiser alone. */
+static StEvaluator *
+evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDevice device,
+               StBackendStart *start, GError **error)
 {
   g_autoptr (StEvaluator) ev = g_new0 (StEvaluator, 1);
   const StTrainConfig *tc = &spec->training;
-  g_autofree float *params = NULL, *buffers = NULL;
   StDatasetOptions dopts;
-  StRunSetup rs = { 0 };
   StRng rng;
 
-  g_return_val_if_fail (spec != NULL, NULL);
-
-  ev->net = st_net_compile (spec, error);
-  if (ev->net == NULL)
-    return NULL;
+  ev->net = net;
   st_dataset_options_init (&dopts);
   dopts.seed = tc->seed;
   /* images as the model takes them: a colour folder for a grey model is converted */
@@ -77,32 +71,61 @@ st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, 
   ev->data = st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts, error);
   if (ev->data == NULL || !st_check_data (ev->net, tc->loss, ev->data, error))
     return NULL;
-  ev->backend = st_backend_open (device, error);
-  if (ev->backend == NULL || !st_backend_check_net (ev->backend, ev->net, error))
-    return NULL;
-  rs.batch_size = EVAL_BATCH;
-  rs.loss = tc->loss;
-  rs.optim = tc->optimizer;
-  rs.normalize = tc->normalize;
-  if (!ev->backend->klass->prepare (ev->backend, ev->net, &rs, error)
-      || !ev->backend->klass->set_data (ev->backend, ev->data->train, ev->data->test, error))
-    return NULL;
-
-  params = g_try_new0 (float, MAX (ev->net->n_params, 1));
-  buffers = g_try_new0 (float, MAX (ev->net->n_buffers, 1));
-  if (params == NULL || buffers == NULL)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY, "the weights do not fit in memory");
-      return NULL;
-    }
-  /* As a training run starts; buffers the file lacks (running statistics) keep their PyTorch
-   * starting values. */
+  start->device = device;
+  start->net = ev->net;
+  start->setup.batch_size = EVAL_BATCH;
+  start->setup.loss = tc->loss;
+  start->setup.optim = tc->optimizer;
+  start->setup.normalize = tc->normalize;
+  start->train = ev->data->train;
+  start->test = ev->data->test;
+  /* As a training run starts, the weights given laid over them. */
+  start->init = tc->init;
   st_rng_init (&rng, tc->seed);
-  st_net_init_params (ev->net, params, buffers, tc->init, &rng);
-  if ((weights != NULL && !st_checkpoint_load (ev->net, weights, params, buffers, NULL, error))
-      || !ev->backend->klass->write_state (ev->backend, params, buffers, NULL, 0, error))
+  start->rng = &rng;
+  ev->backend = st_backend_start (start, error);
+  if (ev->backend == NULL)
     return NULL;
   return g_steal_pointer (&ev);
+}
+
+StEvaluator *
+st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, StDevice device,
+                  GError **error)
+{
+  StBackendStart start = { .weights_file = weights };
+  StNet *net;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  net = st_net_compile (spec, error);
+  if (net == NULL)
+    return NULL;
+  return evaluator_new (spec, net, dataset, device, &start, error);
+}
+
+StEvaluator *
+st_evaluator_new_from_memory (const StSpec *spec, const float *params, gsize n_params,
+                              const float *buffers, gsize n_buffers, const char *dataset,
+                              StDevice device, GError **error)
+{
+  g_autoptr (StNet) net = NULL;
+  StBackendStart start = { .params = params, .buffers = buffers };
+
+  g_return_val_if_fail (spec != NULL && params != NULL, NULL);
+
+  net = st_net_compile (spec, error);
+  if (net == NULL)
+    return NULL;
+  if (n_params != net->n_params || (buffers != NULL && n_buffers != net->n_buffers))
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "the weights hold %" G_GSIZE_FORMAT " parameters and %" G_GSIZE_FORMAT
+                   " buffer values but the model has %" G_GSIZE_FORMAT " and %" G_GSIZE_FORMAT,
+                   n_params, n_buffers, net->n_params, net->n_buffers);
+      return NULL;
+    }
+  return evaluator_new (spec, g_steal_pointer (&net), dataset, device, &start, error);
 }
 
 void
@@ -159,7 +182,7 @@ st_evaluator_predict_all (StEvaluator *ev, guint8 *predictions,
                        "predicting the test set of %s was cancelled", ev->data->test->name);
           return FALSE;
         }
-      if (!ev->backend->klass->snapshot (ev->backend, ST_SPLIT_TEST, i, &output, 1, &y, error))
+      if (!st_backend_snapshot (ev->backend, ST_SPLIT_TEST, i, &output, 1, &y, error))
         return FALSE;
       predictions[i] = (guint8) MIN (st_snapshot_classify (y, logits->numel, NULL), 255);
     }

@@ -17,6 +17,18 @@ StEvaluator     *st_evaluator_new      (const StSpec  *spec,
                                         const char    *dataset,
                                         StDevice       device,
                                         GError       **error);
+/* As st_evaluator_new, the weights taken from memory instead of a file: `params`
+ * (n_params floats) and `buffers` (n_buffers floats; NULL: their starting values) in the
+ * layout of the compiled spec's tensor table, e.g. a training run's StBestWeights. Sizes
+ * that are not the model's are an error. The arrays are copied. */
+StEvaluator     *st_evaluator_new_from_memory (const StSpec  *spec,
+                                               const float   *params,
+                                               gsize          n_params,
+                                               const float   *buffers,
+                                               gsize          n_buffers,
+                                               const char    *dataset,
+                                               StDevice       device,
+                                               GError       **error);
 void             st_evaluator_free     (StEvaluator *evaluator);
 /* Loss and accuracy over the whole test set. */
 gboolean         st_evaluator_run      (StEvaluator *evaluator,

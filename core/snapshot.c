@@ -60,7 +60,7 @@ take_filters (StSnapshot *snap, StBackend *backend, const StNet *net, GError **e
                    "the model's %zu parameters do not fit in memory", net->n_params);
       return FALSE;
     }
-  if (!backend->klass->read_state (backend, params, NULL, NULL, NULL, error))
+  if (!st_backend_read_state (backend, params, NULL, NULL, NULL, error))
     return FALSE;
   snap->filters = g_memdup2 (params + w->offset, sizeof (float) * w->numel);
   memcpy (snap->filter_dims, w->dims, sizeof snap->filter_dims);
@@ -95,8 +95,8 @@ st_snapshot_take (StBackend *backend, const StNet *net, const StDataset *test, g
       }
   for (int i = 0; i < n_values; i++)
     g_ptr_array_add (outs, g_new (float, net->values[values[i]].numel));
-  if (!backend->klass->snapshot (backend, ST_SPLIT_TEST, example, values, n_values,
-                                 (float **) outs->pdata, error))
+  if (!st_backend_snapshot (backend, ST_SPLIT_TEST, example, values, n_values,
+                            (float **) outs->pdata, error))
     return NULL;
 
   snap = g_new0 (StSnapshot, 1);

@@ -370,8 +370,7 @@ keep_best (Run *run, const StEpochMetrics *m, GError **error)
   StBestWeights *best = run->best;
   float *t;
 
-  if (!run->backend->klass->read_state (run->backend, run->params, run->buffers, NULL, NULL,
-                                        error))
+  if (!st_backend_read_state (run->backend, run->params, run->buffers, NULL, NULL, error))
     return FALSE;
   if (!all_finite (run->params, best->n_params) || !all_finite (run->buffers, best->n_buffers))
     {
@@ -410,7 +409,7 @@ setup (Run *run, GError **error)
   StTrainer *trainer = run->trainer;
   const StTrainConfig *tc = &trainer->spec->training;
   StDatasetOptions dopts;
-  StRunSetup rs = { 0 };
+  StBackendStart start = { 0 };
   g_autofree char *status = g_strdup_printf ("Loading %s…", trainer->dataset);
 
   post_simple (trainer, ST_TRAINER_EVENT_STATUS, status);
@@ -426,16 +425,21 @@ setup (Run *run, GError **error)
   if (run->data == NULL || !st_check_data (trainer->net, tc->loss, run->data, error))
     return FALSE;
 
-  run->backend = st_backend_open (trainer->options.device, error);
-  if (run->backend == NULL || !st_backend_check_net (run->backend, trainer->net, error))
-    return FALSE;
-  rs.batch_size = tc->batch_size;
-  rs.loss = tc->loss;
-  rs.optim = tc->optimizer;
-  rs.normalize = tc->normalize;
-  rs.augment = tc->augment;
-  if (!run->backend->klass->prepare (run->backend, trainer->net, &rs, error)
-      || !run->backend->klass->set_data (run->backend, run->data->train, run->data->test, error))
+  start.device = trainer->options.device;
+  start.net = trainer->net;
+  start.setup.batch_size = tc->batch_size;
+  start.setup.loss = tc->loss;
+  start.setup.optim = tc->optimizer;
+  start.setup.normalize = tc->normalize;
+  start.setup.augment = tc->augment;
+  start.train = run->data->train;
+  start.test = run->data->test;
+  start.init = tc->init;
+  start.rng = &run->rng;
+  start.weights_file = trainer->resume_path;
+  st_rng_init (&run->rng, tc->seed);
+  run->backend = st_backend_start (&start, error);
+  if (run->backend == NULL)
     return FALSE;
 
   run->params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
@@ -447,14 +451,6 @@ setup (Run *run, GError **error)
                    "the model's %zu parameters do not fit in memory", trainer->net->n_params);
       return FALSE;
     }
-  st_rng_init (&run->rng, tc->seed);
-  st_net_init_params (trainer->net, run->params, run->buffers, tc->init, &run->rng);
-  if (trainer->resume_path != NULL
-      && !st_checkpoint_load (trainer->net, trainer->resume_path, run->params, run->buffers,
-                              NULL, error))
-    return FALSE;
-  if (!run->backend->klass->write_state (run->backend, run->params, run->buffers, NULL, 0, error))
-    return FALSE;
 
   post_simple (trainer, ST_TRAINER_EVENT_STARTED, run->backend->description);
   return TRUE;
@@ -505,7 +501,7 @@ train (Run *run, GError **error)
       for (gint64 i = 0; i < n; i++)
         order[i] = i;
       st_rng_shuffle (&run->rng, order, n);
-      if (!run->backend->klass->set_order (run->backend, order, n, error))
+      if (!st_backend_set_order (run->backend, order, n, error))
         return FALSE;
 
       for (gint64 start = 0; start < n; start += batch)
@@ -516,10 +512,10 @@ train (Run *run, GError **error)
 
           if (!wait_while_paused (trainer))
             return TRUE;
-          if (!run->backend->klass->train_step (run->backend, start, count,
-                                                st_rng_u64 (&run->rng), error))
+          if (!st_backend_train_step (run->backend, start, count, st_rng_u64 (&run->rng),
+                                      error))
             return FALSE;
-          run->backend->klass->take_metrics (run->backend, &m);
+          st_backend_take_metrics (run->backend, &m);
           train_us += (double) (g_get_monotonic_time () - t0);
           batch_no++;
           if (m.steps > 0 && isfinite (m.last_loss) && first_loss < 0)
@@ -549,7 +545,7 @@ train (Run *run, GError **error)
           maybe_snapshot (run);
         }
       /* A backend that reports one step late hands over the last step now. */
-      run->backend->klass->take_metrics (run->backend, &m);
+      st_backend_take_metrics (run->backend, &m);
       loss_sum += m.loss_sum;
       seen += m.examples;
       correct += m.correct;

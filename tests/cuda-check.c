@@ -260,8 +260,8 @@ prepare (StBackend *be, const StNet *net, StLossKind loss, int batch,
   setup.optim = *optim;
   if (normalize != NULL)
     setup.normalize = *normalize;
-  return be->klass->prepare (be, net, &setup, error)
-         && be->klass->write_state (be, params, buffers, NULL, 0, error);
+  return st_backend_prepare (be, net, &setup, error)
+         && st_backend_write_state (be, params, buffers, NULL, 0, error);
 }
 
 void
@@ -312,11 +312,11 @@ compare_compute (const Problem *pb, Report *r, StBackend *be[2], Computed *c)
       c->buffers[b] = g_new0 (float, MAX (net->n_buffers, 1));
       c->loss[b] = NAN;
       if (!prepare (be[b], net, pb->loss, pb->batch, &sgd, NULL, pb->params, pb->buffers, &error)
-          || !be[b]->klass->compute (be[b], pb->x, pb->labels, pb->batch, c->out[b], &c->loss[b],
-                                     c->grads[b], c->dx[b], &error)
-          || !be[b]->klass->read_state (be[b], NULL, c->buffers[b], NULL, NULL, &error))
+          || !st_backend_compute (be[b], pb->x, pb->labels, pb->batch, c->out[b], &c->loss[b],
+                                  c->grads[b], c->dx[b], &error)
+          || !st_backend_read_state (be[b], NULL, c->buffers[b], NULL, NULL, &error))
         {
-          g_test_fail_printf ("%s: the %s backend: %s", r->name, be[b]->klass->name,
+          g_test_fail_printf ("%s: the %s backend: %s", r->name, st_backend_name (be[b]),
                               error->message);
           return;
         }
@@ -370,13 +370,13 @@ compare_optimizer (const Problem *pb, Report *r, StBackend *be[2], const StOptim
                              pb->buffers, &error);
 
       for (int s = 0; s < steps && ok; s++)
-        ok = be[b]->klass->compute (be[b], pb->x, pb->labels, pb->batch, NULL, NULL,
-                                    grads + b * P, NULL, &error)
-             && be[b]->klass->apply_update (be[b], &error);
-      if (!ok || !be[b]->klass->read_state (be[b], after + b * P, NULL, NULL, &step, &error))
+        ok = st_backend_compute (be[b], pb->x, pb->labels, pb->batch, NULL, NULL,
+                                 grads + b * P, NULL, &error)
+             && st_backend_apply_update (be[b], &error);
+      if (!ok || !st_backend_read_state (be[b], after + b * P, NULL, NULL, &step, &error))
         {
           g_test_fail_printf ("%s: %s on the %s backend: %s", r->name, label,
-                              be[b]->klass->name, error->message);
+                              st_backend_name (be[b]), error->message);
           return;
         }
       g_assert_cmpint (step, ==, steps);
@@ -441,7 +441,7 @@ take_all (StBackend *be, StMetrics *total)
   total->last_loss = NAN;
   for (int i = 0; i < 2; i++)
     {
-      be->klass->take_metrics (be, &m);
+      st_backend_take_metrics (be, &m);
       total->steps += m.steps;
       total->examples += m.examples;
       total->loss_sum += m.loss_sum;
@@ -481,22 +481,22 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
 
       ok = prepare (be[b], net, pb->loss, pb->batch, &sgd, &normalize, pb->params, pb->buffers,
                     &error)
-           && be[b]->klass->set_data (be[b], data, data, &error);
+           && st_backend_set_data (be[b], data, data, &error);
       if (ok)
         take_all (be[b], &discard);
-      ok = ok && be[b]->klass->evaluate (be[b], ST_SPLIT_TEST, idx, pb->batch, &error);
+      ok = ok && st_backend_evaluate (be[b], ST_SPLIT_TEST, idx, pb->batch, &error);
       if (ok)
         take_all (be[b], &eval[b]);
-      ok = ok && be[b]->klass->snapshot (be[b], ST_SPLIT_TRAIN, 1, which, (int) net->n_values,
-                                         values + b * net->n_values, &error)
-           && be[b]->klass->set_order (be[b], idx, pb->batch, &error)
-           && be[b]->klass->train_step (be[b], 0, pb->batch, 7, &error);
+      ok = ok && st_backend_snapshot (be[b], ST_SPLIT_TRAIN, 1, which, (int) net->n_values,
+                                      values + b * net->n_values, &error)
+           && st_backend_set_order (be[b], idx, pb->batch, &error)
+           && st_backend_train_step (be[b], 0, pb->batch, 7, &error);
       if (ok)
         take_all (be[b], &step[b]);
-      if (!ok || !be[b]->klass->read_state (be[b], after + b * P, NULL, NULL, NULL, &error))
+      if (!ok || !st_backend_read_state (be[b], after + b * P, NULL, NULL, NULL, &error))
         {
           g_test_fail_printf ("%s: the data path on the %s backend: %s", r->name,
-                              be[b]->klass->name, error->message);
+                              st_backend_name (be[b]), error->message);
           goto out;
         }
     }

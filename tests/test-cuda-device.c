@@ -74,7 +74,7 @@ test_memory_too_large (void)
   net = preset_net ("mnist-cnn", NULL);
   optim_sgd (&setup.optim, 0.01, 0.5, 0.0, FALSE);
   before = free_now (info);
-  g_assert_false (cuda->klass->prepare (cuda, net, &setup, &error));
+  g_assert_false (st_backend_prepare (cuda, net, &setup, &error));
   after = free_now (info);
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY);
   if (error != NULL)
@@ -89,7 +89,7 @@ test_memory_too_large (void)
   /* The backend is still usable at a batch that fits. */
   setup.batch_size = 64;
   g_clear_error (&error);
-  g_assert_true (cuda->klass->prepare (cuda, net, &setup, &error));
+  g_assert_true (st_backend_prepare (cuda, net, &setup, &error));
   g_assert_no_error (error);
 }
 
@@ -135,16 +135,16 @@ test_memory_no_leak (void)
       g_assert_no_error (error);
       if (be == NULL)
         return;
-      if (!be->klass->prepare (be, net, &setup, &error)
-          || !be->klass->set_data (be, data, data, &error)
-          || !be->klass->write_state (be, params, NULL, NULL, 0, &error)
-          || !be->klass->set_order (be, idx, 256, &error)
-          || !be->klass->train_step (be, 0, 256, cycle, &error))
+      if (!st_backend_prepare (be, net, &setup, &error)
+          || !st_backend_set_data (be, data, data, &error)
+          || !st_backend_write_state (be, params, NULL, NULL, 0, &error)
+          || !st_backend_set_order (be, idx, 256, &error)
+          || !st_backend_train_step (be, 0, 256, cycle, &error))
         {
           g_test_fail_printf ("cycle %d: %s", cycle, error->message);
           return;
         }
-      be->klass->take_metrics (be, &m);
+      st_backend_take_metrics (be, &m);
       if (cycle == -1)
         {
           g_clear_pointer (&be, st_backend_free);
@@ -154,7 +154,7 @@ test_memory_no_leak (void)
   after_cycles = free_now (info);
 
   for (int cycle = 0; cycle < 100; cycle++)
-    if (!first->klass->prepare (first, net, &setup, &error))
+    if (!st_backend_prepare (first, net, &setup, &error))
       {
         g_test_fail_printf ("prepare %d: %s", cycle, error->message);
         return;
@@ -187,9 +187,9 @@ test_open (void)
   g_test_message ("%s", be->description);
   g_assert_true (g_str_has_prefix (be->description, "CUDA, "));
   g_assert_true (g_str_has_suffix (be->description, " GiB"));
-  g_assert_cmpstr (be->klass->name, ==, "cuda");
+  g_assert_cmpstr (st_backend_name (be), ==, "cuda");
   for (int k = 0; k < ST_N_OPS; k++)
-    g_assert_true (be->klass->supports (be, k));
+    g_assert_true (st_backend_supports (be, k));
 }
 
 static void
@@ -209,7 +209,7 @@ test_refusals (void)
   net = preset_net ("mnist-cnn", &spec);
   setup.optim = spec->training.optimizer;
   setup.augment.shift = ST_TRANSFORM_MAX_SHIFT + 1;
-  g_assert_false (cuda->klass->prepare (cuda, net, &setup, &error));
+  g_assert_false (st_backend_prepare (cuda, net, &setup, &error));
   g_assert_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT);
   g_assert_nonnull (error != NULL ? strstr (error->message, "augment.shift") : NULL);
   g_clear_error (&error);
@@ -219,38 +219,38 @@ test_refusals (void)
   data = st_dataset_new ("small", "generated", 8, 1, 28, 28, &error);
   g_assert_no_error (error);
   /* An order before the datasets. */
-  g_assert_true (cuda->klass->prepare (cuda, net, &setup, &error));
+  g_assert_true (st_backend_prepare (cuda, net, &setup, &error));
   g_assert_no_error (error);
-  g_assert_false (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_false (st_backend_set_order (cuda, idx, 8, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_assert_nonnull (error != NULL ? strstr (error->message, "set_data") : NULL);
   g_clear_error (&error);
-  g_assert_true (cuda->klass->prepare (cuda, net, &setup, &error)
-                 && cuda->klass->set_data (cuda, data, data, &error)
-                 && cuda->klass->write_state (cuda, params, NULL, NULL, 0, &error));
+  g_assert_true (st_backend_prepare (cuda, net, &setup, &error)
+                 && st_backend_set_data (cuda, data, data, &error)
+                 && st_backend_write_state (cuda, params, NULL, NULL, 0, &error));
   g_assert_no_error (error);
-  g_assert_false (cuda->klass->train_step (cuda, 0, 8, 0, &error));
+  g_assert_false (st_backend_train_step (cuda, 0, 8, 0, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_clear_error (&error);
   idx[3] = 8;
-  g_assert_false (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_false (st_backend_set_order (cuda, idx, 8, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_clear_error (&error);
-  g_assert_false (cuda->klass->set_order (cuda, idx, 9, &error));
+  g_assert_false (st_backend_set_order (cuda, idx, 9, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_clear_error (&error);
   idx[3] = 3;
-  g_assert_false (cuda->klass->evaluate (cuda, ST_SPLIT_TEST, idx, 9, &error));
+  g_assert_false (st_backend_evaluate (cuda, ST_SPLIT_TEST, idx, 9, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_clear_error (&error);
-  g_assert_true (cuda->klass->set_order (cuda, idx, 8, &error));
+  g_assert_true (st_backend_set_order (cuda, idx, 8, &error));
   g_assert_no_error (error);
-  g_assert_false (cuda->klass->train_step (cuda, 4, 5, 0, &error));
+  g_assert_false (st_backend_train_step (cuda, 4, 5, 0, &error));
   g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL);
   g_clear_error (&error);
-  g_assert_true (cuda->klass->train_step (cuda, 0, 8, 0, &error));
+  g_assert_true (st_backend_train_step (cuda, 0, 8, 0, &error));
   g_assert_no_error (error);
-  g_assert_true (cuda->klass->train_step (cuda, 3, 5, 1, &error));
+  g_assert_true (st_backend_train_step (cuda, 3, 5, 1, &error));
   g_assert_no_error (error);
 }
 

@@ -164,7 +164,7 @@ typedef struct {
 static gint64
 steps_per_take (StBackend *be)
 {
-  return strcmp (be->klass->name, "cuda") == 0 ? ST_CUDA_METRICS_EVERY : 1;
+  return strcmp (st_backend_name (be), "cuda") == 0 ? ST_CUDA_METRICS_EVERY : 1;
 }
 
 /* One take of metrics, at most `most` steps, into the run: the totals, and the loss of the
@@ -174,7 +174,7 @@ take_into (StBackend *be, TrainRun *run, gint64 most)
 {
   StMetrics m;
 
-  be->klass->take_metrics (be, &m);
+  st_backend_take_metrics (be, &m);
   g_assert_cmpint (m.steps, >=, 0);
   g_assert_cmpint (m.steps, <=, most);
   run->train.steps += m.steps;
@@ -203,21 +203,21 @@ train_one (StBackend *be, const StDataset *train, StepOrder order, int B, int s,
     {
       for (int i = 0; i < B; i++)
         idx[i] = (guint32) (((gint64) s * B + i) * 7919 % N);
-      return be->klass->set_order (be, idx, B, error)
-             && be->klass->train_step (be, 0, B, s, error);
+      return st_backend_set_order (be, idx, B, error)
+             && st_backend_train_step (be, 0, B, s, error);
     }
   if (*offset >= N)
     {
       for (gint64 i = 0; i < N; i++)
         idx[i] = (guint32) i;
       st_rng_shuffle (rng, idx, N);
-      if (!be->klass->set_order (be, idx, N, error))
+      if (!st_backend_set_order (be, idx, N, error))
         return FALSE;
       *offset = 0;
     }
   n = (int) MIN (B, N - *offset);
   *offset += n;
-  return be->klass->train_step (be, *offset - n, n, s, error);
+  return st_backend_train_step (be, *offset - n, n, s, error);
 }
 
 /* The preset's own setup on the generated data: TRAIN_STEPS steps, taking the metrics after
@@ -242,9 +242,9 @@ train_preset (StBackend *be, const StNet *net, const StSpec *spec, const StDatas
   memset (run, 0, sizeof *run);
   st_rng_init (&rng, tc->seed);
   st_net_init_params (net, params, buffers, tc->init, &rng);
-  if (!be->klass->prepare (be, net, &setup, error)
-      || !be->klass->set_data (be, data->train, data->test, error)
-      || !be->klass->write_state (be, params, buffers, NULL, 0, error))
+  if (!st_backend_prepare (be, net, &setup, error)
+      || !st_backend_set_data (be, data->train, data->test, error)
+      || !st_backend_write_state (be, params, buffers, NULL, 0, error))
     return FALSE;
   for (int s = 0; s < TRAIN_STEPS; s++)
     {
@@ -255,7 +255,7 @@ train_preset (StBackend *be, const StNet *net, const StSpec *spec, const StDatas
   /* Nothing ran since the last take: this one brings every step still out, however many
    * snapshots that is. */
   take_into (be, run, TRAIN_STEPS);
-  be->klass->take_metrics (be, &m);
+  st_backend_take_metrics (be, &m);
   g_assert_cmpint (m.steps, ==, 0);
   g_assert_cmpint (m.examples, ==, 0);
   for (gint64 start = 0; start < data->test->n; start += B)
@@ -264,10 +264,10 @@ train_preset (StBackend *be, const StNet *net, const StSpec *spec, const StDatas
 
       for (int i = 0; i < n; i++)
         idx[i] = (guint32) (start + i);
-      if (!be->klass->evaluate (be, ST_SPLIT_TEST, idx, n, error))
+      if (!st_backend_evaluate (be, ST_SPLIT_TEST, idx, n, error))
         return FALSE;
     }
-  be->klass->take_metrics (be, &run->test);
+  st_backend_take_metrics (be, &run->test);
   return TRUE;
 }
 
@@ -300,7 +300,7 @@ train_both (const char *preset, const StSpec *spec)
   for (int b = 0; b < 2; b++)
     if (!train_preset (be[b], net, spec, pair, ORDER_WANDER, &runs[b], &error))
       {
-        g_test_fail_printf ("%s on the %s backend: %s", preset, be[b]->klass->name,
+        g_test_fail_printf ("%s on the %s backend: %s", preset, st_backend_name (be[b]),
                             error->message);
         return;
       }
@@ -487,8 +487,8 @@ train_twice (const RepeatRow *row, SecondRun second)
 
       state[b] = block;
       if (!train_preset (be[b], net, spec, pair, ORDER_EPOCHS, &runs[b], &error)
-          || !be[b]->klass->read_state (be[b], block, block + P, S > 0 ? block + P + Q : NULL,
-                                        &step, &error))
+          || !st_backend_read_state (be[b], block, block + P, S > 0 ? block + P + Q : NULL,
+                                     &step, &error))
         {
           g_test_fail_printf ("%s, run %d: %s", row->name, b + 1, error->message);
           return;
@@ -662,10 +662,10 @@ test_augment (gconstpointer data)
   g_assert_no_error (error);
 
   params = g_new0 (float, MAX (net->n_params, 1));
-  if (!cuda->klass->prepare (cuda, net, &setup, &error)
-      || !cuda->klass->set_data (cuda, images, images, &error)
-      || !cuda->klass->write_state (cuda, params, NULL, NULL, 0, &error)
-      || !cuda->klass->set_order (cuda, order, N, &error))
+  if (!st_backend_prepare (cuda, net, &setup, &error)
+      || !st_backend_set_data (cuda, images, images, &error)
+      || !st_backend_write_state (cuda, params, NULL, NULL, 0, &error)
+      || !st_backend_set_order (cuda, order, N, &error))
     {
       g_test_fail_printf ("%s: %s", row->name, error->message);
       return;
@@ -680,7 +680,7 @@ test_augment (gconstpointer data)
       if (runs[r].reorder)
         {
           st_transform_epoch_order (order, N, &rng);
-          if (!cuda->klass->set_order (cuda, order, N, &error))
+          if (!st_backend_set_order (cuda, order, N, &error))
             {
               g_test_fail_printf ("%s: set_order: %s", row->name, error->message);
               return;

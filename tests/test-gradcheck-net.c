@@ -194,9 +194,9 @@ open_backend (const Setup *s, int threads)
   setup.batch_size = BATCH;
   setup.loss = ST_LOSS_CROSS_ENTROPY;
   st_optim_config_init_default (&setup.optim, ST_OPTIM_SGD);
-  g_assert_true (be->klass->prepare (be, s->net, &setup, &error));
+  g_assert_true (st_backend_prepare (be, s->net, &setup, &error));
   g_assert_no_error (error);
-  g_assert_true (be->klass->write_state (be, s->params, s->buffers, NULL, 0, &error));
+  g_assert_true (st_backend_write_state (be, s->params, s->buffers, NULL, 0, &error));
   g_assert_no_error (error);
   return be;
 }
@@ -208,7 +208,7 @@ loss_at (StBackend *be, const Setup *s, const float *x)
   g_autoptr (GError) error = NULL;
   double loss = NAN;
 
-  g_assert_true (be->klass->compute (be, x, s->labels, BATCH, NULL, &loss, NULL, NULL,
+  g_assert_true (st_backend_compute (be, x, s->labels, BATCH, NULL, &loss, NULL, NULL,
                                      &error));
   g_assert_no_error (error);
   return loss;
@@ -238,15 +238,15 @@ check_one (Check *c, StBackend *be, Setup *s, float *v, double g, gboolean is_pa
 
   *v = plus;
   if (is_param)
-    g_assert_true (be->klass->write_state (be, s->params, s->buffers, NULL, 0, &error));
+    g_assert_true (st_backend_write_state (be, s->params, s->buffers, NULL, 0, &error));
   lp = loss_at (be, s, s->x);
   *v = minus;
   if (is_param)
-    g_assert_true (be->klass->write_state (be, s->params, s->buffers, NULL, 0, &error));
+    g_assert_true (st_backend_write_state (be, s->params, s->buffers, NULL, 0, &error));
   lm = loss_at (be, s, s->x);
   *v = keep;
   if (is_param)
-    g_assert_true (be->klass->write_state (be, s->params, s->buffers, NULL, 0, &error));
+    g_assert_true (st_backend_write_state (be, s->params, s->buffers, NULL, 0, &error));
   g_assert_no_error (error);
 
   fd = (lp - lm) / ((double) plus - (double) minus);
@@ -307,7 +307,7 @@ test_gradcheck (gconstpointer data)
   be = open_backend (&s, 1);
   grads = g_new (float, MAX (net->n_params, 1));
   dx = g_new (float, s.n_x);
-  g_assert_true (be->klass->compute (be, s.x, s.labels, BATCH, NULL, &loss, grads, dx, &error));
+  g_assert_true (st_backend_compute (be, s.x, s.labels, BATCH, NULL, &loss, grads, dx, &error));
   g_assert_no_error (error);
   g_assert_true (isfinite (loss));
 
@@ -378,11 +378,11 @@ test_same_run (gconstpointer data)
     g_autoptr (StBackend) be = open_backend (&s, 1);
     double loss = NAN;
 
-    g_assert_true (be->klass->compute (be, s.x, s.labels, BATCH, out1, &loss1, grads1, NULL,
+    g_assert_true (st_backend_compute (be, s.x, s.labels, BATCH, out1, &loss1, grads1, NULL,
                                        &error));
     g_assert_no_error (error);
     /* Gradients are zeroed once per step: a second step gives the same ones, not twice. */
-    g_assert_true (be->klass->compute (be, s.x, s.labels, BATCH, out, &loss, grads, NULL,
+    g_assert_true (st_backend_compute (be, s.x, s.labels, BATCH, out, &loss, grads, NULL,
                                        &error));
     g_assert_no_error (error);
     g_assert_cmpfloat (loss, ==, loss1);
@@ -398,7 +398,7 @@ test_same_run (gconstpointer data)
       g_autoptr (StBackend) be = open_backend (&again, threads);
       double loss = NAN, worst_out = 0.0, worst_grad = 0.0;
 
-      g_assert_true (be->klass->compute (be, again.x, again.labels, BATCH, out, &loss, grads,
+      g_assert_true (st_backend_compute (be, again.x, again.labels, BATCH, out, &loss, grads,
                                          NULL, &error));
       g_assert_no_error (error);
       for (gsize i = 0; i < BATCH * s.K; i++)

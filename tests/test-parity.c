@@ -382,8 +382,8 @@ prepare_from_start (StBackend *be, const Parity *p, StOptimKind optim, GError **
     }
   else
     setup.optim.lr = ADAM_LR;
-  return be->klass->prepare (be, p->net, &setup, error)
-         && be->klass->write_state (be, p->params, p->buffers, NULL, 0, error);
+  return st_backend_prepare (be, p->net, &setup, error)
+         && st_backend_write_state (be, p->params, p->buffers, NULL, 0, error);
 }
 
 static void
@@ -531,13 +531,13 @@ run_backend (const Parity *p, Report *r)
     }
 
   /* Forward and backward on PyTorch's batch, then one SGD step. */
-  g_assert_true (be->klass->compute (be, p->x, p->labels, p->batch, out, &loss, grads, dx,
+  g_assert_true (st_backend_compute (be, p->x, p->labels, p->batch, out, &loss, grads, dx,
                                      &error));
   g_assert_no_error (error);
   compare_forward_backward (p, r, out, loss, grads, dx);
-  g_assert_true (be->klass->apply_update (be, &error));
+  g_assert_true (st_backend_apply_update (be, &error));
   g_assert_no_error (error);
-  g_assert_true (be->klass->read_state (be, after, NULL, NULL, &step, &error));
+  g_assert_true (st_backend_read_state (be, after, NULL, NULL, &step, &error));
   g_assert_no_error (error);
   g_assert_cmpint (step, ==, 1);
   compare_sgd (p, r, after);
@@ -545,12 +545,12 @@ run_backend (const Parity *p, Report *r)
   /* The same backend, prepared again for Adam, from the same start. */
   g_assert_true (prepare_from_start (be, p, ST_OPTIM_ADAM, &error));
   g_assert_no_error (error);
-  g_assert_true (be->klass->compute (be, p->x, p->labels, p->batch, NULL, NULL, grads, NULL,
+  g_assert_true (st_backend_compute (be, p->x, p->labels, p->batch, NULL, NULL, grads, NULL,
                                      &error));
   g_assert_no_error (error);
-  g_assert_true (be->klass->apply_update (be, &error));
+  g_assert_true (st_backend_apply_update (be, &error));
   g_assert_no_error (error);
-  g_assert_true (be->klass->read_state (be, after, NULL, NULL, &step, &error));
+  g_assert_true (st_backend_read_state (be, after, NULL, NULL, &step, &error));
   g_assert_no_error (error);
   g_assert_cmpint (step, ==, 1);
   compare_adam (p, r, after, grads);

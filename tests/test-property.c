@@ -571,14 +571,14 @@ run_net (Case *k, StBackend *be, const StNet *net, StRng *rng, gboolean finite, 
   setup.batch_size = BATCH;
   setup.loss = ST_LOSS_CROSS_ENTROPY;
   st_optim_config_init_default (&setup.optim, ST_OPTIM_SGD);
-  if (!be->klass->prepare (be, net, &setup, &error))
+  if (!st_backend_prepare (be, net, &setup, &error))
     {
       *why = g_strdup (error->message);
       return RUN_REFUSED;
     }
   check_plans (k, cb);
   st_net_init_params (net, params, buffers, ST_INIT_DEFAULT, rng);
-  check (k, be->klass->write_state (be, params, buffers, NULL, 0, &error), "write_state: %s",
+  check (k, st_backend_write_state (be, params, buffers, NULL, 0, &error), "write_state: %s",
          error != NULL ? error->message : "");
   for (gsize i = 0; i < n * in_numel; i++)
     x[i] = (float) (2.0 * st_rng_uniform (rng) - 1.0);
@@ -589,7 +589,7 @@ run_net (Case *k, StBackend *be, const StNet *net, StRng *rng, gboolean finite, 
     arena += net->values[v].numel * BATCH;
   mark (cb->acts, arena);
   mark (cb->dacts, arena);
-  if (!check (k, be->klass->compute (be, x, labels, n, out + GUARD, &loss, grads + GUARD,
+  if (!check (k, st_backend_compute (be, x, labels, n, out + GUARD, &loss, grads + GUARD,
                                      dx + GUARD, &error),
               "compute: %s", error != NULL ? error->message : ""))
     return RUN_DONE;

@@ -241,17 +241,17 @@ test_toy_separates (void)
   g_assert_no_error (error);
   st_rng_init (&rng, spec->training.seed);
   st_net_init_params (net, params, NULL, spec->training.init, &rng);
-  g_assert_true (be->klass->prepare (be, net, &setup, &error));
-  g_assert_true (be->klass->set_data (be, data->train, data->test, &error));
-  g_assert_true (be->klass->write_state (be, params, NULL, NULL, 0, &error));
-  g_assert_true (be->klass->set_order (be, idx, 2, &error));
+  g_assert_true (st_backend_prepare (be, net, &setup, &error));
+  g_assert_true (st_backend_set_data (be, data->train, data->test, &error));
+  g_assert_true (st_backend_write_state (be, params, NULL, NULL, 0, &error));
+  g_assert_true (st_backend_set_order (be, idx, 2, &error));
   for (int step = 0; step < 1000; step++)
-    g_assert_true (be->klass->train_step (be, 0, 2, step, &error));
+    g_assert_true (st_backend_train_step (be, 0, 2, step, &error));
   for (int i = 0; i < 2; i++)
     {
       int v = net->output;
       float *outs[1] = { &out[i] };
-      g_assert_true (be->klass->snapshot (be, ST_SPLIT_TRAIN, i, &v, 1, outs, &error));
+      g_assert_true (st_backend_snapshot (be, ST_SPLIT_TRAIN, i, &v, 1, outs, &error));
     }
   g_test_message ("p(example 0, label %d) = %.4f, p(example 1, label %d) = %.4f",
                   data->train->labels[0], out[0], data->train->labels[1], out[1]);

@@ -9,7 +9,6 @@
 #include <stdatomic.h>
 #include <glib/gstdio.h>
 
-#include "core/checkpoint.h"
 #include "core/evaluator.h"
 #include "ui/activations-view.h"
 #include "ui/activations-view-private.h"
@@ -206,29 +205,6 @@ st_activations_view_set_job_hook (StActivationsViewJobHook hook)
   g_atomic_pointer_set (&job_hook, hook);
 }
 
-/* The evaluator reads weights from a file: a run's best go through a temporary one of the
- * worker's own, removed as soon as the evaluator has read it. */
-static StEvaluator *
-open_run_best (Job *job, GError **error)
-{
-  g_autoptr (StNet) net = st_net_compile (job->spec, error);
-  g_autofree char *dir = NULL, *path = NULL;
-  StEvaluator *ev = NULL;
-
-  if (net == NULL)
-    return NULL;
-  g_assert (net->n_params == job->best->n_params && net->n_buffers == job->best->n_buffers);
-  dir = g_dir_make_tmp ("strata-best-XXXXXX", error);
-  if (dir == NULL)
-    return NULL;
-  path = g_build_filename (dir, "best.safetensors", NULL);
-  if (st_checkpoint_save (net, job->best->params, job->best->buffers, NULL, path, error))
-    ev = st_evaluator_new (job->spec, path, job->dataset, ST_DEVICE_AUTO, error);
-  g_remove (path);
-  g_rmdir (dir);
-  return ev;
-}
-
 static Evaluation *
 evaluate (Job *job, GCancellable *cancellable, GError **error)
 {
@@ -239,9 +215,11 @@ evaluate (Job *job, GCancellable *cancellable, GError **error)
 
   if (hook != NULL)
     hook (job->dataset);
-  ev = job->best != NULL ? open_run_best (job, error)
-                         : st_evaluator_new (job->spec, job->weights, job->dataset,
-                                             ST_DEVICE_AUTO, error);
+  ev = job->best != NULL
+       ? st_evaluator_new_from_memory (job->spec, job->best->params, job->best->n_params,
+                                       job->best->buffers, job->best->n_buffers, job->dataset,
+                                       ST_DEVICE_AUTO, error)
+       : st_evaluator_new (job->spec, job->weights, job->dataset, ST_DEVICE_AUTO, error);
   if (ev == NULL)
     return NULL;
   e->session = g_rc_box_new0 (Session);
