@@ -50,6 +50,7 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
                    int n)
 {
   const StOpGeom *g = &op->g;
+  const StOpArgs *a = &op->args;
   float *out = act (cb, op->output, first);
   const float *in = act (cb, op->inputs[0].value, first);
   float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
@@ -75,7 +76,7 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
       st_relu_forward (out, in, n, p->in_numel);
       break;
     case ST_OP_LEAKYRELU:
-      st_leaky_relu_forward (out, in, (float) g->alpha, n, p->in_numel);
+      st_leaky_relu_forward (out, in, (float) a->leaky_relu.negative_slope, n, p->in_numel);
       break;
     case ST_OP_PRELU:
       st_prelu_forward (out, in, param (cb, cb->params, op->weight), n, g->c, p->hw,
@@ -101,7 +102,7 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
             st_rng_init (&base, cb->job_seed ^ G_GUINT64_CONSTANT (0x5eed0d7090));
             st_rng_fork (&rng, &base, (guint64) (first + i) * 1024 + (op - cb->net->ops));
             st_dropout_forward_train (out + (gsize) i * p->in_numel, in + (gsize) i * p->in_numel,
-                                      g->alpha, &rng,
+                                      a->dropout.p, &rng,
                                       cb->bytes + p->byte_off + (gsize) (first + i) * p->in_numel,
                                       1, p->in_numel);
           }
@@ -117,7 +118,8 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
         if (!train)
           {
             st_batchnorm2d_forward_eval (out, in, gamma, beta, buffer (cb, op->buffer),
-                                         buffer (cb, op->buffer + 1), g->alpha, n, C, p->hw);
+                                         buffer (cb, op->buffer + 1), a->batchnorm2d.eps, n, C,
+                                         p->hw);
             break;
           }
         {
@@ -132,8 +134,8 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
             bn_combine (cb, p->bn_index, C);
             st_batchnorm2d_stats_finalize (mean, invstd, buffer (cb, op->buffer),
                                            buffer (cb, op->buffer + 1), total,
-                                           total + cb->bn_max_c, g->momentum, g->alpha,
-                                           (gsize) cb->job_n * p->hw, C);
+                                           total + cb->bn_max_c, a->batchnorm2d.momentum,
+                                           a->batchnorm2d.eps, (gsize) cb->job_n * p->hw, C);
           }
         st_workers_barrier (cb->workers);
         st_batchnorm2d_forward_apply (out, in, gamma, beta, mean, invstd, n, C, p->hw);
@@ -167,6 +169,7 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
                     int n)
 {
   const StOpGeom *g = &op->g;
+  const StOpArgs *a = &op->args;
   const StOpInput *in0 = &op->inputs[0];
   float *grads = cb->grads + (gsize) member * cb->net->n_params;
   const float *out = act (cb, op->output, first);
@@ -199,7 +202,8 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
       st_relu_backward (din, dout, out, n, p->in_numel, mode);
       break;
     case ST_OP_LEAKYRELU:
-      st_leaky_relu_backward (din, dout, in, (float) g->alpha, n, p->in_numel, mode);
+      st_leaky_relu_backward (din, dout, in, (float) a->leaky_relu.negative_slope, n,
+                              p->in_numel, mode);
       break;
     case ST_OP_PRELU:
       st_prelu_backward (din, param (cb, grads, op->weight), dout, in,
@@ -217,7 +221,7 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
                           in, param (cb, cb->params, op->weight), n, g->c, g->oc, mode);
       break;
     case ST_OP_DROPOUT:
-      st_dropout_backward (din, dout, g->alpha, cb->bytes + p->byte_off
+      st_dropout_backward (din, dout, a->dropout.p, cb->bytes + p->byte_off
                            + (gsize) first * p->in_numel, n, p->in_numel, mode);
       break;
     case ST_OP_BATCHNORM2D:

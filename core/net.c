@@ -144,10 +144,10 @@ compile_leaf (Compiler *c, const StLayerInfo *info, int in)
         op.g.sh = v[ST_ARG_STRIDE].i[0], op.g.sw = v[ST_ARG_STRIDE].i[1];
         op.g.ph = v[ST_ARG_PADDING].i[0], op.g.pw = v[ST_ARG_PADDING].i[1];
         op.g.dh = v[ST_ARG_DILATION].i[0], op.g.dw = v[ST_ARG_DILATION].i[1];
-        op.g.bias = v[ST_ARG_BIAS].b;
+        op.args.conv2d.bias = v[ST_ARG_BIAS].b;
         op.weight = add_tensor (c, index, info->path, "weight", ST_TENSOR_PARAM, 4, dims,
                                 op.g.c * k, op.g.oc * k);
-        if (op.g.bias)
+        if (op.args.conv2d.bias)
           op.bias = add_tensor (c, index, info->path, "bias", ST_TENSOR_PARAM, 1, &op.g.oc,
                                 op.g.c * k, op.g.oc * k);
         break;
@@ -172,13 +172,13 @@ compile_leaf (Compiler *c, const StLayerInfo *info, int in)
       break;
     case ST_LAYER_LEAKYRELU:
       op.kind = ST_OP_LEAKYRELU;
-      op.g.alpha = v[ST_ARG_NEGATIVE_SLOPE].f;
+      op.args.leaky_relu.negative_slope = v[ST_ARG_NEGATIVE_SLOPE].f;
       break;
     case ST_LAYER_PRELU:
       {
         gint64 n = v[ST_ARG_NUM_PARAMETERS].i[0];
         op.kind = ST_OP_PRELU;
-        op.g.alpha = v[ST_ARG_INIT].f;
+        op.args.prelu.init = v[ST_ARG_INIT].f;
         op.weight = add_tensor (c, index, info->path, "weight", ST_TENSOR_PARAM, 1, &n, 1, 1);
         break;
       }
@@ -193,24 +193,24 @@ compile_leaf (Compiler *c, const StLayerInfo *info, int in)
         gint64 dims[2] = { op.g.oc, op.g.c * op.g.h * op.g.w };
         op.kind = ST_OP_LINEAR;
         op.g.c = dims[1], op.g.h = op.g.w = 1;
-        op.g.bias = v[ST_ARG_BIAS].b;
+        op.args.linear.bias = v[ST_ARG_BIAS].b;
         op.weight = add_tensor (c, index, info->path, "weight", ST_TENSOR_PARAM, 2, dims,
                                 dims[1], dims[0]);
-        if (op.g.bias)
+        if (op.args.linear.bias)
           op.bias = add_tensor (c, index, info->path, "bias", ST_TENSOR_PARAM, 1, dims,
                                 dims[1], dims[0]);
         break;
       }
     case ST_LAYER_DROPOUT:
       op.kind = ST_OP_DROPOUT;
-      op.g.alpha = v[ST_ARG_P].f;
+      op.args.dropout.p = v[ST_ARG_P].f;
       break;
     case ST_LAYER_BATCHNORM2D:
       op.kind = ST_OP_BATCHNORM2D;
-      op.g.alpha = v[ST_ARG_EPS].f;
-      op.g.momentum = v[ST_ARG_MOMENTUM].f;
-      op.g.bias = v[ST_ARG_AFFINE].b;
-      if (op.g.bias)
+      op.args.batchnorm2d.eps = v[ST_ARG_EPS].f;
+      op.args.batchnorm2d.momentum = v[ST_ARG_MOMENTUM].f;
+      op.args.batchnorm2d.affine = v[ST_ARG_AFFINE].b;
+      if (op.args.batchnorm2d.affine)
         {
           op.weight = add_tensor (c, index, info->path, "weight", ST_TENSOR_PARAM, 1, &op.g.c,
                                   1, 1);
@@ -508,7 +508,7 @@ st_net_init_params (const StNet *net, float *params, float *buffers, StInitKind 
             fill_normal (p, t->numel, sqrt (2.0) / sqrt (fan_in), rng);
           break;
         case ST_OP_PRELU:
-          fill_const (p, t->numel, (float) op->g.alpha);
+          fill_const (p, t->numel, (float) op->args.prelu.init);
           break;
         case ST_OP_BATCHNORM2D:
           /* weight and running_var start at 1; bias and running_mean at 0. */

@@ -58,10 +58,18 @@ typedef struct {
   gint64 c, h, w;                /* per-example input shape (rank 1: c = features, h = w = 1) */
   gint64 oc, oh, ow;             /* per-example output shape */
   gint64 kh, kw, sh, sw, ph, pw, dh, dw;
-  gboolean bias;
-  double alpha;                  /* LeakyReLU negative_slope, Dropout p, BatchNorm eps */
-  double momentum;               /* BatchNorm */
 } StOpGeom;
+
+/* An op's arguments beyond its geometry, named as PyTorch names them; the op's kind says
+ * which member holds them (the others are not to be read). */
+typedef union {
+  struct { gboolean bias; } conv2d;                           /* ST_OP_CONV2D */
+  struct { gboolean bias; } linear;                           /* ST_OP_LINEAR */
+  struct { double negative_slope; } leaky_relu;               /* ST_OP_LEAKYRELU */
+  struct { double init; } prelu;                              /* ST_OP_PRELU: weight's start */
+  struct { double p; } dropout;                               /* ST_OP_DROPOUT */
+  struct { double eps, momentum; gboolean affine; } batchnorm2d;  /* ST_OP_BATCHNORM2D */
+} StOpArgs;
 
 typedef struct {
   StOpKind      kind;
@@ -71,6 +79,7 @@ typedef struct {
   StOpInput     inputs[ST_OP_MAX_INPUTS];
   int           output;          /* value written */
   StOpGeom      g;
+  StOpArgs      args;
   int           weight;          /* parameter tensor index, or -1 */
   int           bias;            /* parameter tensor index, or -1 */
   int           buffer;          /* first non-parameter state tensor (BatchNorm running stats), or -1 */

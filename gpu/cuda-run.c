@@ -63,6 +63,7 @@ forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
   const StOp *op = &cb->net->ops[o];
   const OpPlan *p = &cb->plans[o];
   const StOpGeom *g = &op->g;
+  const StOpArgs *a = &op->args;
   const StCudaQueue *q = &cb->q;
   float *out = act (cb, op->output);
   const float *in = act (cb, op->inputs[0].value);
@@ -84,7 +85,8 @@ forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
     case ST_OP_RELU:
       return st_cuda_relu_forward (q, out, in, count, error);
     case ST_OP_LEAKYRELU:
-      return st_cuda_leaky_relu_forward (q, out, in, (float) g->alpha, count, error);
+      return st_cuda_leaky_relu_forward (q, out, in, (float) a->leaky_relu.negative_slope,
+                                         count, error);
     case ST_OP_PRELU:
       return st_cuda_prelu_forward (q, out, in, param (cb, cb->params, op->weight), n, g->c,
                                     p->hw, cb->net->tensors[op->weight].numel, error);
@@ -98,7 +100,7 @@ forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
     case ST_OP_DROPOUT:
       if (!train)
         return st_cuda_accumulate (q, out, in, count, FALSE, error);
-      return st_cuda_dropout_forward_train (q, out, in, cb->bytes + p->byte_off, g->alpha,
+      return st_cuda_dropout_forward_train (q, out, in, cb->bytes + p->byte_off, a->dropout.p,
                                             cb->step_values, (int) o, n, p->in_numel, error);
     case ST_OP_BATCHNORM2D:
       {
@@ -110,13 +112,13 @@ forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
         if (!train)
           return st_cuda_batchnorm2d_forward_eval (q, out, in, gamma, beta,
                                                    buffer (cb, op->buffer),
-                                                   buffer (cb, op->buffer + 1), g->alpha, n,
-                                                   g->c, p->hw, error);
+                                                   buffer (cb, op->buffer + 1),
+                                                   a->batchnorm2d.eps, n, g->c, p->hw, error);
         return st_cuda_batchnorm2d_forward_train (q, out, in, gamma, beta, mean, invstd,
                                                   buffer (cb, op->buffer),
                                                   buffer (cb, op->buffer + 1), cb->partials,
-                                                  g->momentum, g->alpha, n, g->c, p->hw,
-                                                  error);
+                                                  a->batchnorm2d.momentum, a->batchnorm2d.eps,
+                                                  n, g->c, p->hw, error);
       }
     case ST_OP_CONCAT:
       for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
@@ -139,6 +141,7 @@ backward_op (CudaBackend *cb, guint o, int n, GError **error)
   const StOp *op = &cb->net->ops[o];
   const OpPlan *p = &cb->plans[o];
   const StOpGeom *g = &op->g;
+  const StOpArgs *a = &op->args;
   const StCudaQueue *q = &cb->q;
   const StOpInput *in0 = &op->inputs[0];
   float *grads = cb->grads;
@@ -170,7 +173,8 @@ backward_op (CudaBackend *cb, guint o, int n, GError **error)
       return din == NULL || st_cuda_relu_backward (q, din, dout, out, count, add, error);
     case ST_OP_LEAKYRELU:
       return din == NULL
-             || st_cuda_leaky_relu_backward (q, din, dout, in, (float) g->alpha, count, add,
+             || st_cuda_leaky_relu_backward (q, din, dout, in,
+                                             (float) a->leaky_relu.negative_slope, count, add,
                                              error);
     case ST_OP_PRELU:
       return st_cuda_prelu_backward (q, din, param (cb, grads, op->weight), dout, in,
@@ -187,7 +191,7 @@ backward_op (CudaBackend *cb, guint o, int n, GError **error)
                                       g->oc, add, error);
     case ST_OP_DROPOUT:
       return din == NULL
-             || st_cuda_dropout_backward (q, din, dout, cb->bytes + p->byte_off, g->alpha,
+             || st_cuda_dropout_backward (q, din, dout, cb->bytes + p->byte_off, a->dropout.p,
                                           count, add, error);
     case ST_OP_BATCHNORM2D:
       {
