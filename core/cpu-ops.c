@@ -98,9 +98,9 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
       else
         for (int i = 0; i < n; i++)
           {
-            StRng base, rng;
-            st_rng_init (&base, cb->job_seed ^ G_GUINT64_CONSTANT (0x5eed0d7090));
-            st_rng_fork (&rng, &base, (guint64) (first + i) * 1024 + (op - cb->net->ops));
+            StRng rng;
+            st_rng_init (&rng, st_rng_dropout_stream (cb->job_seed, first + i,
+                                                      op - cb->net->ops));
             st_dropout_forward_train (out + (gsize) i * p->in_numel, in + (gsize) i * p->in_numel,
                                       a->dropout.p, &rng,
                                       cb->bytes + p->byte_off + (gsize) (first + i) * p->in_numel,

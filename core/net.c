@@ -371,6 +371,14 @@ st_net_compile (const StSpec *spec, GError **error)
   g_hash_table_unref (c.node_value);
   if (!ok)
     return NULL;
+  /* Dropout's random streams are numbered by op (core/rng.h). */
+  if (net->n_ops > ST_RNG_DROPOUT_MAX_OPS)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   "the model compiles to %u operations; Strata runs at most %" G_GUINT64_FORMAT,
+                   net->n_ops, ST_RNG_DROPOUT_MAX_OPS);
+      return NULL;
+    }
 
   for (guint v = 0; v < net->n_values; v++)
     net->max_value_numel = MAX (net->max_value_numel, net->values[v].numel);

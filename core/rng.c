@@ -29,10 +29,16 @@ st_rng_init (StRng *rng, guint64 seed)
     rng->s[i] = splitmix64 (&x);
 }
 
+static guint64
+fork_seed (StRng *parent, guint64 stream)
+{
+  return st_rng_u64 (parent) ^ (stream * G_GUINT64_CONSTANT (0xd1342543de82ef95));
+}
+
 void
 st_rng_fork (StRng *child, StRng *parent, guint64 stream)
 {
-  guint64 x = st_rng_u64 (parent) ^ (stream * G_GUINT64_CONSTANT (0xd1342543de82ef95));
+  guint64 x = fork_seed (parent, stream);
 
   for (int i = 0; i < 4; i++)
     child->s[i] = splitmix64 (&x);
@@ -96,4 +102,16 @@ st_rng_shuffle (StRng *rng, guint32 *idx, gsize n)
       idx[i - 1] = idx[j];
       idx[j] = t;
     }
+}
+
+guint64
+st_rng_dropout_stream (guint64 seed, guint64 example, guint64 op)
+{
+  StRng base;
+
+  g_return_val_if_fail (op < ST_RNG_DROPOUT_MAX_OPS, 0);
+  g_return_val_if_fail (example < ST_RNG_DROPOUT_MAX_EXAMPLES, 0);
+
+  st_rng_init (&base, seed ^ ST_RNG_DROPOUT_KEY);
+  return fork_seed (&base, example << ST_RNG_DROPOUT_OP_BITS | op);
 }

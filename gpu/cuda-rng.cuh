@@ -71,3 +71,17 @@ rng_below (Rng *rng, guint64 n)
   while (r >= limit);
   return r % n;
 }
+
+/* core/rng.h's st_rng_dropout_stream, the seed of the generator that draws example
+ * `example`'s dropout mask at op `op` in the step seeded `seed`: the first draw of a
+ * generator seeded with seed ^ ST_RNG_DROPOUT_KEY, xor (example · 2^20 + op) times
+ * 0xd1342543de82ef95. Change both together: tests/test-ops.c pins the CPU's values and
+ * tests/test-cuda-ops.c compares the masks. */
+static __device__ __forceinline__ guint64
+rng_dropout_stream (guint64 seed, guint64 example, guint64 op)
+{
+  Rng base;
+
+  rng_seed (&base, seed ^ 0x5eed0d7090ull);
+  return rng_u64 (&base) ^ (((example << 20) | op) * 0xd1342543de82ef95ull);
+}

@@ -5,16 +5,16 @@
  *
  * Training keeps each element with probability 1 − p and scales it by 1/(1 − p); p = 0 is
  * the identity and p = 1 multiplies by 0. The draws are the CPU backend's: core/rng.c's
- * xoshiro256** (seeded through splitmix64) forked per example from the step seed, stream
- * example·1024 + op, one st_rng_uniform per element in order. One thread walks one
- * example's stream, so the mask is bitwise the CPU's (and no skip-ahead is needed).
+ * xoshiro256** seeded with st_rng_dropout_stream (step seed, example, op) (core/rng.h;
+ * rng_dropout_stream in cuda-rng.cuh), one st_rng_uniform per element in order. One thread
+ * walks one example's stream, so the mask is bitwise the CPU's (and no skip-ahead is
+ * needed).
  */
 #include "gpu/cuda-ops.h"
 #include "gpu/cuda-reduce.cuh"
 #include "gpu/cuda-rng.cuh"
 
-/* One thread per example: st_rng_init (base, seed ^ 0x5eed0d7090), then st_rng_fork (rng,
- * base, example·1024 + op) — the parent's first draw xor the stream times 0xd1342543de82ef95. */
+/* One thread per example, its generator seeded as core/rng.h's st_rng_dropout_stream. */
 static __global__ void
 dropout_train_kernel (float *__restrict__ out, const float *__restrict__ in,
                       guint8 *__restrict__ mask, double p, float scale,
@@ -24,11 +24,10 @@ dropout_train_kernel (float *__restrict__ out, const float *__restrict__ in,
 
   ST_CUDA_FOR (i, (gsize) n)
     {
-      Rng base, rng;
+      Rng rng;
       const gsize first = i * size;
 
-      rng_seed (&base, seed ^ 0x5eed0d7090ull);
-      rng_seed (&rng, rng_u64 (&base) ^ ((guint64) (i * 1024 + op) * 0xd1342543de82ef95ull));
+      rng_seed (&rng, rng_dropout_stream (seed, i, (guint64) op));
       for (gsize j = first; j < first + size; j++)
         {
           const gboolean keep = rng_uniform (&rng) >= p;

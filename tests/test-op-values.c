@@ -457,6 +457,38 @@ test_batchnorm_slices (void)
   assert_close ("beta gradient", db2, db1, C, 1e-5);
 }
 
+/* The CPU/GPU contract for dropout's random streams (core/rng.h): the values are pinned, so
+ * a change on one side shows here before the masks part (gpu/cuda-rng.cuh repeats the
+ * formula; tests/test-cuda-ops.c compares the masks on a device). Computed once, and
+ * checked against a separate implementation of splitmix64 and xoshiro256**. */
+static void
+test_values_dropout_stream (void)
+{
+  static const struct { guint64 seed, example, op, expected; } pinned[] = {
+    { 0, 0, 0, G_GUINT64_CONSTANT (0x3f65b40cb914d92b) },
+    { 0, 1, 0, G_GUINT64_CONSTANT (0x6b585c224044d92b) },
+    { 0, 0, 1024, G_GUINT64_CONSTANT (0xeff0bb76b2aa8d2b) },
+    { 12345, 7, 3, G_GUINT64_CONSTANT (0x521a722dd7fa5f87) },
+    { G_MAXUINT64, ST_RNG_DROPOUT_MAX_EXAMPLES - 1, ST_RNG_DROPOUT_MAX_OPS - 1,
+      G_GUINT64_CONSTANT (0xc4c76349c20dbbaf) },
+  };
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree gint64 *keys = g_new (gint64, 4 * 2048);
+  gsize n = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pinned); i++)
+    g_assert_cmphex (st_rng_dropout_stream (pinned[i].seed, pinned[i].example, pinned[i].op),
+                     ==, pinned[i].expected);
+  /* Example 1's op 0 was example 0's op 1024 when streams were example·1024 + op. */
+  for (guint64 e = 0; e < 4; e++)
+    for (guint64 op = 0; op < 2048; op++)
+      {
+        keys[n] = (gint64) st_rng_dropout_stream (7, e, op);
+        g_assert_false (g_hash_table_contains (seen, &keys[n]));
+        g_hash_table_add (seen, &keys[n++]);
+      }
+}
+
 static void
 test_values_dropout (void)
 {
@@ -541,6 +573,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/values/relu-leaky-prelu", test_values_relu_family);
   g_test_add_func ("/ops/values/batchnorm2d", test_values_batchnorm);
   g_test_add_func ("/ops/values/dropout", test_values_dropout);
+  g_test_add_func ("/ops/values/dropout-stream", test_values_dropout_stream);
   g_test_add_func ("/ops/batchnorm2d/slices", test_batchnorm_slices);
   g_test_add_func ("/ops/join/residual-protocol", test_residual_protocol);
 
