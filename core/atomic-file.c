@@ -14,6 +14,7 @@
 #define G_LOG_DOMAIN "strata-atomic-file"
 
 #include "core/atomic-file.h"
+#include "core/atomic-file-private.h"
 
 #include "core/input-file.h"
 
@@ -49,107 +50,23 @@ struct _StAtomicFile {
   int      failed;    /* errno of the write that failed, 0 while all is well */
 };
 
-/* ---- fault injection ----------------------------------------------------------------- */
+/* ---- the tests' seam (atomic-file-private.h) ---------------------------------------- */
 
-static GMutex fault_lock;
-static int fault_countdown;           /* > 0 while armed; read atomically on every call */
-static StAtomicFileFault fault_kind;  /* under fault_lock */
-static int fault_errno;               /* under fault_lock */
+static StAtomicFileFaultHook fault_hook;   /* NULL in every program but a test's */
 
 void
-st_atomic_file_inject_fault (StAtomicFileFault fault, guint nth, int errno_value)
+st_atomic_file_set_fault_hook (StAtomicFileFaultHook hook)
 {
-  g_return_if_fail (fault <= ST_ATOMIC_FILE_FAULT_RENAME);
-  g_return_if_fail (nth <= G_MAXINT);
-
-  g_mutex_lock (&fault_lock);
-  fault_kind = nth > 0 ? fault : ST_ATOMIC_FILE_FAULT_NONE;
-  fault_errno = errno_value;
-  g_atomic_int_set (&fault_countdown, fault_kind != ST_ATOMIC_FILE_FAULT_NONE ? (int) nth : 0);
-  g_mutex_unlock (&fault_lock);
+  g_atomic_pointer_set (&fault_hook, hook);
 }
 
-gboolean
-st_atomic_file_fault_pending (void)
-{
-  return g_atomic_int_get (&fault_countdown) > 0;
-}
-
-/* TRUE when the armed fault is of `kind` and this call is the one it targets. */
+/* TRUE when the test's hook makes this call misbehave as `kind`. */
 static gboolean
 fault_fires (StAtomicFileFault kind, int *errno_value)
 {
-  gboolean fires = FALSE;
+  StAtomicFileFaultHook hook = g_atomic_pointer_get (&fault_hook);
 
-  if (G_LIKELY (g_atomic_int_get (&fault_countdown) == 0))
-    return FALSE;
-
-  g_mutex_lock (&fault_lock);
-  if (fault_kind == kind && g_atomic_int_get (&fault_countdown) > 0)
-    {
-      int left = g_atomic_int_get (&fault_countdown) - 1;
-
-      g_atomic_int_set (&fault_countdown, left);
-      if (left == 0)
-        {
-          fires = TRUE;
-          *errno_value = fault_errno;
-          fault_kind = ST_ATOMIC_FILE_FAULT_NONE;
-        }
-    }
-  g_mutex_unlock (&fault_lock);
-  return fires;
-}
-
-static int
-parse_errno (const char *text, int fallback)
-{
-  static const struct { const char *name; int value; } names[] = {
-    { "ENOSPC", ENOSPC }, { "EIO", EIO }, { "EDQUOT", EDQUOT }, { "EROFS", EROFS },
-  };
-  guint64 number;
-
-  if (text == NULL)
-    return fallback;
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    if (strcmp (text, names[i].name) == 0)
-      return names[i].value;
-  if (g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT, &number, NULL))
-    return (int) number;
-  return fallback;
-}
-
-/* STRATA_ATOMIC_FILE_FAULT=KIND:NTH[:ERRNO], see the header. */
-static void
-arm_fault_from_environment (void)
-{
-  static const struct { const char *name; StAtomicFileFault fault; int default_errno; } kinds[] = {
-    { "write", ST_ATOMIC_FILE_FAULT_WRITE, ENOSPC },
-    { "short", ST_ATOMIC_FILE_FAULT_SHORT, 0 },
-    { "fsync", ST_ATOMIC_FILE_FAULT_FSYNC, EIO },
-    { "rename", ST_ATOMIC_FILE_FAULT_RENAME, EIO },
-  };
-  const char *value = g_getenv ("STRATA_ATOMIC_FILE_FAULT");
-  g_auto (GStrv) parts = NULL;
-  guint64 nth;
-
-  if (value == NULL || *value == '\0')
-    return;
-  parts = g_strsplit (value, ":", 3);
-  if (parts[0] == NULL || parts[1] == NULL
-      || !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXINT, &nth, NULL))
-    {
-      g_warning ("STRATA_ATOMIC_FILE_FAULT=%s: expected KIND:NTH[:ERRNO]", value);
-      return;
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if (strcmp (parts[0], kinds[i].name) == 0)
-      {
-        st_atomic_file_inject_fault (kinds[i].fault, (guint) nth,
-                                     parse_errno (parts[2], kinds[i].default_errno));
-        return;
-      }
-  g_warning ("STRATA_ATOMIC_FILE_FAULT=%s: unknown kind “%s”", value, parts[0]);
+  return hook != NULL && hook (kind, errno_value);
 }
 
 /* ---- the file ------------------------------------------------------------------------ */
@@ -468,7 +385,6 @@ keep_permissions (StAtomicFile *file, const struct stat *old, GError **error)
 StAtomicFile *
 st_atomic_file_open (const char *path, int mode, GError **error)
 {
-  static gsize environment_read = 0;
   g_autofree char *dir = NULL;
   g_autofree char *base = NULL;
   g_autofree char *stem = NULL;
@@ -480,12 +396,6 @@ st_atomic_file_open (const char *path, int mode, GError **error)
 
   g_return_val_if_fail (path != NULL && *path != '\0', NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (g_once_init_enter (&environment_read))
-    {
-      arm_fault_from_environment ();
-      g_once_init_leave (&environment_read, 1);
-    }
 
   file = g_new0 (StAtomicFile, 1);
   file->path = g_strdup (path);

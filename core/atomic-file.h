@@ -84,41 +84,6 @@ gboolean      st_atomic_file_set_contents  (const char   *path,
                                             int           mode,
                                             GError      **error);
 
-/* ---- fault injection, for tests only ------------------------------------------------
- *
- * Makes the `nth` call (counting from 1, from now on, over every atomic file of the
- * process) of one system operation misbehave, once:
- *
- *   ST_ATOMIC_FILE_FAULT_WRITE   write(2) fails with `errno_value` (ENOSPC: "disk full")
- *   ST_ATOMIC_FILE_FAULT_SHORT   write(2) writes only half of what it was given, as the
- *                                kernel may; the save must still produce the whole file
- *   ST_ATOMIC_FILE_FAULT_FSYNC   fsync(2) of the temporary fails with `errno_value`
- *   ST_ATOMIC_FILE_FAULT_RENAME  rename(2) fails with `errno_value`
- *
- * ST_ATOMIC_FILE_FAULT_NONE (or nth 0) disarms. Only one fault is armed at a time.
- *
- * The same can be armed from outside the process, for a child under test, with the
- * environment variable STRATA_ATOMIC_FILE_FAULT=KIND:NTH[:ERRNO], read once at the first
- * st_atomic_file_open(): KIND is write, short, fsync or rename; ERRNO is ENOSPC, EIO,
- * EDQUOT, EROFS or a number, by default ENOSPC for write and EIO otherwise.
- * Example: STRATA_ATOMIC_FILE_FAULT=write:2 makes the second write report a full disk.
- *
- * The check costs one atomic read per system call and nothing else when disarmed. */
-typedef enum {
-  ST_ATOMIC_FILE_FAULT_NONE,
-  ST_ATOMIC_FILE_FAULT_WRITE,
-  ST_ATOMIC_FILE_FAULT_SHORT,
-  ST_ATOMIC_FILE_FAULT_FSYNC,
-  ST_ATOMIC_FILE_FAULT_RENAME,
-} StAtomicFileFault;
-
-void          st_atomic_file_inject_fault  (StAtomicFileFault fault,
-                                            guint             nth,
-                                            int               errno_value);
-/* TRUE while a fault is armed and has not fired yet, so a test can tell that it
- * exercised the path it meant to. */
-gboolean      st_atomic_file_fault_pending (void);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StAtomicFile, st_atomic_file_abort)
 
 G_END_DECLS

@@ -1,6 +1,6 @@
 /* test-atomic-file: saving never leaves a half-written file — the previous one stays
- * byte-identical when any write, the fsync or the rename fails (injected, or armed in a child
- * through STRATA_ATOMIC_FILE_FAULT), short writes are completed, and after a kill -9
+ * byte-identical when any write, the fsync or the rename fails (injected through
+ * atomic-fault.h, here or in a child), short writes are completed, and after a kill -9
  * mid-save the file loads and is one complete version, its stale temporary removed by the
  * next save. Symbolic links are followed and stay links; FIFOs, devices, folders and
  * read-only files are refused and left alone; the mode of a replaced file is kept; a name as
@@ -8,7 +8,8 @@
  *
  * The binary has two helper modes, used by the tests through re-executing itself:
  *   --save-loop PATH FIRST   saves versions FIRST, FIRST+1, ... of a large file forever
- *   --save-once PATH VERSION saves one version and exits (1 with the error on stderr)
+ *   --save-once PATH VERSION FAULT  saves one version with FAULT (KIND:NTH[:ERRNO]) armed
+ *                            and exits (1 with the error on stderr)
  */
 #define G_LOG_DOMAIN "strata-test-atomic-file"
 
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "atomic-fault.h"
 #include "core/atomic-file.h"
 #include "safetensors-files.h"
 #include "test-util.h"
@@ -203,9 +205,9 @@ test_atomic_faults (Fixture *f, gconstpointer unused)
       g_autoptr (GBytes) after = NULL;
       g_autofree char *listing = NULL;
 
-      st_atomic_file_inject_fault (faults[i].fault, faults[i].nth, faults[i].errno_value);
+      st_test_inject_fault (faults[i].fault, faults[i].nth, faults[i].errno_value);
       g_assert_false (save_small (path, 2.0f, &error));
-      g_assert_false (st_atomic_file_fault_pending ());
+      g_assert_false (st_test_fault_pending ());
       g_assert_error (error, G_FILE_ERROR, faults[i].code);
       assert_message (error, path, (const char *[]) { faults[i].expect,
                                                       g_strerror (faults[i].errno_value), NULL });
@@ -218,12 +220,12 @@ test_atomic_faults (Fixture *f, gconstpointer unused)
     }
 
   /* A sixth write does not exist: the save succeeds and the fault stays armed. */
-  st_atomic_file_inject_fault (ST_ATOMIC_FILE_FAULT_WRITE, 6, ENOSPC);
+  st_test_inject_fault (ST_ATOMIC_FILE_FAULT_WRITE, 6, ENOSPC);
   g_assert_true (save_small (path, 2.0f, &error));
   g_assert_no_error (error);
-  g_assert_true (st_atomic_file_fault_pending ());
-  st_atomic_file_inject_fault (ST_ATOMIC_FILE_FAULT_NONE, 0, 0);
-  g_assert_false (st_atomic_file_fault_pending ());
+  g_assert_true (st_test_fault_pending ());
+  st_test_inject_fault (ST_ATOMIC_FILE_FAULT_NONE, 0, 0);
+  g_assert_false (st_test_fault_pending ());
 }
 
 /* The kernel may write less than asked; the rest must follow. */
@@ -240,10 +242,10 @@ test_atomic_short_write (Fixture *f, gconstpointer unused)
   g_assert_no_error (error);
   for (guint nth = 1; nth <= 5; nth++)
     {
-      st_atomic_file_inject_fault (ST_ATOMIC_FILE_FAULT_SHORT, nth, 0);
+      st_test_inject_fault (ST_ATOMIC_FILE_FAULT_SHORT, nth, 0);
       g_assert_true (save_small (path, 5.0f, &error));
       g_assert_no_error (error);
-      g_assert_false (st_atomic_file_fault_pending ());
+      g_assert_false (st_test_fault_pending ());
     }
   want = st_test_read_bytes (reference);
   got = st_test_read_bytes (path);
@@ -321,11 +323,17 @@ helper_save_loop (const char *path, const char *first)
     }
 }
 
+/* Saves once with the fault `fault` (KIND:NTH[:ERRNO], see atomic-fault.h) armed. */
 static int
-helper_save_once (const char *path, const char *version)
+helper_save_once (const char *path, const char *version, const char *fault)
 {
   g_autoptr (GError) error = NULL;
 
+  if (!st_test_inject_fault_from_text (fault))
+    {
+      g_printerr ("--save-once: %s is not KIND:NTH[:ERRNO]\n", fault);
+      return 2;
+    }
   if (!save_small (path, (float) g_ascii_strtod (version, NULL), &error))
     {
       g_printerr ("%s\n", error->message);
@@ -334,17 +342,15 @@ helper_save_once (const char *path, const char *version)
   return 0;
 }
 
-/* The environment variable arms a fault in a child process. */
+/* A fault armed in a child process: it reports the failure and leaves the file as it was. */
 static void
-test_atomic_fault_environment (Fixture *f, gconstpointer unused)
+test_atomic_fault_child (Fixture *f, gconstpointer unused)
 {
   g_autofree char *path = path_in (f, "w.safetensors");
   g_autoptr (GBytes) before = NULL;
   g_autoptr (GBytes) after = NULL;
   g_autoptr (GError) error = NULL;
-  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "STRATA_ATOMIC_FILE_FAULT",
-                                         "write:3:ENOSPC", TRUE);
-  const char *argv[] = { self_exe, "--save-once", path, "9", NULL };
+  const char *argv[] = { self_exe, "--save-once", path, "9", "write:3:ENOSPC", NULL };
   g_autofree char *err = NULL;
   g_autofree char *listing = NULL;
   int status = 0;
@@ -353,7 +359,7 @@ test_atomic_fault_environment (Fixture *f, gconstpointer unused)
   g_assert_no_error (error);
   before = st_test_read_bytes (path);
 
-  g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
                 &status, &error);
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status));
@@ -862,8 +868,8 @@ main (int argc, char **argv)
 {
   if (argc == 4 && strcmp (argv[1], "--save-loop") == 0)
     return helper_save_loop (argv[2], argv[3]);
-  if (argc == 4 && strcmp (argv[1], "--save-once") == 0)
-    return helper_save_once (argv[2], argv[3]);
+  if (argc == 5 && strcmp (argv[1], "--save-once") == 0)
+    return helper_save_once (argv[2], argv[3], argv[4]);
 
   self_exe = g_file_read_link ("/proc/self/exe", NULL);
   if (self_exe == NULL)
@@ -876,7 +882,7 @@ main (int argc, char **argv)
   ADD ("/atomic-file/basic", test_atomic_basic);
   ADD ("/atomic-file/faults", test_atomic_faults);
   ADD ("/atomic-file/short-write", test_atomic_short_write);
-  ADD ("/atomic-file/fault-environment", test_atomic_fault_environment);
+  ADD ("/atomic-file/fault-in-child", test_atomic_fault_child);
   ADD ("/atomic-file/kill", test_atomic_kill);
   ADD ("/atomic-file/fifo", test_atomic_fifo);
   ADD ("/atomic-file/device", test_atomic_device);

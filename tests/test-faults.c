@@ -4,7 +4,7 @@
  * end in an error event that names the file (or the phrase the window shows), never a crash,
  * and must leave a previous checkpoint exactly as it was.
  *
- * The full disk is simulated with core/atomic-file.h's fault injection, so the test needs
+ * The full disk is simulated with atomic-fault.h's fault injection, so the test needs
  * no privileges. Every file is generated into a temporary folder that the test removes.
  */
 #define G_LOG_DOMAIN "test-faults"
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic-fault.h"
 #include "core/atomic-file.h"
 #include "core/checkpoint.h"
 #include "core/net.h"
@@ -253,12 +254,12 @@ test_save_disk_full (void)
         g_autoptr (GBytes) now = NULL;
         gboolean saved;
 
-        st_atomic_file_inject_fault (faults[f], nth, ENOSPC);
+        st_test_inject_fault (faults[f], nth, ENOSPC);
         saved = st_checkpoint_save (net, new_params, NULL, NULL, path, &local);
-        if (st_atomic_file_fault_pending ())
+        if (st_test_fault_pending ())
           {
             /* Fewer calls than nth: the fault never fired and the save went through. */
-            st_atomic_file_inject_fault (ST_ATOMIC_FILE_FAULT_NONE, 0, 0);
+            st_test_inject_fault (ST_ATOMIC_FILE_FAULT_NONE, 0, 0);
             g_assert_true (saved);
             g_assert_no_error (local);
             g_assert_true (st_checkpoint_save (net, before_params, NULL, NULL, path, &error));
@@ -311,10 +312,10 @@ test_trainer_disk_full (void)
   /* Another seed, so the weights it would save differ from those on disk. */
   spec->training.seed = 7;
   spec->training.epochs = 3;
-  st_atomic_file_inject_fault (ST_ATOMIC_FILE_FAULT_WRITE, 1, ENOSPC);
+  st_test_inject_fault (ST_ATOMIC_FILE_FAULT_WRITE, 1, ENOSPC);
   run (spec, &options, &full);
-  g_assert_false (st_atomic_file_fault_pending ());
-  st_atomic_file_inject_fault (ST_ATOMIC_FILE_FAULT_NONE, 0, 0);
+  g_assert_false (st_test_fault_pending ());
+  st_test_inject_fault (ST_ATOMIC_FILE_FAULT_NONE, 0, 0);
   g_assert_true (full.finished);
   g_assert_cmpint (full.checkpoints, ==, 0);
   g_assert_cmpint (full.epochs, ==, 1);
