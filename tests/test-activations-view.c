@@ -914,6 +914,7 @@ main (int argc, char **argv)
   UI_TEST_ADD_CASES (ui_test_init (TRUE), cases, Fixture, fixture_set_up, fixture_tear_down);
 
   status = g_test_run ();
+  st_activations_view_wait_for_workers ();
   st_test_remove_tree (data_dir);
   g_free (data_dir);
   g_free (weights_path);

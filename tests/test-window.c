@@ -1315,6 +1315,8 @@ test_min_width_zh_CN (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   /* The file chooser remembers its settings: not in the person's own. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, NULL);
@@ -1345,5 +1347,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/refresh-tooltip-names-its-key", test_refresh_tooltip_names_its_key);
   g_test_add_func ("/window/export-names", test_export_names);
   g_test_add_func ("/window/min-width-zh_CN", test_min_width_zh_CN);
-  return g_test_run ();
+  status = g_test_run ();
+  /* the windows' evaluations, cancelled, may still be finishing an image */
+  st_activations_view_wait_for_workers ();
+  return status;
 }

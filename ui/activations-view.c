@@ -244,6 +244,25 @@ evaluate (Job *job, GCancellable *cancellable, GError **error)
   return g_steal_pointer (&e);
 }
 
+/* Workers still computing, over every view: the process must not end under one (its
+ * backend's threads would run on while the libraries are torn down). */
+static gint running_workers;
+
+void
+st_activations_view_wait_for_workers (void)
+{
+  /* a cancelled worker stops at its next image: this is short */
+  for (int i = 0; i < 30000 && g_atomic_int_get (&running_workers) > 0; i++)
+    g_usleep (1000);
+}
+
+static void
+run_worker (GTask *task, GTaskThreadFunc func)
+{
+  g_atomic_int_inc (&running_workers);
+  g_task_run_in_thread (task, func);
+}
+
 static void
 evaluate_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -256,6 +275,7 @@ evaluate_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, e, (GDestroyNotify) evaluation_free);
+  g_atomic_int_dec_and_test (&running_workers);
 }
 
 static void
@@ -270,6 +290,7 @@ snapshot_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, snap, (GDestroyNotify) st_snapshot_free);
+  g_atomic_int_dec_and_test (&running_workers);
 }
 
 static void
@@ -711,7 +732,7 @@ request_snapshot (StActivationsView *self)
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   worker_started (self);
   hand_over (job);
-  g_task_run_in_thread (task, snapshot_thread);
+  run_worker (task, snapshot_thread);
 }
 
 static void
@@ -928,7 +949,7 @@ start_evaluation (StActivationsView *self, const StSpec *spec, const char *weigh
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   worker_started (self);
   hand_over (job);
-  g_task_run_in_thread (task, evaluate_thread);
+  run_worker (task, evaluate_thread);
   update_status (self);
   self->progress_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 250, show_progress,
                                           g_object_ref (task), g_object_unref);

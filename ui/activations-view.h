@@ -58,4 +58,8 @@ gboolean          st_activations_view_export        (StActivationsView *self,
                                                      const char        *dir,
                                                      GError           **error);
 
+/* Waits (a few seconds at most) until no view's worker is computing: before the process
+ * ends, after the views have been destroyed (which cancels their work). */
+void st_activations_view_wait_for_workers (void);
+
 G_END_DECLS

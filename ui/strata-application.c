@@ -7,6 +7,8 @@
 
 #include "resources/st-ui-resources.h"
 #include "ui/strata-application.h"
+
+#include "ui/activations-view.h"
 #include "ui/strata-window.h"
 
 struct _StApplication
@@ -131,6 +133,15 @@ st_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.about", about_accels);
 }
 
+/* The windows are gone and their work cancelled; the process ends once no worker is
+ * still computing. */
+static void
+st_application_shutdown (GApplication *app)
+{
+  G_APPLICATION_CLASS (st_application_parent_class)->shutdown (app);
+  st_activations_view_wait_for_workers ();
+}
+
 static void
 st_application_class_init (StApplicationClass *klass)
 {
@@ -139,6 +150,7 @@ st_application_class_init (StApplicationClass *klass)
   app_class->activate = st_application_activate;
   app_class->open = st_application_open;
   app_class->startup = st_application_startup;
+  app_class->shutdown = st_application_shutdown;
   st_ui_init ();
 }
 
