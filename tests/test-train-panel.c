@@ -336,6 +336,8 @@ test_stop (Fixture *f, gconstpointer user_data)
   g_assert_true (f->stopped);
   g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_DONE);
   g_assert_null (f->message);
+  /* a stopped run has no time left to show */
+  g_assert_false (gtk_widget_get_visible (child (f, "speed_label")));
 
   /* A stopped run can be followed by another. */
   st_train_panel_start (f->panel);
@@ -403,6 +405,11 @@ test_bad_model (Fixture *f, gconstpointer user_data)
   g_assert_nonnull (f->message);
   g_assert_true (gtk_widget_get_visible (child (f, "error_label")));
   g_test_message ("error: %s", f->message);
+
+  /* Mended, the model no longer has that error: the refusal goes with it. */
+  st_node_set_int (linear, ST_ARG_IN_FEATURES, 400);
+  st_train_panel_set_spec (f->panel, spec);
+  g_assert_false (gtk_widget_get_visible (child (f, "error_label")));
 }
 
 static void

@@ -74,6 +74,7 @@ struct _StTrainPanel
   guint                 dataset_index;   /* the selection before a chooser entry was picked */
   gboolean              filling;         /* the form is being set from code */
   StTrainerEvent        last_batch;
+  gboolean              refused;        /* the error shown says why Start was refused */
 };
 
 G_DEFINE_FINAL_TYPE (StTrainPanel, st_train_panel, GTK_TYPE_WIDGET)
@@ -389,6 +390,12 @@ st_train_panel_set_spec (StTrainPanel *self, const StSpec *spec)
   g_clear_pointer (&self->spec, st_spec_free);
   if (spec != NULL)
     self->spec = st_spec_copy (spec);
+  /* Why Start was refused spoke of the model before this edit. */
+  if (self->refused)
+    {
+      clear_error (self);
+      self->refused = FALSE;
+    }
   update_controls (self);
 }
 
@@ -529,6 +536,17 @@ finished (StTrainPanel *self, gboolean stopped)
       g_clear_handle_id (&self->progress_timer, g_source_remove);
       show_progress (self);
     }
+  /* No time is left once the run has ended: a finished run keeps its speed, a stopped or
+   * failed one shows none. */
+  if (self->failed || stopped || self->last_batch.examples_per_sec <= 0)
+    set_line (self->speed_label, NULL);
+  else
+    {
+      g_autofree char *speed = g_strdup_printf (_("%.0f examples/s"),
+                                                self->last_batch.examples_per_sec);
+
+      set_line (self->speed_label, speed);
+    }
   g_clear_handle_id (&self->pause_timer, g_source_remove);
   gtk_label_set_text (self->status_label, status);
   if (self->free_idle == 0)
@@ -629,9 +647,11 @@ st_train_panel_start (StTrainPanel *self)
   if (is_live (self->state))
     return;
   clear_error (self);
+  self->refused = FALSE;
   if (self->spec == NULL)
     {
       show_error (self, _("There is no model to train"));
+      self->refused = TRUE;
       return;
     }
   if (!ensure_weights_path (self, &error))
@@ -639,6 +659,7 @@ st_train_panel_start (StTrainPanel *self)
       g_autofree char *message = g_strdup_printf (_("No room for the run's weights: %s"),
                                                   error->message);
       show_error (self, message);
+      self->refused = TRUE;
       return;
     }
   /* The previous run has ended; its worker is on its way out. */
@@ -658,6 +679,7 @@ st_train_panel_start (StTrainPanel *self)
   if (self->trainer == NULL)
     {
       show_error (self, error->message);
+      self->refused = TRUE;
       return;
     }
 
