@@ -65,6 +65,9 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_cpu  # noqa: E402  (bench/torch_cpu.py: the IDX reader; imports no torch)
 import time
 import traceback
 import warnings
@@ -419,26 +422,12 @@ def data_dir(pack):
 
 
 def read_idx(folder, stem):
-    """(dims, bytes) of an IDX file of unsigned bytes, raw or gzip."""
-    for path, opener in ((os.path.join(folder, stem + ".gz"), gzip.open),
-                         (os.path.join(folder, stem), open)):
+    """(dims, bytes) of an IDX file of unsigned bytes, raw or gzip: torch_cpu.read_idx on
+    whichever of STEM.gz and STEM the folder holds."""
+    for path in (os.path.join(folder, stem + ".gz"), os.path.join(folder, stem)):
         if os.path.exists(path):
-            with opener(path, "rb") as f:
-                data = f.read()
-            break
-    else:
-        raise FileNotFoundError("%s: no %s or %s.gz" % (folder, stem, stem))
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        raise ValueError("%s: not an IDX file of unsigned bytes" % path)
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    body = data[4 + 4 * ndim:]
-    count = 1
-    for d in dims:
-        count *= d
-    if len(body) != count:
-        raise ValueError("%s: %d bytes of data, expected %d" % (path, len(body), count))
-    return dims, body
+            return torch_cpu.read_idx(path)
+    raise FileNotFoundError("%s: no %s or %s.gz" % (folder, stem, stem))
 
 
 def load_fashion(folder, torch):
