@@ -463,7 +463,8 @@ parse_float (const char *text, double *value)
 static gboolean
 parse_bool (const char *text, gboolean *value)
 {
-  g_autofree char *t = g_ascii_strdown (g_strstrip (g_strdup (text)), -1);
+  g_autofree char *copy = g_strdup (text);
+  g_autofree char *t = g_ascii_strdown (g_strstrip (copy), -1);
 
   if (g_str_equal (t, "true") || g_str_equal (t, "yes") || g_str_equal (t, "1"))
     *value = TRUE;

@@ -174,9 +174,19 @@ show_training (StWindow *self)
   self->reading_form = FALSE;
 }
 
+static gboolean run_live (StWindow *self);
+static char *model_base_name (StWindow *self, const char *suffix);
+
 static void
 document_changed (StWindow *self, gboolean structural)
 {
+  /* An export names the model whose run the chart shows; with no run, the model's own. */
+  if (!run_live (self) && st_chart_data_is_empty (st_chart_panel_get_data (self->chart_panel)))
+    {
+      g_autofree char *stem = model_base_name (self, "");
+
+      st_chart_panel_set_run_name (self->chart_panel, NULL, stem);
+    }
   st_train_panel_set_spec (self->train_panel, st_model_document_get_spec (self->document));
   show_training (self);
   self->activations_stale = TRUE;
@@ -820,6 +830,23 @@ python_module_name (StWindow *self)
                       ".py", NULL);
 }
 
+char *
+st_window_suggest_name (StWindow *self, StWindowExport what)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
+
+  switch (what)
+    {
+    case ST_WINDOW_EXPORT_CHART:
+      return st_chart_panel_suggest_name (self->chart_panel, "png");
+    case ST_WINDOW_EXPORT_PYTORCH:
+      return python_module_name (self);
+    case ST_WINDOW_EXPORT_WEIGHTS:
+    default:
+      return model_base_name (self, ".safetensors");
+    }
+}
+
 static void
 export_pytorch_to (StWindow *self, const char *path)
 {
@@ -843,7 +870,7 @@ static void
 export_pytorch_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   StWindow *self = ST_WINDOW (widget);
-  g_autofree char *suggested = python_module_name (self);
+  g_autofree char *suggested = st_window_suggest_name (self, ST_WINDOW_EXPORT_PYTORCH);
 
   form_changed (self);
   choose_file (self, _("Export as PyTorch Code"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.py",
@@ -863,13 +890,9 @@ static void
 export_chart_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   StWindow *self = ST_WINDOW (widget);
-  g_autofree char *stem = model_base_name (self, "");
-  g_autofree char *suggested = NULL;
+  g_autofree char *suggested = st_window_suggest_name (self, ST_WINDOW_EXPORT_CHART);
 
   /* the same name and button as the chart's own Export menu */
-  if (!run_live (self) && st_chart_data_is_empty (st_chart_panel_get_data (self->chart_panel)))
-    st_chart_panel_set_run_name (self->chart_panel, NULL, stem);
-  suggested = st_chart_panel_suggest_name (self->chart_panel, "png");
   choose_file (self, _("Export Chart"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, NULL,
                export_chart_to);
   gtk_native_dialog_set_title (GTK_NATIVE_DIALOG (self->chooser), _("Export Chart"));
@@ -941,7 +964,7 @@ static void
 save_weights_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   StWindow *self = ST_WINDOW (widget);
-  g_autofree char *suggested = model_base_name (self, ".safetensors");
+  g_autofree char *suggested = st_window_suggest_name (self, ST_WINDOW_EXPORT_WEIGHTS);
 
   choose_file (self, _("Save Weights"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.safetensors",
                save_weights_to);

@@ -30,4 +30,16 @@ GtkWidget       *st_window_get_train_panel  (StWindow  *self);
 GtkWidget       *st_window_get_chart_panel  (StWindow  *self);
 GtkWidget       *st_window_get_activations  (StWindow  *self);
 
+/* The file name a save dialog proposes for an export: the chart (MODEL-training.png, the
+ * same as the chart's own Export menu), PyTorch code (a name Python can import: lenet_5.py)
+ * or the run's weights. */
+typedef enum {
+  ST_WINDOW_EXPORT_CHART,
+  ST_WINDOW_EXPORT_PYTORCH,
+  ST_WINDOW_EXPORT_WEIGHTS,
+} StWindowExport;
+
+char            *st_window_suggest_name (StWindow      *self,
+                                         StWindowExport what);
+
 G_END_DECLS
