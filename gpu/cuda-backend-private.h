@@ -2,10 +2,11 @@
  * gpu/cuda-run.c); nothing outside gpu/ includes it, and none of its names is exported
  * (the module is built with hidden visibility; see gpu/meson.build).
  *
- * The backend's context (CudaBackend), each op's plan, and the functions the two files
- * share: cuda-backend.c holds the table, open/describe, prepare and memory planning, the
- * datasets, state read/write and destroy; cuda-run.c the per-op forward/backward over the
- * tape, the loss, the step/evaluate/compute/update/snapshot jobs and the metrics ring.
+ * The backend's context (CudaBackend), each op's plan, and the functions the files share:
+ * cuda-backend.c holds the table, open/describe, prepare and memory planning, state
+ * read/write and destroy; cuda-data.c the datasets; cuda-tape.c the per-op forward/backward
+ * over the tape, the loss and the update; cuda-run.c the step/evaluate/compute/update/
+ * snapshot jobs, their graphs, the metrics ring and the step profile.
  */
 #pragma once
 
@@ -172,6 +173,22 @@ gboolean st_cuda_set_data      (StBackend *be, StDataset *train, StDataset *test
 void     st_cuda_release_data  (CudaBackend *cb);
 /* The augmentation's settings, refused with the CPU transform's messages. */
 gboolean st_cuda_check_augment (const StCudaAugment *a, GError **error);
+
+/* cuda-tape.c: the ops over the tape, on the whole batch of n examples. */
+float   *st_cuda_act          (CudaBackend *cb, int v);   /* value v: (B, numel_v) */
+float   *st_cuda_dact         (CudaBackend *cb, int v);   /* its gradient */
+gboolean st_cuda_forward_op   (CudaBackend *cb, guint o, int n, gboolean train, GError **error);
+gboolean st_cuda_backward_op  (CudaBackend *cb, guint o, int n, GError **error);
+gboolean st_cuda_forward      (CudaBackend *cb, int n, gboolean train, GError **error);
+/* Zeroes the parameter gradients, then every op backward, the tape reversed. */
+gboolean st_cuda_backward     (CudaBackend *cb, int n, GError **error);
+/* The batch's loss into `totals` (reset: written, not added), and when `grad` the gradient
+ * of the output; `train` counts a training step. */
+gboolean st_cuda_run_loss     (CudaBackend *cb, int n, StCudaTotals *totals, gboolean grad,
+                               gboolean train, gboolean reset, GError **error);
+/* The optimizer's factors of step cb->step into the job's StCudaStep values. */
+void     st_cuda_step_factors (CudaBackend *cb, StCudaStep *v);
+gboolean st_cuda_run_update   (CudaBackend *cb, GError **error);
 
 /* cuda-run.c: the table's entries for the jobs. */
 /* Destroys every captured graph (a new net, new datasets, or the end). */

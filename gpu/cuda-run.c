@@ -1,6 +1,5 @@
-/* cuda-run.c: the CUDA backend's jobs — the per-op forward and backward over the tape,
- * the loss and the optimizer, the train_step/evaluate/compute/apply_update/snapshot
- * entries, the ring of metrics snapshots that take_metrics harvests, and the CUDA graphs
+/* cuda-run.c: the CUDA backend's jobs — the train_step/evaluate/compute/apply_update/snapshot
+ * entries over the ops of cuda-tape.c, the ring of metrics snapshots that take_metrics harvests, and the CUDA graphs
  * the jobs are replayed from. The arena, the plans and the context they work on are set
  * up by cuda-backend.c, whose top comment describes the layout and when a step waits.
  *
@@ -20,290 +19,6 @@
 #include <gmodule.h>
 #include <math.h>
 #include <string.h>
-
-/* ---- the arena ------------------------------------------------------------------------ */
-
-
-static inline float *
-act (CudaBackend *cb, int v)
-{
-  return cb->acts + cb->value_off[v];
-}
-
-static inline float *
-dact (CudaBackend *cb, int v)
-{
-  return cb->dacts + cb->value_off[v];
-}
-
-static float *
-param (CudaBackend *cb, float *block, int tensor)
-{
-  return tensor >= 0 ? block + cb->net->tensors[tensor].offset : NULL;
-}
-
-static float *
-buffer (CudaBackend *cb, int tensor)
-{
-  return tensor >= 0 ? cb->buffers + cb->net->tensors[tensor].offset : NULL;
-}
-
-/* ---- the tape ------------------------------------------------------------------------- */
-
-/* Every value but the input needs a gradient; the input only when compute asks for it. */
-static inline gboolean
-wants_grad (CudaBackend *cb, int v)
-{
-  return cb->net->values[v].needs_grad || (v == 0 && cb->job == JOB_COMPUTE && cb->job_dx);
-}
-
-static gboolean
-forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **error)
-{
-  const StOp *op = &cb->net->ops[o];
-  const OpPlan *p = &cb->plans[o];
-  const StOpGeom *g = &op->g;
-  const StOpArgs *a = &op->args;
-  const StCudaQueue *q = &cb->q;
-  float *out = act (cb, op->output);
-  const float *in = act (cb, op->inputs[0].value);
-  const gsize count = (gsize) n * p->in_numel;
-
-  switch (op->kind)
-    {
-    case ST_OP_CONV2D:
-      return st_cuda_conv2d_forward (q, out, in, param (cb, cb->params, op->weight),
-                                     param (cb, cb->params, op->bias), cb->scratch, n, p->chunk,
-                                     &p->g, error);
-    case ST_OP_MAXPOOL2D:
-      return st_cuda_maxpool2d_forward (q, out, in, (gint32 *) (cb->bytes + p->byte_off), n,
-                                        &p->g, error);
-    case ST_OP_AVGPOOL2D:
-      return st_cuda_avgpool2d_forward (q, out, in, n, &p->g, error);
-    case ST_OP_ADAPTIVEAVGPOOL2D:
-      return st_cuda_adaptive_avgpool2d_forward (q, out, in, n, &p->g, error);
-    case ST_OP_RELU:
-      return st_cuda_relu_forward (q, out, in, count, error);
-    case ST_OP_LEAKYRELU:
-      return st_cuda_leaky_relu_forward (q, out, in, (float) a->leaky_relu.negative_slope,
-                                         count, error);
-    case ST_OP_PRELU:
-      return st_cuda_prelu_forward (q, out, in, param (cb, cb->params, op->weight), n, g->c,
-                                    p->hw, cb->net->tensors[op->weight].numel, error);
-    case ST_OP_SIGMOID:
-      return st_cuda_sigmoid_forward (q, out, in, count, error);
-    case ST_OP_TANH:
-      return st_cuda_tanh_forward (q, out, in, count, error);
-    case ST_OP_LINEAR:
-      return st_cuda_linear_forward (q, out, in, param (cb, cb->params, op->weight),
-                                     param (cb, cb->params, op->bias), n, g->c, g->oc, error);
-    case ST_OP_DROPOUT:
-      if (!train)
-        return st_cuda_accumulate (q, out, in, count, FALSE, error);
-      return st_cuda_dropout_forward_train (q, out, in, cb->bytes + p->byte_off, a->dropout.p,
-                                            cb->step_values, (int) o, n, p->in_numel, error);
-    case ST_OP_BATCHNORM2D:
-      {
-        float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
-        float *invstd = mean + cb->bn_max_c;
-        const float *gamma = param (cb, cb->params, op->weight);
-        const float *beta = param (cb, cb->params, op->bias);
-
-        if (!train)
-          return st_cuda_batchnorm2d_forward_eval (q, out, in, gamma, beta,
-                                                   buffer (cb, op->buffer),
-                                                   buffer (cb, op->buffer + 1),
-                                                   a->batchnorm2d.eps, n, g->c, p->hw, error);
-        return st_cuda_batchnorm2d_forward_train (q, out, in, gamma, beta, mean, invstd,
-                                                  buffer (cb, op->buffer),
-                                                  buffer (cb, op->buffer + 1), cb->partials,
-                                                  a->batchnorm2d.momentum, a->batchnorm2d.eps,
-                                                  n, g->c, p->hw, error);
-      }
-    case ST_OP_CONCAT:
-      for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
-        if (!st_cuda_concat_forward (q, out, act (cb, op->inputs[i].value), n, p->channels[i],
-                                     offset, g->oc, (gsize) g->oh * g->ow, error))
-          return FALSE;
-      return TRUE;
-    case ST_OP_ADD:
-      return st_cuda_add_forward (q, out, in, act (cb, op->inputs[1].value),
-                                  (gsize) n * p->out_numel, error);
-    default:
-      g_assert_not_reached ();
-    }
-  return FALSE;
-}
-
-static gboolean
-backward_op (CudaBackend *cb, guint o, int n, GError **error)
-{
-  const StOp *op = &cb->net->ops[o];
-  const OpPlan *p = &cb->plans[o];
-  const StOpGeom *g = &op->g;
-  const StOpArgs *a = &op->args;
-  const StCudaQueue *q = &cb->q;
-  const StOpInput *in0 = &op->inputs[0];
-  float *grads = cb->grads;
-  const float *out = act (cb, op->output);
-  const float *dout = dact (cb, op->output);
-  const float *in = act (cb, in0->value);
-  float *din = wants_grad (cb, in0->value) ? dact (cb, in0->value) : NULL;
-  const gboolean add = in0->grad_mode == ST_GRAD_ADD;
-  const gsize count = (gsize) n * p->in_numel;
-
-  switch (op->kind)
-    {
-    case ST_OP_CONV2D:
-      return st_cuda_conv2d_backward (q, din, param (cb, grads, op->weight),
-                                      param (cb, grads, op->bias), dout, in,
-                                      param (cb, cb->params, op->weight), cb->scratch,
-                                      cb->partials, n, p->chunk, &p->g, add, error);
-    case ST_OP_MAXPOOL2D:
-      return din == NULL
-             || st_cuda_maxpool2d_backward (q, din, dout,
-                                            (const gint32 *) (cb->bytes + p->byte_off), n,
-                                            &p->g, add, error);
-    case ST_OP_AVGPOOL2D:
-      return din == NULL || st_cuda_avgpool2d_backward (q, din, dout, n, &p->g, add, error);
-    case ST_OP_ADAPTIVEAVGPOOL2D:
-      return din == NULL
-             || st_cuda_adaptive_avgpool2d_backward (q, din, dout, n, &p->g, add, error);
-    case ST_OP_RELU:
-      return din == NULL || st_cuda_relu_backward (q, din, dout, out, count, add, error);
-    case ST_OP_LEAKYRELU:
-      return din == NULL
-             || st_cuda_leaky_relu_backward (q, din, dout, in,
-                                             (float) a->leaky_relu.negative_slope, count, add,
-                                             error);
-    case ST_OP_PRELU:
-      return st_cuda_prelu_backward (q, din, param (cb, grads, op->weight), dout, in,
-                                     param (cb, cb->params, op->weight), cb->partials, n, g->c,
-                                     p->hw, cb->net->tensors[op->weight].numel, add, error);
-    case ST_OP_SIGMOID:
-      return din == NULL || st_cuda_sigmoid_backward (q, din, dout, out, count, add, error);
-    case ST_OP_TANH:
-      return din == NULL || st_cuda_tanh_backward (q, din, dout, out, count, add, error);
-    case ST_OP_LINEAR:
-      return st_cuda_linear_backward (q, din, param (cb, grads, op->weight),
-                                      param (cb, grads, op->bias), dout, in,
-                                      param (cb, cb->params, op->weight), cb->partials, n, g->c,
-                                      g->oc, add, error);
-    case ST_OP_DROPOUT:
-      return din == NULL
-             || st_cuda_dropout_backward (q, din, dout, cb->bytes + p->byte_off, a->dropout.p,
-                                          count, add, error);
-    case ST_OP_BATCHNORM2D:
-      {
-        const float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
-
-        return st_cuda_batchnorm2d_backward (q, din, param (cb, grads, op->weight),
-                                             param (cb, grads, op->bias), dout, in,
-                                             param (cb, cb->params, op->weight), mean,
-                                             mean + cb->bn_max_c, cb->dscratch, cb->partials, n,
-                                             g->c, p->hw, add, error);
-      }
-    case ST_OP_CONCAT:
-      /* Each input with its own mode, in input order, as the CPU. */
-      for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
-        if (wants_grad (cb, op->inputs[i].value)
-            && !st_cuda_concat_backward (q, dact (cb, op->inputs[i].value), dout, n,
-                                         p->channels[i], offset, g->oc, (gsize) g->oh * g->ow,
-                                         op->inputs[i].grad_mode == ST_GRAD_ADD, error))
-          return FALSE;
-      return TRUE;
-    case ST_OP_ADD:
-      for (int i = 0; i < 2; i++)
-        if (wants_grad (cb, op->inputs[i].value)
-            && !st_cuda_accumulate (q, dact (cb, op->inputs[i].value), dout,
-                                    (gsize) n * p->out_numel,
-                                    op->inputs[i].grad_mode == ST_GRAD_ADD, error))
-          return FALSE;
-      return TRUE;
-    default:
-      g_assert_not_reached ();
-    }
-  return FALSE;
-}
-
-static gboolean
-forward (CudaBackend *cb, int n, gboolean train, GError **error)
-{
-  for (guint o = 0; o < cb->net->n_ops; o++)
-    if (!forward_op (cb, o, n, train, error))
-      return FALSE;
-  return TRUE;
-}
-
-/* Parameter gradients are zeroed once per step, then accumulate (core/net.h). */
-static gboolean
-backward (CudaBackend *cb, int n, GError **error)
-{
-  if (cb->net->n_params > 0)
-    ST_CUDA_CHECK (cudaMemsetAsync (cb->grads, 0, sizeof (float) * cb->net->n_params,
-                                    cb->q.stream), error);
-  for (guint o = cb->net->n_ops; o-- > 0;)
-    if (!backward_op (cb, o, n, error))
-      return FALSE;
-  return TRUE;
-}
-
-/* The loss of the batch into `totals`, and the gradient of the output when asked. Scales
- * as cpu-backend.c's loss_op: 1/N for CrossEntropy, 1/(N·S) for BCE and MSE, whose loss
- * (the mean over every element, PyTorch's reduction='mean') is divided by S. */
-static gboolean
-run_loss (CudaBackend *cb, int n, StCudaTotals *totals, gboolean grad, gboolean train,
-          gboolean reset, GError **error)
-{
-  const int v = cb->net->output;
-  const gsize S = cb->net->values[v].numel;
-  StCudaLoss kind = cb->setup.loss == ST_LOSS_BCE ? ST_CUDA_LOSS_BCE
-                    : cb->setup.loss == ST_LOSS_MSE ? ST_CUDA_LOSS_MSE
-                    : ST_CUDA_LOSS_CROSS_ENTROPY;
-  float scale = 1.0f / n;
-  double divisor = 1.0;
-
-  if (kind != ST_CUDA_LOSS_CROSS_ENTROPY)
-    {
-      scale = scale / S;
-      divisor = S;
-    }
-  return st_cuda_loss (&cb->q, kind, totals, cb->partials, grad ? dact (cb, v) : NULL,
-                       act (cb, v), cb->labels, n, (int) S, scale, divisor, train, reset,
-                       error);
-}
-
-/* The optimizer's factors for step number cb->step (counted from 1), formed in double as
- * core/optim.c forms them; the kernels read them from the job's StCudaStep. */
-static void
-step_factors (CudaBackend *cb, StCudaStep *v)
-{
-  const StOptimConfig *c = &cb->setup.optim;
-
-  v->sgd_first_step = cb->step == 1;
-  if (c->type == ST_OPTIM_SGD)
-    return;
-  v->adam_step_size = (float) (c->lr / (1.0 - pow (c->betas[0], (double) cb->step)));
-  v->adam_bc2_sqrt = (float) sqrt (1.0 - pow (c->betas[1], (double) cb->step));
-}
-
-static gboolean
-run_update (CudaBackend *cb, GError **error)
-{
-  const StOptimConfig *c = &cb->setup.optim;
-  const gsize n = cb->net->n_params;
-
-  if (n == 0)
-    return TRUE;
-  if (c->type == ST_OPTIM_SGD)
-    return st_cuda_sgd (&cb->q, cb->params, cb->grads, cb->optim_m, n, (float) c->lr,
-                        (float) c->weight_decay, (float) c->momentum,
-                        1.0f - (float) c->dampening, c->nesterov, cb->step_values, error);
-  return st_cuda_adam (&cb->q, cb->params, cb->grads, cb->optim_m, cb->optim_v, n,
-                       (float) c->betas[0], (float) c->betas[1], (float) c->eps,
-                       (float) c->weight_decay, (float) c->lr, cb->step_values,
-                       c->type == ST_OPTIM_ADAMW, error);
-}
 
 /* ---- steps ---------------------------------------------------------------------------- */
 
@@ -386,11 +101,11 @@ enqueue_job (CudaBackend *cb, const Job *job, const StCudaStep *values, GError *
       || !load_batch (cb, job, error))
     return FALSE;
   if (job->key.job == JOB_EVAL)
-    return forward (cb, n, FALSE, error)
-           && run_loss (cb, n, &cb->totals[0], FALSE, FALSE, FALSE, error);
-  return forward (cb, n, TRUE, error)
-         && run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error)
-         && backward (cb, n, error) && run_update (cb, error);
+    return st_cuda_forward (cb, n, FALSE, error)
+           && st_cuda_run_loss (cb, n, &cb->totals[0], FALSE, FALSE, FALSE, error);
+  return st_cuda_forward (cb, n, TRUE, error)
+         && st_cuda_run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error)
+         && st_cuda_backward (cb, n, error) && st_cuda_run_update (cb, error);
 }
 
 /* ---- graphs --------------------------------------------------------------------------- */
@@ -599,7 +314,7 @@ train_job (CudaBackend *cb, gint64 offset, int n, guint64 seed, Job *job, StCuda
   *job = (Job) { .key = { .job = JOB_TRAIN, .n = n, .split = ST_SPLIT_TRAIN },
                  .data = &cb->train, .idx = cb->order };
   *values = (StCudaStep) { .offset = offset, .seed = seed };
-  step_factors (cb, values);
+  st_cuda_step_factors (cb, values);
 }
 
 static gboolean
@@ -724,20 +439,20 @@ st_cuda_compute (StBackend *be, const float *x, const guint8 *labels, int n, flo
                                   cudaMemcpyHostToDevice, s), error);
   ST_CUDA_CHECK (cudaMemcpyAsync (cb->labels, labels, n, cudaMemcpyHostToDevice, s), error);
   if (!st_cuda_set_step (&cb->q, cb->step_values, &values, error)
-      || !forward (cb, n, TRUE, error)
-      || !run_loss (cb, n, &cb->totals[1], grad, FALSE, TRUE, error)
-      || (grad && !backward (cb, n, error)))
+      || !st_cuda_forward (cb, n, TRUE, error)
+      || !st_cuda_run_loss (cb, n, &cb->totals[1], grad, FALSE, TRUE, error)
+      || (grad && !st_cuda_backward (cb, n, error)))
     return FALSE;
   ST_CUDA_CHECK (cudaMemcpyAsync (&totals, &cb->totals[1], sizeof totals, cudaMemcpyDeviceToHost,
                                   s), error);
   if (out != NULL)
-    ST_CUDA_CHECK (cudaMemcpyAsync (out, act (cb, net->output), sizeof (float) * n * K,
+    ST_CUDA_CHECK (cudaMemcpyAsync (out, st_cuda_act (cb, net->output), sizeof (float) * n * K,
                                     cudaMemcpyDeviceToHost, s), error);
   if (grads != NULL && net->n_params > 0)
     ST_CUDA_CHECK (cudaMemcpyAsync (grads, cb->grads, sizeof (float) * net->n_params,
                                     cudaMemcpyDeviceToHost, s), error);
   if (dx != NULL)
-    ST_CUDA_CHECK (cudaMemcpyAsync (dx, dact (cb, 0), sizeof (float) * n * in_numel,
+    ST_CUDA_CHECK (cudaMemcpyAsync (dx, st_cuda_dact (cb, 0), sizeof (float) * n * in_numel,
                                     cudaMemcpyDeviceToHost, s), error);
   ST_CUDA_CHECK (cudaStreamSynchronize (s), error);
   if (loss != NULL)
@@ -755,9 +470,9 @@ st_cuda_apply_update (StBackend *be, GError **error)
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
     return FALSE;
   cb->step++;
-  step_factors (cb, &values);
+  st_cuda_step_factors (cb, &values);
   return st_cuda_set_step (&cb->q, cb->step_values, &values, error)
-         && run_update (cb, error);
+         && st_cuda_run_update (cb, error);
 }
 
 /* Every snapshot but the newest, or all of them (after taking one of the work since) when
@@ -816,10 +531,10 @@ st_cuda_snapshot (StBackend *be, StSplit split, gint64 example, const int *value
   job = (Job) { .key = { .job = JOB_SNAPSHOT, .n = 1, .split = split }, .data = data };
   step.offset = example;
   if (!st_cuda_set_step (&cb->q, cb->step_values, &step, error)
-      || !load_batch (cb, &job, error) || !forward (cb, 1, FALSE, error))
+      || !load_batch (cb, &job, error) || !st_cuda_forward (cb, 1, FALSE, error))
     return FALSE;
   for (int i = 0; i < n_values; i++)
-    ST_CUDA_CHECK (cudaMemcpyAsync (out[i], act (cb, values[i]),
+    ST_CUDA_CHECK (cudaMemcpyAsync (out[i], st_cuda_act (cb, values[i]),
                                     sizeof (float) * cb->net->values[values[i]].numel,
                                     cudaMemcpyDeviceToHost, cb->q.stream), error);
   ST_CUDA_CHECK (cudaStreamSynchronize (cb->q.stream), error);
@@ -879,7 +594,7 @@ median_us (float *ms, int n)
 }
 
 /* The parts of one step in order: the gather, each op's forward, the loss, the gradients'
- * zeroing, each op's backward (tape reversed), the update. */
+ * zeroing, each op's st_cuda_backward (tape reversed), the update. */
 static char *
 part_name (CudaBackend *cb, int part)
 {
@@ -920,11 +635,11 @@ profile_parts (CudaBackend *cb, const Job *job, const StCudaStep *values, cudaEv
   ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
   for (int o = 0; o < n_ops; o++)
     {
-      if (!forward_op (cb, (guint) o, n, TRUE, error))
+      if (!st_cuda_forward_op (cb, (guint) o, n, TRUE, error))
         return FALSE;
       ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
     }
-  if (!run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error))
+  if (!st_cuda_run_loss (cb, n, &cb->totals[0], TRUE, TRUE, FALSE, error))
     return FALSE;
   ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
   if (cb->net->n_params > 0)
@@ -933,11 +648,11 @@ profile_parts (CudaBackend *cb, const Job *job, const StCudaStep *values, cudaEv
   ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
   for (int o = n_ops; o-- > 0;)
     {
-      if (!backward_op (cb, (guint) o, n, error))
+      if (!st_cuda_backward_op (cb, (guint) o, n, error))
         return FALSE;
       ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
     }
-  if (!run_update (cb, error))
+  if (!st_cuda_run_update (cb, error))
     return FALSE;
   ST_CUDA_CHECK (cudaEventRecord (ev[e++], cb->q.stream), error);
   return TRUE;
