@@ -5,8 +5,6 @@
 
 #include "core/input-file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -67,67 +65,43 @@ st_dataset_options_init (StDatasetOptions *options)
 
 /* ---- what the readers share ------------------------------------------------------------ */
 
+/* input-file.c's error in the dataset's domain, with its message. */
+static void
+dataset_error (GError **error, GError *local)
+{
+  g_set_error_literal (error, ST_DATASET_ERROR,
+                       g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                       ? ST_DATASET_ERROR_NOT_FOUND : ST_DATASET_ERROR_IO, local->message);
+  g_error_free (local);
+}
+
 gboolean
 st_dataset_check_file (const char *path, gint64 *size, GError **error)
 {
-  g_autofree char *display = NULL;
+  GError *local = NULL;
   GStatBuf st;
-  int saved;
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (g_stat (path, &st) != 0)
+  if (!st_input_file_check (path, &local))
     {
-      saved = errno;
-      display = g_filename_display_name (path);
-      g_set_error (error, ST_DATASET_ERROR,
-                   saved == ENOENT ? ST_DATASET_ERROR_NOT_FOUND : ST_DATASET_ERROR_IO,
-                   "%s: %s", display, g_strerror (saved));
-      return FALSE;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      display = g_filename_display_name (path);
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: %s, not a regular file",
-                   display, st_input_file_kind (st.st_mode));
+      dataset_error (error, local);
       return FALSE;
     }
   if (size != NULL)
-    *size = st.st_size;
+    *size = g_stat (path, &st) == 0 ? st.st_size : 0;
   return TRUE;
 }
 
 int
 st_dataset_open_file (const char *path, gint64 *size, GError **error)
 {
-  g_autofree char *display = NULL;
-  struct stat st = { 0 };
-  int fd, saved = 0, flags;
+  GError *local = NULL;
+  int fd = st_input_file_open (path, size, &local);
 
-  if (!st_dataset_check_file (path, NULL, error))
-    return -1;
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
-  if (fd < 0 || fstat (fd, &st) != 0)
-    saved = errno;
-  else if (S_ISREG (st.st_mode) && ((flags = fcntl (fd, F_GETFL)) < 0
-                                     || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
-    saved = errno;
-  if (saved == 0 && S_ISREG (st.st_mode))
-    {
-      if (size != NULL)
-        *size = st.st_size;
-      return fd;
-    }
-  display = g_filename_display_name (path);
-  if (saved != 0)
-    g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot open: %s", display,
-                 g_strerror (saved));
-  else
-    g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: %s, not a regular file",
-                 display, st_input_file_kind (st.st_mode));
-  if (fd >= 0)
-    close (fd);
-  return -1;
+  if (fd < 0)
+    dataset_error (error, local);
+  return fd;
 }
 
 /* The first number in `path`, in bytes after multiplying by `unit`; FALSE when the file

@@ -88,6 +88,46 @@ read_all (int fd, char *buffer, gsize size, gsize *got, const char *path, GError
   return TRUE;
 }
 
+int
+st_input_file_open (const char *path, gint64 *size, GError **error)
+{
+  struct stat info;
+  int fd, flags;
+
+  g_return_val_if_fail (path != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (!st_input_file_check (path, error))
+    return -1;
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, path, "cannot open");
+      return -1;
+    }
+  if (fstat (fd, &info) < 0)
+    {
+      set_errno_error (error, errno, path, "cannot read");
+      close (fd);
+      return -1;
+    }
+  if (!check_mode (path, info.st_mode, error))
+    {
+      close (fd);
+      return -1;
+    }
+  /* a regular file: reads may block as usual again */
+  if ((flags = fcntl (fd, F_GETFL)) < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+    {
+      set_errno_error (error, errno, path, "cannot open");
+      close (fd);
+      return -1;
+    }
+  if (size != NULL)
+    *size = info.st_size;
+  return fd;
+}
+
 char *
 st_input_file_read (const char  *path,
                      gsize        max_size,
@@ -96,7 +136,7 @@ st_input_file_read (const char  *path,
                      GError     **error)
 {
   g_autofree char *data = NULL;
-  struct stat info;
+  gint64 file_size = 0;
   gsize got = 0;
   gboolean ok;
   int fd;
@@ -106,30 +146,13 @@ st_input_file_read (const char  *path,
   g_return_val_if_fail (length != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!st_input_file_check (path, error))
-    return NULL;
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  fd = st_input_file_open (path, &file_size, error);
   if (fd < 0)
-    {
-      set_errno_error (error, errno, path, "cannot open");
-      return NULL;
-    }
-  if (fstat (fd, &info) < 0)
-    {
-      set_errno_error (error, errno, path, "cannot read");
-      close (fd);
-      return NULL;
-    }
-  if (!check_mode (path, info.st_mode, error))
-    {
-      close (fd);
-      return NULL;
-    }
-  if (info.st_size < 0 || (guint64) info.st_size > max_size)
+    return NULL;
+  if (file_size < 0 || (guint64) file_size > max_size)
     {
       g_autofree char *display = g_filename_display_name (path);
-      g_autofree char *size = g_format_size_full ((guint64) info.st_size,
-                                                  G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *size = g_format_size_full ((guint64) file_size, G_FORMAT_SIZE_IEC_UNITS);
       g_autofree char *limit = g_format_size_full (max_size, G_FORMAT_SIZE_IEC_UNITS);
 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
@@ -139,7 +162,7 @@ st_input_file_read (const char  *path,
       return NULL;
     }
 
-  data = g_try_malloc ((gsize) info.st_size + 1);
+  data = g_try_malloc ((gsize) file_size + 1);
   if (data == NULL)
     {
       g_autofree char *display = g_filename_display_name (path);
@@ -149,7 +172,7 @@ st_input_file_read (const char  *path,
       close (fd);
       return NULL;
     }
-  ok = read_all (fd, data, (gsize) info.st_size, &got, path, error);
+  ok = read_all (fd, data, (gsize) file_size, &got, path, error);
   close (fd);
   if (!ok)
     return NULL;

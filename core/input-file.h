@@ -26,6 +26,13 @@ gboolean st_input_file_check (const char  *path,
  * character device", "a block device", "a socket", "a regular file", or "something else". */
 const char *st_input_file_kind (mode_t mode);
 
+/* `path` opened for reading: checked as above, opened without waiting (a FIFO swapped in
+ * meanwhile cannot block) and checked again, then made blocking as any regular file; its size
+ * in `size` (may be NULL). -1 with `error` on failure. */
+int      st_input_file_open  (const char  *path,
+                              gint64      *size,
+                              GError     **error);
+
 /* The whole of the regular file `path`, NUL-terminated, its size in `length`; checked as
  * above, then opened without waiting and checked again, so a FIFO swapped in between is
  * refused too. A file of more than `max_size` bytes is refused without reading it: "PATH:
