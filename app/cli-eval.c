@@ -17,6 +17,7 @@ typedef struct {
   char     *dataset;
   char     *device;
   gboolean  json;
+  gboolean  resize_images;
 } EvalArgs;
 
 static StEvaluator *
@@ -49,6 +50,8 @@ open_evaluator (GOptionContext *context, int argc, char **argv, EvalArgs *args, 
       return NULL;
     }
   spec = st_spec_load (argv[1], &error);
+  if (spec != NULL && args->resize_images)
+    spec->training.resize_images = TRUE;
   if (spec == NULL || (ev = st_evaluator_new (spec, args->weights, args->dataset, device,
                                               &error)) == NULL)
     {
@@ -66,6 +69,8 @@ st_cli_evaluate (int argc, char **argv)
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, &args.weights, "Trained weights", "FILE" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &args.dataset, "Dataset name or path", "NAME|PATH" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &args.device, "auto, cpu or cuda", "DEVICE" },
+    { "resize-images", 0, 0, G_OPTION_ARG_NONE, &args.resize_images,
+      "Scale images of another size to the model's input", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &args.json, "Print one JSON object", NULL },
     { NULL }
   };
@@ -174,6 +179,8 @@ st_cli_activations (int argc, char **argv)
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Picture to write", "FILE.png|FILE.svg" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &args.dataset, "Dataset name or path", "NAME|PATH" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &args.device, "auto, cpu or cuda", "DEVICE" },
+    { "resize-images", 0, 0, G_OPTION_ARG_NONE, &args.resize_images,
+      "Scale images of another size to the model's input", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — the feature maps of one "

@@ -314,7 +314,7 @@ st_cli_train (int argc, char **argv)
   g_autofree char *seed_text = NULL, *limit_text = NULL, *lr_text = NULL;
   gint64 epochs = 0, batch_size = 0, threads = 0, seed = -1, limit = 0;
   double lr = 0.0;
-  gboolean json = FALSE;
+  gboolean json = FALSE, resize_images = FALSE;
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "Dataset name or path", "NAME|PATH" },
     { "epochs", 0, 0, G_OPTION_ARG_STRING, &epochs_text, "Number of epochs", "N" },
@@ -330,6 +330,8 @@ st_cli_train (int argc, char **argv)
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Start from these weights", "FILE" },
     { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Write per-epoch metrics", "FILE.csv" },
     { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot, "Draw the curves", "FILE.png|FILE.svg" },
+    { "resize-images", 0, 0, G_OPTION_ARG_NONE, &resize_images,
+      "Scale images of another size to the model's input", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per epoch", NULL },
     { NULL }
   };
@@ -379,6 +381,8 @@ st_cli_train (int argc, char **argv)
     }
   if (lr > 0)
     spec->training.optimizer.lr = lr;
+  if (resize_images)
+    spec->training.resize_images = TRUE;
 
 #ifndef STRATA_HAVE_RENDER
   if (plot != NULL)

@@ -51,6 +51,26 @@ st_check_data (const StNet *net, StLossKind loss, const StDatasetPair *data, GEr
   return TRUE;
 }
 
+void
+st_dataset_options_for_model (StDatasetOptions *options, const StSpec *spec)
+{
+  const gint64 *dim = spec->input.dim;
+
+  g_return_if_fail (options != NULL && spec != NULL);
+
+  st_dataset_options_init (options);
+  options->seed = spec->training.seed;
+  if (spec->input.rank == 3 && (dim[0] == 1 || dim[0] == 3))
+    options->channels = (int) dim[0];
+  if (spec->training.resize_images && spec->input.rank == 3
+      && dim[1] <= ST_DATASET_MAX_SIDE && dim[2] <= ST_DATASET_MAX_SIDE)
+    {
+      options->height = (int) dim[1];
+      options->width = (int) dim[2];
+      options->fit = ST_IMAGE_FIT_RESIZE;
+    }
+}
+
 /* Takes `net`, compiled from `spec`; the weights come from `start`: its file, its arrays,
  * or the initialiser alone. */
 static StEvaluator *
@@ -63,11 +83,7 @@ evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDevice dev
   StRng rng;
 
   ev->net = net;
-  st_dataset_options_init (&dopts);
-  dopts.seed = tc->seed;
-  /* images as the model takes them: a colour folder for a grey model is converted */
-  if (spec->input.dim[0] == 1 || spec->input.dim[0] == 3)
-    dopts.channels = (int) spec->input.dim[0];
+  st_dataset_options_for_model (&dopts, spec);
   ev->data = st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts, error);
   if (ev->data == NULL || !st_check_data (ev->net, tc->loss, ev->data, error))
     return NULL;

@@ -50,6 +50,12 @@ const StDataset *st_evaluator_test_set (StEvaluator *evaluator);
 const StNet     *st_evaluator_net      (StEvaluator *evaluator);
 const char      *st_evaluator_device   (StEvaluator *evaluator);
 
+/* The dataset options a model reads its data with: the recipe's seed; images as the model
+ * takes them (a colour folder for a grey model is converted, as PIL's "L"); with the recipe's
+ * resize_images, images of another size scaled to the model's input height and width. */
+void             st_dataset_options_for_model (StDatasetOptions *options,
+                                               const StSpec     *spec);
+
 /* Checks that a dataset fits a model: image size, classes against outputs, non-empty. */
 gboolean         st_check_data         (const StNet         *net,
                                         StLossKind           loss,

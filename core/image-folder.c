@@ -533,8 +533,10 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
           if (options->fit != ST_IMAGE_FIT_RESIZE)
             {
               g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                           "%s: %d×%d, but the images must all be %d×%d (%s); resize them, "
-                           "or ask for resizing", e_display, gdk_pixbuf_get_width (pixbuf),
+                           "%s: %d×%d, but the images must all be %d×%d (%s); resize them, or "
+                           "have them resized to the model's input (\"resize_images\": true in "
+                           "the training section, --resize-images, or Resize images in the "
+                           "window)", e_display, gdk_pixbuf_get_width (pixbuf),
                            gdk_pixbuf_get_height (pixbuf), w, h, size_from);
               return NULL;
             }

@@ -537,8 +537,12 @@ append_training (GString *out, const StSpec *spec)
     g_string_append (out, "None");
   g_string_append_printf (out, ",\n    \"augment\": {\"shift\": %d, \"rotation\": ", a->shift);
   py_float (out, a->rotation);
-  g_string_append_printf (out, ", \"horizontal_flip\": %s, \"crop_padding\": %d},\n}\n\n\n",
+  g_string_append_printf (out, ", \"horizontal_flip\": %s, \"crop_padding\": %d},\n",
                           a->horizontal_flip ? "True" : "False", a->crop_padding);
+  /* image folders: torchvision's transforms.Resize((H, W)) before ToTensor */
+  if (t->resize_images)
+    g_string_append (out, "    \"resize_images\": True,\n");
+  g_string_append (out, "}\n\n\n");
 }
 
 static void

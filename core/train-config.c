@@ -362,7 +362,8 @@ st_train_config_from_json (StTrainConfig *config, JsonObject *object, const char
                            GError **error)
 {
   static const char *const keys[] = { "dataset", "epochs", "batch_size", "loss", "init", "seed",
-                                      "optimizer", "normalize", "augment", NULL };
+                                      "optimizer", "normalize", "augment", "resize_images",
+                                      NULL };
   Reader r = { origin, "training", error };
   gint64 epochs, batch, seed;
   const char *s;
@@ -378,7 +379,8 @@ st_train_config_from_json (StTrainConfig *config, JsonObject *object, const char
   if (!check_keys (&r, object, keys)
       || !read_int (&r, object, "epochs", 1, ST_TRAIN_MAX_EPOCHS, &epochs)
       || !read_int (&r, object, "batch_size", 1, ST_TRAIN_MAX_BATCH, &batch)
-      || !read_int (&r, object, "seed", 0, G_MAXINT64, &seed))
+      || !read_int (&r, object, "seed", 0, G_MAXINT64, &seed)
+      || !read_bool (&r, object, "resize_images", &config->resize_images))
     return FALSE;
   config->epochs = epochs;
   config->batch_size = batch;
@@ -557,5 +559,12 @@ st_train_config_write (const StTrainConfig *config, GString *out, int indent)
       g_string_append_printf (out, "%d", a->crop_padding);
     }
 #undef AUG_KEY
-  g_string_append_printf (out, "}\n%*s}", indent, "");
+  g_string_append_c (out, '}');
+  /* written only when asked for: a file without it reads the same */
+  if (config->resize_images)
+    {
+      write_key (out, indent, "resize_images", &first);
+      g_string_append (out, "true");
+    }
+  g_string_append_printf (out, "\n%*s}", indent, "");
 }

@@ -72,6 +72,9 @@ typedef struct {
   StOptimConfig     optimizer;
   StNormalizeConfig normalize;
   StAugmentConfig   augment;
+  /* Image folders: images of another size are scaled (bilinear) to the model's input
+   * height and width instead of refused; "resize_images" in the file. */
+  gboolean          resize_images;
 } StTrainConfig;
 
 void        st_train_config_init_default (StTrainConfig *config);

@@ -283,15 +283,6 @@ maybe_snapshot (Run *run)
   post (run->trainer, &event, NULL, NULL, snap, NULL);
 }
 
-/* 1 or 3 when the model takes grey or colour images, else 0 (as the images are). */
-static int
-model_channels (const StNet *net)
-{
-  const gint64 c = net->spec->input.dim[0];
-
-  return c == 1 || c == 3 ? (int) c : 0;
-}
-
 static gboolean
 stop_requested (gpointer data)
 {
@@ -413,14 +404,11 @@ setup (Run *run, GError **error)
   g_autofree char *status = g_strdup_printf ("Loading %s…", trainer->dataset);
 
   post_simple (trainer, ST_TRAINER_EVENT_STATUS, status);
-  st_dataset_options_init (&dopts);
-  dopts.seed = tc->seed;
-  /* read no more than the run trains on, stop when asked, and images as the model takes
-   * them (a colour folder for a grey model is converted, as PIL's "L") */
+  st_dataset_options_for_model (&dopts, trainer->net->spec);
+  /* read no more than the run trains on, and stop when asked */
   dopts.max_train_examples = trainer->options.max_train_examples;
   dopts.cancelled = stop_requested;
   dopts.cancelled_data = trainer;
-  dopts.channels = model_channels (trainer->net);
   run->data = st_dataset_pair_load (trainer->dataset, &dopts, error);
   if (run->data == NULL || !st_check_data (trainer->net, tc->loss, run->data, error))
     return FALSE;

@@ -1,5 +1,6 @@
 /* test-cli: strata-cli train, evaluate and activations, run as a person would, on the toy
  * model (built-in data, a second of work). */
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -72,6 +73,65 @@ test_train_outputs (void)
       g_assert_cmpmem (header, 4, "\x89PNG", 4);
     }
   g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
+}
+
+/* A grey w×h PNG of one value. */
+static void
+write_grey_png (const char *folder, const char *name, int w, int h, guint8 v)
+{
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, w, h);
+  g_autofree char *file = g_build_filename (folder, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  gdk_pixbuf_fill (pixbuf, (guint32) v << 24 | (guint32) v << 16 | (guint32) v << 8);
+  g_assert_true (gdk_pixbuf_save (pixbuf, file, "png", &error, NULL));
+  g_assert_no_error (error);
+}
+
+/* Images of several sizes: refused with the way out named, then trained on with
+ * --resize-images, scaled to the model's input. */
+static void
+test_resize_images (void)
+{
+  g_autofree char *images = path ("mixed-sizes");
+  g_autofree char *model = path ("mixed.strata.json");
+  g_autofree char *json = NULL;
+  g_auto (StTestRun) refused = { 0 };
+  g_auto (StTestRun) resized = { 0 };
+  g_auto (GStrv) lines = NULL;
+
+  if (!st_test_have_cli ())
+    return;
+  for (int c = 0; c < 2; c++)
+    {
+      g_autofree char *folder = g_build_filename (images, c == 0 ? "dark" : "light", NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+      for (int i = 0; i < 5; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%d.png", i);
+
+          write_grey_png (folder, name, 6 + i, 8 - i, c == 0 ? 20 : 230);
+        }
+    }
+  json = g_strdup_printf ("{\"format\": \"strata-model/1\", \"name\": \"mixed\","
+                          " \"input\": {\"channels\": 1, \"height\": 7, \"width\": 7},"
+                          " \"layers\": [{\"type\": \"Flatten\"},"
+                          " {\"type\": \"Linear\", \"in_features\": 49, \"out_features\": 2}],"
+                          " \"training\": {\"dataset\": \"%s\", \"epochs\": 1,"
+                          " \"batch_size\": 2}}", images);
+  g_assert_true (g_file_set_contents (model, json, -1, NULL));
+
+  st_test_cli (&refused, "train", model, "--device", "cpu", "--json", NULL);
+  g_assert_cmpint (refused.status, ==, 1);
+  g_assert_nonnull (strstr (refused.err, "the images must all be"));
+  g_assert_nonnull (strstr (refused.err, "--resize-images"));
+
+  st_test_cli (&resized, "train", model, "--device", "cpu", "--json", "--resize-images", NULL);
+  g_assert_cmpint (resized.status, ==, 0);
+  lines = g_strsplit (g_strstrip (resized.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_nonnull (strstr (lines[0], "\"epoch\": 1"));
 }
 
 static void
@@ -178,6 +238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train-outputs", test_train_outputs);
   g_test_add_func ("/cli/evaluate-and-activations", test_evaluate_and_activations);
   g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
+  g_test_add_func ("/cli/resize-images", test_resize_images);
   status = g_test_run ();
 
   st_test_remove_tree (dir);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/dataset.h"
+#include "core/evaluator.h"
 #include "core/image-folder.h"
 #include "dataset-files.h"
 #include "test-util.h"
@@ -335,6 +336,68 @@ test_image_folder_sizes (void)
   st_test_remove_tree (dir);
 }
 
+/* A model reads a folder of mixed sizes as its recipe says: refused, with the way to ask
+ * for resizing named, or with "resize_images" scaled to the model's input (not the first
+ * image's size), for the training and the test split alike. */
+static void
+test_image_folder_resize_to_model (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-dataset-XXXXXX");
+  g_autofree char *cat = path_in (dir, "cat");
+  g_autofree char *dog = path_in (dir, "dog");
+  g_autofree char *json = NULL;
+  g_autoptr (GError) error = NULL;
+  StDatasetOptions options;
+  StSpec *spec;
+  StEvaluator *ev;
+
+  make_dir (dir, "cat");
+  make_dir (dir, "dog");
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%d.png", i);
+
+      write_png (cat, name, 4 + i, 4 + i, 10, 10, 10);
+      write_png (dog, name, 9 - i, 6, 200, 200, 200);
+    }
+  json = g_strdup_printf ("{\"format\": \"strata-model/1\", \"name\": \"tiny\","
+                          " \"input\": {\"channels\": 1, \"height\": 5, \"width\": 6},"
+                          " \"layers\": [{\"type\": \"Flatten\"},"
+                          " {\"type\": \"Linear\", \"in_features\": 30, \"out_features\": 2}],"
+                          " \"training\": {\"dataset\": \"%s\", \"epochs\": 1}}", dir);
+  spec = st_spec_load_from_data (json, -1, "tiny", &error);
+  g_assert_no_error (error);
+
+  st_dataset_options_for_model (&options, spec);
+  g_assert_cmpint (options.fit, ==, ST_IMAGE_FIT_EXACT);
+  g_assert_cmpint (options.channels, ==, 1);
+  ev = st_evaluator_new (spec, NULL, NULL, ST_DEVICE_CPU, &error);
+  g_assert_null (ev);
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "the images must all be", "resize_images",
+                "--resize-images", NULL);
+  g_clear_error (&error);
+
+  spec->training.resize_images = TRUE;
+  st_dataset_options_for_model (&options, spec);
+  g_assert_cmpint (options.fit, ==, ST_IMAGE_FIT_RESIZE);
+  g_assert_cmpint (options.height, ==, 5);
+  g_assert_cmpint (options.width, ==, 6);
+  ev = st_evaluator_new (spec, NULL, NULL, ST_DEVICE_CPU, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ev);
+  if (ev != NULL)
+    {
+      const StDataset *test = st_evaluator_test_set (ev);
+
+      g_assert_cmpint (test->h, ==, 5);
+      g_assert_cmpint (test->w, ==, 6);
+      g_assert_cmpint (test->n_classes, ==, 2);
+      st_evaluator_free (ev);
+    }
+  st_spec_free (spec);
+  st_test_remove_tree (dir);
+}
+
 static void
 test_image_folder_too_many_classes (void)
 {
@@ -572,6 +635,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dataset/image-folder/empty", test_image_folder_empty);
   g_test_add_func ("/dataset/image-folder/unreadable", test_image_folder_unreadable);
   g_test_add_func ("/dataset/image-folder/sizes", test_image_folder_sizes);
+  g_test_add_func ("/dataset/image-folder/resize-to-model", test_image_folder_resize_to_model);
   g_test_add_func ("/dataset/image-folder/too-large", test_image_folder_too_large);
   g_test_add_func ("/dataset/image-folder/formats", test_image_folder_formats);
   g_test_add_func ("/dataset/image-folder/other-files", test_image_folder_other_files);

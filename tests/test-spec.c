@@ -134,6 +134,29 @@ test_round_trip (void)
     }
 }
 
+/* "resize_images" is read, written only when on (files without it stay as they were), and
+ * comes back. */
+static void
+test_resize_images (void)
+{
+  g_autoptr (StSpec) spec = st_spec_load ("lenet5", NULL);
+  g_autofree char *off = st_spec_to_json (spec);
+  g_autofree char *on = NULL;
+  g_autoptr (StSpec) back = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (spec->training.resize_images);
+  g_assert_null (strstr (off, "resize_images"));
+  spec->training.resize_images = TRUE;
+  on = st_spec_to_json (spec);
+  g_assert_nonnull (strstr (on, "\"resize_images\": true"));
+  back = st_spec_load_from_data (on, -1, "resize", &error);
+  g_assert_no_error (error);
+  g_assert_true (back->training.resize_images);
+  assert_load_fails ("{" INPUT ", \"layers\": [], \"training\": {\"resize_images\": 1}}",
+                     ST_SPEC_ERROR_STRUCTURE, "training.resize_images must be true or false");
+}
+
 static void
 test_save_atomic (void)
 {
@@ -822,6 +845,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/spec/presets/params", test_presets_params);
   g_test_add_func ("/spec/presets/training", test_preset_training);
+  g_test_add_func ("/spec/training/resize-images", test_resize_images);
   g_test_add_func ("/spec/round-trip", test_round_trip);
   g_test_add_func ("/spec/save-atomic", test_save_atomic);
   g_test_add_func ("/spec/problem-layer-kept", test_problem_layer_kept);

@@ -436,6 +436,7 @@ test_form_round_trip (Fixture *f, gconstpointer user_data)
   in.augment.rotation = 10.0;
   in.augment.horizontal_flip = TRUE;
   in.augment.crop_padding = 4;
+  in.resize_images = TRUE;
 
   st_train_panel_load_config (f->panel, &in);
   st_train_panel_get_config (f->panel, &out);
@@ -451,6 +452,8 @@ test_form_round_trip (Fixture *f, gconstpointer user_data)
   g_assert_cmpfloat_with_epsilon (out.augment.rotation, 10.0, 1e-12);
   g_assert_true (out.augment.horizontal_flip);
   g_assert_cmpint (out.augment.crop_padding, ==, 4);
+  g_assert_true (out.resize_images);
+  g_assert_true (gtk_switch_get_active (child (f, "resize_switch")));
   /* What the form does not show is kept. */
   g_assert_cmpint (out.init, ==, ST_INIT_KAIMING_NORMAL);
   g_assert_cmpfloat (out.optimizer.betas[1], ==, 0.98);
@@ -528,8 +531,10 @@ test_config_changed (Fixture *f, gconstpointer user_data)
   adw_combo_row_set_selected (child (f, "loss_row"), ST_LOSS_MSE);
   gtk_switch_set_active (child (f, "flip_switch"), TRUE);
   g_assert_cmpint (changes, ==, 6);
+  gtk_switch_set_active (child (f, "resize_switch"), TRUE);
+  g_assert_cmpint (changes, ==, 7);
   st_train_panel_set_device (f->panel, ST_DEVICE_CPU);
-  g_assert_cmpint (changes, ==, 6);
+  g_assert_cmpint (changes, ==, 7);
   st_train_config_clear (&config);
 }
 

@@ -47,6 +47,7 @@ struct _StTrainPanel
   GtkSpinButton        *shift_spin;
   GtkSpinButton        *rotation_spin;
   GtkSwitch            *flip_switch;
+  GtkSwitch            *resize_switch;
   GtkSpinButton        *crop_spin;
   GtkSpinButton        *seed_spin;
 
@@ -343,6 +344,7 @@ st_train_panel_load_config (StTrainPanel *self, const StTrainConfig *config)
   gtk_spin_button_set_value (self->shift_spin, config->augment.shift);
   gtk_spin_button_set_value (self->rotation_spin, config->augment.rotation);
   gtk_switch_set_active (self->flip_switch, config->augment.horizontal_flip);
+  gtk_switch_set_active (self->resize_switch, config->resize_images);
   gtk_spin_button_set_value (self->crop_spin, config->augment.crop_padding);
   self->filling = FALSE;
 }
@@ -379,6 +381,7 @@ st_train_panel_get_config (StTrainPanel *self, StTrainConfig *out)
   out->augment.shift = (int) spin_value (self->shift_spin);
   out->augment.rotation = spin_value (self->rotation_spin);
   out->augment.horizontal_flip = gtk_switch_get_active (self->flip_switch);
+  out->resize_images = gtk_switch_get_active (self->resize_switch);
   out->augment.crop_padding = (int) spin_value (self->crop_spin);
 }
 
@@ -898,6 +901,7 @@ st_train_panel_class_init (StTrainPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, shift_spin);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, rotation_spin);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, flip_switch);
+  gtk_widget_class_bind_template_child (widget_class, StTrainPanel, resize_switch);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, crop_spin);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, seed_spin);
   gtk_widget_class_bind_template_callback (widget_class, start_clicked);
