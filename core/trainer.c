@@ -480,7 +480,9 @@ train (Run *run, GError **error)
     {
       gint64 t_epoch = g_get_monotonic_time ();
       double train_us = 0.0, loss_sum = 0.0;
-      gint64 seen = 0, correct = 0, batch_no = 0;
+      /* counted: the steps whose numbers are in, so the batch that last_loss belongs to (a
+       * backend may report a few steps late) */
+      gint64 seen = 0, correct = 0, counted = 0;
       StMetrics m, test;
       StEpochMetrics em = { .epoch = epoch };
       StTrainerEvent event = { .kind = ST_TRAINER_EVENT_EPOCH, .epoch = epoch,
@@ -505,29 +507,31 @@ train (Run *run, GError **error)
             return FALSE;
           st_backend_take_metrics (run->backend, &m);
           train_us += (double) (g_get_monotonic_time () - t0);
-          batch_no++;
+          counted += m.steps;
           if (m.steps > 0 && isfinite (m.last_loss) && first_loss < 0)
             first_loss = m.last_loss;
+          record = (BatchRecord) { epoch, tc->epochs, counted, n_batches, m.last_loss,
+                                   (seen + m.examples) / MAX (train_us, 1.0) * 1e6 };
           if (m.steps > 0 && diverged (m.last_loss, first_loss))
             {
+              /* the progress and the chart end on the batch the message names */
+              push_batch (trainer, &record, TRUE);
               if (!isfinite (m.last_loss))
                 g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
                              "training diverged: the loss became %s in epoch %d, batch %"
                              G_GINT64_FORMAT " (lr %g); try a lower learning rate",
-                             isnan (m.last_loss) ? "NaN" : "infinite", epoch, batch_no,
+                             isnan (m.last_loss) ? "NaN" : "infinite", epoch, counted,
                              tc->optimizer.lr);
               else
                 g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
                              "training diverged: the loss rose from %.3g to %.4g in epoch %d, "
                              "batch %" G_GINT64_FORMAT " (lr %g); try a lower learning rate",
-                             first_loss, m.last_loss, epoch, batch_no, tc->optimizer.lr);
+                             first_loss, m.last_loss, epoch, counted, tc->optimizer.lr);
               return FALSE;
             }
           loss_sum += m.loss_sum;
           seen += m.examples;
           correct += m.correct;
-          record = (BatchRecord) { epoch, tc->epochs, batch_no, n_batches, m.last_loss,
-                                   seen / MAX (train_us, 1.0) * 1e6 };
           if (m.steps > 0)
             push_batch (trainer, &record, FALSE);
           maybe_snapshot (run);

@@ -40,6 +40,9 @@ typedef struct {
   int         best_epoch;      /* the first epoch with the highest test accuracy reported */
   double      best_acc;
   StBestWeights *best;         /* what FINISHED handed over */
+  int         last_epoch_of_batch;  /* the epoch and batch of the latest BATCH event */
+  gint64      last_batch;
+  double      last_batch_loss;
 } Watch;
 
 /* Once the worker has parked (state PAUSED), every batch before the pause has been handed
@@ -83,6 +86,9 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
     {
     case ST_TRAINER_EVENT_BATCH:
       w->batches++;
+      w->last_epoch_of_batch = e->epoch;
+      w->last_batch = e->batch;
+      w->last_batch_loss = e->loss;
       if (w->stop_after_batches > 0 && w->batches == w->stop_after_batches)
         {
           w->stop_requested = TRUE;
@@ -328,6 +334,14 @@ test_divergence (void)
   g_test_message ("%s", w.error);
   g_assert_nonnull (strstr (w.error, "epoch 1, batch "));
   g_assert_nonnull (strstr (w.error, "lower learning rate"));
+  /* the progress and the chart end on the batch the message names, with its loss */
+  {
+    g_autofree char *named = g_strdup_printf ("epoch %d, batch %" G_GINT64_FORMAT " ",
+                                              w.last_epoch_of_batch, w.last_batch);
+
+    g_assert_nonnull (strstr (w.error, named));
+    g_assert_true (!isfinite (w.last_batch_loss) || w.last_batch_loss > 2.0);
+  }
   g_assert_null (w.best);
   g_file_get_contents (ckpt, &after, &len_after, NULL);
   g_assert_cmpmem (before, len_before, after, len_after);
