@@ -203,6 +203,39 @@ test_chart_log_scale (void)
   st_chart_data_clear (&data);
 }
 
+/* The pointer over a batch early in epoch 2 (x = 1.3): the box names epoch 2 and how far
+ * into it, not the finished epoch 1 whose values it also lists, which say they are
+ * epoch 1's. */
+static void
+test_chart_hover_names_batch_epoch (void)
+{
+  StChartData data;
+  StChartOptions o;
+  StChartHit hit;
+  double best_x = NAN, best_d = INFINITY;
+  g_autofree char *text = NULL;
+
+  falling_run (&data, 3, linear_fall);
+  for (int b = 1; b <= 30; b++)
+    st_chart_data_add_batch (&data, b / 10.0, 2.5 - b * 0.02);
+  st_chart_options_init (&o);
+  o.panels = ST_CHART_PANELS_LOSS;
+  for (double x = 0; x < 600; x += 1.0)
+    if (st_chart_hit_test (600, 400, &data, &o, x, &hit) && fabs (hit.epoch - 1.3) < best_d)
+      {
+        best_d = fabs (hit.epoch - 1.3);
+        best_x = x;
+      }
+  g_assert_true (isfinite (best_x));
+  text = st_chart_hover_text (600, 400, &data, &o, best_x);
+  g_test_message ("%s", text);
+  g_assert_nonnull (text);
+  g_assert_true (g_str_has_prefix (text, "epoch 2 · 30%\n"));
+  g_assert_nonnull (strstr (text, "\ntrain, epoch 1 "));
+  g_assert_null (st_chart_hover_text (600, 400, &data, &o, -5.0));
+  st_chart_data_clear (&data);
+}
+
 static void
 test_chart_hover (void)
 {
@@ -603,6 +636,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/render/chart/falling-loss", test_chart_falling_loss);
   g_test_add_func ("/render/chart/log-scale", test_chart_log_scale);
+  g_test_add_func ("/render/chart/hover-names-batch-epoch", test_chart_hover_names_batch_epoch);
   g_test_add_func ("/render/chart/hover", test_chart_hover);
   g_test_add_func ("/render/chart/nan", test_chart_nan);
   g_test_add_func ("/render/chart/empty", test_chart_empty);

@@ -10,6 +10,7 @@
 #include "ui/chart-data.h"
 
 #include <math.h>
+#include <string.h>
 
 const StPanel *
 st_chart_panel_at (const StChart *chart, double x)
@@ -48,7 +49,7 @@ st_chart_hit (const StChart *chart, double x, StChartHit *hit)
 typedef struct {
   const StRgba *colour;
   gboolean    dashed;
-  char        label[32];
+  char        label[64];
   char        value[32];
   double      x, y;             /* the point, in data units; y NaN: no marker */
 } HoverRow;
@@ -73,20 +74,38 @@ format_epoch (char *buf, gsize size, double epoch)
     g_snprintf (buf, size, "epoch %.2f", epoch);
 }
 
+/* The epoch a batch at x belongs to: epoch k spans (k - 1, k]. */
+static int
+batch_epoch (double x)
+{
+  return (int) MAX (1.0, ceil (x - 1e-9));
+}
+
+/* The box names the epoch of the batch under the pointer, and how far into it the batch
+ * is; an epoch's values of another epoch than that say which. */
 static int
 hover_rows (const StChart *chart, const StPanel *p, const StChartHit *hit, HoverRow *rows,
             char *header, gsize header_size)
 {
   const StChartData *d = chart->data, *prev = chart->previous;
   gboolean acc = p->kind == ST_PANEL_ACCURACY;
-  int n = 0;
+  int n = 0, named = 0;
 
   header[0] = '\0';
-  if (hit->batch_index >= 0)
-    format_epoch (header, header_size, d->batches[hit->batch_index].epoch);
-  if (hit->epoch_index >= 0)
-    format_epoch (header, header_size, d->epochs[hit->epoch_index].epoch);
-  else if (hit->batch_index < 0)
+  if (!acc && hit->batch_index >= 0)
+    {
+      double x = d->batches[hit->batch_index].epoch;
+
+      named = batch_epoch (x);
+      g_snprintf (header, header_size, "epoch %d · %.0f%%", named,
+                  CLAMP (x - (named - 1), 0.0, 1.0) * 100.0);
+    }
+  else if (hit->epoch_index >= 0)
+    {
+      named = (int) round (d->epochs[hit->epoch_index].epoch);
+      format_epoch (header, header_size, d->epochs[hit->epoch_index].epoch);
+    }
+  else
     format_epoch (header, header_size, hit->epoch);
 
   if (!acc && hit->batch_index >= 0)
@@ -125,11 +144,36 @@ hover_rows (const StChart *chart, const StPanel *p, const StChartHit *hit, Hover
           rows[n] = (HoverRow) { colour, run == 1, "", "", e->epoch, v };
           g_snprintf (rows[n].label, sizeof rows[n].label, "%s%s", run == 1 ? "previous " : "",
                       k == 0 ? "train" : "test");
+          if (named > 0 && (int) round (e->epoch) != named)
+            {
+              gsize len = strlen (rows[n].label);
+
+              g_snprintf (rows[n].label + len, sizeof rows[n].label - len, ", epoch %.0f",
+                          e->epoch);
+            }
           format_value (rows[n].value, sizeof rows[n].value, v, acc);
           n++;
         }
     }
   return n;
+}
+
+char *
+st_chart_describe_hover (const StChart *chart, const StPanel *p, const StChartHit *hit)
+{
+  HoverRow rows[6];
+  char header[64];
+  GString *out;
+  int n;
+
+  if (!isfinite (hit->epoch))
+    return NULL;
+  n = hover_rows (chart, p, hit, rows, header, sizeof header);
+  out = g_string_new (header);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (out, "\n%s%s%s", rows[i].label, rows[i].label[0] ? " " : "",
+                            rows[i].value);
+  return g_string_free (out, FALSE);
 }
 
 void

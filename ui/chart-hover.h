@@ -12,6 +12,11 @@ const StPanel *st_chart_panel_at   (const StChart    *chart,
 void           st_chart_hit        (const StChart    *chart,
                                     double            x,
                                     StChartHit       *hit);
+/* What the hover box says, its lines joined by '\n' (the header, then "label value"
+ * rows), or NULL outside every plot area. */
+char          *st_chart_describe_hover (const StChart    *chart,
+                                        const StPanel    *p,
+                                        const StChartHit *hit);
 /* Draws the guide at the hit's epoch in panel p (at the pointer itself when under_pointer),
  * the markers on the points it meets and the box with their values. */
 void           st_chart_draw_hover (cairo_t          *cr,

@@ -504,6 +504,38 @@ st_chart_hit_test (double                width,
   return isfinite (hit->epoch);
 }
 
+char *
+st_chart_hover_text (double                width,
+                     double                height,
+                     const StChartData    *data,
+                     const StChartOptions *options,
+                     double                x)
+{
+  StChartOptions defaults;
+  const StPanel *p;
+  StChartHit hit;
+  cairo_t *cr;
+  StChart chart;
+  char *text = NULL;
+
+  if (!(width >= 1.0 && height >= 1.0) || !isfinite (x))
+    return NULL;
+  if (options == NULL)
+    {
+      st_chart_options_init (&defaults);
+      options = &defaults;
+    }
+  cr = st_render_scratch_context ();
+  st_chart_layout (&chart, cr, width, height, data, options);
+  st_chart_hit (&chart, x, &hit);
+  p = st_chart_panel_at (&chart, x);
+  if (p != NULL)
+    text = st_chart_describe_hover (&chart, p, &hit);
+  st_chart_layout_clear (&chart);
+  cairo_destroy (cr);
+  return text;
+}
+
 typedef struct {
   const StChartData    *data;
   const StChartOptions *options;

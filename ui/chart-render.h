@@ -138,6 +138,13 @@ gboolean st_chart_hit_test (double                width,
                             const StChartOptions *options,
                             double                x,
                             StChartHit           *hit);
+/* What the hover box at pointer x says: its lines joined by '\n', the header first ("epoch 2
+ * · 30%" over a batch), then "label value" rows; NULL outside every plot area. */
+char    *st_chart_hover_text (double                width,
+                              double                height,
+                              const StChartData    *data,
+                              const StChartOptions *options,
+                              double                x);
 
 /* PNG or SVG by the extension; see st_render_save(). */
 gboolean st_chart_save (const char           *path,
