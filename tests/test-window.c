@@ -802,6 +802,53 @@ ran_in_child_without_leak_check (void)
   return TRUE;
 }
 
+static GtkWidget *
+find_of_type (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_of_type (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The header names the model and the file Save writes to; the window's title names both. */
+static void
+test_title_names_file (void)
+{
+  StWindow *window;
+  AdwWindowTitle *title;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  title = ADW_WINDOW_TITLE (find_of_type (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE));
+  g_assert_nonnull (title);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (title)));
+  g_assert_cmpstr (adw_window_title_get_title (title), ==, "LeNet-5");
+  g_assert_cmpstr (adw_window_title_get_subtitle (title), ==, "Not saved to a file");
+
+  path = open_from_file (window, &dir);
+  g_assert_cmpstr (adw_window_title_get_subtitle (title), ==, path);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "LeNet-5 — lenet.strata.json");
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  g_assert_cmpstr (adw_window_title_get_title (title), ==, "• LeNet-5");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==,
+                   "• LeNet-5 — lenet.strata.json");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
+  ui_test_spin (50);
+  g_assert_cmpstr (adw_window_title_get_title (title), ==, "LeNet-5");
+  gtk_window_destroy (GTK_WINDOW (window));
+  st_test_remove_tree (dir);
+}
+
 /* A model never saved has no file: Save asks where, and cancelling that keeps everything. */
 static void
 test_close_save_as_cancelled (void)
@@ -1345,6 +1392,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/close-asks", test_close_asks);
   g_test_add_func ("/window/close-saves", test_close_saves);
   g_test_add_func ("/window/close-save-as-cancelled", test_close_save_as_cancelled);
+  g_test_add_func ("/window/title-names-file", test_title_names_file);
   g_test_add_func ("/window/preset-asks-and-undoes", test_preset_asks_and_undoes);
   g_test_add_func ("/window/training-is-document", test_training_is_document);
   g_test_add_func ("/window/quit-asks", test_quit_asks);

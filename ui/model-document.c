@@ -305,6 +305,23 @@ st_model_document_dup_title (StModelDocument *self)
   return g_strdup_printf ("%s%s", self->modified ? "• " : "", name);
 }
 
+char *
+st_model_document_dup_location (StModelDocument *self)
+{
+  const char *home = g_get_home_dir ();
+  g_autofree char *display = NULL;
+  gsize n;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), NULL);
+  if (self->path == NULL)
+    return g_strdup (_("Not saved to a file"));
+  display = g_filename_display_name (self->path);
+  n = strlen (home);
+  if (n > 1 && g_str_has_prefix (display, home) && display[n] == G_DIR_SEPARATOR)
+    return g_strconcat ("~", display + n, NULL);
+  return g_steal_pointer (&display);
+}
+
 /* ---- finding nodes ----------------------------------------------------------------------- */
 
 static gboolean

@@ -54,6 +54,8 @@ const char      *st_model_document_get_path      (StModelDocument *self);
 gboolean         st_model_document_get_modified  (StModelDocument *self);
 /* The model's name and whether it has unsaved changes, for the title. */
 char            *st_model_document_dup_title     (StModelDocument *self);
+/* Where Save writes: the file, the home folder shown as "~"; or that there is none yet. */
+char            *st_model_document_dup_location  (StModelDocument *self);
 
 /* Finds node in the spec; FALSE when it is not there (any more). */
 gboolean         st_model_document_find          (StModelDocument *self,

@@ -25,7 +25,7 @@ struct _StWindow
 
   /* template widgets */
   AdwHeaderBar        *header_bar;
-  AdwViewSwitcherTitle *switcher_title;
+  AdwWindowTitle       *window_title;
   GtkMenuButton       *presets_button;
   AdwToastOverlay     *toast_overlay;
   GtkPaned            *paned;
@@ -77,11 +77,15 @@ static void
 update_title (StWindow *self)
 {
   g_autofree char *title = st_model_document_dup_title (self->document);
+  g_autofree char *where = st_model_document_dup_location (self->document);
+  const char *path = st_model_document_get_path (self->document);
+  g_autofree char *base = path != NULL ? g_filename_display_basename (path) : NULL;
+  g_autofree char *window = base != NULL ? g_strdup_printf ("%s — %s", title, base) : NULL;
 
-  gtk_window_set_title (GTK_WINDOW (self), title);
-  adw_view_switcher_title_set_title (self->switcher_title, title);
-  adw_view_switcher_title_set_subtitle (self->switcher_title,
-                                        st_model_document_get_path (self->document));
+  gtk_window_set_title (GTK_WINDOW (self), window != NULL ? window : title);
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, where);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->window_title), where);
 }
 
 static StNode *
@@ -1116,7 +1120,7 @@ st_window_class_init (StWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/strata/Strata/strata-window.ui");
   gtk_widget_class_bind_template_child (widget_class, StWindow, header_bar);
-  gtk_widget_class_bind_template_child (widget_class, StWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, StWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, StWindow, presets_button);
   gtk_widget_class_bind_template_child (widget_class, StWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, StWindow, paned);
