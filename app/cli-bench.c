@@ -7,6 +7,7 @@
 
 #include "app/cli.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 
 #include "core/backend.h"
@@ -63,7 +64,7 @@ bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *ra
   if (batch > BENCH_EXAMPLES)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "--batch-size %d: the benchmark holds %d examples", batch, BENCH_EXAMPLES);
+                   _("--batch-size %d: the benchmark holds %d examples"), batch, BENCH_EXAMPLES);
       return FALSE;
     }
   rates->batch = batch;
@@ -135,33 +136,43 @@ st_cli_bench (int argc, char **argv)
   BenchOptions opt = { .steps = 50 };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "device", 0, 0, G_OPTION_ARG_STRING, &device_name, "auto, cpu or cuda", "DEVICE" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &opt.steps, "Training steps to time (default 50)", "N" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device_name, N_("auto, cpu or cuda"), "DEVICE" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &opt.steps, N_("Training steps to time (default 50)"),
+      "N" },
     { "batch-size", 0, 0, G_OPTION_ARG_INT, &opt.batch,
-      "Examples per step (default: each preset's)", "N" },
+      N_("Examples per step (default: each preset's)"), "N" },
     { "profile", 0, 0, G_OPTION_ARG_NONE, &opt.profile,
-      "Time each part of one training step (GPU only)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per model", NULL },
+      N_("Time each part of one training step (GPU only)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per model"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("[MODEL…] — examples per second "
-                                                             "of the presets");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_("[MODEL…] — examples per "
+                                                                "second of the presets"));
   g_autoptr (GError) error = NULL;
   const char *const *models;
   StDevice device = ST_DEVICE_AUTO;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  st_cli_add_entries (context, entries);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return st_cli_usage_error (context, error->message);
   if (device_name != NULL && !st_device_from_name (device_name, &device))
-    return st_cli_usage_error (context, "--device must be auto, cpu or cuda");
+    return st_cli_usage_error (context, _("--device must be auto, cpu or cuda"));
   if (opt.steps < 1)
-    return st_cli_usage_error (context, "--steps must be at least 1");
+    return st_cli_usage_error (context, _("--steps must be at least 1"));
   if (opt.batch < 0)
-    return st_cli_usage_error (context, "--batch-size must be at least 1");
+    return st_cli_usage_error (context, _("--batch-size must be at least 1"));
   models = argc > 1 ? (const char *const *) argv + 1 : st_preset_names ();
   if (!json)
-    printf ("%-12s %8s %14s %14s  %s\n", "model", "batch", "train ex/s", "eval ex/s", "device");
+    {
+      st_cli_print_cell (_("model"), 12, FALSE);
+      putchar (' ');
+      st_cli_print_cell (_("batch"), 8, TRUE);
+      putchar (' ');
+      st_cli_print_cell (_("train ex/s"), 14, TRUE);
+      putchar (' ');
+      st_cli_print_cell (_("eval ex/s"), 14, TRUE);
+      printf ("  %s\n", _("device"));
+    }
   fflush (stdout);
   for (; *models != NULL; models++)
     {

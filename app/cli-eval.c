@@ -4,6 +4,8 @@
 
 #include "app/cli.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "core/evaluator.h"
@@ -30,23 +32,23 @@ open_evaluator (GOptionContext *context, int argc, char **argv, EvalArgs *args, 
 
   if (argc != 2)
     {
-      *status = st_cli_usage_error (context, "give one MODEL");
+      *status = st_cli_usage_error (context, _("give one MODEL"));
       return NULL;
     }
   if (args->weights == NULL)
     {
-      *status = st_cli_usage_error (context, "--weights FILE is needed");
+      *status = st_cli_usage_error (context, _("--weights FILE is needed"));
       return NULL;
     }
   if (args->device != NULL && !st_device_from_name (args->device, &device))
     {
-      *status = st_cli_usage_error (context, "--device must be auto, cpu or cuda");
+      *status = st_cli_usage_error (context, _("--device must be auto, cpu or cuda"));
       return NULL;
     }
   if (args->dataset != NULL && *args->dataset == '\0')
     {
-      *status = st_cli_usage_error (context, "--dataset is empty: give a dataset's name "
-                                             "(fashion-mnist, mnist, toy) or its path");
+      *status = st_cli_usage_error (context, _("--dataset is empty: give a dataset's name "
+                                               "(fashion-mnist, mnist, toy) or its path"));
       return NULL;
     }
   spec = st_spec_load (argv[1], &error);
@@ -66,16 +68,17 @@ st_cli_evaluate (int argc, char **argv)
 {
   EvalArgs args = { 0 };
   GOptionEntry entries[] = {
-    { "weights", 0, 0, G_OPTION_ARG_FILENAME, &args.weights, "Trained weights", "FILE" },
-    { "dataset", 0, 0, G_OPTION_ARG_STRING, &args.dataset, "Dataset name or path", "NAME|PATH" },
-    { "device", 0, 0, G_OPTION_ARG_STRING, &args.device, "auto, cpu or cuda", "DEVICE" },
+    { "weights", 0, 0, G_OPTION_ARG_FILENAME, &args.weights, N_("Trained weights"), "FILE" },
+    { "dataset", 0, 0, G_OPTION_ARG_STRING, &args.dataset, N_("Dataset name or path"),
+      "NAME|PATH" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &args.device, N_("auto, cpu or cuda"), "DEVICE" },
     { "resize-images", 0, 0, G_OPTION_ARG_NONE, &args.resize_images,
-      "Scale images of another size to the model's input", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &args.json, "Print one JSON object", NULL },
+      N_("Scale images of another size to the model's input"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &args.json, N_("Print one JSON object"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — loss and accuracy on the "
-                                                             "test set");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_("MODEL — loss and accuracy on "
+                                                                "the test set"));
   g_autoptr (GError) error = NULL;
   g_autoptr (StEvaluator) ev = NULL;
   StMetrics m;
@@ -83,7 +86,7 @@ st_cli_evaluate (int argc, char **argv)
   double seconds;
   int status = 0;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  st_cli_add_entries (context, entries);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return st_cli_usage_error (context, error->message);
   ev = open_evaluator (context, argc, argv, &args, &status);
@@ -101,7 +104,7 @@ st_cli_evaluate (int argc, char **argv)
             ", \"examples_per_sec\": %.1f, \"seconds\": %.3f}\n", m.loss_sum / m.examples,
             (double) m.correct / m.examples, m.examples, m.examples / seconds, seconds);
   else
-    printf ("test loss %.4f  test acc %.4f  (%" G_GINT64_FORMAT " images, %.0f images/s on %s)\n",
+    printf (_("test loss %.4f  test acc %.4f  (%" PRId64 " images, %.0f images/s on %s)\n"),
             m.loss_sum / m.examples, (double) m.correct / m.examples, m.examples,
             m.examples / seconds, st_evaluator_device (ev));
 out:
@@ -135,7 +138,7 @@ render_activations (cairo_t *cr, double width, double height, gconstpointer data
   StProbabilities probs = { (const char *const *) pic->test->class_names, s->probabilities,
                             s->n_classes, s->label };
   double left = width * 0.32, map_h = s->n_maps > 1 ? height / 2 : height;
-  g_autofree char *input_title = g_strdup_printf ("test image %" G_GINT64_FORMAT ": %s",
+  g_autofree char *input_title = g_strdup_printf (_("test image %" PRId64 ": %s"),
                                                   s->example,
                                                   pic->test->class_names[s->label]);
 
@@ -146,7 +149,7 @@ render_activations (cairo_t *cr, double width, double height, gconstpointer data
   st_image_render (cr, left, height * 0.45, &input, &options);
   cairo_save (cr);
   cairo_translate (cr, 0, height * 0.45);
-  options.title = "prediction";
+  options.title = _("prediction");
   if (s->n_classes > 1)
     st_probabilities_render (cr, left, height * 0.55, &probs, &options);
   cairo_restore (cr);
@@ -155,9 +158,11 @@ render_activations (cairo_t *cr, double width, double height, gconstpointer data
     {
       StImageView maps = { s->maps[i], s->map_shapes[i].dim[0], s->map_shapes[i].dim[1],
                            s->map_shapes[i].dim[2] };
-      g_autofree char *title = g_strdup_printf ("after Conv2d %s (%s %d)", s->map_paths[i],
-                                                i == 0 ? "first convolution," :
-                                                "second convolution,", maps.channels);
+      g_autofree char *title = g_strdup_printf (i == 0 ? _("after Conv2d %s (first "
+                                                           "convolution, %d)")
+                                                       : _("after Conv2d %s (second "
+                                                           "convolution, %d)"),
+                                                s->map_paths[i], maps.channels);
       cairo_save (cr);
       cairo_translate (cr, left, i * map_h);
       options.title = title;
@@ -174,32 +179,33 @@ st_cli_activations (int argc, char **argv)
   gint64 image = 0;
   g_autofree char *out = NULL;
   GOptionEntry entries[] = {
-    { "weights", 0, 0, G_OPTION_ARG_FILENAME, &args.weights, "Trained weights", "FILE" },
-    { "image", 0, 0, G_OPTION_ARG_INT64, &image, "Test image number (from 0)", "N" },
-    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Picture to write", "FILE.png|FILE.svg" },
-    { "dataset", 0, 0, G_OPTION_ARG_STRING, &args.dataset, "Dataset name or path", "NAME|PATH" },
-    { "device", 0, 0, G_OPTION_ARG_STRING, &args.device, "auto, cpu or cuda", "DEVICE" },
+    { "weights", 0, 0, G_OPTION_ARG_FILENAME, &args.weights, N_("Trained weights"), "FILE" },
+    { "image", 0, 0, G_OPTION_ARG_INT64, &image, N_("Test image number (from 0)"), "N" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("Picture to write"), "FILE.png|FILE.svg" },
+    { "dataset", 0, 0, G_OPTION_ARG_STRING, &args.dataset, N_("Dataset name or path"),
+      "NAME|PATH" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &args.device, N_("auto, cpu or cuda"), "DEVICE" },
     { "resize-images", 0, 0, G_OPTION_ARG_NONE, &args.resize_images,
-      "Scale images of another size to the model's input", NULL },
+      N_("Scale images of another size to the model's input"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — the feature maps of one "
-                                                             "test image");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_("MODEL — the feature maps of "
+                                                                "one test image"));
   g_autoptr (GError) error = NULL;
   g_autoptr (StEvaluator) ev = NULL;
   g_autoptr (StSnapshot) snap = NULL;
   int status = 0;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  st_cli_add_entries (context, entries);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return st_cli_usage_error (context, error->message);
   if (out == NULL)
     {
-      status = st_cli_usage_error (context, "--out FILE.png is needed");
+      status = st_cli_usage_error (context, _("--out FILE.png is needed"));
       goto done;
     }
 #ifndef STRATA_HAVE_RENDER
-  status = st_cli_usage_error (context, "this build of Strata has no Cairo to draw with");
+  status = st_cli_usage_error (context, _("this build of Strata has no Cairo to draw with"));
   goto done;
 #else
   ev = open_evaluator (context, argc, argv, &args, &status);
@@ -219,7 +225,7 @@ st_cli_activations (int argc, char **argv)
         goto done;
       }
   }
-  printf ("test image %" G_GINT64_FORMAT ": %s, predicted %s (%.1f%%); wrote %s\n", image,
+  printf (_("test image %" PRId64 ": %s, predicted %s (%.1f%%); wrote %s\n"), image,
           pic_class (snap, st_evaluator_test_set (ev), snap->label),
           pic_class (snap, st_evaluator_test_set (ev), snap->prediction),
           100.0 * snap->probabilities[snap->n_classes > 1 ? snap->prediction : 0], out);

@@ -3,6 +3,7 @@
 
 #include "app/cli.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,27 +16,27 @@ st_cli_export (int argc, char **argv)
   g_autofree char *pytorch = NULL;
   GOptionEntry entries[] = {
     { "pytorch", 0, 0, G_OPTION_ARG_FILENAME, &pytorch,
-      "Write the model as a PyTorch module (- for standard output)", "FILE.py" },
+      N_("Write the model as a PyTorch module (- for standard output)"), "FILE.py" },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — the model as code");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_("MODEL — the model as code"));
   g_autoptr (GError) error = NULL;
   g_autoptr (StSpec) spec = NULL;
   g_autofree char *code = NULL;
 
   g_option_context_set_summary (context,
-                                "Writes a Python module that builds MODEL with torch.nn. Its "
-                                "state_dict has the tensor\nnames of Strata's weight files, so "
-                                "weights trained here load into it.\nExit status 1 when the "
-                                "model has errors.");
-  g_option_context_add_main_entries (context, entries, NULL);
+                                N_("Writes a Python module that builds MODEL with torch.nn. Its "
+                                   "state_dict has the tensor\nnames of Strata's weight files, "
+                                   "so weights trained here load into it.\nExit status 1 when "
+                                   "the model has errors."));
+  st_cli_add_entries (context, entries);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return st_cli_usage_error (context, error->message);
   if (argc != 2)
-    return st_cli_usage_error (context, argc < 2 ? "export needs a MODEL"
-                                                 : "export takes one MODEL");
+    return st_cli_usage_error (context, argc < 2 ? _("export needs a MODEL")
+                                                 : _("export takes one MODEL"));
   if (pytorch == NULL)
-    return st_cli_usage_error (context, "--pytorch FILE.py is needed");
+    return st_cli_usage_error (context, _("--pytorch FILE.py is needed"));
 
   spec = st_spec_load (argv[1], &error);
   if (spec == NULL || (code = st_spec_to_pytorch (spec, &error)) == NULL)

@@ -9,6 +9,8 @@
 #include "app/cli.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -80,7 +82,8 @@ draw_bar (TrainCli *cli, const StTrainerEvent *e)
   for (int i = 0; i < width; i++)
     g_string_append (bar, i < filled ? "█" : "░");
   format_duration (eta, sizeof eta, left);
-  fprintf (stderr, "\r\033[Kepoch %d/%d %s %3.0f%% loss %.4f  %.0f ex/s  left %s", e->epoch,
+  fprintf (stderr, "\r\033[K");
+  fprintf (stderr, _("epoch %d/%d %s %3.0f%% loss %.4f  %.0f ex/s  left %s"), e->epoch,
            e->n_epochs, bar->str, frac * 100, e->loss, e->examples_per_sec, eta);
   fflush (stderr);
   g_string_free (bar, TRUE);
@@ -140,8 +143,8 @@ print_epoch (TrainCli *cli, const StEpochMetrics *m, int n_epochs)
       g_string_free (line, TRUE);
     }
   else
-    printf ("epoch %d/%d  train loss %.4f  train acc %.4f  test loss %.4f  test acc %.4f  "
-            "%.0f examples/s  %.1f s\n", m->epoch, n_epochs, m->train_loss, m->train_acc,
+    printf (_("epoch %d/%d  train loss %.4f  train acc %.4f  test loss %.4f  test acc %.4f  "
+              "%.0f examples/s  %.1f s\n"), m->epoch, n_epochs, m->train_loss, m->train_acc,
             m->test_loss, m->test_acc, m->examples_per_sec, m->seconds);
   fflush (stdout);
 }
@@ -159,7 +162,7 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       break;
     case ST_TRAINER_EVENT_STARTED:
       if (!cli->json)
-        fprintf (stderr, "Training on %s\n", e->message);
+        fprintf (stderr, _("Training on %s\n"), e->message);
       cli->epoch_start = g_get_monotonic_time ();
       break;
     case ST_TRAINER_EVENT_BATCH:
@@ -189,7 +192,7 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       break;
     case ST_TRAINER_EVENT_CHECKPOINT:
       if (!cli->json)
-        fprintf (stderr, "saved the best weights so far to %s\n", e->message);
+        fprintf (stderr, _("saved the best weights so far to %s\n"), e->message);
       break;
     case ST_TRAINER_EVENT_ERROR:
       if (cli->tty)
@@ -200,7 +203,7 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
     case ST_TRAINER_EVENT_FINISHED:
       if (e->stopped && cli->status == 0)
         {
-          g_printerr ("\nstrata-cli: stopped\n");
+          g_printerr (_("\nstrata-cli: stopped\n"));
           cli->status = 130;
         }
       g_main_loop_quit (cli->loop);
@@ -229,9 +232,9 @@ check_files (const char *model, const StSpec *spec, const char *dataset, const c
   const StRunFile outputs[] = { { "--save", save }, { "--metrics", metrics },
                                 { "--plot", plot } };
   const StRunFile inputs[] = {
-    { "the model", g_file_test (model, G_FILE_TEST_EXISTS) ? model : NULL },
-    { "the weights to resume from", resume },
-    { "the dataset", named != NULL ? named
+    { _("the model"), g_file_test (model, G_FILE_TEST_EXISTS) ? model : NULL },
+    { _("the weights to resume from"), resume },
+    { _("the dataset"), named != NULL ? named
                      : data != NULL && g_file_test (data, G_FILE_TEST_EXISTS) ? data : NULL },
   };
 
@@ -245,7 +248,7 @@ check_files (const char *model, const StSpec *spec, const char *dataset, const c
       if (!g_str_has_suffix (lower, ".png") && !g_str_has_suffix (lower, ".svg"))
         {
           g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                       "--plot %s: the file name must end in .png or .svg", plot);
+                       _("--plot %s: the file name must end in .png or .svg"), plot);
           return FALSE;
         }
     }
@@ -271,10 +274,10 @@ whole_option (GOptionContext *context, const char *option, const char *text, gin
       return TRUE;
     }
   if (g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
-    message = g_strdup_printf ("%s %s: must be between %" G_GINT64_FORMAT " and %"
-                               G_GINT64_FORMAT, option, text, min, max);
+    message = g_strdup_printf (_("%s %s: must be between %" PRId64 " and %" PRId64), option,
+                               text, min, max);
   else
-    message = g_strdup_printf ("%s “%s” is not a whole number", option, text);
+    message = g_strdup_printf (_("%s “%s” is not a whole number"), option, text);
   *status = st_cli_usage_error (context, message);
   return FALSE;
 }
@@ -297,9 +300,9 @@ positive_option (GOptionContext *context, const char *option, const char *text, 
       return TRUE;
     }
   if (end == text || *end != '\0')
-    message = g_strdup_printf ("%s “%s” is not a number", option, text);
+    message = g_strdup_printf (_("%s “%s” is not a number"), option, text);
   else
-    message = g_strdup_printf ("%s %s: must be a finite number above 0", option, text);
+    message = g_strdup_printf (_("%s %s: must be a finite number above 0"), option, text);
   *status = st_cli_usage_error (context, message);
   return FALSE;
 }
@@ -316,26 +319,28 @@ st_cli_train (int argc, char **argv)
   double lr = 0.0;
   gboolean json = FALSE, resize_images = FALSE;
   GOptionEntry entries[] = {
-    { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "Dataset name or path", "NAME|PATH" },
-    { "epochs", 0, 0, G_OPTION_ARG_STRING, &epochs_text, "Number of epochs", "N" },
-    { "batch-size", 0, 0, G_OPTION_ARG_STRING, &batch_text, "Examples per step", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "Learning rate", "X" },
-    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer, "sgd, adam or adamw", "NAME" },
-    { "device", 0, 0, G_OPTION_ARG_STRING, &device, "auto, cpu or cuda", "DEVICE" },
-    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, "CPU threads (default: all)", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Random seed", "N" },
-    { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, "Train on the first N examples only",
+    { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, N_("Dataset name or path"), "NAME|PATH" },
+    { "epochs", 0, 0, G_OPTION_ARG_STRING, &epochs_text, N_("Number of epochs"), "N" },
+    { "batch-size", 0, 0, G_OPTION_ARG_STRING, &batch_text, N_("Examples per step"), "N" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, N_("Learning rate"), "X" },
+    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer, N_("sgd, adam or adamw"), "NAME" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device, N_("auto, cpu or cuda"), "DEVICE" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, N_("CPU threads (default: all)"),
       "N" },
-    { "save", 0, 0, G_OPTION_ARG_FILENAME, &save, "Keep the best weights here", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Start from these weights", "FILE" },
-    { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Write per-epoch metrics", "FILE.csv" },
-    { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot, "Draw the curves", "FILE.png|FILE.svg" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, N_("Random seed"), "N" },
+    { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, N_("Train on the first N examples only"),
+      "N" },
+    { "save", 0, 0, G_OPTION_ARG_FILENAME, &save, N_("Keep the best weights here"), "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Start from these weights"), "FILE" },
+    { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, N_("Write per-epoch metrics"),
+      "FILE.csv" },
+    { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot, N_("Draw the curves"), "FILE.png|FILE.svg" },
     { "resize-images", 0, 0, G_OPTION_ARG_NONE, &resize_images,
-      "Scale images of another size to the model's input", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per epoch", NULL },
+      N_("Scale images of another size to the model's input"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per epoch"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — train a model");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_("MODEL — train a model"));
   g_autoptr (GError) error = NULL;
   g_autoptr (StSpec) spec = NULL;
   g_autoptr (StTrainer) trainer = NULL;
@@ -344,15 +349,16 @@ st_cli_train (int argc, char **argv)
   int status = 2;
   guint sigint, sigterm;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  st_cli_add_entries (context, entries);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return st_cli_usage_error (context, error->message);
   if (argc != 2)
-    return st_cli_usage_error (context, argc < 2 ? "train needs a MODEL" : "train takes one MODEL");
+    return st_cli_usage_error (context, argc < 2 ? _("train needs a MODEL")
+                                                 : _("train takes one MODEL"));
 
   if (dataset != NULL && *dataset == '\0')
-    return st_cli_usage_error (context, "--dataset is empty: give a dataset's name "
-                                        "(fashion-mnist, mnist, toy) or its path");
+    return st_cli_usage_error (context, _("--dataset is empty: give a dataset's name "
+                                          "(fashion-mnist, mnist, toy) or its path"));
   spec = st_spec_load (argv[1], &error);
   if (spec == NULL)
     return st_cli_fail (error);
@@ -375,7 +381,7 @@ st_cli_train (int argc, char **argv)
     {
       StOptimKind kind;
       if (!st_optim_from_name (optimizer, &kind))
-        return st_cli_usage_error (context, "--optimizer must be sgd, adam or adamw");
+        return st_cli_usage_error (context, _("--optimizer must be sgd, adam or adamw"));
       if (kind != spec->training.optimizer.type)
         st_optim_config_init_default (&spec->training.optimizer, kind);
     }
@@ -386,14 +392,14 @@ st_cli_train (int argc, char **argv)
 
 #ifndef STRATA_HAVE_RENDER
   if (plot != NULL)
-    return st_cli_usage_error (context, "--plot needs a build of Strata with Cairo");
+    return st_cli_usage_error (context, _("--plot needs a build of Strata with Cairo"));
 #endif
   if (!check_files (argv[1], spec, dataset, resume, save, metrics, plot, &error))
     return st_cli_fail (error);
 
   st_trainer_options_init (&options);
   if (device != NULL && !st_device_from_name (device, &options.device))
-    return st_cli_usage_error (context, "--device must be auto, cpu or cuda");
+    return st_cli_usage_error (context, _("--device must be auto, cpu or cuda"));
   options.threads = (int) threads;
   options.dataset = dataset;
   options.save_path = save;

@@ -5,6 +5,12 @@
 
 G_BEGIN_DECLS
 
+/* Adds a command's options; their help, the parameter string and the summary (all marked
+ * N_()) are shown in the user's language. */
+void st_cli_add_entries (GOptionContext *context, const GOptionEntry *entries);
+/* Prints `text` to stdout padded to `width` columns (on the left when `right`), a wide (CJK)
+ * character taking two columns. */
+void st_cli_print_cell  (const char *text, int width, gboolean right);
 /* Prints the message and the command's help to stderr; returns exit status 2. */
 int st_cli_usage_error (GOptionContext *context, const char *message);
 /* Prints "strata-cli: <message>" to stderr; returns exit status 1. */

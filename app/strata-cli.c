@@ -1,6 +1,7 @@
 /* strata-cli: Strata without a window — summary, training, evaluation, activations. */
 #define G_LOG_DOMAIN "strata-cli"
 
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,26 @@ typedef struct {
   const char  *help;
   CommandFunc  run;
 } Command;
+
+void
+st_cli_add_entries (GOptionContext *context, const GOptionEntry *entries)
+{
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+}
+
+void
+st_cli_print_cell (const char *text, int width, gboolean right)
+{
+  int columns = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    columns += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+  if (right)
+    printf ("%*s%s", MAX (width - columns, 0), "", text);
+  else
+    printf ("%s%*s", text, MAX (width - columns, 0), "");
+}
 
 int
 st_cli_usage_error (GOptionContext *context, const char *message)
@@ -43,24 +64,27 @@ st_cli_summary (int argc, char **argv)
 {
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object instead of the table", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object instead of the table"),
+      NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL — the torchsummary table");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_("MODEL — the torchsummary "
+                                                                "table"));
   g_autoptr (GError) error = NULL;
   g_autoptr (StSpec) spec = NULL;
   g_autoptr (StInfer) infer = NULL;
   g_autofree char *text = NULL;
 
   g_option_context_set_summary (context,
-                                "MODEL is a *.strata.json file or a preset name (lenet5, "
-                                "lenet-relu, mnist-cnn,\ndeep-cnn, inception, resnet, toy). "
-                                "Exit status 1 when the model has errors.");
-  g_option_context_add_main_entries (context, entries, NULL);
+                                N_("MODEL is a *.strata.json file or a preset name (lenet5, "
+                                   "lenet-relu, mnist-cnn,\ndeep-cnn, inception, resnet, toy). "
+                                   "Exit status 1 when the model has errors."));
+  st_cli_add_entries (context, entries);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return st_cli_usage_error (context, error->message);
   if (argc != 2)
-    return st_cli_usage_error (context, argc < 2 ? "summary needs a MODEL" : "summary takes one MODEL");
+    return st_cli_usage_error (context, argc < 2 ? _("summary needs a MODEL")
+                                                 : _("summary takes one MODEL"));
 
   spec = st_spec_load (argv[1], &error);
   if (spec == NULL)
@@ -71,29 +95,36 @@ st_cli_summary (int argc, char **argv)
   /* as train says it: a model without layers has nothing to train or summarise */
   if (spec->layers->len == 0)
     {
-      g_printerr ("strata-cli: %s: the model has no layers\n", argv[1]);
+      g_printerr (_("strata-cli: %s: the model has no layers\n"), argv[1]);
       return 1;
     }
   return infer->n_errors > 0 ? 1 : 0;
 }
 
 static const Command commands[] = {
-  { "summary", "MODEL [--json]", "Print the torchsummary table of a model", st_cli_summary },
-  { "train", "MODEL [OPTION…]", "Train a model and report each epoch", st_cli_train },
-  { "evaluate", "MODEL --weights FILE", "Loss and accuracy on the test set", st_cli_evaluate },
+  { "summary", "MODEL [--json]", N_("Print the torchsummary table of a model"), st_cli_summary },
+  { "train", "MODEL [OPTION…]", N_("Train a model and report each epoch"), st_cli_train },
+  { "evaluate", "MODEL --weights FILE", N_("Loss and accuracy on the test set"),
+    st_cli_evaluate },
   { "activations", "MODEL --weights FILE --image N --out FILE.png",
-    "Draw one test image's prediction and feature maps", st_cli_activations },
-  { "bench", "[MODEL…] [--device D]", "Examples per second of the presets", st_cli_bench },
-  { "export", "MODEL --pytorch FILE.py", "Write the model as PyTorch code", st_cli_export },
+    N_("Draw one test image's prediction and feature maps"), st_cli_activations },
+  { "bench", "[MODEL…] [--device D]", N_("Examples per second of the presets"), st_cli_bench },
+  { "export", "MODEL --pytorch FILE.py", N_("Write the model as PyTorch code"), st_cli_export },
 };
 
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "Usage: strata-cli COMMAND [ARGS…]\n\nCommands:\n");
+  fprintf (out, _("Usage: strata-cli COMMAND [ARGS…]\n\nCommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-12s %-48s %s\n", commands[i].name, commands[i].args, commands[i].help);
-  fprintf (out, "\nRun 'strata-cli COMMAND --help' for a command's options.\n");
+    {
+      /* "…" is one column but three bytes: printf's widths count bytes */
+      int pad = 48 - (int) g_utf8_strlen (commands[i].args, -1);
+
+      fprintf (out, "  %-12s %s%*s %s\n", commands[i].name, commands[i].args, MAX (pad, 0), "",
+               _(commands[i].help));
+    }
+  fprintf (out, _("\nRun 'strata-cli COMMAND --help' for a command's options.\n"));
 }
 
 int
@@ -121,7 +152,7 @@ main (int argc, char **argv)
         g_set_prgname (commands[i].name);
         return commands[i].run (argc - 1, argv + 1);
       }
-  fprintf (stderr, "strata-cli: unknown command '%s'\n\n", argv[1]);
+  fprintf (stderr, _("strata-cli: unknown command '%s'\n\n"), argv[1]);
   print_usage (stderr);
   return 2;
 }

@@ -15,6 +15,7 @@
 
 #include "core/atomic-file.h"
 #include "core/atomic-file-private.h"
+#include "core/i18n.h"
 
 #include "core/input-file.h"
 
@@ -75,7 +76,7 @@ static void
 set_errno_error (GError **error, int saved_errno, const char *path, const char *what)
 {
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-               "%s: could not save: %s: %s", path, what, g_strerror (saved_errno));
+               _("%s: could not save: %s: %s"), path, what, g_strerror (saved_errno));
 }
 
 /* Closes and removes the temporary, keeping errno; the lock goes last, so no clean-up by
@@ -140,13 +141,13 @@ follow_links (const char *path, gboolean *is_link, GError **error)
         return g_steal_pointer (&current);
       if (hops == MAX_LINKS)
         {
-          set_errno_error (error, ELOOP, path, "following its symbolic links");
+          set_errno_error (error, ELOOP, path, _("following its symbolic links"));
           return NULL;
         }
       link = g_file_read_link (current, &local);
       if (link == NULL)
         {
-          g_set_error (error, G_FILE_ERROR, local->code, "%s: could not save: %s", path,
+          g_set_error (error, G_FILE_ERROR, local->code, _("%s: could not save: %s"), path,
                        local->message);
           return NULL;
         }
@@ -186,9 +187,9 @@ check_target (StAtomicFile  *file,
     {
       g_set_error (error, G_FILE_ERROR,
                    S_ISDIR (old->st_mode) ? G_FILE_ERROR_ISDIR : G_FILE_ERROR_INVAL,
-                   "%s: could not save: %s %s, not a regular file: "
-                   "Strata saves only to regular files",
-                   file->path, is_link ? "it links to" : "it is",
+                   _("%s: could not save: %s %s, not a regular file: "
+                    "Strata saves only to regular files"),
+                   file->path, is_link ? _("it links to") : _("it is"),
                    st_input_file_kind (old->st_mode));
       return FALSE;
     }
@@ -196,8 +197,8 @@ check_target (StAtomicFile  *file,
   if (lstat (file->target, &seen) < 0 || !same_file (&seen, old))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "%s: could not save: its symbolic links lead to %s, "
-                   "which is not the file they open", file->path, file->target);
+                   _("%s: could not save: its symbolic links lead to %s, "
+                    "which is not the file they open"), file->path, file->target);
       return FALSE;
     }
 
@@ -209,21 +210,22 @@ check_target (StAtomicFile  *file,
     access_errno = EACCES;
   if (access_errno == EACCES || access_errno == EPERM)
     {
-      g_autofree char *subject = is_link ? g_strdup_printf ("its link target %s is", file->target)
-                                         : g_strdup ("it is");
+      g_autofree char *subject = is_link ? g_strdup_printf (_("its link target %s is"),
+                                                            file->target)
+                                         : g_strdup (_("it is"));
       g_autofree char *why = (old->st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0
-        ? g_strdup_printf ("read-only (mode %04o)", (guint) (old->st_mode & 07777))
-        : g_strdup_printf ("not writable by this user (mode %04o, owner %u)",
+        ? g_strdup_printf (_("read-only (mode %04o)"), (guint) (old->st_mode & 07777))
+        : g_strdup_printf (_("not writable by this user (mode %04o, owner %u)"),
                            (guint) (old->st_mode & 07777), (guint) old->st_uid);
 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES,
-                   "%s: could not save: %s %s: Strata does not replace a file it may not write",
+                   _("%s: could not save: %s %s: Strata does not replace a file it may not write"),
                    file->path, subject, why);
       return FALSE;
     }
   if (access_errno != 0)
     {
-      set_errno_error (error, access_errno, file->path, "it cannot be written");
+      set_errno_error (error, access_errno, file->path, _("it cannot be written"));
       return FALSE;
     }
   *exists = TRUE;
@@ -376,7 +378,7 @@ keep_permissions (StAtomicFile *file, const struct stat *old, GError **error)
   if (fchmod (file->fd, old->st_mode & 0777) < 0)
     {
       set_errno_error (error, errno, file->path,
-                       "cannot give the new file the mode of the one it replaces");
+                       _("cannot give the new file the mode of the one it replaces"));
       return FALSE;
     }
   return TRUE;
@@ -416,7 +418,7 @@ st_atomic_file_open (const char *path, int mode, GError **error)
   saved_errno = create_temporary (file, dir, stem, exists ? 0600 : mode);
   if (saved_errno != 0)
     {
-      g_autofree char *what = g_strdup_printf ("cannot create a temporary file in %s", dir);
+      g_autofree char *what = g_strdup_printf (_("cannot create a temporary file in %s"), dir);
 
       file_free (file);
       set_errno_error (error, saved_errno, path, what);
@@ -449,7 +451,7 @@ st_atomic_file_write (StAtomicFile *file, const void *data, gsize size, GError *
 
   if (file->failed != 0)
     {
-      set_errno_error (error, file->failed, file->path, "an earlier write failed");
+      set_errno_error (error, file->failed, file->path, _("an earlier write failed"));
       return FALSE;
     }
 
@@ -478,7 +480,7 @@ st_atomic_file_write (StAtomicFile *file, const void *data, gsize size, GError *
 
           file->failed = saved_errno;
           discard_temporary (file);
-          set_errno_error (error, saved_errno, file->path, "writing failed");
+          set_errno_error (error, saved_errno, file->path, _("writing failed"));
           return FALSE;
         }
       p += n;
@@ -499,7 +501,8 @@ sync_folder (StAtomicFile *file, GError **error)
 
   if (fd < 0)
     {
-      set_errno_error (error, errno, path, "saved, but its folder could not be opened to flush it");
+      set_errno_error (error, errno, path,
+                       _("saved, but its folder could not be opened to flush it"));
       return FALSE;
     }
   do
@@ -510,7 +513,7 @@ sync_folder (StAtomicFile *file, GError **error)
       int saved_errno = errno;
 
       close (fd);
-      set_errno_error (error, saved_errno, path, "saved, but flushing its folder failed");
+      set_errno_error (error, saved_errno, path, _("saved, but flushing its folder failed"));
       return FALSE;
     }
   close (fd);
@@ -527,7 +530,7 @@ replace_target (StAtomicFile *file, GError **error)
 
   if (file->failed != 0)
     {
-      set_errno_error (error, file->failed, file->path, "an earlier write failed");
+      set_errno_error (error, file->failed, file->path, _("an earlier write failed"));
       return FALSE;
     }
 
@@ -542,7 +545,7 @@ replace_target (StAtomicFile *file, GError **error)
     while (rc < 0 && errno == EINTR);
   if (rc < 0)
     {
-      set_errno_error (error, errno, file->path, "flushing to disk failed");
+      set_errno_error (error, errno, file->path, _("flushing to disk failed"));
       return FALSE;
     }
 
@@ -553,7 +556,7 @@ replace_target (StAtomicFile *file, GError **error)
   file->fd = -1;
   if (rc < 0 && errno != EINTR)
     {
-      set_errno_error (error, errno, file->path, "closing the temporary file failed");
+      set_errno_error (error, errno, file->path, _("closing the temporary file failed"));
       return FALSE;
     }
 
@@ -566,7 +569,7 @@ replace_target (StAtomicFile *file, GError **error)
     rc = g_rename (file->tmp_path, file->target);
   if (rc < 0)
     {
-      set_errno_error (error, errno, file->path, "renaming the temporary file over it failed");
+      set_errno_error (error, errno, file->path, _("renaming the temporary file over it failed"));
       return FALSE;
     }
   g_clear_pointer (&file->tmp_path, g_free);

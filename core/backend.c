@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "strata-backend"
 
 #include "core/backend.h"
+#include "core/i18n.h"
 
 #include <gmodule.h>
 #include <string.h>
@@ -59,16 +60,16 @@ open_cuda (GError **error)
   if (module == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "CUDA is not available: %s", reasons->len > 0 ? reasons->str
-                   : "this build of Strata has no CUDA module (libstrata-cuda.so)");
+                   _("CUDA is not available: %s"), reasons->len > 0 ? reasons->str
+                   : _("this build of Strata has no CUDA module (libstrata-cuda.so)"));
       return NULL;
     }
   if (!g_module_symbol (module, "st_cuda_interface_version", (gpointer *) &version))
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "CUDA is not available: %s was built by an older Strata (it has no "
-                   "interface version; this program's is %" G_GINT64_MODIFIER "x): rebuild "
-                   "Strata so that the module matches the program", g_module_name (module),
+                   _("CUDA is not available: %s was built by an older Strata (it has no "
+                     "interface version; this program's is %" PRIx64 "): rebuild "
+                     "Strata so that the module matches the program"), g_module_name (module),
                    (guint64) ST_BACKEND_INTERFACE_VERSION);
       g_module_close (module);
       return NULL;
@@ -76,9 +77,9 @@ open_cuda (GError **error)
   if (version () != ST_BACKEND_INTERFACE_VERSION)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "CUDA is not available: %s was built for backend interface %"
-                   G_GINT64_MODIFIER "x, this program uses %" G_GINT64_MODIFIER "x: rebuild "
-                   "Strata so that the module matches the program", g_module_name (module),
+                   _("CUDA is not available: %s was built for backend interface %" PRIx64
+                     ", this program uses %" PRIx64 ": rebuild "
+                     "Strata so that the module matches the program"), g_module_name (module),
                    version (), (guint64) ST_BACKEND_INTERFACE_VERSION);
       g_module_close (module);
       return NULL;
@@ -86,7 +87,7 @@ open_cuda (GError **error)
   if (!g_module_symbol (module, "st_cuda_backend_new", (gpointer *) &cuda_new))
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "CUDA is not available: %s is not a Strata CUDA module",
+                   _("CUDA is not available: %s is not a Strata CUDA module"),
                    g_module_name (module));
       g_module_close (module);
       return NULL;
@@ -150,7 +151,7 @@ st_backend_start (const StBackendStart *start, GError **error)
   if (params == NULL || buffers == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the model's %zu parameters do not fit in memory", net->n_params);
+                   _("the model's %zu parameters do not fit in memory"), net->n_params);
       return NULL;
     }
   st_net_init_params (net, params, buffers, start->init, start->rng);
@@ -269,7 +270,7 @@ st_backend_profile_step (StBackend *be, gint64 offset, int n, guint64 seed, GArr
   if (be->klass->profile_step == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "the %s backend cannot time the parts of a step", be->klass->name);
+                   _("the %s backend cannot time the parts of a step"), be->klass->name);
       return FALSE;
     }
   return be->klass->profile_step (be, offset, n, seed, entries, error);
@@ -282,7 +283,7 @@ st_backend_check_net (StBackend *be, const StNet *net, GError **error)
     if (!st_backend_supports (be, net->ops[o].kind))
       {
         g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_UNSUPPORTED,
-                     "layer %s: the %s backend cannot run %s yet", net->ops[o].path,
+                     _("layer %s: the %s backend cannot run %s yet"), net->ops[o].path,
                      be->klass->name, st_op_kind_name (net->ops[o].kind));
         return FALSE;
       }
@@ -303,7 +304,7 @@ st_backend_evaluate_all (StBackend *be, StSplit split, gint64 n, int batch,
   if (idx == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "batch too large for memory: the indices of a batch of %d examples", batch);
+                   _("batch too large for memory: the indices of a batch of %d examples"), batch);
       return FALSE;
     }
   /* Whatever a one-step-late backend still holds of earlier work is not this evaluation's. */

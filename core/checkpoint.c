@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "strata-checkpoint"
 
 #include "core/checkpoint.h"
+#include "core/i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -71,10 +72,14 @@ check_finite (const char *path, const StTensorInfo *t, const float *data, GError
   if (bad == 0)
     return TRUE;
   g_set_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_INVALID,
-               "%s: %s holds %" G_GSIZE_FORMAT " value%s that %s not finite (the first, at "
-               "index %" G_GSIZE_FORMAT ", is %s): these weights are broken, perhaps saved "
-               "from a run that diverged", path, t->name, bad, bad == 1 ? "" : "s",
-               bad == 1 ? "is" : "are", first,
+               g_dngettext (GETTEXT_PACKAGE,
+                            "%s: %s holds %zu value that is not finite (the first, at index "
+                            "%zu, is %s): these weights are broken, perhaps saved from a run "
+                            "that diverged",
+                            "%s: %s holds %zu values that are not finite (the first, at index "
+                            "%zu, is %s): these weights are broken, perhaps saved from a run "
+                            "that diverged", bad),
+               path, t->name, bad, first,
                isnan (value) ? "NaN" : value > 0 ? "+infinity" : "-infinity");
   return FALSE;
 }

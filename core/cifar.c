@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "strata-cifar"
 
 #include "core/cifar.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,8 +39,8 @@ count_records (const char *path, const char *display, gint64 *n, GError **error)
   if (size == 0 || size % ST_CIFAR_RECORD_SIZE != 0)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: %" G_GINT64_FORMAT " bytes is not a whole number of %d-byte CIFAR-10 "
-                   "records (1 label byte + 3×32×32 pixels)", display, size,
+                   _("%s: %" PRId64 " bytes is not a whole number of %d-byte CIFAR-10 "
+                     "records (1 label byte + 3×32×32 pixels)"), display, size,
                    ST_CIFAR_RECORD_SIZE);
       return FALSE;
     }
@@ -64,7 +65,7 @@ read_records (const char *path, const char *display, gint64 n, guint8 *labels, g
     {
       saved = errno;
       close (fd);
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot open: %s", display,
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, _("%s: cannot open: %s"), display,
                    g_strerror (saved));
       return FALSE;
     }
@@ -77,8 +78,8 @@ read_records (const char *path, const char *display, gint64 n, guint8 *labels, g
       if (fread (buffer, ST_CIFAR_RECORD_SIZE, want, f) != want)
         {
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO,
-                       "%s: cannot read record %" G_GINT64_FORMAT ": %s", display, done,
-                       ferror (f) ? g_strerror (errno) : "the file shrank while being read");
+                       _("%s: cannot read record %" PRId64 ": %s"), display, done,
+                       ferror (f) ? g_strerror (errno) : _("the file shrank while being read"));
           return FALSE;
         }
       for (gsize r = 0; r < want; r++, done++)
@@ -88,8 +89,8 @@ read_records (const char *path, const char *display, gint64 n, guint8 *labels, g
           if (record[0] >= N_CLASSES)
             {
               g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                           "%s: record %" G_GINT64_FORMAT " has label %u; CIFAR-10 labels are "
-                           "0 to 9 (is this CIFAR-100?)", display, done, record[0]);
+                           _("%s: record %" PRId64 " has label %u; CIFAR-10 labels are "
+                             "0 to 9 (is this CIFAR-100?)"), display, done, record[0]);
               return FALSE;
             }
           labels[done] = record[0];

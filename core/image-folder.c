@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "strata-image-folder"
 
 #include "core/image-folder.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -47,7 +48,7 @@ list_dir (const char *dir, gboolean folders, gboolean *any, GError **error)
       g_set_error (error, ST_DATASET_ERROR,
                    g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
                    ? ST_DATASET_ERROR_NOT_FOUND : ST_DATASET_ERROR_IO,
-                   "%s: cannot open the folder: %s", display, local->message);
+                   _("%s: cannot open the folder: %s"), display, local->message);
       return NULL;
     }
   while ((name = g_dir_read_name (d)) != NULL)
@@ -152,7 +153,7 @@ list_images (const char *path, const char *display, const char * const *classes,
           g_autofree char *dir_display = g_filename_display_name (dir);
 
           g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                       "%s: class \"%s\" is not one of the training classes", dir_display,
+                       _("%s: class \"%s\" is not one of the training classes"), dir_display,
                        folder);
           return NULL;
         }
@@ -179,12 +180,16 @@ list_images (const char *path, const char *display, const char * const *classes,
     {
       if (skipped > 0)
         g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                     "%s: the class folders hold no images (%u %s whose names do not end in "
-                     "an image format's extension, such as .png or .jpg)", display, skipped,
-                     skipped == 1 ? "file" : "files");
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "%s: the class folders hold no images (%u file whose name "
+                                  "does not end in an image format's extension, such as .png "
+                                  "or .jpg)",
+                                  "%s: the class folders hold no images (%u files whose names "
+                                  "do not end in an image format's extension, such as .png "
+                                  "or .jpg)", skipped), display, skipped);
       else
         g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                     "%s: the class folders hold no images", display);
+                     _("%s: the class folders hold no images"), display);
       return NULL;
     }
   return g_steal_pointer (&entries);
@@ -199,7 +204,7 @@ check_size (const char *path, int w, int h, GError **error)
     return TRUE;
   display = g_filename_display_name (path);
   g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
-               "%s: %d×%d pixels, more than the %d a side Strata reads", display, w, h,
+               _("%s: %d×%d pixels, more than the %d a side Strata reads"), display, w, h,
                ST_DATASET_MAX_SIDE);
   return FALSE;
 }
@@ -367,17 +372,18 @@ load_image (const char *path, GError **error)
     {
       display = g_filename_display_name (path);
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: cannot read this image: %s", display,
+                   _("%s: cannot read this image: %s"), display,
                    local != NULL ? local->message
-                   : pixbuf == NULL ? "not an image gdk-pixbuf can decode" : "not 8-bit RGB");
+                   : pixbuf == NULL ? _("not an image gdk-pixbuf can decode")
+                                    : _("not 8-bit RGB"));
       return NULL;
     }
   if (!png_walk_complete (&walk))
     {
       display = g_filename_display_name (path);
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: a truncated PNG file: it ends after %" G_GUINT64_FORMAT " bytes, "
-                   "before its IEND chunk, so part of the image is missing", display,
+                   _("%s: a truncated PNG file: it ends after %" PRIu64 " bytes, "
+                     "before its IEND chunk, so part of the image is missing"), display,
                    walk.seen);
       return NULL;
     }
@@ -471,15 +477,15 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
   if (folders->len == 0)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   any ? "%s: no class sub-folders: expected one folder of images per class"
-                       : "%s: empty folder: expected one sub-folder of images per class",
+                   any ? _("%s: no class sub-folders: expected one folder of images per class")
+                       : _("%s: empty folder: expected one sub-folder of images per class"),
                    display);
       return NULL;
     }
   if (options->classes == NULL && folders->len > ST_DATASET_MAX_CLASSES)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "%s: %u class sub-folders, more than the %d a label byte can tell apart",
+                   _("%s: %u class sub-folders, more than the %d a label byte can tell apart"),
                    display, folders->len, ST_DATASET_MAX_CLASSES);
       return NULL;
     }
@@ -504,9 +510,9 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
     return NULL;
   first_display = g_filename_display_name (g_array_index (entries, Entry, 0).path);
   if (options->size_from != NULL)
-    size_from = g_strdup_printf ("the training images' size, in %s", options->size_from);
+    size_from = g_strdup_printf (_("the training images' size, in %s"), options->size_from);
   else
-    size_from = g_strdup (options->width > 0 ? "as asked" : first_display);
+    size_from = g_strdup (options->width > 0 ? _("as asked") : first_display);
   w = options->width > 0 ? options->width : gdk_pixbuf_get_width (first);
   h = options->height > 0 ? options->height : gdk_pixbuf_get_height (first);
   channels = options->channels > 0 ? options->channels : 3;
@@ -533,10 +539,10 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
           if (options->fit != ST_IMAGE_FIT_RESIZE)
             {
               g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                           "%s: %d×%d, but the images must all be %d×%d (%s); resize them, or "
-                           "have them resized to the model's input (\"resize_images\": true in "
-                           "the training section, --resize-images, or Resize images in the "
-                           "window)", e_display, gdk_pixbuf_get_width (pixbuf),
+                           _("%s: %d×%d, but the images must all be %d×%d (%s); resize them, or "
+                             "have them resized to the model's input (\"resize_images\": true in "
+                             "the training section, --resize-images, or Resize images in the "
+                             "window)"), e_display, gdk_pixbuf_get_width (pixbuf),
                            gdk_pixbuf_get_height (pixbuf), w, h, size_from);
               return NULL;
             }
@@ -546,7 +552,7 @@ st_image_folder_load (const char *path, const StImageFolderOptions *options, GEr
           if (pixbuf == NULL)
             {
               g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_TOO_LARGE,
-                           "%s: not enough memory to scale it to %d×%d", e_display, w, h);
+                           _("%s: not enough memory to scale it to %d×%d"), e_display, w, h);
               return NULL;
             }
         }

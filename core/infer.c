@@ -12,6 +12,7 @@
 #define G_LOG_DOMAIN "strata-infer"
 
 #include "core/infer.h"
+#include "core/i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,8 +68,8 @@ infer_concat (Walk *w, guint self, const StNode *node, const StShape *in, gboole
       if (s.rank != 3)
         {
           st_layer_info_fail (row (w, self), "branches",
-                              "branch %u gives %s, but Concat joins images along channels; "
-                              "every branch must end with channels×height×width", i,
+                              _("branch %u gives %s, but Concat joins images along channels; "
+                                "every branch must end with channels×height×width"), i,
                               st_shape_format (&s, a));
           bad = TRUE;
         }
@@ -77,18 +78,20 @@ infer_concat (Walk *w, guint self, const StNode *node, const StShape *in, gboole
       else if (s.dim[1] != first.dim[1] || s.dim[2] != first.dim[2])
         {
           st_layer_info_fail (row (w, self), "branches",
-                              "branch %u gives %s but branch 0 gives %s; all branches must agree "
-                              "in height and width to be joined along channels", i,
+                              _("branch %u gives %s but branch 0 gives %s; all branches must agree "
+                                "in height and width to be joined along channels"), i,
                               st_shape_format (&s, a), st_shape_format (&first, b));
           bad = TRUE;
         }
       else if (!st_add_checked (channels, s.dim[0], &channels))
         {
-          st_layer_info_fail (row (w, self), "branches", "the joined channels are too many to count");
+          st_layer_info_fail (row (w, self), "branches",
+                              _("the joined channels are too many to count"));
           bad = TRUE;
         }
     }
-  if (first.rank == 3)
+  /* A branch after an error, or branches that cannot be joined: nothing to join. */
+  if (first.rank == 3 && !any_tainted && !bad)
     out = st_shape_chw (channels, first.dim[1], first.dim[2]);
   else
     out = ST_SHAPE_UNKNOWN;
@@ -111,19 +114,22 @@ infer_residual (Walk *w, guint self, const StNode *node, const StShape *in, gboo
   if (node->shortcut != NULL)
     skip = walk_seq (w, node->shortcut, in, tainted, short_prefix, depth, self, &short_tainted);
 
-  row (w, self)->out = body;
   row (w, self)->tainted = body_tainted || short_tainted;
+  /* What is added after an error inside is unknown; a sum that does not fit is the block's
+   * own error, and the body's output its best guess. */
+  row (w, self)->out = row (w, self)->tainted ? ST_SHAPE_UNKNOWN : body;
   if (row (w, self)->tainted || st_shape_equal (&body, &skip))
     return;
   if (node->shortcut != NULL)
     st_layer_info_fail (row (w, self), "shortcut",
-                        "the body gives %s but the shortcut gives %s; they must match to be added",
+                        _("the body gives %s but the shortcut gives %s; they must match to be "
+                          "added"),
                         st_shape_format (&body, a), st_shape_format (&skip, b));
   else
     st_layer_info_fail (row (w, self), "body",
-                        "the body turns %s into %s, so it cannot be added to its input; "
-                        "keep the shape or add a shortcut (such as a 1×1 Conv2d) that makes the "
-                        "input %s too", st_shape_format (in, b), st_shape_format (&body, a),
+                        _("the body turns %s into %s, so it cannot be added to its input; "
+                          "keep the shape or add a shortcut (such as a 1×1 Conv2d) that makes the "
+                          "input %s too"), st_shape_format (in, b), st_shape_format (&body, a),
                         st_shape_format (&body, a));
 }
 
@@ -138,13 +144,13 @@ missing_args (const StNode *node, StLayerInfo *info)
   for (int i = 0; type != NULL && i < type->n_args; i++)
     if (type->args[i].presence == ST_ARG_REQUIRED && !st_node_has_arg (node, type->args[i].id))
       {
-        st_layer_info_fail (info, st_arg_name (type->args[i].id), "%s needs %s", type->name,
+        st_layer_info_fail (info, st_arg_name (type->args[i].id), _("%s needs %s"), type->name,
                             st_arg_name (type->args[i].id));
         return TRUE;
       }
   if (type != NULL && type->kind == ST_LAYER_CONCAT && node->branches->len == 0)
     {
-      st_layer_info_fail (info, "branches", "Concat needs at least one branch in \"branches\"");
+      st_layer_info_fail (info, "branches", _("Concat needs at least one branch in \"branches\""));
       return TRUE;
     }
   return FALSE;
@@ -158,7 +164,7 @@ walk_node (Walk *w, const StNode *node, const StShape *in, gboolean tainted, cha
   StLayerInfo blank = { 0 };
   guint self = w->rows->len;
   StLayerInfo *info;
-  gboolean as_written = FALSE;
+  gboolean as_written = FALSE, unbuildable;
 
   blank.node = node;
   blank.path = path;
@@ -172,6 +178,7 @@ walk_node (Walk *w, const StNode *node, const StShape *in, gboolean tainted, cha
     st_layer_info_fail (info, node->problem_arg, "%s", node->problem);
   else
     as_written = missing_args (node, info);
+  unbuildable = node->type == NULL || node->problem != NULL || as_written;
 
   if (node->type == NULL)
     info->out = *in;
@@ -183,9 +190,19 @@ walk_node (Walk *w, const StNode *node, const StShape *in, gboolean tainted, cha
     node->type->infer (node, in, info);
 
   info = row (w, self);
+  /* A layer that cannot be built as written has no output or parameters to speak of. */
+  if (unbuildable)
+    {
+      info->out = ST_SHAPE_UNKNOWN;
+      info->params = info->trainable = info->buffers = info->macs = 0;
+      info->params_unknown = TRUE;
+    }
+  /* After an invalid layer nothing is known of what flows on. */
+  if (tainted)
+    info->out = ST_SHAPE_UNKNOWN;
   if (st_shape_is_known (&info->out) && st_shape_numel (&info->out) < 0)
-    st_layer_info_fail (info, NULL, "the output is too large to count: its size multiplies "
-                        "past 64 bits");
+    st_layer_info_fail (info, NULL, _("the output is too large to count: its size multiplies "
+                          "past 64 bits"));
   /* An error that only follows from an earlier one is not this layer's to report. */
   if (tainted && info->error != NULL && node->problem == NULL && !as_written)
     {
@@ -255,8 +272,8 @@ st_spec_infer_input (const StSpec *spec, const StShape *input)
       if (!st_add_checked (infer->total_params, info->params, &infer->total_params))
         {
           if (infer->total_params < G_MAXINT64)
-            st_layer_info_fail (info, NULL, "the model's parameters are too many to count: "
-                                "with this layer's, the total passes 64 bits");
+            st_layer_info_fail (info, NULL, _("the model's parameters are too many to count: "
+                                  "with this layer's, the total passes 64 bits"));
           infer->total_params = G_MAXINT64;
         }
       if (!st_add_checked (infer->trainable_params, info->trainable, &infer->trainable_params))
@@ -269,11 +286,15 @@ st_spec_infer_input (const StSpec *spec, const StShape *input)
         infer->total_macs = G_MAXINT64;
       if (info->error != NULL)
         infer->n_errors++;
+      if (!st_shape_is_known (&info->out) || info->params_unknown)
+        infer->partial = TRUE;
     }
   /* A block's subtree sum: rows of its contents follow it in pre-order at greater depth. */
   for (guint i = infer->n_layers; i-- > 0;)
     {
       StLayerInfo *info = &infer->layers[i];
+
+      info->subtree_params_unknown |= info->params_unknown;
       if (info->subtree_params < G_MAXINT64 - info->params)
         info->subtree_params += info->params;
       else
@@ -281,6 +302,8 @@ st_spec_infer_input (const StSpec *spec, const StShape *input)
       if (info->parent >= 0)
         {
           StLayerInfo *up = &infer->layers[info->parent];
+
+          up->subtree_params_unknown |= info->subtree_params_unknown;
           if (up->subtree_params < G_MAXINT64 - info->subtree_params)
             up->subtree_params += info->subtree_params;
           else

@@ -7,9 +7,17 @@
  * earlier one (a Linear after a pool that produced 16×0×0) are not reported again, so the
  * layer to fix is the one marked.
  *
+ * After an invalid layer nothing is known of what flows on: every later shape is unknown
+ * ("?"), whatever the rules of the layers after it could guess. The invalid layer keeps its
+ * own best-effort output (a pool's 16×0×0), except a layer that cannot be built as written
+ * (a problem of the file or of a field, a required argument left out), whose output and
+ * parameters are unknown too. Parameters are counted from the sizes a layer declares
+ * (in_channels, in_features, num_features) where it declares them, else from its input.
+ *
  * It allocates only its result and does no tensor work: the builder runs it on every edit.
  * Totals follow torchsummary (batch size 1, float32): the params and activation counts of
- * every row, activations counted twice for their gradients.
+ * every row, activations counted twice for their gradients. What is unknown counts as 0, so
+ * with `partial` set the totals are only what could be counted.
  */
 #pragma once
 
@@ -34,6 +42,8 @@ typedef struct {
   char         *error;        /* NULL, or what is wrong */
   const char   *error_arg;    /* the argument the error is about, or NULL */
   gboolean      tainted;      /* output only a guess because of an error here or before */
+  gboolean      params_unknown; /* params could not be counted: 0 stands in for them */
+  gboolean      subtree_params_unknown; /* those of the node or of something inside it */
 } StLayerInfo;
 
 typedef struct {
@@ -52,6 +62,7 @@ typedef struct {
   double       params_mb;     /* "Params size (MB)" */
   double       total_mb;      /* "Estimated Total Size (MB)" */
   guint        n_errors;
+  gboolean     partial;       /* some shape or parameter count is unknown: totals fall short */
 } StInfer;
 
 StInfer *st_spec_infer        (const StSpec *spec);

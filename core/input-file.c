@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "strata-input-file"
 
 #include "core/input-file.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,7 @@ set_errno_error (GError **error, int saved_errno, const char *path, const char *
 {
   g_autofree char *display = g_filename_display_name (path);
 
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno), "%s: %s: %s",
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno), _("%s: %s: %s"),
                display, doing, g_strerror (saved_errno));
 }
 
@@ -22,18 +23,18 @@ const char *
 st_input_file_kind (mode_t mode)
 {
   if (S_ISREG (mode))
-    return "a regular file";
+    return _("a regular file");
   if (S_ISDIR (mode))
-    return "a folder";
+    return _("a folder");
   if (S_ISFIFO (mode))
-    return "a FIFO";
+    return _("a FIFO");
   if (S_ISCHR (mode))
-    return "a character device";
+    return _("a character device");
   if (S_ISBLK (mode))
-    return "a block device";
+    return _("a block device");
   if (S_ISSOCK (mode))
-    return "a socket";
-  return "something else";
+    return _("a socket");
+  return _("something else");
 }
 
 /* TRUE for a regular file; otherwise sets `error` to what it is instead. */
@@ -46,7 +47,7 @@ check_mode (const char *path, mode_t mode, GError **error)
     return TRUE;
   display = g_filename_display_name (path);
   g_set_error (error, G_FILE_ERROR, S_ISDIR (mode) ? G_FILE_ERROR_ISDIR : G_FILE_ERROR_INVAL,
-               "%s: %s, not a regular file", display, st_input_file_kind (mode));
+               _("%s: %s, not a regular file"), display, st_input_file_kind (mode));
   return FALSE;
 }
 
@@ -60,7 +61,7 @@ st_input_file_check (const char *path, GError **error)
 
   if (g_stat (path, &info) < 0)
     {
-      set_errno_error (error, errno, path, "cannot read");
+      set_errno_error (error, errno, path, _("cannot read"));
       return FALSE;
     }
   return check_mode (path, info.st_mode, error);
@@ -78,7 +79,7 @@ read_all (int fd, char *buffer, gsize size, gsize *got, const char *path, GError
         continue;
       if (n < 0)
         {
-          set_errno_error (error, errno, path, "cannot read");
+          set_errno_error (error, errno, path, _("cannot read"));
           return FALSE;
         }
       if (n == 0)
@@ -102,12 +103,12 @@ st_input_file_open (const char *path, gint64 *size, GError **error)
   fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
   if (fd < 0)
     {
-      set_errno_error (error, errno, path, "cannot open");
+      set_errno_error (error, errno, path, _("cannot open"));
       return -1;
     }
   if (fstat (fd, &info) < 0)
     {
-      set_errno_error (error, errno, path, "cannot read");
+      set_errno_error (error, errno, path, _("cannot read"));
       close (fd);
       return -1;
     }
@@ -119,7 +120,7 @@ st_input_file_open (const char *path, gint64 *size, GError **error)
   /* a regular file: reads may block as usual again */
   if ((flags = fcntl (fd, F_GETFL)) < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
     {
-      set_errno_error (error, errno, path, "cannot open");
+      set_errno_error (error, errno, path, _("cannot open"));
       close (fd);
       return -1;
     }
@@ -156,7 +157,7 @@ st_input_file_read (const char  *path,
       g_autofree char *limit = g_format_size_full (max_size, G_FORMAT_SIZE_IEC_UNITS);
 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                   "%s: %s is too large for %s; Strata reads at most %s", display, size, what,
+                   _("%s: %s is too large for %s; Strata reads at most %s"), display, size, what,
                    limit);
       close (fd);
       return NULL;
@@ -167,8 +168,8 @@ st_input_file_read (const char  *path,
     {
       g_autofree char *display = g_filename_display_name (path);
 
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, "%s: the file is too large for memory",
-                   display);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+                   _("%s: the file is too large for memory"), display);
       close (fd);
       return NULL;
     }

@@ -18,6 +18,7 @@
 #define G_LOG_DOMAIN "strata-json"
 
 #include "core/json-guard.h"
+#include "core/i18n.h"
 
 #include <string.h>
 
@@ -209,8 +210,8 @@ check_numbers (const char *text, gsize length, const char *origin, GError **erro
     return TRUE;
   shown = g_strndup (text + big, MIN (big_length, 40));
   g_set_error (error, ST_JSON_GUARD_ERROR, ST_JSON_GUARD_ERROR_NUMBER,
-               "%s: the whole number %s%s at byte %" G_GSSIZE_FORMAT " is too large to read "
-               "(the largest is 9223372036854775807)", origin, shown,
+               _("%s: the whole number %s%s at byte %zd is too large to read "
+                 "(the largest is 9223372036854775807)"), origin, shown,
                big_length > 40 ? "…" : "", big);
   return FALSE;
 }
@@ -230,7 +231,7 @@ st_json_check_depth (const char *text, gssize length, const char *origin, GError
   if (depth <= ST_JSON_MAX_DEPTH)
     return check_numbers (text, (gsize) length, origin, error);
   g_set_error (error, ST_JSON_GUARD_ERROR, ST_JSON_GUARD_ERROR_TOO_DEEP,
-               "%s: JSON nested %" G_GSIZE_FORMAT " levels deep at byte %" G_GSIZE_FORMAT
-               "; Strata reads at most %d", origin, depth, where, ST_JSON_MAX_DEPTH);
+               _("%s: JSON nested %zu levels deep at byte %zu; Strata reads at most %d"), origin,
+               depth, where, ST_JSON_MAX_DEPTH);
   return FALSE;
 }

@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "strata-layers"
 
 #include "core/layer-types.h"
+#include "core/i18n.h"
 
 #include <string.h>
 
@@ -57,7 +58,7 @@ check_min (StLayerInfo *info, const StNode *node, StArgId id, gint64 min, const 
   for (int i = 0; i < n; i++)
     if (v->i[i] < min)
       {
-        st_layer_info_fail (info, st_arg_name (id), "%s must be %s, got %" G_GINT64_FORMAT,
+        st_layer_info_fail (info, st_arg_name (id), _("%s must be %s, got %" PRId64),
                             st_arg_name (id), what, v->i[i]);
         return FALSE;
       }
@@ -73,11 +74,11 @@ need_image (StLayerInfo *info, const StNode *node, const StShape *in)
     return TRUE;
   if (in->rank == 1)
     st_layer_info_fail (info, NULL,
-                        "%s needs an image (channels×height×width) but its input is %s "
-                        "features; it cannot follow a Flatten or a Linear",
+                        _("%s needs an image (channels×height×width) but its input is %s "
+                          "features; it cannot follow a Flatten or a Linear"),
                         node->type->name, st_shape_format (in, buf));
   else
-    st_layer_info_fail (info, NULL, "%s needs an image but its input is unknown",
+    st_layer_info_fail (info, NULL, _("%s needs an image but its input is unknown"),
                         node->type->name);
   return FALSE;
 }
@@ -85,7 +86,7 @@ need_image (StLayerInfo *info, const StNode *node, const StShape *in)
 static void
 overflow (StLayerInfo *info, const char *what)
 {
-  st_layer_info_fail (info, NULL, "%s is too large to count: the sizes multiply past 64 bits",
+  st_layer_info_fail (info, NULL, _("%s is too large to count: the sizes multiply past 64 bits"),
                       what);
 }
 
@@ -121,7 +122,7 @@ window_shape (StLayerInfo *info, const StShape *in, gint64 channels, const gint6
     out_hw[a] = window_out (in->dim[1 + a], k[a], s[a], p[a], d[a], &ok);
   if (!ok)
     {
-      overflow (info, "the padded input");
+      overflow (info, _("the padded input"));
       out_hw[0] = out_hw[1] = 0;
       return FALSE;
     }
@@ -131,9 +132,9 @@ window_shape (StLayerInfo *info, const StShape *in, gint64 channels, const gint6
       gboolean padded = p[0] > 0 || p[1] > 0;
 
       st_layer_info_fail (info, "kernel_size",
-                          "input is %s%s, smaller than the %s %s — output would be "
-                          "%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT,
-                          st_shape_format (in, inb), padded ? " with padding" : "",
+                          _("input is %s%s, smaller than the %s %s — output would be "
+                            "%" PRId64 "×%" PRId64 "×%" PRId64),
+                          st_shape_format (in, inb), padded ? _(" with padding") : "",
                           pair_str (eff, kb, sizeof kb), window, channels,
                           MAX (out_hw[0], 0), MAX (out_hw[1], 0));
       out_hw[0] = MAX (out_hw[0], 0);
@@ -173,45 +174,56 @@ infer_conv2d (const StNode *node, const StShape *in, StLayerInfo *info)
 {
   gint64 oc = arg_int (node, ST_ARG_OUT_CHANNELS), ic, k[2], s[2], p[2], d[2], hw[2];
   gint64 weights, positions;
+  gboolean image;
 
   info->out = ST_SHAPE_UNKNOWN;
-  if (!check_min (info, node, ST_ARG_OUT_CHANNELS, 1, "at least 1")
-      || !check_min (info, node, ST_ARG_KERNEL_SIZE, 1, "at least 1")
-      || !check_min (info, node, ST_ARG_STRIDE, 1, "at least 1")
-      || !check_min (info, node, ST_ARG_PADDING, 0, "0 or more")
-      || !check_min (info, node, ST_ARG_DILATION, 1, "at least 1"))
+  if (!check_min (info, node, ST_ARG_OUT_CHANNELS, 1, _("at least 1"))
+      || !check_min (info, node, ST_ARG_KERNEL_SIZE, 1, _("at least 1"))
+      || !check_min (info, node, ST_ARG_STRIDE, 1, _("at least 1"))
+      || !check_min (info, node, ST_ARG_PADDING, 0, _("0 or more"))
+      || !check_min (info, node, ST_ARG_DILATION, 1, _("at least 1")))
     {
       if (in->rank == 3 && oc > 0)
         info->out = st_shape_chw (oc, in->dim[1], in->dim[2]);
+      info->params_unknown = TRUE;
       return;
     }
-  if (!need_image (info, node, in))
-    return;
-
-  ic = in->dim[0];
-  if (given (node, ST_ARG_IN_CHANNELS) && arg_int (node, ST_ARG_IN_CHANNELS) != ic)
+  image = need_image (info, node, in);
+  if (image && given (node, ST_ARG_IN_CHANNELS) && arg_int (node, ST_ARG_IN_CHANNELS) != in->dim[0])
     st_layer_info_fail (info, "in_channels",
-                        "in_channels is %" G_GINT64_FORMAT " but the input has %" G_GINT64_FORMAT
-                        " channels", arg_int (node, ST_ARG_IN_CHANNELS), ic);
+                        _("in_channels is %" PRId64 " but the input has %" PRId64
+                          " channels"), arg_int (node, ST_ARG_IN_CHANNELS), in->dim[0]);
 
   arg_pair (node, ST_ARG_KERNEL_SIZE, k);
   arg_pair (node, ST_ARG_STRIDE, s);
   arg_pair (node, ST_ARG_PADDING, p);
   arg_pair (node, ST_ARG_DILATION, d);
-  window_shape (info, in, oc, k, s, p, d, "kernel", hw);
-  info->out = st_shape_chw (oc, hw[0], hw[1]);
+  if (image)
+    {
+      window_shape (info, in, oc, k, s, p, d, _("kernel"), hw);
+      info->out = st_shape_chw (oc, hw[0], hw[1]);
+    }
 
+  /* The weight PyTorch builds is out_channels × in_channels × kernel with in_channels as
+   * declared; only an undeclared one is taken from the input. */
+  ic = given (node, ST_ARG_IN_CHANNELS) ? arg_int (node, ST_ARG_IN_CHANNELS)
+                                        : image ? in->dim[0] : -1;
+  if (ic < 1)
+    {
+      info->params_unknown = TRUE;
+      return;
+    }
   if (!st_mul_checked (oc, ic, &weights) || !st_mul_checked (weights, k[0], &weights)
       || !st_mul_checked (weights, k[1], &weights)
       || !st_add_checked (weights, node->args.v[ST_ARG_BIAS].b ? oc : 0, &info->params))
     {
-      overflow (info, "the weight (out_channels × in_channels × kernel_size)");
+      overflow (info, _("the weight (out_channels × in_channels × kernel_size)"));
       return;
     }
   info->trainable = info->params;
-  if (!st_mul_checked (hw[0], hw[1], &positions)
-      || !st_mul_checked (positions, weights, &info->macs))
-    overflow (info, "the number of multiply-adds");
+  if (image && (!st_mul_checked (hw[0], hw[1], &positions)
+                || !st_mul_checked (positions, weights, &info->macs)))
+    overflow (info, _("the number of multiply-adds"));
 }
 
 static void
@@ -221,10 +233,11 @@ infer_pool (const StNode *node, const StShape *in, StLayerInfo *info, gboolean h
   char kb[64];
 
   info->out = *in;
-  if (!check_min (info, node, ST_ARG_KERNEL_SIZE, 1, "at least 1")
-      || (given (node, ST_ARG_STRIDE) && !check_min (info, node, ST_ARG_STRIDE, 1, "at least 1"))
-      || !check_min (info, node, ST_ARG_PADDING, 0, "0 or more")
-      || (has_dilation && !check_min (info, node, ST_ARG_DILATION, 1, "at least 1")))
+  if (!check_min (info, node, ST_ARG_KERNEL_SIZE, 1, _("at least 1"))
+      || (given (node, ST_ARG_STRIDE)
+          && !check_min (info, node, ST_ARG_STRIDE, 1, _("at least 1")))
+      || !check_min (info, node, ST_ARG_PADDING, 0, _("0 or more"))
+      || (has_dilation && !check_min (info, node, ST_ARG_DILATION, 1, _("at least 1"))))
     return;
   if (!need_image (info, node, in))
     return;
@@ -249,13 +262,13 @@ infer_pool (const StNode *node, const StShape *in, StLayerInfo *info, gboolean h
       if (p[a] > (has_dilation ? eff : k[a]) / 2)
         {
           st_layer_info_fail (info, "padding",
-                              "padding %" G_GINT64_FORMAT " is more than half the %s window; "
-                              "PyTorch allows at most %" G_GINT64_FORMAT,
+                              _("padding %" PRId64 " is more than half the %s window; "
+                                "PyTorch allows at most %" PRId64),
                               p[a], pair_str (k, kb, sizeof kb), (has_dilation ? eff : k[a]) / 2);
           break;
         }
     }
-  if (window_shape (info, in, in->dim[0], k, s, p, d, "window", hw))
+  if (window_shape (info, in, in->dim[0], k, s, p, d, _("window"), hw))
     for (int a = 0; a < 2; a++)
       {
         gint64 o = empty_window (in->dim[1 + a], s[a], p[a], d[a], hw[a]);
@@ -263,11 +276,11 @@ infer_pool (const StNode *node, const StShape *in, StLayerInfo *info, gboolean h
         if (o >= 0)
           {
             st_layer_info_fail (info, "dilation",
-                                "window %" G_GINT64_FORMAT " along the %s takes only padding: "
-                                "with dilation %" G_GINT64_FORMAT " its taps step over the "
-                                "input's %" G_GINT64_FORMAT " %s (PyTorch would give -inf); use "
-                                "less padding or dilation", o, a == 0 ? "height" : "width",
-                                d[a], in->dim[1 + a], a == 0 ? "rows" : "columns");
+                                _("window %" PRId64 " along the %s takes only padding: "
+                                  "with dilation %" PRId64 " its taps step over the "
+                                  "input's %" PRId64 " %s (PyTorch would give -inf); use "
+                                  "less padding or dilation"), o, a == 0 ? _("height") : _("width"),
+                                d[a], in->dim[1 + a], a == 0 ? _("rows") : _("columns"));
             break;
           }
       }
@@ -292,7 +305,7 @@ infer_adaptive_avgpool2d (const StNode *node, const StShape *in, StLayerInfo *in
   gint64 o[2];
 
   info->out = *in;
-  if (!check_min (info, node, ST_ARG_OUTPUT_SIZE, 1, "at least 1"))
+  if (!check_min (info, node, ST_ARG_OUTPUT_SIZE, 1, _("at least 1")))
     return;
   if (!need_image (info, node, in))
     return;
@@ -312,14 +325,14 @@ infer_prelu (const StNode *node, const StShape *in, StLayerInfo *info)
   gint64 n = arg_int (node, ST_ARG_NUM_PARAMETERS);
 
   info->out = *in;
-  if (!check_min (info, node, ST_ARG_NUM_PARAMETERS, 1, "at least 1"))
+  if (!check_min (info, node, ST_ARG_NUM_PARAMETERS, 1, _("at least 1")))
     return;
   info->params = info->trainable = n;
   if (n != 1 && st_shape_is_known (in) && in->dim[0] != n)
     st_layer_info_fail (info, "num_parameters",
-                        "num_parameters is %" G_GINT64_FORMAT " but the input has %"
-                        G_GINT64_FORMAT " %s; use 1 (one slope for all) or %" G_GINT64_FORMAT,
-                        n, in->dim[0], in->rank == 3 ? "channels" : "features", in->dim[0]);
+                        _("num_parameters is %" PRId64 " but the input has %"
+                          PRId64 " %s; use 1 (one slope for all) or %" PRId64),
+                        n, in->dim[0], in->rank == 3 ? _("channels") : _("features"), in->dim[0]);
 }
 
 static void
@@ -329,8 +342,8 @@ infer_dropout (const StNode *node, const StShape *in, StLayerInfo *info)
 
   info->out = *in;
   if (!(p >= 0.0 && p <= 1.0))
-    st_layer_info_fail (info, "p", "p is the probability of dropping an element and must be "
-                        "between 0 and 1, got %g", p);
+    st_layer_info_fail (info, "p", _("p is the probability of dropping an element and must be "
+                          "between 0 and 1, got %g"), p);
 }
 
 static void
@@ -345,7 +358,7 @@ infer_flatten (const StNode *node, const StShape *in, StLayerInfo *info)
     }
   if (n < 0)
     {
-      overflow (info, "the flattened input");
+      overflow (info, _("the flattened input"));
       info->out = ST_SHAPE_UNKNOWN;
       return;
     }
@@ -359,32 +372,41 @@ infer_linear (const StNode *node, const StShape *in, StLayerInfo *info)
   char buf[ST_SHAPE_STRING_MAX];
 
   info->out = st_shape_flat (MAX (out, 0));
-  if (!check_min (info, node, ST_ARG_OUT_FEATURES, 1, "at least 1"))
-    return;
+  if (!check_min (info, node, ST_ARG_OUT_FEATURES, 1, _("at least 1")))
+    {
+      info->params_unknown = TRUE;
+      return;
+    }
   if (in->rank == 3)
     {
       st_layer_info_fail (info, NULL,
-                          "Linear needs a flat vector of features but its input is %s; "
-                          "put a Flatten before it", st_shape_format (in, buf));
+                          _("Linear needs a flat vector of features but its input is %s; "
+                            "put a Flatten before it"), st_shape_format (in, buf));
       f = given (node, ST_ARG_IN_FEATURES) ? arg_int (node, ST_ARG_IN_FEATURES) : -1;
     }
   else if (in->rank == 1)
     {
       f = in->dim[0];
       if (given (node, ST_ARG_IN_FEATURES) && arg_int (node, ST_ARG_IN_FEATURES) != f)
-        st_layer_info_fail (info, "in_features",
-                            "in_features is %" G_GINT64_FORMAT " but the input has %"
-                            G_GINT64_FORMAT " features", arg_int (node, ST_ARG_IN_FEATURES), f);
+        {
+          st_layer_info_fail (info, "in_features",
+                              _("in_features is %" PRId64 " but the input has %"
+                                PRId64 " features"), arg_int (node, ST_ARG_IN_FEATURES), f);
+          f = arg_int (node, ST_ARG_IN_FEATURES);    /* the weight PyTorch builds */
+        }
     }
   else
     f = given (node, ST_ARG_IN_FEATURES) ? arg_int (node, ST_ARG_IN_FEATURES) : -1;
 
   if (f < 0)
-    return;
+    {
+      info->params_unknown = TRUE;
+      return;
+    }
   if (!st_mul_checked (f, out, &info->macs)
       || !st_add_checked (info->macs, node->args.v[ST_ARG_BIAS].b ? out : 0, &info->params))
     {
-      overflow (info, "the weight (in_features × out_features)");
+      overflow (info, _("the weight (in_features × out_features)"));
       info->macs = info->params = 0;
       return;
     }
@@ -398,20 +420,32 @@ infer_batchnorm2d (const StNode *node, const StShape *in, StLayerInfo *info)
   gint64 c;
 
   info->out = *in;
-  if (!need_image (info, node, in))
-    return;
-  c = in->dim[0];
-  if (given (node, ST_ARG_NUM_FEATURES) && arg_int (node, ST_ARG_NUM_FEATURES) != c)
-    st_layer_info_fail (info, "num_features",
-                        "num_features is %" G_GINT64_FORMAT " but the input has %" G_GINT64_FORMAT
-                        " channels", arg_int (node, ST_ARG_NUM_FEATURES), c);
-  else if (!(eps > 0.0))
-    st_layer_info_fail (info, "eps", "eps must be greater than 0, got %g", eps);
-  else if (!(momentum >= 0.0 && momentum <= 1.0))
-    st_layer_info_fail (info, "momentum", "momentum must be between 0 and 1, got %g", momentum);
+  if (need_image (info, node, in))
+    {
+      c = in->dim[0];
+      if (given (node, ST_ARG_NUM_FEATURES) && arg_int (node, ST_ARG_NUM_FEATURES) != c)
+        st_layer_info_fail (info, "num_features",
+                            _("num_features is %" PRId64 " but the input has %"
+                              PRId64 " channels"), arg_int (node, ST_ARG_NUM_FEATURES), c);
+      else if (!(eps > 0.0))
+        st_layer_info_fail (info, "eps", _("eps must be greater than 0, got %g"), eps);
+      else if (!(momentum >= 0.0 && momentum <= 1.0))
+        st_layer_info_fail (info, "momentum", _("momentum must be between 0 and 1, got %g"),
+                            momentum);
+    }
+  else
+    c = -1;
+  /* The statistics PyTorch keeps are num_features long as declared. */
+  if (given (node, ST_ARG_NUM_FEATURES))
+    c = arg_int (node, ST_ARG_NUM_FEATURES);
+  if (c < 0)
+    {
+      info->params_unknown = TRUE;
+      return;
+    }
   if (!st_mul_checked (2, c, &info->buffers))
     {
-      overflow (info, "the running mean and variance (2 × channels)");
+      overflow (info, _("the running mean and variance (2 × channels)"));
       info->buffers = 0;
       return;
     }
@@ -483,39 +517,39 @@ static const StArgSpec batchnorm2d_args[] = {
 #define DOC "https://pytorch.org/docs/stable/generated/torch.nn."
 
 static const StLayerType layer_types[ST_N_LAYER_KINDS] = {
-  [ST_LAYER_CONV2D] = { "Conv2d", ST_LAYER_CONV2D, "2-D convolution (cross-correlation)",
+  [ST_LAYER_CONV2D] = { "Conv2d", ST_LAYER_CONV2D, N_("2-D convolution (cross-correlation)"),
                         ARGS (conv2d_args), infer_conv2d, DOC "Conv2d.html" },
-  [ST_LAYER_MAXPOOL2D] = { "MaxPool2d", ST_LAYER_MAXPOOL2D, "Largest value in each window",
+  [ST_LAYER_MAXPOOL2D] = { "MaxPool2d", ST_LAYER_MAXPOOL2D, N_("Largest value in each window"),
                            ARGS (maxpool2d_args), infer_maxpool2d, DOC "MaxPool2d.html" },
-  [ST_LAYER_AVGPOOL2D] = { "AvgPool2d", ST_LAYER_AVGPOOL2D, "Mean of each window",
+  [ST_LAYER_AVGPOOL2D] = { "AvgPool2d", ST_LAYER_AVGPOOL2D, N_("Mean of each window"),
                            ARGS (avgpool2d_args), infer_avgpool2d, DOC "AvgPool2d.html" },
   [ST_LAYER_ADAPTIVEAVGPOOL2D] = { "AdaptiveAvgPool2d", ST_LAYER_ADAPTIVEAVGPOOL2D,
-                                   "Mean pooling to a fixed output size", ARGS (adaptive_args),
+                                   N_("Mean pooling to a fixed output size"), ARGS (adaptive_args),
                                    infer_adaptive_avgpool2d, DOC "AdaptiveAvgPool2d.html" },
   [ST_LAYER_RELU] = { "ReLU", ST_LAYER_RELU, "max(0, x)", ARGS (inplace_args),
                       infer_elementwise, DOC "ReLU.html" },
-  [ST_LAYER_PRELU] = { "PReLU", ST_LAYER_PRELU, "ReLU with a learned negative slope",
+  [ST_LAYER_PRELU] = { "PReLU", ST_LAYER_PRELU, N_("ReLU with a learned negative slope"),
                        ARGS (prelu_args), infer_prelu, DOC "PReLU.html" },
-  [ST_LAYER_LEAKYRELU] = { "LeakyReLU", ST_LAYER_LEAKYRELU, "ReLU with a small negative slope",
+  [ST_LAYER_LEAKYRELU] = { "LeakyReLU", ST_LAYER_LEAKYRELU, N_("ReLU with a small negative slope"),
                            ARGS (leakyrelu_args), infer_elementwise, DOC "LeakyReLU.html" },
   [ST_LAYER_SIGMOID] = { "Sigmoid", ST_LAYER_SIGMOID, "1 / (1 + exp(-x))", NULL, 0,
                          infer_elementwise, DOC "Sigmoid.html" },
-  [ST_LAYER_TANH] = { "Tanh", ST_LAYER_TANH, "Hyperbolic tangent", NULL, 0,
+  [ST_LAYER_TANH] = { "Tanh", ST_LAYER_TANH, N_("Hyperbolic tangent"), NULL, 0,
                       infer_elementwise, DOC "Tanh.html" },
-  [ST_LAYER_FLATTEN] = { "Flatten", ST_LAYER_FLATTEN, "Channels×height×width to one vector",
+  [ST_LAYER_FLATTEN] = { "Flatten", ST_LAYER_FLATTEN, N_("Channels×height×width to one vector"),
                          NULL, 0, infer_flatten, DOC "Flatten.html" },
-  [ST_LAYER_LINEAR] = { "Linear", ST_LAYER_LINEAR, "Fully connected: x·Wᵀ + b",
+  [ST_LAYER_LINEAR] = { "Linear", ST_LAYER_LINEAR, N_("Fully connected: x·Wᵀ + b"),
                         ARGS (linear_args), infer_linear, DOC "Linear.html" },
-  [ST_LAYER_DROPOUT] = { "Dropout", ST_LAYER_DROPOUT, "Zero random elements while training",
+  [ST_LAYER_DROPOUT] = { "Dropout", ST_LAYER_DROPOUT, N_("Zero random elements while training"),
                          ARGS (dropout_args), infer_dropout, DOC "Dropout.html" },
   [ST_LAYER_BATCHNORM2D] = { "BatchNorm2d", ST_LAYER_BATCHNORM2D,
-                             "Normalise each channel over the batch",
+                             N_("Normalise each channel over the batch"),
                              ARGS (batchnorm2d_args), infer_batchnorm2d, DOC "BatchNorm2d.html" },
   [ST_LAYER_CONCAT] = { "Concat", ST_LAYER_CONCAT,
-                        "Run branches on the same input, join along channels (Inception)",
+                        N_("Run branches on the same input, join along channels (Inception)"),
                         NULL, 0, NULL, "https://pytorch.org/docs/stable/generated/torch.cat.html" },
   [ST_LAYER_RESIDUAL] = { "Residual", ST_LAYER_RESIDUAL,
-                          "Add the body's output to the input (or to the shortcut's)",
+                          N_("Add the body's output to the input (or to the shortcut's)"),
                           NULL, 0, NULL, "https://arxiv.org/abs/1512.03385" },
 };
 

@@ -46,7 +46,7 @@ typedef void (*StInferFunc) (const StNode *node, const StShape *in, StLayerInfo 
 struct _StLayerType {
   const char      *name;      /* PyTorch's class name */
   StLayerKind      kind;
-  const char      *summary;   /* one line for the palette */
+  const char      *summary;   /* one line for the palette, marked N_(): shown through _() */
   const StArgSpec *args;
   int              n_args;
   StInferFunc      infer;     /* NULL for blocks: infer.c walks their contents */

@@ -11,6 +11,7 @@
 #define G_LOG_DOMAIN "strata-net"
 
 #include "core/net.h"
+#include "core/i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -262,7 +263,7 @@ compile_node (Compiler *c, int in)
       if (node->branches->len > ST_OP_MAX_INPUTS)
         {
           g_set_error (c->error, ST_NET_ERROR, ST_NET_ERROR_UNSUPPORTED,
-                       "layer %s (Concat): %u branches; Strata joins at most %d", info->path,
+                       _("layer %s (Concat): %u branches; Strata joins at most %d"), info->path,
                        node->branches->len, ST_OP_MAX_INPUTS);
           return -1;
         }
@@ -340,15 +341,18 @@ st_net_compile (const StSpec *spec, GError **error)
         if (net->infer->layers[i].error != NULL)
           {
             g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                         "the model has %u error%s; the first is on layer %s: %s",
-                         net->infer->n_errors, net->infer->n_errors == 1 ? "" : "s",
-                         net->infer->layers[i].path, net->infer->layers[i].error);
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "the model has %u error; the first is on layer %s: %s",
+                                      "the model has %u errors; the first is on layer %s: %s",
+                                      net->infer->n_errors),
+                         net->infer->n_errors, net->infer->layers[i].path,
+                         net->infer->layers[i].error);
             return NULL;
           }
     }
   if (net->spec->layers->len == 0)
     {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, "the model has no layers");
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL, _("the model has no layers"));
       return NULL;
     }
 
@@ -375,7 +379,7 @@ st_net_compile (const StSpec *spec, GError **error)
   if (net->n_ops > ST_RNG_DROPOUT_MAX_OPS)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "the model compiles to %u operations; Strata runs at most %" G_GUINT64_FORMAT,
+                   _("the model compiles to %u operations; Strata runs at most %" PRIu64),
                    net->n_ops, ST_RNG_DROPOUT_MAX_OPS);
       return NULL;
     }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "strata-paths"
 
 #include "core/paths.h"
+#include "core/i18n.h"
 
 #include "core/input-file.h"
 
@@ -21,7 +22,7 @@ st_output_check (const char *what, const char *path, GError **error)
 
   if (*path == '\0')
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: the file name is empty", what);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("%s: the file name is empty"), what);
       return FALSE;
     }
   if (stat (path, &st) == 0)
@@ -30,7 +31,7 @@ st_output_check (const char *what, const char *path, GError **error)
         {
           g_set_error (error, G_FILE_ERROR,
                        S_ISDIR (st.st_mode) ? G_FILE_ERROR_ISDIR : G_FILE_ERROR_INVAL,
-                       "%s %s: %s, not a regular file; give a file name", what, path,
+                       _("%s %s: %s, not a regular file; give a file name"), what, path,
                        st_input_file_kind (st.st_mode));
           return FALSE;
         }
@@ -39,7 +40,7 @@ st_output_check (const char *what, const char *path, GError **error)
           int saved = errno;
 
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "%s %s: the file cannot be written (%s)", what, path,
+                       _("%s %s: the file cannot be written (%s)"), what, path,
                        g_strerror (saved));
           return FALSE;
         }
@@ -47,7 +48,7 @@ st_output_check (const char *what, const char *path, GError **error)
       if ((st.st_mode & 0222) == 0)
         {
           g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES,
-                       "%s %s: the file cannot be written (it is read-only, mode %04o)", what,
+                       _("%s %s: the file cannot be written (it is read-only, mode %04o)"), what,
                        path, (unsigned) (st.st_mode & 07777));
           return FALSE;
         }
@@ -57,7 +58,7 @@ st_output_check (const char *what, const char *path, GError **error)
     {
       int saved = errno;
 
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s %s: %s", what,
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("%s %s: %s"), what,
                    path, g_strerror (saved));
       return FALSE;
     }
@@ -66,14 +67,14 @@ st_output_check (const char *what, const char *path, GError **error)
   if (g_str_has_suffix (path, G_DIR_SEPARATOR_S))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
-                   "%s %s: names a folder; give a file name", what, path);
+                   _("%s %s: names a folder; give a file name"), what, path);
       return FALSE;
     }
   folder = g_path_get_dirname (path);
   if (stat (folder, &st) != 0 || !S_ISDIR (st.st_mode))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "%s %s: the folder %s does not exist", what, path, folder);
+                   _("%s %s: the folder %s does not exist"), what, path, folder);
       return FALSE;
     }
   if (access (folder, W_OK | X_OK) != 0)
@@ -81,7 +82,7 @@ st_output_check (const char *what, const char *path, GError **error)
       int saved = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s %s: no new file can be made in %s (%s)", what, path, folder,
+                   _("%s %s: no new file can be made in %s (%s)"), what, path, folder,
                    g_strerror (saved));
       return FALSE;
     }
@@ -187,7 +188,7 @@ st_run_files_check (const StRunFile *inputs, gsize n_inputs, const StRunFile *ou
               if (st_paths_same_file (out->path, in->path))
                 {
                   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                               "%s %s is %s (%s): writing it would destroy it", out->what,
+                               _("%s %s is %s (%s): writing it would destroy it"), out->what,
                                out->path, in->what, in->path);
                   return FALSE;
                 }
@@ -198,7 +199,7 @@ st_run_files_check (const StRunFile *inputs, gsize n_inputs, const StRunFile *ou
             if (st_paths_same_file (out->path, files->pdata[f]))
               {
                 g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                             "%s %s is a file of %s (%s): writing it would destroy it",
+                             _("%s %s is a file of %s (%s): writing it would destroy it"),
                              out->what, out->path, in->what, (const char *) files->pdata[f]);
                 return FALSE;
               }
@@ -207,7 +208,7 @@ st_run_files_check (const StRunFile *inputs, gsize n_inputs, const StRunFile *ou
         if (outputs[p].path != NULL && st_paths_same_file (out->path, outputs[p].path))
           {
             g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                         "%s and %s both name %s: one would overwrite the other",
+                         _("%s and %s both name %s: one would overwrite the other"),
                          outputs[p].what, out->what, out->path);
             return FALSE;
           }

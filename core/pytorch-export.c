@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "strata-export"
 
 #include "core/pytorch-export.h"
+#include "core/i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -210,7 +211,7 @@ append_leaf (Export *x, const StNode *node, const StLayerInfo *info)
       break;
     default:
       g_set_error (x->error, ST_EXPORT_ERROR, ST_EXPORT_ERROR_UNSUPPORTED,
-                   "layer %s: %s has no PyTorch export", info->path, node->type->name);
+                   _("layer %s: %s has no PyTorch export"), info->path, node->type->name);
       return FALSE;
     }
   g_string_append_c (out, ')');
@@ -237,7 +238,7 @@ append_node (Export *x, const StNode *node, int indent)
   if (node->type == NULL)
     {
       g_set_error (x->error, ST_EXPORT_ERROR, ST_EXPORT_ERROR_UNSUPPORTED,
-                   "layer %s: unknown layer type '%s'", info->path,
+                   _("layer %s: unknown layer type '%s'"), info->path,
                    node->type_name != NULL ? node->type_name : "");
       return FALSE;
     }
@@ -588,9 +589,11 @@ check_model (const StInfer *infer, GError **error)
 
       if (info->error == NULL)
         continue;
-      g_set_error (error, ST_EXPORT_ERROR, ST_EXPORT_ERROR_MODEL, "layer %s (%s): %s%s",
+      g_set_error (error, ST_EXPORT_ERROR, ST_EXPORT_ERROR_MODEL,
+                   infer->n_errors > 1 ? _("layer %s (%s): %s (and more errors after it)")
+                                       : _("layer %s (%s): %s"),
                    info->path, node->type != NULL ? node->type->name : node->type_name,
-                   info->error, infer->n_errors > 1 ? " (and more errors after it)" : "");
+                   info->error);
       return FALSE;
     }
   g_assert_not_reached ();

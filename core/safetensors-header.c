@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/json-guard.h"
+#include "core/i18n.h"
 #include "core/safetensors-private.h"
 
 const StSafetensorsDtype st_safetensors_dtypes[] = {
@@ -40,8 +41,8 @@ st_safetensors_entry_clear (gpointer data)
 
 /* json-glib decodes an unpaired surrogate escape ("\ud800") to bytes that are not UTF-8,
  * where the reference implementation refuses the header. */
-#define UNPAIRED_SURROGATE "the header is not valid JSON: a string holds an unpaired surrogate " \
-                           "escape (\\ud800 to \\udfff without its other half)"
+#define UNPAIRED_SURROGATE _("the header is not valid JSON: a string holds an unpaired " \
+                             "surrogate escape (\\ud800 to \\udfff without its other half)")
 
 /* json-glib keeps the last of two equal keys without a word; the format forbids them.
  * Every object of the header gets the set of its keys while it is parsed. */
@@ -90,7 +91,7 @@ parse_metadata (const char *path, JsonNode *node, GHashTable *metadata, GError *
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "%s must be an object of strings", METADATA_KEY);
+            _("%s must be an object of strings"), METADATA_KEY);
       return FALSE;
     }
   object = json_node_get_object (node);
@@ -102,7 +103,7 @@ parse_metadata (const char *path, JsonNode *node, GHashTable *metadata, GError *
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
         {
           fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-                "%s must be an object of strings, but the value of \"%s\" is not a string",
+                _("%s must be an object of strings, but the value of \"%s\" is not a string"),
                 METADATA_KEY, (const char *) l->data);
           return FALSE;
         }
@@ -135,7 +136,7 @@ parse_entry (const char *path,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the header entry of %s is not an object", name);
+            _("the header entry of %s is not an object"), name);
       return FALSE;
     }
   object = json_node_get_object (node);
@@ -144,14 +145,14 @@ parse_entry (const char *path,
   offsets = json_object_get_member (object, "data_offsets");
   if (dtype == NULL || shape == NULL || offsets == NULL)
     {
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "%s has no %s", name,
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("%s has no %s"), name,
             dtype == NULL ? "dtype" : shape == NULL ? "shape" : "data_offsets");
       return FALSE;
     }
 
   if (!JSON_NODE_HOLDS_VALUE (dtype) || json_node_get_value_type (dtype) != G_TYPE_STRING)
     {
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "the dtype of %s is not a string", name);
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("the dtype of %s is not a string"), name);
       return FALSE;
     }
   entry->dtype = G_N_ELEMENTS (st_safetensors_dtypes);
@@ -160,7 +161,7 @@ parse_entry (const char *path,
       entry->dtype = i;
   if (entry->dtype == G_N_ELEMENTS (st_safetensors_dtypes))
     {
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "%s has an unknown dtype \"%s\"", name,
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("%s has an unknown dtype \"%s\""), name,
             json_node_get_string (dtype));
       return FALSE;
     }
@@ -168,14 +169,14 @@ parse_entry (const char *path,
   if (!JSON_NODE_HOLDS_ARRAY (shape))
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the shape of %s is not an array of sizes", name);
+            _("the shape of %s is not an array of sizes"), name);
       return FALSE;
     }
   array = json_node_get_array (shape);
   if (json_array_get_length (array) > ST_SAFETENSORS_MAX_RANK)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "%s has %u dimensions; Strata reads at most %d", name,
+            _("%s has %u dimensions; Strata reads at most %d"), name,
             json_array_get_length (array), ST_SAFETENSORS_MAX_RANK);
       return FALSE;
     }
@@ -188,7 +189,7 @@ parse_entry (const char *path,
       if (!get_count (json_array_get_element (array, d), &size))
         {
           fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-                "the shape of %s is not an array of sizes (non-negative integers)", name);
+                _("the shape of %s is not an array of sizes (non-negative integers)"), name);
           return FALSE;
         }
       entry->dims[d] = (gint64) size;
@@ -198,13 +199,13 @@ parse_entry (const char *path,
     if (!g_uint64_checked_mul (&entry->numel, entry->numel, (guint64) entry->dims[d]))
       {
         fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-              "%s has shape %s, whose element count overflows", name, shape_text);
+              _("%s has shape %s, whose element count overflows"), name, shape_text);
         return FALSE;
       }
   if (!g_uint64_checked_mul (&bytes, entry->numel, st_safetensors_dtypes[entry->dtype].size))
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "%s has shape %s, whose size in bytes overflows", name, shape_text);
+            _("%s has shape %s, whose size in bytes overflows"), name, shape_text);
       return FALSE;
     }
 
@@ -213,29 +214,29 @@ parse_entry (const char *path,
       || !get_count (json_array_get_element (json_node_get_array (offsets), 1), &entry->end))
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the data_offsets of %s are not two non-negative integers [begin, end]", name);
+            _("the data_offsets of %s are not two non-negative integers [begin, end]"), name);
       return FALSE;
     }
   if (entry->end < entry->begin)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the data_offsets of %s end before they begin: [%" G_GUINT64_FORMAT ", %"
-            G_GUINT64_FORMAT "]", name, entry->begin, entry->end);
+            _("the data_offsets of %s end before they begin: [%" PRIu64 ", %"
+              PRIu64 "]"), name, entry->begin, entry->end);
       return FALSE;
     }
   if (entry->end > buffer_len)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the data_offsets of %s, [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "], reach past "
-            "the end of the data (%" G_GUINT64_FORMAT " bytes)", name, entry->begin, entry->end,
+            _("the data_offsets of %s, [%" PRIu64 ", %" PRIu64 "], reach past "
+              "the end of the data (%" PRIu64 " bytes)"), name, entry->begin, entry->end,
             buffer_len);
       return FALSE;
     }
   if (entry->end - entry->begin != bytes)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "%s has shape %s of %s, which needs %" G_GUINT64_FORMAT " bytes, but its data_offsets "
-            "[%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "] hold %" G_GUINT64_FORMAT, name,
+            _("%s has shape %s of %s, which needs %" PRIu64 " bytes, but its data_offsets "
+              "[%" PRIu64 ", %" PRIu64 "] hold %" PRIu64), name,
             shape_text, st_safetensors_dtypes[entry->dtype].name, bytes, entry->begin, entry->end,
             entry->end - entry->begin);
       return FALSE;
@@ -271,16 +272,16 @@ check_layout (const char *path, GArray *entries, guint64 buffer_len, GError **er
       if (entry->begin < position)
         {
           fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-                "%s and %s overlap in the data (bytes %" G_GUINT64_FORMAT " to %"
-                G_GUINT64_FORMAT ")", previous->name, entry->name, entry->begin,
+                _("%s and %s overlap in the data (bytes %" PRIu64 " to %"
+                  PRIu64 ")"), previous->name, entry->name, entry->begin,
                 MIN (position, entry->end));
           return FALSE;
         }
       if (entry->begin > position)
         {
           fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-                "bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " of the data belong to no "
-                "tensor (a hole before %s)", position, entry->begin, entry->name);
+                _("bytes %" PRIu64 " to %" PRIu64 " of the data belong to no "
+                  "tensor (a hole before %s)"), position, entry->begin, entry->name);
           return FALSE;
         }
       if (entry->end > entry->begin)
@@ -292,7 +293,7 @@ check_layout (const char *path, GArray *entries, guint64 buffer_len, GError **er
   if (position != buffer_len)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the last %" G_GUINT64_FORMAT " bytes of the data belong to no tensor",
+            _("the last %" PRIu64 " bytes of the data belong to no tensor"),
             buffer_len - position);
       return FALSE;
     }
@@ -321,15 +322,15 @@ st_safetensors_parse_header (const char             *path,
 
   if (!g_utf8_validate_len (text, length, NULL))
     {
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "the header is not valid UTF-8");
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("the header is not valid UTF-8"));
       return FALSE;
     }
   depth = st_json_depth (text, length, ST_JSON_MAX_DEPTH, &where);
   if (depth > ST_JSON_MAX_DEPTH)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the header is JSON nested %" G_GSIZE_FORMAT " levels deep at byte %" G_GSIZE_FORMAT
-            " of the file; Strata reads at most %d", depth, where + sizeof (guint64),
+            _("the header is JSON nested %zu levels deep at byte %zu of the file; Strata "
+              "reads at most %d"), depth, where + sizeof (guint64),
             ST_JSON_MAX_DEPTH);
       return FALSE;
     }
@@ -342,13 +343,13 @@ st_safetensors_parse_header (const char             *path,
   if (!parsed)
     {
       g_free (check.duplicate);
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "the header is not valid JSON: %s",
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("the header is not valid JSON: %s"),
             local->message);
       return FALSE;
     }
   if (check.duplicate != NULL)
     {
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "the header names \"%s\" twice",
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("the header names \"%s\" twice"),
             check.duplicate);
       g_free (check.duplicate);
       return FALSE;
@@ -357,7 +358,7 @@ st_safetensors_parse_header (const char             *path,
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "the header is not a JSON object");
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("the header is not a JSON object"));
       return FALSE;
     }
   object = json_node_get_object (root);
@@ -405,8 +406,8 @@ st_safetensors_parse_header (const char             *path,
       else
         {
           g_set_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_UNSUPPORTED,
-                       "%s: %s has dtype %s, which Strata cannot read " READABLE_DTYPES, path,
-                       entry->name, st_safetensors_dtypes[entry->dtype].name);
+                       _("%s: %s has dtype %s, which Strata cannot read %s"), path,
+                       entry->name, st_safetensors_dtypes[entry->dtype].name, READABLE_DTYPES);
           return FALSE;
         }
     }

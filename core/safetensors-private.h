@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 
+#include "core/i18n.h"
 #include "core/safetensors.h"
 
 G_BEGIN_DECLS
@@ -15,8 +16,8 @@ G_STATIC_ASSERT (sizeof (float) == 4 && sizeof (double) == 8);
 
 #define METADATA_KEY "__metadata__"
 
-/* Ends "NAME has dtype I64, which Strata cannot read ...". */
-#define READABLE_DTYPES "(it reads F32, and F64, F16 and BF16 converted to F32)"
+/* Ends "NAME has dtype I64, which Strata cannot read %s". */
+#define READABLE_DTYPES _("(it reads F32, and F64, F16 and BF16 converted to F32)")
 
 /* Sets @error in ST_SAFETENSORS_ERROR with @code, as "PATH: MESSAGE". */
 static inline void G_GNUC_PRINTF (4, 5)

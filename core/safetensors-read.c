@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "strata-safetensors"
 
 #include "core/safetensors.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,7 +93,7 @@ convert_entry (StSafetensors *file, Entry *entry, GError **error)
   if (entry->owned == NULL)
     {
       fail (error, ST_SAFETENSORS_ERROR_NO_MEMORY, file->path,
-            "%s is too large for memory", entry->name);
+            _("%s is too large for memory"), entry->name);
       return FALSE;
     }
   for (guint64 i = 0; i < entry->numel; i++)
@@ -141,13 +142,13 @@ read_exactly (int fd, void *buffer, gsize size, const char *path, GError **error
         {
           int saved_errno = errno;
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                       "%s: cannot read: %s", path, g_strerror (saved_errno));
+                       _("%s: cannot read: %s"), path, g_strerror (saved_errno));
           return FALSE;
         }
       if (n == 0)
         {
           fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-                "the file ended early (was it changed while being read?)");
+                _("the file ended early (was it changed while being read?)"));
           return FALSE;
         }
       p += n;
@@ -184,20 +185,20 @@ load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **err
     {
       int saved_errno = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "%s: cannot read: %s", path, g_strerror (saved_errno));
+                   _("%s: cannot read: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
   if (!S_ISREG (info.st_mode))
     {
-      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, "not a regular file");
+      fail (error, ST_SAFETENSORS_ERROR_INVALID, path, _("not a regular file"));
       return FALSE;
     }
   file_size = (guint64) info.st_size;
   if (file_size < sizeof header_len)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the file is %" G_GUINT64_FORMAT " bytes long, too short to hold even the 8-byte "
-            "header length of a safetensors file", file_size);
+            _("the file is %" PRIu64 " bytes long, too short to hold even the 8-byte "
+              "header length of a safetensors file"), file_size);
       return FALSE;
     }
   if (!read_exactly (fd, &header_len, sizeof header_len, path, error))
@@ -208,27 +209,27 @@ load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **err
       && starts_like_json (first, sizeof first))
     {
       g_set_error (error, ST_SAFETENSORS_ERROR, ST_SAFETENSORS_ERROR_INVALID,
-                   "%s is a JSON model file, not a safetensors weights file", path);
+                   _("%s is a JSON model file, not a safetensors weights file"), path);
       return FALSE;
     }
   if (header_len > ST_SAFETENSORS_MAX_HEADER)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the header length %" G_GUINT64_FORMAT " is over the limit of %" G_GUINT64_FORMAT
-            " bytes (not a safetensors file?)", header_len, ST_SAFETENSORS_MAX_HEADER);
+            _("the header length %" PRIu64 " is over the limit of %" PRIu64
+              " bytes (not a safetensors file?)"), header_len, ST_SAFETENSORS_MAX_HEADER);
       return FALSE;
     }
   if (header_len > file_size - sizeof header_len)
     {
       fail (error, ST_SAFETENSORS_ERROR_INVALID, path,
-            "the header length %" G_GUINT64_FORMAT " is larger than the rest of the file (%"
-            G_GUINT64_FORMAT " bytes): the file is truncated or not a safetensors file",
+            _("the header length %" PRIu64 " is larger than the rest of the file (%"
+              PRIu64 " bytes): the file is truncated or not a safetensors file"),
             header_len, file_size - sizeof header_len);
       return FALSE;
     }
   if (file_size - sizeof header_len - header_len > G_MAXSIZE)
     {
-      fail (error, ST_SAFETENSORS_ERROR_NO_MEMORY, path, "the file is too large for memory");
+      fail (error, ST_SAFETENSORS_ERROR_NO_MEMORY, path, _("the file is too large for memory"));
       return FALSE;
     }
   file->buffer_len = (gsize) (file_size - sizeof header_len - header_len);
@@ -236,7 +237,7 @@ load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **err
   header = g_try_malloc ((gsize) header_len + 1);
   if (header == NULL)
     {
-      fail (error, ST_SAFETENSORS_ERROR_NO_MEMORY, path, "the header is too large for memory");
+      fail (error, ST_SAFETENSORS_ERROR_NO_MEMORY, path, _("the header is too large for memory"));
       return FALSE;
     }
   if (!read_exactly (fd, header, (gsize) header_len, path, error))
@@ -253,7 +254,7 @@ load_fd (StSafetensors *file, int fd, StSafetensorsLoadFlags flags, GError **err
         {
           g_autofree char *size = g_format_size (file->buffer_len);
           fail (error, ST_SAFETENSORS_ERROR_NO_MEMORY, path,
-                "the tensors (%s) are too large for memory", size);
+                _("the tensors (%s) are too large for memory"), size);
           return FALSE;
         }
       if (!read_exactly (fd, file->buffer, file->buffer_len, path, error))
@@ -290,7 +291,7 @@ st_safetensors_load (const char *path, StSafetensorsLoadFlags flags, GError **er
     {
       int saved_errno = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "%s: cannot open: %s", path, g_strerror (saved_errno));
+                   _("%s: cannot open: %s"), path, g_strerror (saved_errno));
       return NULL;
     }
 
@@ -423,13 +424,13 @@ st_safetensors_check (const StSafetensors       *file,
       if (have == NULL && g_hash_table_contains (file->skipped, want->name))
         {
           fail (error, ST_SAFETENSORS_ERROR_UNSUPPORTED, file->path,
-                "%s has dtype %s, which Strata cannot read " READABLE_DTYPES, want->name,
-                (const char *) g_hash_table_lookup (file->skipped, want->name));
+                _("%s has dtype %s, which Strata cannot read %s"), want->name,
+                (const char *) g_hash_table_lookup (file->skipped, want->name), READABLE_DTYPES);
           return FALSE;
         }
       if (have == NULL)
         {
-          fail (error, ST_SAFETENSORS_ERROR_MISMATCH, file->path, "%s is missing", want->name);
+          fail (error, ST_SAFETENSORS_ERROR_MISMATCH, file->path, _("%s is missing"), want->name);
           return FALSE;
         }
       if (have->rank != want->rank
@@ -439,7 +440,7 @@ st_safetensors_check (const StSafetensors       *file,
           g_autofree char *in_model = format_shape (want->rank, want->dims);
 
           fail (error, ST_SAFETENSORS_ERROR_MISMATCH, file->path,
-                "%s has shape %s in the file but the model needs %s", want->name, in_file,
+                _("%s has shape %s in the file but the model needs %s"), want->name, in_file,
                 in_model);
           return FALSE;
         }
@@ -452,7 +453,7 @@ st_safetensors_check (const StSafetensors       *file,
       if (!g_hash_table_contains (wanted, entry->name))
         {
           fail (error, ST_SAFETENSORS_ERROR_MISMATCH, file->path,
-                "%s is in the file but not in the model", entry->name);
+                _("%s is in the file but not in the model"), entry->name);
           return FALSE;
         }
     }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "strata-safetensors"
 
 #include "core/safetensors.h"
+#include "core/i18n.h"
 
 #include <string.h>
 
@@ -48,24 +49,24 @@ check_tensors (const char                *path,
       if (t->name == NULL || *t->name == '\0' || !g_utf8_validate (t->name, -1, NULL))
         {
           fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path,
-                "tensor #%" G_GSIZE_FORMAT " has no name or a name that is not UTF-8", i);
+                _("tensor #%zu has no name or a name that is not UTF-8"), i);
           return FALSE;
         }
       if (strcmp (t->name, METADATA_KEY) == 0)
         {
           fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path,
-                "a tensor cannot be named %s, the format reserves it", METADATA_KEY);
+                _("a tensor cannot be named %s, the format reserves it"), METADATA_KEY);
           return FALSE;
         }
       if (!g_hash_table_add (seen, (gpointer) t->name))
         {
-          fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path, "two tensors are named %s", t->name);
+          fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path, _("two tensors are named %s"), t->name);
           return FALSE;
         }
       if (t->rank < 0 || t->rank > ST_SAFETENSORS_MAX_RANK)
         {
           fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path,
-                "%s has rank %d; the rank must be 0 to %d", t->name, t->rank,
+                _("%s has rank %d; the rank must be 0 to %d"), t->name, t->rank,
                 ST_SAFETENSORS_MAX_RANK);
           return FALSE;
         }
@@ -74,12 +75,12 @@ check_tensors (const char                *path,
         {
           g_autofree char *shape = format_shape (t->rank, t->dims);
           fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path,
-                "%s has shape %s, which has a negative or too large size", t->name, shape);
+                _("%s has shape %s, which has a negative or too large size"), t->name, shape);
           return FALSE;
         }
       if (numel > 0 && t->data == NULL)
         {
-          fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path, "%s has no data", t->name);
+          fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path, _("%s has no data"), t->name);
           return FALSE;
         }
     }
@@ -92,7 +93,7 @@ check_tensors (const char                *path,
         || !g_utf8_validate (value, -1, NULL))
       {
         fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path,
-              "metadata keys and values must be UTF-8 strings");
+              _("metadata keys and values must be UTF-8 strings"));
         return FALSE;
       }
   return TRUE;
@@ -178,7 +179,8 @@ st_safetensors_save (const char                *path,
 
       if (!g_uint64_checked_add (&total, total, size))
         {
-          fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path, "the tensors are too large together");
+          fail (error, ST_SAFETENSORS_ERROR_ARGUMENT, path,
+                _("the tensors are too large together"));
           return FALSE;
         }
     }

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "strata-snapshot"
 
 #include "core/snapshot.h"
+#include "core/i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -57,7 +58,7 @@ take_filters (StSnapshot *snap, StBackend *backend, const StNet *net, GError **e
   if (params == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the model's %zu parameters do not fit in memory", net->n_params);
+                   _("the model's %zu parameters do not fit in memory"), net->n_params);
       return FALSE;
     }
   if (!st_backend_read_state (backend, params, NULL, NULL, NULL, error))
@@ -83,8 +84,8 @@ st_snapshot_take (StBackend *backend, const StNet *net, const StDataset *test, g
   if (example < 0 || example >= test->n)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   "image %" G_GINT64_FORMAT " is not in the test set (it has %" G_GINT64_FORMAT
-                   " images, 0 to %" G_GINT64_FORMAT ")", example, test->n, test->n - 1);
+                   _("image %" PRId64 " is not in the test set (it has %" PRId64
+                     " images, 0 to %" PRId64 ")"), example, test->n, test->n - 1);
       return NULL;
     }
   for (guint o = 0; o < net->n_ops && n_maps < 2; o++)

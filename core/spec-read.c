@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "strata-spec"
 
 #include "core/spec.h"
+#include "core/i18n.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -53,18 +54,18 @@ json_kind_name (JsonNode *value)
 {
   switch (json_node_get_node_type (value))
     {
-    case JSON_NODE_OBJECT: return "an object";
-    case JSON_NODE_ARRAY: return "a list";
+    case JSON_NODE_OBJECT: return _("an object");
+    case JSON_NODE_ARRAY: return _("a list");
     case JSON_NODE_NULL: return "null";
     case JSON_NODE_VALUE:
       switch (json_node_get_value_type (value))
         {
-        case G_TYPE_STRING: return "a string";
-        case G_TYPE_BOOLEAN: return "true/false";
-        case G_TYPE_DOUBLE: return "a fractional number";
-        default: return "a number";
+        case G_TYPE_STRING: return _("a string");
+        case G_TYPE_BOOLEAN: return _("true/false");
+        case G_TYPE_DOUBLE: return _("a fractional number");
+        default: return _("a number");
         }
-    default: return "something else";
+    default: return _("something else");
     }
 }
 
@@ -182,7 +183,7 @@ read_arg (StNode *node, StArgId id, const char *name, JsonNode *value)
     case ST_ARG_KIND_INT:
       if (!json_as_int (value, &a))
         {
-          node_problem (node, name, "%s must be a whole number, got %s", name,
+          node_problem (node, name, _("%s must be a whole number, got %s"), name,
                         json_kind_name (value));
           return;
         }
@@ -199,8 +200,9 @@ read_arg (StNode *node, StArgId id, const char *name, JsonNode *value)
         v->i[0] = a, v->i[1] = b;
       else
         {
-          node_problem (node, name, "%s must be a whole number or a [height, width] pair, got %s",
-                        name, json_kind_name (value));
+          node_problem (node, name,
+                        _("%s must be a whole number or a [height, width] pair, got %s"), name,
+                        json_kind_name (value));
           return;
         }
       break;
@@ -208,7 +210,7 @@ read_arg (StNode *node, StArgId id, const char *name, JsonNode *value)
     case ST_ARG_KIND_FLOAT:
       if (!json_as_number (value, &v->f))
         {
-          node_problem (node, name, "%s must be a number, got %s", name, json_kind_name (value));
+          node_problem (node, name, _("%s must be a number, got %s"), name, json_kind_name (value));
           return;
         }
       break;
@@ -216,7 +218,7 @@ read_arg (StNode *node, StArgId id, const char *name, JsonNode *value)
     case ST_ARG_KIND_BOOL:
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_BOOLEAN)
         {
-          node_problem (node, name, "%s must be true or false, got %s", name,
+          node_problem (node, name, _("%s must be true or false, got %s"), name,
                         json_kind_name (value));
           return;
         }
@@ -237,14 +239,15 @@ read_block_member (ReadCtx *ctx, StNode *node, const char *name, JsonNode *value
 
       if (!JSON_NODE_HOLDS_ARRAY (value))
         {
-          node_problem (node, name, "branches must be a list of layer lists, got %s",
+          node_problem (node, name, _("branches must be a list of layer lists, got %s"),
                         json_kind_name (value));
           return;
         }
       arr = json_node_get_array (value);
       for (guint i = 0; i < json_array_get_length (arr); i++)
         g_ptr_array_add (node->branches,
-                         read_seq (ctx, json_array_get_element (arr, i), node, "each branch"));
+                         read_seq (ctx, json_array_get_element (arr, i), node,
+                                   _("each branch")));
       return;
     }
   if (node->type->kind == ST_LAYER_RESIDUAL && strcmp (name, "body") == 0)
@@ -259,8 +262,9 @@ read_block_member (ReadCtx *ctx, StNode *node, const char *name, JsonNode *value
       node->shortcut = read_seq (ctx, value, node, "shortcut");
       return;
     }
-  node_problem (node, name, "unknown argument '%s' for %s (it takes %s)", name, node->type->name,
-                node->type->kind == ST_LAYER_CONCAT ? "branches" : "body and shortcut");
+  node_problem (node, name, _("unknown argument '%s' for %s (it takes %s)"), name,
+                node->type->name,
+                node->type->kind == ST_LAYER_CONCAT ? "branches" : _("body and shortcut"));
 }
 
 /* Blocks nested past MAX_NESTING under the top-level layer `node`: the whole layer becomes
@@ -270,7 +274,8 @@ read_block_member (ReadCtx *ctx, StNode *node, const char *name, JsonNode *value
 static void
 too_deep (ReadCtx *ctx, StNode *node)
 {
-  node_problem (node, NULL, "blocks are nested %d deep inside this layer; Strata reads at most %d",
+  node_problem (node, NULL,
+                _("blocks are nested %d deep inside this layer; Strata reads at most %d"),
                 ctx->deepest, MAX_NESTING);
   if (node->branches != NULL)
     g_ptr_array_set_size (node->branches, 0);
@@ -293,7 +298,7 @@ read_node (ReadCtx *ctx, JsonNode *json)
   if (!JSON_NODE_HOLDS_OBJECT (json))
     {
       node = st_node_new (NULL);
-      node_problem (node, NULL, "a layer must be an object such as {\"type\": \"ReLU\"}, got %s",
+      node_problem (node, NULL, _("a layer must be an object such as {\"type\": \"ReLU\"}, got %s"),
                     json_kind_name (json));
       goto out;
     }
@@ -303,7 +308,7 @@ read_node (ReadCtx *ctx, JsonNode *json)
       || json_node_get_value_type (type_node) != G_TYPE_STRING)
     {
       node = st_node_new (NULL);
-      node_problem (node, "type", "this layer has no \"type\" (such as \"Conv2d\" or \"ReLU\")");
+      node_problem (node, "type", _("this layer has no \"type\" (such as \"Conv2d\" or \"ReLU\")"));
       goto out;
     }
   type_name = json_node_get_string (type_node);
@@ -315,10 +320,10 @@ read_node (ReadCtx *ctx, JsonNode *json)
       g_free (node->type_name);
       node->type_name = g_strdup (type_name);
       if (guess != NULL)
-        node_problem (node, "type", "unknown layer type '%s' — did you mean '%s'?", type_name,
+        node_problem (node, "type", _("unknown layer type '%s' — did you mean '%s'?"), type_name,
                       guess);
       else
-        node_problem (node, "type", "unknown layer type '%s'", type_name);
+        node_problem (node, "type", _("unknown layer type '%s'"), type_name);
       goto out;
     }
 
@@ -342,10 +347,10 @@ read_node (ReadCtx *ctx, JsonNode *json)
         {
           const char *guess = st_layer_type_suggest_arg (type, name);
           if (guess != NULL)
-            node_problem (node, name, "unknown argument '%s' for %s — did you mean '%s'?", name,
+            node_problem (node, name, _("unknown argument '%s' for %s — did you mean '%s'?"), name,
                           type->name, guess);
           else
-            node_problem (node, name, "unknown argument '%s' for %s", name, type->name);
+            node_problem (node, name, _("unknown argument '%s' for %s"), name, type->name);
           continue;
         }
       read_arg (node, id, name, value);
@@ -356,10 +361,10 @@ read_node (ReadCtx *ctx, JsonNode *json)
 
   for (int i = 0; i < type->n_args; i++)
     if (type->args[i].presence == ST_ARG_REQUIRED && !st_node_has_arg (node, type->args[i].id))
-      node_problem (node, st_arg_name (type->args[i].id), "%s needs %s", type->name,
+      node_problem (node, st_arg_name (type->args[i].id), _("%s needs %s"), type->name,
                     st_arg_name (type->args[i].id));
   if (type->kind == ST_LAYER_CONCAT && node->branches->len == 0 && node->problem == NULL)
-    node_problem (node, "branches", "Concat needs at least one branch in \"branches\"");
+    node_problem (node, "branches", _("Concat needs at least one branch in \"branches\""));
 
 out:
   if (node->problem != NULL)
@@ -381,7 +386,7 @@ read_seq (ReadCtx *ctx, JsonNode *value, StNode *owner, const char *what)
   if (!JSON_NODE_HOLDS_ARRAY (value))
     {
       if (owner != NULL)
-        node_problem (owner, NULL, "%s must be a list of layers, got %s", what,
+        node_problem (owner, NULL, _("%s must be a list of layers, got %s"), what,
                       json_kind_name (value));
       return seq;
     }
@@ -401,8 +406,8 @@ read_input (JsonNode *value, StShape *input, const char *origin, GError **error)
   if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                   "%s: \"input\" must be an object such as "
-                   "{\"channels\": 1, \"height\": 28, \"width\": 28}", origin);
+                   _("%s: \"input\" must be an object such as "
+                     "{\"channels\": 1, \"height\": 28, \"width\": 28}"), origin);
       return FALSE;
     }
   obj = json_node_get_object (value);
@@ -415,7 +420,7 @@ read_input (JsonNode *value, StShape *input, const char *origin, GError **error)
       if (v == NULL || !json_as_int (v, &n) || n < 1 || n > MAX_INPUT_SIDE)
         {
           g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                       "%s: input.%s must be a whole number from 1 to %d", origin, keys[i],
+                       _("%s: input.%s must be a whole number from 1 to %d"), origin, keys[i],
                        MAX_INPUT_SIDE);
           return FALSE;
         }
@@ -426,7 +431,7 @@ read_input (JsonNode *value, StShape *input, const char *origin, GError **error)
     if (!g_strv_contains (keys, l->data))
       {
         g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                     "%s: unknown key input.%s (it takes channels, height and width)", origin,
+                     _("%s: unknown key input.%s (it takes channels, height and width)"), origin,
                      (const char *) l->data);
         return FALSE;
       }
@@ -516,19 +521,19 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
   if (is_utf16 (data, length))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
-                   "%s is UTF-16 text; save it as UTF-8", origin);
+                   _("%s is UTF-16 text; save it as UTF-8"), origin);
       return NULL;
     }
   if (memchr (data, '\0', length) != NULL)
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
-                   "%s: not a model file (it contains binary data)", origin);
+                   _("%s: not a model file (it contains binary data)"), origin);
       return NULL;
     }
   if (is_blank (data, length))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
-                   "%s: not valid JSON: the file is empty", origin);
+                   _("%s: not valid JSON: the file is empty"), origin);
       return NULL;
     }
   if (!st_json_check_depth (data, length, origin, &local))
@@ -538,7 +543,7 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
     }
   if (!json_parser_load_from_data (parser, data, length, &local))
     {
-      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX, "%s: not valid JSON: %s", origin,
+      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX, _("%s: not valid JSON: %s"), origin,
                    local->message);
       return NULL;
     }
@@ -546,14 +551,15 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                   "%s: a model file must be a JSON object with \"input\" and \"layers\"", origin);
+                   _("%s: a model file must be a JSON object with \"input\" and \"layers\""),
+                   origin);
       return NULL;
     }
   if (!strings_are_utf8 (root))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_SYNTAX,
-                   "%s: not valid JSON: a string holds an unpaired surrogate escape "
-                   "(\\ud800 to \\udfff without its other half)", origin);
+                   _("%s: not valid JSON: a string holds an unpaired surrogate escape "
+                     "(\\ud800 to \\udfff without its other half)"), origin);
       return NULL;
     }
   obj = json_node_get_object (root);
@@ -563,8 +569,8 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
     if (!g_strv_contains (top_keys, l->data))
       {
         g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                     "%s: unknown key \"%s\" (a model file has format, name, description, "
-                     "input, layers and training)", origin, (const char *) l->data);
+                     _("%s: unknown key \"%s\" (a model file has format, name, description, "
+                       "input, layers and training)"), origin, (const char *) l->data);
         return NULL;
       }
 
@@ -574,15 +580,15 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
                          || strcmp (json_node_get_string (member), ST_MODEL_FORMAT) != 0))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                   "%s: \"format\" must be \"%s\"", origin, ST_MODEL_FORMAT);
+                   _("%s: \"format\" must be \"%s\""), origin, ST_MODEL_FORMAT);
       return NULL;
     }
   member = json_object_get_member (obj, "name");
   if (member != NULL && (!JSON_NODE_HOLDS_VALUE (member)
                          || json_node_get_value_type (member) != G_TYPE_STRING))
     {
-      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE, "%s: \"name\" must be a string",
-                   origin);
+      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
+                   _("%s: \"name\" must be a string"), origin);
       return NULL;
     }
   if (!read_input (json_object_get_member (obj, "input"), &input, origin, error))
@@ -593,7 +599,7 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
   if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member))
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                   "%s: \"layers\" must be a list of layers", origin);
+                   _("%s: \"layers\" must be a list of layers"), origin);
       return NULL;
     }
   g_ptr_array_unref (spec->layers);
@@ -605,7 +611,7 @@ st_spec_load_from_data (const char *data, gssize length, const char *origin, GEr
       if (!JSON_NODE_HOLDS_OBJECT (member))
         {
           g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE,
-                       "%s: \"training\" must be an object", origin);
+                       _("%s: \"training\" must be an object"), origin);
           return NULL;
         }
       if (!st_train_config_from_json (&spec->training, json_node_get_object (member), origin,
@@ -627,7 +633,8 @@ st_spec_load_from_file (const char *path, GError **error)
   g_return_val_if_fail (path != NULL, NULL);
 
   display = g_filename_display_name (path);
-  data = st_input_file_read (path, ST_SPEC_MAX_FILE_SIZE, "a model file", &length, &local);
+  data = st_input_file_read (path, ST_SPEC_MAX_FILE_SIZE, _("a model file"), &length,
+                             &local);
   if (data == NULL)
     {
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO, "%s", local->message);

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "strata-spec"
 
 #include "core/spec.h"
+#include "core/i18n.h"
 
 #include <string.h>
 

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "strata-spec"
 
 #include "core/spec.h"
+#include "core/i18n.h"
 
 #include <string.h>
 
@@ -225,14 +226,14 @@ st_spec_load (const char *name_or_path, GError **error)
         return st_spec_load_from_file (name_or_path, error);
       list = g_strjoinv (", ", (char **) preset_names);
       g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO,
-                   "%s: no such file, and no preset of that name (presets: %s)", name_or_path,
+                   _("%s: no such file, and no preset of that name (presets: %s)"), name_or_path,
                    list);
       return NULL;
     }
   resource = g_strdup_printf ("/org/strata/presets/%s.strata.json", name_or_path);
   bytes = g_resource_lookup_data (st_presets_get_resource (), resource, 0, NULL);
   g_assert (bytes != NULL);
-  origin = g_strdup_printf ("preset %s", name_or_path);
+  origin = g_strdup_printf (_("preset %s"), name_or_path);
   return st_spec_load_from_data (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
                                  origin, error);
 }

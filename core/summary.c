@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "core/i18n.h"
 #include "core/json-write.h"
 #include "core/layer-types.h"
 
@@ -42,7 +43,7 @@ type_name (const StLayerInfo *info)
 char *
 st_layer_label (const StLayerInfo *info)
 {
-  return g_strdup_printf ("layer %s (%s-%d)", info->path, type_name (info), info->number);
+  return g_strdup_printf (_("layer %s (%s-%d)"), info->path, type_name (info), info->number);
 }
 
 /* Python's str() of [-1] + list(shape). */
@@ -74,7 +75,8 @@ st_summary_text (const StSpec *spec, const StInfer *infer)
       const StLayerInfo *info = &infer->layers[infer->summary_order[k]];
       g_autofree char *label = g_strdup_printf ("%s-%d", type_name (info), info->number);
       g_autofree char *shape = python_shape (&info->out);
-      g_autofree char *params = st_format_thousands (info->params);
+      g_autofree char *params = info->params_unknown ? g_strdup ("?")
+                                                      : st_format_thousands (info->params);
 
       g_string_append_printf (out, "%20s  %25s %15s\n", label, shape, params);
     }
@@ -91,8 +93,8 @@ st_summary_text (const StSpec *spec, const StInfer *infer)
 
   if (infer->n_errors > 0)
     {
-      g_string_append_printf (out, "%u error%s:\n", infer->n_errors,
-                              infer->n_errors == 1 ? "" : "s");
+      g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "%u error:\n", "%u errors:\n",
+                                                infer->n_errors), infer->n_errors);
       for (guint i = 0; i < infer->n_layers; i++)
         {
           const StLayerInfo *info = &infer->layers[i];
@@ -101,8 +103,12 @@ st_summary_text (const StSpec *spec, const StInfer *infer)
           if (info->error == NULL)
             continue;
           label = st_layer_label (info);
-          g_string_append_printf (out, "  %s: %s\n", label, info->error);
+          g_string_append_printf (out, C_("summary error line", "  %s: %s\n"), label,
+                                  info->error);
         }
+      if (infer->partial)
+        g_string_append (out, _("Sizes after an error are unknown (?); the totals leave them "
+                                "out.\n"));
     }
   return g_string_free (out, FALSE);
 }
@@ -143,6 +149,7 @@ st_summary_json (const StSpec *spec, const StInfer *infer)
                           ", \"mult_adds\": %" G_GINT64_FORMAT ", ",
                           infer->total_params, infer->trainable_params,
                           infer->total_params - infer->trainable_params, infer->total_macs);
+  g_string_append_printf (out, "\"totals_complete\": %s, ", infer->partial ? "false" : "true");
   g_string_append (out, "\"input_size_mb\": ");
   st_json_append_double (out, infer->input_mb);
   g_string_append (out, ", \"forward_backward_pass_size_mb\": ");
@@ -163,8 +170,11 @@ st_summary_json (const StSpec *spec, const StInfer *infer)
       st_json_append_string (out, type_name (info));
       g_string_append (out, ", \"output_shape\": ");
       json_shape (out, &info->out);
-      g_string_append_printf (out, ", \"params\": %" G_GINT64_FORMAT ", \"mult_adds\": %"
-                              G_GINT64_FORMAT "}", info->params, info->macs);
+      if (info->params_unknown)
+        g_string_append (out, ", \"params\": null");
+      else
+        g_string_append_printf (out, ", \"params\": %" G_GINT64_FORMAT, info->params);
+      g_string_append_printf (out, ", \"mult_adds\": %" G_GINT64_FORMAT "}", info->macs);
     }
   g_string_append (out, "], \"errors\": [");
   for (guint i = 0; i < infer->n_layers; i++)

@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "strata-train-config"
 
 #include "core/train-config.h"
+#include "core/i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -132,7 +133,7 @@ fail (Reader *r, const char *key, const char *format, ...)
   va_start (ap, format);
   msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error (r->error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE, "%s: %s.%s %s", r->origin,
+  g_set_error (r->error, ST_SPEC_ERROR, ST_SPEC_ERROR_STRUCTURE, _("%s: %s.%s %s"), r->origin,
                r->section, key, msg);
   return FALSE;
 }
@@ -147,7 +148,7 @@ check_keys (Reader *r, JsonObject *obj, const char *const *keys)
     if (!g_strv_contains (keys, l->data))
       {
         list = g_strjoinv (", ", (char **) keys);
-        return fail (r, l->data, "is not a known setting (known: %s)", list);
+        return fail (r, l->data, _("is not a known setting (known: %s)"), list);
       }
   return TRUE;
 }
@@ -164,13 +165,15 @@ read_number (Reader *r, JsonObject *obj, const char *key, double min, double max
     return TRUE;
   t = JSON_NODE_HOLDS_VALUE (v) ? json_node_get_value_type (v) : G_TYPE_INVALID;
   if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
-    return fail (r, key, "must be a number");
+    return fail (r, key, _("must be a number"));
   d = json_node_get_double (v);
   if (!isfinite (d) || d < min || d > max || (min_open && d == min))
     {
       if (max < G_MAXDOUBLE)
-        return fail (r, key, "must be between %g and %g, got %g", min, max, d);
-      return fail (r, key, "must be %s %g, got %g", min_open ? "above" : "at least", min, d);
+        return fail (r, key, _("must be between %g and %g, got %g"), min, max, d);
+      if (min_open)
+        return fail (r, key, _("must be above %g, got %g"), min, d);
+      return fail (r, key, _("must be at least %g, got %g"), min, d);
     }
   *out = d;
   return TRUE;
@@ -185,11 +188,11 @@ read_int (Reader *r, JsonObject *obj, const char *key, gint64 min, gint64 max, g
   if (v == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_INT64)
-    return fail (r, key, "must be a whole number");
+    return fail (r, key, _("must be a whole number"));
   n = json_node_get_int (v);
   if (n < min || n > max)
-    return fail (r, key, "must be from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", got %"
-                 G_GINT64_FORMAT, min, max, n);
+    return fail (r, key, _("must be from %" PRId64 " to %" PRId64 ", got %" PRId64), min, max,
+                 n);
   *out = n;
   return TRUE;
 }
@@ -202,7 +205,7 @@ read_bool (Reader *r, JsonObject *obj, const char *key, gboolean *out)
   if (v == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_BOOLEAN)
-    return fail (r, key, "must be true or false");
+    return fail (r, key, _("must be true or false"));
   *out = json_node_get_boolean (v);
   return TRUE;
 }
@@ -217,7 +220,7 @@ read_string (Reader *r, JsonObject *obj, const char *key, gboolean *ok)
     return NULL;
   if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
     {
-      *ok = fail (r, key, "must be a string");
+      *ok = fail (r, key, _("must be a string"));
       return NULL;
     }
   return json_node_get_string (v);
@@ -233,7 +236,7 @@ read_object (Reader *r, JsonObject *obj, const char *key, gboolean *ok)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (v))
     {
-      *ok = fail (r, key, "must be an object");
+      *ok = fail (r, key, _("must be an object"));
       return NULL;
     }
   return json_node_get_object (v);
@@ -254,9 +257,9 @@ read_optimizer (Reader *r, JsonObject *obj, StOptimConfig *optim)
   if (!ok)
     return FALSE;
   if (type_name == NULL)
-    return fail (r, "type", "is missing: say \"SGD\", \"Adam\" or \"AdamW\"");
+    return fail (r, "type", _("is missing: say \"SGD\", \"Adam\" or \"AdamW\""));
   if (!st_optim_from_name (type_name, &type))
-    return fail (r, "type", "'%s' is not an optimizer Strata has (SGD, Adam, AdamW)", type_name);
+    return fail (r, "type", _("'%s' is not an optimizer Strata has (SGD, Adam, AdamW)"), type_name);
   st_optim_config_init_default (optim, type);
   if (!check_keys (r, obj, type == ST_OPTIM_SGD ? sgd_keys : adam_keys)
       || !read_number (r, obj, "lr", 0.0, G_MAXDOUBLE, TRUE, &optim->lr)
@@ -267,7 +270,7 @@ read_optimizer (Reader *r, JsonObject *obj, StOptimConfig *optim)
       || !read_number (r, obj, "eps", 0.0, G_MAXDOUBLE, TRUE, &optim->eps))
     return FALSE;
   if (optim->nesterov && (optim->momentum <= 0.0 || optim->dampening != 0.0))
-    return fail (r, "nesterov", "needs momentum above 0 and dampening 0, as in PyTorch");
+    return fail (r, "nesterov", _("needs momentum above 0 and dampening 0, as in PyTorch"));
 
   betas = json_object_get_member (obj, "betas");
   if (betas != NULL)
@@ -275,7 +278,7 @@ read_optimizer (Reader *r, JsonObject *obj, StOptimConfig *optim)
       JsonArray *arr = JSON_NODE_HOLDS_ARRAY (betas) ? json_node_get_array (betas) : NULL;
 
       if (arr == NULL || json_array_get_length (arr) != 2)
-        return fail (r, "betas", "must be a pair of numbers such as [0.9, 0.999]");
+        return fail (r, "betas", _("must be a pair of numbers such as [0.9, 0.999]"));
       for (int i = 0; i < 2; i++)
         {
           JsonNode *b = json_array_get_element (arr, i);
@@ -283,10 +286,10 @@ read_optimizer (Reader *r, JsonObject *obj, StOptimConfig *optim)
 
           if (!JSON_NODE_HOLDS_VALUE (b) || (json_node_get_value_type (b) != G_TYPE_DOUBLE
                                              && json_node_get_value_type (b) != G_TYPE_INT64))
-            return fail (r, "betas", "must be a pair of numbers such as [0.9, 0.999]");
+            return fail (r, "betas", _("must be a pair of numbers such as [0.9, 0.999]"));
           d = json_node_get_double (b);
           if (!(d >= 0.0 && d < 1.0))
-            return fail (r, "betas", "must each be at least 0 and below 1, got %g", d);
+            return fail (r, "betas", _("must each be at least 0 and below 1, got %g"), d);
           optim->betas[i] = d;
         }
     }
@@ -300,22 +303,23 @@ read_channel_list (Reader *r, JsonObject *obj, const char *key, double *out, int
   JsonArray *arr;
 
   if (v == NULL)
-    return fail (r, key, "is missing");
+    return fail (r, key, _("is missing"));
   if (!JSON_NODE_HOLDS_ARRAY (v))
-    return fail (r, key, "must be a list with one number per channel, such as [0.5]");
+    return fail (r, key, _("must be a list with one number per channel, such as [0.5]"));
   arr = json_node_get_array (v);
   *n = json_array_get_length (arr);
   if (*n < 1 || *n > ST_MAX_CHANNELS_NORMALIZE)
-    return fail (r, key, "must have 1 to %d numbers, one per channel", ST_MAX_CHANNELS_NORMALIZE);
+    return fail (r, key, _("must have 1 to %d numbers, one per channel"),
+                 ST_MAX_CHANNELS_NORMALIZE);
   for (int i = 0; i < *n; i++)
     {
       JsonNode *e = json_array_get_element (arr, i);
       if (!JSON_NODE_HOLDS_VALUE (e) || (json_node_get_value_type (e) != G_TYPE_DOUBLE
                                          && json_node_get_value_type (e) != G_TYPE_INT64))
-        return fail (r, key, "must hold numbers only");
+        return fail (r, key, _("must hold numbers only"));
       out[i] = json_node_get_double (e);
       if (!isfinite (out[i]))
-        return fail (r, key, "must hold finite numbers");
+        return fail (r, key, _("must hold finite numbers"));
     }
   return TRUE;
 }
@@ -331,11 +335,11 @@ read_normalize (Reader *r, JsonObject *obj, StNormalizeConfig *norm)
       || !read_channel_list (r, obj, "std", norm->std, &n_std))
     return FALSE;
   if (n_std != norm->n)
-    return fail (r, "std", "has %d numbers but mean has %d; give one of each per channel",
+    return fail (r, "std", _("has %d numbers but mean has %d; give one of each per channel"),
                  n_std, norm->n);
   for (int i = 0; i < n_std; i++)
     if (!(norm->std[i] > 0.0))
-      return fail (r, "std", "must be above 0, got %g", norm->std[i]);
+      return fail (r, "std", _("must be above 0, got %g"), norm->std[i]);
   return TRUE;
 }
 
@@ -392,7 +396,7 @@ st_train_config_from_json (StTrainConfig *config, JsonObject *object, const char
   if (s != NULL)
     {
       if (*s == '\0')
-        return fail (&r, "dataset", "is empty; name a dataset (\"mnist\") or a path");
+        return fail (&r, "dataset", _("is empty; name a dataset (\"mnist\") or a path"));
       g_free (config->dataset);
       config->dataset = g_strdup (s);
     }
@@ -401,15 +405,15 @@ st_train_config_from_json (StTrainConfig *config, JsonObject *object, const char
   if (!ok)
     return FALSE;
   if (s != NULL && !st_loss_from_name (s, &config->loss))
-    return fail (&r, "loss", "'%s' is not a loss Strata has (CrossEntropyLoss, BCELoss, MSELoss)",
-                 s);
+    return fail (&r, "loss",
+                 _("'%s' is not a loss Strata has (CrossEntropyLoss, BCELoss, MSELoss)"), s);
 
   s = read_string (&r, object, "init", &ok);
   if (!ok)
     return FALSE;
   if (s != NULL && !st_init_from_name (s, &config->init))
-    return fail (&r, "init", "'%s' is not an initialiser Strata has (default, xavier_uniform, "
-                 "xavier_normal, kaiming_uniform, kaiming_normal)", s);
+    return fail (&r, "init", _("'%s' is not an initialiser Strata has (default, xavier_uniform, "
+                   "xavier_normal, kaiming_uniform, kaiming_normal)"), s);
 
   sub = read_object (&r, object, "optimizer", &ok);
   if (!ok)

@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "strata-trainer"
 
 #include "core/trainer.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <math.h>
@@ -366,8 +367,8 @@ keep_best (Run *run, const StEpochMetrics *m, GError **error)
   if (!all_finite (run->params, best->n_params) || !all_finite (run->buffers, best->n_buffers))
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
-                   "training diverged: the weights held NaN or infinite values at the end of "
-                   "epoch %d (lr %g); try a lower learning rate", m->epoch,
+                   _("training diverged: the weights held NaN or infinite values at the end of "
+                     "epoch %d (lr %g); try a lower learning rate"), m->epoch,
                    run->trainer->spec->training.optimizer.lr);
       return FALSE;
     }
@@ -401,7 +402,7 @@ setup (Run *run, GError **error)
   const StTrainConfig *tc = &trainer->spec->training;
   StDatasetOptions dopts;
   StBackendStart start = { 0 };
-  g_autofree char *status = g_strdup_printf ("Loading %s…", trainer->dataset);
+  g_autofree char *status = g_strdup_printf (_("Loading %s…"), trainer->dataset);
 
   post_simple (trainer, ST_TRAINER_EVENT_STATUS, status);
   st_dataset_options_for_model (&dopts, trainer->net->spec);
@@ -436,7 +437,7 @@ setup (Run *run, GError **error)
   if (run->params == NULL || run->buffers == NULL || run->best == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the model's %zu parameters do not fit in memory", trainer->net->n_params);
+                   _("the model's %zu parameters do not fit in memory"), trainer->net->n_params);
       return FALSE;
     }
 
@@ -471,8 +472,8 @@ train (Run *run, GError **error)
   if (order == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the shuffled order of %" G_GINT64_FORMAT " training examples does not fit "
-                   "in memory", n);
+                   _("the shuffled order of %" PRId64 " training examples does not fit "
+                     "in memory"), n);
       return FALSE;
     }
 
@@ -518,14 +519,14 @@ train (Run *run, GError **error)
               push_batch (trainer, &record, TRUE);
               if (!isfinite (m.last_loss))
                 g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
-                             "training diverged: the loss became %s in epoch %d, batch %"
-                             G_GINT64_FORMAT " (lr %g); try a lower learning rate",
-                             isnan (m.last_loss) ? "NaN" : "infinite", epoch, counted,
+                             _("training diverged: the loss became %s in epoch %d, batch %"
+                               PRId64 " (lr %g); try a lower learning rate"),
+                             isnan (m.last_loss) ? "NaN" : _("infinite"), epoch, counted,
                              tc->optimizer.lr);
               else
                 g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
-                             "training diverged: the loss rose from %.3g to %.4g in epoch %d, "
-                             "batch %" G_GINT64_FORMAT " (lr %g); try a lower learning rate",
+                             _("training diverged: the loss rose from %.3g to %.4g in epoch %d, "
+                               "batch %" PRId64 " (lr %g); try a lower learning rate"),
                              first_loss, m.last_loss, epoch, counted, tc->optimizer.lr);
               return FALSE;
             }

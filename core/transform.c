@@ -13,6 +13,7 @@
 #define G_LOG_DOMAIN "strata-transform"
 
 #include "core/transform.h"
+#include "core/i18n.h"
 
 #include <math.h>
 
@@ -44,7 +45,7 @@ st_transform_plan_init (StTransformPlan *plan, const StTransform *transform, int
   if (t->n_norm != 0 && t->n_norm != 1 && t->n_norm != c)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "normalize: %d means and stds for %d-channel images (give 1, or %d)",
+                   _("normalize: %d means and stds for %d-channel images (give 1, or %d)"),
                    t->n_norm, c, c);
       return FALSE;
     }
@@ -52,28 +53,28 @@ st_transform_plan_init (StTransformPlan *plan, const StTransform *transform, int
     if (!isfinite (t->mean[i]) || !isfinite (t->std[i]) || t->std[i] <= 0.0)
       {
         g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                     "normalize: channel %d has mean %g and std %g; the std must be a number "
-                     "above 0", i, t->mean[i], t->std[i]);
+                     _("normalize: channel %d has mean %g and std %g; the std must be a number "
+                       "above 0"), i, t->mean[i], t->std[i]);
         return FALSE;
       }
   if (t->shift < 0 || t->shift > ST_TRANSFORM_MAX_SHIFT)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "augment.shift: %d pixels; it must be 0 to %d", t->shift,
+                   _("augment.shift: %d pixels; it must be 0 to %d"), t->shift,
                    ST_TRANSFORM_MAX_SHIFT);
       return FALSE;
     }
   if (t->crop_padding < 0 || t->crop_padding > ST_TRANSFORM_MAX_SHIFT)
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "augment.crop_padding: %d pixels; it must be 0 to %d", t->crop_padding,
+                   _("augment.crop_padding: %d pixels; it must be 0 to %d"), t->crop_padding,
                    ST_TRANSFORM_MAX_SHIFT);
       return FALSE;
     }
   if (!(t->rotation >= 0.0 && t->rotation <= ST_TRANSFORM_MAX_ROTATION))
     {
       g_set_error (error, ST_DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "augment.rotation: %g degrees; it must be 0 to %g", t->rotation,
+                   _("augment.rotation: %g degrees; it must be 0 to %g"), t->rotation,
                    ST_TRANSFORM_MAX_ROTATION);
       return FALSE;
     }

@@ -46,6 +46,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/i18n.h"
 #include "core/transform.h"
 
 #define ARENA_ALIGN   256
@@ -89,7 +90,7 @@ st_cuda_fail (GError **error, cudaError_t err, const char *call, const char *whe
 {
   g_set_error (error, NET_ERROR,
                err == cudaErrorMemoryAllocation ? ST_NET_ERROR_MEMORY : ST_NET_ERROR_DEVICE,
-               "CUDA: %s failed (%s): %s (%s)", call, where, cudaGetErrorString (err),
+               _("CUDA: %s failed (%s): %s (%s)"), call, where, cudaGetErrorString (err),
                cudaGetErrorName (err));
   return FALSE;
 }
@@ -99,7 +100,7 @@ st_cublas_fail (GError **error, cublasStatus_t status, const char *call, const c
 {
   g_set_error (error, NET_ERROR,
                status == CUBLAS_STATUS_ALLOC_FAILED ? ST_NET_ERROR_MEMORY : ST_NET_ERROR_DEVICE,
-               "cuBLAS: %s failed (%s): %s", call, where, cublasGetStatusString (status));
+               _("cuBLAS: %s failed (%s): %s"), call, where, cublasGetStatusString (status));
   return FALSE;
 }
 
@@ -122,7 +123,7 @@ st_cuda_not_prepared (CudaBackend *cb, GError **error)
   if (cb->arena != NULL)
     return FALSE;
   g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-               "the CUDA backend has no net yet (prepare was not called, or failed)");
+               _("the CUDA backend has no net yet (prepare was not called, or failed)"));
   return TRUE;
 }
 
@@ -287,7 +288,7 @@ plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, gsize 
       continue;
 bad:
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "layer %s: the %s geometry is invalid or too large for the GPU", op->path,
+                   _("layer %s: the %s geometry is invalid or too large for the GPU"), op->path,
                    op_names[op->kind]);
       return FALSE;
     }
@@ -306,7 +307,7 @@ st_cuda_memory_error (CudaBackend *cb, GError **error, const char *what, gsize n
   gsize free_bytes = 0;
 
   free_memory (&free_bytes);
-  g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY, "%s needs %.0f MiB, %.0f MiB free on %s",
+  g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY, _("%s needs %.0f MiB, %.0f MiB free on %s"),
                what, ceil (needed / MIB), free_bytes / MIB, cb->gpu_name);
   return FALSE;
 }
@@ -333,7 +334,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
   release_run (cb);
   if (setup->batch_size < 1)
     {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL, "batch size %d; it must be at least 1",
+      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL, _("batch size %d; it must be at least 1"),
                    setup->batch_size);
       return FALSE;
     }
@@ -400,7 +401,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
 
     for (gsize r = 0; r < G_N_ELEMENTS (regions); r++)
       total = add_sat (total, align_up (regions[r].bytes));
-    what = g_strdup_printf ("batch %d", cb->B);
+    what = g_strdup_printf (_("batch %d"), cb->B);
     if (!free_memory (&free_bytes) || total > free_bytes)
       {
         st_cuda_memory_error (cb, error, what, total);
@@ -446,7 +447,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       cudaGetLastError ();
       cb->idx_host = NULL;
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "batch %d: %.1f MiB of pinned host memory for the indices could not be had",
+                   _("batch %d: %.1f MiB of pinned host memory for the indices could not be had"),
                    cb->B, sizeof (guint32) * IDX_RING * cb->B / MIB);
       release_run (cb);
       return FALSE;
@@ -576,22 +577,22 @@ probe (int *device, struct cudaDeviceProp *prop, GError **error)
     {
       cudaGetLastError ();
       g_set_error (error, NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "CUDA is not available: no driver, or one too old for this build "
-                   "(CUDA %d.%d): %s", CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10,
+                   _("CUDA is not available: no driver, or one too old for this build "
+                     "(CUDA %d.%d): %s"), CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10,
                    cudaGetErrorString (err));
       return FALSE;
     }
   if (err == cudaErrorNoDevice || (err == cudaSuccess && count == 0))
     {
       cudaGetLastError ();
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_DEVICE, "CUDA is not available: no device");
+      g_set_error (error, NET_ERROR, ST_NET_ERROR_DEVICE, _("CUDA is not available: no device"));
       return FALSE;
     }
   if (err != cudaSuccess)
     {
       cudaGetLastError ();
       g_set_error (error, NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "CUDA is not available: %s (%s)", cudaGetErrorString (err),
+                   _("CUDA is not available: %s (%s)"), cudaGetErrorString (err),
                    cudaGetErrorName (err));
       return FALSE;
     }
@@ -600,8 +601,8 @@ probe (int *device, struct cudaDeviceProp *prop, GError **error)
   if (prop->major < 9)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_DEVICE,
-                   "CUDA is not available: %s has compute capability %d.%d; this build runs on "
-                   "9.0 (sm_90) and newer", prop->name, prop->major, prop->minor);
+                   _("CUDA is not available: %s has compute capability %d.%d; this build runs on "
+                     "9.0 (sm_90) and newer"), prop->name, prop->major, prop->minor);
       return FALSE;
     }
   return TRUE;
@@ -646,7 +647,7 @@ st_cuda_backend_new (GError **error)
   cb->parent.klass = &cuda_class;
   cb->device = device;
   cb->gpu_name = g_strdup (prop.name);
-  cb->parent.description = g_strdup_printf ("CUDA, %s, %.0f GiB", prop.name,
+  cb->parent.description = g_strdup_printf (_("CUDA, %s, %.0f GiB"), prop.name,
                                             prop.totalGlobalMem / (1024.0 * MIB));
   cb->ready.last_loss = NAN;
   /* STRATA_CUDA_GRAPHS=0 launches every kernel of a step directly (for comparisons) */

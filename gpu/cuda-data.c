@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/i18n.h"
 #include "core/transform.h"
 
 /* The augmentation's checks of st_transform_plan_init, with its messages. */
@@ -19,21 +20,21 @@ st_cuda_check_augment (const StCudaAugment *a, GError **error)
   if (a->shift < 0 || a->shift > ST_TRANSFORM_MAX_SHIFT)
     {
       g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "augment.shift: %d pixels; it must be 0 to %d", a->shift,
+                   _("augment.shift: %d pixels; it must be 0 to %d"), a->shift,
                    ST_TRANSFORM_MAX_SHIFT);
       return FALSE;
     }
   if (a->crop_padding < 0 || a->crop_padding > ST_TRANSFORM_MAX_SHIFT)
     {
       g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "augment.crop_padding: %d pixels; it must be 0 to %d", a->crop_padding,
+                   _("augment.crop_padding: %d pixels; it must be 0 to %d"), a->crop_padding,
                    ST_TRANSFORM_MAX_SHIFT);
       return FALSE;
     }
   if (!(a->rotation >= 0.0 && a->rotation <= ST_TRANSFORM_MAX_ROTATION))
     {
       g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "augment.rotation: %g degrees; it must be 0 to %g", a->rotation,
+                   _("augment.rotation: %g degrees; it must be 0 to %g"), a->rotation,
                    ST_TRANSFORM_MAX_ROTATION);
       return FALSE;
     }
@@ -76,7 +77,7 @@ build_lut (CudaBackend *cb, float *lut, int c, GError **error)
   if (t->n != 0 && t->n != 1 && t->n != c)
     {
       g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                   "normalize: %d means and stds for %d-channel images (give 1, or %d)", t->n,
+                   _("normalize: %d means and stds for %d-channel images (give 1, or %d)"), t->n,
                    c, c);
       return FALSE;
     }
@@ -84,8 +85,8 @@ build_lut (CudaBackend *cb, float *lut, int c, GError **error)
     if (!isfinite (t->mean[i]) || !isfinite (t->std[i]) || t->std[i] <= 0.0)
       {
         g_set_error (error, DATASET_ERROR, ST_DATASET_ERROR_FORMAT,
-                     "normalize: channel %d has mean %g and std %g; the std must be a number "
-                     "above 0", i, t->mean[i], t->std[i]);
+                     _("normalize: channel %d has mean %g and std %g; the std must be a number "
+                       "above 0"), i, t->mean[i], t->std[i]);
         return FALSE;
       }
   for (int ch = 0; ch < c; ch++)
@@ -118,7 +119,7 @@ upload_dataset (CudaBackend *cb, DeviceData *d, const StDataset *data, GError **
     err = cudaMalloc ((void **) &d->labels, MAX ((gsize) data->n, 1));
   if (err != cudaSuccess)
     {
-      g_autofree char *what = g_strdup_printf ("dataset %s", data->name);
+      g_autofree char *what = g_strdup_printf (_("dataset %s"), data->name);
 
       cudaGetLastError ();
       return st_cuda_memory_error (cb, error, what, size + data->n);
@@ -151,8 +152,8 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
         || (*d)->c > ST_DATASET_MAX_CHANNELS)
       {
         g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                     "dataset %s has %d×%d×%d images; the model takes %" G_GSIZE_FORMAT
-                     " values per example", (*d)->name, (*d)->c, (*d)->h, (*d)->w, in_numel);
+                     _("dataset %s has %d×%d×%d images; the model takes %zu values per "
+                       "example"), (*d)->name, (*d)->c, (*d)->h, (*d)->w, in_numel);
         return FALSE;
       }
   if (!build_lut (cb, lut, train->c, error) || !st_cuda_check_augment (&cb->augment, error))
@@ -174,7 +175,7 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
     {
       cudaGetLastError ();
       cb->lut = NULL;
-      st_cuda_memory_error (cb, error, "the normalisation table", lut_bytes);
+      st_cuda_memory_error (cb, error, _("the normalisation table"), lut_bytes);
       goto fail;
     }
   if (cudaMemcpyAsync (cb->lut, lut, lut_bytes, cudaMemcpyHostToDevice, cb->q.stream)
@@ -188,7 +189,7 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
     {
       cudaGetLastError ();
       cb->order = NULL;
-      st_cuda_memory_error (cb, error, "the order of the training examples",
+      st_cuda_memory_error (cb, error, _("the order of the training examples"),
                             sizeof (guint32) * train->n);
       goto fail;
     }
@@ -198,8 +199,8 @@ st_cuda_set_data (StBackend *be, StDataset *train, StDataset *test, GError **err
       cudaGetLastError ();
       cb->order_host = NULL;
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "%.1f MiB of pinned host memory for the order of the training examples "
-                   "could not be had", sizeof (guint32) * train->n / MIB);
+                   _("%.1f MiB of pinned host memory for the order of the training examples "
+                     "could not be had"), sizeof (guint32) * train->n / MIB);
       goto fail;
     }
   /* The table is on this stack and the caller may drop the datasets: the copies end here. */

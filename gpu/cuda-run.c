@@ -20,6 +20,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/i18n.h"
+
 /* ---- steps ---------------------------------------------------------------------------- */
 
 /* The dataset is there, has the net's shape, and a batch of n fits. */
@@ -29,22 +31,21 @@ check_data (CudaBackend *cb, const DeviceData *data, int n, GError **error)
   if (data->images == NULL)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "the CUDA backend has no datasets yet (set_data was not called)");
+                   _("the CUDA backend has no datasets yet (set_data was not called)"));
       return FALSE;
     }
   if (n < 1 || n > cb->B)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+                   _("a batch of %d examples; this run was prepared for 1 to %d"), n, cb->B);
       return FALSE;
     }
   /* prepare may have come again, for another net, after set_data */
   if ((gsize) data->c * data->h * data->w != cb->net->values[0].numel)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "dataset %s has %d×%d×%d images; the model takes %" G_GSIZE_FORMAT
-                   " values per example", data->name, data->c, data->h, data->w,
-                   cb->net->values[0].numel);
+                   _("dataset %s has %d×%d×%d images; the model takes %zu values per example"),
+                   data->name, data->c, data->h, data->w, cb->net->values[0].numel);
       return FALSE;
     }
   return TRUE;
@@ -59,7 +60,7 @@ check_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n,
     if (idx[i] >= data->n)
       {
         g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", idx[i],
+                     _("example %u is not in %s (it has %" PRId64 ")"), idx[i],
                      data->name, data->n);
         return FALSE;
       }
@@ -214,8 +215,8 @@ check_train_batch (CudaBackend *cb, gint64 offset, int n, GError **error)
   if (offset < 0 || offset > cb->order_n - n)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "examples %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " of an order of %"
-                   G_GINT64_FORMAT " (set_order)", offset, offset + n - 1, cb->order_n);
+                   _("examples %" PRId64 " to %" PRId64 " of an order of %"
+                     PRId64 " (set_order)"), offset, offset + n - 1, cb->order_n);
       return FALSE;
     }
   return TRUE;
@@ -277,13 +278,13 @@ st_cuda_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error
   if (cb->order == NULL)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "an order of examples before the datasets (set_data was not called)");
+                   _("an order of examples before the datasets (set_data was not called)"));
       return FALSE;
     }
   if (n < 0 || n > cb->train.n)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "an order of %" G_GINT64_FORMAT " examples; %s has %" G_GINT64_FORMAT, n,
+                   _("an order of %" PRId64 " examples; %s has %" PRId64), n,
                    cb->train.name, cb->train.n);
       return FALSE;
     }
@@ -291,7 +292,7 @@ st_cuda_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error
     if (order[i] >= cb->train.n)
       {
         g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                     "example %u is not in %s (it has %" G_GINT64_FORMAT ")", order[i],
+                     _("example %u is not in %s (it has %" PRId64 ")"), order[i],
                      cb->train.name, cb->train.n);
         cb->order_n = 0;
         return FALSE;
@@ -326,7 +327,7 @@ check_train_step (CudaBackend *cb, gint64 offset, int n, GError **error)
   if (cb->n_bn > 0 && n < 2)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "BatchNorm2d needs at least 2 examples per batch to train");
+                   _("BatchNorm2d needs at least 2 examples per batch to train"));
       return FALSE;
     }
   return TRUE;
@@ -428,7 +429,7 @@ st_cuda_compute (StBackend *be, const float *x, const guint8 *labels, int n, flo
   if (n < 1 || n > cb->B)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "a batch of %d examples; this run was prepared for 1 to %d", n, cb->B);
+                   _("a batch of %d examples; this run was prepared for 1 to %d"), n, cb->B);
       return FALSE;
     }
   K = net->values[net->output].numel;
@@ -519,8 +520,8 @@ st_cuda_snapshot (StBackend *be, StSplit split, gint64 example, const int *value
   if (data->images == NULL || example < 0 || example >= data->n)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   "image %" G_GINT64_FORMAT " is not in %s (0 to %" G_GINT64_FORMAT ")",
-                   example, data->name != NULL ? data->name : "the data", data->n - 1);
+                   _("image %" PRId64 " is not in %s (0 to %" PRId64 ")"),
+                   example, data->name != NULL ? data->name : _("the data"), data->n - 1);
       return FALSE;
     }
   if (!check_batch (cb, data, &idx, 1, error))

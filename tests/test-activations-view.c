@@ -22,6 +22,7 @@
 #include "core/trainer.h"
 #include "ui/activations-view.h"
 #include "ui/activations-view-private.h"
+#include "ui/class-render.h"
 #include "ui/grid-render.h"
 #include "test-util.h"
 #include "ui-test-util.h"
@@ -48,7 +49,21 @@ static const char *model_json =
   "  \"loss\": \"CrossEntropyLoss\", \"init\": \"kaiming_uniform\", \"seed\": 7,"
   "  \"optimizer\": {\"type\": \"SGD\", \"lr\": 0.1}}}";
 
+/* The toy set's two classes under a model with three outputs, one of them for no class. */
+static const char *toy3_json =
+  "{\"format\": \"strata-model/1\", \"name\": \"Toy with three outputs\","
+  " \"input\": {\"channels\": 1, \"height\": 4, \"width\": 4},"
+  " \"layers\": ["
+  "  {\"type\": \"Conv2d\", \"in_channels\": 1, \"out_channels\": 2, \"kernel_size\": 3},"
+  "  {\"type\": \"ReLU\"},"
+  "  {\"type\": \"Flatten\"},"
+  "  {\"type\": \"Linear\", \"in_features\": 8, \"out_features\": 3}],"
+  " \"training\": {\"dataset\": \"toy\", \"epochs\": 1, \"batch_size\": 2,"
+  "  \"loss\": \"CrossEntropyLoss\", \"init\": \"default\", \"seed\": 0,"
+  "  \"optimizer\": {\"type\": \"SGD\", \"lr\": 0.1}}}";
+
 static char *data_dir;          /* the IDX files */
+static char *held_dir;          /* the same files in a folder whose name ends in "held" */
 static char *weights_path;      /* weights other than the starting ones */
 static StSpec *spec;
 
@@ -372,12 +387,15 @@ test_select (Fixture *f, gconstpointer data)
   g_assert_cmpint (gtk_spin_button_get_value_as_int (index), ==, 2);
 }
 
-/* A click on a misclassified image picks it. */
+/* A click on a misclassified image picks it and brings its pictures into view. */
 static void
 test_gallery_click (Fixture *f, gconstpointer data)
 {
   g_autoptr (StEvaluator) ev = open_evaluator (NULL);
   GtkWidget *area = find_named (GTK_WIDGET (f->view), "gallery-picture");
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (find_named (GTK_WIDGET (f->view),
+                                                                 "results-scroller"));
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
   const StDataset *test = st_evaluator_test_set (ev);
   g_autoptr (GListModel) controllers = NULL;
   g_autoptr (GPtrArray) captions = g_ptr_array_new_with_free_func (g_free);
@@ -419,6 +437,9 @@ test_gallery_click (Fixture *f, gconstpointer data)
         click = GTK_GESTURE (c);
     }
   g_assert_nonnull (click);
+  /* The gallery is far below the image's pictures: scrolled down to it, */
+  gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v) - gtk_adjustment_get_page_size (v));
+  g_assert_cmpfloat (gtk_adjustment_get_value (v), >, gtk_adjustment_get_lower (v));
 
   /* The last image shown: find a point on it with the renderer's own hit test. */
   st_grid_options_init (&options);
@@ -434,6 +455,8 @@ test_gallery_click (Fixture *f, gconstpointer data)
   wait_idle (f);
   g_assert_cmpint (st_activations_view_get_example (f->view), ==, wrong[target]);
   g_assert_cmpint (st_activations_view_get_snapshot (f->view)->example, ==, wrong[target]);
+  /* and the picked image's pictures are scrolled into view. */
+  g_assert_cmpfloat (gtk_adjustment_get_value (v), ==, gtk_adjustment_get_lower (v));
 }
 
 static void
@@ -874,6 +897,355 @@ test_export (Fixture *f, gconstpointer data)
     }
 }
 
+/* ---- what the view names, and where it looks ---------------------------------------------- */
+
+/* The names the class list offers, joined by "|". */
+static char *
+listed_classes (Fixture *f)
+{
+  GtkDropDown *dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (f->view), "class-dropdown"));
+  GListModel *names = gtk_drop_down_get_model (dropdown);
+  g_autoptr (GString) joined = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    g_string_append_printf (joined, "%s%s", i > 0 ? "|" : "",
+                            gtk_string_list_get_string (GTK_STRING_LIST (names), i));
+  return g_string_free (g_steal_pointer (&joined), FALSE);
+}
+
+static const char *
+label_text (Fixture *f, const char *name)
+{
+  return gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->view), name)));
+}
+
+static StSpec *
+load_toy3 (void)
+{
+  g_autoptr (GError) error = NULL;
+  StSpec *toy3 = st_spec_load_from_data (toy3_json, -1, "toy3", &error);
+
+  g_assert_no_error (error);
+  return toy3;
+}
+
+/* While another test set loads, nothing of the one before is offered (no class list, no
+ * pictures); a test set that cannot be read leaves no class behind either. */
+static void
+test_other_dataset_clears (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StSpec) toy3 = load_toy3 ();
+  g_autofree char *no_data = g_build_filename (f->dir, "no-such-dataset", NULL);
+  g_autofree char *classes = NULL;
+
+  st_activations_view_set_model (f->view, toy3, NULL, NULL);
+  wait_idle (f);
+  classes = listed_classes (f);
+  g_assert_cmpstr (classes, ==, "anti-diagonal|diagonal");
+  g_clear_pointer (&classes, g_free);
+
+  hold_released = FALSE;
+  st_activations_view_set_job_hook (hold_job);
+  st_activations_view_set_model (f->view, spec, NULL, held_dir);
+  ui_test_spin (50);
+  g_assert_true (is_busy (f->view));
+  classes = listed_classes (f);
+  g_assert_cmpstr (classes, ==, "");
+  g_clear_pointer (&classes, g_free);
+  g_assert_null (st_activations_view_get_snapshot (f->view));
+  g_assert_null (st_activations_view_get_confusion (f->view, NULL));
+  g_assert_cmpstr (visible_page (f), ==, "loading");
+  release_held ();
+  wait_idle (f);
+  st_activations_view_set_job_hook (NULL);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  classes = listed_classes (f);
+  g_assert_cmpstr (classes, ==, "0|1|2");
+  g_clear_pointer (&classes, g_free);
+
+  /* The same test set with other weights keeps its pictures until the new ones come. */
+  st_activations_view_set_model (f->view, spec, weights_path, held_dir);
+  g_assert_nonnull (st_activations_view_get_snapshot (f->view));
+  wait_idle (f);
+
+  st_activations_view_set_model (f->view, spec, NULL, no_data);
+  wait_idle (f);
+  g_assert_cmpstr (visible_page (f), ==, "error");
+  classes = listed_classes (f);
+  g_assert_cmpstr (classes, ==, "");
+}
+
+/* Three outputs for the toy set's two classes: the bars of its classes carry their names,
+ * the third says it is an output, and a warning says the model does not fit the data. */
+static void
+test_output_names (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StSpec) toy3 = load_toy3 ();
+  GtkWidget *warning = find_named (GTK_WIDGET (f->view), "outputs-warning");
+  g_autoptr (StSnapshot) snap = NULL;
+  StProbabilities shown;
+  const char *text;
+
+  st_activations_view_set_model (f->view, toy3, NULL, NULL);
+  wait_idle (f);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  shown = st_activations_view_get_probabilities (f->view);
+  g_assert_cmpint (shown.n_classes, ==, 3);
+  g_assert_nonnull (shown.class_names);
+  if (shown.class_names != NULL)
+    {
+      g_assert_cmpstr (shown.class_names[0], ==, "anti-diagonal");
+      g_assert_cmpstr (shown.class_names[1], ==, "diagonal");
+      g_assert_cmpstr (shown.class_names[2], ==, "output 2");
+    }
+  g_assert_true (gtk_widget_get_visible (warning));
+  text = gtk_label_get_text (GTK_LABEL (warning));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "3 outputs"));
+  g_assert_nonnull (strstr (text, "toy has 2 classes"));
+
+  /* A prediction of the output with no class is named as such. */
+  snap = st_snapshot_copy (st_activations_view_get_snapshot (f->view));
+  snap->example = 1;
+  snap->label = 1;
+  snap->prediction = 2;
+  st_activations_view_show_snapshot (f->view, snap);
+  g_assert_nonnull (strstr (label_text (f, "example-label"), "diagonal"));
+  g_assert_nonnull (strstr (label_text (f, "prediction-label"), "output 2"));
+
+  /* A model that fits has no warning. */
+  evaluate (f, NULL);
+  g_assert_false (gtk_widget_get_visible (warning));
+}
+
+/* A run on another test set than the one shown: the view loads the run's test set and names
+ * the run's pictures with its classes, never with numbers or the classes of before; the
+ * pictures that come before the names wait for them. Then it asks the run for a picture. */
+static void
+test_live_class_names (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StSpec) toy3 = load_toy3 ();
+  g_autoptr (GArray) requests = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (StEvaluator) ev = NULL;
+  g_autoptr (StSnapshot) snap = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *classes = NULL, *name = NULL;
+
+  ev = st_evaluator_new (toy3, NULL, NULL, ST_DEVICE_AUTO, &error);
+  g_assert_no_error (error);
+  snap = st_evaluator_snapshot (ev, 1, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->view, "snapshot-requested", G_CALLBACK (on_requested), requests);
+
+  evaluate (f, NULL);
+  st_activations_view_begin_run (f->view, toy3, NULL);
+  g_assert_true (is_busy (f->view));
+  classes = listed_classes (f);
+  g_assert_cmpstr (classes, ==, "");
+  g_clear_pointer (&classes, g_free);
+  wait_idle (f);
+  classes = listed_classes (f);
+  g_assert_cmpstr (classes, ==, "anti-diagonal|diagonal");
+  g_assert_cmpuint (requests->len, ==, 1);
+  g_assert_cmpstr (visible_page (f), ==, "loading");
+  st_activations_view_show_snapshot (f->view, snap);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  name = g_strdup_printf ("Test image 1: %s",
+                          st_evaluator_test_set (ev)->class_names[snap->label]);
+  g_assert_cmpstr (label_text (f, "example-label"), ==, name);
+  g_assert_nonnull (strstr (label_text (f, "status-label"), "network being trained"));
+  /* No confusion matrix of the run's test set: nothing was evaluated on it. */
+  g_assert_null (st_activations_view_get_confusion (f->view, NULL));
+
+  /* Pictures that come before the test set wait for its names. */
+  hold_released = FALSE;
+  st_activations_view_set_job_hook (hold_job);
+  st_activations_view_begin_run (f->view, spec, held_dir);
+  g_clear_pointer (&snap, st_snapshot_free);
+  g_clear_pointer (&ev, st_evaluator_free);
+  ev = open_evaluator (NULL);
+  snap = st_evaluator_snapshot (ev, 4, &error);
+  g_assert_no_error (error);
+  st_activations_view_show_snapshot (f->view, snap);
+  g_assert_cmpstr (visible_page (f), ==, "loading");
+  release_held ();
+  wait_idle (f);
+  st_activations_view_set_job_hook (NULL);
+  g_assert_cmpstr (visible_page (f), ==, "results");
+  g_assert_nonnull (strstr (label_text (f, "example-label"), "Test image 4: 1"));
+  g_assert_cmpuint (requests->len, ==, 1);
+
+  /* The hint about edits shows only while the run is live. */
+  st_activations_view_set_run_outdated (f->view, TRUE);
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (f->view), "run-hint")));
+  st_activations_view_set_live (f->view, FALSE);
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (f->view), "run-hint")));
+}
+
+static GtkGesture *
+click_gesture (GtkWidget *area)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (area);
+  GtkGesture *click = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (c))
+        click = GTK_GESTURE (c);
+    }
+  g_assert_nonnull (click);
+  return click;
+}
+
+/* Clicks the cell (t, p) of the confusion matrix as drawn now; FALSE when no point of the
+ * picture is on it. */
+static gboolean
+click_cell (Fixture *f, int t, int p)
+{
+  GtkWidget *area = find_named (GTK_WIDGET (f->view), "confusion-picture");
+  const gint64 *counts;
+  g_autofree guint8 *unused = NULL;
+  StGridOptions options;
+  StConfusion confusion = { NULL };
+  int w, h, K;
+
+  unused = render_widget (f, area, &w, &h);
+  counts = st_activations_view_get_confusion (f->view, &K);
+  confusion = (StConfusion) { NULL, counts, K, FALSE, 0, 0 };
+  st_grid_options_init (&options);
+  for (int y = 0; y < h; y += 2)
+    for (int x = 0; x < w; x += 2)
+      {
+        int row, col;
+
+        if (st_confusion_hit_test (w, h, &confusion, &options, x, y, &row, &col)
+            && row == t && col == p)
+          {
+            g_signal_emit_by_name (click_gesture (area), "released", 1, (double) x, (double) y);
+            return TRUE;
+          }
+      }
+  return FALSE;
+}
+
+/* A click on a cell of the confusion matrix shows that cell's images in the gallery (true
+ * class and prediction as in the cell); the Clear Filter button, or a second click on the
+ * cell, brings back every misclassified image. */
+static void
+test_confusion_filter (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StEvaluator) ev = open_evaluator (NULL);
+  const StDataset *test = st_evaluator_test_set (ev);
+  GtkWidget *clear = find_named (GTK_WIDGET (f->view), "gallery-clear-button");
+  guint8 predictions[N_TEST];
+  const gint64 *confusion, *shown;
+  gint64 wrong = 0;
+  guint n;
+  int K, t = -1, p = -1;
+
+  g_assert_true (st_evaluator_predict_all (ev, predictions, NULL, NULL, NULL));
+  evaluate (f, NULL);
+  confusion = st_activations_view_get_confusion (f->view, &K);
+  /* the fullest cell off the diagonal */
+  for (int r = 0; r < K; r++)
+    for (int c = 0; c < K; c++)
+      {
+        wrong += r != c ? confusion[r * K + c] : 0;
+        if (r != c && confusion[r * K + c] > 0
+            && (t < 0 || confusion[r * K + c] > confusion[t * K + p]))
+          t = r, p = c;
+      }
+  if (t < 0)
+    {
+      g_test_skip ("the starting weights get every image right");
+      return;
+    }
+  g_assert_false (gtk_widget_get_visible (clear));
+  shown = st_activations_view_get_gallery (f->view, &n);
+  g_assert_cmpuint (n, ==, MIN (wrong, GALLERY_SHOWN));
+
+  g_assert_true (click_cell (f, t, p));
+  shown = st_activations_view_get_gallery (f->view, &n);
+  g_assert_cmpuint (n, ==, MIN (confusion[t * K + p], GALLERY_SHOWN));
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpint (test->labels[shown[i]], ==, t);
+      g_assert_cmpint (predictions[shown[i]], ==, p);
+    }
+  g_assert_true (gtk_widget_get_visible (clear));
+  g_assert_nonnull (strstr (label_text (f, "gallery-label"), "True "));
+
+  g_signal_emit_by_name (clear, "clicked");
+  shown = st_activations_view_get_gallery (f->view, &n);
+  g_assert_cmpuint (n, ==, MIN (wrong, GALLERY_SHOWN));
+  g_assert_false (gtk_widget_get_visible (clear));
+  g_assert_nonnull (strstr (label_text (f, "gallery-label"), "Misclassified"));
+
+  /* The diagonal: the images of the class it got right; a second click clears. */
+  g_assert_true (click_cell (f, t, t));
+  shown = st_activations_view_get_gallery (f->view, &n);
+  g_assert_cmpuint (n, ==, MIN (confusion[t * K + t], GALLERY_SHOWN));
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (predictions[shown[i]], ==, t);
+  g_assert_true (click_cell (f, t, t));
+  shown = st_activations_view_get_gallery (f->view, &n);
+  g_assert_cmpuint (n, ==, MIN (wrong, GALLERY_SHOWN));
+  g_assert_false (gtk_widget_get_visible (clear));
+}
+
+/* Page Up and Page Down are the window's shortcuts while the view is in it (managed, not
+ * only while the focus is inside), and step through the class. */
+static void
+test_page_keys (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->view));
+  const char *expected[][2] = { { "Page_Up", "activations.previous" },
+                                { "Page_Down", "activations.next" } };
+  GtkShortcut *found[2] = { NULL, NULL };
+
+  evaluate (f, NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c)
+          || gtk_shortcut_controller_get_scope (GTK_SHORTCUT_CONTROLLER (c))
+             == GTK_SHORTCUT_SCOPE_LOCAL)
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (c)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (c), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (
+                                       gtk_shortcut_get_trigger (shortcut));
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          for (int k = 0; k < 2; k++)
+            if (g_str_equal (trigger, expected[k][0]) && GTK_IS_NAMED_ACTION (action)
+                && g_str_equal (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)),
+                                expected[k][1]))
+              found[k] = shortcut;
+        }
+    }
+  g_assert_nonnull (found[0]);
+  g_assert_nonnull (found[1]);
+  if (found[0] == NULL || found[1] == NULL)
+    return;
+
+  /* Image 2 is class 2's first; Page Down gives its second (5), Page Up the first again. */
+  st_activations_view_select_example (f->view, 2);
+  wait_idle (f);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (found[1]), 0,
+                                               GTK_WIDGET (f->view), NULL));
+  wait_idle (f);
+  g_assert_cmpint (st_activations_view_get_snapshot (f->view)->example, ==, 5);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (found[0]), 0,
+                                               GTK_WIDGET (f->view), NULL));
+  wait_idle (f);
+  g_assert_cmpint (st_activations_view_get_snapshot (f->view)->example, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -891,6 +1263,11 @@ main (int argc, char **argv)
     { "/activations-view/run-best", test_run_best },
     { "/activations-view/run-left-nothing", test_run_left_nothing },
     { "/activations-view/run-left-nothing-empty", test_run_left_nothing_empty },
+    { "/activations-view/other-dataset-clears", test_other_dataset_clears },
+    { "/activations-view/output-names", test_output_names },
+    { "/activations-view/live-class-names", test_live_class_names },
+    { "/activations-view/confusion-filter", test_confusion_filter },
+    { "/activations-view/page-keys", test_page_keys },
   };
   g_autoptr (GError) error = NULL;
   int status;
@@ -901,6 +1278,10 @@ main (int argc, char **argv)
   data_dir = st_test_make_tmp ("strata-act-data-XXXXXX");
   st_test_write_bars (data_dir, "train", &bars, N_TRAIN, 1);
   st_test_write_bars (data_dir, "t10k", &bars, N_TEST, 2);
+  held_dir = g_build_filename (data_dir, "bars-held", NULL);
+  g_assert_cmpint (g_mkdir (held_dir, 0755), ==, 0);
+  st_test_write_bars (held_dir, "train", &bars, N_TRAIN, 1);
+  st_test_write_bars (held_dir, "t10k", &bars, N_TEST, 2);
   spec = st_spec_load_from_data (model_json, -1, "test model", &error);
   g_assert_no_error (error);
   weights_path = g_build_filename (data_dir, "other.safetensors", NULL);
@@ -917,6 +1298,7 @@ main (int argc, char **argv)
   st_activations_view_wait_for_workers ();
   st_test_remove_tree (data_dir);
   g_free (data_dir);
+  g_free (held_dir);
   g_free (weights_path);
   st_spec_free (spec);
   return status;

@@ -1,9 +1,13 @@
 /* test-cli: strata-cli train, evaluate and activations, run as a person would, on the toy
  * model (built-in data, a second of work). */
+#include "strata-config.h"
+
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <locale.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "test-util.h"
 
@@ -226,6 +230,97 @@ test_bad_arguments (void)
   g_assert_nonnull (strstr (cuda.err, "CUDA is not available"));
 }
 
+/* strata-cli with `args` under LANGUAGE=zh_CN.UTF-8, as the build tree's program finds its
+ * catalogue; FALSE (the case skipped) without the catalogue or a C.UTF-8 locale. */
+static gboolean
+cli_zh_CN (StTestRun *run, const char *const *args)
+{
+  g_autofree char *mo = g_build_filename (STRATA_BUILD_LOCALEDIR, "zh_CN", "LC_MESSAGES",
+                                          GETTEXT_PACKAGE ".mo", NULL);
+  g_auto (GStrv) env = g_get_environ ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  locale_t c_utf8;
+
+  if (!st_test_have_cli ())
+    return FALSE;
+  if (!g_file_test (mo, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("no zh_CN catalogue in the build tree (gettext's msgfmt missing?)");
+      return FALSE;
+    }
+  if ((c_utf8 = newlocale (LC_ALL_MASK, "C.UTF-8", (locale_t) 0)) == (locale_t) 0)
+    {
+      g_test_skip ("no C.UTF-8 locale");
+      return FALSE;
+    }
+  freelocale (c_utf8);
+  env = g_environ_setenv (env, "LC_ALL", "C.UTF-8", TRUE);
+  env = g_environ_setenv (env, "LANGUAGE", "zh_CN.UTF-8", TRUE);
+  env = g_environ_unsetenv (env, "STRATA_LOCALEDIR");
+  g_ptr_array_add (argv, (char *) g_getenv ("STRATA_CLI"));
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (char *) *a);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &run->out,
+                &run->err, &run->wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (run->wait_status) ? WEXITSTATUS (run->wait_status) : -1;
+  return TRUE;
+}
+
+/* The course's broken LeNet: core's error about the layer, and the summary's words around
+ * it, in Chinese; the torchsummary table itself stays as PyTorch prints it. */
+static void
+test_summary_zh_CN (void)
+{
+  g_autofree char *model = g_test_build_filename (G_TEST_DIST, "data",
+                                                  "course-broken.strata.json", NULL);
+  const char *const summary[] = { "summary", model, NULL };
+  const char *const missing[] = { "summary", "no-such-model.strata.json", NULL };
+  g_auto (StTestRun) r = { 0 };
+  g_auto (StTestRun) m = { 0 };
+
+  if (!cli_zh_CN (&r, summary))
+    return;
+  g_test_message ("%s", r.out);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "Layer (type)"));
+  g_assert_nonnull (strstr (r.out, "1 个错误：\n"));
+  g_assert_nonnull (strstr (r.out, "层 8（AvgPool2d-9）：输入为 16×1×1，小于 2×2 的窗口"));
+  g_assert_null (strstr (r.out, "smaller than"));
+
+  g_assert_true (cli_zh_CN (&m, missing));
+  g_test_message ("%s", m.err);
+  g_assert_cmpint (m.status, ==, 1);
+  g_assert_nonnull (strstr (m.err, "no-such-model.strata.json：无法读取："));
+}
+
+/* The command list and an option's help, in Chinese; --json keys stay as they are. */
+static void
+test_help_and_json_zh_CN (void)
+{
+  const char *const usage[] = { "--help", NULL };
+  const char *const help[] = { "train", "--help", NULL };
+  const char *const json[] = { "summary", "lenet5", "--json", NULL };
+  g_auto (StTestRun) u = { 0 };
+  g_auto (StTestRun) h = { 0 };
+  g_auto (StTestRun) j = { 0 };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  if (!cli_zh_CN (&u, usage))
+    return;
+  g_assert_cmpint (u.status, ==, 0);
+  g_assert_nonnull (strstr (u.out, "训练模型并报告每一轮"));
+  g_assert_true (cli_zh_CN (&h, help));
+  g_assert_nonnull (strstr (h.out, "训练轮数"));
+  g_assert_true (cli_zh_CN (&j, json));
+  g_assert_cmpint (j.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, j.out, -1, NULL));
+  g_assert_true (json_object_has_member (json_node_get_object (json_parser_get_root (parser)),
+                                         "total_params"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -239,6 +334,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/evaluate-and-activations", test_evaluate_and_activations);
   g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
   g_test_add_func ("/cli/resize-images", test_resize_images);
+  g_test_add_func ("/cli/summary-zh_CN", test_summary_zh_CN);
+  g_test_add_func ("/cli/help-and-json-zh_CN", test_help_and_json_zh_CN);
   status = g_test_run ();
 
   st_test_remove_tree (dir);

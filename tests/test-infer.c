@@ -107,8 +107,9 @@ test_conv_after_flatten (void)
   g_assert_nonnull (strstr (infer->layers[1].error, "cannot follow a Flatten"));
 }
 
-/* An error that only follows from an earlier one is not reported again, and every layer
- * still gets a best-effort shape. */
+/* An error that only follows from an earlier one is not reported again. The failing layer
+ * keeps its best-effort shape; every shape after it is unknown, and the totals count only
+ * what is known (the Linear's declared in_features). */
 static void
 test_no_cascade (void)
 {
@@ -121,10 +122,111 @@ test_no_cascade (void)
 
   g_assert_cmpuint (infer->n_errors, ==, 1);
   g_assert_nonnull (infer->layers[0].error);
+  assert_shape (&infer->layers[0].out, 3, 4, 0, 0);
   g_assert_true (infer->layers[4].tainted);
-  assert_shape (&infer->output, 1, 10, 0, 0);
-  for (guint i = 0; i < infer->n_layers; i++)
-    g_assert_true (st_shape_is_known (&infer->layers[i].out));
+  for (guint i = 1; i < infer->n_layers; i++)
+    g_assert_false (st_shape_is_known (&infer->layers[i].out));
+  g_assert_false (st_shape_is_known (&infer->output));
+  g_assert_true (infer->layers[2].params_unknown);
+  g_assert_false (infer->layers[4].params_unknown);
+  g_assert_cmpint (infer->layers[4].params, ==, 1010);
+  g_assert_true (infer->partial);
+  g_assert_cmpint (infer->total_params, ==, 4 * 81 + 4 + 1010);
+}
+
+/* After an invalid layer every later shape is unknown, whatever rule follows: a Linear (which
+ * could name its output alone), a block, a layer inside a block. */
+static void
+test_unknown_after_error (void)
+{
+  g_autoptr (StInfer) infer = infer_layers (
+    "[{\"type\": \"MaxPool2d\", \"kernel_size\": 16},"
+    " {\"type\": \"Linear\", \"out_features\": 10},"
+    " {\"type\": \"ReLU\"}]", 1, 8, 8);
+  g_autoptr (StInfer) blocks = infer_layers (
+    "[{\"type\": \"Concat\", \"branches\": [[{\"type\": \"ReLU\"}],"
+    "   [{\"type\": \"Conv2d\", \"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": 1}]]},"
+    " {\"type\": \"Residual\", \"body\": [{\"type\": \"ReLU\"}]},"
+    " {\"type\": \"ReLU\"}]", 1, 8, 8);
+  g_autoptr (StInfer) inside = infer_layers (
+    "[{\"type\": \"Residual\", \"body\": [{\"type\": \"Dropout\", \"p\": 2},"
+    "   {\"type\": \"ReLU\"}]}, {\"type\": \"Flatten\"}]", 1, 8, 8);
+
+  g_assert_cmpuint (infer->n_errors, ==, 1);
+  g_assert_nonnull (infer->layers[0].error);
+  g_assert_false (st_shape_is_known (&infer->layers[1].out));
+  g_assert_false (st_shape_is_known (&infer->layers[2].out));
+  g_assert_false (st_shape_is_known (&infer->output));
+
+  /* Rows: 0 Concat, 0.branches.0.0 ReLU, 0.branches.1.0 Conv2d, 1 Residual, 1.body.0, 2. */
+  g_assert_cmpuint (blocks->n_errors, ==, 1);
+  g_assert_nonnull (blocks->layers[2].error);
+  assert_shape (&blocks->layers[1].out, 3, 1, 8, 8);
+  for (guint i = 3; i < blocks->n_layers; i++)
+    g_assert_false (st_shape_is_known (&blocks->layers[i].out));
+  g_assert_false (st_shape_is_known (&blocks->layers[0].out));
+
+  /* Rows: 0 Residual, 0.body.0 Dropout, 0.body.1 ReLU, 1 Flatten. */
+  g_assert_cmpuint (inside->n_errors, ==, 1);
+  g_assert_nonnull (inside->layers[1].error);
+  g_assert_false (st_shape_is_known (&inside->layers[2].out));
+  g_assert_false (st_shape_is_known (&inside->layers[0].out));
+  g_assert_false (st_shape_is_known (&inside->layers[3].out));
+}
+
+/* A layer that cannot be built as written (an argument the reader refused, a required one
+ * left out) has no shape or parameter count of its own either. */
+static void
+test_unbuildable_unknown (void)
+{
+  g_autoptr (StInfer) infer = infer_layers (
+    "[{\"type\": \"Conv2d\", \"out_channels\": 4, \"kernel_size\": \"big\"},"
+    " {\"type\": \"ReLU\"}]", 1, 8, 8);
+  g_autoptr (StSpec) spec = st_spec_new ("built", &(StShape) { 3, { 1, 8, 8 } });
+  StNode *conv = st_node_new (st_layer_type_lookup ("Conv2d"));
+  g_autoptr (StInfer) missing = NULL;
+
+  g_assert_cmpuint (infer->n_errors, ==, 1);
+  g_assert_nonnull (strstr (infer->layers[0].error, "kernel_size"));
+  g_assert_false (st_shape_is_known (&infer->layers[0].out));
+  g_assert_true (infer->layers[0].params_unknown);
+  g_assert_cmpint (infer->total_params, ==, 0);
+  g_assert_false (st_shape_is_known (&infer->layers[1].out));
+  g_assert_true (infer->partial);
+
+  st_node_set_int (conv, ST_ARG_OUT_CHANNELS, 4);
+  g_ptr_array_add (spec->layers, conv);
+  missing = st_spec_infer (spec);
+  g_assert_cmpuint (missing->n_errors, ==, 1);
+  g_assert_cmpstr (missing->layers[0].error_arg, ==, "kernel_size");
+  g_assert_false (st_shape_is_known (&missing->layers[0].out));
+  g_assert_true (missing->layers[0].params_unknown);
+}
+
+/* A Conv2d that declares in_channels 6 but gets 16 is wrong, and PyTorch would build its
+ * weight for 6: 16·6·5·5 + 16 = 2,416 parameters, not the 6,416 of 16 input channels. The
+ * same for Linear's in_features and BatchNorm2d's num_features. */
+static void
+test_params_from_declared (void)
+{
+  g_autoptr (StInfer) conv = infer_layers (
+    "[{\"type\": \"Conv2d\", \"in_channels\": 6, \"out_channels\": 16, \"kernel_size\": 5}]",
+    16, 14, 14);
+  g_autoptr (StInfer) linear = infer_layers (
+    "[{\"type\": \"Flatten\"}, {\"type\": \"Linear\", \"in_features\": 10, \"out_features\": 3}]",
+    4, 2, 2);
+  g_autoptr (StInfer) norm = infer_layers (
+    "[{\"type\": \"BatchNorm2d\", \"num_features\": 3}]", 5, 2, 2);
+
+  g_assert_cmpuint (conv->n_errors, ==, 1);
+  g_assert_cmpstr (conv->layers[0].error_arg, ==, "in_channels");
+  g_assert_cmpint (conv->layers[0].params, ==, 2416);
+  g_assert_cmpint (conv->total_params, ==, 2416);
+  g_assert_cmpint (linear->layers[1].params, ==, 10 * 3 + 3);
+  g_assert_cmpstr (linear->layers[1].error_arg, ==, "in_features");
+  g_assert_cmpint (norm->layers[0].params, ==, 6);
+  g_assert_cmpint (norm->layers[0].buffers, ==, 6);
+  g_assert_cmpstr (norm->layers[0].error_arg, ==, "num_features");
 }
 
 /* A layer's own mistake after an unrelated earlier error is still its own. */
@@ -216,6 +318,9 @@ main (int argc, char **argv)
   g_test_add_func ("/infer/linear-needs-flatten", test_linear_needs_flatten);
   g_test_add_func ("/infer/conv-after-flatten", test_conv_after_flatten);
   g_test_add_func ("/infer/no-cascade", test_no_cascade);
+  g_test_add_func ("/infer/unknown-after-error", test_unknown_after_error);
+  g_test_add_func ("/infer/unbuildable-unknown", test_unbuildable_unknown);
+  g_test_add_func ("/infer/params-from-declared", test_params_from_declared);
   g_test_add_func ("/infer/independent-errors", test_independent_errors);
   g_test_add_func ("/infer/summary-sizes", test_summary_sizes);
   g_test_add_func ("/infer/type-table", test_type_table);

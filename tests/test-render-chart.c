@@ -15,6 +15,9 @@
 #include "ui/chart-csv.h"
 #include "ui/chart-render.h"
 #include "ui/grid-render.h"
+#include "ui/render-util.h"
+
+#include <pango/pangocairo.h>
 
 /* tab:blue #1f77b4, alone or blended over the light background */
 static gboolean
@@ -389,6 +392,75 @@ test_chart_empty (void)
 }
 
 static void
+text_cb (cairo_t *cr, double w, double h, gconstpointer user_data)
+{
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  st_render_set_font (cr, 40.0, CAIRO_FONT_WEIGHT_NORMAL);
+  st_render_text_at (cr, user_data, w / 2, h / 2, 0.5, 0.5);
+}
+
+/* The extent of the pixels that are not the background. */
+static Box
+ink_box (const Pixels *p)
+{
+  Colour bg = at (p, 0, 0);
+  Box b = { p->width, p->height, -1, -1, 0 };
+
+  for (int y = 0; y < p->height; y++)
+    for (int x = 0; x < p->width; x++)
+      if (!same (at (p, x, y), bg))
+        {
+          b.left = MIN (b.left, x);
+          b.top = MIN (b.top, y);
+          b.right = MAX (b.right, x);
+          b.bottom = MAX (b.bottom, y);
+          b.n++;
+        }
+  return b;
+}
+
+/* Chinese labels are drawn with their glyphs, from whatever font has them: "一" is one
+ * stroke, wide and flat, where a missing glyph's box (Cairo's own text API, one font for
+ * everything) is as tall as the line. */
+static void
+test_text_cjk (void)
+{
+  PangoContext *context = pango_font_map_create_context (pango_cairo_font_map_get_default ());
+  PangoLayout *layout = pango_layout_new (context);
+  int unknown;
+  Pixels p;
+  Box one, field;
+
+  pango_layout_set_text (layout, "一田", -1);
+  unknown = pango_layout_get_unknown_glyphs_count (layout);
+  g_object_unref (layout);
+  g_object_unref (context);
+  if (unknown > 0)
+    {
+      g_test_skip ("no font with Chinese glyphs (fonts-wqy-microhei, say) on this system");
+      return;
+    }
+
+  render (&p, 200, 100, text_cb, "一");
+  one = ink_box (&p);
+  pixels_clear (&p);
+  g_test_message ("一: %d×%d px", one.right - one.left + 1, one.bottom - one.top + 1);
+  g_assert_cmpint (one.n, >, 0);
+  g_assert_cmpint (one.right - one.left + 1, >, 24);     /* most of the 40 px em */
+  g_assert_cmpint (one.bottom - one.top + 1, <, 12);     /* one stroke high */
+
+  render (&p, 200, 100, text_cb, "田");
+  field = ink_box (&p);
+  pixels_clear (&p);
+  g_test_message ("田: %d×%d px", field.right - field.left + 1, field.bottom - field.top + 1);
+  g_assert_cmpint (field.bottom - field.top + 1, >, 24);
+  /* centred on the point asked for, as Latin text is */
+  g_assert_cmpint (ABS ((field.left + field.right) / 2 - 100), <, 6);
+}
+
+static void
 test_chart_one_point (void)
 {
   StChartData data;
@@ -644,6 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/chart/many-points", test_chart_many_points);
   g_test_add_func ("/render/chart/layouts", test_chart_layouts);
   g_test_add_func ("/render/chart/smoothing", test_chart_smoothing);
+  g_test_add_func ("/render/text/cjk", test_text_cjk);
   g_test_add_func ("/render/save", test_save);
   g_test_add_func ("/render/save-csv", test_save_csv);
 

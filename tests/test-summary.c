@@ -97,10 +97,11 @@ test_json (void)
   g_assert_cmpint (json_array_get_int_element (shape, 1), ==, 28);
   g_assert_cmpint (json_object_get_int_member (first, "params"), ==, 156);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "errors")), ==, 0);
+  g_assert_true (json_object_get_boolean_member (root, "totals_complete"));
 }
 
-/* The course's broken model: one error, on the pool that would make 16×0×0 (layer 8);
- * every other layer still has a shape. */
+/* The course's broken model: one error, on the pool that would make 16×0×0 (layer 8); the
+ * layers before it have their shapes, those after it none, and the table says so. */
 static void
 test_course_broken (void)
 {
@@ -122,18 +123,25 @@ test_course_broken (void)
   g_assert_nonnull (strstr (infer->layers[8].error,
                             "input is 16×1×1, smaller than the 2×2 window — output would be 16×0×0"));
   for (guint i = 0; i < infer->n_layers; i++)
-    g_assert_true (st_shape_is_known (&infer->layers[i].out));
+    g_assert_true (st_shape_is_known (&infer->layers[i].out) == (i <= 8));
+  g_assert_true (infer->partial);
   g_assert_cmpint (infer->layers[0].out.dim[0], ==, 16);
   g_assert_cmpint (infer->layers[0].out.dim[1], ==, 28);
   g_assert_cmpint (infer->layers[7].out.dim[1], ==, 1);
 
   text = st_summary_text (spec, infer);
   g_assert_nonnull (strstr (text, "layer 8 (AvgPool2d-9): input is 16×1×1"));
+  /* Linear-13 takes its in_features from the unknown input: neither shape nor count known. */
+  g_assert_nonnull (strstr (text, "           Linear-13                    [-1, ?]               ?\n"));
+  g_assert_nonnull (strstr (text, "           Linear-11                    [-1, ?]          48,120\n"));
+  g_assert_nonnull (strstr (text, "the totals leave them out"));
 
   json = st_summary_json (spec, infer);
   root = parse_object (json, parser);
   errors = json_object_get_array_member (root, "errors");
   g_assert_cmpuint (json_array_get_length (errors), ==, 1);
+  g_assert_false (json_object_get_boolean_member (root, "totals_complete"));
+  g_assert_true (json_object_get_null_member (root, "output_shape"));
   err = json_array_get_object_element (errors, 0);
   g_assert_cmpstr (json_object_get_string_member (err, "layer"), ==, "8");
   g_assert_nonnull (strstr (json_object_get_string_member (err, "message"), "16×0×0"));

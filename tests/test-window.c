@@ -10,6 +10,7 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <math.h>
 
@@ -913,7 +914,8 @@ test_preset_asks_and_undoes (void)
   g_assert_cmpstr (st_model_document_get_spec (doc)->name, ==, "LeNet-5");
   g_assert_cmpint (conv_kernel (window), ==, 3);
   g_assert_cmpstr (st_model_document_get_path (doc), ==, path);
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "• LeNet-5");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==,
+                   "• LeNet-5 — lenet.strata.json");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
   ui_test_spin (50);
@@ -969,12 +971,13 @@ test_training_is_document (void)
   g_assert_false (st_model_document_get_modified (doc));
   gtk_spin_button_update (epochs);
   ui_test_spin (20);
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "• LeNet-5");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==,
+                   "• LeNet-5 — lenet.strata.json");
   g_assert_cmpint (st_model_document_get_spec (doc)->training.epochs, ==, 3);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
   ui_test_spin (20);
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "LeNet-5");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "LeNet-5 — lenet.strata.json");
   saved = st_spec_load (path, &error);
   g_assert_no_error (error);
   if (saved != NULL)
@@ -1278,6 +1281,231 @@ test_argument_tooltips (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- the activations page -------------------------------------------------------------- */
+
+static StActivationsView *
+activations (StWindow *window)
+{
+  return ST_ACTIVATIONS_VIEW (st_window_get_activations (window));
+}
+
+/* The class names the page's class list offers now, joined by "|". */
+static char *
+listed_classes (StWindow *window)
+{
+  GtkDropDown *dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (window), "class-dropdown"));
+  GListModel *names = gtk_drop_down_get_model (dropdown);
+  g_autoptr (GString) joined = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    g_string_append_printf (joined, "%s%s", i > 0 ? "|" : "",
+                            gtk_string_list_get_string (GTK_STRING_LIST (names), i));
+  return g_string_free (g_steal_pointer (&joined), FALSE);
+}
+
+static const char *
+activations_status (StWindow *window)
+{
+  GtkWidget *view = st_window_get_activations (window);
+
+  return gtk_label_get_text (GTK_LABEL (find_named (view, "status-label")));
+}
+
+/* Small stand-ins for MNIST and Fashion-MNIST (28×28 bars, ten classes) under a temporary
+ * STRATA_DATA_DIR; in a child process, which nothing else has touched the environment of. */
+static char *
+fake_named_datasets (void)
+{
+  char *root = st_test_make_tmp ("strata-window-data-XXXXXX");
+  const char *names[] = { "mnist", "fashion-mnist" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *dir = g_build_filename (root, names[i], NULL);
+
+      g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+      st_test_write_bars (dir, "train", &ST_TEST_BARS_MNIST, 64, 1 + i);
+      st_test_write_bars (dir, "t10k", &ST_TEST_BARS_MNIST, 40, 3 + i);
+    }
+  g_setenv ("STRATA_DATA_DIR", root, TRUE);
+  return root;
+}
+
+#define FASHION_FIRST "T-shirt/top"
+
+/* The Activations page looks at the document's model on the document's dataset. After a
+ * run of lenet-relu (MNIST), switching to the lenet5 preset (Fashion-MNIST) with the page in
+ * view shows Fashion-MNIST's classes and the new model's own starting weights — not the
+ * run's best on MNIST; with the page out of view, not the last run's weights either. */
+static void
+test_activations_follow_preset (void)
+{
+  g_autofree char *root = NULL, *classes = NULL;
+  StWindow *window;
+
+  SKIP_WITHOUT_DISPLAY ();
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT
+                                       | G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  root = fake_named_datasets ();
+  window = open_window ();
+  use_preset (window, "lenet-relu");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
+  g_assert_true (ui_test_wait_until (view_idle, window, 60));
+  classes = listed_classes (window);
+  g_assert_true (g_str_has_prefix (classes, "0|1|2"));
+  g_clear_pointer (&classes, g_free);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
+  g_assert_true (ui_test_spin_until (run_over, window, 60000));
+  g_assert_nonnull (st_train_panel_get_best (train_panel (window)));
+  g_assert_true (ui_test_wait_until (view_idle, window, 60));
+  g_assert_nonnull (strstr (activations_status (window), "Best of the run"));
+
+  /* The page in view: it follows the preset at once, and no class of MNIST stays listed. */
+  use_preset (window, "lenet5");
+  classes = listed_classes (window);
+  g_assert_false (g_str_has_prefix (classes, "0|1|2"));
+  g_clear_pointer (&classes, g_free);
+  g_assert_true (ui_test_wait_until (view_idle, window, 60));
+  classes = listed_classes (window);
+  g_test_message ("after lenet5: %s; %s", classes, activations_status (window));
+  g_assert_true (g_str_has_prefix (classes, FASHION_FIRST));
+  g_assert_null (strstr (activations_status (window), "Best of the run"));
+  g_assert_nonnull (strstr (activations_status (window), "initial weights"));
+  g_clear_pointer (&classes, g_free);
+
+  /* Out of view: shown again, it is the new preset's with its starting weights. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-training", NULL));
+  use_preset (window, "lenet-relu");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
+  g_assert_true (ui_test_spin_until (run_over, window, 60000));
+  use_preset (window, "lenet5");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
+  ui_test_spin (50);
+  g_assert_true (ui_test_wait_until (view_idle, window, 60));
+  classes = listed_classes (window);
+  g_test_message ("shown later: %s; %s", classes, activations_status (window));
+  g_assert_true (g_str_has_prefix (classes, FASHION_FIRST));
+  g_assert_nonnull (strstr (activations_status (window), "initial weights"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  st_activations_view_wait_for_workers ();
+  st_test_remove_tree (root);
+}
+
+static gboolean
+shows_pictures (gpointer window)
+{
+  return st_activations_view_get_snapshot (activations (window)) != NULL;
+}
+
+static gboolean
+visible_named (StWindow *window, GtkWidget *root, const char *name)
+{
+  GtkWidget *widget = find_named (root, name);
+
+  g_assert_nonnull (widget);
+  return widget != NULL && gtk_widget_get_visible (widget);
+}
+
+/* During a run the Activations page shows the running network's pictures with the run's class
+ * names, asked for as the run begins. An edit of the model says on both pages that the run
+ * goes on with the model as it was; undoing the edit, or the end of the run, takes that away. */
+static void
+test_run_hint (void)
+{
+  StWindow *window;
+  StTrainConfig config;
+  GtkWidget *view;
+  const char *text;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  view = st_window_get_activations (window);
+  use_preset (window, "toy");
+  st_train_panel_get_config (train_panel (window), &config);
+  config.epochs = 100000;
+  st_train_panel_load_config (train_panel (window), &config);
+  st_train_config_clear (&config);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
+  g_assert_true (ui_test_spin_until (has_epochs, window, 30000));
+  g_assert_false (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
+  g_assert_false (visible_named (window, view, "run-hint"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
+  g_assert_true (ui_test_spin_until (shows_pictures, window, 30000));
+  text = gtk_label_get_text (GTK_LABEL (find_named (view, "example-label")));
+  g_test_message ("%s", text);
+  g_assert_true (g_str_has_suffix (text, ": diagonal")
+                 || g_str_has_suffix (text, ": anti-diagonal"));
+  g_assert_nonnull (strstr (activations_status (window), "network being trained"));
+
+  type_into (window, "0", ST_ARG_KERNEL_SIZE, "2");
+  g_assert_true (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
+  g_assert_true (visible_named (window, view, "run-hint"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ui_test_spin (20);
+  g_assert_false (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
+  g_assert_false (visible_named (window, view, "run-hint"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  ui_test_spin (20);
+  g_assert_true (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
+  g_assert_true (ui_test_spin_until (run_over, window, 10000));
+  g_assert_false (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
+  g_assert_false (visible_named (window, view, "run-hint"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+collect_key_caps (GtkWidget *widget, GString *caps)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_get_ancestor (child, GTK_TYPE_SHORTCUT_LABEL))
+        g_string_append_printf (caps, "[%s]", gtk_label_get_text (GTK_LABEL (child)));
+      collect_key_caps (child, caps);
+    }
+}
+
+/* The shortcuts window the application gives each window shows keys as menus name them:
+ * "Page Up", not the keysym "Page_Up". */
+static void
+test_shortcut_key_caps (void)
+{
+  g_autoptr (StApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) caps = g_string_new (NULL);
+  g_autofree char *page_up = gtk_accelerator_get_label (GDK_KEY_Page_Up, 0);
+  g_autofree char *page_down = gtk_accelerator_get_label (GDK_KEY_Page_Down, 0);
+  g_autofree char *wanted_up = g_strdup_printf ("[%s]", page_up);
+  g_autofree char *wanted_down = g_strdup_printf ("[%s]", page_down);
+  GtkShortcutsWindow *overlay;
+  StWindow *window;
+
+  SKIP_WITHOUT_DISPLAY ();
+  app = st_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  window = st_window_new (app);
+  overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
+  g_assert_nonnull (overlay);
+  if (overlay != NULL)
+    collect_key_caps (GTK_WIDGET (overlay), caps);
+  g_test_message ("%s", caps->str);
+  g_assert_null (strstr (caps->str, "_"));
+  g_assert_nonnull (strstr (caps->str, wanted_up));
+  g_assert_nonnull (strstr (caps->str, wanted_down));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- fitting on small screens ---------------------------------------------------------- */
 
 #define SMALL_SCREEN_WIDTH 1024
@@ -1404,6 +1632,9 @@ main (int argc, char **argv)
   g_test_add_func ("/window/refresh-tooltip-names-its-key", test_refresh_tooltip_names_its_key);
   g_test_add_func ("/window/export-names", test_export_names);
   g_test_add_func ("/window/min-width-zh_CN", test_min_width_zh_CN);
+  g_test_add_func ("/window/activations-follow-preset", test_activations_follow_preset);
+  g_test_add_func ("/window/run-hint", test_run_hint);
+  g_test_add_func ("/window/shortcut-key-caps", test_shortcut_key_caps);
   status = g_test_run ();
   /* the windows' evaluations, cancelled, may still be finishing an image */
   st_activations_view_wait_for_workers ();

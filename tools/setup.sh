@@ -15,7 +15,7 @@ apt_packages=(
   build-essential meson ninja-build pkgconf
   libglib2.0-dev libjson-glib-dev zlib1g-dev libopenblas-dev libopenblas-pthread-dev
   libopenblas0-pthread libgdk-pixbuf-2.0-dev libgtk-4-dev libadwaita-1-dev
-  xvfb xauth x11-apps imagemagick gettext appstream-util appstream desktop-file-utils
+  xvfb xauth x11-apps xdotool imagemagick gettext appstream-util appstream desktop-file-utils
   dataset-fashion-mnist python3 locales fonts-wqy-microhei
 )
 

@@ -8,11 +8,19 @@
 #pragma once
 
 #include "ui/activations-view.h"
+#include "ui/class-render.h"
 
 G_BEGIN_DECLS
 
 typedef void (*StActivationsViewJobHook) (const char *dataset);
 
 void st_activations_view_set_job_hook (StActivationsViewJobHook hook);
+
+/* The probability bars as drawn now (names and values the view's, valid until the next
+ * draw); n_classes 0 without a picture. */
+StProbabilities st_activations_view_get_probabilities (StActivationsView *self);
+/* The test images the gallery shows now, in order; NULL (and *n 0) without a gallery. */
+const gint64 *st_activations_view_get_gallery (StActivationsView *self,
+                                               guint             *n);
 
 G_END_DECLS

@@ -6,51 +6,23 @@
 #include <adwaita.h>
 #include <errno.h>
 #include <glib/gi18n.h>
-#include <stdatomic.h>
 #include <glib/gstdio.h>
 
-#include "core/evaluator.h"
+#include "ui/activations-gallery.h"
+#include "ui/activations-jobs.h"
 #include "ui/activations-view.h"
 #include "ui/activations-view-private.h"
 #include "ui/class-render.h"
 #include "ui/grid-render.h"
 
 #define GALLERY_MAX 32          /* misclassified images drawn at once */
+#define CLASS_NAME_MAX 64       /* a class's name as class_name () formats it */
 
 /* Sizes of the exported pictures. */
 #define EXPORT_INPUT        280
 #define EXPORT_WIDE         900
 #define EXPORT_MAPS_HEIGHT  600
 #define EXPORT_SQUARE       640
-
-/* The evaluator of one set_model, lent to one snapshot task at a time. */
-typedef struct {
-  StEvaluator *evaluator;
-  gboolean     in_use;          /* a snapshot task has it; main thread only */
-} Session;
-
-/* What a worker gets: copies only. GTask already orders the writes of the side that hands a
- * job over before the other side reads it, but through GLib's futex locks, which
- * ThreadSanitizer cannot see; `handed` says the same in C11 terms, where it can. */
-typedef struct {
-  StSpec       *spec;
-  char         *weights;
-  StBestWeights *best;          /* the run's best instead of `weights`, or NULL */
-  char         *dataset;
-  gint64        example;
-  Session      *session;        /* snapshots only */
-  GCancellable *cancellable;    /* borrowed from the task */
-  int           total;          /* test images, once loaded; atomic */
-  int           done;           /* images predicted so far; atomic */
-  atomic_int    handed;
-} Job;
-
-typedef struct {
-  Session    *session;
-  StDataset  *test;
-  guint8     *predictions;      /* (N) */
-  StSnapshot *snapshot;
-} Evaluation;
 
 struct _StActivationsView
 {
@@ -63,6 +35,8 @@ struct _StActivationsView
   GtkLabel       *count_label;
   GtkSpinner     *spinner;
   GtkLabel       *status_label;
+  GtkLabel       *run_hint;
+  GtkLabel       *outputs_warning;
   GtkStack       *stack;
   AdwStatusPage  *error_page;
   GtkLabel       *example_label;
@@ -75,9 +49,13 @@ struct _StActivationsView
   GtkDrawingArea *maps2_area;
   GtkLabel       *filters_label;
   GtkDrawingArea *filters_area;
+  GtkScrolledWindow *results_scroller;
+  GtkWidget      *results_box;
   GtkLabel       *confusion_label;
   GtkDrawingArea *confusion_area;
+  GtkWidget      *gallery_header;
   GtkLabel       *gallery_label;
+  GtkButton      *gallery_clear_button;
   GtkCheckButton *gallery_class_check;
   GtkDrawingArea *gallery_area;
 
@@ -85,10 +63,11 @@ struct _StActivationsView
   GCancellable   *evaluate_cancellable;     /* the evaluation in flight, or NULL */
   guint           progress_id;              /* its progress poll */
   GCancellable   *snapshot_cancellable;
-  Session        *session;
+  StActivationsSession *session;
   char           *weights_name;             /* "model.safetensors"; NULL: initial weights */
   StBestWeights  *run_best;                 /* shown instead of weights_name, or NULL */
   gboolean        run_left_nothing;         /* the last run ended before its first epoch */
+  char           *test_key;                 /* dataset_key () of `test`, or of the one coming */
   StDataset      *test;
   guint8         *predictions;              /* (N) */
   gint64         *confusion;                /* (K, K) */
@@ -99,11 +78,8 @@ struct _StActivationsView
   StSnapshot     *snapshot;
   float          *filter_tiles;             /* (OC, KH, KW): filters averaged over input channels */
   float           binary_probs[2];          /* a one-output net's p shown as two classes */
-  GArray         *gallery;                  /* gint64 image indices */
-  float          *gallery_pixels;           /* (n, C, H, W) */
-  GPtrArray      *gallery_captions;
-  StGalleryItem  *gallery_items;
-  gint64          n_gallery_matches;        /* misclassified images the filter lets through */
+  char          **bar_names;                /* the probability bars' names */
+  StActivationsGallery gallery;
 
   /* borrowed */
   AdwStyleManager *style_manager;
@@ -111,6 +87,10 @@ struct _StActivationsView
   /* state */
   gint64          example;
   gboolean        live;
+  gboolean        run_outdated;             /* the document is no longer the running model */
+  gboolean        cell_filter;              /* the gallery shows one confusion cell: */
+  int             filter_true;
+  int             filter_predicted;
   gboolean        snapshot_pending;         /* asked for while the evaluator was lent out */
   guint           n_workers;                /* threads still running, stale ones included */
   gboolean        syncing;                  /* controls being set from the state, not the user */
@@ -135,165 +115,6 @@ static GParamSpec *props[N_PROPS];
 /* ---- workers -------------------------------------------------------------------------- */
 
 static void
-session_clear (gpointer data)
-{
-  Session *session = data;
-
-  g_clear_pointer (&session->evaluator, st_evaluator_free);
-}
-
-static void
-session_unref (Session *session)
-{
-  g_rc_box_release_full (session, session_clear);
-}
-
-static void
-hand_over (Job *job)
-{
-  atomic_store_explicit (&job->handed, 1, memory_order_release);
-}
-
-static Job *
-take_over (gpointer job)
-{
-  (void) atomic_load_explicit (&((Job *) job)->handed, memory_order_acquire);
-  return job;
-}
-
-/* The task may drop its last reference on the worker thread. */
-static void
-job_free (Job *job)
-{
-  take_over (job);
-  g_clear_pointer (&job->spec, st_spec_free);
-  g_free (job->weights);
-  g_clear_pointer (&job->best, st_best_weights_unref);
-  g_free (job->dataset);
-  g_clear_pointer (&job->session, session_unref);
-  g_free (job);
-}
-
-static void
-evaluation_free (Evaluation *e)
-{
-  g_clear_pointer (&e->session, session_unref);
-  g_clear_pointer (&e->test, st_dataset_unref);
-  g_free (e->predictions);
-  g_clear_pointer (&e->snapshot, st_snapshot_free);
-  g_free (e);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Evaluation, evaluation_free)
-
-/* Asked before each image's prediction: counts them for the progress shown. */
-static gboolean
-next_prediction (gpointer data)
-{
-  Job *job = data;
-
-  g_atomic_int_inc (&job->done);
-  return g_cancellable_is_cancelled (job->cancellable);
-}
-
-/* activations-view-private.h */
-static StActivationsViewJobHook job_hook;
-
-void
-st_activations_view_set_job_hook (StActivationsViewJobHook hook)
-{
-  g_atomic_pointer_set (&job_hook, hook);
-}
-
-static Evaluation *
-evaluate (Job *job, GCancellable *cancellable, GError **error)
-{
-  g_autoptr (Evaluation) e = g_new0 (Evaluation, 1);
-  StActivationsViewJobHook hook = g_atomic_pointer_get (&job_hook);
-  const StDataset *test;
-  StEvaluator *ev;
-
-  if (hook != NULL)
-    hook (job->dataset);
-  ev = job->best != NULL
-       ? st_evaluator_new_from_memory (job->spec, job->best->params, job->best->n_params,
-                                       job->best->buffers, job->best->n_buffers, job->dataset,
-                                       ST_DEVICE_AUTO, error)
-       : st_evaluator_new (job->spec, job->weights, job->dataset, ST_DEVICE_AUTO, error);
-  if (ev == NULL)
-    return NULL;
-  e->session = g_rc_box_new0 (Session);
-  e->session->evaluator = ev;
-  test = st_evaluator_test_set (ev);
-  e->test = st_dataset_ref ((StDataset *) test);
-  e->predictions = g_try_new (guint8, test->n);
-  if (e->predictions == NULL)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   "the predictions for the %" G_GINT64_FORMAT " test images of %s do not fit "
-                   "in memory", test->n, test->name);
-      return NULL;
-    }
-  job->cancellable = cancellable;
-  g_atomic_int_set (&job->total, (int) MIN (test->n, G_MAXINT));
-  if (!st_evaluator_predict_all (ev, e->predictions, next_prediction, job, error))
-    return NULL;
-  e->snapshot = st_evaluator_snapshot (ev, CLAMP (job->example, 0, test->n - 1), error);
-  if (e->snapshot == NULL)
-    return NULL;
-  return g_steal_pointer (&e);
-}
-
-/* Workers still computing, over every view: the process must not end under one (its
- * backend's threads would run on while the libraries are torn down). */
-static gint running_workers;
-
-void
-st_activations_view_wait_for_workers (void)
-{
-  /* a cancelled worker stops at its next image: this is short */
-  for (int i = 0; i < 30000 && g_atomic_int_get (&running_workers) > 0; i++)
-    g_usleep (1000);
-}
-
-static void
-run_worker (GTask *task, GTaskThreadFunc func)
-{
-  g_atomic_int_inc (&running_workers);
-  g_task_run_in_thread (task, func);
-}
-
-static void
-evaluate_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  Job *job = take_over (data);
-  GError *error = NULL;
-  Evaluation *e = evaluate (job, cancellable, &error);
-
-  hand_over (job);
-  if (e == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, e, (GDestroyNotify) evaluation_free);
-  g_atomic_int_dec_and_test (&running_workers);
-}
-
-static void
-snapshot_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  Job *job = take_over (data);
-  GError *error = NULL;
-  StSnapshot *snap = st_evaluator_snapshot (job->session->evaluator, job->example, &error);
-
-  hand_over (job);
-  if (snap == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, snap, (GDestroyNotify) st_snapshot_free);
-  g_atomic_int_dec_and_test (&running_workers);
-}
-
-static void
 worker_started (StActivationsView *self)
 {
   if (self->n_workers++ == 0)
@@ -309,13 +130,23 @@ worker_ended (StActivationsView *self)
 
 /* ---- what is shown ---------------------------------------------------------------------- */
 
+/* The dataset's name of class k; an output past its classes stands for none. */
 static const char *
-class_name (StActivationsView *self, int k, char buf[16])
+class_name (StActivationsView *self, int k, char buf[CLASS_NAME_MAX])
 {
   if (self->test != NULL && k >= 0 && k < self->test->n_classes)
     return self->test->class_names[k];
-  g_snprintf (buf, 16, "%d", k);
+  if (self->test != NULL)
+    g_snprintf (buf, CLASS_NAME_MAX, _("output %d"), k);
+  else
+    g_snprintf (buf, CLASS_NAME_MAX, "%d", k);
   return buf;
+}
+
+static const char *
+gallery_name (gpointer self, int k, char *buf)
+{
+  return class_name (self, k, buf);
 }
 
 static void
@@ -340,9 +171,24 @@ probabilities_of (StActivationsView *self)
       p.probs = self->binary_probs;
       p.n_classes = 2;
     }
-  if (self->test != NULL && self->test->n_classes == p.n_classes)
-    p.class_names = (const char *const *) self->test->class_names;
+  g_strfreev (self->bar_names);
+  self->bar_names = g_new0 (char *, p.n_classes + 1);
+  for (int k = 0; k < p.n_classes; k++)
+    {
+      char buf[CLASS_NAME_MAX];
+
+      self->bar_names[k] = g_strdup (class_name (self, k, buf));
+    }
+  p.class_names = (const char *const *) self->bar_names;
   return p;
+}
+
+StProbabilities
+st_activations_view_get_probabilities (StActivationsView *self)
+{
+  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), (StProbabilities) { NULL });
+
+  return self->snapshot != NULL ? probabilities_of (self) : (StProbabilities) { NULL };
 }
 
 static StImageView
@@ -376,7 +222,7 @@ show_progress (gpointer data)
 {
   GTask *task = data;
   StActivationsView *self = g_task_get_source_object (task);
-  Job *job = g_task_get_task_data (task);
+  StActivationsJob *job = g_task_get_task_data (task);
   int total = g_atomic_int_get (&job->total), done = g_atomic_int_get (&job->done);
   g_autofree char *text = NULL;
 
@@ -451,7 +297,7 @@ static void
 update_snapshot_labels (StActivationsView *self)
 {
   const StSnapshot *s = self->snapshot;
-  char a[16], b[16];
+  char a[CLASS_NAME_MAX], b[CLASS_NAME_MAX];
   g_autofree char *example = NULL, *prediction = NULL, *maps1 = NULL, *maps2 = NULL;
   g_autofree char *filters = NULL;
   float p;
@@ -493,6 +339,37 @@ update_snapshot_labels (StActivationsView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->filters_area), s->filters != NULL);
 }
 
+/* The model's outputs are meant to be one per class of the test set (one alone: p of
+ * class 1 of two); anything else is said above the pictures. */
+static void
+update_outputs_warning (StActivationsView *self)
+{
+  const StSnapshot *s = self->snapshot;
+  int outputs = s != NULL ? s->n_classes : 0;
+  gboolean fits = s == NULL || self->test == NULL
+                  || (outputs == 1 ? self->test->n_classes == 2
+                                   : outputs == self->test->n_classes);
+
+  if (!fits)
+    {
+      g_autofree char *text = g_strdup_printf (_("The model gives %d outputs but %s has %d "
+                                                 "classes: its last layer should give one "
+                                                 "output per class."),
+                                               outputs, self->test->name,
+                                               self->test->n_classes);
+
+      gtk_label_set_text (self->outputs_warning, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->outputs_warning), !fits);
+}
+
+/* Pictures from a test set still on its way wait for it, for their class names. */
+static gboolean
+test_set_coming (StActivationsView *self)
+{
+  return self->test == NULL && self->evaluate_cancellable != NULL;
+}
+
 /* Takes ownership of snap. */
 static void
 set_snapshot (StActivationsView *self, StSnapshot *snap)
@@ -513,83 +390,84 @@ set_snapshot (StActivationsView *self, StSnapshot *snap)
             self->filter_tiles[oc * tile + t] += snap->filters[(oc * d[1] + ic) * tile + t] / d[1];
     }
   update_snapshot_labels (self);
-  gtk_stack_set_visible_child_name (self->stack, "results");
+  update_outputs_warning (self);
+  if (!test_set_coming (self))
+    gtk_stack_set_visible_child_name (self->stack, "results");
   queue_draws (self);
 }
 
-static void
-clear_gallery (StActivationsView *self)
-{
-  g_clear_pointer (&self->gallery, g_array_unref);
-  g_clear_pointer (&self->gallery_pixels, g_free);
-  g_clear_pointer (&self->gallery_captions, g_ptr_array_unref);
-  g_clear_pointer (&self->gallery_items, g_free);
-}
-
-/* The first GALLERY_MAX misclassified images, of the selected class when the filter is on. */
+/* The first GALLERY_MAX images of the confusion cell picked, else the misclassified ones (of
+ * the selected class when that box is ticked). */
 static void
 build_gallery (StActivationsView *self)
 {
-  const StDataset *test = self->test;
-  gboolean one_class = gtk_check_button_get_active (self->gallery_class_check);
-  guint k = gtk_drop_down_get_selected (self->class_dropdown);
-  gsize size;
+  StGalleryFilter filter = { ST_GALLERY_WRONG, 0, 0 };
+  int n;
+  guint shown;
+  char a[CLASS_NAME_MAX], b[CLASS_NAME_MAX];
   g_autofree char *title = NULL;
 
-  clear_gallery (self);
-  if (test == NULL)
-    return;
-  size = st_dataset_example_size (test);
-  self->gallery = g_array_new (FALSE, FALSE, sizeof (gint64));
-  self->n_gallery_matches = 0;
-  for (gint64 i = 0; i < test->n; i++)
-    if (self->predictions[i] != test->labels[i] && (!one_class || test->labels[i] == k))
-      {
-        if (self->gallery->len < GALLERY_MAX)
-          g_array_append_val (self->gallery, i);
-        self->n_gallery_matches++;
-      }
-  self->gallery_pixels = g_new (float, MAX (self->gallery->len * size, 1));
-  self->gallery_captions = g_ptr_array_new_with_free_func (g_free);
-  self->gallery_items = g_new0 (StGalleryItem, MAX (self->gallery->len, 1));
-  for (guint j = 0; j < self->gallery->len; j++)
-    {
-      gint64 i = g_array_index (self->gallery, gint64, j);
-      const guint8 *pixels = st_dataset_image (test, i);
-      float *out = self->gallery_pixels + j * size;
-      char a[16], b[16];
-      char *caption = g_strdup_printf ("%s\n→ %s", class_name (self, test->labels[i], a),
-                                       class_name (self, self->predictions[i], b));
-
-      for (gsize p = 0; p < size; p++)
-        out[p] = pixels[p] / 255.0f;
-      g_ptr_array_add (self->gallery_captions, caption);
-      self->gallery_items[j] = (StGalleryItem) { { out, test->c, test->h, test->w }, caption,
-                                                 ST_GALLERY_MARK_WRONG };
-    }
-  if (self->n_gallery_matches > self->gallery->len)
-    title = g_strdup_printf (_("Misclassified: %d (the first %u shown)"),
-                             (int) self->n_gallery_matches, self->gallery->len);
-  else
-    title = g_strdup_printf (_("Misclassified: %d"), (int) self->n_gallery_matches);
-  gtk_label_set_text (self->gallery_label, title);
+  st_activations_gallery_clear (&self->gallery);
+  gtk_widget_set_visible (GTK_WIDGET (self->gallery_clear_button), self->cell_filter);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->gallery_class_check), !self->cell_filter);
   gtk_widget_queue_draw (GTK_WIDGET (self->gallery_area));
+  gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
+  if (self->test == NULL || self->predictions == NULL)
+    return;
+  if (self->cell_filter)
+    filter = (StGalleryFilter) { ST_GALLERY_CELL, self->filter_true, self->filter_predicted };
+  else if (gtk_check_button_get_active (self->gallery_class_check))
+    filter = (StGalleryFilter) { ST_GALLERY_WRONG_OF_CLASS,
+                                 (int) gtk_drop_down_get_selected (self->class_dropdown), 0 };
+  st_activations_gallery_build (&self->gallery, self->test, self->predictions, &filter,
+                                GALLERY_MAX, gallery_name, self);
+
+  n = (int) self->gallery.n_matches;
+  shown = st_activations_gallery_length (&self->gallery);
+  if (self->cell_filter && n > (int) shown)
+    title = g_strdup_printf (_("True %s, predicted %s: %d (the first %u shown)"),
+                             class_name (self, self->filter_true, a),
+                             class_name (self, self->filter_predicted, b), n, shown);
+  else if (self->cell_filter)
+    title = g_strdup_printf (_("True %s, predicted %s: %d"),
+                             class_name (self, self->filter_true, a),
+                             class_name (self, self->filter_predicted, b), n);
+  else if (n > (int) shown)
+    title = g_strdup_printf (_("Misclassified: %d (the first %u shown)"), n, shown);
+  else
+    title = g_strdup_printf (_("Misclassified: %d"), n);
+  gtk_label_set_text (self->gallery_label, title);
 }
 
 static void
 clear_results (StActivationsView *self)
 {
-  g_clear_pointer (&self->session, session_unref);
+  g_clear_pointer (&self->session, st_activations_session_unref);
   g_clear_pointer (&self->test, st_dataset_unref);
   g_clear_pointer (&self->predictions, g_free);
   g_clear_pointer (&self->confusion, g_free);
   g_clear_pointer (&self->class_start, g_free);
   g_clear_pointer (&self->by_class, g_free);
   g_clear_pointer (&self->rank, g_free);
-  clear_gallery (self);
+  self->cell_filter = FALSE;
+  st_activations_gallery_clear (&self->gallery);
 }
 
-/* Confusion counts and the images of each class, in test-set order. */
+/* Nothing of another test set stays in view: no pictures, no class names. */
+static void
+forget_test_set (StActivationsView *self)
+{
+  clear_results (self);
+  g_clear_pointer (&self->snapshot, st_snapshot_free);
+  g_clear_pointer (&self->filter_tiles, g_free);
+  self->syncing = TRUE;
+  gtk_string_list_splice (self->class_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->class_names)), NULL);
+  self->syncing = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->outputs_warning), FALSE);
+}
+
+/* Confusion counts (with predictions) and the images of each class, in test-set order. */
 static void
 index_test_set (StActivationsView *self)
 {
@@ -597,20 +475,23 @@ index_test_set (StActivationsView *self)
   int K = test->n_classes;
   g_autofree gint64 *next = g_new0 (gint64, K);
 
-  self->confusion = g_new0 (gint64, (gsize) K * K);
+  if (self->predictions != NULL)
+    self->confusion = g_new0 (gint64, (gsize) K * K);
   self->class_start = g_new0 (gint64, K + 1);
   self->by_class = g_new (gint64, test->n);
   self->rank = g_new (gint64, test->n);
   self->n_correct = 0;
   for (gint64 i = 0; i < test->n; i++)
     {
-      int label = test->labels[i], predicted = self->predictions[i];
+      int label = test->labels[i];
 
-      /* A prediction past the dataset's classes counts as wrong and has no column. */
-      if (predicted < K)
-        self->confusion[label * K + predicted]++;
-      self->n_correct += predicted == label;
       self->class_start[label + 1]++;
+      if (self->predictions == NULL)
+        continue;
+      /* A prediction past the dataset's classes counts as wrong and has no column. */
+      if (self->predictions[i] < K)
+        self->confusion[label * K + self->predictions[i]]++;
+      self->n_correct += self->predictions[i] == label;
     }
   for (int k = 0; k < K; k++)
     self->class_start[k + 1] += self->class_start[k];
@@ -623,10 +504,17 @@ index_test_set (StActivationsView *self)
     }
 }
 
+static void request_snapshot (StActivationsView *self);
+
+/* An evaluation's results; or, for a live run, its test set alone: the class names and the
+ * images by class, while the pictures come from the run. */
 static void
-install_evaluation (StActivationsView *self, Evaluation *e)
+install_evaluation (StActivationsView *self, StActivationsResult *e)
 {
   g_autofree char *confusion = NULL;
+  gboolean evaluated = e->predictions != NULL;
+  GtkWidget *parts[] = { GTK_WIDGET (self->confusion_label), GTK_WIDGET (self->confusion_area),
+                         self->gallery_header, GTK_WIDGET (self->gallery_area) };
 
   clear_results (self);
   self->session = g_steal_pointer (&e->session);
@@ -639,14 +527,36 @@ install_evaluation (StActivationsView *self, Evaluation *e)
                           g_list_model_get_n_items (G_LIST_MODEL (self->class_names)),
                           (const char *const *) self->test->class_names);
   self->syncing = FALSE;
-  self->example = e->snapshot->example;
+  if (e->snapshot != NULL)
+    self->example = e->snapshot->example;
+  else if (self->example >= self->test->n)
+    self->example = 0;
   sync_controls (self);
   build_gallery (self);
-  confusion = g_strdup_printf (_("Confusion matrix: %d of %d right (rows: true class, "
-                                 "columns: predicted)"), (int) self->n_correct,
-                               (int) self->test->n);
-  gtk_label_set_text (self->confusion_label, confusion);
-  set_snapshot (self, g_steal_pointer (&e->snapshot));
+  for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
+    gtk_widget_set_visible (parts[i], evaluated);
+  if (evaluated)
+    {
+      confusion = g_strdup_printf (_("Confusion matrix: %d of %d right (rows: true class, "
+                                     "columns: predicted)"), (int) self->n_correct,
+                                   (int) self->test->n);
+      gtk_label_set_text (self->confusion_label, confusion);
+    }
+  /* While a run is live, its pictures are the ones to show, not the evaluation's. */
+  if (e->snapshot != NULL && !self->live)
+    set_snapshot (self, g_steal_pointer (&e->snapshot));
+  else if (self->snapshot != NULL)
+    {
+      /* the run's pictures that waited for their class names */
+      update_snapshot_labels (self);
+      update_outputs_warning (self);
+      gtk_stack_set_visible_child_name (self->stack, "results");
+      queue_draws (self);
+    }
+  else if (self->live)
+    request_snapshot (self);
+  else
+    gtk_stack_set_visible_child_name (self->stack, "empty");
 }
 
 static void
@@ -654,11 +564,11 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   StActivationsView *self = ST_ACTIVATIONS_VIEW (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (Evaluation) e = NULL;
-  Job *job = take_over (g_task_get_task_data (G_TASK (result)));
+  g_autoptr (StActivationsResult) e = NULL;
+  StActivationsJob *job = st_activations_job_take_over (g_task_get_task_data (G_TASK (result)));
 
   e = g_task_propagate_pointer (G_TASK (result), &error);
-  hand_over (job);
+  st_activations_job_hand_over (job);
   worker_ended (self);
   /* Cancelled: a newer set_model (or dispose) has taken over. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -667,8 +577,7 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer data)
   g_clear_handle_id (&self->progress_id, g_source_remove);
   if (e == NULL)
     {
-      clear_results (self);
-      g_clear_pointer (&self->snapshot, st_snapshot_free);
+      forget_test_set (self);
       adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
       sync_controls (self);
@@ -678,19 +587,17 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer data)
   update_status (self);
 }
 
-static void request_snapshot (StActivationsView *self);
-
 static void
 snapshot_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   StActivationsView *self = ST_ACTIVATIONS_VIEW (source);
-  Job *job = take_over (g_task_get_task_data (G_TASK (result)));
+  StActivationsJob *job = st_activations_job_take_over (g_task_get_task_data (G_TASK (result)));
   g_autoptr (GError) error = NULL;
   g_autoptr (StSnapshot) snap = g_task_propagate_pointer (G_TASK (result), &error);
   gboolean superseded = self->snapshot_pending;
 
   job->session->in_use = FALSE;
-  hand_over (job);
+  st_activations_job_hand_over (job);
   worker_ended (self);
   /* The image changed while this one was computed: go straight to the newest. */
   if (superseded)
@@ -708,7 +615,7 @@ static void
 request_snapshot (StActivationsView *self)
 {
   g_autoptr (GTask) task = NULL;
-  Job *job;
+  StActivationsJob *job;
 
   if (self->live)
     {
@@ -724,15 +631,15 @@ request_snapshot (StActivationsView *self)
   if (self->snapshot_cancellable == NULL)
     self->snapshot_cancellable = g_cancellable_new ();
   self->session->in_use = TRUE;
-  job = g_new0 (Job, 1);
+  job = g_new0 (StActivationsJob, 1);
   job->session = g_rc_box_acquire (self->session);
   job->example = self->example;
   task = g_task_new (self, self->snapshot_cancellable, snapshot_done, NULL);
   g_task_set_source_tag (task, request_snapshot);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) st_activations_job_free);
   worker_started (self);
-  hand_over (job);
-  run_worker (task, snapshot_thread);
+  st_activations_job_hand_over (job);
+  st_activations_job_snapshot_in_thread (task);
 }
 
 static void
@@ -799,6 +706,21 @@ refresh_activated (GtkWidget *widget, const char *action, GVariant *param)
   g_signal_emit (self, signals[SIGNAL_SNAPSHOT_REQUESTED], 0, self->example);
 }
 
+/* Scrolls the results so that `widget` is at the top, or as near as they go. */
+static void
+scroll_to (StActivationsView *self, GtkWidget *widget)
+{
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (self->results_scroller);
+  graphene_point_t at;
+
+  if (!gtk_widget_compute_point (widget, self->results_box, &GRAPHENE_POINT_INIT (0, 0), &at))
+    return;
+  gtk_adjustment_set_value (v, CLAMP (at.y - 6, gtk_adjustment_get_lower (v),
+                                      gtk_adjustment_get_upper (v)
+                                      - gtk_adjustment_get_page_size (v)));
+}
+
+/* A click on an image of the gallery, far below, shows it at the top: scrolled into view. */
 static void
 gallery_released (GtkGestureClick *gesture, int n_press, double x, double y,
                   StActivationsView *self)
@@ -806,14 +728,63 @@ gallery_released (GtkGestureClick *gesture, int n_press, double x, double y,
   StGridOptions options;
   int hit;
 
-  if (self->gallery == NULL)
+  if (st_activations_gallery_length (&self->gallery) == 0)
     return;
   init_options (self, &options);
   hit = st_gallery_hit_test (gtk_widget_get_width (GTK_WIDGET (self->gallery_area)),
                              gtk_widget_get_height (GTK_WIDGET (self->gallery_area)),
-                             self->gallery_items, self->gallery->len, &options, x, y);
-  if (hit >= 0)
-    go_to (self, g_array_index (self->gallery, gint64, hit));
+                             self->gallery.items, st_activations_gallery_length (&self->gallery),
+                             &options, x, y);
+  if (hit < 0)
+    return;
+  go_to (self, g_array_index (self->gallery.indices, gint64, hit));
+  scroll_to (self, GTK_WIDGET (self->example_label));
+}
+
+static StConfusion
+confusion_of (StActivationsView *self)
+{
+  return (StConfusion) { (const char *const *) self->test->class_names, self->confusion,
+                         self->test->n_classes, self->cell_filter, self->filter_true,
+                         self->filter_predicted };
+}
+
+/* A click on a cell of the confusion matrix shows its images in the gallery; on the cell
+ * shown, all the misclassified ones again. */
+static void
+confusion_released (GtkGestureClick *gesture, int n_press, double x, double y,
+                    StActivationsView *self)
+{
+  StGridOptions options;
+  StConfusion confusion;
+  int t, p;
+
+  if (self->confusion == NULL)
+    return;
+  init_options (self, &options);
+  confusion = confusion_of (self);
+  if (!st_confusion_hit_test (gtk_widget_get_width (GTK_WIDGET (self->confusion_area)),
+                              gtk_widget_get_height (GTK_WIDGET (self->confusion_area)),
+                              &confusion, &options, x, y, &t, &p))
+    return;
+  if (self->cell_filter && t == self->filter_true && p == self->filter_predicted)
+    self->cell_filter = FALSE;
+  else
+    {
+      self->cell_filter = TRUE;
+      self->filter_true = t;
+      self->filter_predicted = p;
+    }
+  build_gallery (self);
+  if (self->cell_filter)
+    scroll_to (self, self->gallery_header);
+}
+
+static void
+gallery_clear_clicked (StActivationsView *self)
+{
+  self->cell_filter = FALSE;
+  build_gallery (self);
 }
 
 /* ---- drawing ---------------------------------------------------------------------------- */
@@ -890,8 +861,7 @@ draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpoint
   if (self->confusion == NULL)
     return;
   init_options (self, &options);
-  confusion = (StConfusion) { (const char *const *) self->test->class_names, self->confusion,
-                              self->test->n_classes };
+  confusion = confusion_of (self);
   st_confusion_render (cr, width, height, &confusion, &options);
 }
 
@@ -901,10 +871,11 @@ draw_gallery (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer
   StActivationsView *self = data;
   StGridOptions options;
 
-  if (self->gallery == NULL)
+  if (self->gallery.indices == NULL)
     return;
   init_options (self, &options);
-  st_gallery_render (cr, width, height, self->gallery_items, self->gallery->len, &options);
+  st_gallery_render (cr, width, height, self->gallery.items,
+                     st_activations_gallery_length (&self->gallery), &options);
 }
 
 /* ---- public ----------------------------------------------------------------------------- */
@@ -915,13 +886,29 @@ st_activations_view_new (void)
   return g_object_new (ST_TYPE_ACTIVATIONS_VIEW, NULL);
 }
 
+/* What tells test sets apart: the dataset, and the seed that splits a single set into a
+ * training and a test set. */
+static char *
+dataset_key (const StSpec *spec, const char *dataset)
+{
+  if (dataset == NULL)
+    dataset = spec->training.dataset != NULL ? spec->training.dataset : "";
+  return g_strdup_printf ("%s\n%" G_GUINT64_FORMAT, dataset, spec->training.seed);
+}
+
+typedef enum {
+  JOB_EVALUATE,                 /* the weights on the whole test set */
+  JOB_TEST_SET,                 /* the test set alone, for a live run's pictures */
+} JobKind;
+
 /* `best` NULL: the weights in `weights_path`, or the initial ones. */
 static void
-start_evaluation (StActivationsView *self, const StSpec *spec, const char *weights_path,
-                  StBestWeights *best, const char *dataset)
+start_job (StActivationsView *self, JobKind kind, const StSpec *spec, const char *weights_path,
+           StBestWeights *best, const char *dataset)
 {
   g_autoptr (GTask) task = NULL;
-  Job *job;
+  g_autofree char *key = dataset_key (spec, dataset);
+  StActivationsJob *job;
 
   g_cancellable_cancel (self->evaluate_cancellable);
   g_clear_object (&self->evaluate_cancellable);
@@ -929,27 +916,41 @@ start_evaluation (StActivationsView *self, const StSpec *spec, const char *weigh
   g_cancellable_cancel (self->snapshot_cancellable);
   g_clear_object (&self->snapshot_cancellable);
   self->snapshot_pending = FALSE;
-  /* No more snapshots from the old weights; their pictures stay until the new ones come. */
-  g_clear_pointer (&self->session, session_unref);
-  g_free (self->weights_name);
-  self->weights_name = weights_path != NULL ? g_path_get_basename (weights_path) : NULL;
-  g_clear_pointer (&self->run_best, st_best_weights_unref);
-  self->run_best = best != NULL ? st_best_weights_ref (best) : NULL;
-  self->run_left_nothing = FALSE;
+  /* No more snapshots from the old weights; their pictures stay until the new ones come,
+   * unless they are of another test set. */
+  g_clear_pointer (&self->session, st_activations_session_unref);
+  if (g_strcmp0 (key, self->test_key) != 0)
+    {
+      forget_test_set (self);
+      self->example = 0;
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+      g_free (self->test_key);
+      self->test_key = g_steal_pointer (&key);
+      sync_controls (self);
+    }
+  if (kind == JOB_EVALUATE)
+    {
+      g_free (self->weights_name);
+      self->weights_name = weights_path != NULL ? g_path_get_basename (weights_path) : NULL;
+      g_clear_pointer (&self->run_best, st_best_weights_unref);
+      self->run_best = best != NULL ? st_best_weights_ref (best) : NULL;
+      self->run_left_nothing = FALSE;
+    }
 
   self->evaluate_cancellable = g_cancellable_new ();
-  job = g_new0 (Job, 1);
+  job = g_new0 (StActivationsJob, 1);
   job->spec = st_spec_copy (spec);
   job->weights = g_strdup (weights_path);
   job->best = best != NULL ? st_best_weights_ref (best) : NULL;
   job->dataset = g_strdup (dataset);
+  job->test_only = kind == JOB_TEST_SET;
   job->example = self->example;
   task = g_task_new (self, self->evaluate_cancellable, evaluate_done, NULL);
   g_task_set_source_tag (task, st_activations_view_set_model);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) st_activations_job_free);
   worker_started (self);
-  hand_over (job);
-  run_worker (task, evaluate_thread);
+  st_activations_job_hand_over (job);
+  st_activations_job_evaluate_in_thread (task);
   update_status (self);
   self->progress_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 250, show_progress,
                                           g_object_ref (task), g_object_unref);
@@ -962,7 +963,7 @@ st_activations_view_set_model (StActivationsView *self, const StSpec *spec,
   g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
   g_return_if_fail (spec != NULL);
 
-  start_evaluation (self, spec, weights_path, NULL, dataset);
+  start_job (self, JOB_EVALUATE, spec, weights_path, NULL, dataset);
 }
 
 void
@@ -971,10 +972,11 @@ st_activations_view_show_run_best (StActivationsView *self, StBestWeights *best)
   g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
 
   self->live = FALSE;
+  st_activations_view_set_run_outdated (self, FALSE);
   if (best != NULL)
     {
       sync_controls (self);
-      start_evaluation (self, best->spec, NULL, best, NULL);
+      start_job (self, JOB_EVALUATE, best->spec, NULL, best, NULL);
       return;
     }
   self->run_left_nothing = TRUE;
@@ -987,11 +989,12 @@ st_activations_view_show_run_best (StActivationsView *self, StBestWeights *best)
       sync_controls (self);
       request_snapshot (self);
     }
-  else if (self->evaluate_cancellable == NULL)
+  else
     {
       g_clear_pointer (&self->snapshot, st_snapshot_free);
       g_clear_pointer (&self->filter_tiles, g_free);
-      gtk_stack_set_visible_child_name (self->stack, "empty");
+      gtk_stack_set_visible_child_name (self->stack, self->evaluate_cancellable != NULL
+                                                     ? "loading" : "empty");
       sync_controls (self);
     }
   update_status (self);
@@ -1017,8 +1020,39 @@ st_activations_view_set_live (StActivationsView *self, gboolean live)
   g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
 
   self->live = !!live;
+  if (!self->live)
+    st_activations_view_set_run_outdated (self, FALSE);
   sync_controls (self);
   update_status (self);
+}
+
+void
+st_activations_view_begin_run (StActivationsView *self, const StSpec *spec,
+                               const char *dataset)
+{
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
+  g_return_if_fail (spec != NULL);
+
+  key = dataset_key (spec, dataset);
+  self->live = TRUE;
+  /* The run's own pictures from its first batches on, once their class names are here. */
+  if (g_strcmp0 (key, self->test_key) != 0)
+    start_job (self, JOB_TEST_SET, spec, NULL, NULL, dataset);
+  else
+    request_snapshot (self);
+  sync_controls (self);
+  update_status (self);
+}
+
+void
+st_activations_view_set_run_outdated (StActivationsView *self, gboolean outdated)
+{
+  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
+
+  self->run_outdated = self->live && outdated;
+  gtk_widget_set_visible (GTK_WIDGET (self->run_hint), self->run_outdated);
 }
 
 gint64
@@ -1060,6 +1094,15 @@ st_activations_view_get_confusion (StActivationsView *self, int *n_classes)
   if (n_classes != NULL)
     *n_classes = self->confusion != NULL ? self->test->n_classes : 0;
   return self->confusion;
+}
+
+const gint64 *
+st_activations_view_get_gallery (StActivationsView *self, guint *n)
+{
+  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), NULL);
+
+  *n = st_activations_gallery_length (&self->gallery);
+  return *n > 0 ? (const gint64 *) (gpointer) self->gallery.indices->data : NULL;
 }
 
 static char *
@@ -1139,7 +1182,7 @@ st_activations_view_export (StActivationsView *self, const char *dir, GError **e
   if (self->confusion != NULL)
     {
       StConfusion c = { (const char *const *) self->test->class_names, self->confusion,
-                        self->test->n_classes };
+                        self->test->n_classes, FALSE, 0, 0 };
 
       st_grid_options_init (&options);
       options.title = gtk_label_get_text (self->confusion_label);
@@ -1148,8 +1191,8 @@ st_activations_view_export (StActivationsView *self, const char *dir, GError **e
         return FALSE;
       options.title = gtk_label_get_text (self->gallery_label);
       gallery = export_path (dir, "misclassified.png");
-      if (!st_gallery_save (gallery, EXPORT_WIDE, EXPORT_SQUARE, self->gallery_items,
-                            self->gallery->len, &options, error))
+      if (!st_gallery_save (gallery, EXPORT_WIDE, EXPORT_SQUARE, self->gallery.items,
+                            st_activations_gallery_length (&self->gallery), &options, error))
         return FALSE;
     }
   return TRUE;
@@ -1191,6 +1234,8 @@ st_activations_view_dispose (GObject *object)
   clear_results (self);
   g_clear_pointer (&self->snapshot, st_snapshot_free);
   g_clear_pointer (&self->filter_tiles, g_free);
+  g_clear_pointer (&self->bar_names, g_strfreev);
+  g_clear_pointer (&self->test_key, g_free);
   g_clear_pointer (&self->weights_name, g_free);
   g_clear_pointer (&self->run_best, st_best_weights_unref);
   G_OBJECT_CLASS (st_activations_view_parent_class)->dispose (object);
@@ -1224,6 +1269,8 @@ st_activations_view_class_init (StActivationsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, count_label);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, spinner);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, status_label);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, run_hint);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, outputs_warning);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, stack);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, error_page);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, example_label);
@@ -1236,22 +1283,41 @@ st_activations_view_class_init (StActivationsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, maps2_area);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, filters_label);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, filters_area);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, results_scroller);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, results_box);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, confusion_label);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, confusion_area);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_header);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_label);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_clear_button);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_class_check);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_area);
   gtk_widget_class_bind_template_callback (widget_class, class_selected);
   gtk_widget_class_bind_template_callback (widget_class, index_changed);
   gtk_widget_class_bind_template_callback (widget_class, gallery_filter_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, gallery_clear_clicked);
 
   gtk_widget_class_install_action (widget_class, "activations.previous", NULL, step_activated);
   gtk_widget_class_install_action (widget_class, "activations.next", NULL, step_activated);
   gtk_widget_class_install_action (widget_class, "activations.refresh", NULL, refresh_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0,
-                                       "activations.previous", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0,
-                                       "activations.next", NULL);
+}
+
+/* Page Up and Page Down step through the images wherever the focus is in the window, as long
+ * as the page is in view (a managed shortcut only runs while its widget is mapped); a field
+ * that takes those keys itself still gets them first. */
+static void
+add_page_keys (StActivationsView *self)
+{
+  GtkEventController *keys = gtk_shortcut_controller_new ();
+
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (keys), GTK_SHORTCUT_SCOPE_MANAGED);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Page_Up, 0),
+                      gtk_named_action_new ("activations.previous")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Page_Down, 0),
+                      gtk_named_action_new ("activations.next")));
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
 }
 
 static void
@@ -1275,6 +1341,11 @@ st_activations_view_init (StActivationsView *self)
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "released", G_CALLBACK (gallery_released), self);
   gtk_widget_add_controller (GTK_WIDGET (self->gallery_area), GTK_EVENT_CONTROLLER (click));
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "released", G_CALLBACK (confusion_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->confusion_area), GTK_EVENT_CONTROLLER (click));
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self->confusion_area), "pointer");
+  add_page_keys (self);
 
   sync_controls (self);
   gtk_stack_set_visible_child_name (self->stack, "empty");

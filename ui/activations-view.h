@@ -11,6 +11,12 @@
  * emits ::snapshot-requested, and the window answers with st_activations_view_show_snapshot().
  * When the run ends, st_activations_view_show_run_best() shows its best epoch's weights, or,
  * when no epoch ended, goes back to the weights shown before the run.
+ *
+ * Class names always come from the test set in use; when the model's outputs are not one per
+ * class, a warning above the pictures says so. An evaluation of another test set than the one
+ * shown clears the view (class list included) until it ends. A click on a cell of the
+ * confusion matrix shows that cell's images in the gallery until it is clicked again or the
+ * filter cleared; Page Up and Page Down step through a class while the view is mapped.
  */
 #pragma once
 
@@ -44,6 +50,16 @@ void              st_activations_view_show_snapshot (StActivationsView *self,
                                                      const StSnapshot  *snapshot);
 void              st_activations_view_set_live      (StActivationsView *self,
                                                      gboolean           live);
+/* A training run of `spec` on `dataset` (NULL: the spec's own) has begun: live mode, and the
+ * view asks the run for its pictures. Their class names are those of the run's test set,
+ * which the view loads first when it shows another one (nothing of that one stays). */
+void              st_activations_view_begin_run     (StActivationsView *self,
+                                                     const StSpec      *spec,
+                                                     const char        *dataset);
+/* While live: TRUE says above the pictures that they are the running network's, which the
+ * model has since been edited away from; the end of the run takes the hint away. */
+void              st_activations_view_set_run_outdated (StActivationsView *self,
+                                                        gboolean           outdated);
 gint64            st_activations_view_get_example   (StActivationsView *self);
 void              st_activations_view_select_example (StActivationsView *self,
                                                       gint64             example);

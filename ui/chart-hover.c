@@ -9,6 +9,8 @@
 
 #include "ui/chart-data.h"
 
+#include "core/i18n.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -69,9 +71,9 @@ static void
 format_epoch (char *buf, gsize size, double epoch)
 {
   if (fabs (epoch - round (epoch)) < 1e-6)
-    g_snprintf (buf, size, "epoch %.0f", epoch);
+    g_snprintf (buf, size, _("epoch %.0f"), epoch);
   else
-    g_snprintf (buf, size, "epoch %.2f", epoch);
+    g_snprintf (buf, size, _("epoch %.2f"), epoch);
 }
 
 /* The epoch a batch at x belongs to: epoch k spans (k - 1, k]. */
@@ -97,7 +99,7 @@ hover_rows (const StChart *chart, const StPanel *p, const StChartHit *hit, Hover
       double x = d->batches[hit->batch_index].epoch;
 
       named = batch_epoch (x);
-      g_snprintf (header, header_size, "epoch %d · %.0f%%", named,
+      g_snprintf (header, header_size, _("epoch %d · %.0f%%"), named,
                   CLAMP (x - (named - 1), 0.0, 1.0) * 100.0);
     }
   else if (hit->epoch_index >= 0)
@@ -112,8 +114,9 @@ hover_rows (const StChart *chart, const StPanel *p, const StChartHit *hit, Hover
     {
       const StChartBatch *b = chart->smoothed != NULL ? chart->smoothed : d->batches;
 
-      rows[n] = (HoverRow) { &st_render_tab_blue, FALSE, "batch", "", b[hit->batch_index].epoch,
+      rows[n] = (HoverRow) { &st_render_tab_blue, FALSE, "", "", b[hit->batch_index].epoch,
                              b[hit->batch_index].loss };
+      g_strlcpy (rows[n].label, C_("chart", "batch"), sizeof rows[n].label);
       format_value (rows[n].value, sizeof rows[n].value, rows[n].y, FALSE);
       n++;
     }
@@ -142,13 +145,16 @@ hover_rows (const StChart *chart, const StPanel *p, const StChartHit *hit, Hover
                          : (k == 0 ? e->train_loss : e->test_loss);
 
           rows[n] = (HoverRow) { colour, run == 1, "", "", e->epoch, v };
-          g_snprintf (rows[n].label, sizeof rows[n].label, "%s%s", run == 1 ? "previous " : "",
-                      k == 0 ? "train" : "test");
+          g_strlcpy (rows[n].label, run == 0 ? (k == 0 ? C_("chart legend", "train")
+                                                       : C_("chart legend", "test"))
+                                             : (k == 0 ? C_("chart", "previous train")
+                                                       : C_("chart", "previous test")),
+                     sizeof rows[n].label);
           if (named > 0 && (int) round (e->epoch) != named)
             {
               gsize len = strlen (rows[n].label);
 
-              g_snprintf (rows[n].label + len, sizeof rows[n].label - len, ", epoch %.0f",
+              g_snprintf (rows[n].label + len, sizeof rows[n].label - len, _(", epoch %.0f"),
                           e->epoch);
             }
           format_value (rows[n].value, sizeof rows[n].value, v, acc);

@@ -9,6 +9,8 @@
 
 #include "ui/chart-data.h"
 
+#include "core/i18n.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -193,11 +195,12 @@ build_legend (cairo_t *cr, StChart *chart, StPanel *p)
 
   p->n_legend = 0;
   if (p->kind == ST_PANEL_LOSS && d != NULL && d->n_batches > 0)
-    legend_add (p, "batches", &st_render_tab_blue, 0.55, 1.2, FALSE, FALSE);
-  legend_add (p, "train", &st_render_tab_blue, 1.0, 2.0, TRUE, FALSE);
-  legend_add (p, "test", &st_render_tab_orange, 1.0, 2.0, TRUE, FALSE);
+    legend_add (p, C_("chart legend", "batches"), &st_render_tab_blue, 0.55, 1.2, FALSE, FALSE);
+  legend_add (p, C_("chart legend", "train"), &st_render_tab_blue, 1.0, 2.0, TRUE, FALSE);
+  legend_add (p, C_("chart legend", "test"), &st_render_tab_orange, 1.0, 2.0, TRUE, FALSE);
   if (chart->previous != NULL && chart->previous->n_epochs > 0)
-    legend_add (p, "previous", &chart->palette->text_dim, 0.8, 1.6, FALSE, TRUE);
+    legend_add (p, C_("chart legend", "previous"), &chart->palette->text_dim, 0.8, 1.6, FALSE,
+                TRUE);
 
   st_render_set_font (cr, ST_CHART_TICK_FONT, CAIRO_FONT_WEIGHT_NORMAL);
   p->n_legend_rows = 1;

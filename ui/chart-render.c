@@ -19,6 +19,8 @@
 #include "ui/chart-layout.h"
 #include "ui/render-util.h"
 
+#include "core/i18n.h"
+
 #include <math.h>
 
 #define EMPTY_FONT 15.0
@@ -325,11 +327,14 @@ draw_axes (cairo_t *cr, const StChart *chart, const StPanel *p)
   st_render_set_font (cr, ST_CHART_LABEL_FONT, CAIRO_FONT_WEIGHT_NORMAL);
   st_render_set_rgba (cr, &pal->text, 1.0);
   if (p->show_xlabel)
-    st_render_text_at (cr, "epoch", (p->left + p->right) / 2, p->fy + p->fh - 8.0, 0.5, 1.0);
+    st_render_text_at (cr, C_("chart axis", "epoch"), (p->left + p->right) / 2,
+                       p->fy + p->fh - 8.0, 0.5, 1.0);
   cairo_save (cr);
   cairo_translate (cr, p->fx + 10.0, (p->top + p->bottom) / 2);
   cairo_rotate (cr, -G_PI / 2);
-  st_render_text_at (cr, p->kind == ST_PANEL_LOSS ? "loss" : "accuracy", 0.0, 0.0, 0.5, 0.0);
+  st_render_text_at (cr, p->kind == ST_PANEL_LOSS ? C_("chart axis", "loss")
+                                                  : C_("chart axis", "accuracy"),
+                     0.0, 0.0, 0.5, 0.0);
   cairo_restore (cr);
 }
 
@@ -394,7 +399,7 @@ draw_empty_text (cairo_t *cr, const StChart *chart, double x, double y)
   double w, h;
 
   if (text == NULL)
-    text = "No data yet — press Start";
+    text = _("No data yet — press Start");
   st_render_set_font (cr, EMPTY_FONT, CAIRO_FONT_WEIGHT_NORMAL);
   w = st_render_text_width (cr, text);
   h = st_render_line_height (cr);

@@ -11,6 +11,8 @@
 #include "ui/grid-render-private.h"
 #include "ui/render-util.h"
 
+#include "core/i18n.h"
+
 #include <math.h>
 
 #define PAD ST_GRID_PAD
@@ -192,32 +194,29 @@ format_count (char *buf, gsize size, gint64 count)
     g_snprintf (buf, size, "%.1fM", count / 1e6);
 }
 
-void
-st_confusion_render (cairo_t             *cr,
-                     double               width,
-                     double               height,
-                     const StConfusion   *confusion,
-                     const StGridOptions *options)
-{
-  StGridOptions defaults;
-  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
-  const StGridPalette *pal = st_grid_palette_for (o);
-  double top, name_w = 0.0, label_h, axis_h, cell, x0, y0, col_label_h, font, count_font;
+/* Where the matrix goes: the cells' size and top-left corner, the size of the class names
+ * and whether the column names are turned. */
+typedef struct {
+  int      k;
+  double   cell, x0, y0;
+  double   font, label_h, name_w, col_label_h;
   gboolean rotate;
+} ConfusionLayout;
+
+/* FALSE when there is nothing to draw (no counts, or cells under 2 px); `top` is the height
+ * the title takes. Sets fonts on `cr`, which only measures. */
+static gboolean
+confusion_layout (ConfusionLayout *l, cairo_t *cr, double width, double height, double top,
+                  const StConfusion *confusion)
+{
+  double axis_h, cell = 0.0, name_w = 0.0, label_h = 0.0, col_label_h = 0.0, font;
+  gboolean rotate = FALSE;
   int k;
   char buf[128];
 
-  g_return_if_fail (cr != NULL);
-  if (!(width >= 1.0 && height >= 1.0))
-    return;
-  cairo_save (cr);
-  top = st_grid_begin (cr, width, height, o);
   if (confusion == NULL || confusion->counts == NULL || confusion->n_classes <= 0
       || confusion->n_classes > 4096)
-    {
-      cairo_restore (cr);
-      return;
-    }
+    return FALSE;
   k = confusion->n_classes;
 
   st_render_set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
@@ -252,14 +251,80 @@ st_confusion_render (cairo_t             *cr,
       font = MAX (6.0, floor (font * cell * (rotate ? G_SQRT2 / 2 : 1.0) / (label_h + 1.0)));
     }
   if (cell < 2.0)
+    return FALSE;
+  *l = (ConfusionLayout) {
+    .k = k, .cell = cell, .font = font, .label_h = label_h, .name_w = name_w,
+    .col_label_h = col_label_h, .rotate = rotate,
+    .x0 = floor (PAD + axis_h + 6.0 + name_w + 6.0
+                 + (width - 2 * PAD - axis_h - 6.0 - name_w - 6.0 - cell * k
+                    - (rotate ? label_h : 0.0)) / 2),
+    .y0 = floor (top + PAD + (height - top - 2 * PAD - cell * k - col_label_h - axis_h - 6.0) / 2),
+  };
+  return TRUE;
+}
+
+gboolean
+st_confusion_hit_test (double width, double height, const StConfusion *confusion,
+                       const StGridOptions *options, double x, double y, int *true_class,
+                       int *predicted)
+{
+  StGridOptions defaults;
+  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
+  cairo_t *cr;
+  ConfusionLayout l;
+  gboolean hit = FALSE;
+
+  if (!(width >= 1.0 && height >= 1.0))
+    return FALSE;
+  /* the scratch surface takes the background: only the title's height matters here */
+  cr = st_render_scratch_context ();
+  if (confusion_layout (&l, cr, width, height, st_grid_begin (cr, width, height, o), confusion)
+      && x >= l.x0 && y >= l.y0 && x < l.x0 + l.cell * l.k && y < l.y0 + l.cell * l.k)
+    {
+      hit = TRUE;
+      if (true_class != NULL)
+        *true_class = MIN ((int) ((y - l.y0) / l.cell), l.k - 1);
+      if (predicted != NULL)
+        *predicted = MIN ((int) ((x - l.x0) / l.cell), l.k - 1);
+    }
+  cairo_destroy (cr);
+  return hit;
+}
+
+void
+st_confusion_render (cairo_t             *cr,
+                     double               width,
+                     double               height,
+                     const StConfusion   *confusion,
+                     const StGridOptions *options)
+{
+  StGridOptions defaults;
+  const StGridOptions *o = st_grid_options_or_defaults (options, &defaults);
+  const StGridPalette *pal = st_grid_palette_for (o);
+  double top, name_w, cell, x0, y0, col_label_h, font, count_font;
+  gboolean rotate;
+  ConfusionLayout l;
+  int k;
+  char buf[128];
+
+  g_return_if_fail (cr != NULL);
+  if (!(width >= 1.0 && height >= 1.0))
+    return;
+  cairo_save (cr);
+  top = st_grid_begin (cr, width, height, o);
+  if (!confusion_layout (&l, cr, width, height, top, confusion))
     {
       cairo_restore (cr);
       return;
     }
-  x0 = floor (PAD + axis_h + 6.0 + name_w + 6.0
-              + (width - 2 * PAD - axis_h - 6.0 - name_w - 6.0 - cell * k
-                 - (rotate ? label_h : 0.0)) / 2);
-  y0 = floor (top + PAD + (height - top - 2 * PAD - cell * k - col_label_h - axis_h - 6.0) / 2);
+  k = l.k;
+  cell = l.cell;
+  x0 = l.x0;
+  y0 = l.y0;
+  font = l.font;
+  name_w = l.name_w;
+  col_label_h = l.col_label_h;
+  rotate = l.rotate;
 
   count_font = MIN (cell * 0.32, 12.0);
   for (int r = 0; r < k; r++)
@@ -298,6 +363,17 @@ st_confusion_render (cairo_t             *cr,
   st_render_set_rgba (cr, &pal->frame, 1.0);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
+  if (confusion->marked && confusion->marked_true >= 0 && confusion->marked_true < k
+      && confusion->marked_predicted >= 0 && confusion->marked_predicted < k)
+    {
+      double w = MIN (3.0, MAX (1.0, cell / 8));
+
+      cairo_rectangle (cr, x0 + confusion->marked_predicted * cell + w / 2,
+                       y0 + confusion->marked_true * cell + w / 2, cell - w, cell - w);
+      st_render_set_rgba (cr, &st_render_tab_red, 1.0);
+      cairo_set_line_width (cr, w);
+      cairo_stroke (cr);
+    }
 
   st_render_set_font (cr, font, CAIRO_FONT_WEIGHT_NORMAL);
   st_render_set_rgba (cr, &pal->text, 1.0);
@@ -322,11 +398,12 @@ st_confusion_render (cairo_t             *cr,
 
   st_render_set_font (cr, 12.0, CAIRO_FONT_WEIGHT_NORMAL);
   st_render_set_rgba (cr, &pal->text_dim, 1.0);
-  st_render_text_at (cr, "predicted", x0 + k * cell / 2, y0 + k * cell + col_label_h, 0.5, 0.0);
+  st_render_text_at (cr, C_("confusion matrix axis", "predicted"), x0 + k * cell / 2,
+                     y0 + k * cell + col_label_h, 0.5, 0.0);
   cairo_save (cr);
   cairo_translate (cr, PAD, y0 + k * cell / 2);
   cairo_rotate (cr, -G_PI / 2);
-  st_render_text_at (cr, "true", 0.0, 0.0, 0.5, 0.0);
+  st_render_text_at (cr, C_("confusion matrix axis", "true"), 0.0, 0.0, 0.5, 0.0);
   cairo_restore (cr);
   cairo_restore (cr);
 }

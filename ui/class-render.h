@@ -43,6 +43,9 @@ typedef struct {
   const char *const *class_names;       /* (K); NULL: "0", "1", ... */
   const gint64      *counts;            /* (K, K): row = true class, column = predicted */
   int                n_classes;         /* K */
+  gboolean           marked;            /* outline the cell (marked_true, marked_predicted) */
+  int                marked_true;
+  int                marked_predicted;
 } StConfusion;
 
 /* Cells are coloured by their share of the row (the true class's recall on the diagonal), a
@@ -53,6 +56,16 @@ void     st_confusion_render (cairo_t             *cr,
                               double               height,
                               const StConfusion   *confusion,
                               const StGridOptions *options);
+/* The cell under (x, y) of the picture st_confusion_render() draws at that size: TRUE, with
+ * its row (true class) and column (predicted class); FALSE off the cells. */
+gboolean st_confusion_hit_test (double               width,
+                                double               height,
+                                const StConfusion   *confusion,
+                                const StGridOptions *options,
+                                double               x,
+                                double               y,
+                                int                 *true_class,
+                                int                 *predicted);
 gboolean st_confusion_save   (const char          *path,
                               int                  width,
                               int                  height,

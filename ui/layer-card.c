@@ -1,8 +1,9 @@
 /* layer-card.c: one card of the layer stack.
  *
  * A field commits on every keystroke that makes a value: the document re-infers and every
- * card follows through its item's properties. Text that is no value keeps the model as it
- * was and shows why on the card, beside the inference's own error.
+ * card follows through its item's properties. Text that is no value (or an empty required
+ * field) keeps the model's value but puts the layer in error until the field holds a value:
+ * the card says why, and the shapes after it are unknown.
  */
 #define G_LOG_DOMAIN "strata-builder"
 
@@ -42,6 +43,7 @@ struct _StLayerCard
   char            *field_error;  /* the last text that was no value, or NULL */
   gulong           notify_id;
   gboolean         filling;      /* setting fields from the model, not from typing */
+  StDropLine       drop_line;
 };
 
 G_DEFINE_FINAL_TYPE (StLayerCard, st_layer_card, GTK_TYPE_WIDGET)
@@ -52,7 +54,8 @@ show_error (StLayerCard *self)
   const char *inferred = self->item != NULL ? st_layer_item_get_error (self->item) : NULL;
   g_autofree char *text = NULL;
 
-  if (self->field_error != NULL && inferred != NULL)
+  /* A field's text that is no value is usually the layer's error too: said once. */
+  if (self->field_error != NULL && inferred != NULL && !g_str_equal (self->field_error, inferred))
     text = g_strdup_printf ("%s\n%s", self->field_error, inferred);
   else
     text = g_strdup (self->field_error != NULL ? self->field_error : inferred);
@@ -253,6 +256,8 @@ add_field (StLayerCard *self, const char *name, const char *text, const char *pl
 {
   GtkWidget *entry = gtk_entry_new ();
 
+  /* Ctrl+Z and Ctrl+Shift+Z go to the model's history, which holds every field's typing. */
+  gtk_editable_set_enable_undo (GTK_EDITABLE (entry), FALSE);
   gtk_editable_set_width_chars (GTK_EDITABLE (entry), 5);
   gtk_editable_set_max_width_chars (GTK_EDITABLE (entry), 8);
   gtk_editable_set_text (GTK_EDITABLE (entry), text != NULL ? text : "");
@@ -356,6 +361,7 @@ fill_fields (StLayerCard *self)
 typedef struct {
   StModelDocument *document;
   StNode          *node;
+  GPtrArray       *section;     /* for "remove" on a section row: the branch or shortcut */
   const char      *what;
 } CardAction;
 
@@ -367,7 +373,9 @@ run_action (gpointer data)
   CardAction *a = data;
   g_autoptr (GError) error = NULL;
 
-  if (g_str_equal (a->what, "remove"))
+  if (g_str_equal (a->what, "remove") && a->section != NULL)
+    st_model_document_remove_section (a->document, a->section, &error);
+  else if (g_str_equal (a->what, "remove"))
     st_model_document_remove (a->document, a->node, &error);
   else if (g_str_equal (a->what, "duplicate"))
     st_model_document_duplicate (a->document, a->node, &error);
@@ -384,12 +392,17 @@ static void
 action_clicked (GtkButton *button, StLayerCard *self)
 {
   CardAction *a;
+  gboolean section;
 
-  if (self->item == NULL || st_layer_item_get_node (self->item) == NULL)
+  if (self->item == NULL)
+    return;
+  section = st_layer_item_get_kind (self->item) == ST_ROW_SECTION;
+  if (st_layer_item_get_node (self->item) == NULL && !section)
     return;
   a = g_new0 (CardAction, 1);
   a->document = g_object_ref (self->document);
   a->node = st_layer_item_get_node (self->item);
+  a->section = section ? st_layer_item_get_seq (self->item) : NULL;
   a->what = g_object_get_data (G_OBJECT (button), "st-action");
   g_idle_add (run_action, a);
 }
@@ -438,7 +451,24 @@ st_layer_card_bind (StLayerCard *self, StLayerItem *item)
   gtk_widget_set_visible (GTK_WIDGET (self->path), kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
   gtk_widget_set_visible (self->duplicate, kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
   gtk_widget_set_visible (self->remove, kind == ST_ROW_LAYER || kind == ST_ROW_BLOCK);
+  gtk_widget_set_sensitive (self->remove, TRUE);
+  gtk_widget_set_tooltip_text (self->remove, _("Delete (Delete)"));
   gtk_widget_set_visible (self->add_branch, kind == ST_ROW_BLOCK);
+  if (kind == ST_ROW_SECTION && st_layer_item_get_block (item) != NULL)
+    {
+      StNode *block = st_layer_item_get_block (item);
+      GPtrArray *seq = st_layer_item_get_seq (item);
+
+      /* A Concat's branch (while it has another) and a Residual's shortcut can go; the body
+       * is the block. */
+      gtk_widget_set_visible (self->remove, block->branches != NULL || block->shortcut == seq);
+      gtk_widget_set_sensitive (self->remove, block->shortcut == seq
+                                              || (block->branches != NULL
+                                                  && block->branches->len > 1));
+      gtk_widget_set_tooltip_text (self->remove, block->branches != NULL
+                                   ? _("Remove this branch and its layers")
+                                   : _("Remove the shortcut and its layers"));
+    }
   if (kind == ST_ROW_BLOCK)
     {
       StNode *node = st_layer_item_get_node (item);
@@ -471,6 +501,7 @@ st_layer_card_unbind (StLayerCard *self)
     return;
   g_clear_signal_handler (&self->notify_id, self->item);
   g_clear_object (&self->item);
+  st_layer_card_set_drop_line (self, ST_DROP_LINE_NONE);
   self->filling = TRUE;
   clear_fields (self);
   self->filling = FALSE;
@@ -481,6 +512,43 @@ st_layer_card_get_item (StLayerCard *self)
 {
   g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
   return self->item;
+}
+
+void
+st_layer_card_set_drop_line (StLayerCard *self, StDropLine line)
+{
+  g_return_if_fail (ST_IS_LAYER_CARD (self));
+
+  if (self->drop_line == line)
+    return;
+  self->drop_line = line;
+  if (line == ST_DROP_LINE_ABOVE)
+    gtk_widget_add_css_class (self->box, "drop-above");
+  else
+    gtk_widget_remove_css_class (self->box, "drop-above");
+  if (line == ST_DROP_LINE_BELOW)
+    gtk_widget_add_css_class (self->box, "drop-below");
+  else
+    gtk_widget_remove_css_class (self->box, "drop-below");
+}
+
+StDropLine
+st_layer_card_get_drop_line (StLayerCard *self)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), ST_DROP_LINE_NONE);
+  return self->drop_line;
+}
+
+GdkPaintable *
+st_layer_card_snapshot_icon (StLayerCard *self)
+{
+  g_autoptr (GdkPaintable) live = NULL;
+
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+
+  /* The live paintable would follow the card, which the list recycles for other rows. */
+  live = gtk_widget_paintable_new (self->box);
+  return gdk_paintable_get_current_image (live);
 }
 
 GtkEditable *
@@ -497,6 +565,60 @@ st_layer_card_get_switch (StLayerCard *self, StArgId id)
   g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
   g_return_val_if_fail (id < ST_N_ARGS, NULL);
   return self->switch_of[id];
+}
+
+int
+st_layer_card_get_focus_arg (StLayerCard *self)
+{
+  GtkRoot *root;
+  GtkWidget *focus;
+
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), ST_LAYER_CARD_NO_FIELD);
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  if (self->item == NULL || focus == NULL || !gtk_widget_is_ancestor (focus, self->fields))
+    return ST_LAYER_CARD_NO_FIELD;
+  if (st_layer_item_get_kind (self->item) == ST_ROW_INPUT)
+    return -1;
+  for (GtkWidget *w = focus; w != NULL && w != self->fields; w = gtk_widget_get_parent (w))
+    for (int id = 0; id < ST_N_ARGS; id++)
+      if (self->field_of[id] != NULL && GTK_WIDGET (self->field_of[id]) == w)
+        return id;
+  return ST_LAYER_CARD_NO_FIELD;
+}
+
+gboolean
+st_layer_card_focus_arg (StLayerCard *self, int id)
+{
+  GtkWidget *field = NULL;
+
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), FALSE);
+  g_return_val_if_fail (id >= -1 && id < ST_N_ARGS, FALSE);
+
+  if (self->item == NULL)
+    return FALSE;
+  if (id == -1 && st_layer_item_get_kind (self->item) == ST_ROW_INPUT)
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (self->fields);
+      GtkWidget *box = cell != NULL ? gtk_widget_get_first_child (cell) : NULL;
+
+      field = box != NULL ? gtk_widget_get_last_child (box) : NULL;
+    }
+  else if (id >= 0)
+    field = self->field_of[id] != NULL ? GTK_WIDGET (self->field_of[id]) : NULL;
+  if (field == NULL || !GTK_IS_ENTRY (field))
+    return FALSE;
+  gtk_entry_grab_focus_without_selecting (GTK_ENTRY (field));
+  gtk_editable_set_position (GTK_EDITABLE (field), -1);
+  return TRUE;
+}
+
+GtkWidget *
+st_layer_card_get_remove_button (StLayerCard *self)
+{
+  g_return_val_if_fail (ST_IS_LAYER_CARD (self), NULL);
+  return self->remove;
 }
 
 const char *

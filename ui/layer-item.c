@@ -15,6 +15,7 @@ struct _StLayerItem
   /* borrowed from the document's spec */
   StNode    *node;
   GPtrArray *seq;
+  StNode    *block;               /* a section's block */
 
   /* owned */
   char      *title;
@@ -130,8 +131,16 @@ st_layer_item_new (StRowKind kind, StNode *node, GPtrArray *seq, guint index, in
   return self;
 }
 
+void
+st_layer_item_set_block (StLayerItem *self, StNode *block)
+{
+  g_return_if_fail (ST_IS_LAYER_ITEM (self));
+  self->block = block;
+}
+
 StRowKind   st_layer_item_get_kind      (StLayerItem *self) { return self->kind; }
 StNode     *st_layer_item_get_node      (StLayerItem *self) { return self->node; }
+StNode     *st_layer_item_get_block     (StLayerItem *self) { return self->block; }
 GPtrArray  *st_layer_item_get_seq       (StLayerItem *self) { return self->seq; }
 guint       st_layer_item_get_index     (StLayerItem *self) { return self->index; }
 int         st_layer_item_get_depth     (StLayerItem *self) { return self->depth; }
@@ -193,14 +202,23 @@ st_layer_item_refresh (StLayerItem *self, const StSpec *spec, const StInfer *inf
 
   {
     const StLayerInfo *info = &infer->layers[self->info_row];
-    g_autofree char *count = st_format_count (self->kind == ST_ROW_BLOCK ? info->subtree_params
-                                                                       : info->params);
-    char *params = info->params == 0 && self->kind == ST_ROW_LAYER ? g_strdup (_("no parameters"))
-                   : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter",
-                                                   "%s parameters",
-                                                   self->kind == ST_ROW_BLOCK
-                                                   ? info->subtree_params : info->params),
-                                      count);
+    gboolean block = self->kind == ST_ROW_BLOCK;
+    gint64 n = block ? info->subtree_params : info->params;
+    gboolean unknown = block ? info->subtree_params_unknown : info->params_unknown;
+    g_autofree char *count = st_format_count (n);
+    char *params;
+
+    /* After an error a count may be unknown, or (for a block) only part of one. */
+    if (unknown && n == 0)
+      params = g_strdup (_("parameters unknown"));
+    else if (unknown)
+      params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "at least %s parameter",
+                                             "at least %s parameters", n), count);
+    else if (n == 0 && !block)
+      params = g_strdup (_("no parameters"));
+    else
+      params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter", "%s parameters", n),
+                                count);
 
     /* PyTorch prints a Sequential's children as "(8): AvgPool2d(…)"; the 1-based
      * "AvgPool2d-9" is torchsummary's, and only its table uses it. */

@@ -36,8 +36,13 @@ StLayerItem *st_layer_item_new          (StRowKind     kind,
                                          const char   *section_title,
                                          int           info_row);
 
+/* For a section row: the block whose branch, body or shortcut it heads. */
+void         st_layer_item_set_block    (StLayerItem *self,
+                                         StNode      *block);
+
 StRowKind    st_layer_item_get_kind     (StLayerItem *self);
 StNode      *st_layer_item_get_node     (StLayerItem *self);
+StNode      *st_layer_item_get_block    (StLayerItem *self);
 GPtrArray   *st_layer_item_get_seq      (StLayerItem *self);
 guint        st_layer_item_get_index    (StLayerItem *self);
 int          st_layer_item_get_depth    (StLayerItem *self);

@@ -23,6 +23,12 @@ struct _StLayerList
   GListStore         *store;
   GtkSingleSelection *selection;
   gulong              changed_id;
+  char               *refocus_path;  /* the layer whose field had the focus ("(3)"), or NULL */
+  int                 refocus_arg;   /* that field, or ST_LAYER_CARD_NO_FIELD: the row */
+  guint               refocus_tick;
+  int                 refocus_tries;
+  StLayerItem        *line_item;     /* the row a drag's insertion line is drawn at (in store) */
+  StDropLine          line;
 };
 
 enum {
@@ -57,9 +63,12 @@ info_row_of (Flatten *f, const StNode *node)
 static void flatten_seq (Flatten *f, GPtrArray *seq, int depth);
 
 static void
-add_section (Flatten *f, GPtrArray *seq, int depth, const char *title)
+add_section (Flatten *f, StNode *block, GPtrArray *seq, int depth, const char *title)
 {
-  g_ptr_array_add (f->items, st_layer_item_new (ST_ROW_SECTION, NULL, seq, 0, depth, title, -1));
+  StLayerItem *item = st_layer_item_new (ST_ROW_SECTION, NULL, seq, 0, depth, title, -1);
+
+  st_layer_item_set_block (item, block);
+  g_ptr_array_add (f->items, item);
   flatten_seq (f, seq, depth + 1);
 }
 
@@ -78,12 +87,12 @@ flatten_seq (Flatten *f, GPtrArray *seq, int depth)
           {
             g_autofree char *title = g_strdup_printf (_("Branch %u"), b + 1);
 
-            add_section (f, g_ptr_array_index (node->branches, b), depth + 1, title);
+            add_section (f, node, g_ptr_array_index (node->branches, b), depth + 1, title);
           }
       if (node->body != NULL)
-        add_section (f, node->body, depth + 1, _("Body"));
+        add_section (f, node, node->body, depth + 1, _("Body"));
       if (node->shortcut != NULL)
-        add_section (f, node->shortcut, depth + 1, _("Shortcut"));
+        add_section (f, node, node->shortcut, depth + 1, _("Shortcut"));
     }
 }
 
@@ -101,6 +110,11 @@ format_totals (const StInfer *infer)
   g_autofree char *total = st_format_count (infer->total_params);
   g_autofree char *trainable = st_format_count (infer->trainable_params);
 
+  /* After an error, what is unknown counts as nothing: the figures are only a floor. */
+  if (infer->partial)
+    return g_strdup_printf (_("Parameters: at least %s (%s trainable) · Memory: at least %.2f MB"
+                              " · Multiply-adds: at least %.2f M · %s"),
+                            total, trainable, infer->total_mb, infer->total_macs / 1e6, errors);
   return g_strdup_printf (_("Parameters: %s (%s trainable) · Memory: %.2f MB · "
                             "Multiply-adds: %.2f M · %s"),
                           total, trainable, infer->total_mb, infer->total_macs / 1e6, errors);
@@ -127,6 +141,91 @@ refresh (StLayerList *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->totals), "error");
 }
 
+/* The card on screen showing `item`, or the layer at `path` ("(3)"; NULL: the input). */
+static StLayerCard *
+card_showing (StLayerList *self, StLayerItem *item, const char *path)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->view)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (row);
+      StLayerItem *shown;
+
+      if (child == NULL || !ST_IS_LAYER_CARD (child) || !gtk_widget_get_child_visible (row))
+        continue;
+      shown = st_layer_card_get_item (ST_LAYER_CARD (child));
+      if (shown == NULL)
+        continue;
+      if (item != NULL ? shown == item
+                       : path != NULL ? g_strcmp0 (st_layer_item_get_path (shown), path) == 0
+                                      : st_layer_item_get_kind (shown) == ST_ROW_INPUT)
+        return ST_LAYER_CARD (child);
+    }
+  return NULL;
+}
+
+/* After a rebuild, the focus goes back to the field that had it (undo from a field) or to
+ * the selected row: never to a row that shows another layer than the selected one. Cards
+ * are bound once the list lays itself out, so this waits for a frame or a few. */
+static gboolean
+give_focus_back (GtkWidget *view, GdkFrameClock *clock, gpointer data)
+{
+  StLayerList *self = data;
+  StLayerItem *selected = gtk_single_selection_get_selected_item (self->selection);
+  StLayerCard *target = NULL;
+  gboolean done = FALSE;
+
+  if (self->refocus_arg != ST_LAYER_CARD_NO_FIELD)
+    {
+      target = card_showing (self, NULL, self->refocus_path);
+      done = target != NULL && st_layer_card_focus_arg (target, self->refocus_arg);
+    }
+  if (!done && selected != NULL && (target = card_showing (self, selected, NULL)) != NULL)
+    done = gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (target)));
+  if (!done && ++self->refocus_tries < 10)
+    return G_SOURCE_CONTINUE;
+  self->refocus_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Notes where the focus is in the list, before the rows it is in go. */
+static void
+note_focus (StLayerList *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  GtkWidget *card;
+  StLayerItem *item;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->view)))
+    return;
+  card = gtk_widget_get_ancestor (focus, ST_TYPE_LAYER_CARD);
+  item = card != NULL ? st_layer_card_get_item (ST_LAYER_CARD (card)) : NULL;
+  g_clear_pointer (&self->refocus_path, g_free);
+  self->refocus_arg = item != NULL ? st_layer_card_get_focus_arg (ST_LAYER_CARD (card))
+                                   : ST_LAYER_CARD_NO_FIELD;
+  self->refocus_path = item != NULL ? g_strdup (st_layer_item_get_path (item)) : NULL;
+  self->refocus_tries = 0;
+  if (self->refocus_tick == 0)
+    self->refocus_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->view), give_focus_back,
+                                                       self, NULL);
+}
+
+static void show_line (StLayerList *self, StLayerItem *item, StDropLine line);
+
+/* The row to select after a rebuild: the node that was selected, if it is still in the model;
+ * else the row now at its place (after a delete, the layer that took the deleted one's). */
+static guint
+row_to_select (GPtrArray *items, StNode *was, guint old_position)
+{
+  if (old_position == GTK_INVALID_LIST_POSITION || items->len == 0)
+    return GTK_INVALID_LIST_POSITION;
+  for (guint i = 0; was != NULL && i < items->len; i++)
+    if (st_layer_item_get_node (g_ptr_array_index (items, i)) == was)
+      return i;
+  return MIN (old_position, items->len - 1);
+}
+
 static void
 rebuild (StLayerList *self)
 {
@@ -134,16 +233,24 @@ rebuild (StLayerList *self)
   Flatten f = { g_ptr_array_new_with_free_func (g_object_unref),
                 st_model_document_get_infer (self->document), 0 };
   guint old_selected = gtk_single_selection_get_selected (self->selection);
+  StLayerItem *was = gtk_single_selection_get_selected_item (self->selection);
+  /* Only compared: a node removed from the model is gone, but no node made since is at its
+   * address while the ones before it live (undo keeps them in its history). */
+  StNode *was_node = was != NULL ? st_layer_item_get_node (was) : NULL;
+  guint select;
 
+  note_focus (self);
+  show_line (self, NULL, ST_DROP_LINE_NONE);
   g_ptr_array_add (f.items, st_layer_item_new (ST_ROW_INPUT, NULL, spec->layers, 0, 0, NULL, -1));
   flatten_seq (&f, spec->layers, 0);
   /* Facts first, so the cards bound by the splice show them at once. */
   for (guint i = 0; i < f.items->len; i++)
     st_layer_item_refresh (g_ptr_array_index (f.items, i), spec, f.infer);
+  select = row_to_select (f.items, was_node, old_selected);
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        f.items->pdata, f.items->len);
-  if (old_selected != GTK_INVALID_LIST_POSITION && f.items->len > 0)
-    gtk_single_selection_set_selected (self->selection, MIN (old_selected, f.items->len - 1));
+  if (select != GTK_INVALID_LIST_POSITION)
+    gtk_single_selection_set_selected (self->selection, select);
   g_ptr_array_unref (f.items);
   refresh (self);
 }
@@ -213,14 +320,117 @@ place_before (StLayerItem *target, StNodePlace *place)
     }
 }
 
+/* The last row of a block's contents (the block's own when it holds nothing). */
+static StLayerItem *
+last_row_of (StLayerList *self, StLayerItem *block)
+{
+  GListModel *rows = G_LIST_MODEL (self->store);
+  StLayerItem *last = block;
+  guint at, n = g_list_model_get_n_items (rows);
+
+  if (!g_list_store_find (self->store, block, &at))
+    return block;
+  for (guint i = at + 1; i < n; i++)
+    {
+      g_autoptr (StLayerItem) row = g_list_model_get_item (rows, i);
+
+      if (st_layer_item_get_depth (row) <= st_layer_item_get_depth (block))
+        break;
+      last = row;                   /* the store keeps it */
+    }
+  return last;
+}
+
+/* Where a drop at height y of the card of `over` lands, and the line that shows it: on the
+ * upper half of a layer, before it; on the lower half, after it (after a block's contents);
+ * on the input or a section's header, at the top of what it heads. */
+static void
+drop_spot (StLayerList *self, StLayerItem *over, double y, double height, StNodePlace *place,
+           StLayerItem **line_item, StDropLine *line)
+{
+  place_before (over, place);
+  *line_item = over;
+  *line = ST_DROP_LINE_BELOW;
+  if (st_layer_item_get_node (over) == NULL)
+    return;
+  if (y <= height / 2.0)
+    {
+      *line = ST_DROP_LINE_ABOVE;
+      return;
+    }
+  place->index++;
+  if (st_layer_item_get_kind (over) == ST_ROW_BLOCK)
+    *line_item = last_row_of (self, over);
+}
+
+static void
+show_line (StLayerList *self, StLayerItem *item, StDropLine line)
+{
+  StLayerCard *card;
+
+  if (item == self->line_item && line == self->line)
+    return;
+  if (self->line_item != NULL && (card = card_showing (self, self->line_item, NULL)) != NULL)
+    st_layer_card_set_drop_line (card, ST_DROP_LINE_NONE);
+  self->line_item = line != ST_DROP_LINE_NONE ? item : NULL;
+  self->line = self->line_item != NULL ? line : ST_DROP_LINE_NONE;
+  if (self->line_item != NULL && (card = card_showing (self, self->line_item, NULL)) != NULL)
+    st_layer_card_set_drop_line (card, self->line);
+}
+
+/* The layer a drag from this list carries, or NULL (a drag from the palette). */
+static StLayerItem *
+dragged_item (GtkDropTarget *target)
+{
+  GdkDrop *drop = gtk_drop_target_get_current_drop (target);
+  GdkDrag *drag = drop != NULL ? gdk_drop_get_drag (drop) : NULL;
+  g_auto (GValue) value = G_VALUE_INIT;
+
+  if (drag == NULL)
+    return NULL;
+  g_value_init (&value, ST_TYPE_LAYER_ITEM);
+  if (!gdk_content_provider_get_value (gdk_drag_get_content (drag), &value, NULL))
+    return NULL;
+  return g_value_get_object (&value);      /* the store keeps it */
+}
+
+static GdkDragAction
+card_motion (GtkDropTarget *target, double x, double y, StLayerList *self)
+{
+  GtkWidget *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  StLayerItem *over = st_layer_card_get_item (ST_LAYER_CARD (card));
+  StLayerItem *dragged = dragged_item (target);
+  StLayerItem *line_item;
+  StDropLine line;
+  StNodePlace place;
+
+  if (over == NULL || dragged == over)
+    {
+      show_line (self, NULL, ST_DROP_LINE_NONE);
+      return 0;
+    }
+  drop_spot (self, over, y, gtk_widget_get_height (card), &place, &line_item, &line);
+  show_line (self, line_item, line);
+  return dragged != NULL ? GDK_ACTION_MOVE : GDK_ACTION_COPY;
+}
+
+static void
+card_leave (GtkDropTarget *target, StLayerList *self)
+{
+  show_line (self, NULL, ST_DROP_LINE_NONE);
+}
+
 static gboolean
 card_drop (GtkDropTarget *target, const GValue *value, double x, double y, gpointer user_data)
 {
   StLayerCard *card = ST_LAYER_CARD (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target)));
   StLayerList *self = user_data;
   StLayerItem *over = st_layer_card_get_item (card);
+  StLayerItem *line_item;
+  StDropLine line;
   Drop *d;
 
+  show_line (self, NULL, ST_DROP_LINE_NONE);
   if (over == NULL)
     return FALSE;
   d = g_new0 (Drop, 1);
@@ -239,22 +449,24 @@ card_drop (GtkDropTarget *target, const GValue *value, double x, double y, gpoin
     d->type_name = g_value_dup_string (value);
   d->document = g_object_ref (self->document);
   d->list = g_object_ref (self);
-  place_before (over, &d->place);
-  /* Dropped on the lower half of a card: after it. */
-  if (st_layer_item_get_node (over) != NULL && y > gtk_widget_get_height (GTK_WIDGET (card)) / 2.0)
-    d->place.index++;
+  drop_spot (self, over, y, gtk_widget_get_height (GTK_WIDGET (card)), &d->place, &line_item,
+             &line);
   g_idle_add (apply_drop, d);
   return TRUE;
 }
 
+/* The drag shows the card itself, held where it was picked up. */
 static GdkContentProvider *
 card_drag_prepare (GtkDragSource *source, double x, double y, gpointer user_data)
 {
   StLayerCard *card = ST_LAYER_CARD (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source)));
   StLayerItem *item = st_layer_card_get_item (card);
+  g_autoptr (GdkPaintable) icon = NULL;
 
   if (item == NULL || st_layer_item_get_node (item) == NULL)
     return NULL;
+  icon = st_layer_card_snapshot_icon (card);
+  gtk_drag_source_set_icon (source, icon, (int) x, (int) y);
   return gdk_content_provider_new_typed (ST_TYPE_LAYER_ITEM, item);
 }
 
@@ -272,6 +484,8 @@ setup_row (GtkSignalListItemFactory *factory, GtkListItem *list_item, StLayerLis
   g_signal_connect (source, "prepare", G_CALLBACK (card_drag_prepare), self);
   gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (source));
   gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  g_signal_connect (target, "motion", G_CALLBACK (card_motion), self);
+  g_signal_connect (target, "leave", G_CALLBACK (card_leave), self);
   g_signal_connect (target, "drop", G_CALLBACK (card_drop), self);
   gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (target));
   gtk_list_item_set_child (list_item, card);
@@ -280,8 +494,12 @@ setup_row (GtkSignalListItemFactory *factory, GtkListItem *list_item, StLayerLis
 static void
 bind_row (GtkSignalListItemFactory *factory, GtkListItem *list_item, StLayerList *self)
 {
-  st_layer_card_bind (ST_LAYER_CARD (gtk_list_item_get_child (list_item)),
-                      gtk_list_item_get_item (list_item));
+  StLayerCard *card = ST_LAYER_CARD (gtk_list_item_get_child (list_item));
+
+  st_layer_card_bind (card, gtk_list_item_get_item (list_item));
+  /* A card recycled during a drag takes the line if its new row has it. */
+  if (self->line_item != NULL && gtk_list_item_get_item (list_item) == self->line_item)
+    st_layer_card_set_drop_line (card, self->line);
 }
 
 static void
@@ -427,6 +645,10 @@ st_layer_list_dispose (GObject *object)
 
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_id, self->document);
+  if (self->refocus_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->view), self->refocus_tick);
+  self->refocus_tick = 0;
+  g_clear_pointer (&self->refocus_path, g_free);
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_object (&self->selection);
   g_clear_object (&self->store);
@@ -452,11 +674,20 @@ st_layer_list_init (StLayerList *self)
 {
 }
 
+static void
+add_shortcut (GtkEventController *keys, guint keyval, GdkModifierType mods, const char *action)
+{
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (keyval, mods),
+                                                          gtk_named_action_new (action)));
+}
+
 GtkWidget *
 st_layer_list_new (StModelDocument *document)
 {
   StLayerList *self;
   GtkListItemFactory *factory;
+  GtkEventController *history_keys;
 
   g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (document), NULL);
 
@@ -493,6 +724,14 @@ st_layer_list_new (StModelDocument *document)
   gtk_widget_add_css_class (GTK_WIDGET (self->totals), "totals");
   gtk_box_append (GTK_BOX (self->box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (self->box), GTK_WIDGET (self->totals));
+
+  /* In a card's field, Ctrl+Z and Ctrl+Shift+Z are the model's, before the field's own. */
+  history_keys = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (history_keys, GTK_PHASE_CAPTURE);
+  add_shortcut (history_keys, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo");
+  add_shortcut (history_keys, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo");
+  add_shortcut (history_keys, GDK_KEY_y, GDK_CONTROL_MASK, "win.redo");
+  gtk_widget_add_controller (GTK_WIDGET (self), history_keys);
 
   self->changed_id = g_signal_connect_swapped (document, "changed",
                                                G_CALLBACK (document_changed), self);

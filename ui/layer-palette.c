@@ -33,7 +33,11 @@ static GdkContentProvider *
 drag_prepare (GtkDragSource *source, double x, double y, gpointer user_data)
 {
   GtkWidget *button = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  g_autoptr (GdkPaintable) live = gtk_widget_paintable_new (button);
+  g_autoptr (GdkPaintable) icon = gdk_paintable_get_current_image (live);
 
+  /* The drag shows the layer's name as the palette does, not a file. */
+  gtk_drag_source_set_icon (source, icon, (int) x, (int) y);
   return gdk_content_provider_new_typed (G_TYPE_STRING,
                                          g_object_get_data (G_OBJECT (button), "st-type"));
 }
@@ -80,7 +84,7 @@ st_layer_palette_init (StLayerPalette *self)
           gtk_widget_add_css_class (button, "flat");
           gtk_label_set_xalign (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (button))), 0);
           if (type != NULL && type->summary != NULL)
-            gtk_widget_set_tooltip_text (button, type->summary);
+            gtk_widget_set_tooltip_text (button, _(type->summary));
           gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.add-layer");
           gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", groups[g].types[t]);
           g_object_set_data (G_OBJECT (button), "st-type", (gpointer) groups[g].types[t]);

@@ -32,13 +32,15 @@ struct _StModelDocument
 
   const StNode *merge_node;     /* the field whose typing merges into the last undo step */
   StArgId       merge_arg;
+  StNode       *merge_before;   /* owned: that node as the step found it */
   gboolean      modified;
   gboolean      pristine;       /* the empty model made at start, never edited or loaded */
 };
 
 typedef struct {
-  StSpec *spec;
-  char   *path;
+  StSpec   *spec;
+  char     *path;
+  gboolean  modified;           /* whether the document was, before the step */
 } Snapshot;
 
 enum {
@@ -68,11 +70,37 @@ notify_history (StModelDocument *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
 }
 
+/* Text typed into a field that is no value is the node's problem, with no JSON of the file
+ * behind it (the reader keeps that with each problem of its own): the layer is in error
+ * while the field holds the text, so that inference, training and export all see it. It is
+ * no part of the history or of the file, and it goes with the field's text when the views
+ * rebuild their cards from the model. */
+static void
+clear_field_problems (GPtrArray *seq)
+{
+  for (guint i = 0; seq != NULL && i < seq->len; i++)
+    {
+      StNode *node = g_ptr_array_index (seq, i);
+
+      if (node->problem != NULL && node->raw_json == NULL)
+        {
+          g_clear_pointer (&node->problem, g_free);
+          g_clear_pointer (&node->problem_arg, g_free);
+        }
+      for (guint b = 0; node->branches != NULL && b < node->branches->len; b++)
+        clear_field_problems (g_ptr_array_index (node->branches, b));
+      clear_field_problems (node->body);
+      clear_field_problems (node->shortcut);
+    }
+}
+
 /* Runs inference again and tells the views; structural: nodes were added, removed or
  * replaced, so views must rebuild rather than refresh. */
 static void
 reinfer (StModelDocument *self, gboolean structural)
 {
+  if (structural)
+    clear_field_problems (self->spec->layers);
   g_clear_pointer (&self->infer, st_infer_free);
   self->infer = st_spec_infer (self->spec);
   g_signal_emit (self, signals[CHANGED], 0, structural);
@@ -89,24 +117,36 @@ snapshot_free (gpointer data)
 }
 
 static Snapshot *
-snapshot_new (StSpec *spec, char *path)
+snapshot_new (StSpec *spec, char *path, gboolean modified)
 {
   Snapshot *snapshot = g_new (Snapshot, 1);
 
   snapshot->spec = spec;
   snapshot->path = path;
+  snapshot->modified = modified;
   return snapshot;
+}
+
+/* No field's typing merges into the next step. */
+static void
+end_field_edit (StModelDocument *self)
+{
+  self->merge_node = NULL;
+  g_clear_pointer (&self->merge_before, st_node_free);
 }
 
 static void
 push_undo (StModelDocument *self)
 {
-  g_ptr_array_add (self->undo, snapshot_new (st_spec_copy (self->spec), g_strdup (self->path)));
+  StSpec *copy = st_spec_copy (self->spec);
+
+  clear_field_problems (copy->layers);
+  g_ptr_array_add (self->undo, snapshot_new (copy, g_strdup (self->path), self->modified));
   if (self->undo->len > MAX_UNDO)
     g_ptr_array_remove_index (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
   self->modified = TRUE;
-  self->merge_node = NULL;
+  end_field_edit (self);
   self->pristine = FALSE;
 }
 
@@ -118,16 +158,6 @@ edited (StModelDocument *self, gboolean structural)
   notify_history (self);
 }
 
-/* Typing in one field is one undo step, however many keystrokes it takes. */
-static void
-begin_field_edit (StModelDocument *self, const StNode *node, StArgId id)
-{
-  if (self->merge_node != node || self->merge_arg != id)
-    push_undo (self);
-  self->merge_node = node;
-  self->merge_arg = id;
-}
-
 static void
 st_model_document_finalize (GObject *object)
 {
@@ -136,6 +166,7 @@ st_model_document_finalize (GObject *object)
   g_clear_pointer (&self->spec, st_spec_free);
   g_clear_pointer (&self->infer, st_infer_free);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->merge_before, st_node_free);
   g_clear_pointer (&self->undo, g_ptr_array_unref);
   g_clear_pointer (&self->redo, g_ptr_array_unref);
   G_OBJECT_CLASS (st_model_document_parent_class)->finalize (object);
@@ -212,7 +243,7 @@ st_model_document_set_spec (StModelDocument *self, StSpec *spec)
   g_ptr_array_set_size (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
   self->modified = FALSE;
-  self->merge_node = NULL;
+  end_field_edit (self);
   self->pristine = FALSE;
   edited (self, TRUE);
 }
@@ -262,6 +293,8 @@ st_model_document_save (StModelDocument *self, const char *path, GError **error)
       self->path = g_strdup (path);
     }
   self->modified = FALSE;
+  /* Typing after a save is a step of its own: taking it back would not be the saved model. */
+  end_field_edit (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
   return TRUE;
 }
@@ -503,13 +536,162 @@ value_error (GError **error, StArgId id, const char *text, const char *expected)
   return FALSE;
 }
 
+/* The value `text` gives argument `id`; FALSE with the error when it gives none. */
+static gboolean
+parse_value (const char *text, StArgId id, StArgValue *value, GError **error)
+{
+  if (strlen (text) > MAX_FIELD_TEXT)
+    return value_error (error, id, text, _("a value (too long)"));
+  switch (st_arg_kind (id))
+    {
+    case ST_ARG_KIND_INT:
+      if (!parse_int (text, &value->i[0]))
+        return value_error (error, id, text, _("a whole number"));
+      value->i[1] = value->i[0];
+      break;
+    case ST_ARG_KIND_PAIR:
+      if (!parse_pair (text, &value->i[0], &value->i[1]))
+        return value_error (error, id, text, _("a whole number or a pair like (5, 3)"));
+      break;
+    case ST_ARG_KIND_FLOAT:
+      if (!parse_float (text, &value->f))
+        return value_error (error, id, text, _("a number"));
+      break;
+    case ST_ARG_KIND_BOOL:
+      if (!parse_bool (text, &value->b))
+        return value_error (error, id, text, _("true or false"));
+      break;
+    }
+  return TRUE;
+}
+
+/* A field's edit applied to node: the value, or with value NULL the argument left out, or
+ * with a problem the text that is no value, which leaves the layer in error until the field
+ * holds a value again (a problem already there, of the file or of another field, stays). */
+static void
+apply_field (StNode *node, StArgId id, const StArgValue *value, const char *problem)
+{
+  const char *name = st_arg_name (id);
+  gboolean ours = node->problem_arg != NULL && g_str_equal (node->problem_arg, name);
+
+  if (problem != NULL)
+    {
+      if (node->problem != NULL && !(ours && node->raw_json == NULL))
+        return;
+      g_free (node->problem);
+      g_free (node->problem_arg);
+      node->problem = g_strdup (problem);
+      node->problem_arg = g_strdup (name);
+      return;
+    }
+  if (value == NULL)
+    st_node_unset (node, id);
+  else
+    switch (st_arg_kind (id))
+      {
+      case ST_ARG_KIND_INT:
+        st_node_set_int (node, id, value->i[0]);
+        break;
+      case ST_ARG_KIND_PAIR:
+        st_node_set_pair (node, id, value->i[0], value->i[1]);
+        break;
+      case ST_ARG_KIND_FLOAT:
+        st_node_set_float (node, id, value->f);
+        break;
+      case ST_ARG_KIND_BOOL:
+        st_node_set_bool (node, id, value->b);
+        break;
+      }
+  /* An argument typed by hand settles what the file's reader could not: the layer's
+   * problem was about that argument. */
+  if (ours)
+    {
+      g_clear_pointer (&node->problem, g_free);
+      g_clear_pointer (&node->problem_arg, g_free);
+      g_clear_pointer (&node->raw_json, g_free);
+    }
+}
+
+/* Whether two states of one node are the same to the history: the same arguments, the same
+ * problem of the file. A field's problem is no part of the history (see clear_field_problems). */
+static gboolean
+same_in_history (const StNode *a, const StNode *b)
+{
+  if (a->args.given != b->args.given || g_strcmp0 (a->raw_json, b->raw_json) != 0
+      || (a->raw_json != NULL && (g_strcmp0 (a->problem, b->problem) != 0
+                                  || g_strcmp0 (a->problem_arg, b->problem_arg) != 0)))
+    return FALSE;
+  for (int id = 0; id < ST_N_ARGS; id++)
+    {
+      const StArgValue *x = &a->args.v[id], *y = &b->args.v[id];
+
+      switch (st_arg_kind (id))
+        {
+        case ST_ARG_KIND_INT:
+        case ST_ARG_KIND_PAIR:
+          if (x->i[0] != y->i[0] || x->i[1] != y->i[1])
+            return FALSE;
+          break;
+        case ST_ARG_KIND_FLOAT:
+          if (x->f != y->f)
+            return FALSE;
+          break;
+        case ST_ARG_KIND_BOOL:
+          if (!x->b != !y->b)
+            return FALSE;
+          break;
+        }
+    }
+  return TRUE;
+}
+
+/* Typing in one field is one undo step, however many keystrokes it takes; typing that
+ * changes nothing records nothing, and typing that comes back to what its step found takes
+ * the step away again: undo never has a step that does nothing. */
+static void
+field_edit (StModelDocument *self, StNode *node, StArgId id, const StArgValue *value,
+            const char *problem)
+{
+  gboolean merging = self->merge_node == node && self->merge_arg == id;
+
+  if (!merging)
+    {
+      g_autoptr (StNode) after = st_node_copy (node);
+      gboolean same_problem;
+
+      apply_field (after, id, value, problem);
+      if (same_in_history (after, node))
+        {
+          same_problem = g_strcmp0 (after->problem, node->problem) == 0;
+          apply_field (node, id, value, problem);
+          if (!same_problem)
+            reinfer (self, FALSE);
+          return;
+        }
+      push_undo (self);
+      self->merge_node = node;
+      self->merge_arg = id;
+      self->merge_before = st_node_copy (node);
+    }
+  apply_field (node, id, value, problem);
+  if (same_in_history (node, self->merge_before))
+    {
+      Snapshot *step = g_ptr_array_steal_index (self->undo, self->undo->len - 1);
+
+      self->modified = step->modified;
+      snapshot_free (step);
+      end_field_edit (self);
+    }
+  edited (self, FALSE);
+}
+
 gboolean
 st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
                                 const char *text, GError **error)
 {
   StNodePlace place;
   StArgValue value = { 0 };
-  StArgKind kind;
+  g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
@@ -517,72 +699,26 @@ st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
 
   if (!find_or_fail (self, node, &place, error))
     return FALSE;
-  kind = st_arg_kind (id);
+  /* An empty field is the argument left out: PyTorch's default, or inferred. */
   if (text[strspn (text, " \t")] == '\0')
     {
       const StArgSpec *arg = node->type != NULL ? st_layer_type_arg (node->type, id) : NULL;
 
-      /* An empty field is the argument left out: PyTorch's default, or inferred. */
-      if (arg != NULL && arg->presence == ST_ARG_REQUIRED)
+      if (arg == NULL || arg->presence != ST_ARG_REQUIRED)
         {
-          g_set_error (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_VALUE,
-                       _("%s: a value is required"), st_arg_name (id));
-          return FALSE;
+          field_edit (self, node, id, NULL, NULL);
+          return TRUE;
         }
-      if (!st_node_has_arg (node, id))
-        return TRUE;
-      begin_field_edit (self, node, id);
-      st_node_unset (node, id);
-      edited (self, FALSE);
-      return TRUE;
+      g_set_error (&local, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_VALUE,
+                   _("%s: a value is required"), st_arg_name (id));
     }
-  if (strlen (text) > MAX_FIELD_TEXT)
-    return value_error (error, id, text, _("a value (too long)"));
-  switch (kind)
+  if (local != NULL || !parse_value (text, id, &value, &local))
     {
-    case ST_ARG_KIND_INT:
-      if (!parse_int (text, &value.i[0]))
-        return value_error (error, id, text, _("a whole number"));
-      break;
-    case ST_ARG_KIND_PAIR:
-      if (!parse_pair (text, &value.i[0], &value.i[1]))
-        return value_error (error, id, text, _("a whole number or a pair like (5, 3)"));
-      break;
-    case ST_ARG_KIND_FLOAT:
-      if (!parse_float (text, &value.f))
-        return value_error (error, id, text, _("a number"));
-      break;
-    case ST_ARG_KIND_BOOL:
-      if (!parse_bool (text, &value.b))
-        return value_error (error, id, text, _("true or false"));
-      break;
+      field_edit (self, node, id, NULL, local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
-
-  begin_field_edit (self, node, id);
-  switch (kind)
-    {
-    case ST_ARG_KIND_INT:
-      st_node_set_int (node, id, value.i[0]);
-      break;
-    case ST_ARG_KIND_PAIR:
-      st_node_set_pair (node, id, value.i[0], value.i[1]);
-      break;
-    case ST_ARG_KIND_FLOAT:
-      st_node_set_float (node, id, value.f);
-      break;
-    case ST_ARG_KIND_BOOL:
-      st_node_set_bool (node, id, value.b);
-      break;
-    }
-  /* An argument typed by hand settles what the file's reader could not: the layer's
-   * problem was about that argument. */
-  if (node->problem_arg != NULL && g_str_equal (node->problem_arg, st_arg_name (id)))
-    {
-      g_clear_pointer (&node->problem, g_free);
-      g_clear_pointer (&node->problem_arg, g_free);
-      g_clear_pointer (&node->raw_json, g_free);
-    }
-  edited (self, FALSE);
+  field_edit (self, node, id, &value, NULL);
   return TRUE;
 }
 
@@ -743,6 +879,65 @@ st_model_document_add_branch (StModelDocument *self, StNode *block, GError **err
   return TRUE;
 }
 
+/* The block that holds `section` as a branch, body or shortcut, or NULL. */
+static StNode *
+section_owner (GPtrArray *seq, GPtrArray *section)
+{
+  for (guint i = 0; seq != NULL && i < seq->len; i++)
+    {
+      StNode *n = g_ptr_array_index (seq, i);
+      StNode *found;
+
+      if (n->body == section || n->shortcut == section)
+        return n;
+      for (guint b = 0; n->branches != NULL && b < n->branches->len; b++)
+        {
+          GPtrArray *branch = g_ptr_array_index (n->branches, b);
+
+          if (branch == section)
+            return n;
+          if ((found = section_owner (branch, section)) != NULL)
+            return found;
+        }
+      if ((found = section_owner (n->body, section)) != NULL
+          || (found = section_owner (n->shortcut, section)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+gboolean
+st_model_document_remove_section (StModelDocument *self, GPtrArray *section, GError **error)
+{
+  StNode *block;
+
+  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (section != NULL, FALSE);
+
+  block = section_owner (self->spec->layers, section);
+  if (block == NULL)
+    {
+      g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
+                           _("That branch is no longer in the model"));
+      return FALSE;
+    }
+  if (block->body == section || (block->branches != NULL && block->branches->len < 2))
+    {
+      g_set_error_literal (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_PLACE,
+                           block->branches != NULL
+                           ? _("A Concat keeps at least one branch; delete the Concat to remove it")
+                           : _("A Residual keeps its body; delete the Residual to remove it"));
+      return FALSE;
+    }
+  push_undo (self);
+  if (block->branches != NULL)
+    g_ptr_array_remove (block->branches, section);
+  else
+    g_clear_pointer (&block->shortcut, g_ptr_array_unref);
+  edited (self, TRUE);
+  return TRUE;
+}
+
 void
 st_model_document_set_input (StModelDocument *self, const StShape *input)
 {
@@ -818,13 +1013,14 @@ swap_history (StModelDocument *self, GPtrArray *from, GPtrArray *to)
 
   if (from->len == 0)
     return FALSE;
-  g_ptr_array_add (to, snapshot_new (self->spec, self->path));
+  clear_field_problems (self->spec->layers);
+  g_ptr_array_add (to, snapshot_new (self->spec, self->path, self->modified));
   snapshot = g_ptr_array_steal_index (from, from->len - 1);
   self->spec = snapshot->spec;
   self->path = snapshot->path;
   g_free (snapshot);
   self->modified = TRUE;
-  self->merge_node = NULL;
+  end_field_edit (self);
   edited (self, TRUE);
   return TRUE;
 }

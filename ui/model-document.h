@@ -63,15 +63,20 @@ gboolean         st_model_document_find          (StModelDocument *self,
                                                   StNodePlace     *place);
 
 /* Sets argument `id` of `node` from what was typed: "5", "5, 3", "[5, 3]", "0.5", "true".
- * Text that is no value of the argument's kind leaves the model as it is and fails with an
- * error naming the argument. Successive edits of one field merge into one undo step. */
+ * Empty text leaves the argument out. Text that is no value of the argument's kind, or
+ * none for a required argument, keeps the last value but is the node's problem until the
+ * field holds a value again (or the views rebuild their cards from the model): the layer is
+ * in error, its shape and what follows unknown. It fails with an error naming the argument,
+ * and records no undo step. Successive edits of
+ * one field merge into one undo step; an edit that changes nothing records none, and one
+ * that brings the field back to where its step began takes the step away. */
 gboolean         st_model_document_set_arg_text  (StModelDocument *self,
                                                   StNode          *node,
                                                   StArgId          id,
                                                   const char      *text,
                                                   GError         **error);
 /* The argument's value as the field shows it ("5" or "5, 3"); NULL when the file leaves it
- * out. Empty text given to set_arg_text() leaves it out again. */
+ * out. */
 char            *st_model_document_format_arg    (const StNode    *node,
                                                   StArgId          id);
 char            *st_arg_value_format             (const StArgValue *value,
@@ -98,6 +103,12 @@ gboolean         st_model_document_move          (StModelDocument   *self,
 gboolean         st_model_document_add_branch    (StModelDocument *self,
                                                   StNode          *block,
                                                   GError         **error);
+/* Removes a section of a block with what it holds: a Concat's branch (the Concat keeps at
+ * least one) or a Residual's shortcut (its body stays). `section` is the sequence itself,
+ * as a section row of the builder holds it. */
+gboolean         st_model_document_remove_section (StModelDocument *self,
+                                                   GPtrArray       *section,
+                                                   GError         **error);
 /* Changes the model's input shape (C, H, W). */
 void             st_model_document_set_input     (StModelDocument *self,
                                                   const StShape   *input);

@@ -1,20 +1,28 @@
 /* render-util.c: colours, text and saving, shared by the chart and the grid renderers.
  *
- * Text uses Cairo's own toy font API (no Pango), so the renderers need nothing beyond Cairo:
- * strata-cli and the tests draw without GTK or a display.
+ * Text is laid out and drawn by PangoCairo, which falls back to a font that has the glyphs
+ * (Cairo's toy text API draws Chinese as boxes), and needs no GTK or display: strata-cli and
+ * the tests draw too. The font itself stays in Cairo's state (st_render_set_font selects a
+ * toy face and a size), so cairo_save () and cairo_restore () keep and bring back the font as
+ * before; each call reads it from there. Hinting of metrics is off, so that text measures the
+ * same on the 1×1 scratch surface, an image, an SVG and the window.
  */
 #define G_LOG_DOMAIN "strata-render"
 
 #include "ui/render-util.h"
 
 #include "core/atomic-file.h"
+#include "core/i18n.h"
 
 #include "ui/chart-render.h"
 
 #include <cairo-svg.h>
+#include <pango/pangocairo.h>
 #include <string.h>
 
 #define FONT_FAMILY "sans-serif"
+/* Cairo's default size, for text drawn before any st_render_set_font () */
+#define DEFAULT_SIZE 10.0
 
 G_DEFINE_QUARK (st-render-error-quark, st_render_error)
 
@@ -37,22 +45,144 @@ st_render_set_font (cairo_t *cr, double size, cairo_font_weight_t weight)
   cairo_set_font_size (cr, size);
 }
 
+/* What text is laid out with, one per thread (PangoCairo's font map is per thread too) and
+ * shared by every cairo_t drawn on there: a 1×1 scratch context made for one hit test costs
+ * no new Pango context, and each font is measured once. */
+typedef struct {
+  PangoContext *context;
+  PangoLayout  *layout;
+  char         *font;      /* the layout's font description, as text */
+  GHashTable   *metrics;   /* font → double[2]: ascent, descent */
+  GHashTable   *widths;    /* font "\n" text → double: a hit test lays out again and again */
+} TextCache;
+
+/* widths kept before the cache starts afresh */
+#define MAX_WIDTHS 8192
+
+static void
+text_cache_free (gpointer data)
+{
+  TextCache *tc = data;
+
+  g_object_unref (tc->layout);
+  g_object_unref (tc->context);
+  g_free (tc->font);
+  g_hash_table_unref (tc->metrics);
+  g_hash_table_unref (tc->widths);
+  g_free (tc);
+}
+
+static GPrivate text_cache_key = G_PRIVATE_INIT (text_cache_free);
+
+/* The layout, set up for `cr` (its transformation, its surface's font options with hinting
+ * of metrics off) and for the font st_render_set_font () left in Cairo's state; its text is
+ * `text` when not NULL. */
+static PangoLayout *
+text_layout (cairo_t *cr, const char *text)
+{
+  TextCache *tc = g_private_get (&text_cache_key);
+  cairo_font_face_t *face = cairo_get_font_face (cr);
+  PangoFontDescription *desc = pango_font_description_new ();
+  const PangoFontDescription *current;
+  const char *family = NULL;
+  cairo_matrix_t m;
+
+  if (tc == NULL)
+    {
+      cairo_font_options_t *options = cairo_font_options_create ();
+
+      tc = g_new0 (TextCache, 1);
+      tc->context = pango_font_map_create_context (pango_cairo_font_map_get_default ());
+      cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
+      cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
+      pango_cairo_context_set_font_options (tc->context, options);
+      pango_context_set_round_glyph_positions (tc->context, FALSE);
+      cairo_font_options_destroy (options);
+      tc->layout = pango_layout_new (tc->context);
+      tc->metrics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      tc->widths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_private_set (&text_cache_key, tc);
+    }
+  pango_cairo_update_layout (cr, tc->layout);
+
+  cairo_get_font_matrix (cr, &m);
+  if (cairo_font_face_get_type (face) == CAIRO_FONT_TYPE_TOY)
+    {
+      family = cairo_toy_font_face_get_family (face);
+      pango_font_description_set_weight (desc, cairo_toy_font_face_get_weight (face)
+                                               == CAIRO_FONT_WEIGHT_BOLD
+                                               ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    }
+  pango_font_description_set_family (desc, family != NULL && family[0] != '\0' ? family
+                                                                                : FONT_FAMILY);
+  pango_font_description_set_absolute_size (desc, (m.xx > 0.0 ? m.xx : DEFAULT_SIZE)
+                                                  * PANGO_SCALE);
+  current = pango_layout_get_font_description (tc->layout);
+  if (current == NULL || !pango_font_description_equal (desc, current))
+    {
+      pango_layout_set_font_description (tc->layout, desc);
+      g_free (tc->font);
+      tc->font = pango_font_description_to_string (desc);
+    }
+  pango_font_description_free (desc);
+  if (text != NULL)
+    pango_layout_set_text (tc->layout, text, -1);
+  return tc->layout;
+}
+
+/* The current font's ascent and descent (of the face fontconfig picks first for it), which
+ * place and space the lines whatever fallback face a text needs. */
+static void
+font_metrics (cairo_t *cr, double *ascent, double *descent)
+{
+  PangoLayout *layout = text_layout (cr, NULL);
+  TextCache *tc = g_private_get (&text_cache_key);
+  double *known = g_hash_table_lookup (tc->metrics, tc->font);
+
+  if (known == NULL)
+    {
+      PangoFontMetrics *metrics;
+
+      metrics = pango_context_get_metrics (tc->context,
+                                           pango_layout_get_font_description (layout), NULL);
+      known = g_new (double, 2);
+      known[0] = (double) pango_font_metrics_get_ascent (metrics) / PANGO_SCALE;
+      known[1] = (double) pango_font_metrics_get_descent (metrics) / PANGO_SCALE;
+      pango_font_metrics_unref (metrics);
+      g_hash_table_insert (tc->metrics, g_strdup (tc->font), known);
+    }
+  *ascent = known[0];
+  *descent = known[1];
+}
+
 double
 st_render_text_width (cairo_t *cr, const char *text)
 {
-  cairo_text_extents_t ext;
+  PangoLayout *layout = text_layout (cr, NULL);
+  TextCache *tc = g_private_get (&text_cache_key);
+  g_autofree char *key = g_strconcat (tc->font, "\n", text, NULL);
+  double *known = g_hash_table_lookup (tc->widths, key);
+  PangoRectangle logical;
 
-  cairo_text_extents (cr, text, &ext);
-  return ext.x_advance;
+  if (known != NULL)
+    return *known;
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_extents (layout, NULL, &logical);
+  if (g_hash_table_size (tc->widths) >= MAX_WIDTHS)
+    g_hash_table_remove_all (tc->widths);
+  known = g_new (double, 1);
+  *known = (double) logical.width / PANGO_SCALE;
+  g_hash_table_insert (tc->widths, g_steal_pointer (&key), known);
+  return *known;
 }
 
 double
 st_render_line_height (cairo_t *cr)
 {
-  cairo_font_extents_t fe;
+  double ascent, descent;
 
-  cairo_font_extents (cr, &fe);
-  return fe.ascent + fe.descent;
+  font_metrics (cr, &ascent, &descent);
+  return ascent + descent;
 }
 
 void
@@ -63,12 +193,17 @@ st_render_text_at (cairo_t    *cr,
                    double      xalign,
                    double      yalign)
 {
-  cairo_font_extents_t fe;
+  PangoLayout *layout;
+  PangoRectangle logical;
+  double ascent, descent, baseline;
 
-  cairo_font_extents (cr, &fe);
-  cairo_move_to (cr, x - xalign * st_render_text_width (cr, text),
-                 y - yalign * (fe.ascent + fe.descent) + fe.ascent);
-  cairo_show_text (cr, text);
+  font_metrics (cr, &ascent, &descent);
+  baseline = y - yalign * (ascent + descent) + ascent;
+  layout = text_layout (cr, text);
+  pango_layout_get_extents (layout, NULL, &logical);
+  cairo_move_to (cr, x - xalign * logical.width / PANGO_SCALE,
+                 baseline - (double) pango_layout_get_baseline (layout) / PANGO_SCALE);
+  pango_cairo_show_layout (cr, layout);
 }
 
 char *
@@ -156,7 +291,7 @@ st_render_save (const char   *path,
   else
     {
       g_set_error (error, ST_RENDER_ERROR, ST_RENDER_ERROR_FORMAT,
-                   "Cannot save “%s”: the file name must end in .png or .svg", path);
+                   _("Cannot save “%s”: the file name must end in .png or .svg"), path);
       return FALSE;
     }
 
@@ -180,14 +315,14 @@ st_render_save (const char   *path,
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, ST_RENDER_ERROR, ST_RENDER_ERROR_WRITE,
-                   "Cannot render “%s”: %s", path, cairo_status_to_string (status));
+                   _("Cannot render “%s”: %s"), path, cairo_status_to_string (status));
       return FALSE;
     }
   /* through the atomic file: links followed, special files refused, the mode kept */
   if (!st_atomic_file_set_contents (path, bytes->data, bytes->len, 0666, &local_error))
     {
       g_set_error (error, ST_RENDER_ERROR, ST_RENDER_ERROR_WRITE,
-                   "Cannot save “%s”: %s", path, local_error->message);
+                   _("Cannot save “%s”: %s"), path, local_error->message);
       return FALSE;
     }
   return TRUE;

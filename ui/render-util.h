@@ -1,9 +1,10 @@
 /* render-util.h: what the Cairo renderers share, internal to ui/ (not for other modules).
  *
- * The colour type and the named data colours, the text helpers (Cairo's toy font API: one
- * sans-serif face, text placed by the alignment of its line box), a few shapes, and a scratch
- * context for measuring text without a surface. st_render_save() itself is public and
- * declared in chart-render.h; it is defined in render-util.c.
+ * The colour type and the named data colours, the text helpers (one sans-serif face chosen
+ * in Cairo's state, text laid out and drawn by PangoCairo, placed by the alignment of its line
+ * box), a few shapes, and a scratch context for measuring text without a surface.
+ * st_render_save() itself is public and declared in chart-render.h; it is defined in
+ * render-util.c.
  */
 #pragma once
 

@@ -10,6 +10,7 @@
 
 #include "ui/activations-view.h"
 #include "ui/strata-window.h"
+#include "ui/tooltip-width.h"
 
 struct _StApplication
 {
@@ -125,6 +126,7 @@ st_application_startup (GApplication *app)
   static const char *about_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (st_application_parent_class)->startup (app);
+  st_tooltip_width_install ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);

@@ -37,14 +37,17 @@ struct _StWindow
   StTrainPanel        *train_panel;
   StChartPanel        *chart_panel;
   StActivationsView   *activations;
+  GtkWidget           *run_hint;          /* on the Training page: edits wait for the next run */
 
   /* owned */
   StModelDocument     *document;
   GtkFileChooserNative *chooser;
   char                *weights_path;      /* weights loaded by hand, or NULL */
   StBestWeights       *run_best;          /* the last run that ended an epoch: its best */
+  char                *run_model;         /* the document as the live run began, as JSON */
   struct _Pending     *pending;           /* what waits on the answer about unsaved changes */
   gboolean             activations_stale; /* the model changed since the view evaluated it */
+  gboolean             loading_model;     /* a file or preset replaces the document */
   gboolean             reading_form;      /* the form is being compared with the document */
   gboolean             closing;           /* the person agreed: close without asking again */
 
@@ -138,15 +141,36 @@ document_notify (StWindow *self)
 }
 
 static gboolean activations_visible (StWindow *self);
+static gboolean run_live (StWindow *self);
 static void refresh_activations (StWindow *self);
+static void update_run_hint (StWindow *self);
 
-/* A new model: weights loaded for the last one no longer apply. */
+/* A new model: weights loaded for the last one, or trained by the last run, no longer
+ * apply; the Activations page, in view, shows the new one at once. */
 static void
 model_loaded (StWindow *self)
 {
   g_clear_pointer (&self->weights_path, g_free);
   g_clear_pointer (&self->run_best, st_best_weights_unref);
+  self->activations_stale = TRUE;
+  if (activations_visible (self) && !run_live (self))
+    refresh_activations (self);
   update_actions (self);
+}
+
+/* The document's "changed" during the load comes before model_loaded () has cleared the
+ * last model's weights: the page waits for that. */
+static gboolean
+load_model (StWindow *self, const char *name_or_path, GError **error)
+{
+  gboolean loaded;
+
+  self->loading_model = TRUE;
+  loaded = st_model_document_load (self->document, name_or_path, error);
+  self->loading_model = FALSE;
+  if (loaded)
+    model_loaded (self);
+  return loaded;
 }
 
 /* A change the person committed in the training form is an edit of the document. */
@@ -178,7 +202,6 @@ show_training (StWindow *self)
   self->reading_form = FALSE;
 }
 
-static gboolean run_live (StWindow *self);
 static char *model_base_name (StWindow *self, const char *suffix);
 
 static void
@@ -193,8 +216,9 @@ document_changed (StWindow *self, gboolean structural)
     }
   st_train_panel_set_spec (self->train_panel, st_model_document_get_spec (self->document));
   show_training (self);
+  update_run_hint (self);
   self->activations_stale = TRUE;
-  if (activations_visible (self))
+  if (activations_visible (self) && !self->loading_model)
     refresh_activations (self);
 }
 
@@ -412,10 +436,8 @@ open_asked (StWindow *self, gboolean go_on, gpointer data)
 
   if (!go_on)
     return;
-  if (path == NULL || !st_model_document_load (self->document, path, &error))
+  if (path == NULL || !load_model (self, path, &error))
     toast (self, error != NULL ? error->message : _("Only local files can be opened"));
-  else
-    model_loaded (self);
 }
 
 void
@@ -492,10 +514,8 @@ preset_asked (StWindow *self, gboolean go_on, gpointer data)
 
   if (!go_on)
     return;
-  if (!st_model_document_load (self->document, data, &error))
+  if (!load_model (self, data, &error))
     toast (self, error->message);
-  else
-    model_loaded (self);
 }
 
 /* Undo takes a preset back, but the edits it replaces may be all the person has of them. */
@@ -613,12 +633,12 @@ activations_visible (StWindow *self)
          && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "activations") == 0;
 }
 
-/* The activations of the model as it is now, with the best weights there are: loaded by
- * hand, else the last run's, else the ones a run would start from. */
+/* The activations of the model as it is now, on the recipe's dataset, with the best weights
+ * there are: loaded by hand, else the last run's (when it trained on that dataset), else the
+ * ones a run would start from. */
 static void
 refresh_activations (StWindow *self)
 {
-  const char *weights = self->weights_path;
   StTrainConfig config = { 0 };
 
   if (run_live (self))
@@ -627,17 +647,14 @@ refresh_activations (StWindow *self)
                                        st_activations_view_get_example (self->activations));
       return;
     }
-  if (weights == NULL && self->run_best != NULL)
-    {
-      st_activations_view_show_run_best (self->activations, self->run_best);
-      self->activations_stale = FALSE;
-      return;
-    }
-  if (weights == NULL)
-    weights = st_train_panel_get_weights_path (self->train_panel);
   st_train_panel_get_config (self->train_panel, &config);
-  st_activations_view_set_model (self->activations, st_model_document_get_spec (self->document),
-                                 weights, config.dataset);
+  if (self->weights_path == NULL && self->run_best != NULL
+      && g_strcmp0 (self->run_best->spec->training.dataset, config.dataset) == 0)
+    st_activations_view_show_run_best (self->activations, self->run_best);
+  else
+    st_activations_view_set_model (self->activations,
+                                   st_model_document_get_spec (self->document),
+                                   self->weights_path, config.dataset);
   st_train_config_clear (&config);
   self->activations_stale = FALSE;
 }
@@ -675,15 +692,41 @@ run_title (StWindow *self)
                           lr, tc->batch_size);
 }
 
+/* While a run is live, the document may be edited away from the model it trains: both pages
+ * say so (the Activations page's pictures, layer names included, are the running network's). */
+static void
+update_run_hint (StWindow *self)
+{
+  g_autofree char *now = NULL;
+  gboolean outdated = FALSE;
+
+  if (self->run_model != NULL && run_live (self))
+    {
+      now = st_spec_to_json (st_model_document_get_spec (self->document));
+      outdated = g_strcmp0 (now, self->run_model) != 0;
+    }
+  gtk_widget_set_visible (self->run_hint, outdated);
+  st_activations_view_set_run_outdated (self->activations, outdated);
+}
+
+/* The run trains a copy of the document's model with the form's recipe, as the panel made. */
 static void
 run_started (StWindow *self, int planned_epochs)
 {
+  const StSpec *document = st_model_document_get_spec (self->document);
   g_autofree char *title = run_title (self);
   g_autofree char *stem = model_base_name (self, "");
+  g_autoptr (StSpec) run = st_spec_copy (document);
 
   st_chart_panel_set_run_name (self->chart_panel, title, stem);
   st_chart_panel_begin_run (self->chart_panel, planned_epochs);
-  st_activations_view_set_live (self->activations, TRUE);
+  run->has_training = TRUE;
+  st_train_config_clear (&run->training);
+  st_train_panel_get_config (self->train_panel, &run->training);
+  g_free (self->run_model);
+  self->run_model = st_spec_to_json (document);
+  st_activations_view_begin_run (self->activations, run, NULL);
+  update_run_hint (self);
 }
 
 static void
@@ -712,6 +755,8 @@ run_finished (StWindow *self, gboolean stopped, const char *weights)
 {
   StBestWeights *best = st_train_panel_get_best (self->train_panel);
 
+  g_clear_pointer (&self->run_model, g_free);
+  update_run_hint (self);
   st_activations_view_set_live (self->activations, FALSE);
   if (best == NULL)
     {
@@ -1052,6 +1097,7 @@ static void
 build_pages (StWindow *self)
 {
   GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  GtkWidget *page_box;
   AdwViewStackPage *page;
 
   self->train_panel = ST_TRAIN_PANEL (st_train_panel_new ());
@@ -1065,8 +1111,24 @@ build_pages (StWindow *self)
   gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
   gtk_widget_add_tick_callback (paned, place_training_paned, NULL, NULL);
+  gtk_widget_set_vexpand (paned, TRUE);
 
-  page = adw_view_stack_add_titled (self->view_stack, paned, "training", _("Training"));
+  self->run_hint = gtk_label_new (_("The run trains the model as it was when it started; "
+                                    "your edits apply to the next run."));
+  gtk_widget_set_name (self->run_hint, "run-hint-training");
+  gtk_label_set_wrap (GTK_LABEL (self->run_hint), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->run_hint), 0.0);
+  gtk_widget_set_margin_start (self->run_hint, 12);
+  gtk_widget_set_margin_end (self->run_hint, 12);
+  gtk_widget_set_margin_top (self->run_hint, 6);
+  gtk_widget_set_margin_bottom (self->run_hint, 6);
+  gtk_widget_add_css_class (self->run_hint, "warning");
+  gtk_widget_set_visible (self->run_hint, FALSE);
+  page_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (page_box), self->run_hint);
+  gtk_box_append (GTK_BOX (page_box), paned);
+
+  page = adw_view_stack_add_titled (self->view_stack, page_box, "training", _("Training"));
   adw_view_stack_page_set_icon_name (page, "media-playback-start-symbolic");
   page = adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->activations),
                                     "activations", _("Activations"));
@@ -1095,6 +1157,7 @@ st_window_dispose (GObject *object)
   g_clear_object (&self->chooser);
   g_clear_pointer (&self->weights_path, g_free);
   g_clear_pointer (&self->run_best, st_best_weights_unref);
+  g_clear_pointer (&self->run_model, g_free);
   g_clear_pointer (&self->pending, pending_free);
   if (self->ask_dialog != NULL)
     {
@@ -1167,7 +1230,6 @@ st_window_class_init (StWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.move-down",
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.train-start", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "win.train-pause", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, GDK_SHIFT_MASK, "win.train-stop",
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-training",
@@ -1202,6 +1264,54 @@ load_css (void)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
+/* GTK 4.8's shortcuts window writes a key it has no label of its own for by its keysym name
+ * ("Page_Up"); such a key cap gets the key's label as menus show it ("Page Up", translated). */
+static void
+relabel_key_caps (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *text = GTK_IS_LABEL (child) ? gtk_label_get_text (GTK_LABEL (child)) : NULL;
+      guint key = text != NULL && strchr (text, '_') != NULL ? gdk_keyval_from_name (text)
+                                                             : GDK_KEY_VoidSymbol;
+
+      if (key != GDK_KEY_VoidSymbol && key != 0
+          && gtk_widget_get_ancestor (child, GTK_TYPE_SHORTCUT_LABEL) != NULL)
+        {
+          g_autofree char *label = gtk_accelerator_get_label (key, 0);
+
+          gtk_label_set_text (GTK_LABEL (child), label);
+        }
+      relabel_key_caps (child);
+    }
+}
+
+/* The application gives the window its shortcuts window as it takes the window in. */
+static void
+application_set (StWindow *self, GParamSpec *pspec, gpointer data)
+{
+  GtkShortcutsWindow *overlay =
+    gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self));
+
+  if (overlay != NULL)
+    relabel_key_caps (GTK_WIDGET (overlay));
+}
+
+/* F6 pauses wherever the focus is: ahead of the panes, whose own F6 moves the focus between
+ * them. While there is no run to pause, it goes on to them. */
+static void
+add_capture_keys (StWindow *self)
+{
+  GtkEventController *keys = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F6, 0),
+                      gtk_named_action_new ("win.train-pause")));
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+}
+
 static void
 st_window_init (StWindow *self)
 {
@@ -1212,15 +1322,16 @@ st_window_init (StWindow *self)
   load_css ();
   gtk_menu_button_set_menu_model (self->presets_button, menu);
 
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_set), NULL);
   self->document = st_model_document_new ();
   g_signal_connect_swapped (self->document, "notify", G_CALLBACK (document_notify), self);
   build_builder (self);
   build_pages (self);
   g_signal_connect_swapped (self->document, "changed", G_CALLBACK (document_changed), self);
+  add_capture_keys (self);
 
-  if (!st_model_document_load (self->document, "lenet5", &error))
+  if (!load_model (self, "lenet5", &error))
     g_warning ("%s", error->message);
-  model_loaded (self);
 }
 
 StWindow *
