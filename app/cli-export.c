@@ -1,4 +1,5 @@
-/* cli-export.c: `strata-cli export` — a model as PyTorch code. */
+/* cli-export.c: `strata-cli export` — a model as PyTorch code, or as an ONNX file with its
+ * weights. */
 #define G_LOG_DOMAIN "strata-cli"
 
 #include "app/cli.h"
@@ -8,15 +9,23 @@
 #include <string.h>
 
 #include "core/atomic-file.h"
+#include "core/onnx-export.h"
 #include "core/pytorch-export.h"
 
 int
 st_cli_export (int argc, char **argv)
 {
   g_autofree char *pytorch = NULL;
+  g_autofree char *onnx = NULL;
+  g_autofree char *weights = NULL;
   GOptionEntry entries[] = {
     { "pytorch", 0, 0, G_OPTION_ARG_FILENAME, &pytorch,
       N_("Write the model as a PyTorch module (- for standard output)"), "FILE.py" },
+    { "onnx", 0, 0, G_OPTION_ARG_FILENAME, &onnx,
+      N_("Write the model and its weights as an ONNX file (opset 13)"), "FILE.onnx" },
+    { "weights", 0, 0, G_OPTION_ARG_FILENAME, &weights,
+      N_("The weights for --onnx (a safetensors file); without it, the weights a training "
+         "run starts from"), "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (N_("MODEL — the model as code"));
@@ -35,11 +44,19 @@ st_cli_export (int argc, char **argv)
   if (argc != 2)
     return st_cli_usage_error (context, argc < 2 ? _("export needs a MODEL")
                                                  : _("export takes one MODEL"));
-  if (pytorch == NULL)
-    return st_cli_usage_error (context, _("--pytorch FILE.py is needed"));
+  if (weights != NULL && onnx == NULL)
+    return st_cli_usage_error (context, _("--weights goes with --onnx FILE.onnx"));
+  if (pytorch == NULL && onnx == NULL)
+    return st_cli_usage_error (context, _("--pytorch FILE.py or --onnx FILE.onnx is needed"));
 
   spec = st_spec_load (argv[1], &error);
-  if (spec == NULL || (code = st_spec_to_pytorch (spec, &error)) == NULL)
+  if (spec == NULL)
+    return st_cli_fail (error);
+  if (onnx != NULL && !st_spec_to_onnx (spec, weights, onnx, &error))
+    return st_cli_fail (error);
+  if (pytorch == NULL)
+    return 0;
+  if ((code = st_spec_to_pytorch (spec, &error)) == NULL)
     return st_cli_fail (error);
   if (strcmp (pytorch, "-") == 0)
     {

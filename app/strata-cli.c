@@ -109,7 +109,8 @@ static const Command commands[] = {
   { "activations", "MODEL --weights FILE --image N --out FILE.png",
     N_("Draw one test image's prediction and feature maps"), st_cli_activations },
   { "bench", "[MODEL…] [--device D]", N_("Examples per second of the presets"), st_cli_bench },
-  { "export", "MODEL --pytorch FILE.py", N_("Write the model as PyTorch code"), st_cli_export },
+  { "export", "MODEL --pytorch FILE.py | --onnx FILE.onnx",
+    N_("Write the model as PyTorch code or as an ONNX file"), st_cli_export },
 };
 
 static void

@@ -20,6 +20,7 @@
 #include "ui/chart-panel.h"
 #include "ui/layer-list.h"
 #include "ui/strata-window.h"
+#include "core/onnx-export.h"
 #include "core/pytorch-export.h"
 #include "ui/strata-application.h"
 #include "ui/train-panel.h"
@@ -850,6 +851,49 @@ test_title_names_file (void)
   st_test_remove_tree (dir);
 }
 
+static gboolean
+file_written (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+/* Export as ONNX writes the model with the weights a run starts from, off the main thread;
+ * a path that cannot be written says so and leaves nothing. */
+static void
+test_export_onnx (void)
+{
+  StWindow *window;
+  g_autofree char *dir = st_test_make_tmp ("strata-onnx-XXXXXX");
+  g_autofree char *path = g_build_filename (dir, "LeNet-5.onnx", NULL);
+  g_autofree char *bad = g_build_filename (dir, "no-such-folder", "m.onnx", NULL);
+  g_autofree char *suggested = NULL;
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = open_window ();
+  suggested = st_window_suggest_name (window, ST_WINDOW_EXPORT_ONNX);
+  g_assert_cmpstr (suggested, ==, "LeNet-5.onnx");
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window)));
+  if (!st_onnx_available ())
+    {
+      g_test_skip ("this build has no ONNX writer");
+      gtk_window_destroy (GTK_WINDOW (window));
+      return;
+    }
+  st_window_export_onnx (window, path);
+  g_assert_true (ui_test_spin_until (file_written, path, 10000));
+  g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+  /* 61,706 float32 weights and the graph around them */
+  g_assert_cmpuint (len, >, 61706 * 4);
+  g_assert_nonnull (memmem (bytes, len, "Strata", 6));
+  st_window_export_onnx (window, bad);
+  ui_test_spin (300);
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  gtk_window_destroy (GTK_WINDOW (window));
+  st_test_remove_tree (dir);
+}
+
 /* A model never saved has no file: Save asks where, and cancelling that keeps everything. */
 static void
 test_close_save_as_cancelled (void)
@@ -1621,6 +1665,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/close-saves", test_close_saves);
   g_test_add_func ("/window/close-save-as-cancelled", test_close_save_as_cancelled);
   g_test_add_func ("/window/title-names-file", test_title_names_file);
+  g_test_add_func ("/window/export-onnx", test_export_onnx);
   g_test_add_func ("/window/preset-asks-and-undoes", test_preset_asks_and_undoes);
   g_test_add_func ("/window/training-is-document", test_training_is_document);
   g_test_add_func ("/window/quit-asks", test_quit_asks);

@@ -17,6 +17,7 @@ apt_packages=(
   libopenblas0-pthread libgdk-pixbuf-2.0-dev libgtk-4-dev libadwaita-1-dev
   xvfb xauth x11-apps xdotool imagemagick gettext appstream-util appstream desktop-file-utils
   dataset-fashion-mnist python3 locales fonts-wqy-microhei
+  protobuf-c-compiler libprotobuf-c-dev python3-onnx
 )
 
 say () { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "core/atomic-file.h"
+#include "core/onnx-export.h"
 #include "core/pytorch-export.h"
 #include "ui/activations-view.h"
 #include "ui/chart-data.h"
@@ -130,6 +131,7 @@ update_actions (StWindow *self)
       gtk_widget_action_set_enabled (widget, "win.train-pause", live && state != ST_TRAINER_STOPPING);
       gtk_widget_action_set_enabled (widget, "win.train-stop", live && state != ST_TRAINER_STOPPING);
       gtk_widget_action_set_enabled (widget, "win.save-weights", has_weights && !live);
+      gtk_widget_action_set_enabled (widget, "win.export-onnx", st_onnx_available () && !live);
     }
   update_title (self);
 }
@@ -890,6 +892,8 @@ st_window_suggest_name (StWindow *self, StWindowExport what)
       return st_chart_panel_suggest_name (self->chart_panel, "png");
     case ST_WINDOW_EXPORT_PYTORCH:
       return python_module_name (self);
+    case ST_WINDOW_EXPORT_ONNX:
+      return model_base_name (self, ".onnx");
     case ST_WINDOW_EXPORT_WEIGHTS:
     default:
       return model_base_name (self, ".safetensors");
@@ -924,6 +928,83 @@ export_pytorch_activated (GtkWidget *widget, const char *name, GVariant *paramet
   form_changed (self);
   choose_file (self, _("Export as PyTorch Code"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.py",
                export_pytorch_to);
+}
+
+/* The model as ONNX, off the main thread: its weights are those loaded by hand, else the last
+ * run's best, else the ones a run starts from. */
+typedef struct {
+  StSpec *spec;
+  char   *weights;
+  char   *path;
+} OnnxExport;
+
+static void
+onnx_export_free (OnnxExport *e)
+{
+  st_spec_free (e->spec);
+  g_free (e->weights);
+  g_free (e->path);
+  g_free (e);
+}
+
+static void
+onnx_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  const OnnxExport *e = data;
+  GError *error = NULL;
+
+  if (!st_spec_to_onnx (e->spec, e->weights, e->path, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+onnx_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  StWindow *self = ST_WINDOW (source);
+  const OnnxExport *e = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  done = e->weights != NULL ? g_strdup_printf (_("Wrote %s"), e->path)
+                            : g_strdup_printf (_("Wrote %s, with the weights a run starts from"),
+                                               e->path);
+  toast (self, done);
+}
+
+void
+st_window_export_onnx (StWindow *self, const char *path)
+{
+  const char *weights = self->weights_path != NULL
+                        ? self->weights_path : st_train_panel_get_weights_path (self->train_panel);
+  g_autoptr (GTask) task = NULL;
+  OnnxExport *e;
+
+  form_changed (self);
+  e = g_new0 (OnnxExport, 1);
+  e->spec = st_spec_copy (st_model_document_get_spec (self->document));
+  e->weights = g_strdup (weights);
+  e->path = g_strdup (path);
+  task = g_task_new (self, NULL, onnx_done, NULL);
+  g_task_set_task_data (task, e, (GDestroyNotify) onnx_export_free);
+  g_task_run_in_thread (task, onnx_thread);
+}
+
+static void
+export_onnx_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+  g_autofree char *suggested = st_window_suggest_name (self, ST_WINDOW_EXPORT_ONNX);
+
+  form_changed (self);
+  choose_file (self, _("Export as ONNX"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.onnx",
+               st_window_export_onnx);
 }
 
 static void
@@ -1212,6 +1293,7 @@ st_window_class_init (StWindowClass *klass)
                                    refresh_activations_activated);
   gtk_widget_class_install_action (widget_class, "win.export-pytorch", NULL,
                                    export_pytorch_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-onnx", NULL, export_onnx_activated);
   gtk_widget_class_install_action (widget_class, "win.export-chart", NULL, export_chart_activated);
   gtk_widget_class_install_action (widget_class, "win.save-weights", NULL, save_weights_activated);
   gtk_widget_class_install_action (widget_class, "win.load-weights", NULL, load_weights_activated);

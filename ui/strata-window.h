@@ -37,9 +37,14 @@ typedef enum {
   ST_WINDOW_EXPORT_CHART,
   ST_WINDOW_EXPORT_PYTORCH,
   ST_WINDOW_EXPORT_WEIGHTS,
+  ST_WINDOW_EXPORT_ONNX,
 } StWindowExport;
 
 char            *st_window_suggest_name (StWindow      *self,
                                          StWindowExport what);
+/* Writes the model as ONNX to `path` off the main thread, with the weights loaded by hand,
+ * else the last run's best, else those a run starts from; a toast tells how it went. */
+void             st_window_export_onnx  (StWindow      *self,
+                                         const char    *path);
 
 G_END_DECLS
