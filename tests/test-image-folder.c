@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/dataset.h"
+#include "core/dataset-load.h"
 #include "core/evaluator.h"
 #include "core/image-folder.h"
 #include "dataset-files.h"

@@ -9,6 +9,7 @@
 
 #include "core/backend.h"
 #include "core/checkpoint.h"
+#include "core/dataset-load.h"
 #include "core/net.h"
 #include "core/trainer.h"
 #include "test-util.h"

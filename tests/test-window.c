@@ -14,7 +14,7 @@
 #include <locale.h>
 #include <math.h>
 
-#include "core/dataset.h"
+#include "core/dataset-load.h"
 #include "core/layer-types.h"
 #include "ui/activations-view.h"
 #include "ui/chart-panel.h"

@@ -3,7 +3,7 @@
 #define G_LOG_DOMAIN "strata-fuzz"
 
 #include "core/csv-dataset.h"
-#include "core/dataset.h"
+#include "core/dataset-load.h"
 #include "fuzz-util.h"
 
 static void

@@ -7,7 +7,7 @@
  */
 #define G_LOG_DOMAIN "strata-fuzz"
 
-#include "core/dataset.h"
+#include "core/dataset-load.h"
 #include "core/idx.h"
 #include "fuzz-util.h"
 
