@@ -1112,6 +1112,12 @@ test_quit_asks (void)
 
 /* Start, Pause, Stop and the progress bars never scroll away with the settings, and the
  * chart gets the larger share of the page's height. */
+static gboolean
+has_height (gpointer widget)
+{
+  return gtk_widget_get_height (widget) > 0;
+}
+
 static void
 test_controls_stay_in_view (void)
 {
@@ -1131,6 +1137,8 @@ test_controls_stay_in_view (void)
           g_test_fail_printf ("%s is inside a scrolled window", names[i]);
     }
   chart = st_window_get_chart_panel (window);
+  /* on a busy machine the first frame may not have laid the page out yet */
+  g_assert_true (ui_test_spin_until (has_height, chart, 10000));
   g_test_message ("settings %d px, chart %d px high",
                   gtk_widget_get_height (st_window_get_train_panel (window)),
                   gtk_widget_get_height (chart));
