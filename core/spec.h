@@ -96,6 +96,7 @@ typedef enum {
   ST_SPEC_ERROR_SYNTAX,       /* not JSON */
   ST_SPEC_ERROR_STRUCTURE,    /* JSON, but not a model file */
   ST_SPEC_ERROR_IO,
+  ST_SPEC_ERROR_VALUE,        /* text typed for an argument is no value of it (spec-edit.h) */
 } StSpecError;
 
 StSpec     *st_spec_new              (const char *name, const StShape *input);

@@ -18,11 +18,13 @@
 #define RULE  "----------------------------------------------------------------\n"
 #define DRULE "================================================================\n"
 
+/* The digits as printf writes them, so that G_MININT64 needs no negation. */
 char *
 st_format_thousands (gint64 n)
 {
-  g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, n < 0 ? -n : n);
-  GString *out = g_string_new (n < 0 ? "-" : "");
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, n);
+  const char *digits = text[0] == '-' ? text + 1 : text;
+  GString *out = g_string_new (text[0] == '-' ? "-" : "");
   gsize len = strlen (digits);
 
   for (gsize i = 0; i < len; i++)

@@ -13,7 +13,8 @@ char *st_summary_text (const StSpec *spec, const StInfer *infer);
  *  "errors": [{"layer": "8", "message": "..."}]}, on one line; what is unknown is null, and
  * "totals_complete" is false when the totals leave something out. */
 char *st_summary_json (const StSpec *spec, const StInfer *infer);
-/* "61,706" */
+/* 61706 → "61,706", -1234 → "-1,234": the one thousands formatter, of the table and the
+ * builder alike. */
 char *st_format_thousands (gint64 n);
 /* "layer 8 (AvgPool2d-9)", how messages name a layer. */
 char *st_layer_label (const StLayerInfo *info);

@@ -3,21 +3,6 @@
 
 #include "ui/activations-gallery.h"
 
-gboolean
-st_gallery_filter_passes (const StGalleryFilter *filter, int label, int predicted)
-{
-  switch (filter->kind)
-    {
-    case ST_GALLERY_WRONG_OF_CLASS:
-      return predicted != label && label == filter->true_class;
-    case ST_GALLERY_CELL:
-      return label == filter->true_class && predicted == filter->predicted;
-    case ST_GALLERY_WRONG:
-    default:
-      return predicted != label;
-    }
-}
-
 void
 st_activations_gallery_clear (StActivationsGallery *gallery)
 {
@@ -35,26 +20,21 @@ st_activations_gallery_length (const StActivationsGallery *gallery)
 }
 
 void
-st_activations_gallery_build (StActivationsGallery  *gallery,
-                              const StDataset       *test,
-                              const guint8          *predictions,
-                              const StGalleryFilter *filter,
-                              guint                  max,
-                              StGalleryNameFunc      name,
-                              gpointer               name_data)
+st_activations_gallery_build (StActivationsGallery     *gallery,
+                              const StDataset          *test,
+                              const guint8             *predictions,
+                              const StPredictionFilter *filter,
+                              guint                     max,
+                              StGalleryNameFunc         name,
+                              gpointer                  name_data)
 {
   gsize size = st_dataset_example_size (test);
   guint n;
 
   st_activations_gallery_clear (gallery);
   gallery->indices = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (gint64 i = 0; i < test->n; i++)
-    if (st_gallery_filter_passes (filter, test->labels[i], predictions[i]))
-      {
-        if (gallery->indices->len < max)
-          g_array_append_val (gallery->indices, i);
-        gallery->n_matches++;
-      }
+  gallery->n_matches = st_prediction_filter_select (gallery->indices, filter, test->labels,
+                                                    predictions, test->n, max);
   n = gallery->indices->len;
   gallery->pixels = g_new (float, MAX (n * size, 1));
   gallery->captions = g_ptr_array_new_with_free_func (g_free);

@@ -8,22 +8,11 @@
  */
 #pragma once
 
+#include "core/confusion.h"
 #include "core/dataset.h"
 #include "ui/grid-render.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  ST_GALLERY_WRONG,             /* every misclassified image */
-  ST_GALLERY_WRONG_OF_CLASS,    /* the misclassified images of true class `true_class` */
-  ST_GALLERY_CELL,              /* true class `true_class`, predicted `predicted` */
-} StGalleryFilterKind;
-
-typedef struct {
-  StGalleryFilterKind kind;
-  int                 true_class;
-  int                 predicted;
-} StGalleryFilter;
 
 /* A class's name for a caption; `buf` (64 bytes) is there to format one. */
 typedef const char *(*StGalleryNameFunc) (gpointer data, int k, char *buf);
@@ -36,18 +25,15 @@ typedef struct {
   gint64         n_matches;     /* images the filter lets through, shown or not */
 } StActivationsGallery;
 
-gboolean st_gallery_filter_passes       (const StGalleryFilter *filter,
-                                         int                    label,
-                                         int                    predicted);
-/* Fills `gallery` (cleared first) with the first `max` images of `test` that pass, given
- * each image's prediction (N). */
-void     st_activations_gallery_build   (StActivationsGallery  *gallery,
-                                         const StDataset       *test,
-                                         const guint8          *predictions,
-                                         const StGalleryFilter *filter,
-                                         guint                  max,
-                                         StGalleryNameFunc      name,
-                                         gpointer               name_data);
+/* Fills `gallery` (cleared first) with the first `max` images of `test` that pass the
+ * filter (core/confusion.h), given each image's prediction (N). */
+void     st_activations_gallery_build   (StActivationsGallery     *gallery,
+                                         const StDataset          *test,
+                                         const guint8             *predictions,
+                                         const StPredictionFilter *filter,
+                                         guint                     max,
+                                         StGalleryNameFunc         name,
+                                         gpointer                  name_data);
 void     st_activations_gallery_clear   (StActivationsGallery  *gallery);
 /* The images shown (0 when there is no gallery). */
 guint    st_activations_gallery_length  (const StActivationsGallery *gallery);

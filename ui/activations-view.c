@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "core/confusion.h"
 #include "ui/activations-gallery.h"
 #include "ui/activations-jobs.h"
 #include "ui/activations-view.h"
@@ -401,7 +402,7 @@ set_snapshot (StActivationsView *self, StSnapshot *snap)
 static void
 build_gallery (StActivationsView *self)
 {
-  StGalleryFilter filter = { ST_GALLERY_WRONG, 0, 0 };
+  StPredictionFilter filter = { ST_PREDICTIONS_WRONG, 0, 0 };
   int n;
   guint shown;
   char a[CLASS_NAME_MAX], b[CLASS_NAME_MAX];
@@ -415,10 +416,11 @@ build_gallery (StActivationsView *self)
   if (self->test == NULL || self->predictions == NULL)
     return;
   if (self->cell_filter)
-    filter = (StGalleryFilter) { ST_GALLERY_CELL, self->filter_true, self->filter_predicted };
+    filter = (StPredictionFilter) { ST_PREDICTIONS_CELL, self->filter_true,
+                                    self->filter_predicted };
   else if (gtk_check_button_get_active (self->gallery_class_check))
-    filter = (StGalleryFilter) { ST_GALLERY_WRONG_OF_CLASS,
-                                 (int) gtk_drop_down_get_selected (self->class_dropdown), 0 };
+    filter = (StPredictionFilter) { ST_PREDICTIONS_WRONG_OF_CLASS,
+                                    (int) gtk_drop_down_get_selected (self->class_dropdown), 0 };
   st_activations_gallery_build (&self->gallery, self->test, self->predictions, &filter,
                                 GALLERY_MAX, gallery_name, self);
 
@@ -475,24 +477,18 @@ index_test_set (StActivationsView *self)
   int K = test->n_classes;
   g_autofree gint64 *next = g_new0 (gint64, K);
 
+  self->n_correct = 0;
   if (self->predictions != NULL)
-    self->confusion = g_new0 (gint64, (gsize) K * K);
+    {
+      self->confusion = g_new (gint64, (gsize) K * K);
+      self->n_correct = st_confusion_count (self->confusion, test->labels, self->predictions,
+                                            test->n, K);
+    }
   self->class_start = g_new0 (gint64, K + 1);
   self->by_class = g_new (gint64, test->n);
   self->rank = g_new (gint64, test->n);
-  self->n_correct = 0;
   for (gint64 i = 0; i < test->n; i++)
-    {
-      int label = test->labels[i];
-
-      self->class_start[label + 1]++;
-      if (self->predictions == NULL)
-        continue;
-      /* A prediction past the dataset's classes counts as wrong and has no column. */
-      if (self->predictions[i] < K)
-        self->confusion[label * K + self->predictions[i]]++;
-      self->n_correct += self->predictions[i] == label;
-    }
+    self->class_start[test->labels[i] + 1]++;
   for (int k = 0; k < K; k++)
     self->class_start[k + 1] += self->class_start[k];
   for (gint64 i = 0; i < test->n; i++)

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "core/layer-types.h"
+#include "core/spec-edit.h"
 #include "ui/layer-card.h"
 
 #define INDENT_PX 22
@@ -111,27 +112,12 @@ field_changed (GtkEditable *field, StLayerCard *self)
   g_clear_pointer (&self->field_error, g_free);
   if (st_layer_item_get_kind (self->item) == ST_ROW_INPUT)
     {
-      g_auto (GStrv) parts = g_strsplit_set (text, ",×x ", -1);
-      gint64 dims[3];
-      int n = 0;
+      StShape input;
 
-      for (int i = 0; parts[i] != NULL && n <= 3; i++)
-        if (parts[i][0] != '\0')
-          {
-            char *end;
-
-            dims[MIN (n, 2)] = g_ascii_strtoll (parts[i], &end, 10);
-            n = *end == '\0' ? n + 1 : 4;
-          }
-      if (n == 3 && dims[0] > 0 && dims[1] > 0 && dims[2] > 0)
-        {
-          StShape input = st_shape_chw (dims[0], dims[1], dims[2]);
-
-          st_model_document_set_input (self->document, &input);
-        }
+      if (st_input_shape_parse (text, &input, &error))
+        st_model_document_set_input (self->document, &input);
       else
-        self->field_error = g_strdup_printf (_("input: “%.24s” is not three positive sizes "
-                                               "such as 1, 28, 28"), text);
+        self->field_error = g_strdup (error->message);
     }
   else if (!st_model_document_set_arg_text (self->document, st_layer_item_get_node (self->item),
                                             id, text, &error))
@@ -341,7 +327,7 @@ fill_fields (StLayerCard *self)
             continue;
           }
         /* The placeholder says what an empty field means. */
-        text = st_model_document_format_arg (node, arg->id);
+        text = st_node_format_arg (node, arg->id);
         if (arg->presence == ST_ARG_REQUIRED)
           fallback = g_strdup (_("required"));
         else if (arg->id == ST_ARG_STRIDE && arg->fallback.i[0] == 0)

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "core/layer-types.h"
+#include "core/summary.h"
 #include "ui/layer-item.h"
 
 struct _StLayerItem
@@ -167,22 +168,6 @@ set_field (StLayerItem *self, char **field, char *value, int prop)
     g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
-char *
-st_format_count (gint64 n)
-{
-  g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, n);
-  GString *out = g_string_new (NULL);
-  gsize len = strlen (digits);
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0 && digits[i - 1] != '-')
-        g_string_append_c (out, ',');
-      g_string_append_c (out, digits[i]);
-    }
-  return g_string_free (out, FALSE);
-}
-
 void
 st_layer_item_refresh (StLayerItem *self, const StSpec *spec, const StInfer *infer)
 {
@@ -205,7 +190,7 @@ st_layer_item_refresh (StLayerItem *self, const StSpec *spec, const StInfer *inf
     gboolean block = self->kind == ST_ROW_BLOCK;
     gint64 n = block ? info->subtree_params : info->params;
     gboolean unknown = block ? info->subtree_params_unknown : info->params_unknown;
-    g_autofree char *count = st_format_count (n);
+    g_autofree char *count = st_format_thousands (n);
     char *params;
 
     /* After an error a count may be unknown, or (for a block) only part of one. */

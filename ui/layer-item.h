@@ -63,7 +63,4 @@ void         st_layer_item_refresh      (StLayerItem   *self,
                                          const StSpec  *spec,
                                          const StInfer *infer);
 
-/* 61706 → "61,706". */
-char        *st_format_count            (gint64 n);
-
 G_END_DECLS

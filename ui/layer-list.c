@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "core/layer-types.h"
+#include "core/summary.h"
 #include "ui/layer-list.h"
 
 struct _StLayerList
@@ -107,8 +108,8 @@ format_totals (const StInfer *infer)
     errors = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u error", "%u errors",
                                            infer->n_errors), infer->n_errors);
   /* torchsummary's figures: parameters, the estimated memory of one example's pass. */
-  g_autofree char *total = st_format_count (infer->total_params);
-  g_autofree char *trainable = st_format_count (infer->trainable_params);
+  g_autofree char *total = st_format_thousands (infer->total_params);
+  g_autofree char *trainable = st_format_thousands (infer->trainable_params);
 
   /* After an error, what is unknown counts as nothing: the figures are only a floor. */
   if (infer->partial)

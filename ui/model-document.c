@@ -8,16 +8,14 @@
 
 #include "strata-config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <math.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include "core/layer-types.h"
+#include "core/spec-edit.h"
 #include "ui/model-document.h"
 
 #define MAX_UNDO 200
-#define MAX_FIELD_TEXT 64       /* longer text is no number a layer takes */
 
 struct _StModelDocument
 {
@@ -70,37 +68,14 @@ notify_history (StModelDocument *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
 }
 
-/* Text typed into a field that is no value is the node's problem, with no JSON of the file
- * behind it (the reader keeps that with each problem of its own): the layer is in error
- * while the field holds the text, so that inference, training and export all see it. It is
- * no part of the history or of the file, and it goes with the field's text when the views
- * rebuild their cards from the model. */
-static void
-clear_field_problems (GPtrArray *seq)
-{
-  for (guint i = 0; seq != NULL && i < seq->len; i++)
-    {
-      StNode *node = g_ptr_array_index (seq, i);
-
-      if (node->problem != NULL && node->raw_json == NULL)
-        {
-          g_clear_pointer (&node->problem, g_free);
-          g_clear_pointer (&node->problem_arg, g_free);
-        }
-      for (guint b = 0; node->branches != NULL && b < node->branches->len; b++)
-        clear_field_problems (g_ptr_array_index (node->branches, b));
-      clear_field_problems (node->body);
-      clear_field_problems (node->shortcut);
-    }
-}
-
 /* Runs inference again and tells the views; structural: nodes were added, removed or
  * replaced, so views must rebuild rather than refresh. */
 static void
 reinfer (StModelDocument *self, gboolean structural)
 {
+  /* The problems of typed text go with the cards that held the text. */
   if (structural)
-    clear_field_problems (self->spec->layers);
+    st_node_seq_clear_text_problems (self->spec->layers);
   g_clear_pointer (&self->infer, st_infer_free);
   self->infer = st_spec_infer (self->spec);
   g_signal_emit (self, signals[CHANGED], 0, structural);
@@ -140,7 +115,7 @@ push_undo (StModelDocument *self)
 {
   StSpec *copy = st_spec_copy (self->spec);
 
-  clear_field_problems (copy->layers);
+  st_node_seq_clear_text_problems (copy->layers);
   g_ptr_array_add (self->undo, snapshot_new (copy, g_strdup (self->path), self->modified));
   if (self->undo->len > MAX_UNDO)
     g_ptr_array_remove_index (self->undo, 0);
@@ -442,207 +417,26 @@ seq_inside (const StNode *node, GPtrArray *seq)
 
 /* ---- arguments ------------------------------------------------------------------------- */
 
-static gboolean
-parse_int (const char *text, gint64 *value)
-{
-  char *end;
-  gint64 v;
-
-  while (g_ascii_isspace (*text))
-    text++;
-  if (*text == '\0')
-    return FALSE;
-  errno = 0;
-  v = g_ascii_strtoll (text, &end, 10);
-  if (errno != 0 || end == text)
-    return FALSE;
-  while (g_ascii_isspace (*end))
-    end++;
-  if (*end != '\0')
-    return FALSE;
-  *value = v;
-  return TRUE;
-}
-
-static gboolean
-parse_pair (const char *text, gint64 *h, gint64 *w)
-{
-  g_autofree char *inner = g_strstrip (g_strdup (text));
-  g_auto (GStrv) parts = NULL;
-  gsize len = strlen (inner);
-
-  /* As PyTorch users write it: (3, 5) or [3, 5]. */
-  if (len >= 2 && ((inner[0] == '[' && inner[len - 1] == ']')
-                   || (inner[0] == '(' && inner[len - 1] == ')')))
-    {
-      inner[len - 1] = '\0';
-      memmove (inner, inner + 1, len - 1);
-    }
-  parts = g_strsplit_set (inner, ",x×", -1);
-  if (g_strv_length (parts) == 1)
-    {
-      if (!parse_int (parts[0], h))
-        return FALSE;
-      *w = *h;
-      return TRUE;
-    }
-  return g_strv_length (parts) == 2 && parse_int (parts[0], h) && parse_int (parts[1], w);
-}
-
-static gboolean
-parse_float (const char *text, double *value)
-{
-  char *end;
-  double v;
-
-  while (g_ascii_isspace (*text))
-    text++;
-  if (*text == '\0')
-    return FALSE;
-  v = g_ascii_strtod (text, &end);
-  if (end == text || !isfinite (v))
-    return FALSE;
-  while (g_ascii_isspace (*end))
-    end++;
-  if (*end != '\0')
-    return FALSE;
-  *value = v;
-  return TRUE;
-}
-
-static gboolean
-parse_bool (const char *text, gboolean *value)
-{
-  g_autofree char *copy = g_strdup (text);
-  g_autofree char *t = g_ascii_strdown (g_strstrip (copy), -1);
-
-  if (g_str_equal (t, "true") || g_str_equal (t, "yes") || g_str_equal (t, "1"))
-    *value = TRUE;
-  else if (g_str_equal (t, "false") || g_str_equal (t, "no") || g_str_equal (t, "0"))
-    *value = FALSE;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-static gboolean
-value_error (GError **error, StArgId id, const char *text, const char *expected)
-{
-  g_autofree char *shown = g_utf8_make_valid (text, MIN (strlen (text), 24));
-
-  g_set_error (error, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_VALUE,
-               _("%s: “%s%s” is not %s"), st_arg_name (id), shown,
-               strlen (text) > 24 ? "…" : "", expected);
-  return FALSE;
-}
-
-/* The value `text` gives argument `id`; FALSE with the error when it gives none. */
-static gboolean
-parse_value (const char *text, StArgId id, StArgValue *value, GError **error)
-{
-  if (strlen (text) > MAX_FIELD_TEXT)
-    return value_error (error, id, text, _("a value (too long)"));
-  switch (st_arg_kind (id))
-    {
-    case ST_ARG_KIND_INT:
-      if (!parse_int (text, &value->i[0]))
-        return value_error (error, id, text, _("a whole number"));
-      value->i[1] = value->i[0];
-      break;
-    case ST_ARG_KIND_PAIR:
-      if (!parse_pair (text, &value->i[0], &value->i[1]))
-        return value_error (error, id, text, _("a whole number or a pair like (5, 3)"));
-      break;
-    case ST_ARG_KIND_FLOAT:
-      if (!parse_float (text, &value->f))
-        return value_error (error, id, text, _("a number"));
-      break;
-    case ST_ARG_KIND_BOOL:
-      if (!parse_bool (text, &value->b))
-        return value_error (error, id, text, _("true or false"));
-      break;
-    }
-  return TRUE;
-}
-
 /* A field's edit applied to node: the value, or with value NULL the argument left out, or
  * with a problem the text that is no value, which leaves the layer in error until the field
  * holds a value again (a problem already there, of the file or of another field, stays). */
 static void
 apply_field (StNode *node, StArgId id, const StArgValue *value, const char *problem)
 {
-  const char *name = st_arg_name (id);
-  gboolean ours = node->problem_arg != NULL && g_str_equal (node->problem_arg, name);
-
   if (problem != NULL)
-    {
-      if (node->problem != NULL && !(ours && node->raw_json == NULL))
-        return;
-      g_free (node->problem);
-      g_free (node->problem_arg);
-      node->problem = g_strdup (problem);
-      node->problem_arg = g_strdup (name);
-      return;
-    }
-  if (value == NULL)
-    st_node_unset (node, id);
+    st_node_set_text_problem (node, id, problem);
   else
-    switch (st_arg_kind (id))
-      {
-      case ST_ARG_KIND_INT:
-        st_node_set_int (node, id, value->i[0]);
-        break;
-      case ST_ARG_KIND_PAIR:
-        st_node_set_pair (node, id, value->i[0], value->i[1]);
-        break;
-      case ST_ARG_KIND_FLOAT:
-        st_node_set_float (node, id, value->f);
-        break;
-      case ST_ARG_KIND_BOOL:
-        st_node_set_bool (node, id, value->b);
-        break;
-      }
-  /* An argument typed by hand settles what the file's reader could not: the layer's
-   * problem was about that argument. */
-  if (ours)
-    {
-      g_clear_pointer (&node->problem, g_free);
-      g_clear_pointer (&node->problem_arg, g_free);
-      g_clear_pointer (&node->raw_json, g_free);
-    }
+    st_node_apply_arg (node, id, value);
 }
 
 /* Whether two states of one node are the same to the history: the same arguments, the same
- * problem of the file. A field's problem is no part of the history (see clear_field_problems). */
+ * problem of the file. A field's problem is no part of the history (core/spec-edit.h). */
 static gboolean
 same_in_history (const StNode *a, const StNode *b)
 {
-  if (a->args.given != b->args.given || g_strcmp0 (a->raw_json, b->raw_json) != 0
-      || (a->raw_json != NULL && (g_strcmp0 (a->problem, b->problem) != 0
-                                  || g_strcmp0 (a->problem_arg, b->problem_arg) != 0)))
-    return FALSE;
-  for (int id = 0; id < ST_N_ARGS; id++)
-    {
-      const StArgValue *x = &a->args.v[id], *y = &b->args.v[id];
-
-      switch (st_arg_kind (id))
-        {
-        case ST_ARG_KIND_INT:
-        case ST_ARG_KIND_PAIR:
-          if (x->i[0] != y->i[0] || x->i[1] != y->i[1])
-            return FALSE;
-          break;
-        case ST_ARG_KIND_FLOAT:
-          if (x->f != y->f)
-            return FALSE;
-          break;
-        case ST_ARG_KIND_BOOL:
-          if (!x->b != !y->b)
-            return FALSE;
-          break;
-        }
-    }
-  return TRUE;
+  return st_layer_args_equal (&a->args, &b->args) && g_strcmp0 (a->raw_json, b->raw_json) == 0
+         && (a->raw_json == NULL || (g_strcmp0 (a->problem, b->problem) == 0
+                                     && g_strcmp0 (a->problem_arg, b->problem_arg) == 0));
 }
 
 /* Typing in one field is one undo step, however many keystrokes it takes; typing that
@@ -690,7 +484,7 @@ st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
                                 const char *text, GError **error)
 {
   StNodePlace place;
-  StArgValue value = { 0 };
+  StArgText parsed;
   g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
@@ -699,61 +493,15 @@ st_model_document_set_arg_text (StModelDocument *self, StNode *node, StArgId id,
 
   if (!find_or_fail (self, node, &place, error))
     return FALSE;
-  /* An empty field is the argument left out: PyTorch's default, or inferred. */
-  if (text[strspn (text, " \t")] == '\0')
-    {
-      const StArgSpec *arg = node->type != NULL ? st_layer_type_arg (node->type, id) : NULL;
-
-      if (arg == NULL || arg->presence != ST_ARG_REQUIRED)
-        {
-          field_edit (self, node, id, NULL, NULL);
-          return TRUE;
-        }
-      g_set_error (&local, ST_MODEL_DOCUMENT_ERROR, ST_MODEL_DOCUMENT_ERROR_VALUE,
-                   _("%s: a value is required"), st_arg_name (id));
-    }
-  if (local != NULL || !parse_value (text, id, &value, &local))
+  if (!st_arg_text_parse (node->type, id, text, &parsed, &local))
     {
       field_edit (self, node, id, NULL, local->message);
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  field_edit (self, node, id, &value, NULL);
+  /* An empty field is the argument left out: PyTorch's default, or inferred. */
+  field_edit (self, node, id, parsed.given ? &parsed.value : NULL, NULL);
   return TRUE;
-}
-
-char *
-st_model_document_format_arg (const StNode *node, StArgId id)
-{
-  const StArgValue *v = &node->args.v[id];
-
-  if (!st_node_has_arg (node, id))
-    return NULL;
-  return st_arg_value_format (v, id);
-}
-
-char *
-st_arg_value_format (const StArgValue *v, StArgId id)
-{
-
-  switch (st_arg_kind (id))
-    {
-    case ST_ARG_KIND_INT:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, v->i[0]);
-    case ST_ARG_KIND_PAIR:
-      if (v->i[0] == v->i[1])
-        return g_strdup_printf ("%" G_GINT64_FORMAT, v->i[0]);
-      return g_strdup_printf ("%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, v->i[0], v->i[1]);
-    case ST_ARG_KIND_FLOAT:
-      {
-        char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-        return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", v->f));
-      }
-    case ST_ARG_KIND_BOOL:
-      return g_strdup (v->b ? "true" : "false");
-    }
-  g_return_val_if_reached (NULL);
 }
 
 /* ---- structure ------------------------------------------------------------------------- */
@@ -1013,7 +761,7 @@ swap_history (StModelDocument *self, GPtrArray *from, GPtrArray *to)
 
   if (from->len == 0)
     return FALSE;
-  clear_field_problems (self->spec->layers);
+  st_node_seq_clear_text_problems (self->spec->layers);
   g_ptr_array_add (to, snapshot_new (self->spec, self->path, self->modified));
   snapshot = g_ptr_array_steal_index (from, from->len - 1);
   self->spec = snapshot->spec;

@@ -22,7 +22,6 @@ G_DECLARE_FINAL_TYPE (StModelDocument, st_model_document, ST, MODEL_DOCUMENT, GO
 GQuark st_model_document_error_quark (void);
 
 typedef enum {
-  ST_MODEL_DOCUMENT_ERROR_VALUE,        /* the text typed into a field is not a value */
   ST_MODEL_DOCUMENT_ERROR_PLACE,        /* no such node or position */
 } StModelDocumentError;
 
@@ -62,25 +61,20 @@ gboolean         st_model_document_find          (StModelDocument *self,
                                                   const StNode    *node,
                                                   StNodePlace     *place);
 
-/* Sets argument `id` of `node` from what was typed: "5", "5, 3", "[5, 3]", "0.5", "true".
- * Empty text leaves the argument out. Text that is no value of the argument's kind, or
- * none for a required argument, keeps the last value but is the node's problem until the
- * field holds a value again (or the views rebuild their cards from the model): the layer is
- * in error, its shape and what follows unknown. It fails with an error naming the argument,
- * and records no undo step. Successive edits of
- * one field merge into one undo step; an edit that changes nothing records none, and one
- * that brings the field back to where its step began takes the step away. */
+/* Sets argument `id` of `node` from what was typed, as st_arg_text_parse (core/spec-edit.h)
+ * reads it: "5", "5, 3", "(5, 3)", "[5, 3]", "0.5", "true". Empty text leaves the argument
+ * out. Text that is no value of the argument's kind, or none for a required argument, keeps
+ * the last value but is the node's problem until the field holds a value again (or the views
+ * rebuild their cards from the model): the layer is in error, its shape and what follows
+ * unknown. It fails with an error naming the argument (ST_SPEC_ERROR_VALUE), and records no
+ * undo step. Successive edits of one field merge into one undo step; an edit that changes
+ * nothing records none, and one that brings the field back to where its step began takes
+ * the step away. */
 gboolean         st_model_document_set_arg_text  (StModelDocument *self,
                                                   StNode          *node,
                                                   StArgId          id,
                                                   const char      *text,
                                                   GError         **error);
-/* The argument's value as the field shows it ("5" or "5, 3"); NULL when the file leaves it
- * out. */
-char            *st_model_document_format_arg    (const StNode    *node,
-                                                  StArgId          id);
-char            *st_arg_value_format             (const StArgValue *value,
-                                                  StArgId          id);
 
 /* Inserts a new layer of `type_name` at place (index may equal the length) and returns it;
  * a block gets one empty branch (Concat: two) to fill. */
