@@ -21,7 +21,7 @@
 #include "core/paths.h"
 #include "core/trainer.h"
 #ifdef STRATA_HAVE_RENDER
-#include "ui/chart-render.h"
+#include "ui/chart-feed.h"
 #endif
 
 typedef struct {
@@ -154,6 +154,9 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
 {
   TrainCli *cli = data;
 
+#ifdef STRATA_HAVE_RENDER
+  st_chart_data_add_event (&cli->chart, e);
+#endif
   switch (e->kind)
     {
     case ST_TRAINER_EVENT_STATUS:
@@ -166,10 +169,6 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       cli->epoch_start = g_get_monotonic_time ();
       break;
     case ST_TRAINER_EVENT_BATCH:
-#ifdef STRATA_HAVE_RENDER
-      st_chart_data_add_batch (&cli->chart, e->epoch - 1 + (double) e->batch / e->n_batches,
-                               e->loss);
-#endif
       if (e->batch == 1)
         cli->epoch_start = g_get_monotonic_time ();
       if (cli->tty && g_get_monotonic_time () - cli->last_draw > 100000)
@@ -179,13 +178,6 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
         }
       break;
     case ST_TRAINER_EVENT_EPOCH:
-#ifdef STRATA_HAVE_RENDER
-      {
-        StChartEpoch point = { e->metrics.epoch, e->metrics.train_loss, e->metrics.test_loss,
-                               e->metrics.train_acc, e->metrics.test_acc };
-        st_chart_data_add_epoch (&cli->chart, &point);
-      }
-#endif
       csv_row (cli->csv, &e->metrics);
       print_epoch (cli, &e->metrics, e->n_epochs);
       write_outputs (cli);
@@ -415,7 +407,7 @@ st_cli_train (int argc, char **argv)
                           "seconds\n");
 #ifdef STRATA_HAVE_RENDER
   st_chart_data_init (&cli.chart);
-  cli.chart.planned_epochs = spec->training.epochs;
+  st_chart_data_begin_run (&cli.chart, spec->training.epochs);
 #endif
 
   trainer = st_trainer_new (spec, &options, on_event, &cli, &error);

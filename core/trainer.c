@@ -715,6 +715,13 @@ st_trainer_request_snapshot (StTrainer *trainer, gint64 example)
   atomic_store (&trainer->snapshot_request, example);
 }
 
+gboolean
+st_trainer_state_is_live (StTrainerState state)
+{
+  return state == ST_TRAINER_RUNNING || state == ST_TRAINER_PAUSED
+         || state == ST_TRAINER_STOPPING;
+}
+
 StTrainerState
 st_trainer_get_state (StTrainer *trainer)
 {

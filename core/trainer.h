@@ -110,6 +110,10 @@ typedef enum {
   ST_TRAINER_DONE,
 } StTrainerState;
 
+/* A live run has a worker that is training, parked or winding down: a new run must wait
+ * for it to end, and what it trains must not change under it. */
+gboolean        st_trainer_state_is_live    (StTrainerState state);
+
 void            st_trainer_options_init     (StTrainerOptions *options);
 /* Checks the model (shape errors, a training section) and copies what it needs. */
 StTrainer      *st_trainer_new              (const StSpec           *spec,

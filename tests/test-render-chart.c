@@ -13,6 +13,7 @@
 
 #include "render-pixels.h"
 #include "ui/chart-csv.h"
+#include "ui/chart-feed.h"
 #include "ui/chart-render.h"
 #include "ui/grid-render.h"
 #include "ui/render-util.h"
@@ -700,12 +701,80 @@ test_save_csv (void)
   st_chart_data_clear (&data);
 }
 
+/* ---- the trainer's events as rows ------------------------------------------------------- */
+
+static StTrainerEvent
+batch_event (int epoch, gint64 batch, gint64 n_batches, double loss)
+{
+  return (StTrainerEvent) { .kind = ST_TRAINER_EVENT_BATCH, .epoch = epoch, .n_epochs = 2,
+                            .batch = batch, .n_batches = n_batches, .loss = loss,
+                            .examples_per_sec = 100.0 };
+}
+
+/* Batch b of B in epoch e lands at e - 1 + b / B; an epoch's metrics make one row; the loss of
+ * a diverging batch (NaN, huge) is passed through for the renderer to leave out; the other
+ * events add nothing. */
+static void
+test_chart_feed (void)
+{
+  const StTrainerEvent quiet[] = {
+    { .kind = ST_TRAINER_EVENT_STATUS, .message = "loading" },
+    { .kind = ST_TRAINER_EVENT_STARTED, .message = "CPU" },
+    { .kind = ST_TRAINER_EVENT_CHECKPOINT, .message = "best.safetensors" },
+    { .kind = ST_TRAINER_EVENT_SNAPSHOT },
+    { .kind = ST_TRAINER_EVENT_FINISHED, .stopped = TRUE },
+  };
+  const double xs[] = { 0.25, 0.5, 0.75, 1.0, 1.25, 1.5 };
+  StTrainerEvent epoch = { .kind = ST_TRAINER_EVENT_EPOCH, .epoch = 1, .n_epochs = 2,
+                           .metrics = { .epoch = 1, .train_loss = 0.8, .train_acc = 0.7,
+                                        .test_loss = 0.9, .test_acc = 0.65 } };
+  StTrainerEvent e;
+  StChartData data;
+
+  st_chart_data_init (&data);
+  st_chart_data_add_batch (&data, 3.0, 1.0);
+  st_chart_data_begin_run (&data, 2);
+  g_assert_cmpuint (data.n_batches, ==, 0);
+  g_assert_cmpfloat (data.planned_epochs, ==, 2.0);
+
+  for (gint64 b = 1; b <= 4; b++)
+    {
+      e = batch_event (1, b, 4, 2.0 / b);
+      g_assert_true (st_chart_data_add_event (&data, &e));
+    }
+  g_assert_true (st_chart_data_add_event (&data, &epoch));
+  e = batch_event (2, 1, 4, NAN);
+  g_assert_true (st_chart_data_add_event (&data, &e));
+  e = batch_event (2, 2, 4, 1e30);
+  g_assert_true (st_chart_data_add_event (&data, &e));
+  for (gsize i = 0; i < G_N_ELEMENTS (quiet); i++)
+    g_assert_false (st_chart_data_add_event (&data, &quiet[i]));
+
+  g_assert_cmpuint (data.n_batches, ==, G_N_ELEMENTS (xs));
+  for (gsize i = 0; i < G_N_ELEMENTS (xs); i++)
+    g_assert_cmpfloat_with_epsilon (data.batches[i].epoch, xs[i], 1e-12);
+  g_assert_cmpfloat (data.batches[0].loss, ==, 2.0);
+  g_assert_cmpfloat (data.batches[3].loss, ==, 0.5);
+  g_assert_true (isnan (data.batches[4].loss));
+  g_assert_cmpfloat (data.batches[5].loss, ==, 1e30);
+
+  g_assert_cmpuint (data.n_epochs, ==, 1);
+  g_assert_cmpfloat (data.epochs[0].epoch, ==, 1.0);
+  g_assert_cmpfloat (data.epochs[0].train_loss, ==, 0.8);
+  g_assert_cmpfloat (data.epochs[0].test_loss, ==, 0.9);
+  g_assert_cmpfloat (data.epochs[0].train_acc, ==, 0.7);
+  g_assert_cmpfloat (data.epochs[0].test_acc, ==, 0.65);
+  g_assert_cmpfloat (data.planned_epochs, ==, 2.0);
+  st_chart_data_clear (&data);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
 
+  g_test_add_func ("/render/chart/feed", test_chart_feed);
   g_test_add_func ("/render/chart/falling-loss", test_chart_falling_loss);
   g_test_add_func ("/render/chart/log-scale", test_chart_log_scale);
   g_test_add_func ("/render/chart/hover-names-batch-epoch", test_chart_hover_names_batch_epoch);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "ui/chart-feed.h"
 #include "ui/train-panel.h"
 #include "test-util.h"
 #include "ui-test-util.h"
@@ -28,7 +29,7 @@ typedef struct {
   GArray       *states;         /* StTrainerState after each ::state-changed */
   int           runs_started;
   int           planned_epochs;
-  GArray       *xs;             /* ::batch positions */
+  GArray       *xs;             /* where the chart puts each ::progress batch */
   int           epochs;
   int           last_epoch;
   int           snapshots;
@@ -58,19 +59,26 @@ on_run_started (StTrainPanel *panel, int planned_epochs, Fixture *f)
 }
 
 static void
-on_batch (StTrainPanel *panel, double x, double loss, Fixture *f)
+on_progress (StTrainPanel *panel, gpointer event, Fixture *f)
 {
-  g_array_append_val (f->xs, x);
-}
+  const StTrainerEvent *e = event;
+  StChartData rows;
 
-static void
-on_epoch (StTrainPanel *panel, gpointer metrics, Fixture *f)
-{
-  const StEpochMetrics *m = metrics;
-
-  f->epochs++;
-  f->last_epoch = m->epoch;
-  g_assert_cmpfloat (m->examples_per_sec, >, 0);
+  st_chart_data_init (&rows);
+  g_assert_true (st_chart_data_add_event (&rows, e));
+  if (e->kind == ST_TRAINER_EVENT_BATCH)
+    {
+      g_assert_cmpuint (rows.n_batches, ==, 1);
+      g_array_append_val (f->xs, rows.batches[0].epoch);
+    }
+  else
+    {
+      g_assert_cmpint (e->kind, ==, ST_TRAINER_EVENT_EPOCH);
+      f->epochs++;
+      f->last_epoch = e->metrics.epoch;
+      g_assert_cmpfloat (e->metrics.examples_per_sec, >, 0);
+    }
+  st_chart_data_clear (&rows);
 }
 
 static void
@@ -115,8 +123,7 @@ fixture_set_up (Fixture *f, gconstpointer user_data)
   g_object_add_weak_pointer (G_OBJECT (f->panel), (gpointer *) &f->panel);
   g_signal_connect (f->panel, "state-changed", G_CALLBACK (on_state_changed), f);
   g_signal_connect (f->panel, "run-started", G_CALLBACK (on_run_started), f);
-  g_signal_connect (f->panel, "batch", G_CALLBACK (on_batch), f);
-  g_signal_connect (f->panel, "epoch", G_CALLBACK (on_epoch), f);
+  g_signal_connect (f->panel, "progress", G_CALLBACK (on_progress), f);
   g_signal_connect (f->panel, "snapshot", G_CALLBACK (on_snapshot), f);
   g_signal_connect (f->panel, "message", G_CALLBACK (on_message), f);
   g_signal_connect (f->panel, "finished", G_CALLBACK (on_finished), f);
@@ -314,6 +321,42 @@ test_pause_resume (Fixture *f, gconstpointer user_data)
   g_assert_true (wait_for (f, is_finished, NULL));
   g_assert_true (f->stopped);
   assert_states (f, expected, G_N_ELEMENTS (expected));
+}
+
+/* The buttons are the train.* actions, enabled by the one rule the window follows too. */
+static void
+test_actions (Fixture *f, gconstpointer user_data)
+{
+  const StTrainCommands steer = ST_TRAIN_CAN_PAUSE | ST_TRAIN_CAN_STOP;
+
+  g_assert_cmpint (st_train_panel_get_commands (f->panel), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (child (f, "start_button")));
+  load_model (f, "lenet5", 50, 64);
+  g_assert_cmpint (st_train_panel_get_commands (f->panel), ==, ST_TRAIN_CAN_START);
+  g_assert_true (gtk_widget_get_sensitive (child (f, "start_button")));
+  g_assert_false (gtk_widget_get_sensitive (child (f, "pause_button")));
+  g_assert_false (gtk_widget_get_sensitive (child (f, "stop_button")));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->panel), "train.start", NULL));
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_RUNNING);
+  g_assert_cmpint (st_train_panel_get_commands (f->panel), ==, steer);
+  g_assert_false (gtk_widget_get_sensitive (child (f, "start_button")));
+  g_assert_true (gtk_widget_get_sensitive (child (f, "pause_button")));
+  g_assert_true (gtk_widget_get_sensitive (child (f, "stop_button")));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->panel), "train.pause", NULL));
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_PAUSED);
+  g_assert_cmpint (st_train_panel_get_commands (f->panel), ==, steer);
+  g_assert_cmpstr (gtk_button_get_label (child (f, "pause_button")), ==, "_Resume");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->panel), "train.stop", NULL));
+  g_assert_cmpint (st_train_panel_get_state (f->panel), ==, ST_TRAINER_STOPPING);
+  g_assert_cmpint (st_train_panel_get_commands (f->panel), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (child (f, "pause_button")));
+  g_assert_true (wait_for (f, is_finished, NULL));
+  g_assert_cmpint (st_train_panel_get_commands (f->panel), ==, ST_TRAIN_CAN_START);
+  g_assert_true (gtk_widget_get_sensitive (child (f, "start_button")));
+  g_assert_cmpstr (gtk_button_get_label (child (f, "pause_button")), ==, "_Pause");
 }
 
 static void
@@ -641,6 +684,7 @@ main (int argc, char **argv)
     { "/train-panel/toy-run", test_toy_run },
     { "/train-panel/pause-resume", test_pause_resume },
     { "/train-panel/stop", test_stop },
+    { "/train-panel/actions", test_actions },
     { "/train-panel/cuda-missing", test_cuda_missing },
     { "/train-panel/bad-model", test_bad_model },
     { "/train-panel/form-round-trip", test_form_round_trip },

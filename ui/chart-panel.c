@@ -368,10 +368,18 @@ st_chart_panel_begin_run (StChartPanel *self, int planned_epochs)
       self->previous.previous = NULL;
       st_chart_data_init (&self->data);
     }
-  else
-    st_chart_data_clear (&self->data);
-  self->data.planned_epochs = MAX (planned_epochs, 0);
+  st_chart_data_begin_run (&self->data, planned_epochs);
   update_previous (self);
+}
+
+void
+st_chart_panel_add_event (StChartPanel *self, const StTrainerEvent *event)
+{
+  g_return_if_fail (ST_IS_CHART_PANEL (self));
+  g_return_if_fail (event != NULL);
+
+  if (st_chart_data_add_event (&self->data, event))
+    st_chart_view_data_changed (self->view);
 }
 
 void

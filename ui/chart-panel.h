@@ -13,6 +13,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ui/chart-feed.h"
 #include "ui/chart-render.h"
 #include "ui/chart-view.h"
 
@@ -31,6 +32,10 @@ StChartData *st_chart_panel_get_data     (StChartPanel       *self);
  * becomes the previous run when it has any rows; otherwise the previous run stays. */
 void         st_chart_panel_begin_run    (StChartPanel       *self,
                                           int                 planned_epochs);
+/* A trainer event of the current run: its rows, as chart-feed.h turns it into them. */
+void         st_chart_panel_add_event    (StChartPanel       *self,
+                                          const StTrainerEvent *event);
+/* Rows added directly. */
 void         st_chart_panel_add_batch    (StChartPanel       *self,
                                           double              epoch,
                                           double              loss);

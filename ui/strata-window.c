@@ -121,15 +121,18 @@ update_actions (StWindow *self)
   gtk_widget_action_set_enabled (widget, "win.move-down", selected);
   if (self->train_panel != NULL)
     {
-      StTrainerState state = st_train_panel_get_state (self->train_panel);
-      gboolean live = state == ST_TRAINER_RUNNING || state == ST_TRAINER_PAUSED
-                      || state == ST_TRAINER_STOPPING;
+      /* Start, Pause and Stop follow the panel's rule, which its buttons follow too. */
+      StTrainCommands commands = st_train_panel_get_commands (self->train_panel);
+      gboolean live = st_trainer_state_is_live (st_train_panel_get_state (self->train_panel));
       gboolean has_weights = self->weights_path != NULL
                              || st_train_panel_get_weights_path (self->train_panel) != NULL;
 
-      gtk_widget_action_set_enabled (widget, "win.train-start", !live);
-      gtk_widget_action_set_enabled (widget, "win.train-pause", live && state != ST_TRAINER_STOPPING);
-      gtk_widget_action_set_enabled (widget, "win.train-stop", live && state != ST_TRAINER_STOPPING);
+      gtk_widget_action_set_enabled (widget, "win.train-start",
+                                     (commands & ST_TRAIN_CAN_START) != 0);
+      gtk_widget_action_set_enabled (widget, "win.train-pause",
+                                     (commands & ST_TRAIN_CAN_PAUSE) != 0);
+      gtk_widget_action_set_enabled (widget, "win.train-stop",
+                                     (commands & ST_TRAIN_CAN_STOP) != 0);
       gtk_widget_action_set_enabled (widget, "win.save-weights", has_weights && !live);
       gtk_widget_action_set_enabled (widget, "win.export-onnx", st_onnx_available () && !live);
     }
@@ -591,16 +594,15 @@ duplicate_layer_activated (GtkWidget *widget, const char *name, GVariant *parame
 }
 
 static void
-move_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+move_selected (StWindow *self, gboolean up)
 {
-  StWindow *self = ST_WINDOW (widget);
   g_autoptr (GError) error = NULL;
   StNode *node = selected_node (self);
   StNodePlace place;
 
   if (node == NULL || !st_model_document_find (self->document, node, &place))
     return;
-  if (g_str_equal (name, "win.move-up"))
+  if (up)
     {
       if (place.index == 0)
         return;
@@ -617,15 +619,24 @@ move_activated (GtkWidget *widget, const char *name, GVariant *parameter)
   report (self, error);
 }
 
+static void
+move_up_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  move_selected (ST_WINDOW (widget), TRUE);
+}
+
+static void
+move_down_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  move_selected (ST_WINDOW (widget), FALSE);
+}
+
 /* ---- training and what it shows -------------------------------------------------------- */
 
 static gboolean
 run_live (StWindow *self)
 {
-  StTrainerState state = st_train_panel_get_state (self->train_panel);
-
-  return state == ST_TRAINER_RUNNING || state == ST_TRAINER_PAUSED
-         || state == ST_TRAINER_STOPPING;
+  return st_trainer_state_is_live (st_train_panel_get_state (self->train_panel));
 }
 
 static gboolean
@@ -732,18 +743,9 @@ run_started (StWindow *self, int planned_epochs)
 }
 
 static void
-run_batch (StWindow *self, double x, double loss)
+run_progress (StWindow *self, gpointer event)
 {
-  st_chart_panel_add_batch (self->chart_panel, x, loss);
-}
-
-static void
-run_epoch (StWindow *self, gpointer data)
-{
-  const StEpochMetrics *m = data;
-  StChartEpoch point = { m->epoch, m->train_loss, m->test_loss, m->train_acc, m->test_acc };
-
-  st_chart_panel_add_epoch (self->chart_panel, &point);
+  st_chart_panel_add_event (self->chart_panel, event);
 }
 
 static void
@@ -790,31 +792,38 @@ show_message (StWindow *self, const char *message)
   toast (self, message);
 }
 
+/* The panel's state-changed brings update_actions (). */
 static void
-train_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+train_start_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   StWindow *self = ST_WINDOW (widget);
 
-  if (g_str_equal (name, "win.train-start"))
-    {
-      st_train_panel_set_spec (self->train_panel, st_model_document_get_spec (self->document));
-      st_train_panel_start (self->train_panel);
-    }
-  else if (g_str_equal (name, "win.train-pause"))
-    st_train_panel_pause (self->train_panel);
-  else
-    st_train_panel_stop (self->train_panel);
-  update_actions (self);
+  st_train_panel_set_spec (self->train_panel, st_model_document_get_spec (self->document));
+  st_train_panel_start (self->train_panel);
 }
 
 static void
-show_page_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+train_pause_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  StWindow *self = ST_WINDOW (widget);
+  st_train_panel_pause (ST_WINDOW (widget)->train_panel);
+}
 
-  adw_view_stack_set_visible_child_name (self->view_stack,
-                                         g_str_equal (name, "win.show-activations")
-                                         ? "activations" : "training");
+static void
+train_stop_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  st_train_panel_stop (ST_WINDOW (widget)->train_panel);
+}
+
+static void
+show_training_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  adw_view_stack_set_visible_child_name (ST_WINDOW (widget)->view_stack, "training");
+}
+
+static void
+show_activations_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  adw_view_stack_set_visible_child_name (ST_WINDOW (widget)->view_stack, "activations");
 }
 
 static void
@@ -1217,8 +1226,7 @@ build_pages (StWindow *self)
 
   g_signal_connect_swapped (self->train_panel, "state-changed", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (self->train_panel, "run-started", G_CALLBACK (run_started), self);
-  g_signal_connect_swapped (self->train_panel, "batch", G_CALLBACK (run_batch), self);
-  g_signal_connect_swapped (self->train_panel, "epoch", G_CALLBACK (run_epoch), self);
+  g_signal_connect_swapped (self->train_panel, "progress", G_CALLBACK (run_progress), self);
   g_signal_connect_swapped (self->train_panel, "snapshot", G_CALLBACK (run_snapshot), self);
   g_signal_connect_swapped (self->train_panel, "finished", G_CALLBACK (run_finished), self);
   g_signal_connect_swapped (self->train_panel, "message", G_CALLBACK (show_message), self);
@@ -1281,14 +1289,15 @@ st_window_class_init (StWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.delete-layer", NULL, delete_layer_activated);
   gtk_widget_class_install_action (widget_class, "win.duplicate-layer", NULL,
                                    duplicate_layer_activated);
-  gtk_widget_class_install_action (widget_class, "win.move-up", NULL, move_activated);
-  gtk_widget_class_install_action (widget_class, "win.move-down", NULL, move_activated);
-  gtk_widget_class_install_action (widget_class, "win.train-start", NULL, train_activated);
-  gtk_widget_class_install_action (widget_class, "win.train-pause", NULL, train_activated);
-  gtk_widget_class_install_action (widget_class, "win.train-stop", NULL, train_activated);
-  gtk_widget_class_install_action (widget_class, "win.show-training", NULL, show_page_activated);
+  gtk_widget_class_install_action (widget_class, "win.move-up", NULL, move_up_activated);
+  gtk_widget_class_install_action (widget_class, "win.move-down", NULL, move_down_activated);
+  gtk_widget_class_install_action (widget_class, "win.train-start", NULL, train_start_activated);
+  gtk_widget_class_install_action (widget_class, "win.train-pause", NULL, train_pause_activated);
+  gtk_widget_class_install_action (widget_class, "win.train-stop", NULL, train_stop_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-training", NULL,
+                                   show_training_activated);
   gtk_widget_class_install_action (widget_class, "win.show-activations", NULL,
-                                   show_page_activated);
+                                   show_activations_activated);
   gtk_widget_class_install_action (widget_class, "win.refresh-activations", NULL,
                                    refresh_activations_activated);
   gtk_widget_class_install_action (widget_class, "win.export-pytorch", NULL,

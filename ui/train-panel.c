@@ -21,10 +21,8 @@ struct _StTrainPanel
 {
   GtkWidget             parent_instance;
 
-  /* template widgets */
-  GtkButton            *start_button;
+  /* template widgets (Start and Stop are only their train.* actions) */
   GtkButton            *pause_button;
-  GtkButton            *stop_button;
   GtkLabel             *status_label;
   GtkLabel             *error_label;
   GtkWidget            *progress_box;
@@ -83,8 +81,7 @@ G_DEFINE_FINAL_TYPE (StTrainPanel, st_train_panel, GTK_TYPE_WIDGET)
 enum {
   SIGNAL_STATE_CHANGED,
   SIGNAL_RUN_STARTED,
-  SIGNAL_BATCH,
-  SIGNAL_EPOCH,
+  SIGNAL_PROGRESS,
   SIGNAL_SNAPSHOT,
   SIGNAL_MESSAGE,
   SIGNAL_FINISHED,
@@ -93,13 +90,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-static gboolean
-is_live (StTrainerState state)
-{
-  return state == ST_TRAINER_RUNNING || state == ST_TRAINER_PAUSED
-         || state == ST_TRAINER_STOPPING;
-}
 
 static gboolean
 lock_form (gpointer data)
@@ -111,16 +101,30 @@ lock_form (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-update_controls (StTrainPanel *self)
+StTrainCommands
+st_train_panel_get_commands (StTrainPanel *self)
 {
-  gboolean live = is_live (self->state);
+  g_return_val_if_fail (ST_IS_TRAIN_PANEL (self), 0);
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), !live && self->spec != NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->pause_button),
-                            self->state == ST_TRAINER_RUNNING || self->state == ST_TRAINER_PAUSED);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->stop_button),
-                            self->state == ST_TRAINER_RUNNING || self->state == ST_TRAINER_PAUSED);
+  if (!st_trainer_state_is_live (self->state))
+    return self->spec != NULL ? ST_TRAIN_CAN_START : 0;
+  /* Stopping cannot be paused or stopped again: the worker is already on its way out. */
+  if (self->state == ST_TRAINER_STOPPING)
+    return 0;
+  return ST_TRAIN_CAN_PAUSE | ST_TRAIN_CAN_STOP;
+}
+
+/* The buttons are the train.* actions: their enabled state is st_train_panel_get_commands (). */
+static void
+update_actions (StTrainPanel *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  StTrainCommands commands = st_train_panel_get_commands (self);
+  gboolean live = st_trainer_state_is_live (self->state);
+
+  gtk_widget_action_set_enabled (widget, "train.start", (commands & ST_TRAIN_CAN_START) != 0);
+  gtk_widget_action_set_enabled (widget, "train.pause", (commands & ST_TRAIN_CAN_PAUSE) != 0);
+  gtk_widget_action_set_enabled (widget, "train.stop", (commands & ST_TRAIN_CAN_STOP) != 0);
   gtk_button_set_label (self->pause_button,
                         self->state == ST_TRAINER_PAUSED ? _("_Resume") : _("_Pause"));
   /* A live run trains what the form said when it started, so the form locks; but not in the
@@ -139,7 +143,7 @@ set_state (StTrainPanel *self, StTrainerState state)
   if (self->state == state)
     return;
   self->state = state;
-  update_controls (self);
+  update_actions (self);
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
 }
 
@@ -399,7 +403,7 @@ st_train_panel_set_spec (StTrainPanel *self, const StSpec *spec)
       clear_error (self);
       self->refused = FALSE;
     }
-  update_controls (self);
+  update_actions (self);
 }
 
 void
@@ -580,12 +584,11 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       self->last_batch = *e;
       if (self->progress_timer == 0)
         self->progress_timer = g_timeout_add (PROGRESS_INTERVAL_MS, show_progress, self);
-      g_signal_emit (self, signals[SIGNAL_BATCH], 0,
-                     e->epoch - 1 + (double) e->batch / MAX (e->n_batches, 1), e->loss);
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, e);
       break;
     case ST_TRAINER_EVENT_EPOCH:
       show_epoch (self, e);
-      g_signal_emit (self, signals[SIGNAL_EPOCH], 0, &e->metrics);
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, e);
       break;
     case ST_TRAINER_EVENT_SNAPSHOT:
       g_signal_emit (self, signals[SIGNAL_SNAPSHOT], 0, e->snapshot);
@@ -647,7 +650,7 @@ st_train_panel_start (StTrainPanel *self)
 
   g_return_if_fail (ST_IS_TRAIN_PANEL (self));
 
-  if (is_live (self->state))
+  if (st_trainer_state_is_live (self->state))
     return;
   clear_error (self);
   self->refused = FALSE;
@@ -778,28 +781,28 @@ st_train_panel_request_snapshot (StTrainPanel *self, gint64 example)
   g_return_if_fail (ST_IS_TRAIN_PANEL (self));
   g_return_if_fail (example >= 0);
 
-  if (self->trainer != NULL && is_live (self->state))
+  if (self->trainer != NULL && st_trainer_state_is_live (self->state))
     st_trainer_request_snapshot (self->trainer, example);
 }
 
 /* ---- construction --------------------------------------------------------------------- */
 
 static void
-start_clicked (StTrainPanel *self)
+start_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  st_train_panel_start (self);
+  st_train_panel_start (ST_TRAIN_PANEL (widget));
 }
 
 static void
-pause_clicked (StTrainPanel *self)
+pause_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  st_train_panel_pause (self);
+  st_train_panel_pause (ST_TRAIN_PANEL (widget));
 }
 
 static void
-stop_clicked (StTrainPanel *self)
+stop_activated (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  st_train_panel_stop (self);
+  st_train_panel_stop (ST_TRAIN_PANEL (widget));
 }
 
 static void
@@ -850,11 +853,8 @@ st_train_panel_class_init (StTrainPanelClass *klass)
   signals[SIGNAL_RUN_STARTED] =
     g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_INT);
-  signals[SIGNAL_BATCH] =
-    g_signal_new ("batch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
-  signals[SIGNAL_EPOCH] =
-    g_signal_new ("epoch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_SNAPSHOT] =
     g_signal_new ("snapshot", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -876,9 +876,10 @@ st_train_panel_class_init (StTrainPanelClass *klass)
                                                "/org/strata/Strata/train-panel.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
-  gtk_widget_class_bind_template_child (widget_class, StTrainPanel, start_button);
+  /* Start and Stop need no field, only their names (tests find them by name). */
+  gtk_widget_class_bind_template_child_full (widget_class, "start_button", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, pause_button);
-  gtk_widget_class_bind_template_child (widget_class, StTrainPanel, stop_button);
+  gtk_widget_class_bind_template_child_full (widget_class, "stop_button", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, status_label);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, error_label);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, progress_box);
@@ -904,13 +905,14 @@ st_train_panel_class_init (StTrainPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, resize_switch);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, crop_spin);
   gtk_widget_class_bind_template_child (widget_class, StTrainPanel, seed_spin);
-  gtk_widget_class_bind_template_callback (widget_class, start_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, pause_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, stop_clicked);
   gtk_widget_class_bind_template_callback (widget_class, dataset_selected);
   gtk_widget_class_bind_template_callback (widget_class, optimizer_selected);
   gtk_widget_class_bind_template_callback (widget_class, format_real);
   gtk_widget_class_bind_template_callback (widget_class, form_changed);
+
+  gtk_widget_class_install_action (widget_class, "train.start", NULL, start_activated);
+  gtk_widget_class_install_action (widget_class, "train.pause", NULL, pause_activated);
+  gtk_widget_class_install_action (widget_class, "train.stop", NULL, stop_activated);
 }
 
 static void
@@ -948,7 +950,7 @@ st_train_panel_init (StTrainPanel *self)
    * would cost that frame its layout and fonts. */
   gtk_progress_bar_set_text (self->epoch_bar, _("Epoch"));
   gtk_progress_bar_set_text (self->run_bar, _("Run"));
-  update_controls (self);
+  update_actions (self);
 }
 
 GtkWidget *

@@ -6,15 +6,19 @@
  *
  *   ::state-changed ()                          Start, Pause, Stop or the end changed the state
  *   ::run-started (int planned_epochs)          a run began; the charts start afresh
- *   ::batch (double x, double loss)             x in epochs: batch b (1-based) of B in epoch e
- *                                               (1-based) is at e - 1 + b / B
- *   ::epoch (gpointer metrics)                  a const StEpochMetrics *
+ *   ::progress (gpointer event)                 a const StTrainerEvent * of kind BATCH or EPOCH,
+ *                                               valid during the emission: the chart's rows
+ *                                               (st_chart_data_add_event() in chart-feed.h)
  *   ::snapshot (gpointer snapshot)              a const StSnapshot *, valid during the emission
  *   ::message (const char *text)                an error to show the person
  *   ::finished (gboolean stopped, const char *weights_path)   the best weights, or NULL
  *   ::config-changed ()                         the person committed a change to the form (a
  *                                               field confirmed, a choice made): one per change,
  *                                               none while typing or for load_config()
+ *
+ * The Start, Pause and Stop buttons are the panel's actions "train.start", "train.pause" (pause
+ * a running run, resume a paused one) and "train.stop"; st_train_panel_get_commands() is the one
+ * rule for when each can run, which the window's actions and shortcuts follow too.
  *
  * Every run keeps its best checkpoint in a temporary file of the panel's own, removed when
  * the panel goes; closing the panel during a run stops the run.
@@ -30,6 +34,12 @@ G_BEGIN_DECLS
 
 #define ST_TYPE_TRAIN_PANEL (st_train_panel_get_type ())
 G_DECLARE_FINAL_TYPE (StTrainPanel, st_train_panel, ST, TRAIN_PANEL, GtkWidget)
+
+typedef enum {
+  ST_TRAIN_CAN_START = 1 << 0,
+  ST_TRAIN_CAN_PAUSE = 1 << 1,          /* pause a running run, or resume a paused one */
+  ST_TRAIN_CAN_STOP  = 1 << 2,
+} StTrainCommands;
 
 GtkWidget      *st_train_panel_new                    (void);
 
@@ -53,6 +63,9 @@ void            st_train_panel_start                  (StTrainPanel        *self
 void            st_train_panel_pause                  (StTrainPanel        *self);
 void            st_train_panel_stop                   (StTrainPanel        *self);
 StTrainerState  st_train_panel_get_state              (StTrainPanel        *self);
+/* What Start, Pause and Stop can do now, from the run's state (and Start: whether there is a
+ * model to train). */
+StTrainCommands st_train_panel_get_commands           (StTrainPanel        *self);
 
 /* The best epoch of the last run once it has ended, or NULL when it ended before its first
  * epoch; st_best_weights_ref() to keep them past the next run. */
