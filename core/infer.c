@@ -349,3 +349,28 @@ st_infer_find (const StInfer *infer, const StNode *node)
       return &infer->layers[i];
   return NULL;
 }
+
+gboolean
+st_infer_check (const StInfer *infer, GQuark domain, int code, GError **error)
+{
+  g_return_val_if_fail (infer != NULL, FALSE);
+
+  if (infer->n_errors == 0)
+    return TRUE;
+  for (guint i = 0; i < infer->n_layers; i++)
+    {
+      const StLayerInfo *info = &infer->layers[i];
+      const StNode *node = info->node;
+
+      if (info->error == NULL)
+        continue;
+      g_set_error (error, domain, code,
+                   infer->n_errors > 1 ? _("layer %s (%s): %s (and more errors after it)")
+                                       : _("layer %s (%s): %s"),
+                   info->path, node->type != NULL ? node->type->name : node->type_name,
+                   info->error);
+      return FALSE;
+    }
+  g_set_error (error, domain, code, _("the model has errors"));
+  return FALSE;
+}

@@ -68,6 +68,13 @@ typedef struct {
 StInfer *st_spec_infer        (const StSpec *spec);
 StInfer *st_spec_infer_input  (const StSpec *spec, const StShape *input);
 void     st_infer_free        (StInfer *infer);
+/* TRUE when the model has no error; else FALSE with an error of `domain` and `code` that
+ * names the first layer in error in pre-order (the one to fix: later ones may follow from
+ * it), "layer 8 (AvgPool2d): …", and says when more errors come after it. */
+gboolean st_infer_check       (const StInfer *infer,
+                               GQuark         domain,
+                               int            code,
+                               GError       **error);
 
 /* The row of a node, or NULL. */
 const StLayerInfo *st_infer_find (const StInfer *infer, const StNode *node);

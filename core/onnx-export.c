@@ -700,29 +700,6 @@ st_net_to_onnx (const StNet *net, const float *params, const float *buffers, con
   return write_model (&model, path, error);
 }
 
-/* The first error in pre-order names the layer to fix; later ones may follow from it. */
-static gboolean
-check_model (const StInfer *infer, GError **error)
-{
-  if (infer->n_errors == 0)
-    return TRUE;
-  for (guint i = 0; i < infer->n_layers; i++)
-    {
-      const StLayerInfo *info = &infer->layers[i];
-      const StNode *node = info->node;
-
-      if (info->error == NULL)
-        continue;
-      g_set_error (error, ST_ONNX_ERROR, ST_ONNX_ERROR_MODEL,
-                   infer->n_errors > 1 ? _("layer %s (%s): %s (and more errors after it)")
-                                       : _("layer %s (%s): %s"),
-                   info->path, node->type != NULL ? node->type->name : node->type_name,
-                   info->error);
-      return FALSE;
-    }
-  g_assert_not_reached ();
-}
-
 gboolean
 st_spec_to_onnx (const StSpec *spec, const char *weights, const char *path, GError **error)
 {
@@ -735,7 +712,8 @@ st_spec_to_onnx (const StSpec *spec, const char *weights, const char *path, GErr
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   infer = st_spec_infer (spec);
-  if (!check_model (infer, error) || (net = st_net_compile (spec, error)) == NULL)
+  if (!st_infer_check (infer, ST_ONNX_ERROR, ST_ONNX_ERROR_MODEL, error)
+      || (net = st_net_compile (spec, error)) == NULL)
     return FALSE;
   params = g_try_new0 (float, MAX (net->n_params, 1));
   buffers = g_try_new0 (float, MAX (net->n_buffers, 1));

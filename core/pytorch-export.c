@@ -576,29 +576,6 @@ append_loss_and_optimizer (GString *out, const StTrainConfig *t)
                    "    )\n\n\n");
 }
 
-/* The first error in pre-order names the layer to fix; later ones may follow from it. */
-static gboolean
-check_model (const StInfer *infer, GError **error)
-{
-  if (infer->n_errors == 0)
-    return TRUE;
-  for (guint i = 0; i < infer->n_layers; i++)
-    {
-      const StLayerInfo *info = &infer->layers[i];
-      const StNode *node = info->node;
-
-      if (info->error == NULL)
-        continue;
-      g_set_error (error, ST_EXPORT_ERROR, ST_EXPORT_ERROR_MODEL,
-                   infer->n_errors > 1 ? _("layer %s (%s): %s (and more errors after it)")
-                                       : _("layer %s (%s): %s"),
-                   info->path, node->type != NULL ? node->type->name : node->type_name,
-                   info->error);
-      return FALSE;
-    }
-  g_assert_not_reached ();
-}
-
 char *
 st_spec_to_pytorch (const StSpec *spec, GError **error)
 {
@@ -611,7 +588,7 @@ st_spec_to_pytorch (const StSpec *spec, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   infer = st_spec_infer (spec);
-  if (!check_model (infer, error))
+  if (!st_infer_check (infer, ST_EXPORT_ERROR, ST_EXPORT_ERROR_MODEL, error))
     return NULL;
 
   out = g_string_new (NULL);
