@@ -29,77 +29,24 @@ static gboolean have_display;
 
 /* ---- the window and its cards ------------------------------------------------------------ */
 
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static StWindow *
-open_window (void)
-{
-  StWindow *window = st_window_new (NULL);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1800);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (ui_test_spin_until (is_mapped, window, 5000));
-  ui_test_spin (100);
-  return window;
-}
-
-static StLayerList *
-layer_list (StWindow *window)
-{
-  return ST_LAYER_LIST (st_window_get_layer_list (window));
-}
-
 static StModelDocument *
 document (StWindow *window)
 {
   return st_window_get_document (window);
 }
 
-static StLayerCard *
-card (StWindow *window, const char *path)
-{
-  StLayerCard *found = NULL;
-
-  for (int tries = 0; tries < 50 && found == NULL; tries++)
-    {
-      found = st_layer_list_find_card (layer_list (window), path);
-      if (found == NULL)
-        ui_test_spin (20);
-    }
-  if (found == NULL)
-    g_test_message ("no card on screen for layer %s", path);
-  return found;
-}
-
 static const char *
 shape_of (StWindow *window, const char *path)
 {
-  StLayerCard *c = card (window, path);
+  StLayerCard *c = ui_test_card (window, path);
 
   return c != NULL ? st_layer_card_get_shape_text (c) : NULL;
-}
-
-static void
-type_into (StWindow *window, const char *path, StArgId id, const char *text)
-{
-  StLayerCard *c = card (window, path);
-  GtkEditable *field;
-
-  g_assert_nonnull (c);
-  field = st_layer_card_get_field (c, id);
-  g_assert_nonnull (field);
-  gtk_editable_set_text (field, text);
-  ui_test_spin (10);
 }
 
 static const char *
 totals (StWindow *window)
 {
-  return st_layer_list_get_totals (layer_list (window));
+  return st_layer_list_get_totals (ui_test_layer_list (window));
 }
 
 static const StNode *
@@ -115,13 +62,6 @@ start_empty (StWindow *window, gint64 c, gint64 h, gint64 w)
 
   st_model_document_set_spec (document (window), st_spec_new ("built", &input));
   ui_test_spin (50);
-}
-
-static void
-add_layer (StWindow *window, const char *type)
-{
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-layer", "s", type));
-  ui_test_spin (30);
 }
 
 /* ---- real keys ----------------------------------------------------------------------------- */
@@ -180,30 +120,16 @@ type_keys (StWindow *window, GtkEditable *field, const char *text)
 
 /* ---- F6 ------------------------------------------------------------------------------------ */
 
-static StTrainPanel *
-train_panel (StWindow *window)
-{
-  return ST_TRAIN_PANEL (st_window_get_train_panel (window));
-}
-
 static gboolean
 is_running (gpointer window)
 {
-  return st_train_panel_get_state (train_panel (window)) == ST_TRAINER_RUNNING;
+  return st_train_panel_get_state (ui_test_train_panel (window)) == ST_TRAINER_RUNNING;
 }
 
 static gboolean
 is_paused (gpointer window)
 {
-  return st_train_panel_get_state (train_panel (window)) == ST_TRAINER_PAUSED;
-}
-
-static gboolean
-run_over (gpointer window)
-{
-  StTrainerState state = st_train_panel_get_state (train_panel (window));
-
-  return state == ST_TRAINER_DONE || state == ST_TRAINER_IDLE;
+  return st_train_panel_get_state (ui_test_train_panel (window)) == ST_TRAINER_PAUSED;
 }
 
 /* F6 pauses the run with the focus in a builder field, inside the window's panes (whose own
@@ -217,7 +143,7 @@ test_f6_pauses_from_a_field (void)
   const char *why;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   if ((why = keys_unavailable (window)) != NULL)
     {
       g_test_skip (why);
@@ -226,14 +152,14 @@ test_f6_pauses_from_a_field (void)
     }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preset", "s", "toy"));
   ui_test_spin (50);
-  st_train_panel_get_config (train_panel (window), &config);
+  st_train_panel_get_config (ui_test_train_panel (window), &config);
   config.epochs = 100000;
-  st_train_panel_load_config (train_panel (window), &config);
+  st_train_panel_load_config (ui_test_train_panel (window), &config);
   st_train_config_clear (&config);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
   g_assert_true (ui_test_spin_until (is_running, window, 30000));
 
-  field = st_layer_card_get_field (card (window, "0"), ST_ARG_KERNEL_SIZE);
+  field = st_layer_card_get_field (ui_test_card (window, "0"), ST_ARG_KERNEL_SIZE);
   g_assert_nonnull (field);
   gtk_widget_grab_focus (GTK_WIDGET (field));
   ui_test_spin (50);
@@ -249,7 +175,7 @@ test_f6_pauses_from_a_field (void)
   g_assert_true (ui_test_spin_until (is_running, window, 5000));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
-  g_assert_true (ui_test_spin_until (run_over, window, 10000));
+  g_assert_true (ui_test_spin_until (ui_test_run_over, window, 10000));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -266,15 +192,15 @@ test_invalid_field_is_an_error (void)
   StWindow *window;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   g_assert_nonnull (strstr (totals (window), "no errors"));
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_test_message ("kernel_size “%s”", bad[i]);
-      type_into (window, "0", ST_ARG_KERNEL_SIZE, bad[i]);
+      ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, bad[i]);
       g_assert_cmpint (top_layer (window, 0)->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 5);
-      g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
-      g_assert_nonnull (strstr (st_layer_card_get_error_text (card (window, "0")), "kernel_size"));
+      g_assert_nonnull (st_layer_card_get_error_text (ui_test_card (window, "0")));
+      g_assert_nonnull (strstr (st_layer_card_get_error_text (ui_test_card (window, "0")), "kernel_size"));
       g_assert_cmpstr (shape_of (window, "0"), ==, "?");
       g_assert_cmpstr (shape_of (window, "1"), ==, "?");
       g_assert_cmpstr (shape_of (window, "4"), ==, "?");
@@ -284,8 +210,8 @@ test_invalid_field_is_an_error (void)
       g_assert_nonnull (strstr (totals (window), "at least"));
       g_assert_null (strstr (totals (window), "61,706"));
     }
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "5");
-  g_assert_null (st_layer_card_get_error_text (card (window, "0")));
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "5");
+  g_assert_null (st_layer_card_get_error_text (ui_test_card (window, "0")));
   g_assert_cmpstr (shape_of (window, "0"), ==, "6×28×28");
   g_assert_nonnull (strstr (totals (window), "61,706"));
   g_assert_nonnull (strstr (totals (window), "no errors"));
@@ -293,9 +219,9 @@ test_invalid_field_is_an_error (void)
   g_assert_false (st_model_document_get_modified (document (window)));
 
   /* Typing away and back again leaves no step either. */
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
   g_assert_true (st_model_document_can_undo (document (window)));
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "(5, 5)");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "(5, 5)");
   g_assert_false (st_model_document_can_undo (document (window)));
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -303,7 +229,7 @@ test_invalid_field_is_an_error (void)
 static GtkEditable *
 kernel_field (StWindow *window)
 {
-  StLayerCard *c = card (window, "0");
+  StLayerCard *c = ui_test_card (window, "0");
 
   g_assert_nonnull (c);
   return st_layer_card_get_field (c, ST_ARG_KERNEL_SIZE);
@@ -313,7 +239,7 @@ static gboolean
 focus_in_kernel_field (gpointer window)
 {
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
-  StLayerCard *c = st_layer_list_find_card (layer_list (window), "0");
+  StLayerCard *c = st_layer_list_find_card (ui_test_layer_list (window), "0");
   GtkEditable *field = c != NULL ? st_layer_card_get_field (c, ST_ARG_KERNEL_SIZE) : NULL;
 
   return focus != NULL && field != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (field));
@@ -329,7 +255,7 @@ test_ctrl_z_in_a_field (void)
   const char *why;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = document (window);
   if ((why = keys_unavailable (window)) != NULL)
     {
@@ -365,7 +291,7 @@ test_ctrl_z_in_a_field (void)
 static GtkWidget *
 list_view (StWindow *window)
 {
-  GtkWidget *found = GTK_WIDGET (layer_list (window));
+  GtkWidget *found = GTK_WIDGET (ui_test_layer_list (window));
 
   while (found != NULL && !GTK_IS_LIST_VIEW (found))
     {
@@ -418,7 +344,7 @@ assert_one_current_row (StWindow *window, const StNode *expected)
   g_assert_cmpint (n_selected, ==, 1);
   g_assert_cmpint (n_focused, <=, 1);
   g_assert_true (selected == expected);
-  g_assert_true (st_layer_item_get_node (st_layer_list_get_selected (layer_list (window)))
+  g_assert_true (st_layer_item_get_node (st_layer_list_get_selected (ui_test_layer_list (window)))
                  == expected);
   if (selected != NULL)
     {
@@ -439,18 +365,18 @@ test_one_selected_after_delete (void)
   GtkWidget *trash;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   /* lenet5: 0 Conv2d, 1 Sigmoid, 2 AvgPool2d, 3 Conv2d, 4 Sigmoid, 5 AvgPool2d, ... */
-  st_layer_list_select_node (layer_list (window), top_layer (window, 3));
+  st_layer_list_select_node (ui_test_layer_list (window), top_layer (window, 3));
   ui_test_spin (50);
-  gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (card (window, "3"))));
+  gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (ui_test_card (window, "3"))));
   next = top_layer (window, 4);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-layer", NULL));
   assert_one_current_row (window, next);
 
   /* the trash button of a card before the selected one, as a click leaves it: focused */
   kept = top_layer (window, 3);
-  trash = st_layer_card_get_remove_button (card (window, "1"));
+  trash = st_layer_card_get_remove_button (ui_test_card (window, "1"));
   gtk_widget_grab_focus (trash);
   g_signal_emit_by_name (trash, "clicked");
   ui_test_spin (50);
@@ -507,15 +433,15 @@ test_remove_branch_and_shortcut (void)
   g_autoptr (GError) error = NULL;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = document (window);
   start_empty (window, 2, 8, 8);
-  add_layer (window, "Concat");
+  ui_test_add_layer (window, "Concat");
   concat = top_layer (window, 0);
   g_assert_cmpuint (concat->branches->len, ==, 2);
   /* a layer in the second branch: rows are input, Concat, Branch 1, Branch 2 */
-  st_layer_list_select_row (layer_list (window), 3);
-  add_layer (window, "ReLU");
+  st_layer_list_select_row (ui_test_layer_list (window), 3);
+  ui_test_add_layer (window, "ReLU");
   concat = top_layer (window, 0);
   g_assert_cmpuint (((GPtrArray *) g_ptr_array_index (concat->branches, 1))->len, ==, 1);
   g_assert_cmpstr (shape_of (window, "0"), ==, "4×8×8");
@@ -542,7 +468,7 @@ test_remove_branch_and_shortcut (void)
 
   /* A Residual's shortcut; its body has no such button. */
   start_empty (window, 2, 8, 8);
-  add_layer (window, "Residual");
+  ui_test_add_layer (window, "Residual");
   g_assert_true (st_model_document_add_branch (doc, (StNode *) top_layer (window, 0), &error));
   g_assert_no_error (error);
   ui_test_spin (50);
@@ -643,7 +569,7 @@ test_drag_shows_where (void)
   StNodePlace place;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   if ((why = keys_unavailable (window)) != NULL)
     {
       g_test_skip (why);
@@ -651,7 +577,7 @@ test_drag_shows_where (void)
       return;
     }
   /* lenet5: Conv2d (3) onto the upper half of Sigmoid (1) */
-  from = card (window, "3");
+  from = ui_test_card (window, "3");
   icon = st_layer_card_snapshot_icon (from);
   g_assert_cmpint (gdk_paintable_get_intrinsic_width (icon), ==,
                    gtk_widget_get_width (GTK_WIDGET (from)));
@@ -659,15 +585,15 @@ test_drag_shows_where (void)
                    gtk_widget_get_height (GTK_WIDGET (from)));
   pointer_at (window, GTK_WIDGET (from), 60, 10, "mousedown 1");
   pointer_at (window, GTK_WIDGET (from), 60, 40, "");
-  pointer_at (window, GTK_WIDGET (card (window, "2")), 60, 30, "");
-  pointer_at (window, GTK_WIDGET (card (window, "1")), 60, 8, "");
+  pointer_at (window, GTK_WIDGET (ui_test_card (window, "2")), 60, 30, "");
+  pointer_at (window, GTK_WIDGET (ui_test_card (window, "1")), 60, 8, "");
   /* the drag starts once GTK has seen the pointer move far enough: a loaded machine is slow */
   g_assert_true (ui_test_spin_until (one_line, window, 5000));
   g_assert_cmpint (cards_with_line (window, &lined), ==, 1);
-  g_assert_true (lined == card (window, "1"));
+  g_assert_true (lined == ui_test_card (window, "1"));
   if (lined != NULL)
     g_assert_cmpint (st_layer_card_get_drop_line (lined), ==, ST_DROP_LINE_ABOVE);
-  pointer_at (window, GTK_WIDGET (card (window, "1")), 60, 8, "mouseup 1");
+  pointer_at (window, GTK_WIDGET (ui_test_card (window, "1")), 60, 8, "mouseup 1");
   ui_test_spin (300);
   g_assert_cmpstr (top_layer (window, 1)->type_name, ==, "Conv2d");
   g_assert_cmpint (top_layer (window, 1)->args.v[ST_ARG_OUT_CHANNELS].i[0], ==, 16);
@@ -675,26 +601,26 @@ test_drag_shows_where (void)
 
   /* ReLU (0) onto the lower half of the Residual (1): below the Residual's last row. */
   start_empty (window, 2, 8, 8);
-  add_layer (window, "ReLU");
-  add_layer (window, "Residual");
+  ui_test_add_layer (window, "ReLU");
+  ui_test_add_layer (window, "Residual");
   place.seq = top_layer (window, 1)->body;
   place.index = 0;
   g_assert_nonnull (st_model_document_insert (document (window), &place, "Sigmoid", &error));
   g_assert_no_error (error);
   ui_test_spin (50);
-  from = card (window, "0");
+  from = ui_test_card (window, "0");
   pointer_at (window, GTK_WIDGET (from), 60, 10, "mousedown 1");
   pointer_at (window, GTK_WIDGET (from), 60, 30, "");
-  pointer_at (window, GTK_WIDGET (card (window, "1")), 60, 10, "");
-  pointer_at (window, GTK_WIDGET (card (window, "1")), 60,
-              gtk_widget_get_height (GTK_WIDGET (card (window, "1"))) - 6, "");
+  pointer_at (window, GTK_WIDGET (ui_test_card (window, "1")), 60, 10, "");
+  pointer_at (window, GTK_WIDGET (ui_test_card (window, "1")), 60,
+              gtk_widget_get_height (GTK_WIDGET (ui_test_card (window, "1"))) - 6, "");
   g_assert_true (ui_test_spin_until (one_line, window, 5000));
   g_assert_cmpint (cards_with_line (window, &lined), ==, 1);
-  g_assert_true (lined == card (window, "1.body.0"));
+  g_assert_true (lined == ui_test_card (window, "1.body.0"));
   if (lined != NULL)
     g_assert_cmpint (st_layer_card_get_drop_line (lined), ==, ST_DROP_LINE_BELOW);
-  pointer_at (window, GTK_WIDGET (card (window, "1")), 60,
-              gtk_widget_get_height (GTK_WIDGET (card (window, "1"))) - 6, "mouseup 1");
+  pointer_at (window, GTK_WIDGET (ui_test_card (window, "1")), 60,
+              gtk_widget_get_height (GTK_WIDGET (ui_test_card (window, "1"))) - 6, "mouseup 1");
   ui_test_spin (300);
   g_assert_cmpstr (top_layer (window, 0)->type_name, ==, "Residual");
   g_assert_cmpstr (top_layer (window, 1)->type_name, ==, "ReLU");

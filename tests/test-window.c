@@ -29,59 +29,6 @@
 
 static gboolean have_display;
 
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static StWindow *
-open_window (void)
-{
-  StWindow *window = st_window_new (NULL);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1800);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (ui_test_spin_until (is_mapped, window, 5000));
-  ui_test_spin (100);
-  return window;
-}
-
-static StLayerList *
-layer_list (StWindow *window)
-{
-  return ST_LAYER_LIST (st_window_get_layer_list (window));
-}
-
-static StLayerCard *
-card (StWindow *window, const char *path)
-{
-  StLayerCard *found = NULL;
-
-  for (int tries = 0; tries < 50 && found == NULL; tries++)
-    {
-      found = st_layer_list_find_card (layer_list (window), path);
-      if (found == NULL)
-        ui_test_spin (20);
-    }
-  if (found == NULL)
-    g_test_message ("no card on screen for layer %s", path);
-  return found;
-}
-
-static void
-type_into (StWindow *window, const char *path, StArgId id, const char *text)
-{
-  StLayerCard *c = card (window, path);
-  GtkEditable *field;
-
-  g_assert_nonnull (c);
-  field = st_layer_card_get_field (c, id);
-  g_assert_nonnull (field);
-  gtk_editable_set_text (field, text);
-  ui_test_spin (10);
-}
-
 static void
 save_screenshot (GtkWidget *widget, const char *name)
 {
@@ -107,7 +54,7 @@ assert_cards_agree (StWindow *window)
 
   for (guint i = 0; i < infer->n_layers; i++)
     {
-      StLayerCard *c = st_layer_list_find_card (layer_list (window), infer->layers[i].path);
+      StLayerCard *c = st_layer_list_find_card (ui_test_layer_list (window), infer->layers[i].path);
       char buf[ST_SHAPE_STRING_MAX];
 
       if (c == NULL)
@@ -132,24 +79,24 @@ test_kernel_size_updates_cards (void)
   char before[G_N_ELEMENTS (later)][ST_SHAPE_STRING_MAX];
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = st_window_get_document (window);
   g_assert_cmpstr (st_model_document_get_spec (doc)->name, ==, "LeNet-5");
-  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (ui_test_layer_list (window)), "61,706"));
   for (gsize i = 0; i < G_N_ELEMENTS (later); i++)
-    g_strlcpy (before[i], st_layer_card_get_shape_text (card (window, later[i])), ST_SHAPE_STRING_MAX);
+    g_strlcpy (before[i], st_layer_card_get_shape_text (ui_test_card (window, later[i])), ST_SHAPE_STRING_MAX);
 
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
 
-  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0")), ==, "6×30×30");
+  g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, "0")), ==, "6×30×30");
   for (gsize i = 0; i < G_N_ELEMENTS (later); i++)
-    g_assert_cmpstr (st_layer_card_get_shape_text (card (window, later[i])), !=, before[i]);
-  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "2")), ==, "6×15×15");
-  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "3")), ==, "16×11×11");
-  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "5")), ==, "16×5×5");
+    g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, later[i])), !=, before[i]);
+  g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, "2")), ==, "6×15×15");
+  g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, "3")), ==, "16×11×11");
+  g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, "5")), ==, "16×5×5");
   assert_cards_agree (window);
   /* conv1 had 6·1·5·5 + 6 = 156 parameters, now 6·1·3·3 + 6 = 60. */
-  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,610"));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (ui_test_layer_list (window)), "61,610"));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -163,12 +110,12 @@ test_undo_restores (void)
   const StNode *conv;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = st_window_get_document (window);
   g_assert_false (st_model_document_can_undo (doc));
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "");
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "7");
-  type_into (window, "0", ST_ARG_OUT_CHANNELS, "8");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "7");
+  ui_test_type_into (window, "0", ST_ARG_OUT_CHANNELS, "8");
   conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
   g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 7);
 
@@ -182,10 +129,10 @@ test_undo_restores (void)
   ui_test_spin (50);
   conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
   g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 5);
-  g_assert_cmpstr (gtk_editable_get_text (st_layer_card_get_field (card (window, "0"),
+  g_assert_cmpstr (gtk_editable_get_text (st_layer_card_get_field (ui_test_card (window, "0"),
                                                                    ST_ARG_KERNEL_SIZE)), ==, "5");
-  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0")), ==, "6×28×28");
-  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, "0")), ==, "6×28×28");
+  g_assert_nonnull (strstr (st_layer_list_get_totals (ui_test_layer_list (window)), "61,706"));
   g_assert_false (st_model_document_can_undo (doc));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
@@ -202,13 +149,6 @@ start_empty (StWindow *window, gint64 c, gint64 h, gint64 w)
 
   st_model_document_set_spec (st_window_get_document (window), st_spec_new ("built", &input));
   ui_test_spin (50);
-}
-
-static void
-add_layer (StWindow *window, const char *type)
-{
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-layer", "s", type));
-  ui_test_spin (30);
 }
 
 /* The course's broken LeNet, built card by card from the palette: only the pool that would
@@ -244,15 +184,15 @@ test_broken_model_marks_one_card (void)
   int marked = 0;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   start_empty (window, 1, 28, 28);
   for (gsize i = 0; i < G_N_ELEMENTS (layers); i++)
     {
       g_autofree char *path = g_strdup_printf ("%" G_GSIZE_FORMAT, i);
 
-      add_layer (window, layers[i].type);
+      ui_test_add_layer (window, layers[i].type);
       for (int a = 0; a < 4 && layers[i].args[a].text != NULL; a++)
-        type_into (window, path, layers[i].args[a].id, layers[i].args[a].text);
+        ui_test_type_into (window, path, layers[i].args[a].id, layers[i].args[a].text);
     }
 
   infer = st_model_document_get_infer (st_window_get_document (window));
@@ -261,7 +201,7 @@ test_broken_model_marks_one_card (void)
   for (gsize i = 0; i < G_N_ELEMENTS (layers); i++)
     {
       g_autofree char *path = g_strdup_printf ("%" G_GSIZE_FORMAT, i);
-      StLayerCard *c = card (window, path);
+      StLayerCard *c = ui_test_card (window, path);
 
       g_assert_nonnull (c);
       if (st_layer_card_get_error_text (c) != NULL)
@@ -272,8 +212,8 @@ test_broken_model_marks_one_card (void)
         }
     }
   g_assert_cmpint (marked, ==, 1);
-  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "1 error"));
-  st_layer_list_select_node (layer_list (window),
+  g_assert_nonnull (strstr (st_layer_list_get_totals (ui_test_layer_list (window)), "1 error"));
+  st_layer_list_select_node (ui_test_layer_list (window),
                              g_ptr_array_index (st_model_document_get_spec (
                                st_window_get_document (window))->layers, 6));
   ui_test_spin (100);
@@ -291,22 +231,22 @@ test_residual_error_on_block (void)
   StLayerCard *block;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   start_empty (window, 16, 8, 8);
-  add_layer (window, "Residual");
+  ui_test_add_layer (window, "Residual");
   /* Rows: input, the block, its "Body" section: select the section to add into it. */
-  rows = st_layer_list_get_model (layer_list (window));
+  rows = st_layer_list_get_model (ui_test_layer_list (window));
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
-  st_layer_list_select_row (layer_list (window), 2);
-  add_layer (window, "Conv2d");
-  type_into (window, "0.body.0", ST_ARG_IN_CHANNELS, "16");
-  type_into (window, "0.body.0", ST_ARG_OUT_CHANNELS, "32");
-  type_into (window, "0.body.0", ST_ARG_KERNEL_SIZE, "3");
-  type_into (window, "0.body.0", ST_ARG_PADDING, "1");
+  st_layer_list_select_row (ui_test_layer_list (window), 2);
+  ui_test_add_layer (window, "Conv2d");
+  ui_test_type_into (window, "0.body.0", ST_ARG_IN_CHANNELS, "16");
+  ui_test_type_into (window, "0.body.0", ST_ARG_OUT_CHANNELS, "32");
+  ui_test_type_into (window, "0.body.0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0.body.0", ST_ARG_PADDING, "1");
 
-  g_assert_null (st_layer_card_get_error_text (card (window, "0.body.0")));
-  g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0.body.0")), ==, "32×8×8");
-  block = card (window, "0");
+  g_assert_null (st_layer_card_get_error_text (ui_test_card (window, "0.body.0")));
+  g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, "0.body.0")), ==, "32×8×8");
+  block = ui_test_card (window, "0");
   g_assert_nonnull (st_layer_card_get_error_text (block));
   g_assert_nonnull (strstr (st_layer_card_get_error_text (block), "32×8×8"));
 
@@ -315,7 +255,7 @@ test_residual_error_on_block (void)
   ui_test_spin (30);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
   ui_test_spin (30);
-  g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
+  g_assert_nonnull (st_layer_card_get_error_text (ui_test_card (window, "0")));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -330,27 +270,27 @@ test_bad_field_text (void)
   g_autofree char *paste = NULL;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = st_window_get_document (window);
   for (gsize i = 0; bad[i][0] != '\0'; i++)
     {
-      type_into (window, "0", ST_ARG_KERNEL_SIZE, bad[i]);
+      ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, bad[i]);
       conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
       g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 5);
-      g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
-      g_assert_nonnull (strstr (st_layer_card_get_error_text (card (window, "0")), "kernel_size"));
+      g_assert_nonnull (st_layer_card_get_error_text (ui_test_card (window, "0")));
+      g_assert_nonnull (strstr (st_layer_card_get_error_text (ui_test_card (window, "0")), "kernel_size"));
     }
   /* Zero and negative sizes are numbers: inference refuses them, on the same card. */
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "0");
-  g_assert_nonnull (strstr (st_layer_card_get_error_text (card (window, "0")), "kernel_size"));
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "-3");
-  g_assert_nonnull (strstr (st_layer_card_get_error_text (card (window, "0")), "kernel_size"));
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "0");
+  g_assert_nonnull (strstr (st_layer_card_get_error_text (ui_test_card (window, "0")), "kernel_size"));
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "-3");
+  g_assert_nonnull (strstr (st_layer_card_get_error_text (ui_test_card (window, "0")), "kernel_size"));
   paste = g_strnfill (10 * 1024, '7');
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, paste);
-  g_assert_nonnull (st_layer_card_get_error_text (card (window, "0")));
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "5");
-  g_assert_null (st_layer_card_get_error_text (card (window, "0")));
-  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, paste);
+  g_assert_nonnull (st_layer_card_get_error_text (ui_test_card (window, "0")));
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "5");
+  g_assert_null (st_layer_card_get_error_text (ui_test_card (window, "0")));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (ui_test_layer_list (window)), "61,706"));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -364,24 +304,24 @@ test_structure_actions (void)
   StNode *first;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = st_window_get_document (window);
   layers = st_model_document_get_spec (doc)->layers;
   g_assert_cmpuint (layers->len, ==, 12);
   first = g_ptr_array_index (layers, 0);
-  st_layer_list_select_node (layer_list (window), first);
+  st_layer_list_select_node (ui_test_layer_list (window), first);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.duplicate-layer", NULL));
   ui_test_spin (30);
   layers = st_model_document_get_spec (doc)->layers;
   g_assert_cmpuint (layers->len, ==, 13);
   /* Two 1→6 convolutions in a row: the second takes 6 channels, so it is wrong. */
-  g_assert_nonnull (st_layer_card_get_error_text (card (window, "1")));
+  g_assert_nonnull (st_layer_card_get_error_text (ui_test_card (window, "1")));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-layer", NULL));
   ui_test_spin (30);
   g_assert_cmpuint (st_model_document_get_spec (doc)->layers->len, ==, 12);
   g_assert_cmpuint (st_model_document_get_infer (doc)->n_errors, ==, 0);
 
-  st_layer_list_select_node (layer_list (window), g_ptr_array_index (layers, 1));
+  st_layer_list_select_node (ui_test_layer_list (window), g_ptr_array_index (layers, 1));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move-up", NULL));
   ui_test_spin (30);
   g_assert_cmpstr (((StNode *) g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0))
@@ -412,29 +352,15 @@ test_huge_model (void)
   g_assert_no_error (error);
   g_string_free (json, TRUE);
 
-  window = open_window ();
+  window = ui_test_open_window ();
   st_model_document_set_spec (st_window_get_document (window), g_steal_pointer (&spec));
   ui_test_spin (200);
-  g_assert_cmpuint (g_list_model_get_n_items (st_layer_list_get_model (layer_list (window))), ==,
+  g_assert_cmpuint (g_list_model_get_n_items (st_layer_list_get_model (ui_test_layer_list (window))), ==,
                     10001);
-  g_assert_nonnull (card (window, "0"));
+  g_assert_nonnull (ui_test_card (window, "0"));
   g_assert_cmpuint (st_model_document_get_infer (st_window_get_document (window))->n_layers, ==,
                     10000);
   gtk_window_destroy (GTK_WINDOW (window));
-}
-
-static StTrainPanel *
-train_panel (StWindow *window)
-{
-  return ST_TRAIN_PANEL (st_window_get_train_panel (window));
-}
-
-static gboolean
-run_over (gpointer window)
-{
-  StTrainerState state = st_train_panel_get_state (train_panel (window));
-
-  return state == ST_TRAINER_DONE || state == ST_TRAINER_IDLE;
 }
 
 static gboolean
@@ -461,11 +387,11 @@ test_training_draws_chart (void)
   StChartData *data;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   use_preset (window, "toy");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
   g_assert_true (ui_test_spin_until (has_epochs, window, 30000));
-  g_assert_true (ui_test_spin_until (run_over, window, 60000));
+  g_assert_true (ui_test_spin_until (ui_test_run_over, window, 60000));
   data = st_chart_panel_get_data (ST_CHART_PANEL (st_window_get_chart_panel (window)));
   g_assert_cmpuint (data->n_epochs, ==,
                     (guint) st_model_document_get_spec (st_window_get_document (window))
@@ -479,7 +405,7 @@ test_training_draws_chart (void)
       g_assert_cmpfloat (data->epochs[i].test_acc, <=, 1);
     }
   /* The run's weights can be saved now. */
-  g_assert_nonnull (st_train_panel_get_weights_path (train_panel (window)));
+  g_assert_nonnull (st_train_panel_get_weights_path (ui_test_train_panel (window)));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window)));
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -493,19 +419,19 @@ test_stop_within_a_second (void)
   gint64 asked, ended;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   use_preset (window, "toy");
-  st_train_panel_get_config (train_panel (window), &config);
+  st_train_panel_get_config (ui_test_train_panel (window), &config);
   config.epochs = 100000;
-  st_train_panel_load_config (train_panel (window), &config);
+  st_train_panel_load_config (ui_test_train_panel (window), &config);
   st_train_config_clear (&config);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
   g_assert_true (ui_test_spin_until (has_epochs, window, 30000));
-  g_assert_cmpint (st_train_panel_get_state (train_panel (window)), ==, ST_TRAINER_RUNNING);
+  g_assert_cmpint (st_train_panel_get_state (ui_test_train_panel (window)), ==, ST_TRAINER_RUNNING);
 
   asked = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
-  g_assert_true (ui_test_spin_until (run_over, window, 10000));
+  g_assert_true (ui_test_spin_until (ui_test_run_over, window, 10000));
   ended = g_get_monotonic_time ();
   g_test_message ("stopped after %.0f ms", (ended - asked) / 1000.0);
   g_assert_cmpint (ended - asked, <, G_USEC_PER_SEC);
@@ -543,11 +469,11 @@ test_screenshots (void)
       g_test_skip (error->message);
       return;
     }
-  window = open_window ();
+  window = ui_test_open_window ();
   gtk_window_set_default_size (GTK_WINDOW (window), 1600, 1000);
-  st_train_panel_get_config (train_panel (window), &config);
+  st_train_panel_get_config (ui_test_train_panel (window), &config);
   config.epochs = 10;
-  st_train_panel_load_config (train_panel (window), &config);
+  st_train_panel_load_config (ui_test_train_panel (window), &config);
   st_train_config_clear (&config);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
   for (int i = 0; i < 600; i++)
@@ -560,7 +486,7 @@ test_screenshots (void)
     }
   save_screenshot (GTK_WIDGET (window), "training.png");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
-  g_assert_true (ui_test_spin_until (run_over, window, 10000));
+  g_assert_true (ui_test_spin_until (ui_test_run_over, window, 10000));
   ui_test_spin (500);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
   ui_test_spin (200);
@@ -614,7 +540,7 @@ test_shortcuts_window (void)
       }
   g_slist_free (objects);
 
-  window = open_window ();
+  window = ui_test_open_window ();
   for (guint i = 0;; i++)
     {
       GType owner;
@@ -715,9 +641,9 @@ test_close_asks (void)
   gboolean destroyed = FALSE;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   g_signal_connect (window, "destroy", G_CALLBACK (set_flag), &destroyed);
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "• LeNet-5");
 
   gtk_window_close (GTK_WINDOW (window));
@@ -760,10 +686,10 @@ test_close_saves (void)
   gboolean destroyed = FALSE;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   path = open_from_file (window, &dir);
   g_signal_connect (window, "destroy", G_CALLBACK (set_flag), &destroyed);
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
 
   gtk_window_close (GTK_WINDOW (window));
   g_assert_false (destroyed);
@@ -830,7 +756,7 @@ test_title_names_file (void)
   g_autofree char *path = NULL;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   title = ADW_WINDOW_TITLE (find_of_type (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE));
   g_assert_nonnull (title);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (title)));
@@ -840,7 +766,7 @@ test_title_names_file (void)
   path = open_from_file (window, &dir);
   g_assert_cmpstr (adw_window_title_get_subtitle (title), ==, path);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "LeNet-5 — lenet.strata.json");
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "• LeNet-5");
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==,
                    "• LeNet-5 — lenet.strata.json");
@@ -871,7 +797,7 @@ test_export_onnx (void)
   gsize len = 0;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   suggested = st_window_suggest_name (window, ST_WINDOW_EXPORT_ONNX);
   g_assert_cmpstr (suggested, ==, "LeNet-5.onnx");
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window)));
@@ -905,9 +831,9 @@ test_close_save_as_cancelled (void)
   SKIP_WITHOUT_DISPLAY ();
   if (ran_in_child_without_leak_check ())
     return;
-  window = open_window ();
+  window = ui_test_open_window ();
   g_signal_connect (window, "destroy", G_CALLBACK (set_flag), &destroyed);
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
 
   gtk_window_close (GTK_WINDOW (window));
   answer ("save");
@@ -935,10 +861,10 @@ test_preset_asks_and_undoes (void)
   g_autoptr (GFile) file = NULL;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = st_window_get_document (window);
   path = open_from_file (window, &dir);
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "3");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preset", "s", "toy"));
   g_assert_nonnull (question ());
@@ -1002,7 +928,7 @@ test_training_is_document (void)
   SKIP_WITHOUT_DISPLAY ();
   if (ran_in_child_without_leak_check ())
     return;
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = st_window_get_document (window);
   path = open_from_file (window, &dir);
   epochs = panel_child (window, "epochs_spin");
@@ -1087,10 +1013,10 @@ test_quit_asks (void)
   edited = st_window_new (app);
   gtk_window_present (GTK_WINDOW (plain));
   gtk_window_present (GTK_WINDOW (edited));
-  g_assert_true (ui_test_spin_until (is_mapped, edited, 5000));
+  g_assert_true (ui_test_spin_until (ui_test_is_mapped, edited, 5000));
   g_signal_connect (edited, "destroy", G_CALLBACK (set_flag), &edited_gone);
   g_signal_connect (plain, "destroy", G_CALLBACK (set_flag), &plain_gone);
-  type_into (edited, "0", ST_ARG_KERNEL_SIZE, "3");
+  ui_test_type_into (edited, "0", ST_ARG_KERNEL_SIZE, "3");
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   g_assert_nonnull (question ());
@@ -1126,7 +1052,7 @@ test_controls_stay_in_view (void)
   GtkWidget *chart;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       GtkWidget *widget = panel_child (window, names[i]);
@@ -1156,20 +1082,20 @@ test_pair_as_pytorch_writes_it (void)
   StModelDocument *doc;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   doc = st_window_get_document (window);
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
     {
       const StNode *conv;
 
-      type_into (window, "0", ST_ARG_KERNEL_SIZE, "7");
-      type_into (window, "0", ST_ARG_KERNEL_SIZE, texts[i]);
+      ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "7");
+      ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, texts[i]);
       conv = g_ptr_array_index (st_model_document_get_spec (doc)->layers, 0);
       g_test_message ("kernel_size “%s”", texts[i]);
       g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[0], ==, 3);
       g_assert_cmpint (conv->args.v[ST_ARG_KERNEL_SIZE].i[1], ==, 5);
-      g_assert_null (st_layer_card_get_error_text (card (window, "0")));
-      g_assert_cmpstr (st_layer_card_get_shape_text (card (window, "0")), ==, "6×30×28");
+      g_assert_null (st_layer_card_get_error_text (ui_test_card (window, "0")));
+      g_assert_cmpstr (st_layer_card_get_shape_text (ui_test_card (window, "0")), ==, "6×30×28");
     }
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -1192,9 +1118,9 @@ test_boolean_is_switch (void)
   GtkSwitch *bias;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
-  g_assert_null (st_layer_card_get_field (card (window, "0"), ST_ARG_BIAS));
-  bias = st_layer_card_get_switch (card (window, "0"), ST_ARG_BIAS);
+  window = ui_test_open_window ();
+  g_assert_null (st_layer_card_get_field (ui_test_card (window, "0"), ST_ARG_BIAS));
+  bias = st_layer_card_get_switch (ui_test_card (window, "0"), ST_ARG_BIAS);
   g_assert_nonnull (bias);
   g_assert_true (gtk_switch_get_active (bias));
   g_assert_true (conv_bias (window));
@@ -1202,14 +1128,14 @@ test_boolean_is_switch (void)
   gtk_switch_set_active (bias, FALSE);
   ui_test_spin (50);
   g_assert_false (conv_bias (window));
-  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,700"));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (ui_test_layer_list (window)), "61,700"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   ui_test_spin (50);
   g_assert_true (conv_bias (window));
-  g_assert_true (gtk_switch_get_active (st_layer_card_get_switch (card (window, "0"),
+  g_assert_true (gtk_switch_get_active (st_layer_card_get_switch (ui_test_card (window, "0"),
                                                                   ST_ARG_BIAS)));
-  g_assert_nonnull (strstr (st_layer_list_get_totals (layer_list (window)), "61,706"));
+  g_assert_nonnull (strstr (st_layer_list_get_totals (ui_test_layer_list (window)), "61,706"));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -1247,7 +1173,7 @@ test_export_names (void)
   StChartEpoch epoch = { 1, 0.9, 0.8, 0.6, 0.7 };
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   panel = ST_CHART_PANEL (st_window_get_chart_panel (window));
   /* what the dialogs of Ctrl+Shift+C, the chart's Export menu and Ctrl+E propose */
   from_key = st_window_suggest_name (window, ST_WINDOW_EXPORT_CHART);
@@ -1292,7 +1218,7 @@ test_refresh_tooltip_names_its_key (void)
   const char *tooltip;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   button = find_named (GTK_WIDGET (window), "refresh-button");
   g_assert_nonnull (button);
   g_assert_true (gtk_accelerator_parse ("<Control>r", &key, &mods));
@@ -1316,8 +1242,8 @@ test_argument_tooltips (void)
   const char *out_channels;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
-  conv = card (window, "0");
+  window = ui_test_open_window ();
+  conv = ui_test_card (window, "0");
   stride = gtk_widget_get_tooltip_text (GTK_WIDGET (st_layer_card_get_field (conv, ST_ARG_STRIDE)));
   out_channels = gtk_widget_get_tooltip_text (GTK_WIDGET (st_layer_card_get_field (conv,
                                                                           ST_ARG_OUT_CHANNELS)));
@@ -1329,7 +1255,7 @@ test_argument_tooltips (void)
   g_assert_null (strstr (out_channels, "⌊"));
 
   g_assert_cmpstr (st_layer_card_get_path_text (conv), ==, "(0)");
-  g_assert_cmpstr (st_layer_card_get_path_text (card (window, "4")), ==, "(4)");
+  g_assert_cmpstr (st_layer_card_get_path_text (ui_test_card (window, "4")), ==, "(4)");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -1404,7 +1330,7 @@ test_activations_follow_preset (void)
       return;
     }
   root = fake_named_datasets ();
-  window = open_window ();
+  window = ui_test_open_window ();
   use_preset (window, "lenet-relu");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
   g_assert_true (ui_test_wait_until (view_idle, window, 60));
@@ -1413,8 +1339,8 @@ test_activations_follow_preset (void)
   g_clear_pointer (&classes, g_free);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
-  g_assert_true (ui_test_spin_until (run_over, window, 60000));
-  g_assert_nonnull (st_train_panel_get_best (train_panel (window)));
+  g_assert_true (ui_test_spin_until (ui_test_run_over, window, 60000));
+  g_assert_nonnull (st_train_panel_get_best (ui_test_train_panel (window)));
   g_assert_true (ui_test_wait_until (view_idle, window, 60));
   g_assert_nonnull (strstr (activations_status (window), "Best of the run"));
 
@@ -1435,7 +1361,7 @@ test_activations_follow_preset (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-training", NULL));
   use_preset (window, "lenet-relu");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
-  g_assert_true (ui_test_spin_until (run_over, window, 60000));
+  g_assert_true (ui_test_spin_until (ui_test_run_over, window, 60000));
   use_preset (window, "lenet5");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
   ui_test_spin (50);
@@ -1477,12 +1403,12 @@ test_run_hint (void)
   const char *text;
 
   SKIP_WITHOUT_DISPLAY ();
-  window = open_window ();
+  window = ui_test_open_window ();
   view = st_window_get_activations (window);
   use_preset (window, "toy");
-  st_train_panel_get_config (train_panel (window), &config);
+  st_train_panel_get_config (ui_test_train_panel (window), &config);
   config.epochs = 100000;
-  st_train_panel_load_config (train_panel (window), &config);
+  st_train_panel_load_config (ui_test_train_panel (window), &config);
   st_train_config_clear (&config);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL));
   g_assert_true (ui_test_spin_until (has_epochs, window, 30000));
@@ -1497,7 +1423,7 @@ test_run_hint (void)
                  || g_str_has_suffix (text, ": anti-diagonal"));
   g_assert_nonnull (strstr (activations_status (window), "network being trained"));
 
-  type_into (window, "0", ST_ARG_KERNEL_SIZE, "2");
+  ui_test_type_into (window, "0", ST_ARG_KERNEL_SIZE, "2");
   g_assert_true (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
   g_assert_true (visible_named (window, view, "run-hint"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
@@ -1509,7 +1435,7 @@ test_run_hint (void)
   g_assert_true (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train-stop", NULL));
-  g_assert_true (ui_test_spin_until (run_over, window, 10000));
+  g_assert_true (ui_test_spin_until (ui_test_run_over, window, 10000));
   g_assert_false (visible_named (window, GTK_WIDGET (window), "run-hint-training"));
   g_assert_false (visible_named (window, view, "run-hint"));
   gtk_window_destroy (GTK_WINDOW (window));
@@ -1594,7 +1520,7 @@ assert_fits (StWindow *window, const char *what)
 static void
 check_min_width (void)
 {
-  StWindow *window = open_window ();
+  StWindow *window = ui_test_open_window ();
 
   assert_fits (window, "lenet5");
   use_preset (window, "resnet");

@@ -200,3 +200,79 @@ ui_test_render_pixels (GtkWidget   *widget,
   gdk_texture_download (texture, pixels, (gsize) *width * 4);
   return pixels;
 }
+
+/* ---- the workbench window ------------------------------------------------------------------ */
+
+gboolean
+ui_test_is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+StWindow *
+ui_test_open_window (void)
+{
+  StWindow *window = st_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ui_test_spin_until (ui_test_is_mapped, window, 5000));
+  ui_test_spin (100);
+  return window;
+}
+
+StLayerList *
+ui_test_layer_list (StWindow *window)
+{
+  return ST_LAYER_LIST (st_window_get_layer_list (window));
+}
+
+StTrainPanel *
+ui_test_train_panel (StWindow *window)
+{
+  return ST_TRAIN_PANEL (st_window_get_train_panel (window));
+}
+
+StLayerCard *
+ui_test_card (StWindow *window, const char *path)
+{
+  StLayerCard *found = NULL;
+
+  for (int tries = 0; tries < 50 && found == NULL; tries++)
+    {
+      found = st_layer_list_find_card (ui_test_layer_list (window), path);
+      if (found == NULL)
+        ui_test_spin (20);
+    }
+  if (found == NULL)
+    g_test_message ("no card on screen for layer %s", path);
+  return found;
+}
+
+void
+ui_test_type_into (StWindow *window, const char *path, StArgId id, const char *text)
+{
+  StLayerCard *c = ui_test_card (window, path);
+  GtkEditable *field;
+
+  g_assert_nonnull (c);
+  field = st_layer_card_get_field (c, id);
+  g_assert_nonnull (field);
+  gtk_editable_set_text (field, text);
+  ui_test_spin (10);
+}
+
+void
+ui_test_add_layer (StWindow *window, const char *type)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-layer", "s", type));
+  ui_test_spin (30);
+}
+
+gboolean
+ui_test_run_over (gpointer window)
+{
+  StTrainerState state = st_train_panel_get_state (ui_test_train_panel (window));
+
+  return state == ST_TRAINER_DONE || state == ST_TRAINER_IDLE;
+}

@@ -7,6 +7,11 @@
 
 #include <gtk/gtk.h>
 
+#include "ui/layer-card.h"
+#include "ui/layer-list.h"
+#include "ui/strata-window.h"
+#include "ui/train-panel.h"
+
 G_BEGIN_DECLS
 
 gboolean ui_test_init (gboolean light);
@@ -50,5 +55,22 @@ guint8     *ui_test_render_pixels  (GtkWidget   *widget,
                                     guint        guard_seconds,
                                     int         *width,
                                     int         *height);
+
+/* ---- the workbench window, for test-window and test-builder ------------------------------- */
+
+gboolean      ui_test_is_mapped   (gpointer widget);
+/* A window on LeNet-5, 1400×1800, presented and mapped. */
+StWindow     *ui_test_open_window (void);
+StLayerList  *ui_test_layer_list  (StWindow *window);
+StTrainPanel *ui_test_train_panel (StWindow *window);
+/* The card of the layer at `path` ("0", "3.body.1"), waiting up to a second for it. */
+StLayerCard  *ui_test_card        (StWindow *window, const char *path);
+/* Sets the text of argument `id`'s field on the card of `path`. */
+void          ui_test_type_into   (StWindow *window, const char *path, StArgId id,
+                                   const char *text);
+/* win.add-layer with `type` ("ReLU"). */
+void          ui_test_add_layer   (StWindow *window, const char *type);
+/* TRUE once the window's run has ended (or never started). */
+gboolean      ui_test_run_over    (gpointer window);
 
 G_END_DECLS
