@@ -19,6 +19,9 @@ apt_packages=(
   dataset-fashion-mnist python3 locales fonts-wqy-microhei
   protobuf-c-compiler libprotobuf-c-dev python3-onnx
 )
+# The tests also check Strata against PyTorch (weights, exported code, training packages)
+# and ONNX files against python3-onnx: without these they would skip.
+if [ "$mode" = test ]; then apt_packages+=(python3-torch); fi
 
 say () { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 
