@@ -246,6 +246,10 @@ ui_test_card (StWindow *window, const char *path)
     }
   if (found == NULL)
     g_test_message ("no card on screen for layer %s", path);
+  /* on a busy machine a new row may not be laid out yet */
+  for (int tries = 0; found != NULL && tries < 100 && gtk_widget_get_width (GTK_WIDGET (found)) == 0;
+       tries++)
+    ui_test_spin (20);
   return found;
 }
 

@@ -63,7 +63,8 @@ gboolean      ui_test_is_mapped   (gpointer widget);
 StWindow     *ui_test_open_window (void);
 StLayerList  *ui_test_layer_list  (StWindow *window);
 StTrainPanel *ui_test_train_panel (StWindow *window);
-/* The card of the layer at `path` ("0", "3.body.1"), waiting up to a second for it. */
+/* The card of the layer at `path` ("0", "3.body.1"), waiting up to a second for it and up to
+ * two for its layout. */
 StLayerCard  *ui_test_card        (StWindow *window, const char *path);
 /* Sets the text of argument `id`'s field on the card of `path`. */
 void          ui_test_type_into   (StWindow *window, const char *path, StArgId id,
