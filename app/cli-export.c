@@ -1,5 +1,5 @@
-/* cli-export.c: `strata-cli export` — a model as PyTorch code, or as an ONNX file with its
- * weights. */
+/* cli-export.c: `strata-cli export` — a model as PyTorch code, or as a training package, or
+ * as an ONNX file with its weights. */
 #define G_LOG_DOMAIN "strata-cli"
 
 #include "app/cli.h"
@@ -11,16 +11,21 @@
 #include "core/atomic-file.h"
 #include "core/onnx-export.h"
 #include "core/pytorch-export.h"
+#include "core/pytorch-train.h"
 
 int
 st_cli_export (int argc, char **argv)
 {
   g_autofree char *pytorch = NULL;
+  g_autofree char *train_dir = NULL;
   g_autofree char *onnx = NULL;
   g_autofree char *weights = NULL;
   GOptionEntry entries[] = {
     { "pytorch", 0, 0, G_OPTION_ARG_FILENAME, &pytorch,
       N_("Write the model as a PyTorch module (- for standard output)"), "FILE.py" },
+    { "pytorch-train", 0, 0, G_OPTION_ARG_FILENAME, &train_dir,
+      N_("Write a package that trains the model with its recipe on PyTorch, on one process "
+         "or many (torch.distributed)"), "DIR" },
     { "onnx", 0, 0, G_OPTION_ARG_FILENAME, &onnx,
       N_("Write the model and its weights as an ONNX file (opset 13)"), "FILE.onnx" },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, &weights,
@@ -46,13 +51,16 @@ st_cli_export (int argc, char **argv)
                                                  : _("export takes one MODEL"));
   if (weights != NULL && onnx == NULL)
     return st_cli_usage_error (context, _("--weights goes with --onnx FILE.onnx"));
-  if (pytorch == NULL && onnx == NULL)
-    return st_cli_usage_error (context, _("--pytorch FILE.py or --onnx FILE.onnx is needed"));
+  if (pytorch == NULL && train_dir == NULL && onnx == NULL)
+    return st_cli_usage_error (context, _("--pytorch FILE.py, --pytorch-train DIR or --onnx "
+                                          "FILE.onnx is needed"));
 
   spec = st_spec_load (argv[1], &error);
   if (spec == NULL)
     return st_cli_fail (error);
   if (onnx != NULL && !st_spec_to_onnx (spec, weights, onnx, &error))
+    return st_cli_fail (error);
+  if (train_dir != NULL && !st_pytorch_train_write (spec, train_dir, &error))
     return st_cli_fail (error);
   if (pytorch == NULL)
     return 0;
