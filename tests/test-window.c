@@ -820,6 +820,43 @@ test_export_onnx (void)
   st_test_remove_tree (dir);
 }
 
+/* The PyTorch training package from the window: a folder named for the model, written off the
+ * main thread with the form's recipe; a folder that is a file says so and writes nothing. */
+static void
+test_export_pytorch_train (void)
+{
+  StWindow *window;
+  g_autofree char *dir = st_test_make_tmp ("strata-package-XXXXXX");
+  g_autofree char *package = g_build_filename (dir, "lenet_5-pytorch", NULL);
+  g_autofree char *train = g_build_filename (package, "train.py", NULL);
+  g_autofree char *model = g_build_filename (package, "model.strata.json", NULL);
+  g_autofree char *file = g_build_filename (dir, "a-file", NULL);
+  g_autofree char *suggested = NULL;
+  g_autoptr (StSpec) written = NULL;
+  g_autoptr (GError) error = NULL;
+
+  SKIP_WITHOUT_DISPLAY ();
+  window = ui_test_open_window ();
+  suggested = st_window_suggest_name (window, ST_WINDOW_EXPORT_PYTORCH_TRAIN);
+  g_assert_cmpstr (suggested, ==, "lenet_5-pytorch");
+  /* the recipe as the form has it, confirmed or not */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (gtk_widget_get_template_child (
+    GTK_WIDGET (ui_test_train_panel (window)), ST_TYPE_TRAIN_PANEL, "epochs_spin")), 3);
+  st_window_export_pytorch_train (window, package);
+  g_assert_true (ui_test_spin_until (file_written, train, 10000));
+  g_assert_true (ui_test_spin_until (file_written, model, 10000));
+  written = st_spec_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (written->training.epochs, ==, 3);
+
+  g_assert_true (g_file_set_contents (file, "not a folder", -1, NULL));
+  st_window_export_pytorch_train (window, file);
+  ui_test_spin (300);
+  g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+  gtk_window_destroy (GTK_WINDOW (window));
+  st_test_remove_tree (dir);
+}
+
 /* A model never saved has no file: Save asks where, and cancelling that keeps everything. */
 static void
 test_close_save_as_cancelled (void)
@@ -1600,6 +1637,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/close-save-as-cancelled", test_close_save_as_cancelled);
   g_test_add_func ("/window/title-names-file", test_title_names_file);
   g_test_add_func ("/window/export-onnx", test_export_onnx);
+  g_test_add_func ("/window/export-pytorch-train", test_export_pytorch_train);
   g_test_add_func ("/window/preset-asks-and-undoes", test_preset_asks_and_undoes);
   g_test_add_func ("/window/training-is-document", test_training_is_document);
   g_test_add_func ("/window/quit-asks", test_quit_asks);

@@ -12,6 +12,7 @@
 #include "core/atomic-file.h"
 #include "core/onnx-export.h"
 #include "core/pytorch-export.h"
+#include "core/pytorch-train.h"
 #include "ui/activations-view.h"
 #include "ui/chart-data.h"
 #include "ui/chart-panel.h"
@@ -903,6 +904,14 @@ st_window_suggest_name (StWindow *self, StWindowExport what)
       return python_module_name (self);
     case ST_WINDOW_EXPORT_ONNX:
       return model_base_name (self, ".onnx");
+    case ST_WINDOW_EXPORT_PYTORCH_TRAIN:
+      {
+        g_autofree char *module = python_module_name (self);
+
+        /* "lenet_5.py" → "lenet_5-pytorch" */
+        module[strlen (module) - 3] = '\0';
+        return g_strconcat (module, "-pytorch", NULL);
+      }
     case ST_WINDOW_EXPORT_WEIGHTS:
     default:
       return model_base_name (self, ".safetensors");
@@ -1014,6 +1023,79 @@ export_onnx_activated (GtkWidget *widget, const char *name, GVariant *parameter)
   form_changed (self);
   choose_file (self, _("Export as ONNX"), GTK_FILE_CHOOSER_ACTION_SAVE, suggested, "*.onnx",
                st_window_export_onnx);
+}
+
+/* The training package for PyTorch, off the main thread. */
+typedef struct {
+  StSpec *spec;
+  char   *dir;
+} PackageExport;
+
+static void
+package_export_free (PackageExport *e)
+{
+  st_spec_free (e->spec);
+  g_free (e->dir);
+  g_free (e);
+}
+
+static void
+package_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  const PackageExport *e = data;
+  GError *error = NULL;
+
+  if (!st_pytorch_train_write (e->spec, e->dir, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+package_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  StWindow *self = ST_WINDOW (source);
+  const PackageExport *e = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  done = g_strdup_printf (_("Wrote the training package in %s"), e->dir);
+  toast (self, done);
+}
+
+void
+st_window_export_pytorch_train (StWindow *self, const char *dir)
+{
+  g_autoptr (GTask) task = NULL;
+  PackageExport *e;
+
+  g_return_if_fail (ST_IS_WINDOW (self));
+  g_return_if_fail (dir != NULL);
+
+  form_changed (self);
+  e = g_new0 (PackageExport, 1);
+  e->spec = st_spec_copy (st_model_document_get_spec (self->document));
+  e->dir = g_strdup (dir);
+  task = g_task_new (self, NULL, package_done, NULL);
+  g_task_set_task_data (task, e, (GDestroyNotify) package_export_free);
+  g_task_run_in_thread (task, package_thread);
+}
+
+static void
+export_pytorch_train_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  StWindow *self = ST_WINDOW (widget);
+  g_autofree char *suggested = st_window_suggest_name (self, ST_WINDOW_EXPORT_PYTORCH_TRAIN);
+
+  form_changed (self);
+  /* the name of the folder to make, as Save proposes a file's */
+  choose_file (self, _("Export a PyTorch Training Package"), GTK_FILE_CHOOSER_ACTION_SAVE,
+               suggested, NULL, st_window_export_pytorch_train);
 }
 
 static void
@@ -1303,6 +1385,8 @@ st_window_class_init (StWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-pytorch", NULL,
                                    export_pytorch_activated);
   gtk_widget_class_install_action (widget_class, "win.export-onnx", NULL, export_onnx_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-pytorch-train", NULL,
+                                   export_pytorch_train_activated);
   gtk_widget_class_install_action (widget_class, "win.export-chart", NULL, export_chart_activated);
   gtk_widget_class_install_action (widget_class, "win.save-weights", NULL, save_weights_activated);
   gtk_widget_class_install_action (widget_class, "win.load-weights", NULL, load_weights_activated);

@@ -38,6 +38,7 @@ typedef enum {
   ST_WINDOW_EXPORT_PYTORCH,
   ST_WINDOW_EXPORT_WEIGHTS,
   ST_WINDOW_EXPORT_ONNX,
+  ST_WINDOW_EXPORT_PYTORCH_TRAIN,
 } StWindowExport;
 
 char            *st_window_suggest_name (StWindow      *self,
@@ -46,5 +47,9 @@ char            *st_window_suggest_name (StWindow      *self,
  * else the last run's best, else those a run starts from; a toast tells how it went. */
 void             st_window_export_onnx  (StWindow      *self,
                                          const char    *path);
+/* Writes the PyTorch training package (pytorch-train.h) of the model and the form's recipe
+ * into the folder `dir`, off the main thread; a toast tells how it went. */
+void             st_window_export_pytorch_train (StWindow   *self,
+                                                 const char *dir);
 
 G_END_DECLS
