@@ -437,8 +437,9 @@ check_reader (const ReaderCase *c, const char *line)
                    MAX (pair->train->n_classes, pair->test->n_classes));
 }
 
+/* Takes `path` and gives it back. */
 static char *
-write_csv (const char *path, int n, int side, gboolean quirks, GRand *rand)
+write_csv (char *path, int n, int side, gboolean quirks, GRand *rand)
 {
   g_autoptr (GString) csv = g_string_new (quirks ? "\xef\xbb\xbflabel" : "");
 
@@ -462,12 +463,14 @@ write_csv (const char *path, int n, int side, gboolean quirks, GRand *rand)
         g_string_append (csv, "\r\n   \n");
     }
   write_text (path, csv->str);
-  return g_strdup (path);
+  return path;
 }
 
+/* Takes `path`. */
 static void
-write_cifar (const char *path, int n, GRand *rand)
+write_cifar (char *path, int n, GRand *rand)
 {
+  g_autofree char *owned = path;
   g_autofree guint8 *data = g_malloc ((gsize) n * 3073);
   g_autoptr (GError) error = NULL;
 
