@@ -80,16 +80,6 @@ static const char check_script[] =
   "    print(json.dumps({'params': params, 'state': state, 'abs_sum': total, 'output': out,\n"
   "                      'optimizer': optimizer, 'loss': loss, 'main': main.getvalue()}))\n";
 
-static gboolean
-have_torch (void)
-{
-  gboolean available = st_test_python_has_torch ();
-
-  if (!available)
-    g_test_skip (PYTHON " cannot import torch (install python3-torch)");
-  return available;
-}
-
 static StSpec *
 load_model (const char *json)
 {
@@ -356,7 +346,7 @@ test_in_pytorch (void)
   g_auto (GStrv) lines = NULL;
   int wait = 0;
 
-  if (!have_torch ())
+  if (!st_test_need_torch ())
     return;
   for (const char * const *name = st_preset_names (); *name != NULL; name++)
     g_ptr_array_add (cases, case_new (st_spec_load (*name, NULL), *name));

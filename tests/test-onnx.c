@@ -84,25 +84,6 @@ static const char broken_model[] =
   " \"layers\": [{\"type\": \"Conv2d\", \"out_channels\": 2, \"kernel_size\": 3},"
   "  {\"type\": \"ReLU\"}, {\"type\": \"Linear\", \"out_features\": 10}]}";
 
-static gboolean
-python_has_onnx (void)
-{
-  static int answer = -1;
-
-  if (answer < 0)
-    {
-      const char *argv[] = { PYTHON, "-c", "import onnx", NULL };
-      int status = 0;
-
-      answer = g_file_test (PYTHON, G_FILE_TEST_IS_EXECUTABLE)
-               && g_spawn_sync (NULL, (char **) argv, NULL,
-                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                                NULL, NULL, NULL, NULL, &status, NULL)
-               && g_spawn_check_wait_status (status, NULL);
-    }
-  return answer;
-}
-
 /* Skips the case, saying why, when there is nothing to write or check with. */
 static gboolean
 can_check (void)
@@ -112,7 +93,7 @@ can_check (void)
       g_test_skip ("this build has no ONNX export (configured without protobuf-c)");
       return FALSE;
     }
-  if (!python_has_onnx ())
+  if (!st_test_python_imports ("onnx"))
     {
       g_test_skip ("needs " PYTHON " with onnx (Debian's python3-onnx)");
       return FALSE;

@@ -36,15 +36,6 @@ static char *dir;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static gboolean
-have_torch (void)
-{
-  if (st_test_python_has_torch ())
-    return TRUE;
-  g_test_skip (PYTHON " cannot import torch (install python3-torch)");
-  return FALSE;
-}
-
 static char *
 path_in (const char *folder, const char *name)
 {
@@ -543,7 +534,7 @@ test_readers (void)
   ReaderCase cases[9];
   int n_cases = 0;
 
-  if (!st_test_have_cli () || !have_torch ())
+  if (!st_test_have_cli () || !st_test_need_torch ())
     return;
   make_dir (root);
   export_package ("lenet5", pkg);
@@ -682,7 +673,7 @@ test_transform (void)
   JsonArray *values;
   double worst = 0.0;
 
-  if (!st_test_have_cli () || !have_torch ())
+  if (!st_test_have_cli () || !st_test_need_torch ())
     return;
   export_package ("lenet5", pkg);
   for (gsize i = 0; i < sizeof pixels; i++)
@@ -993,7 +984,7 @@ two_processes (const char *preset, const char *dataset, const char *limit)
   g_autoptr (GPtrArray) metrics = NULL;
   const char *args[] = { "--data", NULL, "--limit", limit, "--epochs", "2", NULL };
 
-  if (!st_test_have_cli () || !have_torch ())
+  if (!st_test_have_cli () || !st_test_need_torch ())
     return;
   data = data_folder (dataset);
   args[1] = data;
@@ -1056,7 +1047,7 @@ test_global_batch (void)
   const char *args[] = { "--data", NULL, "--limit", "1001", NULL };
   const char *const compared[] = { "train_loss", "train_acc", "test_loss", "test_acc" };
 
-  if (!st_test_have_cli () || !have_torch ())
+  if (!st_test_have_cli () || !st_test_need_torch ())
     return;
   data = data_folder ("fashion-mnist");
   args[1] = data;

@@ -139,24 +139,45 @@ st_test_write_bars (const char       *dir,
 
 /* ---- Python ----------------------------------------------------------------------------- */
 
-/* Whether ST_TEST_PYTHON imports torch; asked once, the answer kept for the other cases. */
+gboolean
+st_test_python_imports (const char *module)
+{
+  static GHashTable *answers;   /* module → GINT_TO_POINTER (1 + whether it imports) */
+  gpointer known;
+
+  if (answers == NULL)
+    answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  known = g_hash_table_lookup (answers, module);
+  if (known == NULL)
+    {
+      g_autofree char *import = g_strconcat ("import ", module, NULL);
+      const char *argv[] = { ST_TEST_PYTHON, "-c", import, NULL };
+      int status = 0;
+      gboolean yes = g_file_test (ST_TEST_PYTHON, G_FILE_TEST_IS_EXECUTABLE)
+                     && g_spawn_sync (NULL, (char **) argv, NULL,
+                                      G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                      NULL, NULL, NULL, NULL, &status, NULL)
+                     && g_spawn_check_wait_status (status, NULL);
+
+      known = GINT_TO_POINTER (1 + yes);
+      g_hash_table_insert (answers, g_strdup (module), known);
+    }
+  return GPOINTER_TO_INT (known) == 2;
+}
+
 gboolean
 st_test_python_has_torch (void)
 {
-  static int answer = -1;
+  return st_test_python_imports ("torch");
+}
 
-  if (answer < 0)
-    {
-      const char *argv[] = { ST_TEST_PYTHON, "-c", "import torch", NULL };
-      int status = 0;
-
-      answer = g_file_test (ST_TEST_PYTHON, G_FILE_TEST_IS_EXECUTABLE)
-               && g_spawn_sync (NULL, (char **) argv, NULL,
-                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                                NULL, NULL, NULL, NULL, &status, NULL)
-               && g_spawn_check_wait_status (status, NULL);
-    }
-  return answer;
+gboolean
+st_test_need_torch (void)
+{
+  if (st_test_python_has_torch ())
+    return TRUE;
+  g_test_skip (ST_TEST_PYTHON " cannot import torch (install python3-torch)");
+  return FALSE;
 }
 
 /* ---- strata-cli ------------------------------------------------------------------------- */

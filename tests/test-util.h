@@ -50,7 +50,11 @@ void st_test_write_bars (const char       *dir,
 /* The interpreter the PyTorch cross-checks run: Debian's, where python3-torch installs. */
 #define ST_TEST_PYTHON "/usr/bin/python3"
 
+/* Whether ST_TEST_PYTHON imports `module` ("torch", "onnx"); asked once a module. */
+gboolean st_test_python_imports   (const char *module);
 gboolean st_test_python_has_torch (void);
+/* st_test_python_has_torch (), skipping the case with the reason when it is FALSE. */
+gboolean st_test_need_torch       (void);
 
 /* ---- strata-cli ------------------------------------------------------------------------- */
 
