@@ -800,7 +800,6 @@ test_export_onnx (void)
   window = ui_test_open_window ();
   suggested = st_window_suggest_name (window, ST_WINDOW_EXPORT_ONNX);
   g_assert_cmpstr (suggested, ==, "LeNet-5.onnx");
-  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window)));
   if (!st_onnx_available ())
     {
       g_test_skip ("this build has no ONNX writer");
