@@ -121,7 +121,7 @@ struct _StBackend {
  * the program's, naming both and the file. Bump ST_BACKEND_INTERFACE when a shared
  * structure changes meaning; a change of size is caught without a bump, since the sizes of
  * the shared structures are folded into the version. */
-#define ST_BACKEND_INTERFACE 3
+#define ST_BACKEND_INTERFACE 4
 #define ST_BACKEND_INTERFACE_VERSION                                                      \
   ((guint64) ST_BACKEND_INTERFACE << 56                                                   \
    ^ (guint64) (sizeof (StNet) + 3 * sizeof (StOp) + 5 * sizeof (StOpGeom)                 \

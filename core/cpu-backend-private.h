@@ -11,19 +11,14 @@
 
 G_BEGIN_DECLS
 
+/* An op's kernel geometry, as the CPU's kernels take it; the sizes, caches and BatchNorm
+ * slots are the net's (StOp.plan). */
 typedef struct {
   union {
     StConv2dGeom         conv;
     StPool2dGeom         pool;
     StAdaptivePool2dGeom apool;
   };
-  gsize  in_numel;         /* per example, first input */
-  gsize  out_numel;        /* per example */
-  gsize  hw;               /* H·W of the input (BatchNorm, PReLU) */
-  int    channels[ST_OP_MAX_INPUTS];  /* Concat: channels of each input */
-  gsize  byte_off;         /* into the byte arena, for B examples */
-  gsize  byte_per_example;
-  int    bn_index;         /* BatchNorm: its slot in the per-member statistics, else -1 */
 } OpPlan;
 
 typedef enum {
@@ -52,16 +47,15 @@ typedef struct {
   gsize           *value_off;     /* (n_values) */
   float           *acts;
   float           *dacts;
-  guint8          *bytes;
+  guint8          *bytes;         /* the ops' caches: (B, net->cache_bytes), StOpPlan */
   float           *scratch;       /* (T, scratch_per_member) */
   gsize            scratch_per_member;
   float           *targets;       /* (B, n_out) for BCELoss and MSELoss */
   guint8          *labels;        /* (B) */
 
-  int              n_bn;          /* BatchNorm layers */
-  int              bn_max_c;
-  double          *bn_partial;    /* (T, n_bn, 2, bn_max_c) */
-  float           *bn_stats;      /* (n_bn, 2, bn_max_c): mean, invstd of the current batch */
+  double          *bn_partial;    /* (T, n_batchnorm, 2, batchnorm_max_c) */
+  float           *bn_stats;      /* (n_batchnorm, 2, batchnorm_max_c): mean, invstd of the
+                                   * current batch */
 
   StDataset       *train;
   StDataset       *test;
@@ -95,6 +89,13 @@ static inline float *
 dact (CpuBackend *cb, int v, int first)
 {
   return cb->dacts + cb->value_off[v] + (gsize) first * cb->net->values[v].numel;
+}
+
+/* The cache of `op` (StOpPlan) for example `first` on. */
+static inline guint8 *
+op_cache (CpuBackend *cb, const StOp *op, int first)
+{
+  return cb->bytes + op->plan.cache_off * cb->B + (gsize) first * op->plan.cache_bytes;
 }
 
 /* One member's slice [first, first + n) of the batch, through op `op` planned as `p`. */

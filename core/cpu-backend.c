@@ -192,35 +192,28 @@ try_alloc (gsize count, gsize size, gsize *total, gboolean *ok)
   return p;
 }
 
+/* Each op's kernel geometry (the net checked it when it compiled), and the most scratch
+ * a member's convolution needs. */
 static gboolean
-plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **error)
+kernel_geometry (CpuBackend *cb, gsize *scratch, GError **error)
 {
   const StNet *net = cb->net;
 
-  *bytes_per_example = 0;
   *scratch = 0;
-  cb->n_bn = 0;
-  cb->bn_max_c = 1;
   for (guint o = 0; o < net->n_ops; o++)
     {
       const StOp *op = &net->ops[o];
       const StOpGeom *g = &op->g;
       OpPlan *p = &cb->plans[o];
+      gboolean ok = TRUE;
 
-      p->in_numel = net->values[op->inputs[0].value].numel;
-      p->out_numel = net->values[op->output].numel;
-      p->hw = (gsize) g->h * g->w;
-      p->bn_index = -1;
-      if (!st_op_geom_fits_int (g))
-        goto bad;
       switch (op->kind)
         {
         case ST_OP_CONV2D:
           p->conv = (StConv2dGeom) { .C = g->c, .H = g->h, .W = g->w, .OC = g->oc, .KH = g->kh,
                                      .KW = g->kw, .SH = g->sh, .SW = g->sw, .PH = g->ph,
                                      .PW = g->pw, .DH = g->dh, .DW = g->dw };
-          if (!st_conv2d_geom_init (&p->conv))
-            goto bad;
+          ok = st_conv2d_geom_init (&p->conv);
           *scratch = MAX (*scratch, st_conv2d_scratch_floats (&p->conv, 1));
           break;
         case ST_OP_MAXPOOL2D:
@@ -229,45 +222,24 @@ plan_ops (CpuBackend *cb, gsize *bytes_per_example, gsize *scratch, GError **err
           p->pool = (StPool2dGeom) { .C = g->c, .H = g->h, .W = g->w, .KH = g->kh, .KW = g->kw,
                                      .SH = g->sh, .SW = g->sw, .PH = g->ph, .PW = g->pw,
                                      .DH = g->dh, .DW = g->dw };
-          if (!st_pool2d_geom_init (&p->pool))
-            goto bad;
-          if (op->kind == ST_OP_MAXPOOL2D)
-            {
-              p->byte_per_example = p->out_numel * sizeof (gint32);
-            }
+          ok = st_pool2d_geom_init (&p->pool);
           break;
         case ST_OP_ADAPTIVEAVGPOOL2D:
           p->apool = (StAdaptivePool2dGeom) { .C = g->c, .H = g->h, .W = g->w, .OH = g->oh,
                                               .OW = g->ow };
-          if (!st_adaptive_pool2d_geom_init (&p->apool))
-            goto bad;
-          break;
-        case ST_OP_DROPOUT:
-          p->byte_per_example = p->in_numel;
-          break;
-        case ST_OP_BATCHNORM2D:
-          p->bn_index = cb->n_bn++;
-          cb->bn_max_c = MAX (cb->bn_max_c, g->c);
-          break;
-        case ST_OP_CONCAT:
-          for (int i = 0; i < op->n_inputs; i++)
-            p->channels[i] = net->values[op->inputs[i].value].shape.dim[0];
+          ok = st_adaptive_pool2d_geom_init (&p->apool);
           break;
         default:
           break;
         }
-      p->byte_off = *bytes_per_example;
-      *bytes_per_example += p->byte_per_example;
-      continue;
-bad:
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   _("layer %s: the %s geometry is invalid"), op->path,
-                   st_op_kind_name (op->kind));
-      return FALSE;
+      /* A net compiled by st_net_compile never gets here. */
+      if (!ok)
+        {
+          g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                       _("layer %s: the %s geometry is invalid"), op->path, op->name);
+          return FALSE;
+        }
     }
-  /* Byte offsets were per example; the arena holds B examples of each op's region. */
-  for (guint o = 0; o < net->n_ops; o++)
-    cb->plans[o].byte_off *= cb->B;
   return TRUE;
 }
 
@@ -275,7 +247,7 @@ static gboolean
 cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **error)
 {
   CpuBackend *cb = (CpuBackend *) be;
-  gsize bytes_pe, scratch, acts = 0, total = 0, params_total = 0;
+  gsize scratch, acts = 0, total = 0, params_total = 0;
   gboolean ok = TRUE, params_ok = TRUE;
   int per_param;
 
@@ -288,7 +260,7 @@ cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **
   cb->metrics.last_loss = NAN;
 
   cb->plans = g_new0 (OpPlan, net->n_ops);
-  if (!plan_ops (cb, &bytes_pe, &scratch, error))
+  if (!kernel_geometry (cb, &scratch, error))
     return FALSE;
 
   cb->value_off = g_new (gsize, net->n_values);
@@ -310,14 +282,14 @@ cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **
   params_total = total;
   cb->acts = try_alloc (acts, sizeof (float), &total, &ok);
   cb->dacts = try_alloc (acts, sizeof (float), &total, &ok);
-  cb->bytes = try_alloc (bytes_pe * cb->B, 1, &total, &ok);
+  cb->bytes = try_alloc (net->cache_bytes * cb->B, 1, &total, &ok);
   cb->scratch = try_alloc (scratch * cb->T, sizeof (float), &total, &ok);
   cb->targets = try_alloc (net->values[net->output].numel * cb->B, sizeof (float), &total, &ok);
   cb->labels = try_alloc (cb->B, 1, &total, &ok);
-  cb->bn_partial = try_alloc ((gsize) cb->T * MAX (cb->n_bn, 1) * 2 * cb->bn_max_c,
-                              sizeof (double), &total, &ok);
-  cb->bn_stats = try_alloc ((gsize) MAX (cb->n_bn, 1) * 2 * cb->bn_max_c, sizeof (float),
-                            &total, &ok);
+  cb->bn_partial = try_alloc ((gsize) cb->T * MAX (net->n_batchnorm, 1) * 2
+                              * net->batchnorm_max_c, sizeof (double), &total, &ok);
+  cb->bn_stats = try_alloc ((gsize) MAX (net->n_batchnorm, 1) * 2 * net->batchnorm_max_c,
+                            sizeof (float), &total, &ok);
   cb->member_loss = g_new0 (double, cb->T);
   cb->member_correct = g_new0 (gint64, cb->T);
   if (!params_ok)
@@ -498,7 +470,7 @@ cpu_train_step (StBackend *be, gint64 offset, int n, guint64 seed, GError **erro
                      PRId64 " (set_order)"), offset, offset + n - 1, cb->order_n);
       return FALSE;
     }
-  if (cb->n_bn > 0 && n < 2)
+  if (cb->net->n_batchnorm > 0 && n < 2)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
                    _("BatchNorm2d needs at least 2 examples per batch to train"));

@@ -28,7 +28,9 @@ buffer (CpuBackend *cb, int tensor)
 static double *
 bn_partial (CpuBackend *cb, int member, int bn)
 {
-  return cb->bn_partial + ((gsize) member * cb->n_bn + bn) * 2 * cb->bn_max_c;
+  const StNet *net = cb->net;
+
+  return cb->bn_partial + ((gsize) member * net->n_batchnorm + bn) * 2 * net->batchnorm_max_c;
 }
 
 /* Adds the members' partial sums in member order into member 0's slot. */
@@ -40,7 +42,7 @@ bn_combine (CpuBackend *cb, int bn, int C)
   for (int t = 1; t < cb->T; t++)
     {
       const double *part = bn_partial (cb, t, bn);
-      for (int c = 0; c < 2 * cb->bn_max_c; c++)
+      for (int c = 0; c < 2 * cb->net->batchnorm_max_c; c++)
         total[c] += part[c];
     }
 }
@@ -51,6 +53,8 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
 {
   const StOpGeom *g = &op->g;
   const StOpArgs *a = &op->args;
+  const StOpPlan *plan = &op->plan;
+  const int bn_c = cb->net->batchnorm_max_c;
   float *out = act (cb, op->output, first);
   const float *in = act (cb, op->inputs[0].value, first);
   float *scratch = cb->scratch + (gsize) member * cb->scratch_per_member;
@@ -63,8 +67,7 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
                          param (cb, cb->params, op->bias), scratch, n, &p->conv);
       break;
     case ST_OP_MAXPOOL2D:
-      st_maxpool2d_forward (out, in, (gint32 *) (cb->bytes + p->byte_off)
-                            + (gsize) first * p->out_numel, n, &p->pool);
+      st_maxpool2d_forward (out, in, (gint32 *) op_cache (cb, op, first), n, &p->pool);
       break;
     case ST_OP_AVGPOOL2D:
       st_avgpool2d_forward (out, in, n, &p->pool);
@@ -73,20 +76,20 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
       st_adaptive_avgpool2d_forward (out, in, n, &p->apool);
       break;
     case ST_OP_RELU:
-      st_relu_forward (out, in, n, p->in_numel);
+      st_relu_forward (out, in, n, plan->in_numel);
       break;
     case ST_OP_LEAKYRELU:
-      st_leaky_relu_forward (out, in, (float) a->leaky_relu.negative_slope, n, p->in_numel);
+      st_leaky_relu_forward (out, in, (float) a->leaky_relu.negative_slope, n, plan->in_numel);
       break;
     case ST_OP_PRELU:
-      st_prelu_forward (out, in, param (cb, cb->params, op->weight), n, g->c, p->hw,
+      st_prelu_forward (out, in, param (cb, cb->params, op->weight), n, g->c, plan->hw,
                         cb->net->tensors[op->weight].numel);
       break;
     case ST_OP_SIGMOID:
-      st_sigmoid_forward (out, in, n, p->in_numel);
+      st_sigmoid_forward (out, in, n, plan->in_numel);
       break;
     case ST_OP_TANH:
-      st_tanh_forward (out, in, n, p->in_numel);
+      st_tanh_forward (out, in, n, plan->in_numel);
       break;
     case ST_OP_LINEAR:
       st_linear_forward (out, in, param (cb, cb->params, op->weight),
@@ -94,24 +97,25 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
       break;
     case ST_OP_DROPOUT:
       if (!train)
-        st_dropout_forward_eval (out, in, n, p->in_numel);
+        st_dropout_forward_eval (out, in, n, plan->in_numel);
       else
         for (int i = 0; i < n; i++)
           {
             StRng rng;
             st_rng_init (&rng, st_rng_dropout_stream (cb->job_seed, first + i,
                                                       op - cb->net->ops));
-            st_dropout_forward_train (out + (gsize) i * p->in_numel, in + (gsize) i * p->in_numel,
+            st_dropout_forward_train (out + (gsize) i * plan->in_numel,
+                                      in + (gsize) i * plan->in_numel,
                                       a->dropout.p, &rng,
-                                      cb->bytes + p->byte_off + (gsize) (first + i) * p->in_numel,
-                                      1, p->in_numel);
+                                      op_cache (cb, op, first + i),
+                                      1, plan->in_numel);
           }
       break;
     case ST_OP_BATCHNORM2D:
       {
         int C = g->c;
-        float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
-        float *invstd = mean + cb->bn_max_c;
+        float *mean = cb->bn_stats + (gsize) plan->bn_index * 2 * bn_c;
+        float *invstd = mean + bn_c;
         const float *gamma = param (cb, cb->params, op->weight);
         const float *beta = param (cb, cb->params, op->bias);
 
@@ -119,26 +123,26 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
           {
             st_batchnorm2d_forward_eval (out, in, gamma, beta, buffer (cb, op->buffer),
                                          buffer (cb, op->buffer + 1), a->batchnorm2d.eps, n, C,
-                                         p->hw);
+                                         plan->hw);
             break;
           }
         {
-          double *part = bn_partial (cb, member, p->bn_index);
-          memset (part, 0, sizeof (double) * 2 * cb->bn_max_c);
-          st_batchnorm2d_stats_partial (part, part + cb->bn_max_c, in, n, C, p->hw);
+          double *part = bn_partial (cb, member, plan->bn_index);
+          memset (part, 0, sizeof (double) * 2 * bn_c);
+          st_batchnorm2d_stats_partial (part, part + bn_c, in, n, C, plan->hw);
         }
         st_workers_barrier (cb->workers);
         if (member == 0)
           {
-            double *total = bn_partial (cb, 0, p->bn_index);
-            bn_combine (cb, p->bn_index, C);
+            double *total = bn_partial (cb, 0, plan->bn_index);
+            bn_combine (cb, plan->bn_index, C);
             st_batchnorm2d_stats_finalize (mean, invstd, buffer (cb, op->buffer),
                                            buffer (cb, op->buffer + 1), total,
-                                           total + cb->bn_max_c, a->batchnorm2d.momentum,
-                                           a->batchnorm2d.eps, (gsize) cb->job_n * p->hw, C);
+                                           total + bn_c, a->batchnorm2d.momentum,
+                                           a->batchnorm2d.eps, (gsize) cb->job_n * plan->hw, C);
           }
         st_workers_barrier (cb->workers);
-        st_batchnorm2d_forward_apply (out, in, gamma, beta, mean, invstd, n, C, p->hw);
+        st_batchnorm2d_forward_apply (out, in, gamma, beta, mean, invstd, n, C, plan->hw);
         break;
       }
     case ST_OP_CONCAT:
@@ -146,11 +150,11 @@ st_cpu_forward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member, 
         const float *ins[ST_OP_MAX_INPUTS];
         for (int i = 0; i < op->n_inputs; i++)
           ins[i] = act (cb, op->inputs[i].value, first);
-        st_concat_forward (out, ins, p->channels, op->n_inputs, n, (gsize) g->oh * g->ow);
+        st_concat_forward (out, ins, plan->channels, op->n_inputs, n, (gsize) g->oh * g->ow);
         break;
       }
     case ST_OP_ADD:
-      st_add_forward (out, in, act (cb, op->inputs[1].value, first), n, p->out_numel);
+      st_add_forward (out, in, act (cb, op->inputs[1].value, first), n, plan->out_numel);
       break;
     default:
       g_assert_not_reached ();
@@ -170,6 +174,8 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
 {
   const StOpGeom *g = &op->g;
   const StOpArgs *a = &op->args;
+  const StOpPlan *plan = &op->plan;
+  const int bn_c = cb->net->batchnorm_max_c;
   const StOpInput *in0 = &op->inputs[0];
   float *grads = cb->grads + (gsize) member * cb->net->n_params;
   const float *out = act (cb, op->output, first);
@@ -187,8 +193,8 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
       break;
     case ST_OP_MAXPOOL2D:
       if (din != NULL)
-        st_maxpool2d_backward (din, dout, (const gint32 *) (cb->bytes + p->byte_off)
-                               + (gsize) first * p->out_numel, n, &p->pool, mode);
+        st_maxpool2d_backward (din, dout, (const gint32 *) op_cache (cb, op, first), n,
+                               &p->pool, mode);
       break;
     case ST_OP_AVGPOOL2D:
       if (din != NULL)
@@ -199,51 +205,51 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
         st_adaptive_avgpool2d_backward (din, dout, n, &p->apool, mode);
       break;
     case ST_OP_RELU:
-      st_relu_backward (din, dout, out, n, p->in_numel, mode);
+      st_relu_backward (din, dout, out, n, plan->in_numel, mode);
       break;
     case ST_OP_LEAKYRELU:
       st_leaky_relu_backward (din, dout, in, (float) a->leaky_relu.negative_slope, n,
-                              p->in_numel, mode);
+                              plan->in_numel, mode);
       break;
     case ST_OP_PRELU:
       st_prelu_backward (din, param (cb, grads, op->weight), dout, in,
-                         param (cb, cb->params, op->weight), n, g->c, p->hw,
+                         param (cb, cb->params, op->weight), n, g->c, plan->hw,
                          cb->net->tensors[op->weight].numel, mode);
       break;
     case ST_OP_SIGMOID:
-      st_sigmoid_backward (din, dout, out, n, p->in_numel, mode);
+      st_sigmoid_backward (din, dout, out, n, plan->in_numel, mode);
       break;
     case ST_OP_TANH:
-      st_tanh_backward (din, dout, out, n, p->in_numel, mode);
+      st_tanh_backward (din, dout, out, n, plan->in_numel, mode);
       break;
     case ST_OP_LINEAR:
       st_linear_backward (din, param (cb, grads, op->weight), param (cb, grads, op->bias), dout,
                           in, param (cb, cb->params, op->weight), n, g->c, g->oc, mode);
       break;
     case ST_OP_DROPOUT:
-      st_dropout_backward (din, dout, a->dropout.p, cb->bytes + p->byte_off
-                           + (gsize) first * p->in_numel, n, p->in_numel, mode);
+      st_dropout_backward (din, dout, a->dropout.p, op_cache (cb, op, first), n,
+                           plan->in_numel, mode);
       break;
     case ST_OP_BATCHNORM2D:
       {
         int C = g->c;
-        const float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
-        const float *invstd = mean + cb->bn_max_c;
-        double *part = bn_partial (cb, member, p->bn_index);
-        const double *total = bn_partial (cb, 0, p->bn_index);
+        const float *mean = cb->bn_stats + (gsize) plan->bn_index * 2 * bn_c;
+        const float *invstd = mean + bn_c;
+        double *part = bn_partial (cb, member, plan->bn_index);
+        const double *total = bn_partial (cb, 0, plan->bn_index);
 
-        memset (part, 0, sizeof (double) * 2 * cb->bn_max_c);
-        st_batchnorm2d_backward_partial (part, part + cb->bn_max_c, param (cb, grads, op->weight),
+        memset (part, 0, sizeof (double) * 2 * bn_c);
+        st_batchnorm2d_backward_partial (part, part + bn_c, param (cb, grads, op->weight),
                                          param (cb, grads, op->bias), dout, in, mean, invstd, n,
-                                         C, p->hw);
+                                         C, plan->hw);
         st_workers_barrier (cb->workers);
         if (member == 0)
-          bn_combine (cb, p->bn_index, C);
+          bn_combine (cb, plan->bn_index, C);
         st_workers_barrier (cb->workers);
         if (din != NULL)
           st_batchnorm2d_backward_apply (din, dout, in, param (cb, cb->params, op->weight), mean,
-                                         invstd, total, total + cb->bn_max_c,
-                                         (gsize) cb->job_n * p->hw, n, C, p->hw, mode);
+                                         invstd, total, total + bn_c,
+                                         (gsize) cb->job_n * plan->hw, n, C, plan->hw, mode);
         /* Nobody may reuse the partial sums before every member has read the totals. */
         st_workers_barrier (cb->workers);
         break;
@@ -260,7 +266,7 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
             if (!wants_grad (cb, op->inputs[i].value))
               continue;
             only[i] = dins[i];
-            st_concat_backward (only, dout, p->channels, op->n_inputs, n,
+            st_concat_backward (only, dout, plan->channels, op->n_inputs, n,
                                 (gsize) g->oh * g->ow, op->inputs[i].grad_mode);
           }
         break;
@@ -271,9 +277,9 @@ st_cpu_backward_op (CpuBackend *cb, const StOp *op, const OpPlan *p, int member,
           {
             float *d = dact (cb, op->inputs[i].value, first);
             if (op->inputs[i].grad_mode == ST_GRAD_WRITE)
-              memcpy (d, dout, sizeof (float) * n * p->out_numel);
+              memcpy (d, dout, sizeof (float) * n * plan->out_numel);
             else
-              for (gsize k = 0; k < (gsize) n * p->out_numel; k++)
+              for (gsize k = 0; k < (gsize) n * plan->out_numel; k++)
                 d[k] += dout[k];
           }
       break;

@@ -16,7 +16,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/conv2d.h"
 #include "core/layer-types.h"
+#include "core/pool2d.h"
 
 G_DEFINE_QUARK (st-net-error-quark, st_net_error)
 
@@ -28,8 +30,10 @@ static const char *const op_names[ST_N_OPS] = {
   [ST_OP_BATCHNORM2D] = "batchnorm2d", [ST_OP_CONCAT] = "concat", [ST_OP_ADD] = "add",
 };
 
-gboolean
-st_op_geom_fits_int (const StOpGeom *g)
+/* Whether every size of g fits the kernels' int: a geometry past them is refused, never
+ * cut down to a smaller one (a stride of 2^32 + 1 would become 1). */
+static gboolean
+geom_fits_int (const StOpGeom *g)
 {
   const gint64 v[] = { g->c, g->h, g->w, g->oc, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw,
                        g->ph, g->pw, g->dh, g->dw };
@@ -324,6 +328,96 @@ assign_grad_modes (StNet *net)
     }
 }
 
+/* A window op's geometry as its kernels will take it: the CPU's checks are the strictest
+ * (every size the loops and BLAS's int dimensions see), so they decide for every backend. */
+static gboolean
+window_geom_is_valid (const StOp *op)
+{
+  const StOpGeom *g = &op->g;
+
+  switch (op->kind)
+    {
+    case ST_OP_CONV2D:
+      {
+        StConv2dGeom k = { .C = g->c, .H = g->h, .W = g->w, .OC = g->oc, .KH = g->kh,
+                           .KW = g->kw, .SH = g->sh, .SW = g->sw, .PH = g->ph, .PW = g->pw,
+                           .DH = g->dh, .DW = g->dw };
+
+        return st_conv2d_geom_init (&k) && k.OH == g->oh && k.OW == g->ow;
+      }
+    case ST_OP_MAXPOOL2D:
+    case ST_OP_AVGPOOL2D:
+      {
+        StPool2dGeom k = { .C = g->c, .H = g->h, .W = g->w, .KH = g->kh, .KW = g->kw,
+                           .SH = g->sh, .SW = g->sw, .PH = g->ph, .PW = g->pw, .DH = g->dh,
+                           .DW = g->dw };
+
+        return st_pool2d_geom_init (&k) && k.OH == g->oh && k.OW == g->ow;
+      }
+    case ST_OP_ADAPTIVEAVGPOOL2D:
+      {
+        StAdaptivePool2dGeom k = { .C = g->c, .H = g->h, .W = g->w, .OH = g->oh, .OW = g->ow };
+
+        return st_adaptive_pool2d_geom_init (&k);
+      }
+    default:
+      return TRUE;
+    }
+}
+
+/* Each op's StOpPlan, and the net's cache block and BatchNorm slots: the one plan both
+ * backends read. */
+static gboolean
+plan_ops (StNet *net, GError **error)
+{
+  gsize cache = 0;
+
+  net->n_batchnorm = 0;
+  net->batchnorm_max_c = 1;
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      StOp *op = &net->ops[o];
+      StOpPlan *p = &op->plan;
+
+      op->name = st_op_kind_name (op->kind);
+      p->in_numel = net->values[op->inputs[0].value].numel;
+      p->out_numel = net->values[op->output].numel;
+      p->hw = (gsize) op->g.h * op->g.w;
+      p->bn_index = -1;
+      if (!geom_fits_int (&op->g) || p->in_numel > G_MAXINT || p->out_numel > G_MAXINT
+          || !window_geom_is_valid (op))
+        {
+          g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                       _("layer %s: the %s geometry is invalid"), op->path, op->name);
+          return FALSE;
+        }
+      switch (op->kind)
+        {
+        case ST_OP_MAXPOOL2D:
+          p->cache_bytes = p->out_numel * sizeof (gint32);
+          break;
+        case ST_OP_DROPOUT:
+          p->cache_bytes = p->in_numel;
+          break;
+        case ST_OP_BATCHNORM2D:
+          p->bn_index = net->n_batchnorm++;
+          net->batchnorm_max_c = MAX (net->batchnorm_max_c, (int) op->g.c);
+          break;
+        case ST_OP_CONCAT:
+          for (int i = 0; i < op->n_inputs; i++)
+            p->channels[i] = (int) net->values[op->inputs[i].value].shape.dim[0];
+          break;
+        default:
+          break;
+        }
+      p->cache_off = cache;
+      cache += (p->cache_bytes + ST_NET_CACHE_ALIGN - 1) / ST_NET_CACHE_ALIGN
+               * ST_NET_CACHE_ALIGN;
+    }
+  net->cache_bytes = cache;
+  return TRUE;
+}
+
 StNet *
 st_net_compile (const StSpec *spec, GError **error)
 {
@@ -387,6 +481,8 @@ st_net_compile (const StSpec *spec, GError **error)
   for (guint v = 0; v < net->n_values; v++)
     net->max_value_numel = MAX (net->max_value_numel, net->values[v].numel);
   assign_grad_modes (net);
+  if (!plan_ops (net, error))
+    return NULL;
   return g_steal_pointer (&net);
 }
 

@@ -71,8 +71,27 @@ typedef union {
   struct { double eps, momentum; gboolean affine; } batchnorm2d;  /* ST_OP_BATCHNORM2D */
 } StOpArgs;
 
+/* What every backend needs of an op beside its geometry, planned once by st_net_compile so
+ * that no backend plans on its own. Sizes are per example; a backend multiplies by its
+ * batch. */
+typedef struct {
+  gsize in_numel;                /* the first input */
+  gsize out_numel;
+  gsize hw;                      /* H·W of the input (BatchNorm2d, PReLU) */
+  int   channels[ST_OP_MAX_INPUTS];  /* Concat: the channels of each input */
+  gsize cache_bytes;             /* kept from forward to backward: MaxPool2d's argmax (int32
+                                  * an output), Dropout's mask (a byte an input element) */
+  gsize cache_off;               /* into the cache block; a multiple of ST_NET_CACHE_ALIGN */
+  int   bn_index;                /* BatchNorm2d: its slot among the net's BatchNorms, else -1 */
+} StOpPlan;
+
+/* The cache block of B examples holds each op's region at cache_off·B, cache_bytes·B long:
+ * aligned for any element type and for the GPU's memory transactions. */
+#define ST_NET_CACHE_ALIGN 256
+
 typedef struct {
   StOpKind      kind;
+  const char   *name;            /* st_op_kind_name (kind): "conv2d", "linear", … */
   const StNode *node;            /* the layer or block it comes from */
   const char   *path;            /* "5.branches.1.0", owned by the net's infer */
   int           n_inputs;
@@ -83,6 +102,7 @@ typedef struct {
   int           weight;          /* parameter tensor index, or -1 */
   int           bias;            /* parameter tensor index, or -1 */
   int           buffer;          /* first non-parameter state tensor (BatchNorm running stats), or -1 */
+  StOpPlan      plan;
 } StOp;
 
 typedef struct {
@@ -123,6 +143,9 @@ typedef struct {
   gsize         n_params;        /* floats in the parameter block */
   gsize         n_buffers;       /* floats in the buffer block */
   gsize         max_value_numel; /* per example */
+  gsize         cache_bytes;     /* per example: the ops' cache regions, aligned (StOpPlan) */
+  int           n_batchnorm;     /* BatchNorm2d ops: StOpPlan.bn_index runs over them */
+  int           batchnorm_max_c; /* the most channels of any of them, at least 1 */
 } StNet;
 
 #define ST_NET_ERROR (st_net_error_quark ())
@@ -139,9 +162,6 @@ typedef enum {
 StNet      *st_net_compile          (const StSpec *spec, GError **error);
 void        st_net_free             (StNet *net);
 const char *st_op_kind_name         (StOpKind kind);
-/* Whether every size of g fits the kernels' int: a geometry past them is refused by the
- * backends, never cut down to a smaller one (a stride of 2^32 + 1 would become 1). */
-gboolean    st_op_geom_fits_int     (const StOpGeom *g);
 /* The tensor named "3.weight", or -1. */
 int         st_net_find_tensor      (const StNet *net, const char *name);
 /* The value holding the output of the layer at `path` ("3", "5.branches.1.0"); after a

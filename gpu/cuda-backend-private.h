@@ -30,15 +30,10 @@ G_BEGIN_DECLS
  * recommendation for Hopper). */
 #define BLAS_WORKSPACE ((gsize) 32 << 20)
 
+/* An op's kernel geometry, as the device's kernels take it; the sizes, caches and
+ * BatchNorm slots are the net's (StOp.plan). */
 typedef struct {
   StCudaGeom g;
-  gsize      in_numel;          /* per example, first input */
-  gsize      out_numel;         /* per example */
-  gsize      hw;                /* H·W of the input (BatchNorm, PReLU) */
-  int        channels[ST_OP_MAX_INPUTS];  /* Concat: channels of each input */
-  gsize      byte_off;          /* into the byte arena, for B examples */
-  gsize      byte_per_example;
-  int        bn_index;          /* BatchNorm: its slot in bn_stats, else -1 */
   int        chunk;             /* Conv2d: examples per im2col pass */
 } OpPlan;
 
@@ -90,8 +85,6 @@ typedef struct {
   OpPlan         *plans;
   gsize          *value_off;      /* (n_values) */
   gint64          step;
-  int             n_bn;
-  int             bn_max_c;
 
   /* the arena */
   void           *arena;
@@ -109,7 +102,7 @@ typedef struct {
   double         *partials;       /* the two-stage reductions' tiles (cuda-reduce.cuh) */
   void           *blas_workspace; /* (BLAS_WORKSPACE bytes) */
   StCudaStep     *step_values;    /* the running job's StCudaStep */
-  float          *bn_stats;       /* (n_bn, 2, bn_max_c) */
+  float          *bn_stats;       /* (n_batchnorm, 2, batchnorm_max_c) */
   guint8         *labels;         /* (B) */
   guint32        *idx;            /* (B) */
   StCudaDraw     *draws;          /* (B): each example's augmentation, drawn on the device */
@@ -160,8 +153,6 @@ typedef struct {
  * to keep is reported now); st_cuda_not_prepared is TRUE, with an error, before prepare. */
 gboolean st_cuda_begin        (CudaBackend *cb, GError **error);
 gboolean st_cuda_not_prepared (CudaBackend *cb, GError **error);
-/* "conv2d", "linear", …: core/net.c's st_op_kind_name, which the module cannot call. */
-const char *st_cuda_op_name   (StOpKind kind);
 /* "WHAT needs X MiB, Y MiB free on GPU" (ST_NET_ERROR_MEMORY); returns FALSE. */
 gboolean st_cuda_memory_error (CudaBackend *cb, GError **error, const char *what,
                                gsize needed);

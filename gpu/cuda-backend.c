@@ -8,15 +8,16 @@
  *                            once per step; parameter gradients accumulate, net.h)
  *   optim_m, optim_v         SGD's momentum buffer, Adam's moments (when the optimizer has them)
  *   acts, dacts              value v at value_off[v], (B, numel_v); value 0 is the input batch
- *   bytes                    per-op caches: max-pool argmax (B, OC·OH·OW) int32, dropout
- *                            mask (B, S) bytes
+ *   bytes                    the ops' caches, (B, net->cache_bytes): each op's region at
+ *                            StOpPlan.cache_off·B (max-pool argmax, dropout mask)
  *   scratch                  the largest convolution's im2col workspace for one chunk
  *   dscratch                 BatchNorm backward's per-channel double sums
  *   partials                 the tiles of the two-stage reductions (bias gradients, BatchNorm,
  *                            PReLU, the loss), the largest any op needs
  *   blas_workspace           cuBLAS's, so that a captured GEMM allocates nothing
  *   step_values              the running job's StCudaStep (cuda-ops.h)
- *   bn_stats                 (n_bn, 2, bn_max_c): each BatchNorm's batch mean and invstd
+ *   bn_stats                 (n_batchnorm, 2, batchnorm_max_c): each BatchNorm's batch
+ *                            mean and invstd (StOpPlan.bn_index)
  *   labels, idx              the batch's labels; an evaluation's example indices
  *   draws                    each training example's augmentation, drawn on the device
  *   totals                   [0] the running metrics, [1] compute's loss
@@ -53,35 +54,6 @@
 /* The most floats one convolution's im2col pass should take (256 MiB); larger batches are
  * cut into chunks (of one example at least). */
 #define CONV_SCRATCH_FLOATS ((gsize) 64 << 20)
-
-/* As core/net.c's st_op_kind_name, which the module cannot call. */
-static const char *const op_names[ST_N_OPS] = {
-  [ST_OP_CONV2D] = "conv2d", [ST_OP_MAXPOOL2D] = "maxpool2d", [ST_OP_AVGPOOL2D] = "avgpool2d",
-  [ST_OP_ADAPTIVEAVGPOOL2D] = "adaptive_avgpool2d", [ST_OP_RELU] = "relu",
-  [ST_OP_LEAKYRELU] = "leaky_relu", [ST_OP_PRELU] = "prelu", [ST_OP_SIGMOID] = "sigmoid",
-  [ST_OP_TANH] = "tanh", [ST_OP_LINEAR] = "linear", [ST_OP_DROPOUT] = "dropout",
-  [ST_OP_BATCHNORM2D] = "batchnorm2d", [ST_OP_CONCAT] = "concat", [ST_OP_ADD] = "add",
-};
-
-const char *
-st_cuda_op_name (StOpKind kind)
-{
-  return kind < ST_N_OPS ? op_names[kind] : "?";
-}
-
-/* As core/net.c's st_op_geom_fits_int, which the module cannot call either: the kernels
- * take int sizes, and a geometry past them is refused, never cut down. */
-static gboolean
-geom_fits_int (const StOpGeom *g)
-{
-  const gint64 v[] = { g->c, g->h, g->w, g->oc, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw,
-                       g->ph, g->pw, g->dh, g->dw };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (v); i++)
-    if (v[i] < 0 || v[i] > G_MAXINT)
-      return FALSE;
-  return TRUE;
-}
 
 /* ---- errors --------------------------------------------------------------------------- */
 
@@ -191,106 +163,69 @@ release_run (CudaBackend *cb)
   cb->ready.last_loss = NAN;
 }
 
-/* The kernels' geometry and each op's share of the byte arena and the scratch, as
- * cpu-backend.c's plan_ops; sizes are checked against the int dimensions of cuBLAS. */
+/* Each op's kernel geometry, and the workspaces the largest of them needs: the sizes,
+ * caches and BatchNorm slots are the net's plan (StOp.plan), its geometry checked when it
+ * compiled. A convolution runs im2col in chunks of examples that fit the scratch and the int
+ * dimensions of cuBLAS. */
 static gboolean
-plan_ops (CudaBackend *cb, gsize *bytes, gsize *scratch, gsize *dscratch, gsize *partials,
-          GError **error)
+kernel_plan (CudaBackend *cb, gsize *scratch, gsize *dscratch, gsize *partials,
+             GError **error)
 {
   const StNet *net = cb->net;
 
-  *bytes = *scratch = 0;
+  *scratch = 0;
   *dscratch = 1;
   /* the loss's blocks; the op's tiles below (the most at the full batch) */
   *partials = st_cuda_loss_partial (cb->B);
-  cb->n_bn = 0;
-  cb->bn_max_c = 1;
   for (guint o = 0; o < net->n_ops; o++)
     {
       const StOp *op = &net->ops[o];
       const StOpGeom *g = &op->g;
+      const gsize hw = op->plan.hw;
       OpPlan *p = &cb->plans[o];
 
-      p->in_numel = net->values[op->inputs[0].value].numel;
-      p->out_numel = net->values[op->output].numel;
-      p->hw = (gsize) g->h * g->w;
-      p->bn_index = -1;
       p->g = (StCudaGeom) { .C = g->c, .H = g->h, .W = g->w, .OC = g->oc, .OH = g->oh,
                             .OW = g->ow, .KH = g->kh, .KW = g->kw, .SH = g->sh, .SW = g->sw,
                             .PH = g->ph, .PW = g->pw, .DH = g->dh, .DW = g->dw };
       switch (op->kind)
         {
         case ST_OP_CONV2D:
-        case ST_OP_MAXPOOL2D:
-        case ST_OP_AVGPOOL2D:
-          if (g->c < 1 || g->h < 1 || g->w < 1 || g->oc < 1 || g->oh < 1 || g->ow < 1
-              || g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 || g->ph < 0 || g->pw < 0
-              || g->dh < 1 || g->dw < 1
-              || !geom_fits_int (g)
-              || (gint64) g->c * g->h * g->w > G_MAXINT
-              || (gint64) g->oc * g->oh * g->ow > G_MAXINT)
-            goto bad;
-          if (op->kind == ST_OP_CONV2D)
-            {
-              /* about 3·(K + OC)·P floats per example of the chunk, and 2·OC·K for dw */
-              gint64 K = (gint64) g->c * g->kh * g->kw, P = (gint64) g->oh * g->ow;
-              gint64 per_example = 3 * (K + g->oc) * P + 2, widest = MAX (K, g->oc) * P;
-              gint64 room = (gint64) CONV_SCRATCH_FLOATS - 2 * g->oc * K;
-              gint64 chunk = MIN ((gint64) cb->B, room / per_example);
+          {
+            /* about 3·(K + OC)·P floats per example of the chunk, and 2·OC·K for dw */
+            gint64 K = (gint64) g->c * g->kh * g->kw, P = (gint64) g->oh * g->ow;
+            gint64 per_example = 3 * (K + g->oc) * P + 2, widest = MAX (K, g->oc) * P;
+            gint64 room = (gint64) CONV_SCRATCH_FLOATS - 2 * g->oc * K;
+            gint64 chunk = MIN ((gint64) cb->B, room / per_example);
 
-              chunk = MIN (MAX (chunk, 1), G_MAXINT / widest);
-              if (chunk < 1)
-                goto bad;
-              p->chunk = (int) chunk;
-              *scratch = MAX (*scratch, st_cuda_conv2d_scratch_floats (&p->g, p->chunk));
-              *partials = MAX (*partials, (gsize) g->oc
-                                          * st_cuda_reduce_tiles (cb->B, g->oc, P));
-            }
-          else if (op->kind == ST_OP_MAXPOOL2D)
-            p->byte_per_example = p->out_numel * sizeof (gint32);
+            chunk = MIN (MAX (chunk, 1), G_MAXINT / widest);
+            if (chunk < 1)
+              {
+                g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
+                             _("layer %s: the %s geometry is invalid or too large for the GPU"),
+                             op->path, op->name);
+                return FALSE;
+              }
+            p->chunk = (int) chunk;
+            *scratch = MAX (*scratch, st_cuda_conv2d_scratch_floats (&p->g, p->chunk));
+            *partials = MAX (*partials, (gsize) g->oc * st_cuda_reduce_tiles (cb->B, g->oc, P));
+          }
           break;
         case ST_OP_ADAPTIVEAVGPOOL2D:
-          if (g->c < 1 || g->h < 1 || g->w < 1 || g->oh < 1 || g->ow < 1)
-            goto bad;
           p->g.OC = g->c;
           break;
-        case ST_OP_DROPOUT:
-          p->byte_per_example = p->in_numel;
-          break;
         case ST_OP_BATCHNORM2D:
-          p->bn_index = cb->n_bn++;
-          cb->bn_max_c = MAX (cb->bn_max_c, g->c);
           *dscratch = MAX (*dscratch, 2 * (gsize) g->c);
-          if (g->c < 1 || g->c > G_MAXINT || p->hw > G_MAXINT)
-            goto bad;
-          *partials = MAX (*partials, 2 * (gsize) g->c
-                                      * st_cuda_reduce_tiles (cb->B, g->c, p->hw));
+          *partials = MAX (*partials, 2 * (gsize) g->c * st_cuda_reduce_tiles (cb->B, g->c, hw));
           break;
         case ST_OP_PRELU:
-          if (g->c < 1 || g->c > G_MAXINT || p->hw > G_MAXINT)
-            goto bad;
-          *partials = MAX (*partials, (gsize) g->c * st_cuda_reduce_tiles (cb->B, g->c, p->hw));
+          *partials = MAX (*partials, (gsize) g->c * st_cuda_reduce_tiles (cb->B, g->c, hw));
           break;
         case ST_OP_LINEAR:
-          if (g->c < 1 || g->oc < 1 || g->c > G_MAXINT || g->oc > G_MAXINT)
-            goto bad;
           *partials = MAX (*partials, (gsize) g->oc * st_cuda_reduce_tiles (cb->B, g->oc, 1));
-          break;
-        case ST_OP_CONCAT:
-          for (int i = 0; i < op->n_inputs; i++)
-            p->channels[i] = net->values[op->inputs[i].value].shape.dim[0];
           break;
         default:
           break;
         }
-      p->byte_off = *bytes;
-      *bytes = add_sat (*bytes, align_up (mul_sat (p->byte_per_example, cb->B)));
-      continue;
-bad:
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   _("layer %s: the %s geometry is invalid or too large for the GPU"), op->path,
-                   op_names[op->kind]);
-      return FALSE;
     }
   return TRUE;
 }
@@ -323,7 +258,7 @@ static gboolean
 cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
-  gsize bytes, scratch, dscratch, partials, acts = 0, total = 0, free_bytes = 0;
+  gsize scratch, dscratch, partials, acts = 0, total = 0, free_bytes = 0;
   g_autofree char *what = NULL;
   int per_param;
 
@@ -356,7 +291,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
     }
 
   cb->plans = g_new0 (OpPlan, MAX (net->n_ops, 1));
-  if (!plan_ops (cb, &bytes, &scratch, &dscratch, &partials, error))
+  if (!kernel_plan (cb, &scratch, &dscratch, &partials, error))
     {
       release_run (cb);
       return FALSE;
@@ -384,13 +319,14 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       { (void **) &cb->optim_v, per_param >= 2 ? mul_sat (P, sizeof (float)) : 0 },
       { (void **) &cb->acts, mul_sat (acts, sizeof (float)) },
       { (void **) &cb->dacts, mul_sat (acts, sizeof (float)) },
-      { (void **) &cb->bytes, bytes },
+      { (void **) &cb->bytes, mul_sat (net->cache_bytes, B) },
       { (void **) &cb->scratch, mul_sat (scratch, sizeof (float)) },
       { (void **) &cb->dscratch, mul_sat (dscratch, sizeof (double)) },
       { (void **) &cb->partials, mul_sat (partials, sizeof (double)) },
       { (void **) &cb->blas_workspace, BLAS_WORKSPACE },
       { (void **) &cb->step_values, sizeof (StCudaStep) },
-      { (void **) &cb->bn_stats, (gsize) cb->n_bn * 2 * cb->bn_max_c * sizeof (float) },
+      { (void **) &cb->bn_stats,
+        (gsize) net->n_batchnorm * 2 * net->batchnorm_max_c * sizeof (float) },
       { (void **) &cb->labels, B },
       { (void **) &cb->idx, B * sizeof (guint32) },
       { (void **) &cb->draws, B * sizeof (StCudaDraw) },

@@ -324,7 +324,7 @@ check_train_step (CudaBackend *cb, gint64 offset, int n, GError **error)
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error)
       || !check_train_batch (cb, offset, n, error))
     return FALSE;
-  if (cb->n_bn > 0 && n < 2)
+  if (cb->net->n_batchnorm > 0 && n < 2)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
                    _("BatchNorm2d needs at least 2 examples per batch to train"));
@@ -607,7 +607,7 @@ part_name (CudaBackend *cb, int part)
   if (part <= n_ops)
     {
       op = &cb->net->ops[part - 1];
-      return g_strdup_printf ("forward %s %s", op->path, st_cuda_op_name (op->kind));
+      return g_strdup_printf ("forward %s %s", op->path, op->name);
     }
   if (part == n_ops + 1)
     return g_strdup ("loss");
@@ -616,7 +616,7 @@ part_name (CudaBackend *cb, int part)
   if (part <= 2 * n_ops + 2)
     {
       op = &cb->net->ops[2 * n_ops + 2 - part];
-      return g_strdup_printf ("backward %s %s", op->path, st_cuda_op_name (op->kind));
+      return g_strdup_printf ("backward %s %s", op->path, op->name);
     }
   return g_strdup ("update");
 }

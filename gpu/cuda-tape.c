@@ -50,12 +50,15 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
 {
   const StOp *op = &cb->net->ops[o];
   const OpPlan *p = &cb->plans[o];
+  const StOpPlan *plan = &op->plan;
+  guint8 *cache = cb->bytes + plan->cache_off * cb->B;
+  const int bn_c = cb->net->batchnorm_max_c;
   const StOpGeom *g = &op->g;
   const StOpArgs *a = &op->args;
   const StCudaQueue *q = &cb->q;
   float *out = st_cuda_act (cb, op->output);
   const float *in = st_cuda_act (cb, op->inputs[0].value);
-  const gsize count = (gsize) n * p->in_numel;
+  const gsize count = (gsize) n * plan->in_numel;
 
   switch (op->kind)
     {
@@ -64,7 +67,7 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
                                      param (cb, cb->params, op->bias), cb->scratch, n, p->chunk,
                                      &p->g, error);
     case ST_OP_MAXPOOL2D:
-      return st_cuda_maxpool2d_forward (q, out, in, (gint32 *) (cb->bytes + p->byte_off), n,
+      return st_cuda_maxpool2d_forward (q, out, in, (gint32 *) cache, n,
                                         &p->g, error);
     case ST_OP_AVGPOOL2D:
       return st_cuda_avgpool2d_forward (q, out, in, n, &p->g, error);
@@ -77,7 +80,7 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
                                          count, error);
     case ST_OP_PRELU:
       return st_cuda_prelu_forward (q, out, in, param (cb, cb->params, op->weight), n, g->c,
-                                    p->hw, cb->net->tensors[op->weight].numel, error);
+                                    plan->hw, cb->net->tensors[op->weight].numel, error);
     case ST_OP_SIGMOID:
       return st_cuda_sigmoid_forward (q, out, in, count, error);
     case ST_OP_TANH:
@@ -88,12 +91,12 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
     case ST_OP_DROPOUT:
       if (!train)
         return st_cuda_accumulate (q, out, in, count, FALSE, error);
-      return st_cuda_dropout_forward_train (q, out, in, cb->bytes + p->byte_off, a->dropout.p,
-                                            cb->step_values, (int) o, n, p->in_numel, error);
+      return st_cuda_dropout_forward_train (q, out, in, cache, a->dropout.p,
+                                            cb->step_values, (int) o, n, plan->in_numel, error);
     case ST_OP_BATCHNORM2D:
       {
-        float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
-        float *invstd = mean + cb->bn_max_c;
+        float *mean = cb->bn_stats + (gsize) plan->bn_index * 2 * bn_c;
+        float *invstd = mean + bn_c;
         const float *gamma = param (cb, cb->params, op->weight);
         const float *beta = param (cb, cb->params, op->bias);
 
@@ -101,22 +104,22 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
           return st_cuda_batchnorm2d_forward_eval (q, out, in, gamma, beta,
                                                    buffer (cb, op->buffer),
                                                    buffer (cb, op->buffer + 1),
-                                                   a->batchnorm2d.eps, n, g->c, p->hw, error);
+                                                   a->batchnorm2d.eps, n, g->c, plan->hw, error);
         return st_cuda_batchnorm2d_forward_train (q, out, in, gamma, beta, mean, invstd,
                                                   buffer (cb, op->buffer),
                                                   buffer (cb, op->buffer + 1), cb->partials,
                                                   a->batchnorm2d.momentum, a->batchnorm2d.eps,
-                                                  n, g->c, p->hw, error);
+                                                  n, g->c, plan->hw, error);
       }
     case ST_OP_CONCAT:
-      for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
-        if (!st_cuda_concat_forward (q, out, st_cuda_act (cb, op->inputs[i].value), n, p->channels[i],
-                                     offset, g->oc, (gsize) g->oh * g->ow, error))
+      for (int i = 0, offset = 0; i < op->n_inputs; offset += plan->channels[i], i++)
+        if (!st_cuda_concat_forward (q, out, st_cuda_act (cb, op->inputs[i].value), n,
+                                     plan->channels[i], offset, g->oc, (gsize) g->oh * g->ow, error))
           return FALSE;
       return TRUE;
     case ST_OP_ADD:
       return st_cuda_add_forward (q, out, in, st_cuda_act (cb, op->inputs[1].value),
-                                  (gsize) n * p->out_numel, error);
+                                  (gsize) n * plan->out_numel, error);
     default:
       g_assert_not_reached ();
     }
@@ -128,6 +131,9 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
 {
   const StOp *op = &cb->net->ops[o];
   const OpPlan *p = &cb->plans[o];
+  const StOpPlan *plan = &op->plan;
+  guint8 *cache = cb->bytes + plan->cache_off * cb->B;
+  const int bn_c = cb->net->batchnorm_max_c;
   const StOpGeom *g = &op->g;
   const StOpArgs *a = &op->args;
   const StCudaQueue *q = &cb->q;
@@ -138,7 +144,7 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
   const float *in = st_cuda_act (cb, in0->value);
   float *din = wants_grad (cb, in0->value) ? st_cuda_dact (cb, in0->value) : NULL;
   const gboolean add = in0->grad_mode == ST_GRAD_ADD;
-  const gsize count = (gsize) n * p->in_numel;
+  const gsize count = (gsize) n * plan->in_numel;
 
   switch (op->kind)
     {
@@ -150,7 +156,7 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
     case ST_OP_MAXPOOL2D:
       return din == NULL
              || st_cuda_maxpool2d_backward (q, din, dout,
-                                            (const gint32 *) (cb->bytes + p->byte_off), n,
+                                            (const gint32 *) cache, n,
                                             &p->g, add, error);
     case ST_OP_AVGPOOL2D:
       return din == NULL || st_cuda_avgpool2d_backward (q, din, dout, n, &p->g, add, error);
@@ -167,7 +173,7 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
     case ST_OP_PRELU:
       return st_cuda_prelu_backward (q, din, param (cb, grads, op->weight), dout, in,
                                      param (cb, cb->params, op->weight), cb->partials, n, g->c,
-                                     p->hw, cb->net->tensors[op->weight].numel, add, error);
+                                     plan->hw, cb->net->tensors[op->weight].numel, add, error);
     case ST_OP_SIGMOID:
       return din == NULL || st_cuda_sigmoid_backward (q, din, dout, out, count, add, error);
     case ST_OP_TANH:
@@ -179,24 +185,24 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
                                       g->oc, add, error);
     case ST_OP_DROPOUT:
       return din == NULL
-             || st_cuda_dropout_backward (q, din, dout, cb->bytes + p->byte_off, a->dropout.p,
+             || st_cuda_dropout_backward (q, din, dout, cache, a->dropout.p,
                                           count, add, error);
     case ST_OP_BATCHNORM2D:
       {
-        const float *mean = cb->bn_stats + (gsize) p->bn_index * 2 * cb->bn_max_c;
+        const float *mean = cb->bn_stats + (gsize) plan->bn_index * 2 * bn_c;
 
         return st_cuda_batchnorm2d_backward (q, din, param (cb, grads, op->weight),
                                              param (cb, grads, op->bias), dout, in,
                                              param (cb, cb->params, op->weight), mean,
-                                             mean + cb->bn_max_c, cb->dscratch, cb->partials, n,
-                                             g->c, p->hw, add, error);
+                                             mean + bn_c, cb->dscratch, cb->partials, n,
+                                             g->c, plan->hw, add, error);
       }
     case ST_OP_CONCAT:
       /* Each input with its own mode, in input order, as the CPU. */
-      for (int i = 0, offset = 0; i < op->n_inputs; offset += p->channels[i], i++)
+      for (int i = 0, offset = 0; i < op->n_inputs; offset += plan->channels[i], i++)
         if (wants_grad (cb, op->inputs[i].value)
             && !st_cuda_concat_backward (q, st_cuda_dact (cb, op->inputs[i].value), dout, n,
-                                         p->channels[i], offset, g->oc, (gsize) g->oh * g->ow,
+                                         plan->channels[i], offset, g->oc, (gsize) g->oh * g->ow,
                                          op->inputs[i].grad_mode == ST_GRAD_ADD, error))
           return FALSE;
       return TRUE;
@@ -204,7 +210,7 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
       for (int i = 0; i < 2; i++)
         if (wants_grad (cb, op->inputs[i].value)
             && !st_cuda_accumulate (q, st_cuda_dact (cb, op->inputs[i].value), dout,
-                                    (gsize) n * p->out_numel,
+                                    (gsize) n * plan->out_numel,
                                     op->inputs[i].grad_mode == ST_GRAD_ADD, error))
           return FALSE;
       return TRUE;

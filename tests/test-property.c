@@ -388,6 +388,50 @@ check_tape (Case *k, const StInfer *inf, const StNet *net)
 }
 
 /* Inference against the compiled net: totals, each layer's tensors, the tape. */
+/* The plan both backends read: each op's sizes are its values', the cache regions lie
+ * in order, aligned and apart, inside the block, and the BatchNorms are numbered 0, 1, … */
+static void
+check_op_plans (Case *k, const StNet *net)
+{
+  gsize end = 0;
+  int bn = 0, bn_c = 1;
+
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      const StOp *op = &net->ops[o];
+      const StOpPlan *p = &op->plan;
+      gsize want = op->kind == ST_OP_MAXPOOL2D ? p->out_numel * sizeof (gint32)
+                   : op->kind == ST_OP_DROPOUT ? p->in_numel : 0;
+
+      check (k, op->name != NULL && strcmp (op->name, st_op_kind_name (op->kind)) == 0
+             && p->in_numel == net->values[op->inputs[0].value].numel
+             && p->out_numel == net->values[op->output].numel
+             && p->hw == (gsize) (op->g.h * op->g.w),
+             "op %s: plan sizes %" G_GSIZE_FORMAT " → %" G_GSIZE_FORMAT ", values %"
+             G_GSIZE_FORMAT " → %" G_GSIZE_FORMAT, op->path, p->in_numel, p->out_numel,
+             net->values[op->inputs[0].value].numel, net->values[op->output].numel);
+      check (k, p->cache_bytes == want && p->cache_off % ST_NET_CACHE_ALIGN == 0
+             && p->cache_off >= end && p->cache_off + p->cache_bytes <= net->cache_bytes,
+             "op %s: cache of %" G_GSIZE_FORMAT " bytes at %" G_GSIZE_FORMAT " (want %"
+             G_GSIZE_FORMAT " after %" G_GSIZE_FORMAT ", block %" G_GSIZE_FORMAT ")", op->path,
+             p->cache_bytes, p->cache_off, want, end, net->cache_bytes);
+      end = p->cache_off + p->cache_bytes;
+      if (op->kind == ST_OP_BATCHNORM2D)
+        {
+          check (k, p->bn_index == bn++, "op %s: BatchNorm slot %d", op->path, p->bn_index);
+          bn_c = MAX (bn_c, (int) op->g.c);
+        }
+      else
+        check (k, p->bn_index == -1, "op %s: BatchNorm slot %d", op->path, p->bn_index);
+      for (int i = 0; op->kind == ST_OP_CONCAT && i < op->n_inputs; i++)
+        check (k, p->channels[i] == net->values[op->inputs[i].value].shape.dim[0],
+               "op %s: input %d of %d channels", op->path, i, p->channels[i]);
+    }
+  check (k, net->n_batchnorm == bn && net->batchnorm_max_c == bn_c,
+         "%d BatchNorms of at most %d channels; the net says %d of %d", bn, bn_c,
+         net->n_batchnorm, net->batchnorm_max_c);
+}
+
 static void
 check_net (Case *k, const StInfer *inf, const StNet *net)
 {
@@ -424,6 +468,7 @@ check_net (Case *k, const StInfer *inf, const StNet *net)
   /* The rows hold the spec's nodes; the net compiled its own copy, with its own rows. */
   check_tensors (k, net->infer, net);
   check_tape (k, net->infer, net);
+  check_op_plans (k, net);
 }
 
 /* ---- running: the arena and the caller's buffers ------------------------------------- */
@@ -510,10 +555,10 @@ check_plans (Case *k, CpuBackend *cb)
         default:
           continue;
         }
-      check (k, in == (gint64) p->in_numel && out == (gint64) p->out_numel,
+      check (k, in == (gint64) op->plan.in_numel && out == (gint64) op->plan.out_numel,
              "op %s (%s): the kernel reads %" G_GINT64_FORMAT " and writes %" G_GINT64_FORMAT
              " floats per example; the arena holds %" G_GSIZE_FORMAT " and %" G_GSIZE_FORMAT,
-             op->path, st_op_kind_name (op->kind), in, out, p->in_numel, p->out_numel);
+             op->path, op->name, in, out, op->plan.in_numel, op->plan.out_numel);
     }
 }
 
@@ -611,7 +656,7 @@ typedef struct {
   guint   edits;
   guint   edits_valid;
   guint   edits_run;
-  guint   edits_refused;    /* valid, small, and prepare said no */
+  guint   edits_refused;    /* valid, and compile (or, small, prepare) said no */
   guint   kinds[ST_N_LAYER_KINDS];
 } Stats;
 
@@ -819,6 +864,15 @@ check_edit (Case *k, StBackend *be, StSpec *spec, StRng *rng, Stats *st)
       return;
     }
   st->edits_valid++;
+  /* Compiling refuses sizes past the kernels' int (2^31 − 1), as prepare refuses memory
+   * it cannot have: a limit of the engine, not of the model, and never one of modest
+   * arguments. */
+  if (net == NULL && !args_modest (spec->layers)
+      && g_error_matches (error, ST_NET_ERROR, ST_NET_ERROR_MODEL))
+    {
+      st->edits_refused++;
+      return;
+    }
   if (!check (k, net != NULL, "a valid model did not compile: %s",
               error != NULL ? error->message : ""))
     return;
