@@ -12,6 +12,7 @@
 
 #include "core/backend.h"
 #include "core/net.h"
+#include "core/spec-read.h"
 
 /* As many examples as the test sets of MNIST and Fashion-MNIST: evaluation passes over
  * all of them, training steps wander over them. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/evaluator.h"
+#include "core/spec-read.h"
 #ifdef STRATA_HAVE_RENDER
 #include "ui/class-render.h"
 #include "ui/grid-render.h"

@@ -12,6 +12,7 @@
 #include "core/onnx-export.h"
 #include "core/pytorch-export.h"
 #include "core/pytorch-train.h"
+#include "core/spec-read.h"
 
 int
 st_cli_export (int argc, char **argv)

@@ -19,6 +19,7 @@
 #include "core/dataset-load.h"
 #include "core/json-write.h"
 #include "core/paths.h"
+#include "core/spec-read.h"
 #include "core/trainer.h"
 #ifdef STRATA_HAVE_RENDER
 #include "ui/chart-feed.h"

@@ -9,6 +9,7 @@
 
 #include "app/build-tree.h"
 #include "app/launch.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "ui/strata-window.h"
 

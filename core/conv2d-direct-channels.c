@@ -1,9 +1,9 @@
 #define G_LOG_DOMAIN "strata-conv2d"
 
 /* Direct convolution, CHANNELS path: the forward and the weight gradient. See
- * conv2d-direct.c for the legend. */
+ * conv2d-direct.c for the legend, conv2d-blocks.h for the vectors and macros. */
 
-#include "core/conv2d-direct-internal.h"
+#include "core/conv2d-direct-channels.h"
 
 /* ---- CHANNELS forward ------------------------------------------------------------------
  * Tile: NP neighbouring positions of one output row × NV vectors of L channels. wp

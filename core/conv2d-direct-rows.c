@@ -1,9 +1,10 @@
 #define G_LOG_DOMAIN "strata-conv2d"
 
 /* Direct convolution, ROWS path: the forward (also the input gradient, as a transposed
- * convolution) and the weight gradient. See conv2d-direct.c for the legend. */
+ * convolution) and the weight gradient. See conv2d-direct.c for the legend,
+ * conv2d-blocks.h for the vectors and macros. */
 
-#include "core/conv2d-direct-internal.h"
+#include "core/conv2d-direct-rows.h"
 
 /* ---- ROWS forward ----------------------------------------------------------------------
  * Tile: NO output channels × NR output rows × NU vectors of L columns, columns [0, L·NU)

@@ -9,9 +9,15 @@
  * of its output position's window, so every kernel is one loop over k around a register
  * tile of accumulators. Contraction is off (no FMA): each multiply-add needs a temporary
  * register, and a tile with its operands fits the 16 AVX2 registers (8 lanes) or the 32
- * of AVX-512 (16 lanes). */
+ * of AVX-512 (16 lanes).
+ *
+ * This file holds the entry points (conv2d-direct.h): it picks the layout and carves the
+ * scratch, then calls the kernels of conv2d-direct-rows.c and conv2d-direct-channels.c,
+ * which share the building blocks of conv2d-blocks.h. */
 
-#include "core/conv2d-direct-internal.h"
+#include "core/conv2d-direct.h"
+#include "core/conv2d-direct-channels.h"
+#include "core/conv2d-direct-rows.h"
 
 gboolean
 st_conv2d_direct_has_avx512 (void)

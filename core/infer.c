@@ -14,7 +14,6 @@
 #include "core/infer.h"
 #include "core/i18n.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "core/layer-types.h"
@@ -23,19 +22,6 @@ typedef struct {
   GArray *rows;     /* StLayerInfo */
   GArray *order;    /* guint, torchsummary order */
 } Walk;
-
-void
-st_layer_info_fail (StLayerInfo *info, const char *arg, const char *format, ...)
-{
-  va_list ap;
-
-  if (info->error != NULL)
-    return;
-  va_start (ap, format);
-  info->error = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  info->error_arg = arg;
-}
 
 static StShape walk_seq (Walk *w, const GPtrArray *seq, const StShape *in, gboolean tainted,
                          const char *prefix, int depth, int parent, gboolean *tainted_out);

@@ -4,7 +4,11 @@
  *   out = floor((in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
  * https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
  * All sizes are gint64 and every product is checked; errors are worded for a learner
- * and name the argument they concern.
+ * and name the argument they concern. A rule fills in one row of shape inference
+ * (layer-info.h); infer.c walks the spec and handles the blocks.
+ *
+ * Below the table: a new node of a type, with the type's defaults (st_node_new), and an
+ * argument put back to its default (st_node_unset).
  */
 #define G_LOG_DOMAIN "strata-layers"
 
@@ -12,6 +16,8 @@
 #include "core/i18n.h"
 
 #include <string.h>
+
+#include "core/spec-private.h"
 
 #define INT(x)   { .i = { (x), (x) } }
 #define PAIR(x)  { .i = { (x), (x) } }
@@ -645,4 +651,35 @@ st_layer_type_suggest (const char *name)
   for (int i = 0; i < ST_N_LAYER_KINDS; i++)
     names[i] = layer_types[i].name;
   return closest (name, names, ST_N_LAYER_KINDS);
+}
+
+/* ---- nodes of a type ------------------------------------------------------------------ */
+
+StNode *
+st_node_new (const StLayerType *type)
+{
+  StNode *node = g_new0 (StNode, 1);
+
+  node->type = type;
+  node->type_name = g_strdup (type != NULL ? type->name : "");
+  if (type != NULL)
+    {
+      for (int i = 0; i < type->n_args; i++)
+        node->args.v[type->args[i].id] = type->args[i].fallback;
+      if (type->kind == ST_LAYER_CONCAT)
+        node->branches = st_node_branches_new ();
+      else if (type->kind == ST_LAYER_RESIDUAL)
+        node->body = st_node_seq_new ();
+    }
+  return node;
+}
+
+void
+st_node_unset (StNode *node, StArgId id)
+{
+  const StArgSpec *spec = node->type != NULL ? st_layer_type_arg (node->type, id) : NULL;
+
+  node->args.given &= ~(G_GUINT64_CONSTANT (1) << id);
+  if (spec != NULL)
+    node->args.v[id] = spec->fallback;
 }

@@ -1,12 +1,13 @@
 /* layer-types.h: the table of layer types, keyed by PyTorch's class name.
  *
- * Each type lists the arguments it accepts (with PyTorch's defaults) and its shape rule.
- * The reader, shape inference, the summary and the builder's cards all read this one
- * table; adding a layer type is adding a row.
+ * Each type lists the arguments it accepts (with PyTorch's defaults) and its shape rule,
+ * which fills in one row of shape inference (layer-info.h). The reader, shape inference,
+ * the summary and the builder's cards all read this one table; adding a layer type is
+ * adding a row. A new node takes its type's defaults from here (st_node_new).
  */
 #pragma once
 
-#include "core/infer.h"
+#include "core/layer-info.h"
 #include "core/spec.h"
 
 G_BEGIN_DECLS
@@ -62,5 +63,11 @@ const StArgSpec   *st_layer_type_arg      (const StLayerType *type, StArgId id);
 const char        *st_layer_type_suggest_arg (const StLayerType *type, const char *name);
 /* The closest known type name, for "did you mean". */
 const char        *st_layer_type_suggest  (const char *name);
+
+/* A node of `type` (NULL: of an unknown type) with the type's defaults, none marked as
+ * given; a Concat starts with no branches, a Residual with an empty body. */
+StNode            *st_node_new            (const StLayerType *type);
+/* Leaves argument `id` out again: not given, back to the type's default. */
+void               st_node_unset          (StNode *node, StArgId id);
 
 G_END_DECLS

@@ -1,4 +1,5 @@
-/* spec-read.c: reading the model file.
+/* spec-read.c: reading the model file; st_spec_load also finds the presets shipped with
+ * Strata by name.
  *
  * Per file, strict: not JSON (UTF-16 included), JSON nested past ST_JSON_MAX_DEPTH (refused
  * before json-glib's recursive parser sees it, see json-guard.h), no "input" or "layers", an
@@ -9,7 +10,7 @@
  */
 #define G_LOG_DOMAIN "strata-spec"
 
-#include "core/spec.h"
+#include "core/spec-read.h"
 #include "core/i18n.h"
 
 #include <json-glib/json-glib.h>
@@ -21,6 +22,7 @@
 #include "core/json-write.h"
 #include "core/layer-types.h"
 #include "core/spec-private.h"
+#include "st-presets.h"
 
 #define MAX_INPUT_SIDE  (1 << 20)
 #define MAX_NESTING     64
@@ -643,3 +645,43 @@ st_spec_load_from_file (const char *path, GError **error)
   return st_spec_load_from_data (data, length, display, error);
 }
 
+/* ---- presets and paths --------------------------------------------------------------- */
+
+static const char *const preset_names[] = {
+  "lenet5", "lenet-relu", "mnist-cnn", "deep-cnn", "inception", "resnet", "toy", NULL
+};
+
+const char * const *
+st_preset_names (void)
+{
+  return preset_names;
+}
+
+StSpec *
+st_spec_load (const char *name_or_path, GError **error)
+{
+  g_autofree char *resource = NULL;
+  g_autofree char *origin = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *list = NULL;
+
+  g_return_val_if_fail (name_or_path != NULL, NULL);
+
+  if (!g_strv_contains (preset_names, name_or_path))
+    {
+      if (g_file_test (name_or_path, G_FILE_TEST_EXISTS) || strchr (name_or_path, '/') != NULL
+          || g_str_has_suffix (name_or_path, ".json"))
+        return st_spec_load_from_file (name_or_path, error);
+      list = g_strjoinv (", ", (char **) preset_names);
+      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO,
+                   _("%s: no such file, and no preset of that name (presets: %s)"), name_or_path,
+                   list);
+      return NULL;
+    }
+  resource = g_strdup_printf ("/org/strata/presets/%s.strata.json", name_or_path);
+  bytes = g_resource_lookup_data (st_presets_get_resource (), resource, 0, NULL);
+  g_assert (bytes != NULL);
+  origin = g_strdup_printf (_("preset %s"), name_or_path);
+  return st_spec_load_from_data (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                 origin, error);
+}

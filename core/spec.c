@@ -1,15 +1,13 @@
-/* spec.c: specs and nodes in memory — arguments, copies, presets.
- * Reading is in spec-read.c, writing in spec-write.c. */
+/* spec.c: specs and nodes in memory — arguments, node sequences, copies.
+ * What depends on the table of layer types (a node of a type, with its defaults) is in
+ * layer-types.c; reading (presets included) is in spec-read.c, writing in spec-write.c. */
 #define G_LOG_DOMAIN "strata-spec"
 
 #include "core/spec.h"
-#include "core/i18n.h"
 
 #include <string.h>
 
-#include "core/layer-types.h"
 #include "core/spec-private.h"
-#include "st-presets.h"
 
 G_DEFINE_QUARK (st-spec-error-quark, st_spec_error)
 
@@ -79,23 +77,10 @@ seq_free (gpointer seq)
     g_ptr_array_unref (seq);
 }
 
-StNode *
-st_node_new (const StLayerType *type)
+GPtrArray *
+st_node_branches_new (void)
 {
-  StNode *node = g_new0 (StNode, 1);
-
-  node->type = type;
-  node->type_name = g_strdup (type != NULL ? type->name : "");
-  if (type != NULL)
-    {
-      for (int i = 0; i < type->n_args; i++)
-        node->args.v[type->args[i].id] = type->args[i].fallback;
-      if (type->kind == ST_LAYER_CONCAT)
-        node->branches = g_ptr_array_new_with_free_func (seq_free);
-      else if (type->kind == ST_LAYER_RESIDUAL)
-        node->body = st_node_seq_new ();
-    }
-  return node;
+  return g_ptr_array_new_with_free_func (seq_free);
 }
 
 void
@@ -136,7 +121,7 @@ st_node_copy (const StNode *node)
   copy->args = node->args;
   if (node->branches != NULL)
     {
-      copy->branches = g_ptr_array_new_with_free_func (seq_free);
+      copy->branches = st_node_branches_new ();
       for (guint i = 0; i < node->branches->len; i++)
         g_ptr_array_add (copy->branches, seq_copy (g_ptr_array_index (node->branches, i)));
     }
@@ -187,55 +172,6 @@ st_node_set_bool (StNode *node, StArgId id, gboolean value)
 {
   node->args.v[id].b = value;
   st_node_mark_given (node, id);
-}
-
-void
-st_node_unset (StNode *node, StArgId id)
-{
-  const StArgSpec *spec = node->type != NULL ? st_layer_type_arg (node->type, id) : NULL;
-
-  node->args.given &= ~(G_GUINT64_CONSTANT (1) << id);
-  if (spec != NULL)
-    node->args.v[id] = spec->fallback;
-}
-
-static const char *const preset_names[] = {
-  "lenet5", "lenet-relu", "mnist-cnn", "deep-cnn", "inception", "resnet", "toy", NULL
-};
-
-const char * const *
-st_preset_names (void)
-{
-  return preset_names;
-}
-
-StSpec *
-st_spec_load (const char *name_or_path, GError **error)
-{
-  g_autofree char *resource = NULL;
-  g_autofree char *origin = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autofree char *list = NULL;
-
-  g_return_val_if_fail (name_or_path != NULL, NULL);
-
-  if (!g_strv_contains (preset_names, name_or_path))
-    {
-      if (g_file_test (name_or_path, G_FILE_TEST_EXISTS) || strchr (name_or_path, '/') != NULL
-          || g_str_has_suffix (name_or_path, ".json"))
-        return st_spec_load_from_file (name_or_path, error);
-      list = g_strjoinv (", ", (char **) preset_names);
-      g_set_error (error, ST_SPEC_ERROR, ST_SPEC_ERROR_IO,
-                   _("%s: no such file, and no preset of that name (presets: %s)"), name_or_path,
-                   list);
-      return NULL;
-    }
-  resource = g_strdup_printf ("/org/strata/presets/%s.strata.json", name_or_path);
-  bytes = g_resource_lookup_data (st_presets_get_resource (), resource, 0, NULL);
-  g_assert (bytes != NULL);
-  origin = g_strdup_printf (_("preset %s"), name_or_path);
-  return st_spec_load_from_data (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                 origin, error);
 }
 
 /* ---- whole specs --------------------------------------------------------------------- */

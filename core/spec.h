@@ -10,6 +10,10 @@
  * blocks nest more than 64 deep, kept as one problem without its contents. Only a file that
  * is not a model at all (not JSON, no "layers", a wrong "format", nested past the JSON limit
  * of json-guard.h) fails to load.
+ *
+ * This header is the data model only. Reading a file, text or preset into a spec is
+ * spec-read.h; a node of a given layer type, with that type's defaults, is layer-types.h
+ * (st_node_new).
  */
 #pragma once
 
@@ -21,9 +25,6 @@
 G_BEGIN_DECLS
 
 #define ST_MODEL_FORMAT "strata-model/1"
-
-/* The largest model file read; a real one is a few kilobytes. */
-#define ST_SPEC_MAX_FILE_SIZE ((gsize) 64 * 1024 * 1024)
 
 typedef enum {
   ST_ARG_IN_CHANNELS,
@@ -103,26 +104,12 @@ StSpec     *st_spec_new              (const char *name, const StShape *input);
 void        st_spec_free             (StSpec *spec);
 StSpec     *st_spec_copy             (const StSpec *spec);
 
-/* `origin` names the source in messages: a file name, "preset lenet5", ... */
-StSpec     *st_spec_load_from_data   (const char   *data,
-                                      gssize        length,
-                                      const char   *origin,
-                                      GError      **error);
-/* Refuses what is not a regular file (a FIFO, a device: see input-file.h) without waiting
- * on it, and files over ST_SPEC_MAX_FILE_SIZE. */
-StSpec     *st_spec_load_from_file   (const char   *path,
-                                      GError      **error);
-/* `name_or_path`: a preset name ("lenet5") or a file path. */
-StSpec     *st_spec_load             (const char   *name_or_path,
-                                      GError      **error);
-
 char       *st_spec_to_json          (const StSpec *spec);
 /* Atomic: written beside, flushed to disk, renamed over the old file. */
 gboolean    st_spec_save             (const StSpec *spec,
                                       const char   *path,
                                       GError      **error);
 
-StNode     *st_node_new              (const StLayerType *type);
 void        st_node_free             (StNode *node);
 StNode     *st_node_copy             (const StNode *node);
 GPtrArray  *st_node_seq_new          (void);
@@ -132,14 +119,10 @@ void        st_node_set_int          (StNode *node, StArgId id, gint64 value);
 void        st_node_set_pair         (StNode *node, StArgId id, gint64 h, gint64 w);
 void        st_node_set_float        (StNode *node, StArgId id, double value);
 void        st_node_set_bool         (StNode *node, StArgId id, gboolean value);
-void        st_node_unset            (StNode *node, StArgId id);
 
 const char *st_arg_name              (StArgId id);
 StArgKind   st_arg_kind              (StArgId id);
 gboolean    st_arg_lookup            (const char *name, StArgId *id);
-
-/* Names of the presets shipped with Strata, NULL-terminated, in course order. */
-const char * const *st_preset_names  (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StSpec, st_spec_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StNode, st_node_free)

@@ -19,6 +19,7 @@
 
 #include "core/checkpoint.h"
 #include "core/evaluator.h"
+#include "core/spec-read.h"
 #include "core/trainer.h"
 #include "ui/activations-view.h"
 #include "ui/activations-view-private.h"

@@ -12,6 +12,7 @@
 #include "core/layer-types.h"
 #include "core/net.h"
 #include "core/pytorch-export.h"
+#include "core/spec-read.h"
 #include "test-util.h"
 
 #define PYTHON ST_TEST_PYTHON

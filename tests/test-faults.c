@@ -18,6 +18,7 @@
 #include "core/atomic-file.h"
 #include "core/checkpoint.h"
 #include "core/net.h"
+#include "core/spec-read.h"
 #include "core/trainer.h"
 #include "test-util.h"
 

@@ -29,6 +29,7 @@
 #include "core/backend.h"
 #include "core/net.h"
 #include "core/rng.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 
 #define BATCH        3

@@ -16,6 +16,7 @@
 #include "app/launch.h"
 #include "core/backend.h"
 #include "core/infer.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "ui/chart-layout.h"
 #include "ui/chart-panel.h"

@@ -14,6 +14,7 @@
 #include "core/dataset-load.h"
 #include "core/evaluator.h"
 #include "core/image-folder.h"
+#include "core/spec-read.h"
 #include "dataset-files.h"
 #include "test-util.h"
 

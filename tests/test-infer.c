@@ -3,6 +3,7 @@
 
 #include "core/infer.h"
 #include "core/layer-types.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 
 static StInfer *

@@ -26,6 +26,7 @@
 #include "core/onnx-export.h"
 #include "core/pytorch-export.h"
 #include "core/safetensors.h"
+#include "core/spec-read.h"
 #include "fixture.h"
 #include "test-util.h"
 

@@ -17,6 +17,7 @@
 
 #include "core/backend.h"
 #include "core/net.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "fixture.h"
 

@@ -41,6 +41,7 @@
 #include "core/layer-types.h"
 #include "core/net.h"
 #include "core/rng.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "spec-gen.h"
 

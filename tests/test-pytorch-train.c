@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/dataset-load.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "core/transform.h"
 #include "png-files.h"

@@ -13,6 +13,7 @@
 
 #include "core/checkpoint.h"
 #include "core/json-guard.h"
+#include "core/spec-read.h"
 #include "safetensors-files.h"
 #include "test-util.h"
 

@@ -9,6 +9,7 @@
 #include "core/infer.h"
 #include "core/json-guard.h"
 #include "core/layer-types.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "test-util.h"
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/infer.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "core/summary.h"
 #include "test-util.h"

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/spec-read.h"
 #include "ui/chart-feed.h"
 #include "ui/train-panel.h"
 #include "test-util.h"

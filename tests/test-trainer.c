@@ -11,6 +11,7 @@
 #include "core/checkpoint.h"
 #include "core/dataset-load.h"
 #include "core/net.h"
+#include "core/spec-read.h"
 #include "core/trainer.h"
 #include "test-util.h"
 

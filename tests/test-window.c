@@ -22,6 +22,7 @@
 #include "ui/strata-window.h"
 #include "core/onnx-export.h"
 #include "core/pytorch-export.h"
+#include "core/spec-read.h"
 #include "ui/strata-application.h"
 #include "ui/train-panel.h"
 #include "test-util.h"

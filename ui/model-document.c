@@ -13,6 +13,7 @@
 
 #include "core/layer-types.h"
 #include "core/spec-edit.h"
+#include "core/spec-read.h"
 #include "ui/model-document.h"
 
 #define MAX_UNDO 200

@@ -13,6 +13,7 @@
 #include "core/onnx-export.h"
 #include "core/pytorch-export.h"
 #include "core/pytorch-train.h"
+#include "core/spec-read.h"
 #include "ui/activations-view.h"
 #include "ui/chart-data.h"
 #include "ui/chart-panel.h"

@@ -10,6 +10,7 @@
 
 #include "core/infer.h"
 #include "core/net.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "core/summary.h"
 #include "fuzz-util.h"

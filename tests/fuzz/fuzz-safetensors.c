@@ -14,6 +14,7 @@
 #include "core/checkpoint.h"
 #include "core/net.h"
 #include "core/safetensors.h"
+#include "core/spec-read.h"
 #include "fuzz-util.h"
 
 #define TINY_MODEL \

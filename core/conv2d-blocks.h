@@ -1,12 +1,14 @@
-/* Internal to core/conv2d-direct*.c: not part of the public API (see conv2d-direct.h).
- * The vector types and macros the kernel templates share, the layout and scratch the
- * entry points (conv2d-direct.c) hand to the kernels, and the kernels' dispatchers:
- * ROWS forward and weight gradient in conv2d-direct-rows.c, CHANNELS forward and weight
- * gradient in conv2d-direct-channels.c. */
+/* conv2d-blocks.h: the building blocks of the direct convolution kernels, shared by
+ * conv2d-direct.c (the entry points) and the kernels in conv2d-direct-rows.c and
+ * conv2d-direct-channels.c: the vector types and macros the kernel templates share, the
+ * layout and scratch the entry points hand to the kernels, the padding of the input and
+ * the blocked summation. Internal to core/: not part of the public API (see
+ * conv2d-direct.h). The kernels' dispatchers are declared in conv2d-direct-rows.h and
+ * conv2d-direct-channels.h. */
 
 #pragma once
 
-#include "core/conv2d-direct.h"
+#include "core/conv2d.h"
 
 #include <string.h>
 
@@ -137,20 +139,3 @@ pad_input (float *restrict xpad, const float *restrict x, const StConv2dGeom *g,
     LOAD (t_, (total) + (gsize) (i) * sizeof (V) / sizeof (float));                   \
     (acc) = t_ + (acc);                                                               \
   } G_STMT_END
-
-/* ROWS (conv2d-direct-rows.c). out (+)= the convolution of `in` over n examples, at
- * t->L lanes; k_range (OH, 2) or NULL limits the taps of each output row. */
-void st_conv2d_direct_rows_forward (float *out, const float *in, const float *b,
-                                    const gint32 *k_range, gboolean add, const Scratch *s,
-                                    int n, const StConv2dGeom *g, const Layout *t);
-/* dw += the weight gradient (8 lanes only). */
-void st_conv2d_direct_rows_weight (float *dw, const float *dout, const float *in,
-                                   const Scratch *s, int n, const StConv2dGeom *g,
-                                   const Layout *t);
-
-/* CHANNELS (conv2d-direct-channels.c), at t->L lanes. */
-void st_conv2d_direct_channels_forward (float *out, const float *in, const Scratch *s, int n,
-                                        const StConv2dGeom *g, const Layout *t);
-/* s->dwt (K, OCv) += the weight gradient; s->dyt and s->dwt zeroed by the caller. */
-void st_conv2d_direct_channels_weight (const float *dout, const float *in, const Scratch *s,
-                                       int n, const StConv2dGeom *g, const Layout *t);
