@@ -41,7 +41,7 @@
  */
 #define G_LOG_DOMAIN "strata-cuda"
 
-#include "gpu/cuda-backend-private.h"
+#include "gpu/cuda-context.h"
 
 #include <gmodule.h>
 #include <math.h>
@@ -55,67 +55,7 @@
  * cut into chunks (of one example at least). */
 #define CONV_SCRATCH_FLOATS ((gsize) 64 << 20)
 
-/* ---- errors --------------------------------------------------------------------------- */
-
-gboolean
-st_cuda_fail (GError **error, cudaError_t err, const char *call, const char *where)
-{
-  g_set_error (error, NET_ERROR,
-               err == cudaErrorMemoryAllocation ? ST_NET_ERROR_MEMORY : ST_NET_ERROR_DEVICE,
-               _("CUDA: %s failed (%s): %s (%s)"), call, where, cudaGetErrorString (err),
-               cudaGetErrorName (err));
-  return FALSE;
-}
-
-gboolean
-st_cublas_fail (GError **error, cublasStatus_t status, const char *call, const char *where)
-{
-  g_set_error (error, NET_ERROR,
-               status == CUBLAS_STATUS_ALLOC_FAILED ? ST_NET_ERROR_MEMORY : ST_NET_ERROR_DEVICE,
-               _("cuBLAS: %s failed (%s): %s"), call, where, cublasGetStatusString (status));
-  return FALSE;
-}
-
-/* Every entry starts here: a failure that take_metrics had to keep is reported now. */
-gboolean
-st_cuda_begin (CudaBackend *cb, GError **error)
-{
-  if (cb->deferred != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&cb->deferred));
-      return FALSE;
-    }
-  ST_CUDA_CHECK (cudaSetDevice (cb->device), error);
-  return TRUE;
-}
-
-gboolean
-st_cuda_not_prepared (CudaBackend *cb, GError **error)
-{
-  if (cb->arena != NULL)
-    return FALSE;
-  g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-               _("the CUDA backend has no net yet (prepare was not called, or failed)"));
-  return TRUE;
-}
-
-static gboolean
-free_memory (gsize *free_bytes)
-{
-  size_t f = 0, t = 0;
-
-  if (cudaMemGetInfo (&f, &t) != cudaSuccess)
-    {
-      cudaGetLastError ();
-      *free_bytes = 0;
-      return FALSE;
-    }
-  *free_bytes = f;
-  return TRUE;
-}
-
 /* ---- the arena ------------------------------------------------------------------------ */
-
 
 /* a·b and a + b that stop at G_MAXSIZE instead of wrapping: an absurd batch size must
  * come out as "needs a lot", never as a small number. */
@@ -236,17 +176,6 @@ augmenting (const StAugmentConfig *a)
   return a->shift > 0 || a->rotation > 0.0 || a->horizontal_flip || a->crop_padding > 0;
 }
 
-gboolean
-st_cuda_memory_error (CudaBackend *cb, GError **error, const char *what, gsize needed)
-{
-  gsize free_bytes = 0;
-
-  free_memory (&free_bytes);
-  g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY, _("%s needs %.0f MiB, %.0f MiB free on %s"),
-               what, ceil (needed / MIB), free_bytes / MIB, cb->gpu_name);
-  return FALSE;
-}
-
 static gboolean
 zero_arena (CudaBackend *cb, GError **error)
 {
@@ -338,7 +267,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
     for (gsize r = 0; r < G_N_ELEMENTS (regions); r++)
       total = add_sat (total, align_up (regions[r].bytes));
     what = g_strdup_printf (_("batch %d"), cb->B);
-    if (!free_memory (&free_bytes) || total > free_bytes)
+    if (!st_cuda_free_memory (&free_bytes) || total > free_bytes)
       {
         st_cuda_memory_error (cb, error, what, total);
         release_run (cb);

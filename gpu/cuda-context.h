@@ -1,26 +1,21 @@
-/* cuda-backend-private.h: internal to the CUDA module (gpu/cuda-backend.c and
- * gpu/cuda-run.c); nothing outside gpu/ includes it, and none of its names is exported
- * (the module is built with hidden visibility; see gpu/meson.build).
+/* cuda-context.h: internal to the CUDA module; nothing outside gpu/ includes it, and none
+ * of its names is exported (the module is built with hidden visibility; see
+ * gpu/meson.build).
  *
- * The backend's context (CudaBackend), each op's plan, and the functions the files share:
- * cuda-backend.c holds the table, open/describe, prepare and memory planning, state
- * read/write and destroy; cuda-data.c the datasets; cuda-tape.c the per-op forward/backward
- * over the tape, the loss and the update; cuda-run.c the step/evaluate/compute/update/
- * snapshot jobs, their graphs, the metrics ring and the step profile.
+ * The backend's context (CudaBackend), each op's kernel plan, and the functions the files
+ * share, from the bottom up: cuda-context.c the entry check, the errors every job may
+ * raise and the graph cache; cuda-tape.c the per-op forward/backward over the tape, the loss
+ * and the update; cuda-data.c the datasets; cuda-run.c the step/evaluate/compute/update/
+ * snapshot jobs, their graphs, the metrics ring and the step profile; cuda-backend.c, on
+ * top, the table, open/describe, prepare and memory planning, state read/write and destroy.
  */
 #pragma once
 
-#include "gpu/cuda-backend.h"
+#include "gpu/cuda-module.h"
 
 #include "gpu/cuda-ops.h"
 
 G_BEGIN_DECLS
-
-/* The module does not link strata-core, so it cannot call st_net_error_quark(): the error
- * domains are the core's quarks by name (G_DEFINE_QUARK in core/net.c and core/dataset.c).
- * tests/test-cuda-device.c checks that they match. */
-#define NET_ERROR     (g_quark_from_static_string ("st-net-error-quark"))
-#define DATASET_ERROR (g_quark_from_static_string ("st-dataset-error-quark"))
 
 #define MIB           (1024.0 * 1024.0)
 #define IDX_RING      4
@@ -149,13 +144,18 @@ typedef struct {
   guint64         graph_clock;
 } CudaBackend;
 
-/* cuda-backend.c: every entry starts with st_cuda_begin (a failure that take_metrics had
+/* cuda-context.c: every entry starts with st_cuda_begin (a failure that take_metrics had
  * to keep is reported now); st_cuda_not_prepared is TRUE, with an error, before prepare. */
 gboolean st_cuda_begin        (CudaBackend *cb, GError **error);
 gboolean st_cuda_not_prepared (CudaBackend *cb, GError **error);
+/* The device's free memory; FALSE (and 0) when it cannot be read. */
+gboolean st_cuda_free_memory  (gsize *free_bytes);
 /* "WHAT needs X MiB, Y MiB free on GPU" (ST_NET_ERROR_MEMORY); returns FALSE. */
 gboolean st_cuda_memory_error (CudaBackend *cb, GError **error, const char *what,
                                gsize needed);
+/* Destroys one captured graph; every one (a new net, new datasets, or the end). */
+void     st_cuda_graph_clear  (StepGraph *g);
+void     st_cuda_drop_graphs  (CudaBackend *cb);
 
 /* cuda-data.c: the datasets, the normalisation table and the order's buffers. */
 gboolean st_cuda_set_data      (StBackend *be, StDataset *train, StDataset *test,
@@ -182,8 +182,6 @@ void     st_cuda_step_factors (CudaBackend *cb, StCudaStep *v);
 gboolean st_cuda_run_update   (CudaBackend *cb, GError **error);
 
 /* cuda-run.c: the table's entries for the jobs. */
-/* Destroys every captured graph (a new net, new datasets, or the end). */
-void     st_cuda_drop_graphs  (CudaBackend *cb);
 gboolean st_cuda_set_order    (StBackend *be, const guint32 *order, gint64 n,
                                GError **error);
 gboolean st_cuda_train_step   (StBackend *be, gint64 offset, int n, guint64 seed,

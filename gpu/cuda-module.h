@@ -1,4 +1,4 @@
-/* cuda-backend.h: what libstrata-cuda.so exports.
+/* cuda-module.h: what libstrata-cuda.so exports.
  *
  * Nothing links the module: core/backend.c loads it with GModule, checks
  * st_cuda_interface_version against its own and looks up st_cuda_backend_new; the tests also

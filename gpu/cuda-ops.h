@@ -1,4 +1,4 @@
-/* cuda-ops.h: the CUDA backend's kernels, as launchers that gpu/cuda-backend.c calls.
+/* cuda-ops.h: the CUDA backend's kernels, as launchers that gpu/cuda-tape.c calls.
  *
  * One .cu file per op (conv2d, pool2d, linear, batchnorm2d, dropout, loss, optim, transform;
  * the tiny elementwise kernels share activation.cu and join.cu). Each launcher enqueues its
@@ -19,7 +19,7 @@
  * the step's first kernel (st_cuda_set_step): a step captured once as a CUDA graph replays
  * with new values by updating that one node.
  *
- * This header is read by the host compiler (cuda-backend.c) and by nvcc; it includes no
+ * This header is read by the host compiler (the module's .c files) and by nvcc; it includes no
  * core header, so that the kernels build without json-glib's and the spec's headers.
  */
 #pragma once
@@ -55,6 +55,12 @@ typedef enum {
   ST_CUDA_LOSS_BCE,
   ST_CUDA_LOSS_MSE,
 } StCudaLoss;
+
+/* The module does not link strata-core, so it cannot call st_net_error_quark(): the error
+ * domains are the core's quarks by name (G_DEFINE_QUARK in core/net.c and core/dataset.c).
+ * tests/test-cuda-device.c checks that they match. */
+#define NET_ERROR     (g_quark_from_static_string ("st-net-error-quark"))
+#define DATASET_ERROR (g_quark_from_static_string ("st-dataset-error-quark"))
 
 /* The failure of one CUDA or cuBLAS call as a GError (ST_NET_ERROR_DEVICE, or
  * ST_NET_ERROR_MEMORY when the device ran out); always returns FALSE. */

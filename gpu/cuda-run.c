@@ -14,7 +14,7 @@
  */
 #define G_LOG_DOMAIN "strata-cuda"
 
-#include "gpu/cuda-backend-private.h"
+#include "gpu/cuda-context.h"
 
 #include <gmodule.h>
 #include <math.h>
@@ -111,22 +111,6 @@ enqueue_job (CudaBackend *cb, const Job *job, const StCudaStep *values, GError *
 
 /* ---- graphs --------------------------------------------------------------------------- */
 
-static void
-graph_clear (StepGraph *g)
-{
-  g_clear_pointer (&g->exec, cudaGraphExecDestroy);
-  g_clear_pointer (&g->graph, cudaGraphDestroy);
-  memset (g, 0, sizeof *g);
-}
-
-void
-st_cuda_drop_graphs (CudaBackend *cb)
-{
-  for (int i = 0; i < GRAPH_CACHE; i++)
-    graph_clear (&cb->graphs[i]);
-  cudaGetLastError ();
-}
-
 static gboolean
 same_key (const JobKey *a, const JobKey *b)
 {
@@ -165,12 +149,12 @@ capture (CudaBackend *cb, const Job *job, const StCudaStep *values, StepGraph *g
   if (err != cudaSuccess)
     {
       g->exec = NULL;
-      graph_clear (g);
+      st_cuda_graph_clear (g);
       return st_cuda_fail (error, err, "cudaGraphInstantiate", G_STRLOC);
     }
   if (!st_cuda_graph_find_step (graph, &g->step_node, error))
     {
-      graph_clear (g);
+      st_cuda_graph_clear (g);
       return FALSE;
     }
   g->key = job->key;
@@ -195,7 +179,7 @@ launch_job (CudaBackend *cb, const Job *job, const StCudaStep *values, GError **
       for (int i = 1; i < GRAPH_CACHE; i++)
         if (cb->graphs[i].used < g->used)
           g = &cb->graphs[i];
-      graph_clear (g);
+      st_cuda_graph_clear (g);
       if (!capture (cb, job, values, g, error))
         return FALSE;
     }

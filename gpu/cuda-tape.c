@@ -5,7 +5,7 @@
  */
 #define G_LOG_DOMAIN "strata-cuda"
 
-#include "gpu/cuda-backend-private.h"
+#include "gpu/cuda-context.h"
 
 #include <math.h>
 

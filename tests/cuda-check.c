@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/spec-read.h"
 #include "strata-config.h"
 
 /* ---- comparing ------------------------------------------------------------------------ */

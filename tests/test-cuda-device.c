@@ -15,10 +15,11 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "core/transform.h"
 #include "cuda-check.h"
-#include "gpu/cuda-backend.h"
+#include "gpu/cuda-module.h"
 
 /* ---- /cuda/memory --------------------------------------------------------------------- */
 

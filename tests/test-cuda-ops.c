@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "cuda-check.h"
 #include "fixture.h"

@@ -37,12 +37,13 @@
 #include "core/backend.h"
 #include "core/dataset-load.h"
 #include "core/optim.h"
+#include "core/spec-read.h"
 #include "core/spec.h"
 #include "core/transform.h"
 #include "cuda-check.h"
-#include "gpu/cuda-backend.h"
+#include "gpu/cuda-module.h"
 
-/* The most training steps one CUDA metrics snapshot holds: gpu/cuda-backend.h says. */
+/* The most training steps one CUDA metrics snapshot holds: gpu/cuda-module.h says. */
 #ifndef ST_CUDA_METRICS_EVERY
 #define ST_CUDA_METRICS_EVERY 8
 #endif
