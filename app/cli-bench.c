@@ -10,9 +10,9 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
-#include "core/backend.h"
-#include "core/net.h"
-#include "core/spec-read.h"
+#include "core/engine/backend.h"
+#include "core/engine/net.h"
+#include "core/model/spec-read.h"
 
 /* As many examples as the test sets of MNIST and Fashion-MNIST: evaluation passes over
  * all of them, training steps wander over them. */

@@ -8,11 +8,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "core/evaluator.h"
-#include "core/spec-read.h"
+#include "core/engine/evaluator.h"
+#include "core/model/spec-read.h"
 #ifdef STRATA_HAVE_RENDER
-#include "ui/class-render.h"
-#include "ui/grid-render.h"
+#include "ui/render/class-render.h"
+#include "ui/render/grid-render.h"
 #endif
 
 typedef struct {

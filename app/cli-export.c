@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/atomic-file.h"
-#include "core/onnx-export.h"
-#include "core/pytorch-export.h"
-#include "core/pytorch-train.h"
-#include "core/spec-read.h"
+#include "core/engine/onnx-export.h"
+#include "core/io/atomic-file.h"
+#include "core/model/pytorch-export.h"
+#include "core/model/pytorch-train.h"
+#include "core/model/spec-read.h"
 
 int
 st_cli_export (int argc, char **argv)

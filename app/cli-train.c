@@ -15,14 +15,15 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "core/atomic-file.h"
-#include "core/dataset-load.h"
-#include "core/json-write.h"
-#include "core/paths.h"
-#include "core/spec-read.h"
-#include "core/trainer.h"
+#include "core/data/dataset-load.h"
+#include "core/engine/trainer.h"
+#include "core/io/atomic-file.h"
+#include "core/io/json-write.h"
+#include "core/io/paths.h"
+#include "core/model/spec-read.h"
 #ifdef STRATA_HAVE_RENDER
-#include "ui/chart-feed.h"
+#include "ui/render/chart-feed.h"
+#include "ui/render/chart-render.h"
 #endif
 
 typedef struct {

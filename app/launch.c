@@ -7,10 +7,10 @@
 
 #include <string.h>
 
-#include "app/build-tree.h"
 #include "app/launch.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
+#include "app/build-tree.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 #include "ui/strata-window.h"
 
 static gboolean
@@ -64,7 +64,7 @@ open_presets (GApplication *app, GFile **files, int n_files, const char *hint, g
   for (int i = 0; i < n_files; i++)
     {
       g_autofree char *name = preset_of (files[i]);
-      StWindow *window = st_window_new (ST_APPLICATION (app));
+      StWindow *window = st_window_new (GTK_APPLICATION (app));
 
       if (name != NULL)
         gtk_widget_activate_action (GTK_WIDGET (window), "win.preset", "s", name);

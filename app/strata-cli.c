@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/infer.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
-#include "core/summary.h"
 #include "app/build-tree.h"
 #include "app/cli.h"
+#include "core/model/infer.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
+#include "core/model/summary.h"
 #include "strata-config.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);

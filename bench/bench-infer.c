@@ -2,9 +2,9 @@
  * of the builder, so a 100-layer spec must take well under a millisecond. */
 #include <stdio.h>
 
-#include "core/infer.h"
-#include "core/layer-types.h"
-#include "core/spec.h"
+#include "core/model/infer.h"
+#include "core/model/layer-types.h"
+#include "core/model/spec.h"
 
 static void
 add (GPtrArray *seq, StLayerKind kind)

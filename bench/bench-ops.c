@@ -1,7 +1,7 @@
 /* bench-ops: single-thread timings of the CPU ops on the layers of LeNet-5 (a slice of 128
  * examples) and of the 64/128 deep CNN (16 examples), fast path against naive reference;
  * for the convolutions every path (im2col, the direct kernels with 8- and 16-lane
- * vectors), the measurement behind pick_path in core/conv2d.c, and behind the GEMM
+ * vectors), the measurement behind pick_path in core/ops/conv2d.c, and behind the GEMM
  * layout. Not a test: it prints.
  *
  *   bench-ops [--quick]        --quick: fewer repetitions, naive references skipped
@@ -15,12 +15,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/activation.h"
-#include "core/conv2d.h"
-#include "core/linear.h"
-#include "core/loss.h"
-#include "core/pool2d.h"
-#include "core/rng.h"
+#include "core/ops/activation.h"
+#include "core/ops/conv2d.h"
+#include "core/ops/linear.h"
+#include "core/ops/loss.h"
+#include "core/ops/pool2d.h"
+#include "core/ops/rng.h"
 
 static gboolean quick;
 
@@ -192,7 +192,7 @@ bench_conv_path (const char *name, StConv2dGeom g, StConv2dPath path, StConv2dPa
 }
 
 /* The paths geom_init picks, then, unless --quick, every path forced, with 8-lane vectors
- * and (on AVX-512) 16: the measurement behind pick_path in core/conv2d.c. The input
+ * and (on AVX-512) 16: the measurement behind pick_path in core/ops/conv2d.c. The input
  * gradient goes with the forward path's family (im2col or ROWS_INPUT). Returns the picked
  * paths' forward + backward µs. */
 static double

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/backend.h"
+#include "core/engine/backend.h"
 #include "ui/chart-panel.h"
 #include "ui/strata-application.h"
 #include "ui/strata-window.h"

@@ -13,7 +13,7 @@ With --json it prints one JSON object per epoch with the keys of `strata-cli tra
 (epoch, train_loss, train_acc, test_loss, test_acc, examples_per_sec, seconds) and a few more:
 train_seconds, eval_seconds, eval_examples_per_sec, threads.
 
-Timing, as in core/trainer.c:
+Timing, as in core/engine/trainer.c:
   examples_per_sec       training examples / training time; training time is the sum over
                          steps of gather + forward + loss + backward + optimizer step + the
                          metrics of the step; the per-epoch shuffle is outside it;
@@ -77,7 +77,7 @@ def parse_args(argv):
 # ---- data ----------------------------------------------------------------------------------
 
 def dataset_dir(name):
-    """The folder Strata looks in for a named dataset (core/dataset.c st_dataset_named_dir)."""
+    """The folder Strata looks in for a named dataset (core/data/dataset.c st_dataset_named_dir)."""
     lower = name.lower()
     if lower not in ("mnist", "fashion-mnist"):
         return name                                   # a folder given by path
@@ -134,7 +134,7 @@ def load_split(folder, images_stem, labels_stem, mean, std, torch):
 # ---- model ---------------------------------------------------------------------------------
 
 def apply_init(model, init, torch):
-    """Strata's "init" on Conv2d/Linear weights; biases keep PyTorch's default (core/net.c)."""
+    """Strata's "init" on Conv2d/Linear weights; biases keep PyTorch's default (core/engine/net.c)."""
     if init in (None, "default"):
         return
     from torch import nn

@@ -1,6 +1,6 @@
 /* activation.cu: the elementwise activations on the device, grouped (each is a few lines).
  *
- * Legend (core/activation.h): N examples, S elements per example, count = N·S; PReLU views
+ * Legend (core/ops/activation.h): N examples, S elements per example, count = N·S; PReLU views
  * an example as (C, HW). Each backward reads what the CPU's reads: the output for ReLU,
  * Sigmoid and Tanh, the input for LeakyReLU and PReLU, and applies the same rule with the
  * same float operations (the module is built with -fmad=false, so nothing is fused).

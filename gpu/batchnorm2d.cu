@@ -1,6 +1,6 @@
-/* batchnorm2d.cu: batch normalisation on the device, as core/batchnorm2d.c.
+/* batchnorm2d.cu: batch normalisation on the device, as core/ops/batchnorm2d.c.
  *
- * Legend (core/batchnorm2d.h): N examples (the whole batch), C channels, HW values per
+ * Legend (core/ops/batchnorm2d.h): N examples (the whole batch), C channels, HW values per
  * channel of one example, M = N·HW values per channel; plane (i, c) starts at (i·C + c)·HW.
  * https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
  *

@@ -1,6 +1,6 @@
-/* conv2d.cu: 2-D convolution on the device — im2col + cuBLAS, as core/conv2d.c.
+/* conv2d.cu: 2-D convolution on the device — im2col + cuBLAS, as core/ops/conv2d.c.
  *
- * Legend (core/conv2d.h): N examples, C/H/W input, OC output channels, KH/KW kernel, SH/SW
+ * Legend (core/ops/conv2d.h): N examples, C/H/W input, OC output channels, KH/KW kernel, SH/SW
  * stride, PH/PW padding, DH/DW dilation, OH/OW output, K = C·KH·KW, P = OH·OW; Nc examples
  * in one chunk (the batch is cut into chunks so that the scratch stays bounded).
  * https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
@@ -84,7 +84,7 @@ im2col_kernel (float *__restrict__ cols, const float *__restrict__ in, int nc, S
 }
 
 /* din (Nc, C, H, W) (+)= the adjoint of im2col of dcols (K, Nc·P): each pixel adds its taps
- * in (kh, kw) order, the order core/conv2d.c's col2im adds them. */
+ * in (kh, kw) order, the order core/ops/conv2d.c's col2im adds them. */
 static __global__ void
 col2im_kernel (float *__restrict__ din, const float *__restrict__ dcols, int nc, StCudaGeom g,
                gboolean add)

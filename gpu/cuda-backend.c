@@ -1,5 +1,5 @@
 /* cuda-backend.c: the backend table on one CUDA device — the CPU backend's semantics
- * (core/cpu-backend.c is the reference), with the work on one stream.
+ * (core/engine/cpu-backend.c is the reference), with the work on one stream.
  *
  * Everything a run touches lives on the device, carved from ONE allocation sized in
  * prepare for B = batch_size examples (so a batch that does not fit is refused up front,
@@ -47,8 +47,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/transform.h"
+#include "core/data/transform.h"
+#include "core/io/i18n.h"
 
 #define ARENA_ALIGN   256
 /* The most floats one convolution's im2col pass should take (256 MiB); larger batches are
@@ -231,7 +231,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       cb->value_off[v] = acts;
       acts = add_sat (acts, mul_sat (net->values[v].numel, cb->B));
     }
-  /* as st_optim_state_per_param (core/optim.c) */
+  /* as st_optim_state_per_param (core/ops/optim.c) */
   per_param = cb->setup.optim.type == ST_OPTIM_SGD ? (cb->setup.optim.momentum != 0.0 ? 1 : 0)
                                                    : 2;
 

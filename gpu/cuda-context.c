@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/i18n.h"
+#include "core/io/i18n.h"
 
 /* Every entry starts here: a failure that take_metrics had to keep is reported now. */
 gboolean

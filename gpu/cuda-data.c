@@ -10,8 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/transform.h"
+#include "core/data/transform.h"
+#include "core/io/i18n.h"
 
 /* The augmentation's checks of st_transform_plan_init, with its messages. */
 gboolean

@@ -1,6 +1,6 @@
 /* cuda-module.h: what libstrata-cuda.so exports.
  *
- * Nothing links the module: core/backend.c loads it with GModule, checks
+ * Nothing links the module: core/engine/backend.c loads it with GModule, checks
  * st_cuda_interface_version against its own and looks up st_cuda_backend_new; the tests also
  * look up st_cuda_memory_info (test-cuda-device.c) and st_cuda_train_batch
  * (test-cuda-train.c). These four are the only symbols the module exports (it is built with
@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include "core/backend.h"
+#include "core/engine/backend.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * per snapshot, never per step. */
 #define ST_CUDA_METRICS_EVERY 8
 
-/* ST_BACKEND_INTERFACE_VERSION as this module was built (core/backend.h). */
+/* ST_BACKEND_INTERFACE_VERSION as this module was built (core/engine/backend.h). */
 guint64    st_cuda_interface_version (void);
 typedef guint64 (*StCudaInterfaceVersionFunc) (void);
 

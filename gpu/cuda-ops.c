@@ -4,8 +4,8 @@
 
 #include "gpu/cuda-ops.h"
 
-#include "core/i18n.h"
-#include "core/net.h"         /* StNetError */
+#include "core/engine/net.h"         /* StNetError */
+#include "core/io/i18n.h"
 
 gboolean
 st_cuda_fail (GError **error, cudaError_t err, const char *call, const char *where)

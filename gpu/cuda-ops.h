@@ -6,9 +6,9 @@
  * fails; none synchronises, allocates or exits. Pointers are device memory.
  *
  * Shapes, dimension letters and the math are those of the CPU op of the same name: read
- * core/conv2d.h, pool2d.h, activation.h, linear.h, batchnorm2d.h, dropout.h, loss.h, join.h
+ * core/ops/conv2d.h, pool2d.h, activation.h, linear.h, batchnorm2d.h, dropout.h, loss.h, join.h
  * and optim.c. Each launcher works on the whole batch of n examples at once. `add` is the
- * gradient mode of core/grad-mode.h: FALSE writes an input gradient, TRUE adds into it;
+ * gradient mode of core/ops/grad-mode.h: FALSE writes an input gradient, TRUE adds into it;
  * parameter gradients always accumulate. No kernel uses atomics: every sum is one thread's
  * loop, a fixed-order tree in one block, or the two-stage reduction of cuda-reduce.cuh
  * (tiles of a fixed size summed by many blocks, then the tiles summed in order), so results
@@ -57,7 +57,7 @@ typedef enum {
 } StCudaLoss;
 
 /* The module does not link strata-core, so it cannot call st_net_error_quark(): the error
- * domains are the core's quarks by name (G_DEFINE_QUARK in core/net.c and core/dataset.c).
+ * domains are the core's quarks by name (G_DEFINE_QUARK in core/engine/net.c and core/data/dataset.c).
  * tests/test-cuda-device.c checks that they match. */
 #define NET_ERROR     (g_quark_from_static_string ("st-net-error-quark"))
 #define DATASET_ERROR (g_quark_from_static_string ("st-dataset-error-quark"))
@@ -119,7 +119,7 @@ int      st_cuda_reduce_tiles    (int n, int C, gsize HW);
 
 /* x (N, C, H, W) = lut[c][images[e_i]], labels[i] = data_labels[e_i], where example e_i =
  * idx[step->offset + i], or step->offset + i when idx is NULL; lut (C, 256) holds
- * (v/255 − mean[c]) / std[c] as core/transform.c rounds it. */
+ * (v/255 − mean[c]) / std[c] as core/data/transform.c rounds it. */
 gboolean st_cuda_gather_normalize (const StCudaQueue *q, float *x, guint8 *labels,
                                    const guint8 *images, const guint8 *data_labels,
                                    const guint32 *idx, const StCudaStep *step, int n, int C,
@@ -133,7 +133,7 @@ typedef struct {
   int      crop_padding;
 } StCudaAugment;
 
-/* One example's augmentation as drawn on the device (core/transform.h's StAugmentDraw),
+/* One example's augmentation as drawn on the device (core/data/transform.h's StAugmentDraw),
  * with the rotation's cosine and sine. */
 typedef struct {
   double cs, sn;
@@ -141,7 +141,7 @@ typedef struct {
   int    flip, dx, dy;
 } StCudaDraw;
 
-/* As st_cuda_gather_normalize, with core/transform.c's augmentation of each example: its
+/* As st_cuda_gather_normalize, with core/data/transform.c's augmentation of each example: its
  * draws from st_rng_fork (st_rng_init (step->seed), i) for example i of the batch, into
  * draws (n); lut (C, 256) followed by scale (C) = 1/(255 std) and bias (C) = −mean/std. */
 gboolean st_cuda_gather_augment   (const StCudaQueue *q, float *x, guint8 *labels,
@@ -282,7 +282,7 @@ gboolean st_cuda_accumulate      (const StCudaQueue *q, float *dst, const float 
 /* ---- loss.cu ------------------------------------------------------------------------ */
 
 /* Per example: its loss (the sum over its S outputs), whether it is right, and, when dy is
- * not NULL, the gradient of the mean loss with `scale` as in core/loss.h; each block's sums
+ * not NULL, the gradient of the mean loss with `scale` as in core/ops/loss.h; each block's sums
  * of both go into partial. Targets come from the labels as the CPU backend builds them:
  * S == 1, the label itself; else one-hot. Then totals (+)= the batch, the blocks' sums
  * added in order: loss_sum += Σ loss / divisor, correct += Σ right; a training step also
@@ -294,7 +294,7 @@ gboolean st_cuda_loss         (const StCudaQueue *q, StCudaLoss kind, StCudaTota
 /* The doubles of partial that st_cuda_loss needs for n examples. */
 gsize    st_cuda_loss_partial (int n);
 
-/* ---- optim.cu: PyTorch's update rules, float32 per element as core/optim.c ------------ */
+/* ---- optim.cu: PyTorch's update rules, float32 per element as core/ops/optim.c ------------ */
 
 /* The factors that change with the step come from `step`: SGD's first step, Adam's bias
  * corrections. */

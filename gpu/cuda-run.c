@@ -20,7 +20,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/i18n.h"
+#include "core/io/i18n.h"
 
 /* ---- steps ---------------------------------------------------------------------------- */
 

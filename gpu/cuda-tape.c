@@ -229,7 +229,7 @@ st_cuda_forward (CudaBackend *cb, int n, gboolean train, GError **error)
   return TRUE;
 }
 
-/* Parameter gradients are zeroed once per step, then accumulate (core/net.h). */
+/* Parameter gradients are zeroed once per step, then accumulate (core/engine/net.h). */
 gboolean
 st_cuda_backward (CudaBackend *cb, int n, GError **error)
 {
@@ -268,7 +268,7 @@ st_cuda_run_loss (CudaBackend *cb, int n, StCudaTotals *totals, gboolean grad, g
 }
 
 /* The optimizer's factors for step number cb->step (counted from 1), formed in double as
- * core/optim.c forms them; the kernels read them from the job's StCudaStep. */
+ * core/ops/optim.c forms them; the kernels read them from the job's StCudaStep. */
 void
 st_cuda_step_factors (CudaBackend *cb, StCudaStep *v)
 {

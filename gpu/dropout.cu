@@ -1,20 +1,20 @@
-/* dropout.cu: inverted dropout on the device, as core/dropout.c.
+/* dropout.cu: inverted dropout on the device, as core/ops/dropout.c.
  *
- * Legend (core/dropout.h): N examples, S elements per example; mask (N, S) bytes, 1 where
+ * Legend (core/ops/dropout.h): N examples, S elements per example; mask (N, S) bytes, 1 where
  * an element was kept. https://pytorch.org/docs/stable/generated/torch.nn.Dropout.html
  *
  * Training keeps each element with probability 1 − p and scales it by 1/(1 − p); p = 0 is
- * the identity and p = 1 multiplies by 0. The draws are the CPU backend's: core/rng.c's
- * xoshiro256** seeded with st_rng_dropout_stream (step seed, example, op) (core/rng.h;
- * rng_dropout_stream in cuda-rng.cuh), one st_rng_uniform per element in order. One thread
- * walks one example's stream, so the mask is bitwise the CPU's (and no skip-ahead is
- * needed).
+ * the identity and p = 1 multiplies by 0. The draws are the CPU backend's: core/ops/rng.c's
+ * xoshiro256** seeded with st_rng_dropout_seed (step seed, example, op) (the contract of
+ * core/ops/rng-stream.h, which the CPU's st_rng_dropout_stream calls), one st_rng_uniform
+ * per element in order. One thread walks one example's stream, so the mask is bitwise the
+ * CPU's (and no skip-ahead is needed).
  */
 #include "gpu/cuda-ops.h"
 #include "gpu/cuda-reduce.cuh"
 #include "gpu/cuda-rng.cuh"
 
-/* One thread per example, its generator seeded as core/rng.h's st_rng_dropout_stream. */
+/* One thread per example, its generator seeded by st_rng_dropout_seed (core/ops/rng-stream.h). */
 static __global__ void
 dropout_train_kernel (float *__restrict__ out, const float *__restrict__ in,
                       guint8 *__restrict__ mask, double p, float scale,
@@ -27,7 +27,7 @@ dropout_train_kernel (float *__restrict__ out, const float *__restrict__ in,
       Rng rng;
       const gsize first = i * size;
 
-      rng_seed (&rng, rng_dropout_stream (seed, i, (guint64) op));
+      rng_seed (&rng, st_rng_dropout_seed (seed, i, (guint64) op));
       for (gsize j = first; j < first + size; j++)
         {
           const gboolean keep = rng_uniform (&rng) >= p;

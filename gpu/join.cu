@@ -1,7 +1,7 @@
 /* join.cu: the ops that blocks compile into, on the device — Concat and Add — and the plain
- * copy-or-add that their backward (and Dropout in evaluation) needs. As core/join.c.
+ * copy-or-add that their backward (and Dropout in evaluation) needs. As core/ops/join.c.
  *
- * Legend (core/join.h): N examples, C_k channels of input k at channel `offset` of the
+ * Legend (core/ops/join.h): N examples, C_k channels of input k at channel `offset` of the
  * output's C_total, HW values per channel, count = N·S elements.
  * https://pytorch.org/docs/stable/generated/torch.cat.html, torch.add.html
  */

@@ -1,6 +1,6 @@
-/* linear.cu: the fully connected layer on the device — cuBLAS, as core/linear.c.
+/* linear.cu: the fully connected layer on the device — cuBLAS, as core/ops/linear.c.
  *
- * Legend (core/linear.h): N examples, C in_features, OC out_features;
+ * Legend (core/ops/linear.h): N examples, C in_features, OC out_features;
  *   in (N, C)   out (N, OC)   w (OC, C)   b (OC)
  * https://pytorch.org/docs/stable/generated/torch.nn.Linear.html
  *

@@ -1,7 +1,7 @@
-/* loss.cu: the training losses and the accuracy count on the device, as core/loss.c and
+/* loss.cu: the training losses and the accuracy count on the device, as core/ops/loss.c and
  * the CPU backend's loss_op.
  *
- * Legend (core/loss.h): N examples, S outputs per example (the classes, for CrossEntropy).
+ * Legend (core/ops/loss.h): N examples, S outputs per example (the classes, for CrossEntropy).
  * https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html, BCELoss.html,
  * MSELoss.html (reduction='mean')
  *

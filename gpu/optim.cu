@@ -1,6 +1,6 @@
 /* optim.cu: SGD, Adam and AdamW on the device, one flat pass over the parameter block.
  *
- * The update rules and the float32 arithmetic per element are core/optim.c's (PyTorch
+ * The update rules and the float32 arithmetic per element are core/ops/optim.c's (PyTorch
  * 1.13's single-tensor path), in the same order of operations; the module is built with
  * -fmad=false, so no multiply-add is fused and a step is bitwise the CPU's for the same
  * gradients. Scalar factors (bias corrections) are formed on the host in double and read

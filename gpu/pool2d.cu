@@ -1,6 +1,6 @@
-/* pool2d.cu: max, average and adaptive average pooling on the device, as core/pool2d.c.
+/* pool2d.cu: max, average and adaptive average pooling on the device, as core/ops/pool2d.c.
  *
- * Legend (core/pool2d.h): N examples, C channels, H/W input, KH/KW window, SH/SW stride,
+ * Legend (core/ops/pool2d.h): N examples, C channels, H/W input, KH/KW window, SH/SW stride,
  * DH/DW dilation (max only), PH/PW padding, OH/OW output; a "plane" is one (example,
  * channel) map. https://pytorch.org/docs/stable/generated/torch.nn.MaxPool2d.html,
  * AvgPool2d.html (count_include_pad=True), AdaptiveAvgPool2d.html.
@@ -114,7 +114,7 @@ st_cuda_maxpool2d_backward (const StCudaQueue *q, float *din, const float *dout,
 /* ---- average (count_include_pad) ------------------------------------------------------ */
 
 /* The divisor of output (oh, ow): its window clipped to the padded map, as window() in
- * core/pool2d.c. */
+ * core/ops/pool2d.c. */
 static __device__ __forceinline__ int
 pool_size (const StCudaGeom &g, int oh, int ow)
 {

@@ -6,10 +6,10 @@
  *
  * The datasets stay on the device as uint8 (N, C, H, W), and so does the epoch's order: a
  * step passes only a pointer into it. Normalisation reads the CPU's table, (v/255 −
- * mean[c]) / std[c] rounded once, so the batch is bitwise the CPU's (core/transform.c,
+ * mean[c]) / std[c] rounded once, so the batch is bitwise the CPU's (core/data/transform.c,
  * torchvision's ToTensor + Normalize).
  *
- * Augmentation is core/transform.c's, operation for operation. Each example's draws come
+ * Augmentation is core/data/transform.c's, operation for operation. Each example's draws come
  * from the CPU backend's stream for it (st_rng_fork of st_rng_init (seed), stream i), one
  * thread per example, in st_transform_draw's order. Then one thread per output row: with no
  * rotation a whole-pixel move (and mirror) through the table, bitwise the CPU's; with

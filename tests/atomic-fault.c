@@ -1,5 +1,5 @@
 /* atomic-fault.c: the countdown behind st_test_inject_fault, as the hook of
- * core/atomic-file-private.h. */
+ * core/io/atomic-file-private.h. */
 #include "atomic-fault.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* atomic-fault.h: "the nth write fails" for the tests of saving, through the seam of
- * core/atomic-file-private.h.
+ * core/io/atomic-file-private.h.
  *
  * st_test_inject_fault makes the `nth` call (counting from 1, from now on, over every atomic
  * file of the process) of one system operation misbehave, once (see atomic-file-private.h
@@ -7,7 +7,7 @@
  * armed at a time. */
 #pragma once
 
-#include "core/atomic-file-private.h"
+#include "core/io/atomic-file-private.h"
 
 G_BEGIN_DECLS
 

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/spec-read.h"
+#include "core/model/spec-read.h"
 #include "strata-config.h"
 
 /* ---- comparing ------------------------------------------------------------------------ */

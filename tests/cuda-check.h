@@ -24,7 +24,7 @@
 
 #include <glib.h>
 
-#include "core/backend.h"
+#include "core/engine/backend.h"
 
 G_BEGIN_DECLS
 
@@ -53,7 +53,7 @@ void        cuda_probe_clear (void);
 /* A CUDA backend, or NULL with the case skipped for the probe's reason. */
 StBackend  *open_cuda        (void);
 
-/* A symbol of the module core/backend.c loaded (where it looks, in order), or NULL. */
+/* A symbol of the module core/engine/backend.c loaded (where it looks, in order), or NULL. */
 gpointer    module_symbol    (const char *name);
 
 /* ---- the report ----------------------------------------------------------------------- */

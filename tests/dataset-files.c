@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "core/idx.h"
+#include "core/data/idx.h"
 
 /* ---- files ------------------------------------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "core/dataset.h"
+#include "core/data/dataset.h"
 
 G_BEGIN_DECLS
 

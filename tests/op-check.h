@@ -6,15 +6,15 @@
 
 #include <glib.h>
 
-#include "core/activation.h"
-#include "core/batchnorm2d.h"
-#include "core/conv2d.h"
-#include "core/dropout.h"
-#include "core/join.h"
-#include "core/linear.h"
-#include "core/loss.h"
-#include "core/pool2d.h"
-#include "core/rng.h"
+#include "core/ops/activation.h"
+#include "core/ops/batchnorm2d.h"
+#include "core/ops/conv2d.h"
+#include "core/ops/dropout.h"
+#include "core/ops/join.h"
+#include "core/ops/linear.h"
+#include "core/ops/loss.h"
+#include "core/ops/pool2d.h"
+#include "core/ops/rng.h"
 
 G_BEGIN_DECLS
 

@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "ui/chart-render.h"
+#include "ui/render/chart-render.h"
 
 G_BEGIN_DECLS
 

@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "core/safetensors.h"
+#include "core/io/safetensors.h"
 
 G_BEGIN_DECLS
 

@@ -8,7 +8,7 @@
 
 #include <float.h>
 
-#include "core/layer-types.h"
+#include "core/model/layer-types.h"
 
 #define MAX_DEPTH 2   /* blocks inside blocks, no deeper */
 

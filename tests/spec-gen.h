@@ -2,7 +2,7 @@
  * with their sizes worked out as they are drawn, and random edits of them.
  *
  * spec_gen_model() draws a model that is valid by construction: a small input (1–3 channels,
- * 4–16 pixels a side), every leaf type of core/layer-types.c, Concat and Residual nested two
+ * 4–16 pixels a side), every leaf type of core/model/layer-types.c, Concat and Residual nested two
  * deep, usually a Flatten + Linear head. The generator works out the output shape and the
  * parameter and buffer counts itself, with PyTorch's formulas, and hands them back for the
  * caller to hold against inference and the compiled net. spec_gen_edit() then changes one
@@ -16,9 +16,9 @@
 
 #include <glib.h>
 
-#include "core/infer.h"
-#include "core/rng.h"
-#include "core/spec.h"
+#include "core/model/infer.h"
+#include "core/model/spec.h"
+#include "core/ops/rng.h"
 
 G_BEGIN_DECLS
 

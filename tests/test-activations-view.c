@@ -17,14 +17,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/checkpoint.h"
-#include "core/evaluator.h"
-#include "core/spec-read.h"
-#include "core/trainer.h"
-#include "ui/activations-view.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/evaluator.h"
+#include "core/engine/trainer.h"
+#include "core/model/spec-read.h"
 #include "ui/activations-view-private.h"
-#include "ui/class-render.h"
-#include "ui/grid-render.h"
+#include "ui/activations-view.h"
+#include "ui/render/class-render.h"
+#include "ui/render/grid-render.h"
 #include "test-util.h"
 #include "ui-test-util.h"
 

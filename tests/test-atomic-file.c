@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "atomic-fault.h"
-#include "core/atomic-file.h"
+#include "core/io/atomic-file.h"
 #include "safetensors-files.h"
 #include "test-util.h"
 

@@ -1,12 +1,12 @@
 /* test-backend-module: the CUDA module is refused unless it was built for this program's
- * backend interface (core/backend.h), with a message naming both versions and the file.
+ * backend interface (core/engine/backend.h), with a message naming both versions and the file.
  * Three stand-in modules (tests/fake-cuda/) are built beside this test: one with another
  * interface version, one with this program's, one from before versions existed.
  */
 #include <glib.h>
 #include <string.h>
 
-#include "core/backend.h"
+#include "core/engine/backend.h"
 
 static char *
 module_dir (const char *name)

@@ -15,7 +15,7 @@
 #include <gdk/x11/gdkx.h>
 #endif
 
-#include "core/layer-types.h"
+#include "core/model/layer-types.h"
 #include "ui/activations-view.h"
 #include "ui/layer-list.h"
 #include "ui/strata-window.h"

@@ -14,10 +14,10 @@
 
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
-#include "core/transform.h"
+#include "core/data/transform.h"
+#include "core/engine/backend.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 #include "cuda-check.h"
 #include "gpu/cuda-module.h"
 

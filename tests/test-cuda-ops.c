@@ -23,9 +23,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
+#include "core/engine/backend.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 #include "cuda-check.h"
 #include "fixture.h"
 

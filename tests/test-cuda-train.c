@@ -34,12 +34,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/dataset-load.h"
-#include "core/optim.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
-#include "core/transform.h"
+#include "core/data/dataset-load.h"
+#include "core/data/transform.h"
+#include "core/engine/backend.h"
+#include "core/ops/optim.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 #include "cuda-check.h"
 #include "gpu/cuda-module.h"
 
@@ -150,7 +150,7 @@ generated_data (const StSpec *spec, const StNet *net)
 typedef enum {
   ORDER_WANDER,      /* at the preset's batch, each step an order of its own that wanders
                       * over the training set with repeats */
-  ORDER_EPOCHS,      /* as core/trainer.c: a shuffled order of the whole training set once
+  ORDER_EPOCHS,      /* as core/engine/trainer.c: a shuffled order of the whole training set once
                       * per epoch, steps of EPOCH_BATCH through it, the last one short */
 } StepOrder;
 

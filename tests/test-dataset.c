@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cifar.h"
-#include "core/csv-dataset.h"
-#include "core/dataset-load.h"
-#include "core/idx.h"
-#include "core/rng.h"
+#include "core/data/cifar.h"
+#include "core/data/csv-dataset.h"
+#include "core/data/dataset-load.h"
+#include "core/data/idx.h"
+#include "core/ops/rng.h"
 #include "dataset-files.h"
 #include "test-util.h"
 

@@ -7,12 +7,12 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/checkpoint.h"
-#include "core/infer.h"
-#include "core/layer-types.h"
-#include "core/net.h"
-#include "core/pytorch-export.h"
-#include "core/spec-read.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/net.h"
+#include "core/model/infer.h"
+#include "core/model/layer-types.h"
+#include "core/model/pytorch-export.h"
+#include "core/model/spec-read.h"
 #include "test-util.h"
 
 #define PYTHON ST_TEST_PYTHON

@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include "atomic-fault.h"
-#include "core/atomic-file.h"
-#include "core/checkpoint.h"
-#include "core/net.h"
-#include "core/spec-read.h"
-#include "core/trainer.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/net.h"
+#include "core/engine/trainer.h"
+#include "core/io/atomic-file.h"
+#include "core/model/spec-read.h"
 #include "test-util.h"
 
 #define N_CYCLES 500

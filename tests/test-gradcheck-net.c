@@ -26,11 +26,11 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/net.h"
-#include "core/rng.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
+#include "core/engine/backend.h"
+#include "core/engine/net.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
+#include "core/ops/rng.h"
 
 #define BATCH        3
 #define SEED         20240601

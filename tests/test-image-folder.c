@@ -11,10 +11,10 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/dataset-load.h"
-#include "core/evaluator.h"
-#include "core/image-folder.h"
-#include "core/spec-read.h"
+#include "core/data/dataset-load.h"
+#include "core/data/image-folder.h"
+#include "core/engine/evaluator.h"
+#include "core/model/spec-read.h"
 #include "dataset-files.h"
 #include "test-util.h"
 

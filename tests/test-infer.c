@@ -1,10 +1,10 @@
 /* test-infer: shape rules, parameter counts and the error-cascade rule of shape inference. */
 #include <string.h>
 
-#include "core/infer.h"
-#include "core/layer-types.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
+#include "core/model/infer.h"
+#include "core/model/layer-types.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 
 static StInfer *
 infer_layers (const char *layers_json, gint64 c, gint64 h, gint64 w)

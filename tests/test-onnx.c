@@ -1,4 +1,4 @@
-/* test-onnx: models as ONNX files (core/onnx-export.h).
+/* test-onnx: models as ONNX files (core/engine/onnx-export.h).
  *
  * Every preset, every model of the PyTorch fixtures in $STRATA_FIXTURE_DIR and a model with
  * every layer type and each form of adaptive pool are written twice: with the weights a
@@ -20,13 +20,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/checkpoint.h"
-#include "core/layer-types.h"
-#include "core/net.h"
-#include "core/onnx-export.h"
-#include "core/pytorch-export.h"
-#include "core/safetensors.h"
-#include "core/spec-read.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/net.h"
+#include "core/engine/onnx-export.h"
+#include "core/io/safetensors.h"
+#include "core/model/layer-types.h"
+#include "core/model/pytorch-export.h"
+#include "core/model/spec-read.h"
 #include "fixture.h"
 #include "test-util.h"
 

@@ -457,7 +457,7 @@ test_batchnorm_slices (void)
   assert_close ("beta gradient", db2, db1, C, 1e-5);
 }
 
-/* The CPU/GPU contract for dropout's random streams (core/rng.h): the values are pinned, so
+/* The CPU/GPU contract for dropout's random streams (core/ops/rng.h): the values are pinned, so
  * a change on one side shows here before the masks part (gpu/cuda-rng.cuh repeats the
  * formula; tests/test-cuda-ops.c compares the masks on a device). Computed once, and
  * checked against a separate implementation of splitmix64 and xoshiro256**. */

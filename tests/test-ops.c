@@ -132,7 +132,7 @@ test_gradcheck (gconstpointer data)
 }
 
 /* ------------------------------------------------------------------------------------------
- * The gradient-mode rules (core/grad-mode.h), for every row: WRITE overwrites whatever din
+ * The gradient-mode rules (core/ops/grad-mode.h), for every row: WRITE overwrites whatever din
  * held (NaN here), ADD adds to it, parameter gradients accumulate across calls. */
 
 static void

@@ -15,10 +15,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/net.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
+#include "core/engine/backend.h"
+#include "core/engine/net.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 #include "fixture.h"
 
 static const char *const presets[] = {

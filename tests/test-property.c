@@ -1,7 +1,7 @@
 /* test-property.c: shape inference against the compiled net, on random models.
  *
  * The models come from spec-gen.c, drawn from a fixed seed: small inputs, every leaf type of
- * core/layer-types.c, Concat and Residual nested two deep. Each draw is valid by
+ * core/model/layer-types.c, Concat and Residual nested two deep. Each draw is valid by
  * construction: the generator works out the shapes and parameter counts itself, with
  * PyTorch's formulas, as it goes.
  *
@@ -34,15 +34,15 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "core/backend.h"
+#include "core/engine/backend.h"
 /* White box: the arena's layout (value offsets) and each op's kernel geometry. */
-#include "core/cpu-backend-private.h"
-#include "core/infer.h"
-#include "core/layer-types.h"
-#include "core/net.h"
-#include "core/rng.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
+#include "core/engine/cpu-backend-private.h"
+#include "core/engine/net.h"
+#include "core/model/infer.h"
+#include "core/model/layer-types.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
+#include "core/ops/rng.h"
 #include "spec-gen.h"
 
 #define SEED        G_GUINT64_CONSTANT (20240917)

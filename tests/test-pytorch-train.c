@@ -5,7 +5,7 @@
  * labels Strata's give, for every kind of dataset file (IDX raw and .gz, CSV with its quirks,
  * a CSV pair, CIFAR-10 batches, image folders with PNG files of every colour type, bit depth,
  * filter and interlacing, split at random or in train/ and test/); its augmentation maps
- * images as core/transform.c does; lenet5 and mnist-cnn train as two gloo processes on the
+ * images as core/data/transform.c does; lenet5 and mnist-cnn train as two gloo processes on the
  * CPU and `strata-cli evaluate` of the best weights gives the test accuracy train.py
  * reported; and a model with BatchNorm and a batch that two processes cannot split evenly
  * trains the same on one process and on two.
@@ -21,10 +21,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/dataset-load.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
-#include "core/transform.h"
+#include "core/data/dataset-load.h"
+#include "core/data/transform.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 #include "png-files.h"
 #include "test-util.h"
 
@@ -475,7 +475,7 @@ test_readers (void)
     g_free (cases[i].path);
 }
 
-/* ---- train.py's augmentation against core/transform.c --------------------------------- */
+/* ---- train.py's augmentation against core/data/transform.c --------------------------------- */
 
 typedef struct {
   gboolean flip;
@@ -564,7 +564,7 @@ test_transform (void)
           worst = MAX (worst, fabs (got - want[j]));
         }
     }
-  g_test_message ("largest difference from core/transform.c: %g", worst);
+  g_test_message ("largest difference from core/data/transform.c: %g", worst);
   g_assert_cmpfloat (worst, <, 1e-4);
 }
 

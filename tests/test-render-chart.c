@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "render-pixels.h"
-#include "ui/chart-csv.h"
-#include "ui/chart-feed.h"
-#include "ui/chart-render.h"
-#include "ui/grid-render.h"
-#include "ui/render-util.h"
+#include "ui/render/chart-csv.h"
+#include "ui/render/chart-feed.h"
+#include "ui/render/chart-render.h"
+#include "ui/render/grid-render.h"
+#include "ui/render/render-util.h"
 
 #include <pango/pangocairo.h>
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "render-pixels.h"
-#include "ui/class-render.h"
-#include "ui/grid-render.h"
+#include "ui/render/class-render.h"
+#include "ui/render/grid-render.h"
 
 static double
 luminance (Colour c)

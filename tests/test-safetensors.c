@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/checkpoint.h"
-#include "core/json-guard.h"
-#include "core/spec-read.h"
+#include "core/engine/checkpoint.h"
+#include "core/io/json-guard.h"
+#include "core/model/spec-read.h"
 #include "safetensors-files.h"
 #include "test-util.h"
 

@@ -3,9 +3,9 @@
  * typed text; the confusion matrix and the images behind its cells. */
 #include <string.h>
 
-#include "core/confusion.h"
-#include "core/layer-types.h"
-#include "core/spec-edit.h"
+#include "core/engine/confusion.h"
+#include "core/model/layer-types.h"
+#include "core/model/spec-edit.h"
 
 /* ---- argument text ---------------------------------------------------------------------- */
 

@@ -6,11 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/infer.h"
-#include "core/json-guard.h"
-#include "core/layer-types.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
+#include "core/io/json-guard.h"
+#include "core/model/infer.h"
+#include "core/model/layer-types.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
 #include "test-util.h"
 
 #define INPUT "\"input\": {\"channels\": 1, \"height\": 28, \"width\": 28}"

@@ -2,10 +2,10 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "core/infer.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
-#include "core/summary.h"
+#include "core/model/infer.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
+#include "core/model/summary.h"
 #include "test-util.h"
 
 static char *

@@ -13,9 +13,9 @@
 #include <gtk/gtk.h>
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/spec-read.h"
-#include "ui/chart-feed.h"
+#include "core/engine/backend.h"
+#include "core/model/spec-read.h"
+#include "ui/render/chart-feed.h"
 #include "ui/train-panel.h"
 #include "test-util.h"
 #include "ui-test-util.h"

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/checkpoint.h"
-#include "core/dataset-load.h"
-#include "core/net.h"
-#include "core/spec-read.h"
-#include "core/trainer.h"
+#include "core/data/dataset-load.h"
+#include "core/engine/backend.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/net.h"
+#include "core/engine/trainer.h"
+#include "core/model/spec-read.h"
 #include "test-util.h"
 
 static char *data_dir;

@@ -7,9 +7,9 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/dataset.h"
-#include "core/rng.h"
-#include "core/transform.h"
+#include "core/data/dataset.h"
+#include "core/data/transform.h"
+#include "core/ops/rng.h"
 #include "dataset-files.h"
 
 static float

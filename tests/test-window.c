@@ -14,16 +14,16 @@
 #include <locale.h>
 #include <math.h>
 
-#include "core/dataset-load.h"
-#include "core/layer-types.h"
+#include "core/data/dataset-load.h"
+#include "core/engine/onnx-export.h"
+#include "core/model/layer-types.h"
+#include "core/model/pytorch-export.h"
+#include "core/model/spec-read.h"
 #include "ui/activations-view.h"
 #include "ui/chart-panel.h"
 #include "ui/layer-list.h"
-#include "ui/strata-window.h"
-#include "core/onnx-export.h"
-#include "core/pytorch-export.h"
-#include "core/spec-read.h"
 #include "ui/strata-application.h"
+#include "ui/strata-window.h"
 #include "ui/train-panel.h"
 #include "test-util.h"
 #include "ui-test-util.h"
@@ -1046,8 +1046,8 @@ test_quit_asks (void)
   app = st_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
-  plain = st_window_new (app);
-  edited = st_window_new (app);
+  plain = st_window_new (GTK_APPLICATION (app));
+  edited = st_window_new (GTK_APPLICATION (app));
   gtk_window_present (GTK_WINDOW (plain));
   gtk_window_present (GTK_WINDOW (edited));
   g_assert_true (ui_test_spin_until (ui_test_is_mapped, edited, 5000));
@@ -1509,7 +1509,7 @@ test_shortcut_key_caps (void)
   app = st_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
-  window = st_window_new (app);
+  window = st_window_new (GTK_APPLICATION (app));
   overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
   g_assert_nonnull (overlay);
   if (overlay != NULL)

@@ -68,7 +68,7 @@ class Residual(nn.Module):
 # ---- argument tables -----------------------------------------------------------------------
 
 # Every argument a leaf type takes, with its default (None: required or inferred).
-# Mirrors core/layer-types.c; "inplace" is accepted and ignored (it changes no value).
+# Mirrors core/model/layer-types.c; "inplace" is accepted and ignored (it changes no value).
 LEAF_ARGS = {
     "Conv2d": {"in_channels": None, "out_channels": None, "kernel_size": None, "stride": 1,
                "padding": 0, "dilation": 1, "bias": True},
@@ -375,7 +375,7 @@ OPTIMIZER_KEYS = {
 def build_optimizer(model, training):
     """The torch.optim optimizer described by a "training" dict (or its "optimizer" dict).
 
-    Missing values take Strata's defaults (core/train-config.c), which are PyTorch's, except
+    Missing values take Strata's defaults (core/model/train-config.c), which are PyTorch's, except
     that SGD's lr, required in PyTorch, defaults to 0.1 as in Strata.
     """
     opt = training.get("optimizer", training) if "type" not in training else training

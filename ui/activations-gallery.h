@@ -8,9 +8,9 @@
  */
 #pragma once
 
-#include "core/confusion.h"
-#include "core/dataset.h"
-#include "ui/grid-render.h"
+#include "core/data/dataset.h"
+#include "core/engine/confusion.h"
+#include "ui/render/grid-render.h"
 
 G_BEGIN_DECLS
 
@@ -26,7 +26,7 @@ typedef struct {
 } StActivationsGallery;
 
 /* Fills `gallery` (cleared first) with the first `max` images of `test` that pass the
- * filter (core/confusion.h), given each image's prediction (N). */
+ * filter (core/engine/confusion.h), given each image's prediction (N). */
 void     st_activations_gallery_build   (StActivationsGallery     *gallery,
                                          const StDataset          *test,
                                          const guint8             *predictions,

@@ -3,9 +3,6 @@
 
 #include "ui/activations-jobs.h"
 
-#include "ui/activations-view.h"
-#include "ui/activations-view-private.h"
-
 static void
 session_clear (gpointer data)
 {
@@ -66,11 +63,10 @@ next_prediction (gpointer data)
   return g_cancellable_is_cancelled (job->cancellable);
 }
 
-/* activations-view-private.h */
-static StActivationsViewJobHook job_hook;
+static StActivationsJobHook job_hook;
 
 void
-st_activations_view_set_job_hook (StActivationsViewJobHook hook)
+st_activations_job_set_hook (StActivationsJobHook hook)
 {
   g_atomic_pointer_set (&job_hook, hook);
 }
@@ -105,7 +101,7 @@ static StActivationsResult *
 evaluate (StActivationsJob *job, GCancellable *cancellable, GError **error)
 {
   g_autoptr (StActivationsResult) e = g_new0 (StActivationsResult, 1);
-  StActivationsViewJobHook hook = g_atomic_pointer_get (&job_hook);
+  StActivationsJobHook hook = g_atomic_pointer_get (&job_hook);
   const StDataset *test;
   StEvaluator *ev;
 
@@ -147,7 +143,7 @@ evaluate (StActivationsJob *job, GCancellable *cancellable, GError **error)
 static gint running_workers;
 
 void
-st_activations_view_wait_for_workers (void)
+st_activations_jobs_wait (void)
 {
   /* a cancelled worker stops at its next image: this is short */
   for (int i = 0; i < 30000 && g_atomic_int_get (&running_workers) > 0; i++)

@@ -4,16 +4,16 @@
  * and reads what comes back on the main thread. An evaluation loads the model and the test
  * set, predicts every image and takes the first picture (or, for a live run, only loads the
  * run's test set); a snapshot task takes one picture with an evaluation's evaluator, lent to
- * one task at a time. The view's dispose cancels; st_activations_view_wait_for_workers()
- * waits for the threads of every view.
+ * one task at a time. The view's dispose cancels; st_activations_jobs_wait() waits for the
+ * threads of every view. The jobs know nothing of the view.
  */
 #pragma once
 
 #include <gio/gio.h>
 #include <stdatomic.h>
 
-#include "core/evaluator.h"
-#include "core/trainer.h"
+#include "core/engine/evaluator.h"
+#include "core/engine/trainer.h"
 
 G_BEGIN_DECLS
 
@@ -62,6 +62,14 @@ void              st_activations_result_free            (StActivationsResult  *r
  * StSnapshot of job->example. */
 void              st_activations_job_evaluate_in_thread (GTask                *task);
 void              st_activations_job_snapshot_in_thread (GTask                *task);
+
+/* Waits (up to 30 s) until no worker of any view is computing. */
+void              st_activations_jobs_wait              (void);
+
+/* For tests (activations-view-private.h): run at the start of every evaluation on its
+ * worker thread, with the dataset the job names; NULL runs nothing. */
+typedef void (*StActivationsJobHook) (const char *dataset);
+void              st_activations_job_set_hook           (StActivationsJobHook  hook);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StActivationsResult, st_activations_result_free)
 

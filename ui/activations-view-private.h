@@ -7,12 +7,13 @@
  */
 #pragma once
 
+#include "ui/activations-jobs.h"
 #include "ui/activations-view.h"
-#include "ui/class-render.h"
+#include "ui/render/class-render.h"
 
 G_BEGIN_DECLS
 
-typedef void (*StActivationsViewJobHook) (const char *dataset);
+typedef StActivationsJobHook StActivationsViewJobHook;
 
 void st_activations_view_set_job_hook (StActivationsViewJobHook hook);
 

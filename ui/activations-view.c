@@ -8,13 +8,13 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "core/confusion.h"
+#include "ui/activations-view.h"
+#include "core/engine/confusion.h"
 #include "ui/activations-gallery.h"
 #include "ui/activations-jobs.h"
-#include "ui/activations-view.h"
 #include "ui/activations-view-private.h"
-#include "ui/class-render.h"
-#include "ui/grid-render.h"
+#include "ui/render/class-render.h"
+#include "ui/render/grid-render.h"
 
 #define GALLERY_MAX 32          /* misclassified images drawn at once */
 #define CLASS_NAME_MAX 64       /* a class's name as class_name () formats it */
@@ -1345,4 +1345,17 @@ st_activations_view_init (StActivationsView *self)
 
   sync_controls (self);
   gtk_stack_set_visible_child_name (self->stack, "empty");
+}
+
+void
+st_activations_view_wait_for_workers (void)
+{
+  st_activations_jobs_wait ();
+}
+
+/* activations-view-private.h */
+void
+st_activations_view_set_job_hook (StActivationsViewJobHook hook)
+{
+  st_activations_job_set_hook (hook);
 }

@@ -22,9 +22,9 @@
 
 #include <gtk/gtk.h>
 
-#include "core/snapshot.h"
-#include "core/spec.h"
-#include "core/trainer.h"
+#include "core/engine/snapshot.h"
+#include "core/engine/trainer.h"
+#include "core/model/spec.h"
 
 G_BEGIN_DECLS
 

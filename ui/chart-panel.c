@@ -7,8 +7,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "ui/chart-csv.h"
 #include "ui/chart-panel.h"
+#include "ui/render/chart-csv.h"
 
 /* A view smaller than this exports at the default size instead of its own. */
 #define EXPORT_MIN_WIDTH      640

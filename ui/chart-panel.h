@@ -13,9 +13,9 @@
 
 #include <gtk/gtk.h>
 
-#include "ui/chart-feed.h"
-#include "ui/chart-render.h"
 #include "ui/chart-view.h"
+#include "ui/render/chart-feed.h"
+#include "ui/render/chart-render.h"
 
 G_BEGIN_DECLS
 

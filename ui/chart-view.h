@@ -12,7 +12,7 @@
 
 #include <gtk/gtk.h>
 
-#include "ui/chart-render.h"
+#include "ui/render/chart-render.h"
 
 G_BEGIN_DECLS
 

@@ -11,9 +11,9 @@
 
 #include <glib/gi18n.h>
 
-#include "core/layer-types.h"
-#include "core/spec-edit.h"
 #include "ui/layer-card.h"
+#include "core/model/layer-types.h"
+#include "core/model/spec-edit.h"
 
 #define INDENT_PX 22
 #define MAX_PASTE 4096          /* a field takes a number; a longer paste is cut here */

@@ -11,8 +11,8 @@
 
 #include <glib-object.h>
 
-#include "core/infer.h"
-#include "core/spec.h"
+#include "core/model/infer.h"
+#include "core/model/spec.h"
 
 G_BEGIN_DECLS
 

@@ -5,9 +5,9 @@
 
 #include <glib/gi18n.h>
 
-#include "core/layer-types.h"
-#include "core/summary.h"
 #include "ui/layer-list.h"
+#include "core/model/layer-types.h"
+#include "core/model/summary.h"
 
 struct _StLayerList
 {

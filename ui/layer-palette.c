@@ -5,8 +5,8 @@
 
 #include <glib/gi18n.h>
 
-#include "core/layer-types.h"
 #include "ui/layer-palette.h"
+#include "core/model/layer-types.h"
 
 struct _StLayerPalette
 {

@@ -11,10 +11,10 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "core/layer-types.h"
-#include "core/spec-edit.h"
-#include "core/spec-read.h"
 #include "ui/model-document.h"
+#include "core/model/layer-types.h"
+#include "core/model/spec-edit.h"
+#include "core/model/spec-read.h"
 
 #define MAX_UNDO 200
 
@@ -431,7 +431,7 @@ apply_field (StNode *node, StArgId id, const StArgValue *value, const char *prob
 }
 
 /* Whether two states of one node are the same to the history: the same arguments, the same
- * problem of the file. A field's problem is no part of the history (core/spec-edit.h). */
+ * problem of the file. A field's problem is no part of the history (core/model/spec-edit.h). */
 static gboolean
 same_in_history (const StNode *a, const StNode *b)
 {

@@ -10,8 +10,8 @@
 
 #include <gio/gio.h>
 
-#include "core/infer.h"
-#include "core/spec.h"
+#include "core/model/infer.h"
+#include "core/model/spec.h"
 
 G_BEGIN_DECLS
 
@@ -61,7 +61,7 @@ gboolean         st_model_document_find          (StModelDocument *self,
                                                   const StNode    *node,
                                                   StNodePlace     *place);
 
-/* Sets argument `id` of `node` from what was typed, as st_arg_text_parse (core/spec-edit.h)
+/* Sets argument `id` of `node` from what was typed, as st_arg_text_parse (core/model/spec-edit.h)
  * reads it: "5", "5, 3", "(5, 3)", "[5, 3]", "0.5", "true". Empty text leaves the argument
  * out. Text that is no value of the argument's kind, or none for a required argument, keeps
  * the last value but is the node's problem until the field holds a value again (or the views

@@ -25,7 +25,7 @@ st_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (st_window_new (ST_APPLICATION (app)));
+    window = GTK_WINDOW (st_window_new (GTK_APPLICATION (app)));
   gtk_window_present (window);
 }
 
@@ -34,7 +34,7 @@ st_application_open (GApplication *app, GFile **files, int n_files, const char *
 {
   for (int i = 0; i < n_files; i++)
     {
-      StWindow *window = st_window_new (ST_APPLICATION (app));
+      StWindow *window = st_window_new (GTK_APPLICATION (app));
 
       st_window_open_file (window, files[i]);
       gtk_window_present (GTK_WINDOW (window));
@@ -109,7 +109,7 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static void
 new_window_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  gtk_window_present (GTK_WINDOW (st_window_new (ST_APPLICATION (user_data))));
+  gtk_window_present (GTK_WINDOW (st_window_new (GTK_APPLICATION (user_data))));
 }
 
 static const GActionEntry app_actions[] = {

@@ -9,17 +9,17 @@
 
 #include <glib/gi18n.h>
 
-#include "core/atomic-file.h"
-#include "core/onnx-export.h"
-#include "core/pytorch-export.h"
-#include "core/pytorch-train.h"
-#include "core/spec-read.h"
+#include "ui/strata-window.h"
+#include "core/engine/onnx-export.h"
+#include "core/io/atomic-file.h"
+#include "core/model/pytorch-export.h"
+#include "core/model/pytorch-train.h"
+#include "core/model/spec-read.h"
 #include "ui/activations-view.h"
-#include "ui/chart-data.h"
 #include "ui/chart-panel.h"
 #include "ui/layer-list.h"
 #include "ui/layer-palette.h"
-#include "ui/strata-window.h"
+#include "ui/render/chart-data.h"
 #include "ui/train-panel.h"
 
 struct _StWindow
@@ -1511,7 +1511,7 @@ st_window_init (StWindow *self)
 }
 
 StWindow *
-st_window_new (StApplication *app)
+st_window_new (GtkApplication *app)
 {
   return g_object_new (ST_TYPE_WINDOW, "application", app, NULL);
 }

@@ -4,14 +4,13 @@
 #include <adwaita.h>
 
 #include "ui/model-document.h"
-#include "ui/strata-application.h"
 
 G_BEGIN_DECLS
 
 #define ST_TYPE_WINDOW (st_window_get_type ())
 G_DECLARE_FINAL_TYPE (StWindow, st_window, ST, WINDOW, AdwApplicationWindow)
 
-StWindow        *st_window_new          (StApplication *app);
+StWindow        *st_window_new          (GtkApplication *app);
 /* Opens file in place of the model, asking first when that would drop unsaved changes. */
 void             st_window_open_file    (StWindow      *self,
                                          GFile         *file);

@@ -27,8 +27,8 @@
 
 #include <adwaita.h>
 
-#include "core/spec.h"
-#include "core/trainer.h"
+#include "core/engine/trainer.h"
+#include "core/model/spec.h"
 
 G_BEGIN_DECLS
 

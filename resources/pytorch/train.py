@@ -68,7 +68,7 @@ class RecipeError(Exception):
 
 # ---- Strata's random number generator ---------------------------------------------------------
 #
-# xoshiro256** seeded through splitmix64 (core/rng.c). Only the random split of a single set
+# xoshiro256** seeded through splitmix64 (core/ops/rng.c). Only the random split of a single set
 # uses it, so that the test set is the one Strata holds out.
 
 MASK64 = (1 << 64) - 1
@@ -137,7 +137,7 @@ class Data:
 
 
 def named_dir(name):
-    """The folder Strata looks in for a named set (core/dataset.c, st_dataset_named_dir)."""
+    """The folder Strata looks in for a named set (core/data/dataset.c, st_dataset_named_dir)."""
     root = os.environ.get("STRATA_DATA_DIR", "")
     mnist = name.lower() == "mnist"
     if root:
@@ -317,7 +317,7 @@ def csv_pair(folder):
 
 
 def split_single(whole, seed):
-    """Strata's split (core/dataset.c, st_dataset_split): the examples shuffled by Strata's
+    """Strata's split (core/data/dataset.c, st_dataset_split): the examples shuffled by Strata's
     generator seeded with the recipe's seed; the first round(0.6 n) go to training; each part
     keeps the order of the source."""
     images, labels = whole
@@ -473,7 +473,7 @@ def has_classes(folder):
 
 
 def load_image_folder(folder, channels, size, resize, classes, limit):
-    """One sub-folder per class (core/image-folder.c): classes sorted by name, images in name
+    """One sub-folder per class (core/data/image-folder.c): classes sorted by name, images in name
     order, hidden files and files without an image extension passed over. `channels` 0 keeps
     the images' (3 when any has colour, else 1); `size` (H, W) None takes the first image's."""
     folders = visible(folder, True)
@@ -550,7 +550,7 @@ def toy_set():
 
 def load_dataset(path, named, channels, size, resize, seed, limit):
     """The training and test sets held by `path`, told apart as Strata tells them
-    (core/dataset.c, load_path): a .csv or .bin file is one set, split; a folder holds IDX
+    (core/data/dataset.c, load_path): a .csv or .bin file is one set, split; a folder holds IDX
     files, CIFAR-10 batches, a CSV pair, or class folders. Images of class folders have
     `channels` (0: as they are) and, with `resize`, `size` (H, W). Only the first `limit`
     training examples are kept (0: all)."""
@@ -601,7 +601,7 @@ def load_data(source, limit):
                         bool(TRAINING.get("resize_images", False)), TRAINING["seed"], limit)
 
 
-# ---- normalisation and augmentation (core/transform.c) -----------------------------------------
+# ---- normalisation and augmentation (core/data/transform.c) -----------------------------------------
 
 
 class Transform:
@@ -786,7 +786,7 @@ class GlobalBatchSampler(DistributedSampler):
 class Objective:
     """The recipe's loss as sums, so that a share of a batch adds up to the global batch's mean
     (CrossEntropyLoss over examples, BCELoss and MSELoss over every element), and the count of
-    correct predictions as Strata counts them (core/loss.h)."""
+    correct predictions as Strata counts them (core/ops/loss.h)."""
 
     def __init__(self, outputs):
         self.loss = exported.build_loss()

@@ -4,7 +4,7 @@
  * st_cuda_backend_new answers with an error saying which module answered. */
 #include <gmodule.h>
 
-#include "core/backend.h"
+#include "core/engine/backend.h"
 
 #ifndef FAKE_UNVERSIONED
 G_MODULE_EXPORT guint64 st_cuda_interface_version (void);

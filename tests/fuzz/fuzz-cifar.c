@@ -1,10 +1,10 @@
-/* fuzz-cifar.c: CIFAR-10 binary batches (core/cifar.c): the input is written as both
+/* fuzz-cifar.c: CIFAR-10 binary batches (core/data/cifar.c): the input is written as both
  * data_batch_1.bin and test_batch.bin of a cifar-10-batches-bin/ folder, found and loaded
  * as st_dataset_pair_load does it, then as a single .bin file that is split. */
 #define G_LOG_DOMAIN "strata-fuzz"
 
-#include "core/cifar.h"
-#include "core/dataset-load.h"
+#include "core/data/cifar.h"
+#include "core/data/dataset-load.h"
 #include "fuzz-util.h"
 
 static void

@@ -1,9 +1,9 @@
-/* fuzz-csv.c: Kaggle-layout CSV files (core/csv-dataset.c), alone and as st_dataset_pair_load
+/* fuzz-csv.c: Kaggle-layout CSV files (core/data/csv-dataset.c), alone and as st_dataset_pair_load
  * reads a .csv path: loaded, its classes settled, split into a training and a test set. */
 #define G_LOG_DOMAIN "strata-fuzz"
 
-#include "core/csv-dataset.h"
-#include "core/dataset-load.h"
+#include "core/data/csv-dataset.h"
+#include "core/data/dataset-load.h"
 #include "fuzz-util.h"
 
 static void

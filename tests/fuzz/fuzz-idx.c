@@ -1,4 +1,4 @@
-/* fuzz-idx.c: IDX image and label files, raw or gzip-compressed (core/idx.c), alone and as
+/* fuzz-idx.c: IDX image and label files, raw or gzip-compressed (core/data/idx.c), alone and as
  * st_dataset_pair_load reads a folder of them.
  *
  * Input layout: 2 bytes L (little-endian), then L bytes of label file, then the image file.
@@ -7,8 +7,8 @@
  */
 #define G_LOG_DOMAIN "strata-fuzz"
 
-#include "core/dataset-load.h"
-#include "core/idx.h"
+#include "core/data/dataset-load.h"
+#include "core/data/idx.h"
 #include "fuzz-util.h"
 
 static void

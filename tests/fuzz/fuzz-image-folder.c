@@ -1,4 +1,4 @@
-/* fuzz-image-folder.c: a folder of class sub-folders of images (core/image-folder.c).
+/* fuzz-image-folder.c: a folder of class sub-folders of images (core/data/image-folder.c).
  *
  * Input layout: one byte of options, then the bytes of an image file. Bit 0 of the options
  * asks for 3 channels instead of 1, bit 1 for resizing instead of refusing other sizes,
@@ -11,7 +11,7 @@
  *
  * gdk-pixbuf decodes; it is not ours and not instrumented. What is fuzzed here is everything
  * around it: the size checks, the listing, the planes and the scaling. With the signature
- * written by the target, core/image-folder.c asks for the PNG or JPEG loader by name, so
+ * written by the target, core/data/image-folder.c asks for the PNG or JPEG loader by name, so
  * gdk-pixbuf's other loaders are never reached: they have allocation habits of their own
  * (the BMP loader asks for whatever its header's size field says before it knows the
  * image's size), which would bury Strata's findings under theirs. (Hiding them with
@@ -23,7 +23,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <string.h>
 
-#include "core/image-folder.h"
+#include "core/data/image-folder.h"
 #include "fuzz-util.h"
 
 #define OPTION_RGB    (1 << 0)

@@ -8,11 +8,11 @@
 
 #include <string.h>
 
-#include "core/infer.h"
-#include "core/net.h"
-#include "core/spec-read.h"
-#include "core/spec.h"
-#include "core/summary.h"
+#include "core/engine/net.h"
+#include "core/model/infer.h"
+#include "core/model/spec-read.h"
+#include "core/model/spec.h"
+#include "core/model/summary.h"
 #include "fuzz-util.h"
 
 int

@@ -1,5 +1,5 @@
-/* fuzz-safetensors.c: safetensors files (core/safetensors-read.c) and checkpoints checked
- * against a model (core/checkpoint.c).
+/* fuzz-safetensors.c: safetensors files (core/io/safetensors-read.c) and checkpoints checked
+ * against a model (core/engine/checkpoint.c).
  *
  * The input is the file. It is loaded both strictly and skipping unsupported dtypes; every
  * tensor and metadata value a load hands back is read to its last byte. Then it is loaded
@@ -11,10 +11,10 @@
 
 #include <string.h>
 
-#include "core/checkpoint.h"
-#include "core/net.h"
-#include "core/safetensors.h"
-#include "core/spec-read.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/net.h"
+#include "core/io/safetensors.h"
+#include "core/model/spec-read.h"
 #include "fuzz-util.h"
 
 #define TINY_MODEL \

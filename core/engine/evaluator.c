@@ -1,0 +1,226 @@
+#define G_LOG_DOMAIN "strata-evaluator"
+
+#include "core/engine/evaluator.h"
+#include "core/io/i18n.h"
+
+#include <gio/gio.h>
+
+#define EVAL_BATCH 256
+
+struct _StEvaluator {
+  StNet         *net;
+  StDatasetPair *data;
+  StBackend     *backend;
+};
+
+gboolean
+st_check_data (const StNet *net, StLossKind loss, const StDatasetPair *data, GError **error)
+{
+  const StShape *in = &net->spec->input;
+  const StDataset *train = data->train;
+  const StValue *out = &net->values[net->output];
+
+  if (in->dim[0] != train->c || in->dim[1] != train->h || in->dim[2] != train->w)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("the model takes %" PRId64 "×%" PRId64 "×%" PRId64
+                     " images but %s has %d×%d×%d"), in->dim[0], in->dim[1], in->dim[2],
+                   train->name, train->c, train->h, train->w);
+      return FALSE;
+    }
+  if (loss == ST_LOSS_CROSS_ENTROPY && (gsize) train->n_classes > out->numel)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("%s has %d classes but the model's last layer gives %zu outputs; "
+                     "CrossEntropyLoss needs one output per class"), train->name,
+                   train->n_classes, out->numel);
+      return FALSE;
+    }
+  if (loss != ST_LOSS_CROSS_ENTROPY && out->numel == 1 && train->n_classes > 2)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("%s has %d classes but the model gives one output, which %s can only use "
+                     "for two classes"), train->name, train->n_classes, st_loss_name (loss));
+      return FALSE;
+    }
+  if (data->train->n == 0 || data->test->n == 0)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   data->train->n == 0 ? _("%s has no training examples")
+                                       : _("%s has no test examples"), train->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+st_dataset_options_for_model (StDatasetOptions *options, const StSpec *spec)
+{
+  const gint64 *dim = spec->input.dim;
+
+  g_return_if_fail (options != NULL && spec != NULL);
+
+  st_dataset_options_init (options);
+  options->seed = spec->training.seed;
+  if (spec->input.rank == 3 && (dim[0] == 1 || dim[0] == 3))
+    options->channels = (int) dim[0];
+  if (spec->training.resize_images && spec->input.rank == 3
+      && dim[1] <= ST_DATASET_MAX_SIDE && dim[2] <= ST_DATASET_MAX_SIDE)
+    {
+      options->height = (int) dim[1];
+      options->width = (int) dim[2];
+      options->fit = ST_IMAGE_FIT_RESIZE;
+    }
+}
+
+/* Takes `net`, compiled from `spec`; the weights come from `start`: its file, its arrays,
+ * or the initialiser alone. */
+static StEvaluator *
+evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDevice device,
+               StBackendStart *start, GError **error)
+{
+  g_autoptr (StEvaluator) ev = g_new0 (StEvaluator, 1);
+  const StTrainConfig *tc = &spec->training;
+  StDatasetOptions dopts;
+  StRng rng;
+
+  ev->net = net;
+  st_dataset_options_for_model (&dopts, spec);
+  ev->data = st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts, error);
+  if (ev->data == NULL || !st_check_data (ev->net, tc->loss, ev->data, error))
+    return NULL;
+  start->device = device;
+  start->net = ev->net;
+  start->setup.batch_size = EVAL_BATCH;
+  start->setup.loss = tc->loss;
+  start->setup.optim = tc->optimizer;
+  start->setup.normalize = tc->normalize;
+  start->train = ev->data->train;
+  start->test = ev->data->test;
+  /* As a training run starts, the weights given laid over them. */
+  start->init = tc->init;
+  st_rng_init (&rng, tc->seed);
+  start->rng = &rng;
+  ev->backend = st_backend_start (start, error);
+  if (ev->backend == NULL)
+    return NULL;
+  return g_steal_pointer (&ev);
+}
+
+StEvaluator *
+st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, StDevice device,
+                  GError **error)
+{
+  StBackendStart start = { .weights_file = weights };
+  StNet *net;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  net = st_net_compile (spec, error);
+  if (net == NULL)
+    return NULL;
+  return evaluator_new (spec, net, dataset, device, &start, error);
+}
+
+StEvaluator *
+st_evaluator_new_from_memory (const StSpec *spec, const float *params, gsize n_params,
+                              const float *buffers, gsize n_buffers, const char *dataset,
+                              StDevice device, GError **error)
+{
+  g_autoptr (StNet) net = NULL;
+  StBackendStart start = { .params = params, .buffers = buffers };
+
+  g_return_val_if_fail (spec != NULL && params != NULL, NULL);
+
+  net = st_net_compile (spec, error);
+  if (net == NULL)
+    return NULL;
+  if (n_params != net->n_params || (buffers != NULL && n_buffers != net->n_buffers))
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("the weights hold %zu parameters and %zu buffer values but the model has "
+                     "%zu and %zu"),
+                   n_params, n_buffers, net->n_params, net->n_buffers);
+      return NULL;
+    }
+  return evaluator_new (spec, g_steal_pointer (&net), dataset, device, &start, error);
+}
+
+void
+st_evaluator_free (StEvaluator *ev)
+{
+  if (ev == NULL)
+    return;
+  g_clear_pointer (&ev->backend, st_backend_free);
+  g_clear_pointer (&ev->data, st_dataset_pair_free);
+  g_clear_pointer (&ev->net, st_net_free);
+  g_free (ev);
+}
+
+gboolean
+st_evaluator_run (StEvaluator *ev, StMetrics *metrics, GError **error)
+{
+  return st_backend_evaluate_all (ev->backend, ST_SPLIT_TEST, ev->data->test->n, EVAL_BATCH,
+                                  NULL, NULL, metrics, error);
+}
+
+StSnapshot *
+st_evaluator_snapshot (StEvaluator *ev, gint64 example, GError **error)
+{
+  return st_snapshot_take (ev->backend, ev->net, ev->data->test, example, error);
+}
+
+gboolean
+st_evaluator_predict_all (StEvaluator *ev, guint8 *predictions,
+                          gboolean (*cancelled) (gpointer data), gpointer data, GError **error)
+{
+  const StValue *logits;
+  g_autofree float *y = NULL;
+  int output;
+
+  g_return_val_if_fail (ev != NULL && predictions != NULL, FALSE);
+
+  output = ev->net->output;
+  logits = &ev->net->values[output];
+
+  y = g_try_new (float, logits->numel);
+  if (y == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   _("the model's %zu outputs do not fit in memory"), logits->numel);
+      return FALSE;
+    }
+  /* One image at a time: the backend's table hands out the values of a single example only.
+   * The snapshot path runs the same evaluation-mode forward as st_evaluator_run. */
+  for (gint64 i = 0; i < ev->data->test->n; i++)
+    {
+      if (cancelled != NULL && cancelled (data))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       _("predicting the test set of %s was cancelled"), ev->data->test->name);
+          return FALSE;
+        }
+      if (!st_backend_snapshot (ev->backend, ST_SPLIT_TEST, i, &output, 1, &y, error))
+        return FALSE;
+      predictions[i] = (guint8) MIN (st_snapshot_classify (y, logits->numel, NULL), 255);
+    }
+  return TRUE;
+}
+
+const StDataset *
+st_evaluator_test_set (StEvaluator *ev)
+{
+  return ev->data->test;
+}
+
+const StNet *
+st_evaluator_net (StEvaluator *ev)
+{
+  return ev->net;
+}
+
+const char *
+st_evaluator_device (StEvaluator *ev)
+{
+  return ev->backend->description;
+}

@@ -1,0 +1,165 @@
+#define G_LOG_DOMAIN "strata-snapshot"
+
+#include "core/engine/snapshot.h"
+#include "core/io/i18n.h"
+
+#include <math.h>
+#include <string.h>
+
+int
+st_snapshot_classify (const float *y, gsize n, float *probabilities)
+{
+  double max = -G_MAXDOUBLE, sum = 0.0;
+  float best = 0.0f;
+  int prediction = 0;
+
+  g_return_val_if_fail (y != NULL && n > 0, -1);
+
+  if (n == 1)
+    {
+      if (probabilities != NULL)
+        probabilities[0] = y[0];
+      return y[0] >= 0.5f ? 1 : 0;
+    }
+  for (gsize k = 0; k < n; k++)
+    max = MAX (max, y[k]);
+  for (gsize k = 0; k < n; k++)
+    sum += exp (y[k] - max);
+  for (gsize k = 0; k < n; k++)
+    {
+      float p = (float) (exp (y[k] - max) / sum);
+
+      if (probabilities != NULL)
+        probabilities[k] = p;
+      /* Strictly larger: a tie goes to the first class, as torch.argmax does. */
+      if (k == 0 || p > best)
+        {
+          best = p;
+          prediction = k;
+        }
+    }
+  return prediction;
+}
+
+/* The first Conv2d's weight, read from the backend's current parameters. */
+static gboolean
+take_filters (StSnapshot *snap, StBackend *backend, const StNet *net, GError **error)
+{
+  g_autofree float *params = NULL;
+  const StTensorInfo *w = NULL;
+
+  for (guint o = 0; o < net->n_ops && w == NULL; o++)
+    if (net->ops[o].kind == ST_OP_CONV2D && net->ops[o].weight >= 0)
+      w = &net->tensors[net->ops[o].weight];
+  if (w == NULL)
+    return TRUE;
+  g_assert (w->rank == 4);
+  params = g_try_new (float, net->n_params);
+  if (params == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   _("the model's %zu parameters do not fit in memory"), net->n_params);
+      return FALSE;
+    }
+  if (!st_backend_read_state (backend, params, NULL, NULL, NULL, error))
+    return FALSE;
+  snap->filters = g_memdup2 (params + w->offset, sizeof (float) * w->numel);
+  memcpy (snap->filter_dims, w->dims, sizeof snap->filter_dims);
+  return TRUE;
+}
+
+StSnapshot *
+st_snapshot_take (StBackend *backend, const StNet *net, const StDataset *test, gint64 example,
+                  GError **error)
+{
+  g_autoptr (GPtrArray) outs = g_ptr_array_new_with_free_func (g_free);
+  int values[4] = { 0, net->output, -1, -1 };
+  const char *paths[2] = { NULL, NULL };
+  const StValue *logits = &net->values[net->output];
+  int n_values = 2, n_maps = 0;
+  StSnapshot *snap;
+
+  g_return_val_if_fail (backend != NULL && net != NULL && test != NULL, NULL);
+
+  if (example < 0 || example >= test->n)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("image %" PRId64 " is not in the test set (it has %" PRId64
+                     " images, 0 to %" PRId64 ")"), example, test->n, test->n - 1);
+      return NULL;
+    }
+  for (guint o = 0; o < net->n_ops && n_maps < 2; o++)
+    if (net->ops[o].kind == ST_OP_CONV2D)
+      {
+        values[n_values++] = net->ops[o].output;
+        paths[n_maps++] = net->ops[o].path;
+      }
+  for (int i = 0; i < n_values; i++)
+    g_ptr_array_add (outs, g_new (float, net->values[values[i]].numel));
+  if (!st_backend_snapshot (backend, ST_SPLIT_TEST, example, values, n_values,
+                            (float **) outs->pdata, error))
+    return NULL;
+
+  snap = g_new0 (StSnapshot, 1);
+  snap->example = example;
+  snap->label = test->labels[example];
+  snap->input = g_steal_pointer (&outs->pdata[0]);
+  snap->input_shape = net->values[0].shape;
+  snap->n_classes = logits->numel;
+  snap->probabilities = g_new (float, logits->numel);
+  snap->prediction = st_snapshot_classify (outs->pdata[1], logits->numel, snap->probabilities);
+  for (int i = 0; i < n_maps; i++)
+    {
+      snap->map_paths[i] = g_strdup (paths[i]);
+      snap->map_shapes[i] = net->values[values[i + 2]].shape;
+      snap->maps[i] = g_steal_pointer (&outs->pdata[i + 2]);
+    }
+  snap->n_maps = n_maps;
+  if (!take_filters (snap, backend, net, error))
+    {
+      st_snapshot_free (snap);
+      return NULL;
+    }
+  return snap;
+}
+
+StSnapshot *
+st_snapshot_copy (const StSnapshot *snap)
+{
+  StSnapshot *copy;
+
+  g_return_val_if_fail (snap != NULL, NULL);
+
+  copy = g_memdup2 (snap, sizeof *snap);
+  copy->probabilities = g_memdup2 (snap->probabilities, sizeof (float) * snap->n_classes);
+  copy->input = g_memdup2 (snap->input,
+                           sizeof (float) * st_shape_numel (&snap->input_shape));
+  for (int i = 0; i < 2; i++)
+    {
+      copy->map_paths[i] = g_strdup (snap->map_paths[i]);
+      copy->maps[i] = i < snap->n_maps
+        ? g_memdup2 (snap->maps[i], sizeof (float) * st_shape_numel (&snap->map_shapes[i]))
+        : NULL;
+    }
+  copy->filters = snap->filters != NULL
+    ? g_memdup2 (snap->filters, sizeof (float) * snap->filter_dims[0] * snap->filter_dims[1]
+                                * snap->filter_dims[2] * snap->filter_dims[3])
+    : NULL;
+  return copy;
+}
+
+void
+st_snapshot_free (StSnapshot *snap)
+{
+  if (snap == NULL)
+    return;
+  g_free (snap->probabilities);
+  g_free (snap->input);
+  for (int i = 0; i < 2; i++)
+    {
+      g_free (snap->map_paths[i]);
+      g_free (snap->maps[i]);
+    }
+  g_free (snap->filters);
+  g_free (snap);
+}

@@ -1,0 +1,48 @@
+/* snapshot.h: what the net makes of one image — its prediction and its first feature maps.
+ *
+ * The activations view shows the input as the net saw it (normalised), the class
+ * probabilities, the outputs of the first and the second Conv2d (in tape order) as grids, and
+ * the first Conv2d's weights: the filters those first maps come from.
+ */
+#pragma once
+
+#include "core/engine/backend.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gint64  example;              /* index in the test set */
+  int     label;
+  int     prediction;
+  int     n_classes;
+  float  *probabilities;        /* (n_classes): softmax of the output; one output is p itself */
+  float  *input;                /* (C, H, W) as the net saw it */
+  StShape input_shape;
+  int     n_maps;               /* feature maps taken: 0, 1 or 2 */
+  char   *map_paths[2];         /* layer paths, e.g. "0" and "3" */
+  StShape map_shapes[2];
+  float  *maps[2];              /* (C, H, W) each */
+  float  *filters;              /* (OC, IC, KH, KW): the first Conv2d's weight; NULL: none */
+  gint64  filter_dims[4];       /* OC, IC, KH, KW */
+} StSnapshot;
+
+/* The class a net's output stands for, the rule every prediction in Strata follows: with K > 1
+ * outputs (logits) the first of the largest softmax probabilities; with one output (already a
+ * probability, BCELoss after a Sigmoid) class 1 when it is at least 0.5. Writes the K
+ * probabilities (one: the output itself) when `probabilities` is not NULL. */
+int         st_snapshot_classify (const float *outputs,
+                                  gsize        n_outputs,
+                                  float       *probabilities);
+
+/* Runs test image `example` through the backend's current weights in evaluation mode. */
+StSnapshot *st_snapshot_take (StBackend        *backend,
+                              const StNet      *net,
+                              const StDataset  *test,
+                              gint64            example,
+                              GError          **error);
+StSnapshot *st_snapshot_copy (const StSnapshot *snapshot);
+void        st_snapshot_free (StSnapshot *snapshot);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StSnapshot, st_snapshot_free)
+
+G_END_DECLS
