@@ -13,6 +13,8 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/data/dataset-load.h"
@@ -162,7 +164,9 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
   switch (e->kind)
     {
     case ST_TRAINER_EVENT_STATUS:
-      if (!cli->json)
+      if (cli->tty)
+        fprintf (stderr, "\r\033[K");
+      if (!cli->json || e->notice)
         fprintf (stderr, "%s\n", e->message);
       break;
     case ST_TRAINER_EVENT_STARTED:
@@ -214,20 +218,32 @@ on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether two paths name one existing file. */
+static gboolean
+same_file (const char *a, const char *b)
+{
+  g_autofree char *ra = realpath (a, NULL), *rb = realpath (b, NULL);
+
+  return ra != NULL && rb != NULL && strcmp (ra, rb) == 0;
+}
+
 /* The run's outputs, before it starts: each can be written, a chart is .png or .svg, and
  * none is one of the run's inputs (the model file, the weights it resumes from, the
- * dataset's files) or another output. */
+ * dataset's files) or another output. The one exception: --checkpoint may name the file
+ * --resume reads (it is read before the first epoch ends, then replaced atomically). */
 static gboolean
 check_files (const char *model, const StSpec *spec, const char *dataset, const char *resume,
-             const char *save, const char *metrics, const char *plot, GError **error)
+             const char *save, const char *checkpoint, const char *metrics, const char *plot,
+             GError **error)
 {
   const char *data = dataset != NULL ? dataset : spec->training.dataset;
   g_autofree char *named = data != NULL ? st_dataset_named_dir (data) : NULL;
-  const StRunFile outputs[] = { { "--save", save }, { "--metrics", metrics },
-                                { "--plot", plot } };
+  const StRunFile outputs[] = { { "--save", save }, { "--checkpoint", checkpoint },
+                                { "--metrics", metrics }, { "--plot", plot } };
+  const gboolean continues = resume != NULL && checkpoint != NULL && same_file (resume, checkpoint);
   const StRunFile inputs[] = {
     { _("the model"), g_file_test (model, G_FILE_TEST_EXISTS) ? model : NULL },
-    { _("the weights to resume from"), resume },
+    { _("the weights to resume from"), continues ? NULL : resume },
     { _("the dataset"), named != NULL ? named
                      : data != NULL && g_file_test (data, G_FILE_TEST_EXISTS) ? data : NULL },
   };
@@ -305,7 +321,7 @@ int
 st_cli_train (int argc, char **argv)
 {
   g_autofree char *dataset = NULL, *optimizer = NULL, *device = NULL, *save = NULL;
-  g_autofree char *metrics = NULL, *plot = NULL, *resume = NULL;
+  g_autofree char *metrics = NULL, *plot = NULL, *resume = NULL, *checkpoint = NULL;
   /* Numbers as text, each checked below: an option given is an option meant. */
   g_autofree char *epochs_text = NULL, *batch_text = NULL, *threads_text = NULL;
   g_autofree char *seed_text = NULL, *limit_text = NULL, *lr_text = NULL;
@@ -325,7 +341,10 @@ st_cli_train (int argc, char **argv)
     { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, N_("Train on the first N examples only"),
       "N" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &save, N_("Keep the best weights here"), "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Start from these weights"), "FILE" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
+      N_("Write the whole training state here at every epoch's end"), "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
+      N_("Continue the run saved in this checkpoint, up to --epochs in all"), "FILE" },
     { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, N_("Write per-epoch metrics"),
       "FILE.csv" },
     { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot, N_("Draw the curves"), "FILE.png|FILE.svg" },
@@ -388,7 +407,7 @@ st_cli_train (int argc, char **argv)
   if (plot != NULL)
     return st_cli_usage_error (context, _("--plot needs a build of Strata with Cairo"));
 #endif
-  if (!check_files (argv[1], spec, dataset, resume, save, metrics, plot, &error))
+  if (!check_files (argv[1], spec, dataset, resume, save, checkpoint, metrics, plot, &error))
     return st_cli_fail (error);
 
   st_trainer_options_init (&options);
@@ -398,6 +417,7 @@ st_cli_train (int argc, char **argv)
   options.dataset = dataset;
   options.save_path = save;
   options.resume_path = resume;
+  options.checkpoint_path = checkpoint;
   options.max_train_examples = limit;
 
   cli.loop = g_main_loop_new (NULL, FALSE);

@@ -79,6 +79,62 @@ test_train_outputs (void)
   g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
 }
 
+/* Each line of a --json run without its timing fields. */
+static char *
+without_timing (const char *out)
+{
+  g_autoptr (GRegex) timing = g_regex_new (", \"(examples_per_sec|seconds)\": [^,}]*", 0, 0, NULL);
+
+  return g_regex_replace_literal (timing, out, -1, 0, "", 0, NULL);
+}
+
+/* The toy model (Adam) four epochs straight, against two epochs with --checkpoint and then
+ * --resume of that file up to four (writing on to the same file): the same epoch lines but
+ * for their timing. Weights alone resume with a notice, --json or not. */
+static void
+test_resume_exact (void)
+{
+  g_autofree char *ckpt = path ("toy-state.safetensors");
+  g_autofree char *weights = path ("toy-best.safetensors");
+  g_autofree char *straight = NULL, *joined = NULL;
+  g_auto (StTestRun) all = { 0 };
+  g_auto (StTestRun) first = { 0 };
+  g_auto (StTestRun) rest = { 0 };
+  g_auto (StTestRun) plain = { 0 };
+
+  if (!st_test_have_cli ())
+    return;
+  st_test_cli (&all, "train", "toy", "--epochs", "4", "--json", "--device", "cpu", NULL);
+  st_test_cli (&first, "train", "toy", "--epochs", "2", "--json", "--device", "cpu",
+               "--checkpoint", ckpt, "--save", weights, NULL);
+  st_test_cli (&rest, "train", "toy", "--epochs", "4", "--json", "--device", "cpu",
+               "--checkpoint", ckpt, "--resume", ckpt, NULL);
+  g_assert_cmpint (all.status, ==, 0);
+  g_assert_cmpint (first.status, ==, 0);
+  g_assert_cmpint (rest.status, ==, 0);
+  g_assert_cmpstr (rest.err, ==, "");
+  straight = without_timing (all.out);
+  joined = g_strconcat (first.out, rest.out, NULL);
+  g_free (g_steal_pointer (&first.out));
+  first.out = without_timing (joined);
+  g_test_message ("%s", straight);
+  g_assert_cmpstr (first.out, ==, straight);
+
+  st_test_cli (&plain, "train", "toy", "--epochs", "3", "--json", "--device", "cpu",
+               "--resume", weights, NULL);
+  g_assert_cmpint (plain.status, ==, 0);
+  g_assert_nonnull (strstr (plain.err, "holds weights only"));
+  /* after the best epoch the file was saved at (1 or 2), up to 3 in all */
+  {
+    g_auto (GStrv) lines = g_strsplit (g_strstrip (plain.out), "\n", -1);
+    int from = g_str_has_prefix (lines[0], "{\"epoch\": 2,") ? 2
+               : g_str_has_prefix (lines[0], "{\"epoch\": 3,") ? 3 : 0;
+
+    g_assert_cmpint (from, >, 0);
+    g_assert_cmpint (g_strv_length (lines), ==, 3 - from + 1);
+  }
+}
+
 /* A grey w×h PNG of one value. */
 static void
 write_grey_png (const char *folder, const char *name, int w, int h, guint8 v)
@@ -333,6 +389,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train-outputs", test_train_outputs);
   g_test_add_func ("/cli/evaluate-and-activations", test_evaluate_and_activations);
   g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
+  g_test_add_func ("/cli/resume-exact", test_resume_exact);
   g_test_add_func ("/cli/resize-images", test_resize_images);
   g_test_add_func ("/cli/summary-zh_CN", test_summary_zh_CN);
   g_test_add_func ("/cli/help-and-json-zh_CN", test_help_and_json_zh_CN);

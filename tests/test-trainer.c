@@ -45,6 +45,10 @@ typedef struct {
   int         last_epoch_of_batch;  /* the epoch and batch of the latest BATCH event */
   gint64      last_batch;
   double      last_batch_loss;
+  int         first_epoch;     /* of the first EPOCH event */
+  StEpochMetrics metrics[8];   /* each epoch's, by its number (1 … 7) */
+  int         notices;
+  char       *notice;          /* the last */
 } Watch;
 
 /* Once the worker has parked (state PAUSED), every batch before the pause has been handed
@@ -108,6 +112,10 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       break;
     case ST_TRAINER_EVENT_EPOCH:
       w->epochs++;
+      if (w->first_epoch == 0)
+        w->first_epoch = e->metrics.epoch;
+      if (e->metrics.epoch < (int) G_N_ELEMENTS (w->metrics))
+        w->metrics[e->metrics.epoch] = e->metrics;
       w->last_test_acc = e->metrics.test_acc;
       g_assert_cmpfloat (e->metrics.examples_per_sec, >, 0);
       if (w->best_epoch == 0 || e->metrics.test_acc > w->best_acc)
@@ -130,6 +138,14 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       break;
     case ST_TRAINER_EVENT_ERROR:
       w->error = g_strdup (e->message);
+      break;
+    case ST_TRAINER_EVENT_STATUS:
+      if (e->notice)
+        {
+          w->notices++;
+          g_free (w->notice);
+          w->notice = g_strdup (e->message);
+        }
       break;
     case ST_TRAINER_EVENT_FINISHED:
       w->finished = TRUE;
@@ -205,6 +221,7 @@ static void
 watch_clear (Watch *w)
 {
   g_clear_pointer (&w->error, g_free);
+  g_clear_pointer (&w->notice, g_free);
   g_clear_pointer (&w->snapshot, st_snapshot_free);
   g_clear_pointer (&w->best, st_best_weights_unref);
 }
@@ -493,15 +510,202 @@ test_checkpoint_saved_and_resumed (void)
   g_assert_true (st_checkpoint_load (net, ckpt, params, NULL, NULL, &error));
   g_assert_no_error (error);
 
-  /* Resuming from those weights starts where the first run ended: the first epoch of the
-   * second run is already good. */
+  /* Weights alone resume too, after their epoch, where the first run ended: the second
+   * run's first epoch (epoch 2) is already good, and a notice says the optimizer starts
+   * afresh. */
   watch_init (&again);
   options.save_path = NULL;
   options.resume_path = ckpt;
   options.max_train_examples = 64;
+  spec->training.epochs = 2;
   run (&again, spec, &options);
   g_assert_null (again.error);
+  g_assert_cmpint (again.first_epoch, ==, 2);
+  g_assert_cmpint (again.epochs, ==, 1);
+  g_assert_cmpint (again.notices, ==, 1);
+  g_assert_nonnull (strstr (again.notice, "holds weights only"));
+  g_assert_nonnull (strstr (again.notice, "cnn.safetensors"));
   g_assert_cmpfloat (again.last_test_acc, >=, w.last_test_acc - 0.05);
+  g_remove (ckpt);
+}
+
+/* A model with every kind of training state: Adam's moments, BatchNorm's running statistics,
+ * Dropout's and augmentation's draws from the run's generator. */
+static const char *const stateful_model =
+  "{\"format\": \"strata-model/1\", \"name\": \"stateful\","
+  " \"input\": {\"channels\": 1, \"height\": 28, \"width\": 28},"
+  " \"layers\": [{\"type\": \"Conv2d\", \"out_channels\": 4, \"kernel_size\": 5, \"stride\": 2},"
+  "  {\"type\": \"BatchNorm2d\"}, {\"type\": \"ReLU\"}, {\"type\": \"Dropout\", \"p\": 0.25},"
+  "  {\"type\": \"Flatten\"}, {\"type\": \"Linear\", \"out_features\": 10}],"
+  " \"training\": {\"dataset\": \"mnist\", \"epochs\": 3, \"batch_size\": 32,"
+  "  \"optimizer\": {\"type\": \"Adam\", \"lr\": 0.01, \"weight_decay\": 0.001},"
+  "  \"augment\": {\"shift\": 2}, \"seed\": 7}}";
+
+static StSpec *
+exact_spec (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  StSpec *spec = name != NULL ? st_spec_load (name, &error)
+                              : st_spec_load_from_data (stateful_model, -1, "stateful",
+                                                        &error);
+
+  g_assert_no_error (error);
+  spec->training.epochs = 3;
+  return spec;
+}
+
+/* Three epochs straight, against one epoch saved in a training checkpoint and then resumed
+ * up to three: the same metrics to the last bit, the same best epoch and the same best
+ * weights. SGD (lenet5), SGD with momentum (mnist-cnn), Adam with BatchNorm, Dropout and
+ * augmentation (the stateful model). */
+static void
+test_resume_exact (void)
+{
+  const char *const models[] = { "lenet5", "mnist-cnn", NULL };
+
+  for (gsize m = 0; m < G_N_ELEMENTS (models); m++)
+    {
+      g_autoptr (StSpec) spec = exact_spec (models[m]);
+      g_autofree char *ckpt = g_build_filename (data_dir, "state.safetensors", NULL);
+      StTrainerOptions options;
+      g_auto (Watch) straight = { 0 };
+      g_auto (Watch) first = { 0 };
+      g_auto (Watch) rest = { 0 };
+
+      cpu_options (&options);
+      options.max_train_examples = 256;
+      watch_init (&straight);
+      run (&straight, spec, &options);
+      g_assert_null (straight.error);
+
+      spec->training.epochs = 1;
+      options.checkpoint_path = ckpt;
+      watch_init (&first);
+      run (&first, spec, &options);
+      g_assert_null (first.error);
+
+      spec->training.epochs = 3;
+      options.resume_path = ckpt;
+      watch_init (&rest);
+      run (&rest, spec, &options);
+      g_assert_null (rest.error);
+      g_assert_cmpint (rest.notices, ==, 0);
+      g_assert_cmpint (rest.first_epoch, ==, 2);
+      g_assert_cmpint (rest.epochs, ==, 2);
+
+      for (int e = 1; e <= 3; e++)
+        {
+          const StEpochMetrics *a = &straight.metrics[e];
+          const StEpochMetrics *b = e == 1 ? &first.metrics[e] : &rest.metrics[e];
+
+          g_test_message ("%s epoch %d: %.17g %.17g | %.17g %.17g",
+                          models[m] != NULL ? models[m] : "stateful", e, a->train_loss,
+                          a->test_acc, b->train_loss, b->test_acc);
+          g_assert_cmpint (b->epoch, ==, e);
+          g_assert_true (a->train_loss == b->train_loss && a->train_acc == b->train_acc
+                         && a->test_loss == b->test_loss && a->test_acc == b->test_acc);
+        }
+      g_assert_nonnull (straight.best);
+      g_assert_nonnull (rest.best);
+      g_assert_cmpint (straight.best->epoch, ==, rest.best->epoch);
+      g_assert_cmpmem (straight.best->params, sizeof (float) * straight.best->n_params,
+                       rest.best->params, sizeof (float) * rest.best->n_params);
+      g_assert_cmpmem (straight.best->buffers, sizeof (float) * straight.best->n_buffers,
+                       rest.best->buffers, sizeof (float) * rest.best->n_buffers);
+      g_remove (ckpt);
+    }
+}
+
+/* The checkpoint is the state after the latest epoch, and it opens as plain weights too. */
+static void
+test_checkpoint_every_epoch (void)
+{
+  g_autoptr (StSpec) spec = exact_spec (NULL);
+  g_autofree char *ckpt = g_build_filename (data_dir, "every.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StNet) net = st_net_compile (spec, &error);
+  g_autofree float *params = g_new0 (float, net->n_params);
+  g_autofree float *buffers = g_new0 (float, net->n_buffers);
+  g_autoptr (GHashTable) meta = NULL;
+  StTrainingState state = { 0 };
+  gboolean has_state = FALSE;
+  StTrainerOptions options;
+  g_auto (Watch) w = { 0 };
+
+  cpu_options (&options);
+  options.max_train_examples = 128;
+  options.checkpoint_path = ckpt;
+  spec->training.epochs = 2;
+  watch_init (&w);
+  run (&w, spec, &options);
+  g_assert_null (w.error);
+
+  g_assert_true (st_checkpoint_load (net, ckpt, params, buffers, &meta, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (meta, "strata.training"), ==, "1");
+  g_assert_true (st_training_state_load (net, ckpt, params, buffers, &state, &has_state,
+                                         &error));
+  g_assert_no_error (error);
+  g_assert_true (has_state);
+  g_assert_cmpint (state.epoch, ==, 2);
+  g_assert_cmpint (state.step, ==, 2 * 4);            /* 128 examples in batches of 32 */
+  g_assert_cmpint (state.optim_per_param, ==, 2);      /* Adam */
+  g_assert_cmpint (state.limit, ==, 128);
+  g_assert_cmpstr (state.dataset, ==, data_dir);
+  g_assert_cmpint (state.best_epoch, ==, w.best_epoch);
+  g_assert_cmpfloat (state.best_acc, ==, w.best_acc);
+  st_training_state_clear (&state);
+  g_remove (ckpt);
+}
+
+/* A run already at its last epoch has nothing to continue; a damaged state is refused,
+ * naming the file and the key. */
+static void
+test_resume_refused (void)
+{
+  g_autoptr (StSpec) spec = exact_spec ("mnist-cnn");
+  g_autofree char *ckpt = g_build_filename (data_dir, "refused.safetensors", NULL);
+  g_autofree char *bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  StTrainerOptions options;
+  g_auto (Watch) first = { 0 };
+  g_auto (Watch) done = { 0 };
+  g_auto (Watch) damaged = { 0 };
+  char *at;
+  gsize len;
+
+  cpu_options (&options);
+  options.max_train_examples = 64;
+  options.checkpoint_path = ckpt;
+  spec->training.epochs = 1;
+  watch_init (&first);
+  run (&first, spec, &options);
+  g_assert_null (first.error);
+
+  options.checkpoint_path = NULL;
+  options.resume_path = ckpt;
+  watch_init (&done);
+  run (&done, spec, &options);
+  g_assert_nonnull (done.error);
+  g_test_message ("%s", done.error);
+  g_assert_nonnull (strstr (done.error, "refused.safetensors was saved after epoch 1 and the "
+                                        "run trains to epoch 1"));
+  g_assert_cmpint (done.epochs, ==, 0);
+
+  /* one hexadecimal digit of the generator's state made a 'g' */
+  g_assert_true (g_file_get_contents (ckpt, &bytes, &len, &error));
+  at = memmem (bytes, len, "\"strata.rng\":\"", strlen ("\"strata.rng\":\""));
+  g_assert_nonnull (at);
+  at[strlen ("\"strata.rng\":\"")] = 'g';
+  g_assert_true (g_file_set_contents (ckpt, bytes, len, &error));
+  spec->training.epochs = 2;
+  watch_init (&damaged);
+  run (&damaged, spec, &options);
+  g_assert_nonnull (damaged.error);
+  g_test_message ("%s", damaged.error);
+  g_assert_nonnull (strstr (damaged.error, "refused.safetensors: the training checkpoint's "
+                                           "strata.rng is"));
+  g_assert_cmpint (damaged.epochs, ==, 0);
   g_remove (ckpt);
 }
 
@@ -709,6 +913,9 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/snapshot", test_snapshot);
   g_test_add_func ("/trainer/checkpoint-saved-and-resumed", test_checkpoint_saved_and_resumed);
   g_test_add_func ("/trainer/bad-resume", test_bad_resume);
+  g_test_add_func ("/trainer/resume-exact", test_resume_exact);
+  g_test_add_func ("/trainer/checkpoint-every-epoch", test_checkpoint_every_epoch);
+  g_test_add_func ("/trainer/resume-refused", test_resume_refused);
   g_test_add_func ("/trainer/bad-data", test_bad_data);
   g_test_add_func ("/trainer/events-on-owner-thread", test_events_on_owner_thread);
   g_test_add_func ("/trainer/model-errors-refused", test_model_errors_refused);

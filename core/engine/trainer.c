@@ -71,6 +71,7 @@ struct _StTrainer {
   StTrainerOptions  options;
   char             *dataset;
   char             *save_path;
+  char             *checkpoint_path;
   char             *resume_path;
   StTrainerFunc     func;
   gpointer          data;
@@ -244,6 +245,10 @@ typedef struct {
   float         *buffers;     /* (n_buffers) */
   StBestWeights *best;        /* epoch 0 until an epoch ends with finite weights */
   StRng          rng;
+  int            done_epochs; /* epochs before this process's first: a resumed run's */
+  double         best_acc;    /* the best test accuracy so far; -1 before any */
+  double         first_loss;  /* the run's first finite batch loss (the divergence rule) */
+  StTrainingState state;      /* the training checkpoint: what is read at each epoch's end */
 } Run;
 
 static gboolean
@@ -395,6 +400,99 @@ save_best (Run *run, GError **error)
                              trainer->save_path, error);
 }
 
+static void
+post_notice (StTrainer *trainer, const char *message)
+{
+  StTrainerEvent event = { .kind = ST_TRAINER_EVENT_STATUS, .notice = TRUE };
+
+  post (trainer, &event, message, NULL, NULL, NULL);
+}
+
+/* Reads the file to resume from into the run's weights and state, and says so when the
+ * continuation cannot be exact. */
+static gboolean
+read_resume (Run *run, float *params, float *buffers, gboolean *has_state, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  const StTrainConfig *tc = &trainer->spec->training;
+  StTrainingState *state = &run->state;
+  const char *path = trainer->resume_path;
+  g_autofree char *notice = NULL;
+
+  if (!st_training_state_load (trainer->net, path, params, buffers, state, has_state, error))
+    return FALSE;
+  if (state->epoch >= tc->epochs)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("%s was saved after epoch %d and the run trains to epoch %d: nothing is "
+                     "left to train (ask for more epochs)"), path, state->epoch,
+                   tc->epochs);
+      return FALSE;
+    }
+  if (!*has_state)
+    notice = g_strdup_printf (_("%s holds weights only: training continues after its epoch "
+                                "%d with a fresh optimizer state and a new random order, so it "
+                                "will not repeat the run that saved it"), path, state->epoch);
+  else if (state->optim_per_param != st_optim_state_per_param (&tc->optimizer))
+    notice = g_strdup_printf (_("%s was trained with another optimizer: training continues "
+                                "after its epoch %d with a fresh optimizer state"), path,
+                              state->epoch);
+  else if (state->limit != trainer->options.max_train_examples
+           || g_strcmp0 (state->dataset, trainer->dataset) != 0)
+    notice = g_strdup_printf (_("%s was trained on %s (%" PRId64 " examples; 0 is all), this "
+                                "run on %s (%" PRId64 "): it continues, but not as the saved "
+                                "run would have"), path, state->dataset,
+                              state->limit, trainer->dataset,
+                              trainer->options.max_train_examples);
+  if (notice != NULL)
+    post_notice (trainer, notice);
+  return TRUE;
+}
+
+/* A resumed run takes over the saved run's optimizer, generator, best epoch and divergence
+ * reference, after st_backend_start set the weights. */
+static gboolean
+restore_state (Run *run, const float *params, const float *buffers, GError **error)
+{
+  StTrainingState *state = &run->state;
+  const StNet *net = run->trainer->net;
+
+  if (state->optim_per_param
+      != st_optim_state_per_param (&run->trainer->spec->training.optimizer))
+    return TRUE;
+  if (!st_backend_write_state (run->backend, params, buffers, state->optim, state->step, error))
+    return FALSE;
+  memcpy (run->rng.s, state->rng, sizeof run->rng.s);
+  run->first_loss = state->first_loss;
+  if (state->best_epoch > 0)
+    {
+      memcpy (run->best->params, state->best_params, sizeof (float) * net->n_params);
+      memcpy (run->best->buffers, state->best_buffers, sizeof (float) * net->n_buffers);
+      run->best->epoch = state->best_epoch;
+      run->best->test_acc = run->best_acc = state->best_acc;
+      run->best->test_loss = state->best_loss;
+    }
+  return TRUE;
+}
+
+/* Room for what a training checkpoint reads at each epoch's end. */
+static gboolean
+alloc_state (Run *run)
+{
+  const StNet *net = run->trainer->net;
+  StTrainingState *state = &run->state;
+  int per_param = st_optim_state_per_param (&run->trainer->spec->training.optimizer);
+
+  g_clear_pointer (&state->optim, g_free);
+  state->optim_per_param = per_param;
+  state->optim = per_param > 0 ? g_try_new0 (float, (gsize) per_param * MAX (net->n_params, 1))
+                               : NULL;
+  g_free (state->dataset);
+  state->dataset = g_strdup (run->trainer->dataset);
+  state->limit = run->trainer->options.max_train_examples;
+  return per_param == 0 || state->optim != NULL;
+}
+
 static gboolean
 setup (Run *run, GError **error)
 {
@@ -403,6 +501,41 @@ setup (Run *run, GError **error)
   StDatasetOptions dopts;
   StBackendStart start = { 0 };
   g_autofree char *status = g_strdup_printf (_("Loading %s…"), trainer->dataset);
+  g_autofree float *resume_params = NULL, *resume_buffers = NULL;
+  gboolean has_state = FALSE;
+
+  run->best_acc = -1.0;
+  run->first_loss = -1.0;
+  run->params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
+  run->buffers = g_try_new0 (float, MAX (trainer->net->n_buffers, 1));
+  run->best = best_weights_new (trainer);
+  if (run->params == NULL || run->buffers == NULL || run->best == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   _("the model's %zu parameters do not fit in memory"), trainer->net->n_params);
+      return FALSE;
+    }
+  if (trainer->resume_path != NULL)
+    {
+      resume_params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
+      resume_buffers = g_try_new0 (float, MAX (trainer->net->n_buffers, 1));
+      if (resume_params == NULL || resume_buffers == NULL)
+        {
+          g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                       _("the model's %zu parameters do not fit in memory"),
+                       trainer->net->n_params);
+          return FALSE;
+        }
+      /* The file has every parameter; its running statistics, or where it has none the
+       * net's starting ones (which draw nothing: a generator of its own suffices). */
+      StRng defaults;
+
+      st_rng_init (&defaults, 0);
+      st_net_init_params (trainer->net, resume_params, resume_buffers, ST_INIT_DEFAULT,
+                          &defaults);
+      if (!read_resume (run, resume_params, resume_buffers, &has_state, error))
+        return FALSE;
+    }
 
   post_simple (trainer, ST_TRAINER_EVENT_STATUS, status);
   st_dataset_options_for_model (&dopts, trainer->net->spec);
@@ -425,23 +558,60 @@ setup (Run *run, GError **error)
   start.test = run->data->test;
   start.init = tc->init;
   start.rng = &run->rng;
-  start.weights_file = trainer->resume_path;
+  start.params = resume_params;
+  start.buffers = resume_buffers;
   st_rng_init (&run->rng, tc->seed);
   run->backend = st_backend_start (&start, error);
   if (run->backend == NULL)
     return FALSE;
-
-  run->params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
-  run->buffers = g_try_new0 (float, MAX (trainer->net->n_buffers, 1));
-  run->best = best_weights_new (trainer);
-  if (run->params == NULL || run->buffers == NULL || run->best == NULL)
+  if (trainer->resume_path != NULL)
+    {
+      run->done_epochs = run->state.epoch;
+      if (has_state && !restore_state (run, resume_params, resume_buffers, error))
+        return FALSE;
+    }
+  if (trainer->checkpoint_path != NULL && !alloc_state (run))
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   _("the model's %zu parameters do not fit in memory"), trainer->net->n_params);
+                   _("the optimizer state of the model's %zu parameters does not fit in "
+                     "memory"), trainer->net->n_params);
       return FALSE;
     }
 
   post_simple (trainer, ST_TRAINER_EVENT_STARTED, run->backend->description);
+  return TRUE;
+}
+
+/* The whole state at the end of an epoch, written atomically over the last one. */
+static gboolean
+save_state (Run *run, int epoch, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  StTrainingState *state = &run->state;
+  const StBestWeights *best = run->best;
+
+  /* the best weights are not read back: best->params stays as keep_best swapped it in */
+  if (!st_backend_read_state (run->backend, run->params, run->buffers, state->optim,
+                              &state->step, error))
+    return FALSE;
+  state->epoch = epoch;
+  memcpy (state->rng, run->rng.s, sizeof state->rng);
+  state->first_loss = run->first_loss;
+  state->best_epoch = best->epoch;
+  state->best_acc = best->epoch > 0 ? best->test_acc : -1.0;
+  state->best_loss = best->test_loss;
+  g_clear_pointer (&state->best_params, g_free);
+  g_clear_pointer (&state->best_buffers, g_free);
+  state->best_params = best->epoch > 0 ? best->params : NULL;
+  state->best_buffers = best->epoch > 0 ? best->buffers : NULL;
+  if (!st_training_state_save (trainer->net, run->params, run->buffers, state,
+                               trainer->checkpoint_path, error))
+    {
+      state->best_params = state->best_buffers = NULL;
+      return FALSE;
+    }
+  /* borrowed from best: not the state's to free */
+  state->best_params = state->best_buffers = NULL;
   return TRUE;
 }
 
@@ -463,7 +633,6 @@ train (Run *run, GError **error)
   int batch = tc->batch_size;
   gint64 n_batches;
   g_autofree guint32 *order = NULL;
-  double best_acc = -1.0, first_loss = -1.0;
 
   if (trainer->options.max_train_examples > 0)
     n = MIN (n, trainer->options.max_train_examples);
@@ -477,7 +646,7 @@ train (Run *run, GError **error)
       return FALSE;
     }
 
-  for (int epoch = 1; epoch <= tc->epochs; epoch++)
+  for (int epoch = run->done_epochs + 1; epoch <= tc->epochs; epoch++)
     {
       gint64 t_epoch = g_get_monotonic_time ();
       double train_us = 0.0, loss_sum = 0.0;
@@ -509,11 +678,11 @@ train (Run *run, GError **error)
           st_backend_take_metrics (run->backend, &m);
           train_us += (double) (g_get_monotonic_time () - t0);
           counted += m.steps;
-          if (m.steps > 0 && isfinite (m.last_loss) && first_loss < 0)
-            first_loss = m.last_loss;
+          if (m.steps > 0 && isfinite (m.last_loss) && run->first_loss < 0)
+            run->first_loss = m.last_loss;
           record = (BatchRecord) { epoch, tc->epochs, counted, n_batches, m.last_loss,
                                    (seen + m.examples) / MAX (train_us, 1.0) * 1e6 };
-          if (m.steps > 0 && diverged (m.last_loss, first_loss))
+          if (m.steps > 0 && diverged (m.last_loss, run->first_loss))
             {
               /* the progress and the chart end on the batch the message names */
               push_batch (trainer, &record, TRUE);
@@ -527,7 +696,8 @@ train (Run *run, GError **error)
                 g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED,
                              _("training diverged: the loss rose from %.3g to %.4g in epoch %d, "
                                "batch %" PRId64 " (lr %g); try a lower learning rate"),
-                             first_loss, m.last_loss, epoch, counted, tc->optimizer.lr);
+                             run->first_loss, m.last_loss, epoch, counted,
+                             tc->optimizer.lr);
               return FALSE;
             }
           loss_sum += m.loss_sum;
@@ -557,9 +727,9 @@ train (Run *run, GError **error)
       event.metrics = em;
       post (trainer, &event, NULL, NULL, NULL, NULL);
 
-      if (em.test_acc > best_acc)
+      if (em.test_acc > run->best_acc)
         {
-          best_acc = em.test_acc;
+          run->best_acc = em.test_acc;
           if (!keep_best (run, &em, error))
             return FALSE;
           if (trainer->save_path != NULL)
@@ -569,6 +739,8 @@ train (Run *run, GError **error)
               post_simple (trainer, ST_TRAINER_EVENT_CHECKPOINT, trainer->save_path);
             }
         }
+      if (trainer->checkpoint_path != NULL && !save_state (run, epoch, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -617,6 +789,7 @@ worker_main (gpointer data)
   g_free (run.params);
   g_free (run.buffers);
   g_clear_pointer (&run.best, st_best_weights_unref);
+  st_training_state_clear (&run.state);
   return NULL;
 }
 
@@ -650,8 +823,10 @@ st_trainer_new (const StSpec *spec, const StTrainerOptions *options, StTrainerFu
   trainer->dataset = g_strdup (trainer->options.dataset != NULL ? trainer->options.dataset
                                                                  : spec->training.dataset);
   trainer->save_path = g_strdup (trainer->options.save_path);
+  trainer->checkpoint_path = g_strdup (trainer->options.checkpoint_path);
   trainer->resume_path = g_strdup (trainer->options.resume_path);
   trainer->options.dataset = trainer->options.save_path = trainer->options.resume_path = NULL;
+  trainer->options.checkpoint_path = NULL;
   trainer->func = func;
   trainer->data = data;
   trainer->link = g_new0 (Link, 1);
@@ -759,6 +934,7 @@ st_trainer_free (StTrainer *trainer)
   g_clear_pointer (&trainer->spec, st_spec_free);
   g_free (trainer->dataset);
   g_free (trainer->save_path);
+  g_free (trainer->checkpoint_path);
   g_free (trainer->resume_path);
   g_free (trainer);
 }

@@ -28,7 +28,9 @@ G_BEGIN_DECLS
 typedef struct _StTrainer StTrainer;
 
 typedef enum {
-  ST_TRAINER_EVENT_STATUS,      /* message: what the worker is doing ("loading mnist…") */
+  ST_TRAINER_EVENT_STATUS,      /* message: what the worker is doing ("loading mnist…"), or
+                                 * with `notice` something the person should read (a resume
+                                 * that cannot be exact) */
   ST_TRAINER_EVENT_STARTED,     /* message: the backend, e.g. "CPU, 2 threads" */
   ST_TRAINER_EVENT_BATCH,       /* epoch, batch, n_batches, loss, examples_per_sec */
   ST_TRAINER_EVENT_EPOCH,       /* metrics */
@@ -81,6 +83,7 @@ typedef struct {
   const GError       *error;
   const StSnapshot   *snapshot;
   gboolean            stopped;
+  gboolean            notice;         /* STATUS: to be shown, not only a progress line */
   StBestWeights      *best;           /* FINISHED: the best epoch's, or NULL when none ended;
                                        * valid during the call, st_best_weights_ref() to keep */
 } StTrainerEvent;
@@ -98,7 +101,12 @@ typedef struct {
   StTrainerPriority priority;   /* of the worker and the threads it starts */
   const char *dataset;          /* overrides the model's training.dataset when not NULL */
   const char *save_path;        /* best checkpoint (safetensors), or NULL */
-  const char *resume_path;      /* start from these weights, or NULL */
+  const char *checkpoint_path;  /* the whole training state at every epoch's end (a training
+                                 * checkpoint, checkpoint.h), or NULL */
+  const char *resume_path;      /* continue the run of this training checkpoint after its
+                                 * epoch, up to the recipe's epochs in total: exactly, on the
+                                 * same device, data and recipe; a weights-only file continues
+                                 * after its epoch with a fresh optimizer (a notice says so) */
   gint64      max_train_examples; /* 0: all; else only the first n (quick runs, tests) */
 } StTrainerOptions;
 
