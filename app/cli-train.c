@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/data/dataset-load.h"
+#include "core/engine/run-list.h"
 #include "core/engine/trainer.h"
 #include "core/io/atomic-file.h"
 #include "core/io/json-write.h"
@@ -130,19 +131,8 @@ print_epoch (TrainCli *cli, const StEpochMetrics *m, int n_epochs)
     {
       GString *line = g_string_new (NULL);
 
-      g_string_append_printf (line, "{\"epoch\": %d, \"train_loss\": ", m->epoch);
-      st_json_append_double (line, m->train_loss);
-      g_string_append (line, ", \"train_acc\": ");
-      st_json_append_double (line, m->train_acc);
-      g_string_append (line, ", \"test_loss\": ");
-      st_json_append_double (line, m->test_loss);
-      g_string_append (line, ", \"test_acc\": ");
-      st_json_append_double (line, m->test_acc);
-      g_string_append (line, ", \"examples_per_sec\": ");
-      st_json_append_double (line, round (m->examples_per_sec * 10) / 10);
-      g_string_append (line, ", \"seconds\": ");
-      st_json_append_double (line, round (m->seconds * 1000) / 1000);
-      g_string_append (line, "}\n");
+      st_epoch_metrics_append_json (line, m);
+      g_string_append_c (line, '\n');
       fputs (line->str, stdout);
       g_string_free (line, TRUE);
     }
@@ -191,6 +181,10 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
     case ST_TRAINER_EVENT_CHECKPOINT:
       if (!cli->json)
         fprintf (stderr, _("saved the best weights so far to %s\n"), e->message);
+      break;
+    case ST_TRAINER_EVENT_RECORD:
+      if (!cli->json)
+        fprintf (stderr, _("Recording the run in %s\n"), e->message);
       break;
     case ST_TRAINER_EVENT_ERROR:
       if (cli->tty)
@@ -327,7 +321,7 @@ st_cli_train (int argc, char **argv)
   g_autofree char *seed_text = NULL, *limit_text = NULL, *lr_text = NULL;
   gint64 epochs = 0, batch_size = 0, threads = 0, seed = -1, limit = 0;
   double lr = 0.0;
-  gboolean json = FALSE, resize_images = FALSE;
+  gboolean json = FALSE, resize_images = FALSE, no_record = FALSE;
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, N_("Dataset name or path"), "NAME|PATH" },
     { "epochs", 0, 0, G_OPTION_ARG_STRING, &epochs_text, N_("Number of epochs"), "N" },
@@ -344,7 +338,10 @@ st_cli_train (int argc, char **argv)
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
       N_("Write the whole training state here at every epoch's end"), "FILE" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
-      N_("Continue the run saved in this checkpoint, up to --epochs in all"), "FILE" },
+      N_("Continue the run saved in this checkpoint (or recorded run), up to --epochs in all"),
+      "FILE|RUN" },
+    { "no-record", 0, 0, G_OPTION_ARG_NONE, &no_record,
+      N_("Do not record this run in the history of runs"), NULL },
     { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, N_("Write per-epoch metrics"),
       "FILE.csv" },
     { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot, N_("Draw the curves"), "FILE.png|FILE.svg" },
@@ -357,6 +354,7 @@ st_cli_train (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (StSpec) spec = NULL;
   g_autoptr (StTrainer) trainer = NULL;
+  g_autofree char *runs_dir = NULL;
   StTrainerOptions options;
   TrainCli cli = { 0 };
   int status = 2;
@@ -407,6 +405,23 @@ st_cli_train (int argc, char **argv)
   if (plot != NULL)
     return st_cli_usage_error (context, _("--plot needs a build of Strata with Cairo"));
 #endif
+  runs_dir = st_runs_dir ();
+  if (resume != NULL && !g_file_test (resume, G_FILE_TEST_IS_REGULAR))
+    {
+      /* a recorded run: its folder, its id or the start of one */
+      g_autofree char *run_dir = st_run_find (runs_dir, resume, &error);
+
+      if (run_dir == NULL)
+        return st_cli_fail (error);
+      g_free (resume);
+      resume = g_build_filename (run_dir, "checkpoint.safetensors", NULL);
+      if (!g_file_test (resume, G_FILE_TEST_IS_REGULAR))
+        {
+          g_printerr (_("strata-cli: the run in %s has no checkpoint to continue from (no "
+                        "epoch of it ended, or it was imported)\n"), run_dir);
+          return 1;
+        }
+    }
   if (!check_files (argv[1], spec, dataset, resume, save, checkpoint, metrics, plot, &error))
     return st_cli_fail (error);
 
@@ -418,6 +433,7 @@ st_cli_train (int argc, char **argv)
   options.save_path = save;
   options.resume_path = resume;
   options.checkpoint_path = checkpoint;
+  options.runs_dir = no_record ? NULL : runs_dir;
   options.max_train_examples = limit;
 
   cli.loop = g_main_loop_new (NULL, FALSE);

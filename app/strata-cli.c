@@ -1,4 +1,5 @@
-/* strata-cli: Strata without a window — summary, training, evaluation, activations. */
+/* strata-cli: Strata without a window — summary, training, evaluation, activations, the
+ * history of runs. */
 #define G_LOG_DOMAIN "strata-cli"
 
 #include <glib/gi18n.h>
@@ -31,13 +32,21 @@ st_cli_add_entries (GOptionContext *context, const GOptionEntry *entries)
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
 }
 
-void
-st_cli_print_cell (const char *text, int width, gboolean right)
+int
+st_cli_text_columns (const char *text)
 {
   int columns = 0;
 
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     columns += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+  return columns;
+}
+
+void
+st_cli_print_cell (const char *text, int width, gboolean right)
+{
+  int columns = st_cli_text_columns (text);
+
   if (right)
     printf ("%*s%s", MAX (width - columns, 0), "", text);
   else
@@ -112,6 +121,8 @@ static const Command commands[] = {
   { "bench", "[MODEL…] [--device D]", N_("Examples per second of the presets"), st_cli_bench },
   { "export", "MODEL --pytorch FILE.py | --onnx FILE.onnx",
     N_("Write the model as PyTorch code or as an ONNX file"), st_cli_export },
+  { "runs", "list | show RUN | import OUT",
+    N_("The history of training runs: list them, show one, import one"), st_cli_runs },
 };
 
 static void

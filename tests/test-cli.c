@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -132,6 +133,106 @@ test_resume_exact (void)
 
     g_assert_cmpint (from, >, 0);
     g_assert_cmpint (g_strv_length (lines), ==, 3 - from + 1);
+  }
+}
+
+/* The one run folder under runs, or NULL while there is none. */
+static char *
+only_run (const char *runs)
+{
+  g_autoptr (GDir) d = g_dir_open (runs, 0, NULL);
+  const char *name;
+  char *found = NULL;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_assert_null (found);
+      found = g_build_filename (runs, name, NULL);
+    }
+  return found;
+}
+
+static int
+epochs_recorded (const char *run_dir)
+{
+  g_autofree char *path = run_dir != NULL ? g_build_filename (run_dir, "epochs.jsonl", NULL)
+                                          : NULL;
+  g_autofree char *text = NULL;
+  int n = 0;
+
+  if (path == NULL || !g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+/* kill -9 in the middle of a run: its record holds every completed epoch, `runs list`
+ * shows it interrupted, and `train --resume RUN` continues it in the same folder. */
+static void
+test_kill_and_resume (void)
+{
+  g_autofree char *runs = path ("runs-killed");
+  g_autofree char *run_dir = NULL, *model = NULL, *id = NULL, *expected = NULL;
+  g_auto (GStrv) env = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_auto (StTestRun) list = { 0 };
+  g_auto (StTestRun) resumed = { 0 };
+  const char *argv[] = { g_getenv ("STRATA_CLI"), "train", "toy", "--epochs", "100000",
+                         "--device", "cpu", "--json", NULL };
+  JsonObject *o;
+  GPid pid;
+  int status, done;
+
+  if (!st_test_have_cli ())
+    return;
+  env = g_environ_setenv (g_get_environ (), "STRATA_RUNS_DIR", runs, TRUE);
+  g_assert_true (g_spawn_async (NULL, (char **) argv, env,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                                | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 6000 && epochs_recorded (run_dir) < 3; i++)
+    {
+      g_usleep (10000);
+      if (run_dir == NULL)
+        run_dir = only_run (runs);
+    }
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFSIGNALED (status));
+  done = epochs_recorded (run_dir);
+  g_assert_cmpint (done, >=, 3);
+
+  st_test_cli (&list, "runs", "list", "--json", "--dir", runs, NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, list.out, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))),
+                    ==, 1);
+  o = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "interrupted");
+  g_assert_cmpint (json_object_get_int_member (o, "epochs_done"), >=, done);
+  id = g_strdup (json_object_get_string_member (o, "id"));
+
+  /* the checkpoint may be one epoch behind the lines (killed between them): the run goes
+   * on from it, two epochs further, and ends up with every epoch once */
+  model = g_build_filename (run_dir, "model.strata.json", NULL);
+  expected = g_strdup_printf ("%d", done + 2);
+  g_setenv ("STRATA_RUNS_DIR", runs, TRUE);
+  st_test_cli (&resumed, "train", model, "--resume", id, "--epochs", expected, "--device", "cpu",
+               "--json", NULL);
+  g_unsetenv ("STRATA_RUNS_DIR");
+  g_assert_cmpint (resumed.status, ==, 0);
+  g_assert_null (strstr (resumed.err, "holds weights only"));
+  g_assert_cmpint (epochs_recorded (run_dir), ==, done + 2);
+  g_assert_true (g_str_has_suffix (g_strstrip (resumed.out), "}"));
+  {
+    g_auto (GStrv) lines = g_strsplit (resumed.out, "\n", -1);
+    g_autofree char *last = g_strdup_printf ("{\"epoch\": %d,", done + 2);
+
+    g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 1], last));
   }
 }
 
@@ -390,6 +491,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/evaluate-and-activations", test_evaluate_and_activations);
   g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
   g_test_add_func ("/cli/resume-exact", test_resume_exact);
+  g_test_add_func ("/cli/kill-and-resume", test_kill_and_resume);
   g_test_add_func ("/cli/resize-images", test_resize_images);
   g_test_add_func ("/cli/summary-zh_CN", test_summary_zh_CN);
   g_test_add_func ("/cli/help-and-json-zh_CN", test_help_and_json_zh_CN);

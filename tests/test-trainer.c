@@ -11,6 +11,7 @@
 #include "core/engine/backend.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/net.h"
+#include "core/engine/run-list.h"
 #include "core/engine/trainer.h"
 #include "core/model/spec-read.h"
 #include "test-util.h"
@@ -709,6 +710,90 @@ test_resume_refused (void)
   g_remove (ckpt);
 }
 
+/* Counts the lines of a run's file. */
+static int
+count_lines (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL;
+  int n = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  for (const char *p = text; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+/* A run with a runs folder is recorded there: its model, each epoch's line and steps, its
+ * checkpoint and best weights, how it ended; a diverged run says so, with its message. */
+static void
+test_recorded (void)
+{
+  g_autoptr (StSpec) spec = exact_spec (NULL);
+  g_autoptr (StSpec) wild = preset ("mnist-cnn", 3);
+  g_autofree char *runs = g_build_filename (data_dir, "runs", NULL);
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StRun) done = NULL;
+  g_autoptr (StRun) diverged = NULL;
+  StTrainerOptions options;
+  g_auto (Watch) w = { 0 };
+  g_auto (Watch) bad = { 0 };
+  g_autofree char *ckpt = NULL, *best = NULL, *model = NULL;
+
+  cpu_options (&options);
+  options.max_train_examples = 128;
+  options.runs_dir = runs;
+  spec->training.epochs = 2;
+  watch_init (&w);
+  run (&w, spec, &options);
+  g_assert_null (w.error);
+
+  list = st_runs_list (runs, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  done = st_run_load (((StRun *) list->pdata[0])->dir, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (done->status, ==, ST_RUN_FINISHED);
+  g_assert_cmpstr (done->name, ==, "stateful");
+  g_assert_cmpstr (done->dataset, ==, data_dir);
+  g_assert_cmpint (done->limit, ==, 128);
+  g_assert_cmpint (done->epochs_planned, ==, 2);
+  g_assert_cmpint (done->epochs_done, ==, 2);
+  g_assert_cmpint (done->best_epoch, ==, w.best_epoch);
+  g_assert_cmpfloat (done->best_test_acc, ==, w.best_acc);
+  g_assert_cmpuint (done->epochs->len, ==, 2);
+  g_assert_cmpfloat (g_array_index (done->epochs, StEpochMetrics, 1).test_acc, ==,
+                     w.metrics[2].test_acc);
+  g_assert_cmpuint (done->batches->len, ==, 2 * 4);     /* 128 examples, batches of 32 */
+  g_assert_nonnull (done->spec);
+  g_assert_cmpint (done->spec->training.epochs, ==, 2);
+  g_assert_cmpint (count_lines (done->dir, "batches.csv"), ==, 1 + 2 * 4);
+  ckpt = g_build_filename (done->dir, "checkpoint.safetensors", NULL);
+  best = g_build_filename (done->dir, "best.safetensors", NULL);
+  model = g_build_filename (done->dir, "model.strata.json", NULL);
+  g_assert_true (g_file_test (ckpt, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (best, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (model, G_FILE_TEST_IS_REGULAR));
+
+  /* lr 50 sends the loss to infinity at once */
+  wild->training.optimizer.lr = 50.0;
+  watch_init (&bad);
+  run (&bad, wild, &options);
+  g_assert_nonnull (bad.error);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = st_runs_list (runs, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  for (guint i = 0; i < list->len; i++)
+    if (((StRun *) list->pdata[i])->status != ST_RUN_FINISHED)
+      diverged = st_run_load (((StRun *) list->pdata[i])->dir, FALSE, &error);
+  g_assert_nonnull (diverged);
+  g_assert_cmpint (diverged->status, ==, ST_RUN_DIVERGED);
+  g_assert_cmpstr (diverged->message, ==, bad.error);
+}
+
 static void
 test_bad_resume (void)
 {
@@ -916,6 +1001,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/resume-exact", test_resume_exact);
   g_test_add_func ("/trainer/checkpoint-every-epoch", test_checkpoint_every_epoch);
   g_test_add_func ("/trainer/resume-refused", test_resume_refused);
+  g_test_add_func ("/trainer/recorded", test_recorded);
   g_test_add_func ("/trainer/bad-data", test_bad_data);
   g_test_add_func ("/trainer/events-on-owner-thread", test_events_on_owner_thread);
   g_test_add_func ("/trainer/model-errors-refused", test_model_errors_refused);

@@ -8,6 +8,8 @@
 
 #include "ui/train-panel.h"
 
+#include "core/engine/run-list.h"
+
 /* The named datasets come first in the dataset list, then a path the person chose, if any,
  * then the two entries that open a file chooser. */
 static const char *const named_datasets[] = { "fashion-mnist", "mnist", "toy" };
@@ -596,6 +598,9 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
     case ST_TRAINER_EVENT_CHECKPOINT:
       self->has_weights = TRUE;
       break;
+    case ST_TRAINER_EVENT_RECORD:
+      /* the run is in the history (run-record.h); nothing here shows where */
+      break;
     case ST_TRAINER_EVENT_ERROR:
       self->failed = TRUE;
       show_error (self, e->message);
@@ -646,6 +651,7 @@ st_train_panel_start (StTrainPanel *self)
 {
   g_autoptr (StSpec) spec = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *runs_dir = NULL;
   StTrainerOptions options;
 
   g_return_if_fail (ST_IS_TRAIN_PANEL (self));
@@ -677,6 +683,8 @@ st_train_panel_start (StTrainPanel *self)
   st_train_panel_get_config (self, &spec->training);
 
   st_trainer_options_init (&options);
+  runs_dir = st_runs_dir ();
+  options.runs_dir = runs_dir;
   options.device = st_train_panel_get_device (self);
   options.priority = ST_TRAINER_PRIORITY_BACKGROUND;
   options.save_path = self->weights_path;

@@ -22,6 +22,7 @@
 #endif
 
 #include "core/engine/checkpoint.h"
+#include "core/engine/run-record.h"
 #include "core/engine/evaluator.h"
 #include "core/engine/snapshot.h"
 #include "core/model/layer-types.h"
@@ -73,6 +74,7 @@ struct _StTrainer {
   char             *save_path;
   char             *checkpoint_path;
   char             *resume_path;
+  char             *runs_dir;
   StTrainerFunc     func;
   gpointer          data;
 
@@ -249,6 +251,7 @@ typedef struct {
   double         best_acc;    /* the best test accuracy so far; -1 before any */
   double         first_loss;  /* the run's first finite batch loss (the divergence rule) */
   StTrainingState state;      /* the training checkpoint: what is read at each epoch's end */
+  StRunRecord   *record;      /* the run's folder in the history, or NULL */
 } Run;
 
 static gboolean
@@ -386,7 +389,7 @@ keep_best (Run *run, const StEpochMetrics *m, GError **error)
 }
 
 static gboolean
-save_best (Run *run, GError **error)
+save_best (Run *run, const char *path, GError **error)
 {
   StTrainer *trainer = run->trainer;
   const StBestWeights *best = run->best;
@@ -396,8 +399,7 @@ save_best (Run *run, GError **error)
   /* numbers with a '.' whatever the locale: the file is read on other machines */
   g_hash_table_insert (meta, "strata.test_acc", ascii_number (best->test_acc));
   g_hash_table_insert (meta, "strata.test_loss", ascii_number (best->test_loss));
-  return st_checkpoint_save (trainer->net, best->params, best->buffers, meta,
-                             trainer->save_path, error);
+  return st_checkpoint_save (trainer->net, best->params, best->buffers, meta, path, error);
 }
 
 static void
@@ -493,6 +495,118 @@ alloc_state (Run *run)
   return per_param == 0 || state->optim != NULL;
 }
 
+/* The whole state at the end of an epoch, written atomically over the last one. */
+static gboolean
+save_state (Run *run, int epoch, const char *path, GError **error)
+{
+  StTrainer *trainer = run->trainer;
+  StTrainingState *state = &run->state;
+  const StBestWeights *best = run->best;
+
+  /* the best weights are not read back: best->params stays as keep_best swapped it in */
+  if (!st_backend_read_state (run->backend, run->params, run->buffers, state->optim,
+                              &state->step, error))
+    return FALSE;
+  state->epoch = epoch;
+  memcpy (state->rng, run->rng.s, sizeof state->rng);
+  state->first_loss = run->first_loss;
+  state->best_epoch = best->epoch;
+  state->best_acc = best->epoch > 0 ? best->test_acc : -1.0;
+  state->best_loss = best->test_loss;
+  g_clear_pointer (&state->best_params, g_free);
+  g_clear_pointer (&state->best_buffers, g_free);
+  state->best_params = best->epoch > 0 ? best->params : NULL;
+  state->best_buffers = best->epoch > 0 ? best->buffers : NULL;
+  if (!st_training_state_save (trainer->net, run->params, run->buffers, state, path, error))
+    {
+      state->best_params = state->best_buffers = NULL;
+      return FALSE;
+    }
+  /* borrowed from best: not the state's to free */
+  state->best_params = state->best_buffers = NULL;
+  return TRUE;
+}
+
+/* The folder of the recorded run whose checkpoint `path` is, or NULL. */
+static char *
+recorded_run_of (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *json = g_build_filename (dir, "run.json", NULL);
+
+  if (strcmp (base, "checkpoint.safetensors") != 0 || !g_file_test (json, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  return g_steal_pointer (&dir);
+}
+
+/* A recording that fails does not end the run: a notice says so, and training goes on
+ * unrecorded. */
+static void
+drop_record (Run *run, GError *error)
+{
+  g_autofree char *notice = g_strdup_printf (_("the run is not recorded: %s"), error->message);
+
+  post_notice (run->trainer, notice);
+  g_error_free (error);
+  g_clear_pointer (&run->record, st_run_record_free);
+}
+
+/* The run's folder in the history: a new one, or the recorded run it resumes. */
+static void
+start_record (Run *run, gboolean has_state)
+{
+  StTrainer *trainer = run->trainer;
+  const StTrainConfig *tc = &trainer->spec->training;
+  g_autoptr (StSpec) spec = NULL;
+  g_autofree char *resumed = NULL;
+  StRunStart start = { 0 };
+  StTrainerEvent event = { .kind = ST_TRAINER_EVENT_RECORD };
+  GError *error = NULL;
+  gint64 n = run->data->train->n;
+
+  if (trainer->runs_dir == NULL)
+    return;
+  if (trainer->options.max_train_examples > 0)
+    n = MIN (n, trainer->options.max_train_examples);
+  spec = st_spec_copy (trainer->spec);
+  g_free (spec->training.dataset);
+  spec->training.dataset = g_strdup (trainer->dataset);
+  start.device = run->backend->description;
+  start.limit = trainer->options.max_train_examples;
+  start.n_batches = (n + tc->batch_size - 1) / tc->batch_size;
+  if (trainer->resume_path != NULL && has_state)
+    resumed = recorded_run_of (trainer->resume_path);
+  if (resumed != NULL)
+    run->record = st_run_record_continue (resumed, spec, &start, run->done_epochs, &error);
+  else
+    run->record = st_run_record_begin (trainer->runs_dir, spec, &start, &error);
+  if (run->record == NULL)
+    {
+      drop_record (run, error);
+      return;
+    }
+  post (trainer, &event, st_run_record_get_dir (run->record), NULL, NULL, NULL);
+}
+
+/* At an epoch's end: the run's checkpoint, best weights and line in its folder. */
+static void
+record_epoch (Run *run, const StEpochMetrics *em, gboolean best_now)
+{
+  const StBestWeights *best = run->best;
+  GError *error = NULL;
+
+  if (run->record == NULL)
+    return;
+  /* The epoch's line before the checkpoint: a kill between them leaves a checkpoint one
+   * epoch behind the lines, and resuming from it redoes that epoch and replaces its line. */
+  if ((best_now && !save_best (run, st_run_record_get_best_path (run->record), &error))
+      || !st_run_record_end_epoch (run->record, em, best->epoch, best->test_acc,
+                                   best->test_loss, &error)
+      || !save_state (run, em->epoch, st_run_record_get_checkpoint_path (run->record), &error))
+    drop_record (run, error);
+}
+
 static gboolean
 setup (Run *run, GError **error)
 {
@@ -506,15 +620,6 @@ setup (Run *run, GError **error)
 
   run->best_acc = -1.0;
   run->first_loss = -1.0;
-  run->params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
-  run->buffers = g_try_new0 (float, MAX (trainer->net->n_buffers, 1));
-  run->best = best_weights_new (trainer);
-  if (run->params == NULL || run->buffers == NULL || run->best == NULL)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   _("the model's %zu parameters do not fit in memory"), trainer->net->n_params);
-      return FALSE;
-    }
   if (trainer->resume_path != NULL)
     {
       resume_params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
@@ -564,13 +669,25 @@ setup (Run *run, GError **error)
   run->backend = st_backend_start (&start, error);
   if (run->backend == NULL)
     return FALSE;
+
+  /* the backend has refused a model too large for memory; the host's copies come after */
+  run->params = g_try_new0 (float, MAX (trainer->net->n_params, 1));
+  run->buffers = g_try_new0 (float, MAX (trainer->net->n_buffers, 1));
+  run->best = best_weights_new (trainer);
+  if (run->params == NULL || run->buffers == NULL || run->best == NULL)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
+                   _("the model's %zu parameters do not fit in memory"), trainer->net->n_params);
+      return FALSE;
+    }
   if (trainer->resume_path != NULL)
     {
       run->done_epochs = run->state.epoch;
       if (has_state && !restore_state (run, resume_params, resume_buffers, error))
         return FALSE;
     }
-  if (trainer->checkpoint_path != NULL && !alloc_state (run))
+  start_record (run, has_state);
+  if ((trainer->checkpoint_path != NULL || run->record != NULL) && !alloc_state (run))
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
                    _("the optimizer state of the model's %zu parameters does not fit in "
@@ -579,39 +696,6 @@ setup (Run *run, GError **error)
     }
 
   post_simple (trainer, ST_TRAINER_EVENT_STARTED, run->backend->description);
-  return TRUE;
-}
-
-/* The whole state at the end of an epoch, written atomically over the last one. */
-static gboolean
-save_state (Run *run, int epoch, GError **error)
-{
-  StTrainer *trainer = run->trainer;
-  StTrainingState *state = &run->state;
-  const StBestWeights *best = run->best;
-
-  /* the best weights are not read back: best->params stays as keep_best swapped it in */
-  if (!st_backend_read_state (run->backend, run->params, run->buffers, state->optim,
-                              &state->step, error))
-    return FALSE;
-  state->epoch = epoch;
-  memcpy (state->rng, run->rng.s, sizeof state->rng);
-  state->first_loss = run->first_loss;
-  state->best_epoch = best->epoch;
-  state->best_acc = best->epoch > 0 ? best->test_acc : -1.0;
-  state->best_loss = best->test_loss;
-  g_clear_pointer (&state->best_params, g_free);
-  g_clear_pointer (&state->best_buffers, g_free);
-  state->best_params = best->epoch > 0 ? best->params : NULL;
-  state->best_buffers = best->epoch > 0 ? best->buffers : NULL;
-  if (!st_training_state_save (trainer->net, run->params, run->buffers, state,
-                               trainer->checkpoint_path, error))
-    {
-      state->best_params = state->best_buffers = NULL;
-      return FALSE;
-    }
-  /* borrowed from best: not the state's to free */
-  state->best_params = state->best_buffers = NULL;
   return TRUE;
 }
 
@@ -705,6 +789,8 @@ train (Run *run, GError **error)
           correct += m.correct;
           if (m.steps > 0)
             push_batch (trainer, &record, FALSE);
+          if (m.steps > 0 && run->record != NULL)
+            st_run_record_add_batch (run->record, epoch, counted, n_batches, m.last_loss);
           maybe_snapshot (run);
         }
       /* A backend that reports one step late hands over the last step now. */
@@ -734,13 +820,15 @@ train (Run *run, GError **error)
             return FALSE;
           if (trainer->save_path != NULL)
             {
-              if (!save_best (run, error))
+              if (!save_best (run, trainer->save_path, error))
                 return FALSE;
               post_simple (trainer, ST_TRAINER_EVENT_CHECKPOINT, trainer->save_path);
             }
         }
-      if (trainer->checkpoint_path != NULL && !save_state (run, epoch, error))
+      if (trainer->checkpoint_path != NULL
+          && !save_state (run, epoch, trainer->checkpoint_path, error))
         return FALSE;
+      record_epoch (run, &em, run->best->epoch == epoch);
     }
   return TRUE;
 }
@@ -756,6 +844,16 @@ lower_priority (void)
   if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), BACKGROUND_NICE) != 0)
     g_debug ("could not lower the trainer's priority: %s", g_strerror (errno));
 #endif
+}
+
+static void
+finish_record (Run *run, StRunStatus status, const char *message)
+{
+  GError *error = NULL;
+
+  if (run->record != NULL && !st_run_record_finish (run->record, status, message, &error))
+    drop_record (run, error);
+  g_clear_pointer (&run->record, st_run_record_free);
 }
 
 static gpointer
@@ -774,10 +872,17 @@ worker_main (gpointer data)
            && atomic_load (&trainer->stop)))
     {
       StTrainerEvent event = { .kind = ST_TRAINER_EVENT_ERROR };
+
+      finish_record (&run, g_error_matches (error, ST_NET_ERROR, ST_NET_ERROR_DIVERGED)
+                             ? ST_RUN_DIVERGED : ST_RUN_FAILED, error->message);
       post (trainer, &event, error->message, error, NULL, NULL);
     }
   else
-    g_clear_error (&error);
+    {
+      g_clear_error (&error);
+      finish_record (&run, atomic_load (&trainer->stop) ? ST_RUN_STOPPED : ST_RUN_FINISHED,
+                     NULL);
+    }
   finished.stopped = atomic_load (&trainer->stop);
   /* Only an epoch that ended gives weights worth showing. */
   if (run.best != NULL && run.best->epoch == 0)
@@ -826,7 +931,8 @@ st_trainer_new (const StSpec *spec, const StTrainerOptions *options, StTrainerFu
   trainer->checkpoint_path = g_strdup (trainer->options.checkpoint_path);
   trainer->resume_path = g_strdup (trainer->options.resume_path);
   trainer->options.dataset = trainer->options.save_path = trainer->options.resume_path = NULL;
-  trainer->options.checkpoint_path = NULL;
+  trainer->runs_dir = g_strdup (trainer->options.runs_dir);
+  trainer->options.checkpoint_path = trainer->options.runs_dir = NULL;
   trainer->func = func;
   trainer->data = data;
   trainer->link = g_new0 (Link, 1);
@@ -935,6 +1041,7 @@ st_trainer_free (StTrainer *trainer)
   g_free (trainer->dataset);
   g_free (trainer->save_path);
   g_free (trainer->checkpoint_path);
+  g_free (trainer->runs_dir);
   g_free (trainer->resume_path);
   g_free (trainer);
 }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "core/engine/backend.h"
+#include "core/engine/epoch-metrics.h"
 #include "core/engine/snapshot.h"
 #include "core/model/spec.h"
 
@@ -36,19 +37,11 @@ typedef enum {
   ST_TRAINER_EVENT_EPOCH,       /* metrics */
   ST_TRAINER_EVENT_SNAPSHOT,    /* snapshot */
   ST_TRAINER_EVENT_CHECKPOINT,  /* message: the file written */
+  ST_TRAINER_EVENT_RECORD,      /* message: the folder the run is recorded in */
   ST_TRAINER_EVENT_ERROR,       /* error: what went wrong; FINISHED follows */
   ST_TRAINER_EVENT_FINISHED,    /* stopped: TRUE when Stop ended it early; best */
 } StTrainerEventKind;
 
-typedef struct {
-  int    epoch;                 /* 1-based */
-  double train_loss;
-  double train_acc;
-  double test_loss;
-  double test_acc;
-  double examples_per_sec;      /* training examples over training time, evaluation excluded */
-  double seconds;               /* wall time of the epoch, evaluation included */
-} StEpochMetrics;
 
 
 /* The weights of a run's best epoch, laid out as the net's tensor table, with the run's spec
@@ -108,6 +101,9 @@ typedef struct {
                                  * same device, data and recipe; a weights-only file continues
                                  * after its epoch with a fresh optimizer (a notice says so) */
   gint64      max_train_examples; /* 0: all; else only the first n (quick runs, tests) */
+  const char *runs_dir;         /* record the run in a folder of its own here (run-record.h),
+                                 * or NULL; a run resumed from a recorded run's checkpoint
+                                 * goes on in that run's folder */
 } StTrainerOptions;
 
 typedef enum {
