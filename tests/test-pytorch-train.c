@@ -818,6 +818,53 @@ check_outputs (const char *out)
   g_assert_cmpint (n, ==, 2);
 }
 
+/* `strata-cli runs import OUT` makes the package's results a run of the history: its epochs
+ * are train.py's, and its weights evaluate as train.py's best epoch did. */
+static void
+check_import (const char *out, const char *data, GPtrArray *metrics)
+{
+  g_autofree char *runs = g_build_filename (out, "..", "runs", NULL);
+  g_autofree char *run_dir = NULL, *run_model = NULL, *id = NULL;
+  g_autoptr (JsonObject) shown = NULL;
+  g_auto (StTestRun) imported = { 0 };
+  g_auto (StTestRun) list = { 0 };
+  g_auto (StTestRun) show = { 0 };
+  JsonArray *epochs;
+  const char *dir_member;
+
+  st_test_cli (&imported, "runs", "import", out, "--dir", runs, NULL);
+  if (imported.status != 0)
+    g_test_message ("strata-cli: %s", imported.err);
+  g_assert_cmpint (imported.status, ==, 0);
+  st_test_cli (&list, "runs", "list", "--json", "--dir", runs, NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    JsonArray *all;
+
+    g_assert_true (json_parser_load_from_data (parser, list.out, -1, NULL));
+    all = json_node_get_array (json_parser_get_root (parser));
+    g_assert_cmpuint (json_array_get_length (all), ==, 1);
+    id = g_strdup (json_object_get_string_member (json_array_get_object_element (all, 0), "id"));
+  }
+  st_test_cli (&show, "runs", "show", "--json", "--dir", runs, id, NULL);
+  g_assert_cmpint (show.status, ==, 0);
+  shown = parse_object (show.out);
+  g_assert_cmpstr (json_object_get_string_member (shown, "source"), ==, "pytorch");
+  g_assert_cmpstr (json_object_get_string_member (shown, "status"), ==, "finished");
+  epochs = json_object_get_array_member (shown, "epochs");
+  g_assert_cmpuint (json_array_get_length (epochs), ==, metrics->len);
+  for (guint i = 0; i < metrics->len; i++)
+    g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (epochs, i),
+                                                      "test_acc"), ==,
+                       json_object_get_double_member (g_ptr_array_index (metrics, i),
+                                                      "test_acc"));
+  dir_member = json_object_get_string_member (shown, "dir");
+  run_dir = g_strdup (dir_member);
+  run_model = path_in (run_dir, "model.strata.json");
+  check_evaluate (run_model, run_dir, data, metrics);
+}
+
 /* A preset trained by two processes for two epochs on the start of its dataset. */
 static void
 two_processes (const char *preset, const char *dataset, const char *limit)
@@ -842,6 +889,7 @@ two_processes (const char *preset, const char *dataset, const char *limit)
   check_outputs (out);
   metrics = read_metrics (out, 2);
   check_evaluate (model, out, data, metrics);
+  check_import (out, data, metrics);
 }
 
 static void
