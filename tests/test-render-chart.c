@@ -19,6 +19,7 @@
 #include "ui/render/render-util.h"
 
 #include <pango/pangocairo.h>
+#include <stdlib.h>
 
 /* tab:blue #1f77b4, alone or blended over the light background */
 static gboolean
@@ -768,6 +769,68 @@ test_chart_feed (void)
   st_chart_data_clear (&data);
 }
 
+/* Pixels within 12 of `c` in each channel, under the legend of the left (loss) panel. */
+static int
+count_colour (const Pixels *p, const StRgba *c, int x1)
+{
+  int n = 0;
+
+  for (int y = LEGEND_ROWS; y < p->height; y++)
+    for (int x = 0; x < x1; x++)
+      {
+        Colour k = at (p, x, y);
+
+        n += abs (k.r - (int) (c->r * 255)) <= 12 && abs (k.g - (int) (c->g * 255)) <= 12
+             && abs (k.b - (int) (c->b * 255)) <= 12;
+      }
+  return n;
+}
+
+/* Runs compared: each drawn in its own category colour with its label in the legend; with
+ * no data of its own the chart shows no "press Start". */
+static void
+test_overlays (void)
+{
+  StChartData runs[3], all;
+  StChartOverlay overlays[3] = {
+    { &runs[0], "lr 0.9" }, { &runs[1], "lr 0.3" }, { &runs[2], "lr 0.1" },
+  };
+  StChartOptions o;
+  Pixels px, none;
+  int counts[3];
+
+  falling_run (&runs[0], 5, linear_fall);
+  falling_run (&runs[1], 5, halving);
+  falling_run (&runs[2], 3, linear_fall);
+  for (int r = 0; r < 3; r++)
+    for (gsize i = 0; i < runs[r].n_epochs; i++)
+      runs[r].epochs[i].test_loss = runs[r].epochs[i].train_loss + 0.1 * (r + 1);
+  st_chart_data_init (&all);
+  all.overlays = overlays;
+  all.n_overlays = 3;
+  st_chart_options_init (&o);
+  o.panels = ST_CHART_PANELS_LOSS;
+  render_chart (&px, 600, 360, &all, &o);
+  for (int i = 0; i < 3; i++)
+    {
+      counts[i] = count_colour (&px, &st_render_tab10[i], px.width);
+      g_test_message ("overlay %d: %d pixels of its colour", i, counts[i]);
+      g_assert_cmpint (counts[i], >, 50);
+    }
+  /* the labels make the legend: ink in its row */
+  g_assert_cmpint (ink_in (&px, px.width / 2, 0, px.width, LEGEND_ROWS - 4), >, 100);
+
+  /* none of them: the message alone, no category colour */
+  all.n_overlays = 0;
+  render_chart (&none, 600, 360, &all, &o);
+  g_assert_cmpint (count_colour (&none, &st_render_tab10[2], none.width), ==, 0);
+
+  pixels_clear (&px);
+  pixels_clear (&none);
+  for (int i = 0; i < 3; i++)
+    st_chart_data_clear (&runs[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -788,6 +851,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/text/cjk", test_text_cjk);
   g_test_add_func ("/render/save", test_save);
   g_test_add_func ("/render/save-csv", test_save_csv);
+  g_test_add_func ("/render/overlays", test_overlays);
 
   return g_test_run ();
 }

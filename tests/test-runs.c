@@ -14,6 +14,7 @@
 #include "core/engine/net.h"
 #include "core/engine/run-list.h"
 #include "core/io/safetensors.h"
+#include "core/model/recipe-diff.h"
 #include "core/model/spec-read.h"
 #include "test-util.h"
 
@@ -845,6 +846,108 @@ test_cli_import_errors (void)
   toy_clear (&toy);
 }
 
+/* What sets runs apart: only the settings that differ, in the order of recipe-diff.h; none
+ * for runs alike; "?" for a run whose model did not read. */
+static void
+test_recipe_differences (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) a = st_spec_load ("mnist-cnn", &error);
+  g_autoptr (StSpec) b = st_spec_load ("mnist-cnn", &error);
+  g_autoptr (StSpec) c = st_spec_load ("mnist-cnn", &error);
+  const StSpec *three[3], *two[2], *missing[2];
+  g_auto (GStrv) same = NULL, lr = NULL, several = NULL, unknown = NULL;
+
+  g_assert_no_error (error);
+  three[0] = a, three[1] = b, three[2] = c;
+  same = st_recipe_differences (three, 3);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpstr (same[i], ==, "");
+
+  a->training.optimizer.lr = 0.9;
+  b->training.optimizer.lr = 0.3;
+  c->training.optimizer.lr = 0.3;
+  lr = st_recipe_differences (three, 3);
+  g_assert_cmpstr (lr[0], ==, "lr 0.9");
+  g_assert_cmpstr (lr[1], ==, "lr 0.3");
+  g_assert_cmpstr (lr[2], ==, "lr 0.3");
+  g_assert_null (lr[3]);
+
+  st_optim_config_init_default (&b->training.optimizer, ST_OPTIM_ADAM);
+  b->training.batch_size = 128;
+  b->training.augment.shift = 2;
+  two[0] = a, two[1] = b;
+  several = st_recipe_differences (two, 2);
+  g_test_message ("%s | %s", several[0], several[1]);
+  g_assert_true (g_str_has_prefix (several[0], "SGD, lr 0.9, momentum 0.5"));
+  g_assert_true (g_str_has_prefix (several[1], "Adam, lr 0.001, momentum -"));
+  g_assert_nonnull (strstr (several[0], "batch 64"));
+  g_assert_nonnull (strstr (several[1], "batch 128"));
+  g_assert_true (g_str_has_suffix (several[0], "augment none"));
+  g_assert_true (g_str_has_suffix (several[1], "augment shift 2"));
+
+  missing[0] = a, missing[1] = NULL;
+  unknown = st_recipe_differences (missing, 2);
+  g_assert_nonnull (strstr (unknown[1], "model ?"));
+  g_assert_nonnull (strstr (unknown[0], "model Simple MNIST CNN"));
+}
+
+/* runs compare names each run by what sets it apart, draws them together, and refuses
+ * fewer than two runs or one it cannot find. */
+static void
+test_cli_compare (void)
+{
+  g_autofree char *runs = new_dir ("compare");
+  g_autofree char *png = g_build_filename (tmp, "compare.png", NULL);
+  g_autofree char *a = make_run (runs, "20261201-100000-a", "2026-12-01T10:00:00Z", "finished");
+  g_autofree char *b = make_run (runs, "20261201-110000-b", "2026-12-01T11:00:00Z", "finished");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load ("toy", &error);
+  g_autofree char *model_b = g_build_filename (b, "model.strata.json", NULL);
+  g_auto (StTestRun) shown = { 0 };
+  g_auto (StTestRun) one = { 0 };
+  g_auto (StTestRun) absent = { 0 };
+  g_auto (GStrv) lines = NULL;
+  guchar header[4] = { 0 };
+  FILE *f;
+
+  if (!st_test_have_cli ())
+    return;
+  g_assert_no_error (error);
+  save_toy_model (a);
+  spec->training.optimizer.lr = 0.5;
+  g_assert_true (st_spec_save (spec, model_b, &error));
+  g_assert_no_error (error);
+
+  if (g_strcmp0 (g_getenv ("STRATA_CLI_DRAWS"), "1") == 0)
+    st_test_cli (&shown, "runs", "compare", "--dir", runs, "20261201-10", "20261201-11",
+                 "--plot", png, NULL);
+  else
+    st_test_cli (&shown, "runs", "compare", "--dir", runs, "20261201-10", "20261201-11", NULL);
+  g_assert_cmpint (shown.status, ==, 0);
+  lines = g_strsplit (g_strstrip (shown.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_true (g_str_has_prefix (lines[0], "20261201-100000-a"));
+  g_assert_nonnull (strstr (lines[0], "lr 0.01"));
+  g_assert_nonnull (strstr (lines[1], "lr 0.5"));
+  g_assert_nonnull (strstr (lines[1], "best test acc 75.00% (epoch 2)"));
+  if (g_strcmp0 (g_getenv ("STRATA_CLI_DRAWS"), "1") == 0)
+    {
+      f = fopen (png, "rb");
+      g_assert_nonnull (f);
+      g_assert_cmpuint (fread (header, 1, 4, f), ==, 4);
+      fclose (f);
+      g_assert_cmpmem (header, 4, "\x89PNG", 4);
+    }
+
+  st_test_cli (&one, "runs", "compare", "--dir", runs, "20261201-10", NULL);
+  g_assert_cmpint (one.status, ==, 2);
+  g_assert_nonnull (strstr (one.err, "compare needs two RUNs or more"));
+  st_test_cli (&absent, "runs", "compare", "--dir", runs, "20261201-10", "nosuch", NULL);
+  g_assert_cmpint (absent.status, !=, 0);
+  g_assert_nonnull (strstr (absent.err, "nosuch"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -854,6 +957,8 @@ main (int argc, char **argv)
   g_log_set_writer_func (catch_warnings, NULL, NULL);
   tmp = st_test_make_tmp ("strata-runs-XXXXXX");
 
+  g_test_add_func ("/runs/recipe-differences", test_recipe_differences);
+  g_test_add_func ("/runs/cli-compare", test_cli_compare);
   g_test_add_func ("/runs/status-names", test_status_names);
   g_test_add_func ("/runs/dir", test_runs_dir);
   g_test_add_func ("/runs/list", test_list);

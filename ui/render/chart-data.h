@@ -29,6 +29,16 @@ typedef struct {
 
 typedef struct _StChartData StChartData;
 
+/* A finished run drawn beside the data in its own colour (a comparison of runs): train
+ * dashed, test solid, its label in the legend. */
+typedef struct {
+  const StChartData *data;      /* borrowed; its own previous and overlays are ignored */
+  const char        *label;     /* "lr 0.9": what sets the run apart */
+} StChartOverlay;
+
+/* The most overlays a chart draws (and names in its legend); more are left out. */
+#define ST_CHART_MAX_OVERLAYS 10
+
 /* Owned by the caller; the arrays grow by doubling, so appending a point is O(1). */
 struct _StChartData {
   StChartBatch      *batches;           /* (n_batches) in order */
@@ -40,6 +50,8 @@ struct _StChartData {
   double             planned_epochs;    /* fixes the x axis while a run fills it; 0: fit the data */
   const StChartData *previous;          /* borrowed: a finished run, drawn faint and dashed; its
                                          * own previous is ignored */
+  const StChartOverlay *overlays;       /* borrowed: runs compared, each in its colour */
+  gsize              n_overlays;
 };
 
 void st_chart_data_init      (StChartData        *data);

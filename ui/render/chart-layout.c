@@ -81,14 +81,28 @@ extend (double *lo, double *hi, const StSeries *s, gboolean log_y)
     }
 }
 
+/* The runs a chart shows: its data, the previous run, the overlays. */
+static int
+chart_runs (const StChart *chart, const StChartData **runs)
+{
+  int n = 0;
+
+  runs[n++] = chart->data;
+  runs[n++] = chart->previous;
+  for (int i = 0; i < chart->n_overlays; i++)
+    runs[n++] = chart->overlays[i].data;
+  return n;
+}
+
 static void
 y_range (StChart *chart, StPanel *p)
 {
-  const StChartData *runs[2] = { chart->data, chart->previous };
+  const StChartData *runs[2 + ST_CHART_MAX_OVERLAYS];
+  const int n_runs = chart_runs (chart, runs);
   double lo = INFINITY, hi = -INFINITY;
   gboolean nonnegative;
 
-  for (int r = 0; r < 2; r++)
+  for (int r = 0; r < n_runs; r++)
     {
       const StChartData *d = runs[r];
       StSeries s[2];
@@ -147,10 +161,11 @@ y_range (StChart *chart, StPanel *p)
 static void
 x_range (StChart *chart, double *lo, double *hi)
 {
-  const StChartData *runs[2] = { chart->data, chart->previous };
+  const StChartData *runs[2 + ST_CHART_MAX_OVERLAYS];
+  const int n_runs = chart_runs (chart, runs);
   double xmin = 0.0, xmax = 0.0;
 
-  for (int r = 0; r < 2; r++)
+  for (int r = 0; r < n_runs; r++)
     {
       const StChartData *d = runs[r];
 
@@ -194,10 +209,27 @@ build_legend (cairo_t *cr, StChart *chart, StPanel *p)
   double row = 0.0, avail = p->fw - 24.0;
 
   p->n_legend = 0;
-  if (p->kind == ST_PANEL_LOSS && d != NULL && d->n_batches > 0)
-    legend_add (p, C_("chart legend", "batches"), &st_render_tab_blue, 0.55, 1.2, FALSE, FALSE);
-  legend_add (p, C_("chart legend", "train"), &st_render_tab_blue, 1.0, 2.0, TRUE, FALSE);
-  legend_add (p, C_("chart legend", "test"), &st_render_tab_orange, 1.0, 2.0, TRUE, FALSE);
+  if (chart->n_overlays > 0 && st_chart_data_is_empty (d))
+    {
+      /* a comparison: a colour a run, and the two line styles */
+      for (int i = 0; i < chart->n_overlays; i++)
+        legend_add (p, chart->overlays[i].label, &st_render_tab10[i], 1.0, 2.0, FALSE, FALSE);
+      legend_add (p, C_("chart legend", "train"), &chart->palette->text_dim, 1.0, 1.6, FALSE,
+                  TRUE);
+      legend_add (p, C_("chart legend", "test"), &chart->palette->text_dim, 1.0, 2.0, FALSE,
+                  FALSE);
+    }
+  else
+    {
+      if (p->kind == ST_PANEL_LOSS && d != NULL && d->n_batches > 0)
+        legend_add (p, C_("chart legend", "batches"), &st_render_tab_blue, 0.55, 1.2, FALSE,
+                    FALSE);
+      legend_add (p, C_("chart legend", "train"), &st_render_tab_blue, 1.0, 2.0, TRUE, FALSE);
+      legend_add (p, C_("chart legend", "test"), &st_render_tab_orange, 1.0, 2.0, TRUE, FALSE);
+      for (int i = 0; i < chart->n_overlays; i++)
+        legend_add (p, chart->overlays[i].label, &st_render_tab10[(i + 2) % 10], 1.0, 2.0,
+                    FALSE, FALSE);
+    }
   if (chart->previous != NULL && chart->previous->n_epochs > 0)
     legend_add (p, C_("chart legend", "previous"), &chart->palette->text_dim, 0.8, 1.6, FALSE,
                 TRUE);
@@ -301,6 +333,8 @@ st_chart_layout (StChart              *chart,
   memset (chart, 0, sizeof *chart);
   chart->data = data;
   chart->previous = data != NULL ? data->previous : NULL;
+  chart->overlays = data != NULL ? data->overlays : NULL;
+  chart->n_overlays = data != NULL ? (int) MIN (data->n_overlays, ST_CHART_MAX_OVERLAYS) : 0;
   chart->options = o;
   chart->palette = o->theme == ST_THEME_DARK ? &dark_palette : &light_palette;
   chart->empty = st_chart_data_is_empty (data);

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 #define ST_LEGEND_SWATCH     22.0
 #define ST_LEGEND_GAP         6.0
 #define ST_LEGEND_SPACING    16.0
-#define ST_MAX_LEGEND         4
+#define ST_MAX_LEGEND         (6 + ST_CHART_MAX_OVERLAYS)
 
 typedef struct {
   StRgba background;
@@ -68,6 +68,8 @@ typedef struct {
 typedef struct {
   const StChartData    *data;
   const StChartData    *previous;
+  const StChartOverlay *overlays;
+  int                   n_overlays;     /* at most ST_CHART_MAX_OVERLAYS */
   const StChartOptions *options;
   const StChartPalette *palette;
   StChartBatch         *smoothed;       /* owned; NULL without smoothing */

@@ -222,6 +222,31 @@ draw_epoch_curves (cairo_t *cr, const StChart *chart, const StPanel *p, const St
     }
 }
 
+/* A compared run in its colour: test solid, train dashed. */
+static void
+draw_overlay (cairo_t *cr, const StChart *chart, const StPanel *p, const StChartOverlay *o,
+              const StRgba *colour)
+{
+  static const double dash[] = { 5.0, 3.0 };
+  const StChartData *d = o->data;
+  StSeries train, test;
+
+  if (d == NULL)
+    return;
+  train = p->kind == ST_PANEL_LOSS ? ST_EPOCH_SERIES (d, train_loss)
+                                   : ST_EPOCH_SERIES (d, train_acc);
+  test = p->kind == ST_PANEL_LOSS ? ST_EPOCH_SERIES (d, test_loss)
+                                  : ST_EPOCH_SERIES (d, test_acc);
+  st_render_set_rgba (cr, colour, 0.8);
+  cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0.0);
+  stroke_series (cr, p, &train, 1.6);
+  cairo_set_dash (cr, NULL, 0, 0.0);
+  st_render_set_rgba (cr, colour, 1.0);
+  stroke_series (cr, p, &test, 2.0);
+  if (d->n_epochs > 0 && (p->right - p->left) / d->n_epochs >= 10.0)
+    draw_markers (cr, chart, p, &test, colour);
+}
+
 static void
 draw_curves (cairo_t *cr, const StChart *chart, const StPanel *p)
 {
@@ -234,6 +259,9 @@ draw_curves (cairo_t *cr, const StChart *chart, const StPanel *p)
 
   if (chart->previous != NULL)
     draw_epoch_curves (cr, chart, p, chart->previous, TRUE);
+  for (int i = 0; i < chart->n_overlays; i++)
+    draw_overlay (cr, chart, p, &chart->overlays[i],
+                  &st_render_tab10[(st_chart_data_is_empty (d) ? i : i + 2) % 10]);
 
   if (d != NULL && p->kind == ST_PANEL_LOSS && d->n_batches > 0)
     {
@@ -453,7 +481,7 @@ st_chart_render (cairo_t              *cr,
     }
 
   /* with nothing at all to show, empty axes would only suggest numbers: the message alone */
-  if (chart.empty && st_chart_data_is_empty (chart.previous))
+  if (chart.empty && st_chart_data_is_empty (chart.previous) && chart.n_overlays == 0)
     draw_empty_text (cr, &chart, width / 2, chart.title_height + (height - chart.title_height) / 2);
   else
     {
@@ -469,7 +497,7 @@ st_chart_render (cairo_t              *cr,
           if (hovered != NULL)
             st_chart_draw_hover (cr, &chart, p, &hit, p == hovered, options->hover_x);
         }
-      if (chart.empty)
+      if (chart.empty && chart.n_overlays == 0)
         draw_empty_text (cr, &chart, (chart.panel[0].left + chart.panel[0].right) / 2,
                          (chart.panel[0].top + chart.panel[0].bottom) / 2);
     }

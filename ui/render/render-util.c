@@ -27,6 +27,13 @@ G_DEFINE_QUARK (st-render-error-quark, st_render_error)
 const StRgba st_render_tab_blue = { 0x1f / 255.0, 0x77 / 255.0, 0xb4 / 255.0, 1.0 };
 const StRgba st_render_tab_orange = { 0xff / 255.0, 0x7f / 255.0, 0x0e / 255.0, 1.0 };
 const StRgba st_render_tab_red = { 0xd6 / 255.0, 0x27 / 255.0, 0x28 / 255.0, 1.0 };
+const StRgba st_render_tab10[10] = {
+  { 0x1f / 255.0, 0x77 / 255.0, 0xb4 / 255.0, 1.0 }, { 0xff / 255.0, 0x7f / 255.0, 0x0e / 255.0, 1.0 },
+  { 0x2c / 255.0, 0xa0 / 255.0, 0x2c / 255.0, 1.0 }, { 0xd6 / 255.0, 0x27 / 255.0, 0x28 / 255.0, 1.0 },
+  { 0x94 / 255.0, 0x67 / 255.0, 0xbd / 255.0, 1.0 }, { 0x8c / 255.0, 0x56 / 255.0, 0x4b / 255.0, 1.0 },
+  { 0xe3 / 255.0, 0x77 / 255.0, 0xc2 / 255.0, 1.0 }, { 0x7f / 255.0, 0x7f / 255.0, 0x7f / 255.0, 1.0 },
+  { 0xbc / 255.0, 0xbd / 255.0, 0x22 / 255.0, 1.0 }, { 0x17 / 255.0, 0xbe / 255.0, 0xcf / 255.0, 1.0 },
+};
 
 void
 st_render_set_rgba (cairo_t *cr, const StRgba *c, double alpha)

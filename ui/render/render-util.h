@@ -51,6 +51,8 @@ typedef struct {
 extern const StRgba st_render_tab_blue;
 extern const StRgba st_render_tab_orange;
 extern const StRgba st_render_tab_red;
+/* matplotlib's ten category colours (tab10), for runs compared side by side */
+extern const StRgba st_render_tab10[10];
 
 /* Sets c as the source, its alpha multiplied by alpha. */
 void    st_render_set_rgba       (cairo_t      *cr,
