@@ -610,6 +610,7 @@ runs_import (int argc, char **argv)
 
 /* ---- compare ------------------------------------------------------------------------- */
 
+#ifdef STRATA_HAVE_RENDER
 /* Each run's epochs as chart rows. */
 static void
 chart_of_run (StChartData *chart, const StRun *run)
@@ -625,6 +626,7 @@ chart_of_run (StChartData *chart, const StRun *run)
       st_chart_data_add_epoch (chart, &e);
     }
 }
+#endif
 
 static int
 runs_compare (int argc, char **argv)
