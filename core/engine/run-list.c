@@ -157,68 +157,6 @@ st_run_json_read (const char *path, JsonParser **parser, GError **error)
   return json_node_get_object (root);
 }
 
-/* `value` as JSON: compact inside a member, as run.json holds none but a later writer may. */
-static void
-append_value (GString *out, JsonNode *value)
-{
-  g_autoptr (GList) members = NULL;
-  JsonObject *object;
-  JsonArray *array;
-
-  switch (json_node_get_node_type (value))
-    {
-    case JSON_NODE_OBJECT:
-      object = json_node_get_object (value);
-      members = json_object_get_members (object);
-      g_string_append_c (out, '{');
-      for (GList *l = members; l != NULL; l = l->next)
-        {
-          st_json_append_string (out, l->data);
-          g_string_append (out, ": ");
-          append_value (out, json_object_get_member (object, l->data));
-          if (l->next != NULL)
-            g_string_append (out, ", ");
-        }
-      g_string_append_c (out, '}');
-      break;
-    case JSON_NODE_ARRAY:
-      array = json_node_get_array (value);
-      g_string_append_c (out, '[');
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          if (i > 0)
-            g_string_append (out, ", ");
-          append_value (out, json_array_get_element (array, i));
-        }
-      g_string_append_c (out, ']');
-      break;
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (value))
-        {
-        case G_TYPE_INT64:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (value));
-          break;
-        case G_TYPE_DOUBLE:
-          st_json_append_double (out, json_node_get_double (value));
-          break;
-        case G_TYPE_BOOLEAN:
-          g_string_append (out, json_node_get_boolean (value) ? "true" : "false");
-          break;
-        case G_TYPE_STRING:
-          st_json_append_string (out, json_node_get_string (value));
-          break;
-        default:
-          g_string_append (out, "null");
-          break;
-        }
-      break;
-    case JSON_NODE_NULL:
-    default:
-      g_string_append (out, "null");
-      break;
-    }
-}
-
 gboolean
 st_run_json_write (const char *path, JsonObject *record, GError **error)
 {
@@ -230,7 +168,7 @@ st_run_json_write (const char *path, JsonObject *record, GError **error)
       g_string_append (out, "  ");
       st_json_append_string (out, l->data);
       g_string_append (out, ": ");
-      append_value (out, json_object_get_member (record, l->data));
+      st_json_append_node (out, json_object_get_member (record, l->data), TRUE);
       g_string_append (out, l->next != NULL ? ",\n" : "\n");
     }
   g_string_append (out, "}\n");

@@ -51,3 +51,65 @@ st_json_append_double (GString *out, double d)
   if (strpbrk (buf, ".eEn") == NULL)
     g_string_append (out, ".0");
 }
+
+void
+st_json_append_node (GString *out, JsonNode *value, gboolean spaced)
+{
+  const char *comma = spaced ? ", " : ",", *colon = spaced ? ": " : ":";
+  g_autoptr (GList) members = NULL;
+  JsonObject *object;
+  JsonArray *array;
+
+  switch (json_node_get_node_type (value))
+    {
+    case JSON_NODE_OBJECT:
+      object = json_node_get_object (value);
+      members = json_object_get_members (object);
+      g_string_append_c (out, '{');
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          st_json_append_string (out, l->data);
+          g_string_append (out, colon);
+          st_json_append_node (out, json_object_get_member (object, l->data), spaced);
+          if (l->next != NULL)
+            g_string_append (out, comma);
+        }
+      g_string_append_c (out, '}');
+      break;
+    case JSON_NODE_ARRAY:
+      array = json_node_get_array (value);
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          if (i > 0)
+            g_string_append (out, comma);
+          st_json_append_node (out, json_array_get_element (array, i), spaced);
+        }
+      g_string_append_c (out, ']');
+      break;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (value))
+        {
+        case G_TYPE_INT64:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (value));
+          break;
+        case G_TYPE_DOUBLE:
+          st_json_append_double (out, json_node_get_double (value));
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (value) ? "true" : "false");
+          break;
+        case G_TYPE_STRING:
+          st_json_append_string (out, json_node_get_string (value));
+          break;
+        default:
+          g_string_append (out, "null");
+          break;
+        }
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}

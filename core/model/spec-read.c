@@ -71,69 +71,6 @@ json_kind_name (JsonNode *value)
     }
 }
 
-/* `value` as compact JSON, for a layer kept as it was read. Not json_to_string: json-glib
- * 1.6 writes 1e308 as "1e+308.0", which no JSON reader takes back. */
-static void
-append_json (GString *out, JsonNode *value)
-{
-  g_autoptr (GList) members = NULL;
-  JsonObject *object;
-  JsonArray *array;
-
-  switch (json_node_get_node_type (value))
-    {
-    case JSON_NODE_OBJECT:
-      object = json_node_get_object (value);
-      members = json_object_get_members (object);
-      g_string_append_c (out, '{');
-      for (GList *l = members; l != NULL; l = l->next)
-        {
-          st_json_append_string (out, l->data);
-          g_string_append_c (out, ':');
-          append_json (out, json_object_get_member (object, l->data));
-          if (l->next != NULL)
-            g_string_append_c (out, ',');
-        }
-      g_string_append_c (out, '}');
-      break;
-    case JSON_NODE_ARRAY:
-      array = json_node_get_array (value);
-      g_string_append_c (out, '[');
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          if (i > 0)
-            g_string_append_c (out, ',');
-          append_json (out, json_array_get_element (array, i));
-        }
-      g_string_append_c (out, ']');
-      break;
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (value))
-        {
-        case G_TYPE_INT64:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (value));
-          break;
-        case G_TYPE_DOUBLE:
-          st_json_append_double (out, json_node_get_double (value));
-          break;
-        case G_TYPE_BOOLEAN:
-          g_string_append (out, json_node_get_boolean (value) ? "true" : "false");
-          break;
-        case G_TYPE_STRING:
-          st_json_append_string (out, json_node_get_string (value));
-          break;
-        default:
-          g_string_append (out, "null");
-          break;
-        }
-      break;
-    case JSON_NODE_NULL:
-    default:
-      g_string_append (out, "null");
-      break;
-    }
-}
-
 /* An integer, also when written as 5.0; FALSE for anything else or out of int64 range. */
 static gboolean
 json_as_int (JsonNode *value, gint64 *out)
@@ -373,7 +310,7 @@ out:
     {
       GString *raw = g_string_new (NULL);
 
-      append_json (raw, json);
+      st_json_append_node (raw, json, FALSE);
       node->raw_json = g_string_free (raw, FALSE);
     }
   return node;
