@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/model/recipe-diff.h"
 #include "ui/chart-panel.h"
 #include "ui/render/chart-csv.h"
 
@@ -32,6 +33,10 @@ struct _StChartPanel
   char                 *export_format;  /* the extension the open chooser saves as */
   char                 *run_title;      /* drawn atop an exported picture, or NULL */
   char                 *run_stem;       /* the file name proposed starts with it, or NULL */
+  StChartData          *compared;       /* (n_compared) the runs compared, drawn as overlays */
+  StChartOverlay       *overlays;       /* (n_compared) pointing into compared and labels */
+  char                **labels;         /* (n_compared) NULL-terminated: what sets them apart */
+  gsize                 n_compared;
 };
 
 G_DEFINE_FINAL_TYPE (StChartPanel, st_chart_panel, GTK_TYPE_BOX)
@@ -64,6 +69,28 @@ update_previous (StChartPanel *self)
   self->data.previous = self->compare && has_previous ? &self->previous : NULL;
   gtk_widget_set_sensitive (GTK_WIDGET (self->compare_button), has_previous);
   st_chart_view_data_changed (self->view);
+}
+
+/* The compared runs are drawn over the current run, never over the previous one. */
+static void
+attach_overlays (StChartPanel *self)
+{
+  self->data.overlays = self->n_compared > 0 ? self->overlays : NULL;
+  self->data.n_overlays = MIN (self->n_compared, ST_CHART_MAX_OVERLAYS);
+  self->previous.overlays = NULL;
+  self->previous.n_overlays = 0;
+}
+
+static void
+clear_compared (StChartPanel *self)
+{
+  for (gsize i = 0; i < self->n_compared; i++)
+    st_chart_data_clear (&self->compared[i]);
+  g_clear_pointer (&self->compared, g_free);
+  g_clear_pointer (&self->overlays, g_free);
+  g_clear_pointer (&self->labels, g_strfreev);
+  self->n_compared = 0;
+  attach_overlays (self);
 }
 
 /* ---- exporting ---------------------------------------------------------------------------- */
@@ -217,6 +244,7 @@ st_chart_panel_finalize (GObject *object)
 {
   StChartPanel *self = ST_CHART_PANEL (object);
 
+  clear_compared (self);
   st_chart_data_clear (&self->data);
   st_chart_data_clear (&self->previous);
   g_free (self->export_format);
@@ -369,6 +397,7 @@ st_chart_panel_begin_run (StChartPanel *self, int planned_epochs)
       st_chart_data_init (&self->data);
     }
   st_chart_data_begin_run (&self->data, planned_epochs);
+  attach_overlays (self);
   update_previous (self);
 }
 
@@ -428,4 +457,63 @@ st_chart_panel_get_compare (StChartPanel *self)
   g_return_val_if_fail (ST_IS_CHART_PANEL (self), FALSE);
 
   return self->compare;
+}
+
+/* ---- runs compared ------------------------------------------------------------------------ */
+
+void
+st_chart_panel_set_compared (StChartPanel *self, GPtrArray *runs)
+{
+  g_autofree const StSpec **specs = NULL;
+  gsize n;
+
+  g_return_if_fail (ST_IS_CHART_PANEL (self));
+
+  clear_compared (self);
+  n = runs != NULL ? runs->len : 0;
+  if (n > 0)
+    {
+      specs = g_new0 (const StSpec *, n);
+      for (gsize i = 0; i < n; i++)
+        specs[i] = ((const StRun *) runs->pdata[i])->spec;
+      self->labels = st_recipe_differences (specs, n);
+      self->compared = g_new0 (StChartData, n);
+      self->overlays = g_new0 (StChartOverlay, n);
+      for (gsize i = 0; i < n; i++)
+        {
+          const StRun *run = runs->pdata[i];
+
+          if (self->labels[i][0] == '\0')
+            {
+              /* nothing in the recipes tells the runs apart: their names do */
+              g_free (self->labels[i]);
+              self->labels[i] = g_strdup (run->name != NULL && run->name[0] != '\0' ? run->name
+                                                                                   : run->id);
+            }
+          st_chart_data_init (&self->compared[i]);
+          for (guint e = 0; run->epochs != NULL && e < run->epochs->len; e++)
+            {
+              const StEpochMetrics *m = &g_array_index (run->epochs, StEpochMetrics, e);
+              StChartEpoch row = { .epoch = m->epoch, .train_loss = m->train_loss,
+                                   .test_loss = m->test_loss, .train_acc = m->train_acc,
+                                   .test_acc = m->test_acc };
+
+              st_chart_data_add_epoch (&self->compared[i], &row);
+            }
+          self->overlays[i] = (StChartOverlay) { &self->compared[i], self->labels[i] };
+        }
+      self->n_compared = n;
+    }
+  attach_overlays (self);
+  st_chart_view_data_changed (self->view);
+}
+
+const char * const *
+st_chart_panel_get_overlay_labels (StChartPanel *self)
+{
+  static const char * const none[] = { NULL };
+
+  g_return_val_if_fail (ST_IS_CHART_PANEL (self), NULL);
+
+  return self->labels != NULL ? (const char * const *) self->labels : none;
 }

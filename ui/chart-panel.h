@@ -13,6 +13,7 @@
 
 #include <gtk/gtk.h>
 
+#include "core/engine/run-list.h"
 #include "ui/chart-view.h"
 #include "ui/render/chart-feed.h"
 #include "ui/render/chart-render.h"
@@ -68,5 +69,13 @@ gboolean     st_chart_panel_export       (StChartPanel       *self,
                                           int                 width,
                                           int                 height,
                                           GError            **error);
+
+/* Draws each of `runs` (StRun; NULL or empty for none) over the current run in a colour of
+ * its own, from its epochs, named in the legend by what sets it apart from the others
+ * (recipe-diff.h; its name when nothing does). The panel keeps copies. */
+void         st_chart_panel_set_compared (StChartPanel       *self,
+                                          GPtrArray          *runs);
+/* The legend's labels of the runs compared, NULL-terminated; owned by the panel. */
+const char * const *st_chart_panel_get_overlay_labels (StChartPanel *self);
 
 G_END_DECLS

@@ -20,6 +20,7 @@
 #include "ui/layer-list.h"
 #include "ui/layer-palette.h"
 #include "ui/render/chart-data.h"
+#include "ui/runs-view.h"
 #include "ui/train-panel.h"
 
 struct _StWindow
@@ -40,6 +41,8 @@ struct _StWindow
   StTrainPanel        *train_panel;
   StChartPanel        *chart_panel;
   StActivationsView   *activations;
+  StRunsView          *runs_view;
+  StChartPanel        *runs_chart;        /* on the Runs page: the runs ticked, compared */
   GtkWidget           *run_hint;          /* on the Training page: edits wait for the next run */
 
   /* owned */
@@ -174,6 +177,20 @@ load_model (StWindow *self, const char *name_or_path, GError **error)
 
   self->loading_model = TRUE;
   loaded = st_model_document_load (self->document, name_or_path, error);
+  self->loading_model = FALSE;
+  if (loaded)
+    model_loaded (self);
+  return loaded;
+}
+
+/* A recorded run's model: untitled, so that Save never writes over the run's record. */
+static gboolean
+load_model_copy (StWindow *self, const char *path, GError **error)
+{
+  gboolean loaded;
+
+  self->loading_model = TRUE;
+  loaded = st_model_document_load_copy (self->document, path, error);
   self->loading_model = FALSE;
   if (loaded)
     model_loaded (self);
@@ -763,6 +780,7 @@ run_finished (StWindow *self, gboolean stopped, const char *weights)
 
   g_clear_pointer (&self->run_model, g_free);
   update_run_hint (self);
+  st_runs_view_reload (self->runs_view);
   st_activations_view_set_live (self->activations, FALSE);
   if (best == NULL)
     {
@@ -1209,6 +1227,81 @@ load_weights_activated (GtkWidget *widget, const char *name, GVariant *parameter
                "*.safetensors", load_weights_from);
 }
 
+/* ---- the runs ------------------------------------------------------------------------- */
+
+/* The runs ticked are drawn in both charts: beside the table, and behind the live run. */
+static void
+compare_changed (StWindow *self)
+{
+  g_autoptr (GPtrArray) runs = st_runs_view_get_compared (self->runs_view);
+
+  st_chart_panel_set_compared (self->runs_chart, runs);
+  st_chart_panel_set_compared (self->chart_panel, runs);
+  gtk_widget_set_visible (GTK_WIDGET (self->runs_chart), runs->len > 0);
+}
+
+static void
+open_run_asked (StWindow *self, gboolean go_on, gpointer data)
+{
+  const char *run_dir = data;
+  g_autofree char *model = g_build_filename (run_dir, "model.strata.json", NULL);
+  g_autofree char *best = g_build_filename (run_dir, "best.safetensors", NULL);
+  g_autofree char *name = g_path_get_basename (run_dir);
+  g_autoptr (GError) error = NULL;
+
+  if (!go_on)
+    return;
+  if (!load_model_copy (self, model, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot open the run “%s”: %s"), name,
+                                                  error->message);
+
+      toast (self, message);
+      return;
+    }
+  if (g_file_test (best, G_FILE_TEST_IS_REGULAR))
+    load_weights_from (self, best);
+  else
+    {
+      g_autofree char *message = g_strdup_printf (_("The run “%s” has no best weights yet"),
+                                                  name);
+
+      toast (self, message);
+    }
+}
+
+void
+st_window_open_run (StWindow *self, const char *run_dir)
+{
+  g_return_if_fail (ST_IS_WINDOW (self));
+  g_return_if_fail (run_dir != NULL);
+
+  ask_about_changes (self, open_run_asked, g_strdup (run_dir), g_free);
+}
+
+static void
+build_runs_page (StWindow *self)
+{
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  AdwViewStackPage *page;
+
+  self->runs_view = ST_RUNS_VIEW (st_runs_view_new ());
+  self->runs_chart = ST_CHART_PANEL (st_chart_panel_new ());
+  gtk_widget_set_size_request (GTK_WIDGET (self->runs_view), -1, 160);
+  gtk_widget_set_size_request (GTK_WIDGET (self->runs_chart), -1, 240);
+  gtk_widget_set_visible (GTK_WIDGET (self->runs_chart), FALSE);
+  gtk_paned_set_start_child (GTK_PANED (paned), GTK_WIDGET (self->runs_view));
+  gtk_paned_set_end_child (GTK_PANED (paned), GTK_WIDGET (self->runs_chart));
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  page = adw_view_stack_add_titled (self->view_stack, paned, "runs", _("Runs"));
+  adw_view_stack_page_set_icon_name (page, "document-open-recent-symbolic");
+  g_signal_connect_swapped (self->runs_view, "compare-changed", G_CALLBACK (compare_changed),
+                            self);
+  g_signal_connect_swapped (self->runs_view, "open-run", G_CALLBACK (st_window_open_run), self);
+  g_signal_connect_swapped (self->runs_chart, "message", G_CALLBACK (show_message), self);
+}
+
 /* ---- construction ---------------------------------------------------------------------- */
 
 static GMenuModel *
@@ -1306,6 +1399,7 @@ build_pages (StWindow *self)
   page = adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->activations),
                                     "activations", _("Activations"));
   adw_view_stack_page_set_icon_name (page, "view-grid-symbolic");
+  build_runs_page (self);
 
   g_signal_connect_swapped (self->train_panel, "state-changed", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (self->train_panel, "run-started", G_CALLBACK (run_started), self);
@@ -1549,4 +1643,18 @@ st_window_get_activations (StWindow *self)
 {
   g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->activations);
+}
+
+GtkWidget *
+st_window_get_runs_view (StWindow *self)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->runs_view);
+}
+
+GtkWidget *
+st_window_get_runs_chart (StWindow *self)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->runs_chart);
 }

@@ -28,6 +28,14 @@ GtkWidget       *st_window_get_layer_list   (StWindow  *self);
 GtkWidget       *st_window_get_train_panel  (StWindow  *self);
 GtkWidget       *st_window_get_chart_panel  (StWindow  *self);
 GtkWidget       *st_window_get_activations  (StWindow  *self);
+GtkWidget       *st_window_get_runs_view    (StWindow  *self);
+/* The chart of the Runs page, which draws the runs ticked (shown while there are any). */
+GtkWidget       *st_window_get_runs_chart   (StWindow  *self);
+
+/* Opens a run (a folder of st_runs_dir ()): its model.strata.json in the builder, asking
+ * first about unsaved changes, and its best.safetensors as the Activations page's weights. */
+void             st_window_open_run         (StWindow   *self,
+                                             const char *run_dir);
 
 /* The file name a save dialog proposes for an export: the chart (MODEL-training.png, the
  * same as the chart's own Export menu), PyTorch code (a name Python can import: lenet_5.py)

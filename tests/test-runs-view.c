@@ -1,0 +1,342 @@
+/* test-runs-view.c: the Runs page — the table of runs read from a folder made by hand, its
+ * sorting and search, ticks that compare runs in the charts, rename, delete and undo.
+ *
+ * Each case gets a fresh STRATA_RUNS_DIR with three runs that differ in lr (0.9, 0.3, 0.1)
+ * and in best test accuracy (0.80, 0.90, 0.70). With STRATA_WRITE_SCREENSHOT=1, the window
+ * case writes its Runs page, three runs ticked, to docs/runs-compared.png.
+ *
+ * Without a display every case is skipped.
+ */
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "core/engine/run-list.h"
+#include "core/model/spec-read.h"
+#include "ui/chart-panel.h"
+#include "ui/runs-view.h"
+#include "ui/strata-window.h"
+#include "test-util.h"
+#include "ui-test-util.h"
+
+#define GUARD_SECONDS 20
+
+typedef struct {
+  char       *runs;             /* the STRATA_RUNS_DIR of the case */
+  GtkWidget  *window;
+  StRunsView *view;
+} Fixture;
+
+static const struct {
+  const char *id;
+  const char *name;
+  const char *started;
+  double      lr;
+  double      best;
+} runs_made[] = {
+  { "20260101-100000-alpha", "Alpha", "2026-01-01T10:00:00Z", 0.9, 0.80 },
+  { "20260201-100000-beta", "Beta", "2026-02-01T10:00:00Z", 0.3, 0.90 },
+  { "20260301-100000-gamma", "Gamma", "2026-03-01T10:00:00Z", 0.1, 0.70 },
+};
+
+static void
+write_file (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+make_run (const char *runs, gsize i)
+{
+  g_autofree char *dir = g_build_filename (runs, runs_made[i].id, NULL);
+  g_autofree char *model = g_build_filename (dir, "model.strata.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load ("toy", &error);
+  g_autofree char *record = NULL;
+  g_autoptr (GString) epochs = g_string_new (NULL);
+  char best[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  spec->has_training = TRUE;
+  spec->training.optimizer.lr = runs_made[i].lr;
+  g_assert_true (st_spec_save (spec, model, &error));
+  g_assert_no_error (error);
+  g_ascii_formatd (best, sizeof best, "%g", runs_made[i].best);
+  record = g_strdup_printf ("{\"format\": \"strata-run/1\", \"id\": \"%s\", \"name\": \"%s\", "
+                            "\"note\": \"\", \"status\": \"finished\", \"host\": \"elsewhere\", "
+                            "\"pid\": 1, \"started\": \"%s\", \"updated\": \"%s\", "
+                            "\"device\": \"CPU\", \"dataset\": \"toy\", \"limit\": 0, "
+                            "\"epochs_planned\": 4, \"epochs_done\": 4, \"best_epoch\": 4, "
+                            "\"best_test_acc\": %s, \"best_test_loss\": 0.5, "
+                            "\"seconds\": 12.5, \"examples_per_sec\": 100.0}\n",
+                            runs_made[i].id, runs_made[i].name, runs_made[i].started,
+                            runs_made[i].started, best);
+  write_file (dir, "run.json", record);
+  for (int e = 1; e <= 4; e++)
+    {
+      double acc = runs_made[i].best * e / 4.0;
+      char a[G_ASCII_DTOSTR_BUF_SIZE], l[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (a, sizeof a, "%g", acc);
+      g_ascii_formatd (l, sizeof l, "%g", 2.0 - acc * (1.0 + runs_made[i].lr));
+      g_string_append_printf (epochs, "{\"epoch\": %d, \"train_loss\": %s, \"train_acc\": %s, "
+                              "\"test_loss\": %s, \"test_acc\": %s, \"examples_per_sec\": 100.0, "
+                              "\"seconds\": 3.1}\n", e, l, a, l, a);
+    }
+  write_file (dir, "epochs.jsonl", epochs->str);
+}
+
+static gboolean
+loaded (gpointer data)
+{
+  StRunsView *view = data;
+
+  return !st_runs_view_is_loading (view) && st_runs_view_get_n_rows (view) == 3;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->runs = st_test_make_tmp ("strata-runs-view-XXXXXX");
+  g_setenv ("STRATA_RUNS_DIR", f->runs, TRUE);
+  for (gsize i = 0; i < G_N_ELEMENTS (runs_made); i++)
+    make_run (f->runs, i);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  ui_test_spin (50);
+  st_test_remove_tree (f->runs);
+  g_free (f->runs);
+}
+
+static void
+open_view (Fixture *f)
+{
+  f->window = gtk_window_new ();
+  f->view = ST_RUNS_VIEW (st_runs_view_new ());
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 500);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (ui_test_wait_until (loaded, f->view, GUARD_SECONDS));
+}
+
+static gboolean
+n_rows_is (StRunsView *view, guint n)
+{
+  return !st_runs_view_is_loading (view) && st_runs_view_get_n_rows (view) == n;
+}
+
+static gboolean
+two_rows (gpointer data)
+{
+  return n_rows_is (data, 2);
+}
+
+/* ---- the cases ---------------------------------------------------------------------------- */
+
+static void
+test_table (Fixture *f, gconstpointer data)
+{
+  open_view (f);
+  /* newest first, as read */
+  g_assert_cmpstr (st_runs_view_get_row_id (f->view, 0), ==, runs_made[2].id);
+
+  st_runs_view_sort_by (f->view, ST_RUNS_COLUMN_BEST_ACC, GTK_SORT_DESCENDING);
+  g_assert_cmpstr (st_runs_view_get_row_id (f->view, 0), ==, runs_made[1].id);
+  g_assert_cmpstr (st_runs_view_get_row_id (f->view, 1), ==, runs_made[0].id);
+  g_assert_cmpstr (st_runs_view_get_row_id (f->view, 2), ==, runs_made[2].id);
+  st_runs_view_sort_by (f->view, ST_RUNS_COLUMN_BEST_ACC, GTK_SORT_ASCENDING);
+  g_assert_cmpstr (st_runs_view_get_row_id (f->view, 0), ==, runs_made[2].id);
+  st_runs_view_sort_by (f->view, ST_RUNS_COLUMN_NAME, GTK_SORT_ASCENDING);
+  g_assert_cmpstr (st_runs_view_get_row_id (f->view, 0), ==, runs_made[0].id);
+
+  /* the search matches the name, the id, the model and the dataset */
+  st_runs_view_set_search (f->view, "BETA");
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 1);
+  g_assert_cmpstr (st_runs_view_get_row_id (f->view, 0), ==, runs_made[1].id);
+  st_runs_view_set_search (f->view, "20260301");
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 1);
+  st_runs_view_set_search (f->view, "toy");
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 3);
+  st_runs_view_set_search (f->view, "no such run");
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 0);
+  st_runs_view_set_search (f->view, "");
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 3);
+  ui_test_spin (100);
+}
+
+static void
+test_rename_delete (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->runs, runs_made[0].id, NULL);
+  g_autofree char *trashed = g_build_filename (f->runs, ".trash", runs_made[0].id, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StRun) run = NULL;
+
+  open_view (f);
+  g_assert_true (st_runs_view_rename (f->view, runs_made[0].id, "Renamed"));
+  g_assert_true (st_runs_view_set_note (f->view, runs_made[0].id, "a note"));
+  run = st_run_load (dir, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (run->name, ==, "Renamed");
+  g_assert_cmpstr (run->note, ==, "a note");
+  st_runs_view_set_search (f->view, "renamed");
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 1);
+  st_runs_view_set_search (f->view, NULL);
+
+  /* a ticked run deleted is no longer compared */
+  st_runs_view_set_compared (f->view, runs_made[0].id, TRUE);
+  g_assert_true (st_runs_view_delete (f->view, runs_made[0].id));
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 2);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (trashed, G_FILE_TEST_IS_DIR));
+  {
+    g_autoptr (GPtrArray) compared = st_runs_view_get_compared (f->view);
+
+    g_assert_cmpuint (compared->len, ==, 0);
+  }
+  /* a reload does not bring it back */
+  st_runs_view_reload (f->view);
+  g_assert_true (ui_test_wait_until (two_rows, f->view, GUARD_SECONDS));
+
+  /* Undo, as the toast's button does */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "runs.undo-delete", "s",
+                                             runs_made[0].id));
+  g_assert_true (ui_test_wait_until (loaded, f->view, GUARD_SECONDS));
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
+  g_assert_false (g_file_test (trashed, G_FILE_TEST_EXISTS));
+}
+
+static gboolean
+has_label (const char * const *labels, const char *label)
+{
+  return labels != NULL && g_strv_contains (labels, label);
+}
+
+static void
+test_window_compare (Fixture *f, gconstpointer data)
+{
+  StWindow *window = ui_test_open_window ();
+  StRunsView *view = ST_RUNS_VIEW (st_window_get_runs_view (window));
+  StChartPanel *chart = ST_CHART_PANEL (st_window_get_chart_panel (window));
+  StChartPanel *runs_chart = ST_CHART_PANEL (st_window_get_runs_chart (window));
+  const char * const *labels;
+
+  f->window = GTK_WIDGET (window);
+  g_assert_true (ui_test_wait_until (loaded, view, GUARD_SECONDS));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (runs_chart)));
+
+  st_runs_view_set_compared (view, runs_made[0].id, TRUE);
+  st_runs_view_set_compared (view, runs_made[1].id, TRUE);
+  for (int k = 0; k < 2; k++)
+    {
+      StChartPanel *panel = k == 0 ? chart : runs_chart;
+
+      g_assert_cmpuint (st_chart_panel_get_data (panel)->n_overlays, ==, 2);
+      labels = st_chart_panel_get_overlay_labels (panel);
+      g_assert_cmpuint (g_strv_length ((char **) labels), ==, 2);
+      g_assert_true (has_label (labels, "lr 0.9"));
+      g_assert_true (has_label (labels, "lr 0.3"));
+      g_assert_cmpuint (st_chart_panel_get_data (panel)->overlays[0].data->n_epochs, ==, 4);
+    }
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (runs_chart)));
+
+  /* one run alone is named by its name */
+  st_runs_view_set_compared (view, runs_made[1].id, FALSE);
+  labels = st_chart_panel_get_overlay_labels (chart);
+  g_assert_cmpuint (g_strv_length ((char **) labels), ==, 1);
+  g_assert_cmpstr (labels[0], ==, "Alpha");
+
+  /* all three, and a reload keeps the ticks */
+  st_runs_view_set_compared (view, runs_made[1].id, TRUE);
+  st_runs_view_set_compared (view, runs_made[2].id, TRUE);
+  st_runs_view_reload (view);
+  g_assert_true (ui_test_wait_until (loaded, view, GUARD_SECONDS));
+  g_assert_cmpuint (st_chart_panel_get_data (chart)->n_overlays, ==, 3);
+  g_assert_true (has_label (st_chart_panel_get_overlay_labels (runs_chart), "lr 0.1"));
+
+  if (g_strcmp0 (g_getenv ("STRATA_WRITE_SCREENSHOT"), "1") == 0)
+    {
+      GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_VIEW_STACK);
+      g_autofree char *png = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "docs",
+                                               "runs-compared.png", NULL);
+      g_autoptr (GskRenderer) renderer = gsk_cairo_renderer_new ();
+      g_autoptr (GdkTexture) texture = NULL;
+
+      gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+      adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "runs");
+      g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
+      ui_test_spin (500);
+      ui_test_wait_for_frame (GTK_WIDGET (window), GUARD_SECONDS);
+      texture = ui_test_render_texture (GTK_WIDGET (window), renderer);
+      g_assert_true (gdk_texture_save_to_png (texture, png));
+      gsk_renderer_unrealize (renderer);
+    }
+
+  /* unticked, the charts draw no other runs */
+  for (gsize i = 0; i < G_N_ELEMENTS (runs_made); i++)
+    st_runs_view_set_compared (view, runs_made[i].id, FALSE);
+  g_assert_cmpuint (st_chart_panel_get_data (chart)->n_overlays, ==, 0);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (runs_chart)));
+
+  /* Open: the run's model in the builder, untitled, so that Save never writes over the
+   * run's record */
+  {
+    g_autofree char *run_dir = g_build_filename (f->runs, runs_made[1].id, NULL);
+    StModelDocument *doc = st_window_get_document (window);
+
+    st_window_open_run (window, run_dir);
+    ui_test_spin (50);
+    g_assert_cmpstr (st_model_document_get_spec (doc)->name, ==, "Toy 4×4");
+    g_assert_null (st_model_document_get_path (doc));
+    g_assert_false (st_model_document_get_modified (doc));
+  }
+}
+
+static gboolean
+empty_loaded (gpointer data)
+{
+  return !st_runs_view_is_loading (data);
+}
+
+static void
+test_empty (Fixture *f, gconstpointer data)
+{
+  g_autofree char *none = g_build_filename (f->runs, "none", NULL);
+
+  g_setenv ("STRATA_RUNS_DIR", none, TRUE);
+  f->window = gtk_window_new ();
+  f->view = ST_RUNS_VIEW (st_runs_view_new ());
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (ui_test_wait_until (empty_loaded, f->view, GUARD_SECONDS));
+  g_assert_cmpuint (st_runs_view_get_n_rows (f->view), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const UI_TEST_CASE (Fixture) cases[] = {
+    { "/runs-view/table", test_table },
+    { "/runs-view/rename-delete", test_rename_delete },
+    { "/runs-view/window-compare", test_window_compare },
+    { "/runs-view/empty", test_empty },
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+
+  UI_TEST_ADD_CASES (ui_test_init (TRUE), cases, Fixture, fixture_set_up, fixture_tear_down);
+
+  return g_test_run ();
+}
