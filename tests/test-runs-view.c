@@ -17,6 +17,7 @@
 #include "ui/chart-panel.h"
 #include "ui/runs-view.h"
 #include "ui/strata-window.h"
+#include "ui/train-panel.h"
 #include "test-util.h"
 #include "ui-test-util.h"
 
@@ -303,6 +304,53 @@ test_window_compare (Fixture *f, gconstpointer data)
   }
 }
 
+static gboolean empty_loaded (gpointer data);
+
+static gboolean
+training_done (gpointer data)
+{
+  return st_train_panel_get_state (data) == ST_TRAINER_DONE;
+}
+
+/* Continue: a run trained by strata-cli for 2 of 2 epochs goes on from its checkpoint in the
+ * window to 4 (twice what it did), recorded in its own folder, epochs 1 to 4 once each. */
+static void
+test_continue (Fixture *f, gconstpointer data)
+{
+  StWindow *window;
+  StRunsView *view;
+  StTrainPanel *panel;
+  g_autofree char *run_dir = NULL;
+  g_autoptr (StRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (StTestRun) trained = { 0 };
+
+  if (!st_test_have_cli ())
+    return;
+  st_test_cli (&trained, "train", "toy", "--epochs", "2", "--device", "cpu", NULL);
+  g_assert_cmpint (trained.status, ==, 0);
+
+  window = ui_test_open_window ();
+  f->window = GTK_WIDGET (window);
+  view = ST_RUNS_VIEW (st_window_get_runs_view (window));
+  panel = ST_TRAIN_PANEL (st_window_get_train_panel (window));
+  g_assert_true (ui_test_wait_until (empty_loaded, view, GUARD_SECONDS));
+  /* newest first: the run just trained */
+  g_assert_cmpuint (st_runs_view_get_n_rows (view), ==, G_N_ELEMENTS (runs_made) + 1);
+  run_dir = g_build_filename (f->runs, st_runs_view_get_row_id (view, 0), NULL);
+
+  st_window_continue_run (window, run_dir);
+  g_assert_true (ui_test_wait_until (training_done, panel, 60));
+  run = st_run_load (run_dir, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run->status, ==, ST_RUN_FINISHED);
+  g_assert_cmpint (run->epochs_done, ==, 4);
+  g_assert_cmpuint (run->epochs->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpint (g_array_index (run->epochs, StEpochMetrics, i).epoch, ==, i + 1);
+  g_assert_null (st_model_document_get_path (st_window_get_document (window)));
+}
+
 static gboolean
 empty_loaded (gpointer data)
 {
@@ -331,6 +379,7 @@ main (int argc, char **argv)
     { "/runs-view/rename-delete", test_rename_delete },
     { "/runs-view/window-compare", test_window_compare },
     { "/runs-view/empty", test_empty },
+    { "/runs-view/continue", test_continue },
   };
 
   g_test_init (&argc, &argv, NULL);

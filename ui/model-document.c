@@ -255,20 +255,14 @@ st_model_document_load (StModelDocument *self, const char *name_or_path, GError 
   return TRUE;
 }
 
-gboolean
-st_model_document_load_copy (StModelDocument *self, const char *path, GError **error)
+void
+st_model_document_set_copy (StModelDocument *self, StSpec *spec)
 {
-  StSpec *spec;
+  g_return_if_fail (ST_IS_MODEL_DOCUMENT (self));
+  g_return_if_fail (spec != NULL);
 
-  g_return_val_if_fail (ST_IS_MODEL_DOCUMENT (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  spec = st_spec_load_from_file (path, error);
-  if (spec == NULL)
-    return FALSE;
   g_clear_pointer (&self->path, g_free);
   st_model_document_set_spec (self, spec);
-  return TRUE;
 }
 
 gboolean

@@ -40,11 +40,10 @@ StModelDocument *st_model_document_new           (void);
 gboolean         st_model_document_load          (StModelDocument *self,
                                                   const char      *name_or_path,
                                                   GError         **error);
-/* A copy of the model file at `path` that is kept elsewhere (a recorded run's): the document
- * holds it untitled, so that Save asks where and the file stays as it is. */
-gboolean         st_model_document_load_copy     (StModelDocument *self,
-                                                  const char      *path,
-                                                  GError         **error);
+/* Replaces the model with a copy of one kept elsewhere (a recorded run's; spec taken):
+ * untitled, so that Save asks where and the original stays as it is. */
+void             st_model_document_set_copy      (StModelDocument *self,
+                                                  StSpec          *spec);
 /* Replaces the model with spec (taken), unmodified and with no history. */
 void             st_model_document_set_spec      (StModelDocument *self,
                                                   StSpec          *spec);

@@ -146,6 +146,7 @@ G_DEFINE_FINAL_TYPE (StRunsView, st_runs_view, GTK_TYPE_BOX)
 enum {
   SIGNAL_COMPARE_CHANGED,
   SIGNAL_OPEN_RUN,
+  SIGNAL_CONTINUE_RUN,
   N_SIGNALS
 };
 
@@ -411,6 +412,16 @@ open_clicked (GtkButton *button, GtkListItem *item)
 }
 
 static void
+continue_clicked (GtkButton *button, GtkListItem *item)
+{
+  StRunRow *row = cell_row (item);
+  StRunsView *self = cell_view (GTK_WIDGET (button));
+
+  if (row != NULL && self != NULL)
+    g_signal_emit (self, signals[SIGNAL_CONTINUE_RUN], 0, row->run->dir);
+}
+
+static void
 delete_clicked (GtkButton *button, GtkListItem *item)
 {
   StRunRow *row = cell_row (item);
@@ -429,17 +440,41 @@ actions_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer da
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
+  GtkWidget *go_on = gtk_button_new_from_icon_name ("media-playback-start-symbolic");
   GtkWidget *delete = gtk_button_new_from_icon_name ("user-trash-symbolic");
 
   gtk_widget_set_tooltip_text (open, _("Open the run’s model and best weights"));
+  gtk_widget_set_tooltip_text (go_on, _("Continue training the run from its last epoch"));
   gtk_widget_set_tooltip_text (delete, _("Delete the run"));
   gtk_widget_add_css_class (open, "flat");
+  gtk_widget_add_css_class (go_on, "flat");
   gtk_widget_add_css_class (delete, "flat");
   g_signal_connect (open, "clicked", G_CALLBACK (open_clicked), item);
+  g_signal_connect (go_on, "clicked", G_CALLBACK (continue_clicked), item);
   g_signal_connect (delete, "clicked", G_CALLBACK (delete_clicked), item);
   gtk_box_append (GTK_BOX (box), open);
+  gtk_box_append (GTK_BOX (box), go_on);
   gtk_box_append (GTK_BOX (box), delete);
   gtk_list_item_set_child (item, box);
+}
+
+/* Continue needs the run's training checkpoint, and a run that is not training now. */
+static void
+actions_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  StRunRow *row = cell_row (item);
+  GtkWidget *go_on = gtk_widget_get_next_sibling (
+    gtk_widget_get_first_child (gtk_list_item_get_child (item)));
+  gboolean can = FALSE;
+
+  if (row != NULL && row->run->status != ST_RUN_RUNNING)
+    {
+      g_autofree char *checkpoint = g_build_filename (row->run->dir, "checkpoint.safetensors",
+                                                      NULL);
+
+      can = g_file_test (checkpoint, G_FILE_TEST_IS_REGULAR);
+    }
+  gtk_widget_set_sensitive (go_on, can);
 }
 
 static GtkColumnViewColumn *
@@ -505,7 +540,7 @@ build_columns (StRunsView *self)
   column = add_column (self, _("Note"), G_CALLBACK (editable_setup), G_CALLBACK (editable_bind),
                        NULL, GINT_TO_POINTER (1));
   gtk_column_view_column_set_expand (column, TRUE);
-  add_column (self, "", G_CALLBACK (actions_setup), NULL, NULL, NULL);
+  add_column (self, "", G_CALLBACK (actions_setup), G_CALLBACK (actions_bind), NULL, NULL);
 }
 
 /* ---- search ---------------------------------------------------------------------------- */
@@ -927,6 +962,9 @@ st_runs_view_class_init (StRunsViewClass *klass)
   signals[SIGNAL_OPEN_RUN] =
     g_signal_new ("open-run", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_CONTINUE_RUN] =
+    g_signal_new ("continue-run", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_install_action (widget_class, "runs.undo-delete", "s", undo_delete_activated);
   gtk_widget_class_install_action (widget_class, "runs.reload", NULL, reload_activated);

@@ -3,7 +3,8 @@
  * Each row is a run: a "compare" check box, its name and note (both editable: run.json is
  * rewritten), the model, the dataset, the optimizer with its lr and batch size, the best
  * test accuracy, the epochs done of those planned, the time and how it ended; and buttons
- * to open the run in the builder and to delete it. The headers sort, the search entry keeps
+ * to open the run in the builder, to continue its training (when it has a checkpoint and
+ * is not training now) and to delete it. The headers sort, the search entry keeps
  * the rows whose name, model, dataset or id contain its text. The runs are read off the
  * main thread, when the view is made and on st_runs_view_reload ().
  *
@@ -13,6 +14,7 @@
  *
  * ::compare-changed () says the runs ticked changed; st_runs_view_get_compared () has them.
  * ::open-run (string) asks to open the run in that folder (its model and best weights).
+ * ::continue-run (string) asks to go on training the run in that folder from its checkpoint.
  */
 #pragma once
 

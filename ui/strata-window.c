@@ -183,18 +183,15 @@ load_model (StWindow *self, const char *name_or_path, GError **error)
   return loaded;
 }
 
-/* A recorded run's model: untitled, so that Save never writes over the run's record. */
-static gboolean
-load_model_copy (StWindow *self, const char *path, GError **error)
+/* A recorded run's model (spec taken): untitled, so that Save never writes over the run's
+ * record. */
+static void
+load_model_copy (StWindow *self, StSpec *spec)
 {
-  gboolean loaded;
-
   self->loading_model = TRUE;
-  loaded = st_model_document_load_copy (self->document, path, error);
+  st_model_document_set_copy (self->document, spec);
   self->loading_model = FALSE;
-  if (loaded)
-    model_loaded (self);
-  return loaded;
+  model_loaded (self);
 }
 
 /* A change the person committed in the training form is an edit of the document. */
@@ -1240,25 +1237,37 @@ compare_changed (StWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->runs_chart), runs->len > 0);
 }
 
-static void
-open_run_asked (StWindow *self, gboolean go_on, gpointer data)
+/* The run in run_dir's model, untitled, in the builder; NULL (and a toast) when it does not
+ * read. */
+static StSpec *
+read_run_model (StWindow *self, const char *run_dir)
 {
-  const char *run_dir = data;
   g_autofree char *model = g_build_filename (run_dir, "model.strata.json", NULL);
-  g_autofree char *best = g_build_filename (run_dir, "best.safetensors", NULL);
   g_autofree char *name = g_path_get_basename (run_dir);
   g_autoptr (GError) error = NULL;
+  StSpec *spec = st_spec_load_from_file (model, &error);
 
-  if (!go_on)
-    return;
-  if (!load_model_copy (self, model, &error))
+  if (spec == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Cannot open the run “%s”: %s"), name,
                                                   error->message);
 
       toast (self, message);
-      return;
     }
+  return spec;
+}
+
+static void
+open_run_asked (StWindow *self, gboolean go_on, gpointer data)
+{
+  const char *run_dir = data;
+  g_autofree char *best = g_build_filename (run_dir, "best.safetensors", NULL);
+  g_autofree char *name = g_path_get_basename (run_dir);
+  StSpec *spec;
+
+  if (!go_on || (spec = read_run_model (self, run_dir)) == NULL)
+    return;
+  load_model_copy (self, spec);
   if (g_file_test (best, G_FILE_TEST_IS_REGULAR))
     load_weights_from (self, best);
   else
@@ -1268,6 +1277,42 @@ open_run_asked (StWindow *self, gboolean go_on, gpointer data)
 
       toast (self, message);
     }
+}
+
+/* Continue: the run's model with as many epochs as it planned (twice what it did, when it
+ * did them all), training from its checkpoint on the Training page. */
+static void
+continue_run_asked (StWindow *self, gboolean go_on, gpointer data)
+{
+  const char *run_dir = data;
+  g_autofree char *checkpoint = g_build_filename (run_dir, "checkpoint.safetensors", NULL);
+  g_autoptr (StRun) run = NULL;
+  StSpec *spec;
+
+  if (!go_on || (spec = read_run_model (self, run_dir)) == NULL)
+    return;
+  run = st_run_load (run_dir, FALSE, NULL);
+  if (run != NULL)
+    spec->training.epochs = run->epochs_done < run->epochs_planned
+                              ? run->epochs_planned
+                              : MIN (2 * MAX (run->epochs_done, 1), ST_TRAIN_MAX_EPOCHS);
+  load_model_copy (self, spec);
+  adw_view_stack_set_visible_child_name (self->view_stack, "training");
+  st_train_panel_continue (self->train_panel, checkpoint);
+}
+
+void
+st_window_continue_run (StWindow *self, const char *run_dir)
+{
+  g_return_if_fail (ST_IS_WINDOW (self));
+  g_return_if_fail (run_dir != NULL);
+
+  if (st_trainer_state_is_live (st_train_panel_get_state (self->train_panel)))
+    {
+      toast (self, _("A run is training: stop it before continuing another"));
+      return;
+    }
+  ask_about_changes (self, continue_run_asked, g_strdup (run_dir), g_free);
 }
 
 void
@@ -1299,6 +1344,8 @@ build_runs_page (StWindow *self)
   g_signal_connect_swapped (self->runs_view, "compare-changed", G_CALLBACK (compare_changed),
                             self);
   g_signal_connect_swapped (self->runs_view, "open-run", G_CALLBACK (st_window_open_run), self);
+  g_signal_connect_swapped (self->runs_view, "continue-run", G_CALLBACK (st_window_continue_run),
+                            self);
   g_signal_connect_swapped (self->runs_chart, "message", G_CALLBACK (show_message), self);
 }
 

@@ -36,6 +36,10 @@ GtkWidget       *st_window_get_runs_chart   (StWindow  *self);
  * first about unsaved changes, and its best.safetensors as the Activations page's weights. */
 void             st_window_open_run         (StWindow   *self,
                                              const char *run_dir);
+/* Goes on training the run in run_dir from its checkpoint, on the Training page (after
+ * asking about unsaved edits); refused with a toast while a run trains. */
+void             st_window_continue_run     (StWindow   *self,
+                                             const char *run_dir);
 
 /* The file name a save dialog proposes for an export: the chart (MODEL-training.png, the
  * same as the chart's own Export menu), PyTorch code (a name Python can import: lenet_5.py)

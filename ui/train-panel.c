@@ -64,6 +64,7 @@ struct _StTrainPanel
   guint                 progress_timer;
   char                 *tmp_dir;
   char                 *weights_path;
+  char                 *resume_path;     /* the next Start continues this checkpoint, or NULL */
 
   /* the run */
   StTrainerState        state;
@@ -647,6 +648,19 @@ remove_tmp_dir (StTrainPanel *self)
 }
 
 void
+st_train_panel_continue (StTrainPanel *self, const char *checkpoint)
+{
+  g_return_if_fail (ST_IS_TRAIN_PANEL (self));
+  g_return_if_fail (checkpoint != NULL);
+
+  if (st_trainer_state_is_live (self->state))
+    return;
+  g_free (self->resume_path);
+  self->resume_path = g_strdup (checkpoint);
+  st_train_panel_start (self);
+}
+
+void
 st_train_panel_start (StTrainPanel *self)
 {
   g_autoptr (StSpec) spec = NULL;
@@ -688,8 +702,10 @@ st_train_panel_start (StTrainPanel *self)
   options.device = st_train_panel_get_device (self);
   options.priority = ST_TRAINER_PRIORITY_BACKGROUND;
   options.save_path = self->weights_path;
+  options.resume_path = self->resume_path;
   options.max_train_examples = self->max_train_examples;
   self->trainer = st_trainer_new (spec, &options, on_event, self, &error);
+  g_clear_pointer (&self->resume_path, g_free);
   if (self->trainer == NULL)
     {
       show_error (self, error->message);
@@ -823,6 +839,7 @@ st_train_panel_dispose (GObject *object)
   free_trainer (self);
   g_clear_handle_id (&self->form_lock, g_source_remove);
   remove_tmp_dir (self);
+  g_clear_pointer (&self->resume_path, g_free);
   g_clear_pointer (&self->best, st_best_weights_unref);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));

@@ -59,6 +59,10 @@ void            st_train_panel_set_max_train_examples (StTrainPanel        *self
                                                        gint64               n);
 
 void            st_train_panel_start                  (StTrainPanel        *self);
+/* Starts a run that continues the training checkpoint `checkpoint` (a recorded run's goes on
+ * in its folder), up to the form's epochs in all. Nothing while a run is live. */
+void            st_train_panel_continue               (StTrainPanel        *self,
+                                                       const char          *checkpoint);
 /* Pauses a running run, resumes a paused one. */
 void            st_train_panel_pause                  (StTrainPanel        *self);
 void            st_train_panel_stop                   (StTrainPanel        *self);
