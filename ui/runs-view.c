@@ -304,7 +304,9 @@ text_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  /* the recipe is what tells runs apart: shown whole; the rest may be cut short */
+  if (GPOINTER_TO_INT (data) != ST_RUNS_COLUMN_RECIPE)
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   if (GPOINTER_TO_INT (data) == ST_RUNS_COLUMN_BEST_ACC
       || GPOINTER_TO_INT (data) == ST_RUNS_COLUMN_EPOCHS
       || GPOINTER_TO_INT (data) == ST_RUNS_COLUMN_TIME)
@@ -513,13 +515,14 @@ build_columns (StRunsView *self)
     StRunsColumn column;
     const char  *title;
   } plain[] = {
-    { ST_RUNS_COLUMN_MODEL, N_("Model") },
-    { ST_RUNS_COLUMN_DATASET, N_("Dataset") },
+    /* what tells runs apart and how they did first: they stay in view on a small screen */
     { ST_RUNS_COLUMN_RECIPE, N_("Optimizer") },
     { ST_RUNS_COLUMN_BEST_ACC, N_("Best Test Acc") },
     { ST_RUNS_COLUMN_EPOCHS, N_("Epochs") },
-    { ST_RUNS_COLUMN_TIME, N_("Time") },
     { ST_RUNS_COLUMN_STATUS, N_("Status") },
+    { ST_RUNS_COLUMN_TIME, N_("Time") },
+    { ST_RUNS_COLUMN_MODEL, N_("Model") },
+    { ST_RUNS_COLUMN_DATASET, N_("Dataset") },
     { ST_RUNS_COLUMN_STARTED, N_("Started") },
   };
   GtkColumnViewColumn *column;
