@@ -27,38 +27,6 @@
 
 typedef int (*SubcommandFunc) (int argc, char **argv);
 
-static const char *
-status_label (StRunStatus status)
-{
-  switch (status)
-    {
-    case ST_RUN_RUNNING: return C_("run status", "running");
-    case ST_RUN_FINISHED: return C_("run status", "finished");
-    case ST_RUN_STOPPED: return C_("run status", "stopped");
-    case ST_RUN_DIVERGED: return C_("run status", "diverged");
-    case ST_RUN_FAILED: return C_("run status", "failed");
-    case ST_RUN_INTERRUPTED: return C_("run status", "interrupted");
-    default: return "?";
-    }
-}
-
-/* 31.5 s, 5 min 31 s, 2 h 05 min. */
-static char *
-format_duration (double seconds)
-{
-  gint64 whole;
-
-  if (!isfinite (seconds) || seconds < 0)
-    return g_strdup (NONE);
-  if (seconds < 60)
-    return g_strdup_printf (_("%.1f s"), seconds);
-  whole = (gint64) round (seconds);
-  if (whole < 3600)
-    return g_strdup_printf (_("%d min %02d s"), (int) (whole / 60), (int) (whole % 60));
-  return g_strdup_printf (_("%" PRId64 " h %02d min"), (int64_t) (whole / 3600),
-                          (int) (whole % 3600 / 60));
-}
-
 static char *
 format_percent (double fraction)
 {
@@ -221,12 +189,12 @@ print_list_table (GPtrArray *runs)
 
       g_ptr_array_add (cells, g_filename_display_name (run->id));
       g_ptr_array_add (cells, g_strdup (or_none (run->name)));
-      g_ptr_array_add (cells, g_strdup (status_label (run->status)));
+      g_ptr_array_add (cells, g_strdup (st_run_status_label (run->status)));
       g_ptr_array_add (cells, g_strdup (or_none (run->dataset)));
       g_ptr_array_add (cells, g_strdup_printf ("%d/%d", run->epochs_done, run->epochs_planned));
       g_ptr_array_add (cells, run->best_epoch > 0 ? format_percent (run->best_test_acc)
                                                   : g_strdup (NONE));
-      g_ptr_array_add (cells, format_duration (run->seconds));
+      g_ptr_array_add (cells, st_run_format_duration (run->seconds));
     }
   for (int c = 0; c < N_COLS; c++)
     {
@@ -395,7 +363,7 @@ print_show_text (const StRun *run, JsonObject *record, const char *checkpoint,
   add_row (&rows, _("Folder"), g_filename_display_name (run->dir));
   add_row (&rows, _("Name"), g_strdup (or_none (run->name)));
   add_row (&rows, _("Note"), g_strdup (or_none (run->note)));
-  add_row (&rows, _("Status"), g_strdup (status_label (run->status)));
+  add_row (&rows, _("Status"), g_strdup (st_run_status_label (run->status)));
   if (run->message != NULL)
     add_row (&rows, _("Message"), g_strdup (run->message));
   add_row (&rows, _("Source"), g_strdup (run->source));
@@ -422,7 +390,7 @@ print_show_text (const StRun *run, JsonObject *record, const char *checkpoint,
   else
     add_row (&rows, _("Best epoch"), NULL);
   {
-    g_autofree char *time = format_duration (run->seconds);
+    g_autofree char *time = st_run_format_duration (run->seconds);
 
     add_row (&rows, _("Time"), g_strdup_printf (_("%s, %.1f examples/s in the last epoch"),
                                                 time, run->examples_per_sec));

@@ -169,33 +169,6 @@ run_label (const StRun *run)
 
 /* ---- what the cells say ---------------------------------------------------------------- */
 
-static const char *
-status_word (StRunStatus status)
-{
-  switch (status)
-    {
-    case ST_RUN_RUNNING: return C_("run status", "running");
-    case ST_RUN_FINISHED: return C_("run status", "finished");
-    case ST_RUN_STOPPED: return C_("run status", "stopped");
-    case ST_RUN_DIVERGED: return C_("run status", "diverged");
-    case ST_RUN_FAILED: return C_("run status", "failed");
-    case ST_RUN_INTERRUPTED: return C_("run status", "interrupted");
-    default: return "?";
-    }
-}
-
-static char *
-format_duration (double seconds)
-{
-  int whole = (int) (seconds + 0.5);
-
-  if (seconds < 60.0)
-    return g_strdup_printf (_("%.1f s"), seconds);
-  if (whole < 3600)
-    return g_strdup_printf (_("%d min %d s"), whole / 60, whole % 60);
-  return g_strdup_printf (_("%d h %d min"), whole / 3600, whole / 60 % 60);
-}
-
 static char *
 cell_text (const StRun *run, StRunsColumn column)
 {
@@ -227,9 +200,9 @@ cell_text (const StRun *run, StRunsColumn column)
     case ST_RUNS_COLUMN_EPOCHS:
       return g_strdup_printf ("%d / %d", run->epochs_done, run->epochs_planned);
     case ST_RUNS_COLUMN_TIME:
-      return format_duration (run->seconds);
+      return st_run_format_duration (run->seconds);
     case ST_RUNS_COLUMN_STATUS:
-      return g_strdup (status_word (run->status));
+      return g_strdup (st_run_status_label (run->status));
     case ST_RUNS_COLUMN_STARTED:
       {
         g_autoptr (GDateTime) utc = run->started != NULL

@@ -73,6 +73,38 @@ st_run_status_from_name (const char *name, StRunStatus *status)
   return FALSE;
 }
 
+const char *
+st_run_status_label (StRunStatus status)
+{
+  switch (status)
+    {
+    case ST_RUN_RUNNING: return C_("run status", "running");
+    case ST_RUN_FINISHED: return C_("run status", "finished");
+    case ST_RUN_STOPPED: return C_("run status", "stopped");
+    case ST_RUN_DIVERGED: return C_("run status", "diverged");
+    case ST_RUN_FAILED: return C_("run status", "failed");
+    case ST_RUN_INTERRUPTED: return C_("run status", "interrupted");
+    default: return "?";
+    }
+}
+
+/* 31.5 s, 5 min 31 s, 2 h 05 min. */
+char *
+st_run_format_duration (double seconds)
+{
+  gint64 whole;
+
+  if (!isfinite (seconds) || seconds < 0)
+    return g_strdup ("—");
+  if (seconds < 60)
+    return g_strdup_printf (_("%.1f s"), seconds);
+  whole = (gint64) round (seconds);
+  if (whole < 3600)
+    return g_strdup_printf (_("%d min %02d s"), (int) (whole / 60), (int) (whole % 60));
+  return g_strdup_printf (_("%" PRId64 " h %02d min"), (int64_t) (whole / 3600),
+                          (int) (whole % 3600 / 60));
+}
+
 char *
 st_runs_dir (void)
 {

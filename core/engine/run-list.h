@@ -59,6 +59,12 @@ typedef enum {
 const char *st_run_status_name      (StRunStatus status);
 gboolean    st_run_status_from_name (const char *name, StRunStatus *status);
 
+/* How a run ended, in the person's language ("finished", "已完成"). */
+const char *st_run_status_label     (StRunStatus status);
+/* The time a run took, as a person reads it: "31.5 s", "5 min 31 s", "2 h 05 min"; "—" for
+ * no time (NaN, negative). */
+char       *st_run_format_duration  (double seconds);
+
 /* The folder of the runs (not created here). */
 char       *st_runs_dir             (void);
 
