@@ -384,6 +384,20 @@ cuda_read_state (StBackend *be, float *params, float *buffers, float *optim_stat
 }
 
 static gboolean
+cuda_read_grads (StBackend *be, float *grads, GError **error)
+{
+  CudaBackend *cb = (CudaBackend *) be;
+
+  if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
+    return FALSE;
+  if (cb->net->n_params > 0)
+    ST_CUDA_CHECK (cudaMemcpyAsync (grads, cb->grads, sizeof (float) * cb->net->n_params,
+                                    cudaMemcpyDeviceToHost, cb->q.stream), error);
+  ST_CUDA_CHECK (cudaStreamSynchronize (cb->q.stream), error);
+  return TRUE;
+}
+
+static gboolean
 cuda_supports (StBackend *be, StOpKind kind)
 {
   return kind < ST_N_OPS;
@@ -419,6 +433,7 @@ static const StBackendClass cuda_class = {
   .set_data = st_cuda_set_data,
   .write_state = cuda_write_state,
   .read_state = cuda_read_state,
+  .read_grads = cuda_read_grads,
   .set_order = st_cuda_set_order,
   .train_step = st_cuda_train_step,
   .evaluate = st_cuda_evaluate,

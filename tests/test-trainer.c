@@ -3,6 +3,7 @@
  * generated into a temporary folder as IDX files: ten classes, each a bright bar at its own
  * height, with noise, so a small net learns it in an epoch or two. */
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -725,6 +726,61 @@ count_lines (const char *dir, const char *name)
   return n;
 }
 
+/* insight.jsonl of the stateful model after 2 epochs: a line an epoch; its two weight layers
+ * (Conv2d 4×1×5×5, Linear 10×576) with histograms that count every weight, gradients that
+ * are not all zero, an update ratio from the second epoch on; its ReLU's dead fraction. */
+static void
+check_insight (const char *run_dir)
+{
+  g_autofree char *path = g_build_filename (run_dir, "insight.jsonl", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  const gint64 numel[2] = { 4 * 1 * 5 * 5, 10 * 4 * 12 * 12 };
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (g_strstrip (text), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  for (int e = 0; e < 2; e++)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *o, *act;
+      JsonArray *layers, *acts;
+      double dead;
+
+      g_assert_true (json_parser_load_from_data (parser, lines[e], -1, NULL));
+      o = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpint (json_object_get_int_member (o, "epoch"), ==, e + 1);
+      layers = json_object_get_array_member (o, "layers");
+      g_assert_cmpuint (json_array_get_length (layers), ==, 2);
+      for (guint l = 0; l < 2; l++)
+        {
+          JsonObject *layer = json_array_get_object_element (layers, l);
+          JsonArray *counts = json_object_get_array_member (
+            json_object_get_object_member (layer, "weights"), "counts");
+          gint64 sum = 0;
+
+          g_assert_cmpstr (json_object_get_string_member (layer, "name"), ==,
+                           l == 0 ? "0.weight" : "5.weight");
+          for (guint b = 0; b < json_array_get_length (counts); b++)
+            sum += json_array_get_int_element (counts, b);
+          g_assert_cmpint (sum, ==, numel[l]);
+          g_assert_cmpfloat (json_object_get_double_member (layer, "grad_norm"), >, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (layer, "weight_norm"), >, 0.0);
+          if (e == 0)
+            g_assert_true (json_node_is_null (json_object_get_member (layer, "update_ratio")));
+          else
+            g_assert_cmpfloat (json_object_get_double_member (layer, "update_ratio"), >, 0.0);
+        }
+      acts = json_object_get_array_member (o, "activations");
+      g_assert_cmpuint (json_array_get_length (acts), ==, 1);
+      act = json_array_get_object_element (acts, 0);
+      g_assert_cmpstr (json_object_get_string_member (act, "type"), ==, "ReLU");
+      dead = json_object_get_double_member (act, "dead");
+      g_assert_cmpfloat (dead, >=, 0.0);
+      g_assert_cmpfloat (dead, <=, 1.0);
+    }
+}
+
 /* A run with a runs folder is recorded there: its model, each epoch's line and steps, its
  * checkpoint and best weights, how it ended; a diverged run says so, with its message. */
 static void
@@ -740,6 +796,7 @@ test_recorded (void)
   StTrainerOptions options;
   g_auto (Watch) w = { 0 };
   g_auto (Watch) bad = { 0 };
+  g_auto (Watch) plain = { 0 };
   g_autofree char *ckpt = NULL, *best = NULL, *model = NULL;
 
   cpu_options (&options);
@@ -776,6 +833,17 @@ test_recorded (void)
   g_assert_true (g_file_test (ckpt, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (best, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (model, G_FILE_TEST_IS_REGULAR));
+  check_insight (done->dir);
+
+  /* recording, insight included, changes nothing of the run */
+  options.runs_dir = NULL;
+  watch_init (&plain);
+  run (&plain, spec, &options);
+  for (int e = 1; e <= 2; e++)
+    g_assert_true (plain.metrics[e].train_loss == w.metrics[e].train_loss
+                   && plain.metrics[e].test_acc == w.metrics[e].test_acc
+                   && plain.metrics[e].test_loss == w.metrics[e].test_loss);
+  options.runs_dir = runs;
 
   /* lr 50 sends the loss to infinity at once */
   wild->training.optimizer.lr = 50.0;

@@ -212,6 +212,13 @@ st_backend_read_state (StBackend *be, float *params, float *buffers, float *opti
 }
 
 gboolean
+st_backend_read_grads (StBackend *be, float *grads, GError **error)
+{
+  g_return_val_if_fail (be != NULL && grads != NULL, FALSE);
+  return be->klass->read_grads (be, grads, error);
+}
+
+gboolean
 st_backend_set_order (StBackend *be, const guint32 *order, gint64 n, GError **error)
 {
   g_return_val_if_fail (be != NULL, FALSE);

@@ -74,6 +74,9 @@ struct _StBackendClass {
                             const float *optim_state, gint64 step, GError **error);
   gboolean (*read_state)   (StBackend *be, float *params, float *buffers, float *optim_state,
                             gint64 *step, GError **error);
+  /* The parameter gradients of the last training step, those its update used (n_params
+   * floats, the mean loss's); what a step before any left is zeros. Changes nothing. */
+  gboolean (*read_grads)   (StBackend *be, float *grads, GError **error);
   /* The order of the training set's examples for the steps that follow, order[0..n), each
    * below the training set's size; n at most that size. The backend copies it (the caller
    * may reuse `order` at once); call it after set_data, once per epoch. */
@@ -121,7 +124,7 @@ struct _StBackend {
  * the program's, naming both and the file. Bump ST_BACKEND_INTERFACE when a shared
  * structure changes meaning; a change of size is caught without a bump, since the sizes of
  * the shared structures are folded into the version. */
-#define ST_BACKEND_INTERFACE 4
+#define ST_BACKEND_INTERFACE 5
 #define ST_BACKEND_INTERFACE_VERSION                                                      \
   ((guint64) ST_BACKEND_INTERFACE << 56                                                   \
    ^ (guint64) (sizeof (StNet) + 3 * sizeof (StOp) + 5 * sizeof (StOpGeom)                 \
@@ -189,6 +192,7 @@ gboolean   st_backend_write_state   (StBackend *be, const float *params, const f
                                      const float *optim_state, gint64 step, GError **error);
 gboolean   st_backend_read_state    (StBackend *be, float *params, float *buffers,
                                      float *optim_state, gint64 *step, GError **error);
+gboolean   st_backend_read_grads    (StBackend *be, float *grads, GError **error);
 gboolean   st_backend_set_order     (StBackend *be, const guint32 *order, gint64 n,
                                      GError **error);
 gboolean   st_backend_train_step    (StBackend *be, gint64 offset, int n, guint64 seed,

@@ -432,6 +432,16 @@ cpu_read_state (StBackend *be, float *params, float *buffers, float *optim_state
   return TRUE;
 }
 
+/* Block 0 holds the last step's reduced gradient until the next step zeroes it. */
+static gboolean
+cpu_read_grads (StBackend *be, float *grads, GError **error)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+
+  memcpy (grads, cb->grads, sizeof (float) * cb->net->n_params);
+  return TRUE;
+}
+
 static gboolean
 check_batch (CpuBackend *cb, const StDataset *data, const guint32 *idx, int n, GError **error)
 {
@@ -611,6 +621,7 @@ static const StBackendClass cpu_class = {
   .set_data = cpu_set_data,
   .write_state = cpu_write_state,
   .read_state = cpu_read_state,
+  .read_grads = cpu_read_grads,
   .set_order = cpu_set_order,
   .train_step = cpu_train_step,
   .evaluate = cpu_evaluate,

@@ -19,6 +19,8 @@
  *   checkpoint.safetensors  the training checkpoint after the last epoch (checkpoint.h):
  *                         `strata-cli train MODEL --resume RUN` continues from it
  *   best.safetensors      the best epoch's weights (highest test accuracy)
+ *   insight.jsonl         one line an epoch: what happened inside the network (insight.h's
+ *                         st_insight_append_json), appended at the epoch's end
  *
  * run.json:
  *   {"format": "strata-run/1", "id": "…", "name": "LeNet-5", "note": "",

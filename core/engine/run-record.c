@@ -406,6 +406,16 @@ st_run_record_end_epoch (StRunRecord *record, const StEpochMetrics *metrics, int
 }
 
 gboolean
+st_run_record_add_insight (StRunRecord *record, const char *json, GError **error)
+{
+  g_autofree char *line = g_strconcat (json, "\n", NULL);
+
+  g_return_val_if_fail (record != NULL && json != NULL, FALSE);
+
+  return append_file (record, "insight.jsonl", line, strlen (line), error);
+}
+
+gboolean
 st_run_record_finish (StRunRecord *record, StRunStatus status, const char *message,
                       GError **error)
 {

@@ -48,6 +48,10 @@ gboolean     st_run_record_end_epoch  (StRunRecord          *record,
                                        double                best_test_acc,
                                        double                best_test_loss,
                                        GError              **error);
+/* An epoch's insight (insight.h), one JSON object, appended to insight.jsonl. */
+gboolean     st_run_record_add_insight (StRunRecord      *record,
+                                        const char       *json,
+                                        GError          **error);
 /* The end: run.json's status and message (NULL for none). */
 gboolean     st_run_record_finish     (StRunRecord       *record,
                                        StRunStatus        status,

@@ -22,6 +22,7 @@
 #endif
 
 #include "core/engine/checkpoint.h"
+#include "core/engine/insight.h"
 #include "core/engine/run-record.h"
 #include "core/engine/evaluator.h"
 #include "core/engine/snapshot.h"
@@ -252,6 +253,7 @@ typedef struct {
   double         first_loss;  /* the run's first finite batch loss (the divergence rule) */
   StTrainingState state;      /* the training checkpoint: what is read at each epoch's end */
   StRunRecord   *record;      /* the run's folder in the history, or NULL */
+  StInsight     *insight;     /* measured at each recorded epoch's end, or NULL */
 } Run;
 
 static gboolean
@@ -587,6 +589,23 @@ start_record (Run *run, gboolean has_state)
       return;
     }
   post (trainer, &event, st_run_record_get_dir (run->record), NULL, NULL, NULL);
+  /* without room for its buffers the run goes on unmeasured */
+  run->insight = st_insight_new (trainer->net);
+}
+
+/* What happened inside the network this epoch, measured without changing it. */
+static gboolean
+record_insight (Run *run, int epoch, GError **error)
+{
+  g_autoptr (GString) line = NULL;
+
+  if (run->insight == NULL)
+    return TRUE;
+  if (!st_insight_measure (run->insight, run->backend, run->data->test, error))
+    return FALSE;
+  line = g_string_new (NULL);
+  st_insight_append_json (run->insight, epoch, line);
+  return st_run_record_add_insight (run->record, line->str, error);
 }
 
 /* At an epoch's end: the run's checkpoint, best weights and line in its folder. */
@@ -603,7 +622,8 @@ record_epoch (Run *run, const StEpochMetrics *em, gboolean best_now)
   if ((best_now && !save_best (run, st_run_record_get_best_path (run->record), &error))
       || !st_run_record_end_epoch (run->record, em, best->epoch, best->test_acc,
                                    best->test_loss, &error)
-      || !save_state (run, em->epoch, st_run_record_get_checkpoint_path (run->record), &error))
+      || !save_state (run, em->epoch, st_run_record_get_checkpoint_path (run->record), &error)
+      || !record_insight (run, em->epoch, &error))
     drop_record (run, error);
 }
 
@@ -895,6 +915,7 @@ worker_main (gpointer data)
   g_free (run.buffers);
   g_clear_pointer (&run.best, st_best_weights_unref);
   st_training_state_clear (&run.state);
+  g_clear_pointer (&run.insight, st_insight_free);
   return NULL;
 }
 

@@ -1,0 +1,320 @@
+/* insight.c: see insight.h. */
+#define G_LOG_DOMAIN "strata-insight"
+
+#include "core/engine/insight.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/io/json-write.h"
+
+struct _StInsight {
+  const StNet         *net;
+  float               *params;          /* (n_params): this epoch's weights */
+  float               *previous;        /* (n_params): the last measure's; valid when measured */
+  float               *grads;           /* (n_params) */
+  gboolean             measured;
+  StInsightLayer      *layers;
+  int                 *layer_tensor;    /* tensor index of each layer */
+  guint                n_layers;
+  StInsightActivation *acts;
+  int                 *act_value;       /* the value each activation layer writes */
+  guint                n_acts;
+  float              **outputs;         /* (n_acts): one example's output of each */
+  guint8             **fired;           /* (n_acts): ReLU units positive for some image */
+  gint64              *saturated;       /* (n_acts): Sigmoid/Tanh outputs near a bound */
+};
+
+static gboolean
+measured_kind (StOpKind kind)
+{
+  return kind == ST_OP_RELU || kind == ST_OP_SIGMOID || kind == ST_OP_TANH;
+}
+
+void
+st_insight_free (StInsight *insight)
+{
+  if (insight == NULL)
+    return;
+  for (guint a = 0; a < insight->n_acts; a++)
+    {
+      g_free (insight->outputs[a]);
+      g_free (insight->fired[a]);
+    }
+  g_free (insight->outputs);
+  g_free (insight->fired);
+  g_free (insight->saturated);
+  g_free (insight->acts);
+  g_free (insight->act_value);
+  g_free (insight->layers);
+  g_free (insight->layer_tensor);
+  g_free (insight->params);
+  g_free (insight->previous);
+  g_free (insight->grads);
+  g_free (insight);
+}
+
+StInsight *
+st_insight_new (const StNet *net)
+{
+  g_autoptr (StInsight) insight = g_new0 (StInsight, 1);
+  gsize n = MAX (net->n_params, 1);
+
+  insight->net = net;
+  insight->params = g_try_new (float, n);
+  insight->previous = g_try_new (float, n);
+  insight->grads = g_try_new (float, n);
+  if (insight->params == NULL || insight->previous == NULL || insight->grads == NULL)
+    return NULL;
+  insight->layers = g_new0 (StInsightLayer, MAX (net->n_tensors, 1));
+  insight->layer_tensor = g_new0 (int, MAX (net->n_tensors, 1));
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      const StOp *op = &net->ops[o];
+
+      if ((op->kind == ST_OP_CONV2D || op->kind == ST_OP_LINEAR) && op->weight >= 0)
+        {
+          insight->layer_tensor[insight->n_layers] = op->weight;
+          insight->layers[insight->n_layers++].name = net->tensors[op->weight].name;
+        }
+    }
+  insight->acts = g_new0 (StInsightActivation, MAX (net->n_ops, 1));
+  insight->act_value = g_new0 (int, MAX (net->n_ops, 1));
+  insight->outputs = g_new0 (float *, MAX (net->n_ops, 1));
+  insight->fired = g_new0 (guint8 *, MAX (net->n_ops, 1));
+  insight->saturated = g_new0 (gint64, MAX (net->n_ops, 1));
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      const StOp *op = &net->ops[o];
+      guint a = insight->n_acts;
+      gsize numel = net->values[op->output].numel;
+
+      if (!measured_kind (op->kind))
+        continue;
+      insight->acts[a] = (StInsightActivation) { op->path, op->kind, 0.0 };
+      insight->act_value[a] = op->output;
+      insight->outputs[a] = g_try_new (float, MAX (numel, 1));
+      insight->fired[a] = g_try_new0 (guint8, MAX (numel, 1));
+      insight->n_acts++;
+      if (insight->outputs[a] == NULL || insight->fired[a] == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&insight);
+}
+
+static void
+histogram (StInsightHistogram *h, const float *x, gsize n)
+{
+  double lo = INFINITY, hi = -INFINITY;
+
+  memset (h, 0, sizeof *h);
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (x[i]))
+      {
+        lo = MIN (lo, x[i]);
+        hi = MAX (hi, x[i]);
+      }
+  if (lo > hi)
+    {
+      h->lo = h->hi = 0.0;
+      return;
+    }
+  if (hi - lo < 1e-12)
+    {
+      /* one value: a bin of its own in the middle of a small range */
+      lo -= 0.5e-6;
+      hi += 0.5e-6;
+    }
+  h->lo = lo;
+  h->hi = hi;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (x[i]))
+      {
+        int b = (int) ((x[i] - lo) / (hi - lo) * ST_INSIGHT_BINS);
+
+        h->counts[CLAMP (b, 0, ST_INSIGHT_BINS - 1)]++;
+      }
+}
+
+static double
+norm (const float *x, gsize n)
+{
+  double s = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    s += (double) x[i] * x[i];
+  return sqrt (s);
+}
+
+static double
+distance (const float *a, const float *b, gsize n)
+{
+  double s = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    s += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+  return sqrt (s);
+}
+
+/* The activations over the first images of the test set, one snapshot each. */
+static gboolean
+measure_activations (StInsight *insight, StBackend *backend, const StDataset *test,
+                     GError **error)
+{
+  const StNet *net = insight->net;
+  gint64 n = MIN (test->n, ST_INSIGHT_PROBE);
+
+  if (insight->n_acts == 0)
+    return TRUE;
+  for (guint a = 0; a < insight->n_acts; a++)
+    {
+      memset (insight->fired[a], 0, net->values[insight->act_value[a]].numel);
+      insight->saturated[a] = 0;
+    }
+  for (gint64 e = 0; e < n; e++)
+    {
+      if (!st_backend_snapshot (backend, ST_SPLIT_TEST, e, insight->act_value, insight->n_acts,
+                                insight->outputs, error))
+        return FALSE;
+      for (guint a = 0; a < insight->n_acts; a++)
+        {
+          const float *y = insight->outputs[a];
+          gsize numel = net->values[insight->act_value[a]].numel;
+
+          if (insight->acts[a].kind == ST_OP_RELU)
+            for (gsize i = 0; i < numel; i++)
+              insight->fired[a][i] |= y[i] > 0.0f;
+          else if (insight->acts[a].kind == ST_OP_SIGMOID)
+            for (gsize i = 0; i < numel; i++)
+              insight->saturated[a] += y[i] < 0.01f || y[i] > 0.99f;
+          else
+            for (gsize i = 0; i < numel; i++)
+              insight->saturated[a] += fabsf (y[i]) > 0.99f;
+        }
+    }
+  for (guint a = 0; a < insight->n_acts; a++)
+    {
+      gsize numel = net->values[insight->act_value[a]].numel, dead = 0;
+
+      if (insight->acts[a].kind == ST_OP_RELU)
+        {
+          for (gsize i = 0; i < numel; i++)
+            dead += !insight->fired[a][i];
+          insight->acts[a].fraction = n > 0 ? (double) dead / MAX (numel, 1) : NAN;
+        }
+      else
+        insight->acts[a].fraction = n > 0 ? (double) insight->saturated[a]
+                                            / ((double) MAX (numel, 1) * n)
+                                          : NAN;
+    }
+  return TRUE;
+}
+
+gboolean
+st_insight_measure (StInsight *insight, StBackend *backend, const StDataset *test,
+                    GError **error)
+{
+  const StNet *net = insight->net;
+  float *t;
+
+  g_return_val_if_fail (insight != NULL && backend != NULL && test != NULL, FALSE);
+
+  if (!st_backend_read_state (backend, insight->params, NULL, NULL, NULL, error)
+      || !st_backend_read_grads (backend, insight->grads, error))
+    return FALSE;
+  for (guint l = 0; l < insight->n_layers; l++)
+    {
+      const StTensorInfo *info = &net->tensors[insight->layer_tensor[l]];
+      const float *w = insight->params + info->offset, *g = insight->grads + info->offset;
+      StInsightLayer *layer = &insight->layers[l];
+      double before;
+
+      layer->weight_norm = norm (w, info->numel);
+      layer->grad_norm = norm (g, info->numel);
+      before = insight->measured ? norm (insight->previous + info->offset, info->numel) : 0.0;
+      layer->update_ratio = insight->measured && before > 0.0
+                              ? distance (w, insight->previous + info->offset, info->numel)
+                                / before
+                              : NAN;
+      histogram (&layer->weights, w, info->numel);
+      histogram (&layer->grads, g, info->numel);
+    }
+  t = insight->previous, insight->previous = insight->params, insight->params = t;
+  insight->measured = TRUE;
+  return measure_activations (insight, backend, test, error);
+}
+
+const StInsightLayer *
+st_insight_get_layers (const StInsight *insight, guint *n)
+{
+  *n = insight->n_layers;
+  return insight->layers;
+}
+
+const StInsightActivation *
+st_insight_get_activations (const StInsight *insight, guint *n)
+{
+  *n = insight->n_acts;
+  return insight->acts;
+}
+
+static void
+append_number (GString *out, double v)
+{
+  if (isfinite (v))
+    st_json_append_double (out, v);
+  else
+    g_string_append (out, "null");
+}
+
+static void
+append_histogram (GString *out, const StInsightHistogram *h)
+{
+  g_string_append (out, "{\"lo\": ");
+  append_number (out, h->lo);
+  g_string_append (out, ", \"hi\": ");
+  append_number (out, h->hi);
+  g_string_append (out, ", \"counts\": [");
+  for (int b = 0; b < ST_INSIGHT_BINS; b++)
+    g_string_append_printf (out, "%s%u", b > 0 ? ", " : "", h->counts[b]);
+  g_string_append (out, "]}");
+}
+
+void
+st_insight_append_json (const StInsight *insight, int epoch, GString *out)
+{
+  g_string_append_printf (out, "{\"epoch\": %d, \"layers\": [", epoch);
+  for (guint l = 0; l < insight->n_layers; l++)
+    {
+      const StInsightLayer *layer = &insight->layers[l];
+
+      g_string_append (out, l > 0 ? ", {\"name\": " : "{\"name\": ");
+      st_json_append_string (out, layer->name);
+      g_string_append (out, ", \"weight_norm\": ");
+      append_number (out, layer->weight_norm);
+      g_string_append (out, ", \"grad_norm\": ");
+      append_number (out, layer->grad_norm);
+      g_string_append (out, ", \"update_ratio\": ");
+      append_number (out, layer->update_ratio);
+      g_string_append (out, ", \"weights\": ");
+      append_histogram (out, &layer->weights);
+      g_string_append (out, ", \"grads\": ");
+      append_histogram (out, &layer->grads);
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, "], \"activations\": [");
+  for (guint a = 0; a < insight->n_acts; a++)
+    {
+      const StInsightActivation *act = &insight->acts[a];
+
+      g_string_append (out, a > 0 ? ", {\"layer\": " : "{\"layer\": ");
+      st_json_append_string (out, act->path);
+      g_string_append_printf (out, ", \"type\": \"%s\", \"%s\": ",
+                              act->kind == ST_OP_RELU ? "ReLU"
+                              : act->kind == ST_OP_SIGMOID ? "Sigmoid" : "Tanh",
+                              act->kind == ST_OP_RELU ? "dead" : "saturated");
+      append_number (out, act->fraction);
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, "]}");
+}

@@ -1,0 +1,69 @@
+/* insight.h: what happens inside the network while it learns, measured at each epoch's end
+ * without changing the run: per layer, the histogram and norm of its weights and of the last
+ * step's gradients, and how far the epoch moved the weights (‖Δw‖ / ‖w‖ of the epoch before:
+ * the update-to-weight ratio); per activation layer, over the first ST_INSIGHT_PROBE test
+ * images, the ReLUs that never fire (dead: zero for every image) and the Sigmoid or Tanh
+ * outputs saturated (within 0.01 of a bound).
+ *
+ * Everything is read, nothing written: the weights and gradients through st_backend_read_*,
+ * the activations through snapshots in evaluation mode. The buffers are allocated once, by
+ * st_insight_new.
+ */
+#pragma once
+
+#include "core/data/dataset.h"
+#include "core/engine/backend.h"
+
+G_BEGIN_DECLS
+
+#define ST_INSIGHT_BINS  32
+#define ST_INSIGHT_PROBE 64
+
+typedef struct {
+  double  lo, hi;                       /* the range the bins split evenly */
+  guint32 counts[ST_INSIGHT_BINS];
+} StInsightHistogram;
+
+/* A layer's weight tensor (Conv2d's, Linear's). */
+typedef struct {
+  const char        *name;              /* "0.weight", the net's */
+  double             weight_norm;
+  double             grad_norm;
+  double             update_ratio;      /* NaN at the first epoch measured */
+  StInsightHistogram weights;
+  StInsightHistogram grads;
+} StInsightLayer;
+
+/* An activation layer's output over the probe images. */
+typedef struct {
+  const char *path;                     /* "1", the net's */
+  StOpKind    kind;                     /* ST_OP_RELU, ST_OP_SIGMOID or ST_OP_TANH */
+  double      fraction;                 /* ReLU: units dead; Sigmoid, Tanh: outputs saturated */
+} StInsightActivation;
+
+typedef struct _StInsight StInsight;
+
+/* NULL when the buffers do not fit in memory. */
+StInsight *st_insight_new         (const StNet *net);
+void       st_insight_free        (StInsight *insight);
+/* Measures the backend's net after an epoch; the activations on the first images of `test`. */
+gboolean   st_insight_measure     (StInsight        *insight,
+                                   StBackend        *backend,
+                                   const StDataset  *test,
+                                   GError          **error);
+const StInsightLayer      *st_insight_get_layers      (const StInsight *insight,
+                                                       guint           *n);
+const StInsightActivation *st_insight_get_activations (const StInsight *insight,
+                                                       guint           *n);
+/* The measures as one JSON object, without a newline:
+ * {"epoch": 3, "layers": [{"name": "0.weight", "weight_norm": …, "grad_norm": …,
+ *  "update_ratio": … or null, "weights": {"lo": …, "hi": …, "counts": [… 32]},
+ *  "grads": {…}}, …], "activations": [{"layer": "1", "type": "ReLU", "dead": 0.12},
+ *  {"layer": "4", "type": "Sigmoid", "saturated": 0.4}, …]} */
+void       st_insight_append_json (const StInsight *insight,
+                                   int              epoch,
+                                   GString         *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StInsight, st_insight_free)
+
+G_END_DECLS
