@@ -348,6 +348,91 @@ print_epochs_table (GArray *epochs)
     }
 }
 
+/* The last line of the run's insight.jsonl (what happened inside the network in its last
+ * measured epoch) as a table a layer a row; nothing when the run has none that reads. */
+static void
+print_insight (const StRun *run)
+{
+  g_autofree char *path = g_build_filename (run->dir, "insight.jsonl", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  const char *header[] = { _("layer"), _("weight norm"), _("gradient norm"),
+                           _("update/weight") };
+  int width[G_N_ELEMENTS (header)];
+  JsonObject *o;
+  JsonArray *layers, *acts;
+  guint n;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return;
+  lines = g_strsplit (g_strstrip (text), "\n", -1);
+  n = g_strv_length (lines);
+  /* the last whole line: a kill may have torn the one after it */
+  while (n > 0 && !json_parser_load_from_data (parser, lines[n - 1], -1, NULL))
+    n--;
+  if (n == 0 || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  o = json_node_get_object (json_parser_get_root (parser));
+  layers = json_object_get_array_member (o, "layers");
+  acts = json_object_get_array_member (o, "activations");
+  if (layers == NULL || acts == NULL)
+    return;
+  printf ("\n");
+  printf (_("Inside the network after epoch %" PRId64 ":\n"),
+          (int64_t) json_object_get_int_member_with_default (o, "epoch", 0));
+  for (gsize c = 0; c < G_N_ELEMENTS (header); c++)
+    {
+      width[c] = MAX (st_cli_text_columns (header[c]), c == 0 ? 10 : 12);
+      if (c > 0)
+        fputs ("  ", stdout);
+      st_cli_print_cell (header[c], width[c], c > 0);
+    }
+  fputc ('\n', stdout);
+  for (guint i = 0; i < json_array_get_length (layers); i++)
+    {
+      JsonObject *l = json_array_get_object_element (layers, i);
+      JsonNode *ratio = l != NULL ? json_object_get_member (l, "update_ratio") : NULL;
+      char value[3][G_ASCII_DTOSTR_BUF_SIZE];
+
+      if (l == NULL)
+        continue;
+      g_snprintf (value[0], sizeof value[0], "%.4g",
+                  json_object_get_double_member_with_default (l, "weight_norm", NAN));
+      g_snprintf (value[1], sizeof value[1], "%.4g",
+                  json_object_get_double_member_with_default (l, "grad_norm", NAN));
+      if (ratio != NULL && JSON_NODE_HOLDS_VALUE (ratio))
+        g_snprintf (value[2], sizeof value[2], "%.4g", json_node_get_double (ratio));
+      else
+        g_strlcpy (value[2], NONE, sizeof value[2]);
+      st_cli_print_cell (json_object_get_string_member_with_default (l, "name", "?"), width[0],
+                         FALSE);
+      for (int c = 0; c < 3; c++)
+        {
+          fputs ("  ", stdout);
+          st_cli_print_cell (value[c], width[c + 1], TRUE);
+        }
+      fputc ('\n', stdout);
+    }
+  for (guint i = 0; i < json_array_get_length (acts); i++)
+    {
+      JsonObject *a = json_array_get_object_element (acts, i);
+      const char *type = a != NULL ? json_object_get_string_member_with_default (a, "type", "")
+                                   : "";
+
+      if (a == NULL)
+        continue;
+      if (strcmp (type, "ReLU") == 0)
+        printf (_("layer %s (ReLU): %.1f%% of its units never fired on 64 test images\n"),
+                json_object_get_string_member_with_default (a, "layer", "?"),
+                100.0 * json_object_get_double_member_with_default (a, "dead", NAN));
+      else
+        printf (_("layer %s (%s): %.1f%% of its outputs saturated on 64 test images\n"),
+                json_object_get_string_member_with_default (a, "layer", "?"), type,
+                100.0 * json_object_get_double_member_with_default (a, "saturated", NAN));
+    }
+}
+
 static void
 print_show_text (const StRun *run, JsonObject *record, const char *checkpoint,
                  const char *best, const char *command)
@@ -407,6 +492,7 @@ print_show_text (const StRun *run, JsonObject *record, const char *checkpoint,
       fputc ('\n', stdout);
       print_epochs_table (run->epochs);
     }
+  print_insight (run);
   fputc ('\n', stdout);
   add_row (&rows, _("Checkpoint"), g_strdup (checkpoint));
   add_row (&rows, _("Best weights"), g_strdup (best));

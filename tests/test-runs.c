@@ -948,6 +948,42 @@ test_cli_compare (void)
   g_assert_nonnull (strstr (absent.err, "nosuch"));
 }
 
+/* runs show tells what happened inside the network in the last whole line of insight.jsonl
+ * (a torn line after it is passed over). */
+static void
+test_cli_show_insight (void)
+{
+  g_autofree char *runs = new_dir ("insight");
+  g_autofree char *dir = make_run (runs, "20261202-100000-in", "2026-12-02T10:00:00Z",
+                                   "finished");
+  g_auto (StTestRun) shown = { 0 };
+  const char *two =
+    "{\"epoch\": 1, \"layers\": [{\"name\": \"0.weight\", \"weight_norm\": 1.5, "
+    "\"grad_norm\": 0.25, \"update_ratio\": null, \"weights\": {\"lo\": -1, \"hi\": 1, "
+    "\"counts\": [1]}, \"grads\": {\"lo\": -1, \"hi\": 1, \"counts\": [1]}}], "
+    "\"activations\": []}\n"
+    "{\"epoch\": 2, \"layers\": [{\"name\": \"0.weight\", \"weight_norm\": 1.75, "
+    "\"grad_norm\": 0.125, \"update_ratio\": 0.0625, \"weights\": {\"lo\": -1, \"hi\": 1, "
+    "\"counts\": [1]}, \"grads\": {\"lo\": -1, \"hi\": 1, \"counts\": [1]}}], "
+    "\"activations\": [{\"layer\": \"1\", \"type\": \"ReLU\", \"dead\": 0.25}, "
+    "{\"layer\": \"3\", \"type\": \"Sigmoid\", \"saturated\": 0.5}]}\n"
+    "{\"epoch\": 3, \"layers\": [{\"na";
+
+  if (!st_test_have_cli ())
+    return;
+  write_file (dir, "insight.jsonl", two);
+  st_test_cli (&shown, "runs", "show", "--dir", runs, "20261202", NULL);
+  g_assert_cmpint (shown.status, ==, 0);
+  g_test_message ("%s", shown.out);
+  g_assert_nonnull (strstr (shown.out, "Inside the network after epoch 2:"));
+  g_assert_nonnull (strstr (shown.out, "0.weight"));
+  g_assert_nonnull (strstr (shown.out, "1.75"));
+  g_assert_nonnull (strstr (shown.out, "0.125"));
+  g_assert_nonnull (strstr (shown.out, "0.0625"));
+  g_assert_nonnull (strstr (shown.out, "layer 1 (ReLU): 25.0% of its units never fired"));
+  g_assert_nonnull (strstr (shown.out, "layer 3 (Sigmoid): 50.0% of its outputs saturated"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -957,6 +993,7 @@ main (int argc, char **argv)
   g_log_set_writer_func (catch_warnings, NULL, NULL);
   tmp = st_test_make_tmp ("strata-runs-XXXXXX");
 
+  g_test_add_func ("/runs/cli-show-insight", test_cli_show_insight);
   g_test_add_func ("/runs/recipe-differences", test_recipe_differences);
   g_test_add_func ("/runs/cli-compare", test_cli_compare);
   g_test_add_func ("/runs/status-names", test_status_names);
