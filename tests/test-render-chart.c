@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "render-pixels.h"
+#include "ui/render/ridge-render.h"
 #include "ui/render/chart-csv.h"
 #include "ui/render/chart-feed.h"
 #include "ui/render/chart-render.h"
@@ -831,6 +832,62 @@ test_overlays (void)
     st_chart_data_clear (&runs[i]);
 }
 
+typedef struct {
+  const StRidgePanel *panels;
+  int                 n;
+} RidgeArgs;
+
+static void
+ridge_cb (cairo_t *cr, double w, double h, gconstpointer data)
+{
+  const RidgeArgs *a = data;
+
+  st_ridge_render (cr, w, h, a->panels, a->n, a->n, ST_THEME_LIGHT);
+}
+
+/* Histograms over the epochs: the front (last) row in full colour low in the panel, the
+ * earlier ones above it, fainter; a panel without rows draws its title alone. */
+static void
+test_ridge (void)
+{
+  static const guint32 narrow[8] = { 0, 0, 1, 9, 9, 1, 0, 0 };
+  static const guint32 wide[8] = { 3, 4, 5, 6, 6, 5, 4, 3 };
+  const StRidgeRow rows[3] = {
+    { 1, -1.0, 1.0, wide, 8 }, { 2, -1.0, 1.0, wide, 8 }, { 3, -0.5, 0.5, narrow, 8 },
+  };
+  const StRidgePanel panels[2] = {
+    { "0.weight: weights", rows, 3, &st_render_tab_blue },
+    { "empty", NULL, 0, &st_render_tab_blue },
+  };
+  RidgeArgs a = { panels, 2 };
+  Pixels px;
+  int front = 0, back = 0;
+
+  render (&px, 800, 400, ridge_cb, &a);
+  /* the left panel: full-colour outline pixels in its lower third, none above */
+  for (int y = 0; y < px.height; y++)
+    for (int x = 0; x < px.width / 2; x++)
+      {
+        Colour c = at (&px, x, y);
+
+        if (abs (c.r - 0x1f) <= 10 && abs (c.g - 0x77) <= 10 && abs (c.b - 0xb4) <= 10)
+          {
+            if (y > px.height * 2 / 3)
+              front++;
+            else
+              back++;
+          }
+      }
+  g_test_message ("full-colour pixels: %d in the front row's third, %d above", front, back);
+  g_assert_cmpint (front, >, 50);
+  g_assert_cmpint (back, ==, 0);
+  /* the earlier rows are drawn too, fainter, above */
+  g_assert_cmpint (ink_in (&px, 20, 40, px.width / 2 - 20, px.height / 2), >, 200);
+  /* the empty panel: its title, and nothing under it */
+  g_assert_cmpint (ink_in (&px, px.width / 2 + 10, 40, px.width - 10, px.height - 10), ==, 0);
+  pixels_clear (&px);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -852,6 +909,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/save", test_save);
   g_test_add_func ("/render/save-csv", test_save_csv);
   g_test_add_func ("/render/overlays", test_overlays);
+  g_test_add_func ("/render/ridge", test_ridge);
 
   return g_test_run ();
 }

@@ -982,6 +982,31 @@ test_cli_show_insight (void)
   g_assert_nonnull (strstr (shown.out, "0.0625"));
   g_assert_nonnull (strstr (shown.out, "layer 1 (ReLU): 25.0% of its units never fired"));
   g_assert_nonnull (strstr (shown.out, "layer 3 (Sigmoid): 50.0% of its outputs saturated"));
+
+  if (g_strcmp0 (g_getenv ("STRATA_CLI_DRAWS"), "1") == 0)
+    {
+      g_autofree char *png = g_build_filename (tmp, "insight.png", NULL);
+      g_autofree char *other = make_run (runs, "20261203-100000-none", "2026-12-03T10:00:00Z",
+                                         "finished");
+      g_auto (StTestRun) plotted = { 0 };
+      g_auto (StTestRun) none = { 0 };
+      guchar header[4] = { 0 };
+      FILE *f;
+
+      st_test_cli (&plotted, "runs", "show", "--dir", runs, "20261202", "--plot-insight", png,
+                   NULL);
+      g_assert_cmpint (plotted.status, ==, 0);
+      f = fopen (png, "rb");
+      g_assert_nonnull (f);
+      g_assert_cmpuint (fread (header, 1, 4, f), ==, 4);
+      fclose (f);
+      g_assert_cmpmem (header, 4, "\x89PNG", 4);
+      /* a run without insight: the error names the file it lacks */
+      st_test_cli (&none, "runs", "show", "--dir", runs, "20261203", "--plot-insight", png,
+                   NULL);
+      g_assert_cmpint (none.status, !=, 0);
+      g_assert_nonnull (strstr (none.err, "insight.jsonl"));
+    }
 }
 
 int
