@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+/* core/ops/rng-stream.h's steps, for the device as well as the host */
+#define ST_RNG_INLINE static __host__ __device__ __forceinline__
 #include "core/ops/rng-stream.h"
 
 typedef struct {

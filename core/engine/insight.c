@@ -10,7 +10,6 @@
 
 struct _StInsight {
   const StNet         *net;
-  float               *params;          /* (n_params): this epoch's weights */
   float               *previous;        /* (n_params): the last measure's; valid when measured */
   float               *grads;           /* (n_params) */
   gboolean             measured;
@@ -48,7 +47,6 @@ st_insight_free (StInsight *insight)
   g_free (insight->act_value);
   g_free (insight->layers);
   g_free (insight->layer_tensor);
-  g_free (insight->params);
   g_free (insight->previous);
   g_free (insight->grads);
   g_free (insight);
@@ -61,10 +59,9 @@ st_insight_new (const StNet *net)
   gsize n = MAX (net->n_params, 1);
 
   insight->net = net;
-  insight->params = g_try_new (float, n);
   insight->previous = g_try_new (float, n);
   insight->grads = g_try_new (float, n);
-  if (insight->params == NULL || insight->previous == NULL || insight->grads == NULL)
+  if (insight->previous == NULL || insight->grads == NULL)
     return NULL;
   insight->layers = g_new0 (StInsightLayer, MAX (net->n_tensors, 1));
   insight->layer_tensor = g_new0 (int, MAX (net->n_tensors, 1));
@@ -211,21 +208,20 @@ measure_activations (StInsight *insight, StBackend *backend, const StDataset *te
 }
 
 gboolean
-st_insight_measure (StInsight *insight, StBackend *backend, const StDataset *test,
-                    GError **error)
+st_insight_measure (StInsight *insight, StBackend *backend, const float *params,
+                    const StDataset *test, GError **error)
 {
   const StNet *net = insight->net;
-  float *t;
 
-  g_return_val_if_fail (insight != NULL && backend != NULL && test != NULL, FALSE);
+  g_return_val_if_fail (insight != NULL && backend != NULL && params != NULL, FALSE);
+  g_return_val_if_fail (test != NULL, FALSE);
 
-  if (!st_backend_read_state (backend, insight->params, NULL, NULL, NULL, error)
-      || !st_backend_read_grads (backend, insight->grads, error))
+  if (!st_backend_read_grads (backend, insight->grads, error))
     return FALSE;
   for (guint l = 0; l < insight->n_layers; l++)
     {
       const StTensorInfo *info = &net->tensors[insight->layer_tensor[l]];
-      const float *w = insight->params + info->offset, *g = insight->grads + info->offset;
+      const float *w = params + info->offset, *g = insight->grads + info->offset;
       StInsightLayer *layer = &insight->layers[l];
       double before;
 
@@ -239,7 +235,7 @@ st_insight_measure (StInsight *insight, StBackend *backend, const StDataset *tes
       histogram (&layer->weights, w, info->numel);
       histogram (&layer->grads, g, info->numel);
     }
-  t = insight->previous, insight->previous = insight->params, insight->params = t;
+  memcpy (insight->previous, params, sizeof (float) * net->n_params);
   insight->measured = TRUE;
   return measure_activations (insight, backend, test, error);
 }

@@ -5,8 +5,9 @@
  * images, the ReLUs that never fire (dead: zero for every image) and the Sigmoid or Tanh
  * outputs saturated (within 0.01 of a bound).
  *
- * Everything is read, nothing written: the weights and gradients through st_backend_read_*,
- * the activations through snapshots in evaluation mode. The buffers are allocated once, by
+ * Everything is read, nothing written: the weights are the caller's copy (the trainer reads
+ * them once at an epoch's end for its checkpoint too), the gradients come through
+ * st_backend_read_grads, the activations through snapshots in evaluation mode. The buffers are allocated once, by
  * st_insight_new.
  */
 #pragma once
@@ -46,9 +47,11 @@ typedef struct _StInsight StInsight;
 /* NULL when the buffers do not fit in memory. */
 StInsight *st_insight_new         (const StNet *net);
 void       st_insight_free        (StInsight *insight);
-/* Measures the backend's net after an epoch; the activations on the first images of `test`. */
+/* Measures the backend's net after an epoch, whose weights are `params` (n_params, as
+ * st_backend_read_state gives them); the activations on the first images of `test`. */
 gboolean   st_insight_measure     (StInsight        *insight,
                                    StBackend        *backend,
+                                   const float      *params,
                                    const StDataset  *test,
                                    GError          **error);
 const StInsightLayer      *st_insight_get_layers      (const StInsight *insight,

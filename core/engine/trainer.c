@@ -463,7 +463,12 @@ restore_state (Run *run, const float *params, const float *buffers, GError **err
 
   if (state->optim_per_param
       != st_optim_state_per_param (&run->trainer->spec->training.optimizer))
-    return TRUE;
+    {
+      /* another optimizer's run: only its weights go on (read_resume said so) */
+      g_clear_pointer (&state->best_params, g_free);
+      g_clear_pointer (&state->best_buffers, g_free);
+      return TRUE;
+    }
   if (!st_backend_write_state (run->backend, params, buffers, state->optim, state->step, error))
     return FALSE;
   memcpy (run->rng.s, state->rng, sizeof run->rng.s);
@@ -476,6 +481,9 @@ restore_state (Run *run, const float *params, const float *buffers, GError **err
       run->best->test_acc = run->best_acc = state->best_acc;
       run->best->test_loss = state->best_loss;
     }
+  /* the best weights are the run's now; the state only lends them when it is written */
+  g_clear_pointer (&state->best_params, g_free);
+  g_clear_pointer (&state->best_buffers, g_free);
   return TRUE;
 }
 
@@ -497,15 +505,14 @@ alloc_state (Run *run)
   return per_param == 0 || state->optim != NULL;
 }
 
-/* The whole state at the end of an epoch, written atomically over the last one. */
+/* The whole state at the end of an epoch, read from the backend once for every file that
+ * holds it (and for the insight): the weights into run->params and run->buffers. */
 static gboolean
-save_state (Run *run, int epoch, const char *path, GError **error)
+gather_state (Run *run, int epoch, GError **error)
 {
-  StTrainer *trainer = run->trainer;
   StTrainingState *state = &run->state;
   const StBestWeights *best = run->best;
 
-  /* the best weights are not read back: best->params stays as keep_best swapped it in */
   if (!st_backend_read_state (run->backend, run->params, run->buffers, state->optim,
                               &state->step, error))
     return FALSE;
@@ -515,18 +522,24 @@ save_state (Run *run, int epoch, const char *path, GError **error)
   state->best_epoch = best->epoch;
   state->best_acc = best->epoch > 0 ? best->test_acc : -1.0;
   state->best_loss = best->test_loss;
-  g_clear_pointer (&state->best_params, g_free);
-  g_clear_pointer (&state->best_buffers, g_free);
+  return TRUE;
+}
+
+/* The gathered state written atomically over the last one at `path`. */
+static gboolean
+save_state (Run *run, const char *path, GError **error)
+{
+  StTrainingState *state = &run->state;
+  const StBestWeights *best = run->best;
+  gboolean ok;
+
+  /* the best weights are the run's own (keep_best swapped them in), lent for the write */
   state->best_params = best->epoch > 0 ? best->params : NULL;
   state->best_buffers = best->epoch > 0 ? best->buffers : NULL;
-  if (!st_training_state_save (trainer->net, run->params, run->buffers, state, path, error))
-    {
-      state->best_params = state->best_buffers = NULL;
-      return FALSE;
-    }
-  /* borrowed from best: not the state's to free */
+  ok = st_training_state_save (run->trainer->net, run->params, run->buffers, state, path,
+                               error);
   state->best_params = state->best_buffers = NULL;
-  return TRUE;
+  return ok;
 }
 
 /* The folder of the recorded run whose checkpoint `path` is, or NULL. */
@@ -601,14 +614,15 @@ record_insight (Run *run, int epoch, GError **error)
 
   if (run->insight == NULL)
     return TRUE;
-  if (!st_insight_measure (run->insight, run->backend, run->data->test, error))
+  if (!st_insight_measure (run->insight, run->backend, run->params, run->data->test, error))
     return FALSE;
   line = g_string_new (NULL);
   st_insight_append_json (run->insight, epoch, line);
   return st_run_record_add_insight (run->record, line->str, error);
 }
 
-/* At an epoch's end: the run's checkpoint, best weights and line in its folder. */
+/* At an epoch's end, after gather_state: the run's checkpoint, best weights and line in its
+ * folder. */
 static void
 record_epoch (Run *run, const StEpochMetrics *em, gboolean best_now)
 {
@@ -622,7 +636,7 @@ record_epoch (Run *run, const StEpochMetrics *em, gboolean best_now)
   if ((best_now && !save_best (run, st_run_record_get_best_path (run->record), &error))
       || !st_run_record_end_epoch (run->record, em, best->epoch, best->test_acc,
                                    best->test_loss, &error)
-      || !save_state (run, em->epoch, st_run_record_get_checkpoint_path (run->record), &error)
+      || !save_state (run, st_run_record_get_checkpoint_path (run->record), &error)
       || !record_insight (run, em->epoch, &error))
     drop_record (run, error);
 }
@@ -845,8 +859,10 @@ train (Run *run, GError **error)
               post_simple (trainer, ST_TRAINER_EVENT_CHECKPOINT, trainer->save_path);
             }
         }
-      if (trainer->checkpoint_path != NULL
-          && !save_state (run, epoch, trainer->checkpoint_path, error))
+      if ((trainer->checkpoint_path != NULL || run->record != NULL)
+          && !gather_state (run, epoch, error))
+        return FALSE;
+      if (trainer->checkpoint_path != NULL && !save_state (run, trainer->checkpoint_path, error))
         return FALSE;
       record_epoch (run, &em, run->best->epoch == epoch);
     }

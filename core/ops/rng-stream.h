@@ -3,8 +3,9 @@
  * xoshiro256** (Blackman and Vigna) seeded through splitmix64, and the contract between the
  * CPU and GPU backends for dropout's masks. rng.c builds StRng on these functions and
  * gpu/cuda-rng.cuh builds the device's generator on the same ones (the module links nothing
- * of core, so they are inline here, compiled by the host compiler and by nvcc alike): a
- * stream started from the same seed gives the same numbers on both sides.
+ * of core, so they are inline here, compiled by the host compiler and by nvcc alike, as
+ * ST_RNG_INLINE says): a stream started from the same seed gives the same numbers on both
+ * sides.
  *
  * The dropout contract: the generator that draws example `example`'s mask (its position in
  * the step's batch) at op `op` (its index on the net's tape) in the step seeded `seed` is
@@ -22,9 +23,9 @@
 
 G_BEGIN_DECLS
 
-#ifdef __CUDACC__
-#define ST_RNG_INLINE static __host__ __device__ __forceinline__
-#else
+/* How the steps are compiled: static inline here; gpu/cuda-rng.cuh defines it first, for the
+ * host and the device at once. */
+#ifndef ST_RNG_INLINE
 #define ST_RNG_INLINE static inline
 #endif
 
