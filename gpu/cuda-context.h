@@ -36,7 +36,7 @@ typedef enum {
   JOB_TRAIN,      /* examples from the training set: forward, loss, backward, update */
   JOB_EVAL,       /* examples from a dataset: forward in evaluation mode, loss */
   JOB_COMPUTE,    /* a given float batch: forward in training mode, backward if asked */
-  JOB_SNAPSHOT,   /* one example, forward in evaluation mode, values copied out */
+  JOB_SNAPSHOT,   /* forward in evaluation mode, values copied out */
 } JobKind;
 
 /* One job's shape: what a captured graph was made for. */
@@ -193,7 +193,7 @@ gboolean st_cuda_compute      (StBackend *be, const float *x, const guint8 *labe
                                GError **error);
 gboolean st_cuda_apply_update (StBackend *be, GError **error);
 void     st_cuda_take_metrics (StBackend *be, StMetrics *out);
-gboolean st_cuda_snapshot     (StBackend *be, StSplit split, gint64 example,
+gboolean st_cuda_snapshot     (StBackend *be, StSplit split, const guint32 *idx, int n,
                                const int *values, int n_values, float **out, GError **error);
 gboolean st_cuda_profile_step (StBackend *be, gint64 offset, int n, guint64 seed,
                                GArray *entries, GError **error);

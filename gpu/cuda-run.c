@@ -490,37 +490,39 @@ st_cuda_take_metrics (StBackend *be, StMetrics *out)
 }
 
 gboolean
-st_cuda_snapshot (StBackend *be, StSplit split, gint64 example, const int *values,
+st_cuda_snapshot (StBackend *be, StSplit split, const guint32 *idx, int n, const int *values,
                   int n_values, float **out, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
   const DeviceData *data = split == ST_SPLIT_TRAIN ? &cb->train : &cb->test;
-  guint32 idx = (guint32) example;
-  StCudaStep step = { 0 };
+  StCudaStep step;
   Job job;
 
   if (!st_cuda_begin (cb, error) || st_cuda_not_prepared (cb, error))
     return FALSE;
-  if (data->images == NULL || example < 0 || example >= data->n)
-    {
-      g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   _("image %" PRId64 " is not in %s (0 to %" PRId64 ")"),
-                   example, data->name != NULL ? data->name : _("the data"), data->n - 1);
-      return FALSE;
-    }
-  if (!check_batch (cb, data, &idx, 1, error))
+  for (int i = 0; i < n; i++)
+    if (data->images == NULL || idx[i] >= data->n)
+      {
+        g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
+                     _("image %u is not in %s (0 to %" PRId64 ")"), idx[i],
+                     data->name != NULL ? data->name : _("the data"), data->n - 1);
+        return FALSE;
+      }
+  if (!check_batch (cb, data, idx, n, error))
     return FALSE;
   for (int i = 0; i < n_values; i++)
     g_return_val_if_fail (values[i] >= 0 && (guint) values[i] < cb->net->n_values, FALSE);
   cb->job = JOB_SNAPSHOT;
-  job = (Job) { .key = { .job = JOB_SNAPSHOT, .n = 1, .split = split }, .data = data };
-  step.offset = example;
+  /* the indices as an evaluation takes them (a run of the split, or listed), not a graph */
+  if (!eval_job (cb, split, data, idx, n, &job, &step, error))
+    return FALSE;
+  job.key.job = JOB_SNAPSHOT;
   if (!st_cuda_set_step (&cb->q, cb->step_values, &step, error)
-      || !load_batch (cb, &job, error) || !st_cuda_forward (cb, 1, FALSE, error))
+      || !load_batch (cb, &job, error) || !st_cuda_forward (cb, n, FALSE, error))
     return FALSE;
   for (int i = 0; i < n_values; i++)
     ST_CUDA_CHECK (cudaMemcpyAsync (out[i], st_cuda_act (cb, values[i]),
-                                    sizeof (float) * cb->net->values[values[i]].numel,
+                                    sizeof (float) * n * cb->net->values[values[i]].numel,
                                     cudaMemcpyDeviceToHost, cb->q.stream), error);
   ST_CUDA_CHECK (cudaStreamSynchronize (cb->q.stream), error);
   return TRUE;

@@ -291,6 +291,75 @@ test_toy_separates (void)
     }
 }
 
+/* A batch of snapshots holds, example after example, exactly what one snapshot of each
+ * gives, for a run of the split and for a list in any order; an example past the split or a
+ * batch past the backend's size is refused by name. */
+static void
+test_snapshot_batch (void)
+{
+  g_autoptr (StSpec) spec = preset ("lenet5", 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StNet) net = st_net_compile (spec, &error);
+  g_autoptr (StDatasetPair) data = st_dataset_pair_load (data_dir, NULL, &error);
+  g_autoptr (StBackend) be = st_backend_new_cpu (2);
+  g_autofree float *params = g_new0 (float, net->n_params);
+  StRunSetup setup = { .batch_size = 8, .loss = spec->training.loss,
+                       .optim = spec->training.optimizer };
+  const guint32 lists[2][5] = { { 10, 11, 12, 13, 14 }, { 7, 0, 499, 7, 3 } };
+  int values[2] = { 3, net->output };
+  gsize numel[2] = { net->values[3].numel, net->values[net->output].numel };
+  StRng rng;
+
+  g_assert_no_error (error);
+  st_rng_init (&rng, spec->training.seed);
+  st_net_init_params (net, params, NULL, spec->training.init, &rng);
+  g_assert_true (st_backend_prepare (be, net, &setup, &error));
+  g_assert_true (st_backend_set_data (be, data->train, data->test, &error));
+  g_assert_true (st_backend_write_state (be, params, NULL, NULL, 0, &error));
+  g_assert_no_error (error);
+  for (int l = 0; l < 2; l++)
+    {
+      g_autofree float *batch0 = g_new (float, 5 * numel[0]);
+      g_autofree float *batch1 = g_new (float, 5 * numel[1]);
+      g_autofree float *one0 = g_new (float, numel[0]);
+      g_autofree float *one1 = g_new (float, numel[1]);
+      float *batch[2] = { batch0, batch1 }, *one[2] = { one0, one1 };
+
+      g_assert_true (st_backend_snapshot_batch (be, ST_SPLIT_TEST, lists[l], 5, values, 2,
+                                                batch, &error));
+      g_assert_no_error (error);
+      for (int i = 0; i < 5; i++)
+        {
+          g_assert_true (st_backend_snapshot (be, ST_SPLIT_TEST, lists[l][i], values, 2, one,
+                                              &error));
+          for (int v = 0; v < 2; v++)
+            for (gsize j = 0; j < numel[v]; j++)
+              g_assert_cmpfloat_with_epsilon (batch[v][i * numel[v] + j], one[v][j],
+                                              1e-5f * MAX (1.0f, fabsf (one[v][j])));
+        }
+    }
+  {
+    const guint32 past[2] = { 1, 500 };
+    guint32 many[9] = { 0 };
+    g_autofree float *out0 = g_new (float, 9 * numel[0]);
+    float *out[1] = { out0 };
+
+    g_assert_false (st_backend_snapshot_batch (be, ST_SPLIT_TEST, past, 2, values, 1, out,
+                                               &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "image 500 is not in"));
+    g_clear_error (&error);
+    g_assert_false (st_backend_snapshot_batch (be, ST_SPLIT_TEST, many, 9, values, 1, out,
+                                               &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "prepared for 1 to 8"));
+    g_clear_error (&error);
+    g_assert_false (st_backend_snapshot (be, ST_SPLIT_TEST, -1, values, 1, out, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "image -1 does not exist"));
+  }
+}
+
 static void
 test_stop_within_a_batch (void)
 {
@@ -1058,6 +1127,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/trainer/learns", test_learns);
   g_test_add_func ("/trainer/toy-separates", test_toy_separates);
+  g_test_add_func ("/backend/snapshot-batch", test_snapshot_batch);
   g_test_add_func ("/trainer/stop-within-a-batch", test_stop_within_a_batch);
   g_test_add_func ("/trainer/pause-resume", test_pause_resume);
   g_test_add_func ("/trainer/divergence", test_divergence);

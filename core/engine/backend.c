@@ -265,8 +265,26 @@ gboolean
 st_backend_snapshot (StBackend *be, StSplit split, gint64 example, const int *values,
                      int n_values, float **out, GError **error)
 {
+  guint32 idx;
+
   g_return_val_if_fail (be != NULL, FALSE);
-  return be->klass->snapshot (be, split, example, values, n_values, out, error);
+  if (example < 0 || example > G_MAXUINT32)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("image %" PRId64 " does not exist: images are counted from 0"), example);
+      return FALSE;
+    }
+  idx = (guint32) example;
+  return be->klass->snapshot (be, split, &idx, 1, values, n_values, out, error);
+}
+
+gboolean
+st_backend_snapshot_batch (StBackend *be, StSplit split, const guint32 *idx, int n,
+                           const int *values, int n_values, float **out, GError **error)
+{
+  g_return_val_if_fail (be != NULL && idx != NULL, FALSE);
+  g_return_val_if_fail (n_values == 0 || (values != NULL && out != NULL), FALSE);
+  return be->klass->snapshot (be, split, idx, n, values, n_values, out, error);
 }
 
 gboolean

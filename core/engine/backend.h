@@ -99,10 +99,12 @@ struct _StBackendClass {
   gboolean (*apply_update) (StBackend *be, GError **error);
   /* Returns the metrics gathered since the last call and starts again from zero. */
   void     (*take_metrics) (StBackend *be, StMetrics *out);
-  /* Forward one example in evaluation mode and copy out the given values (per example
-   * floats each, as in StNet.values[v].numel) into out[i], which the caller allocated. */
-  gboolean (*snapshot)     (StBackend *be, StSplit split, gint64 example, const int *values,
-                            int n_values, float **out, GError **error);
+  /* Forward the examples idx[0..n) (n ≤ batch_size) in evaluation mode and copy out the
+   * given values into out[i], which the caller allocated: n × StNet.values[v].numel floats,
+   * example after example. Metrics are not touched. An example outside the split fails
+   * naming it. */
+  gboolean (*snapshot)     (StBackend *be, StSplit split, const guint32 *idx, int n,
+                            const int *values, int n_values, float **out, GError **error);
   /* Optional (NULL where a backend has none): training steps at (offset, n, seed) of the
    * last set_order, as train_step takes them, each part timed on the device; appends one
    * StProfileEntry per part to `entries` (the caller frees each `what`), the last being the
@@ -124,7 +126,7 @@ struct _StBackend {
  * the program's, naming both and the file. Bump ST_BACKEND_INTERFACE when a shared
  * structure changes meaning; a change of size is caught without a bump, since the sizes of
  * the shared structures are folded into the version. */
-#define ST_BACKEND_INTERFACE 5
+#define ST_BACKEND_INTERFACE 6
 #define ST_BACKEND_INTERFACE_VERSION                                                      \
   ((guint64) ST_BACKEND_INTERFACE << 56                                                   \
    ^ (guint64) (sizeof (StNet) + 3 * sizeof (StOp) + 5 * sizeof (StOpGeom)                 \
@@ -204,9 +206,13 @@ gboolean   st_backend_compute       (StBackend *be, const float *x, const guint8
                                      GError **error);
 gboolean   st_backend_apply_update  (StBackend *be, GError **error);
 void       st_backend_take_metrics  (StBackend *be, StMetrics *out);
+/* One example's values: the snapshot entry for idx = { example }, n = 1. */
 gboolean   st_backend_snapshot      (StBackend *be, StSplit split, gint64 example,
                                      const int *values, int n_values, float **out,
                                      GError **error);
+gboolean   st_backend_snapshot_batch (StBackend *be, StSplit split, const guint32 *idx,
+                                      int n, const int *values, int n_values, float **out,
+                                      GError **error);
 /* FALSE with ST_NET_ERROR_DEVICE when the backend has no profile_step. */
 gboolean   st_backend_profile_step  (StBackend *be, gint64 offset, int n, guint64 seed,
                                      GArray *entries, GError **error);

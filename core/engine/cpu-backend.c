@@ -573,30 +573,32 @@ cpu_take_metrics (StBackend *be, StMetrics *out)
 }
 
 static gboolean
-cpu_snapshot (StBackend *be, StSplit split, gint64 example, const int *values, int n_values,
-              float **out, GError **error)
+cpu_snapshot (StBackend *be, StSplit split, const guint32 *idx, int n, const int *values,
+              int n_values, float **out, GError **error)
 {
   CpuBackend *cb = (CpuBackend *) be;
   const StDataset *data = split == ST_SPLIT_TRAIN ? cb->train : cb->test;
-  guint32 idx = (guint32) example;
   StMetrics keep = cb->metrics;
 
-  if (example < 0 || example >= data->n)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   _("image %" PRId64 " is not in %s (0 to %" PRId64 ")"),
-                   example, data->name, data->n - 1);
-      return FALSE;
-    }
+  for (int i = 0; i < n; i++)
+    if (idx[i] >= data->n)
+      {
+        g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                     _("image %u is not in %s (0 to %" PRId64 ")"), idx[i], data->name,
+                     data->n - 1);
+        return FALSE;
+      }
+  if (!check_batch (cb, data, idx, n, error))
+    return FALSE;
   cb->job = JOB_EVAL;
   cb->job_data = data;
-  cb->job_idx = &idx;
-  cb->job_n = 1;
-  /* One example: member 0 alone; the others have empty slices. */
+  cb->job_idx = idx;
+  cb->job_n = n;
   st_workers_run (cb->workers, member_step, cb);
   cb->metrics = keep;
   for (int i = 0; i < n_values; i++)
-    memcpy (out[i], act (cb, values[i], 0), sizeof (float) * cb->net->values[values[i]].numel);
+    memcpy (out[i], act (cb, values[i], 0),
+            sizeof (float) * n * cb->net->values[values[i]].numel);
   return TRUE;
 }
 

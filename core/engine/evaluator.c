@@ -183,26 +183,36 @@ st_evaluator_predict_all (StEvaluator *ev, guint8 *predictions,
   output = ev->net->output;
   logits = &ev->net->values[output];
 
-  y = g_try_new (float, logits->numel);
+  y = g_try_new (float, (gsize) EVAL_BATCH * logits->numel);
   if (y == NULL)
     {
       g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
                    _("the model's %zu outputs do not fit in memory"), logits->numel);
       return FALSE;
     }
-  /* One image at a time: the backend's table hands out the values of a single example only.
-   * The snapshot path runs the same evaluation-mode forward as st_evaluator_run. */
-  for (gint64 i = 0; i < ev->data->test->n; i++)
+  /* The snapshot path runs the same evaluation-mode forward as st_evaluator_run, a batch at
+   * a time, and hands out the outputs. */
+  for (gint64 first = 0; first < ev->data->test->n; first += EVAL_BATCH)
     {
+      guint32 idx[EVAL_BATCH];
+      int n = (int) MIN (EVAL_BATCH, ev->data->test->n - first);
+
       if (cancelled != NULL && cancelled (data))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                        _("predicting the test set of %s was cancelled"), ev->data->test->name);
           return FALSE;
         }
-      if (!st_backend_snapshot (ev->backend, ST_SPLIT_TEST, i, &output, 1, &y, error))
+      for (int i = 0; i < n; i++)
+        idx[i] = (guint32) (first + i);
+      if (!st_backend_snapshot_batch (ev->backend, ST_SPLIT_TEST, idx, n, &output, 1, &y,
+                                      error))
         return FALSE;
-      predictions[i] = (guint8) MIN (st_snapshot_classify (y, logits->numel, NULL), 255);
+      for (int i = 0; i < n; i++)
+        predictions[first + i] = (guint8) MIN (st_snapshot_classify (y + (gsize) i
+                                                                       * logits->numel,
+                                                                     logits->numel, NULL),
+                                               255);
     }
   return TRUE;
 }

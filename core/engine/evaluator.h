@@ -40,7 +40,7 @@ StSnapshot      *st_evaluator_snapshot (StEvaluator *evaluator,
                                         GError     **error);
 /* The predicted class of every test image (st_snapshot_classify), into predictions (N); a
  * class past 255 (an output no dataset has a class for) reads 255.
- * `cancelled`, when not NULL, is asked before each image; TRUE ends the work with
+ * `cancelled`, when not NULL, is asked before each batch of images; TRUE ends the work with
  * G_IO_ERROR_CANCELLED. */
 gboolean         st_evaluator_predict_all (StEvaluator *evaluator,
                                            guint8      *predictions,

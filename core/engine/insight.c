@@ -19,7 +19,8 @@ struct _StInsight {
   StInsightActivation *acts;
   int                 *act_value;       /* the value each activation layer writes */
   guint                n_acts;
-  float              **outputs;         /* (n_acts): one example's output of each */
+  int                  chunk;           /* probe images a snapshot takes */
+  float              **outputs;         /* (n_acts): (chunk, numel) outputs of each */
   guint8             **fired;           /* (n_acts): ReLU units positive for some image */
   gint64              *saturated;       /* (n_acts): Sigmoid/Tanh outputs near a bound */
 };
@@ -53,12 +54,13 @@ st_insight_free (StInsight *insight)
 }
 
 StInsight *
-st_insight_new (const StNet *net)
+st_insight_new (const StNet *net, int batch_size)
 {
   g_autoptr (StInsight) insight = g_new0 (StInsight, 1);
   gsize n = MAX (net->n_params, 1);
 
   insight->net = net;
+  insight->chunk = CLAMP (batch_size, 1, ST_INSIGHT_PROBE);
   insight->previous = g_try_new (float, n);
   insight->grads = g_try_new (float, n);
   if (insight->previous == NULL || insight->grads == NULL)
@@ -90,7 +92,7 @@ st_insight_new (const StNet *net)
         continue;
       insight->acts[a] = (StInsightActivation) { op->path, op->kind, 0.0 };
       insight->act_value[a] = op->output;
-      insight->outputs[a] = g_try_new (float, MAX (numel, 1));
+      insight->outputs[a] = g_try_new (float, MAX ((gsize) insight->chunk * numel, 1));
       insight->fired[a] = g_try_new0 (guint8, MAX (numel, 1));
       insight->n_acts++;
       if (insight->outputs[a] == NULL || insight->fired[a] == NULL)
@@ -153,7 +155,7 @@ distance (const float *a, const float *b, gsize n)
   return sqrt (s);
 }
 
-/* The activations over the first images of the test set, one snapshot each. */
+/* The activations over the first images of the test set, a batch at a time. */
 static gboolean
 measure_activations (StInsight *insight, StBackend *backend, const StDataset *test,
                      GError **error)
@@ -168,25 +170,34 @@ measure_activations (StInsight *insight, StBackend *backend, const StDataset *te
       memset (insight->fired[a], 0, net->values[insight->act_value[a]].numel);
       insight->saturated[a] = 0;
     }
-  for (gint64 e = 0; e < n; e++)
+  for (gint64 first = 0; first < n; first += insight->chunk)
     {
-      if (!st_backend_snapshot (backend, ST_SPLIT_TEST, e, insight->act_value, insight->n_acts,
-                                insight->outputs, error))
+      guint32 idx[ST_INSIGHT_PROBE];
+      int m = (int) MIN (insight->chunk, n - first);
+
+      for (int i = 0; i < m; i++)
+        idx[i] = (guint32) (first + i);
+      if (!st_backend_snapshot_batch (backend, ST_SPLIT_TEST, idx, m, insight->act_value,
+                                      (int) insight->n_acts, insight->outputs, error))
         return FALSE;
       for (guint a = 0; a < insight->n_acts; a++)
         {
-          const float *y = insight->outputs[a];
           gsize numel = net->values[insight->act_value[a]].numel;
 
-          if (insight->acts[a].kind == ST_OP_RELU)
-            for (gsize i = 0; i < numel; i++)
-              insight->fired[a][i] |= y[i] > 0.0f;
-          else if (insight->acts[a].kind == ST_OP_SIGMOID)
-            for (gsize i = 0; i < numel; i++)
-              insight->saturated[a] += y[i] < 0.01f || y[i] > 0.99f;
-          else
-            for (gsize i = 0; i < numel; i++)
-              insight->saturated[a] += fabsf (y[i]) > 0.99f;
+          for (int i = 0; i < m; i++)
+            {
+              const float *y = insight->outputs[a] + (gsize) i * numel;
+
+              if (insight->acts[a].kind == ST_OP_RELU)
+                for (gsize j = 0; j < numel; j++)
+                  insight->fired[a][j] |= y[j] > 0.0f;
+              else if (insight->acts[a].kind == ST_OP_SIGMOID)
+                for (gsize j = 0; j < numel; j++)
+                  insight->saturated[a] += y[j] < 0.01f || y[j] > 0.99f;
+              else
+                for (gsize j = 0; j < numel; j++)
+                  insight->saturated[a] += fabsf (y[j]) > 0.99f;
+            }
         }
     }
   for (guint a = 0; a < insight->n_acts; a++)

@@ -7,8 +7,8 @@
  *
  * Everything is read, nothing written: the weights are the caller's copy (the trainer reads
  * them once at an epoch's end for its checkpoint too), the gradients come through
- * st_backend_read_grads, the activations through snapshots in evaluation mode. The buffers are allocated once, by
- * st_insight_new.
+ * st_backend_read_grads, the activations through snapshots in evaluation mode. The buffers
+ * are allocated once, by st_insight_new.
  */
 #pragma once
 
@@ -44,8 +44,10 @@ typedef struct {
 
 typedef struct _StInsight StInsight;
 
-/* NULL when the buffers do not fit in memory. */
-StInsight *st_insight_new         (const StNet *net);
+/* For a backend prepared for batches of `batch_size`, which the probe images go through a
+ * batch at a time. NULL when the buffers do not fit in memory. */
+StInsight *st_insight_new         (const StNet *net,
+                                   int          batch_size);
 void       st_insight_free        (StInsight *insight);
 /* Measures the backend's net after an epoch, whose weights are `params` (n_params, as
  * st_backend_read_state gives them); the activations on the first images of `test`. */

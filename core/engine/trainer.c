@@ -603,7 +603,7 @@ start_record (Run *run, gboolean has_state)
     }
   post (trainer, &event, st_run_record_get_dir (run->record), NULL, NULL, NULL);
   /* without room for its buffers the run goes on unmeasured */
-  run->insight = st_insight_new (trainer->net);
+  run->insight = st_insight_new (trainer->net, tc->batch_size);
 }
 
 /* What happened inside the network this epoch, measured without changing it. */
