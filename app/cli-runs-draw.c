@@ -12,7 +12,7 @@
 
 #ifdef STRATA_HAVE_RENDER
 #include "ui/render/chart-render.h"
-#include "ui/render/ridge-render.h"
+#include "ui/render/insight-render.h"
 #define MAX_COMPARED ST_CHART_MAX_OVERLAYS
 #else
 #define MAX_COMPARED 10         /* as the renderer's ST_CHART_MAX_OVERLAYS */
@@ -141,94 +141,19 @@ gboolean
 st_cli_runs_plot_insight (const StRun *run, const char *path, GError **error)
 {
   g_autofree char *file = g_build_filename (run->dir, "insight.jsonl", NULL);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (StRidgeRow));
-  g_autofree StRidgePanel *panels = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  guint n_layers = 0, n_epochs = 0;
+  g_autoptr (GPtrArray) epochs = st_insight_read (file, error);
+  g_autoptr (StInsightRidges) ridges = NULL;
 
-  if (!g_file_get_contents (file, &text, NULL, error))
+  if (epochs == NULL)
     return FALSE;
-  lines = g_strsplit (text, "\n", -1);
-  /* rows: for each epoch line, for each layer, weights then gradients */
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      JsonObject *o;
-      JsonArray *layers;
-
-      if (lines[i][0] == '\0' || !json_parser_load_from_data (parser, lines[i], -1, NULL)
-          || json_parser_get_root (parser) == NULL
-          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        continue;
-      o = json_node_get_object (json_parser_get_root (parser));
-      layers = json_object_get_array_member (o, "layers");
-      if (layers == NULL || (n_epochs > 0 && json_array_get_length (layers) != n_layers))
-        continue;
-      n_layers = json_array_get_length (layers);
-      for (guint l = 0; l < n_layers; l++)
-        {
-          JsonObject *layer = json_array_get_object_element (layers, l);
-
-          if (n_epochs == 0)
-            g_ptr_array_add (names, g_strdup (json_object_get_string_member_with_default (
-                                                 layer, "name", "?")));
-          for (int k = 0; k < 2; k++)
-            {
-              JsonObject *h = json_object_get_object_member (layer, k == 0 ? "weights" : "grads");
-              JsonArray *counts = h != NULL ? json_object_get_array_member (h, "counts") : NULL;
-              guint n = counts != NULL ? json_array_get_length (counts) : 0;
-              guint32 *c = g_new0 (guint32, MAX (n, 1));
-              StRidgeRow row = { (int) json_object_get_int_member_with_default (o, "epoch", 0),
-                                 h != NULL ? json_object_get_double_member_with_default (h, "lo", 0)
-                                           : 0,
-                                 h != NULL ? json_object_get_double_member_with_default (h, "hi", 0)
-                                           : 0,
-                                 c, (int) n };
-
-              for (guint b = 0; b < n; b++)
-                c[b] = (guint32) MAX (json_array_get_int_element (counts, b), 0);
-              g_ptr_array_add (keep, c);
-              g_array_append_val (rows, row);
-            }
-        }
-      n_epochs++;
-    }
-  if (n_epochs == 0 || n_layers == 0)
+  ridges = st_insight_ridges_new (epochs);
+  if (ridges->n_epochs == 0 || ridges->n_layers == 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                    _("%s: no epoch of insight to draw"), file);
       return FALSE;
     }
-  /* panels: the weights of each layer, then the gradients of each; rows regrouped by panel */
-  {
-    g_autoptr (GArray) ordered = g_array_new (FALSE, TRUE, sizeof (StRidgeRow));
-    g_autoptr (GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
-
-    panels = g_new0 (StRidgePanel, 2 * n_layers);
-    for (int k = 0; k < 2; k++)
-      for (guint l = 0; l < n_layers; l++)
-        for (guint e = 0; e < n_epochs; e++)
-          g_array_append_val (ordered, g_array_index (rows, StRidgeRow,
-                                                      ((gsize) e * n_layers + l) * 2 + k));
-    for (int k = 0; k < 2; k++)
-      for (guint l = 0; l < n_layers; l++)
-        {
-          StRidgePanel *p = &panels[k * n_layers + l];
-
-          char *title = g_strdup_printf (k == 0 ? _("%s: weights") : _("%s: gradients"),
-                                         (const char *) g_ptr_array_index (names, l));
-
-          g_ptr_array_add (titles, title);
-          p->title = title;
-          p->rows = &g_array_index (ordered, StRidgeRow, ((gsize) k * n_layers + l) * n_epochs);
-          p->n_rows = (int) n_epochs;
-          p->colour = k == 0 ? &st_render_tab_blue : &st_render_tab_orange;
-        }
-    return st_ridge_save (path, MAX (320 * (int) n_layers, 640), 640, panels,
-                          (int) (2 * n_layers), (int) n_layers, error);
-  }
+  return st_ridge_save (path, MAX (320 * ridges->n_layers, 640), 640, ridges->panels,
+                        ridges->n_panels, ridges->n_layers, error);
 }
 #endif

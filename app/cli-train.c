@@ -182,6 +182,9 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       if (!cli->json)
         fprintf (stderr, _("saved the best weights so far to %s\n"), e->message);
       break;
+    case ST_TRAINER_EVENT_INSIGHT:
+      /* in the run's folder: strata-cli runs show */
+      break;
     case ST_TRAINER_EVENT_RECORD:
       if (!cli->json)
         fprintf (stderr, _("Recording the run in %s\n"), e->message);

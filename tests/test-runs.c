@@ -957,17 +957,20 @@ test_cli_show_insight (void)
   g_autofree char *dir = make_run (runs, "20261202-100000-in", "2026-12-02T10:00:00Z",
                                    "finished");
   g_auto (StTestRun) shown = { 0 };
-  const char *two =
+  /* the 32 bins of a histogram */
+  const char *bins = "[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+                     "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]";
+  g_autofree char *two = g_strdup_printf (
     "{\"epoch\": 1, \"layers\": [{\"name\": \"0.weight\", \"weight_norm\": 1.5, "
     "\"grad_norm\": 0.25, \"update_ratio\": null, \"weights\": {\"lo\": -1, \"hi\": 1, "
-    "\"counts\": [1]}, \"grads\": {\"lo\": -1, \"hi\": 1, \"counts\": [1]}}], "
+    "\"counts\": %s}, \"grads\": {\"lo\": -1, \"hi\": 1, \"counts\": %s}}], "
     "\"activations\": []}\n"
     "{\"epoch\": 2, \"layers\": [{\"name\": \"0.weight\", \"weight_norm\": 1.75, "
     "\"grad_norm\": 0.125, \"update_ratio\": 0.0625, \"weights\": {\"lo\": -1, \"hi\": 1, "
-    "\"counts\": [1]}, \"grads\": {\"lo\": -1, \"hi\": 1, \"counts\": [1]}}], "
+    "\"counts\": %s}, \"grads\": {\"lo\": -1, \"hi\": 1, \"counts\": %s}}], "
     "\"activations\": [{\"layer\": \"1\", \"type\": \"ReLU\", \"dead\": 0.25}, "
     "{\"layer\": \"3\", \"type\": \"Sigmoid\", \"saturated\": 0.5}]}\n"
-    "{\"epoch\": 3, \"layers\": [{\"na";
+    "{\"epoch\": 3, \"layers\": [{\"na", bins, bins, bins, bins);
 
   if (!st_test_have_cli ())
     return;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "core/data/dataset-load.h"
+#include "core/engine/insight.h"
+#include "core/engine/projection.h"
 #include "core/engine/backend.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/net.h"
@@ -40,6 +42,7 @@ typedef struct {
   gboolean    stopped;
   double      last_test_acc;
   int         checkpoints;
+  int         insights;        /* INSIGHT events, each with its epoch's insight and points */
   int         stop_after_epochs;
   int         best_epoch;      /* the first epoch with the highest test accuracy reported */
   double      best_acc;
@@ -137,6 +140,13 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
       break;
     case ST_TRAINER_EVENT_CHECKPOINT:
       w->checkpoints++;
+      break;
+    case ST_TRAINER_EVENT_INSIGHT:
+      w->insights++;
+      g_assert_nonnull (e->insight);
+      g_assert_nonnull (e->projection);
+      g_assert_cmpint (e->insight->epoch, ==, e->epoch);
+      g_assert_cmpint (e->projection->epoch, ==, e->epoch);
       break;
     case ST_TRAINER_EVENT_ERROR:
       w->error = g_strdup (e->message);
@@ -848,6 +858,43 @@ check_insight (const char *run_dir)
       g_assert_cmpfloat (dead, >=, 0.0);
       g_assert_cmpfloat (dead, <=, 1.0);
     }
+  /* read back by the reader the window and strata-cli use: the same numbers */
+  {
+    g_autoptr (GPtrArray) epochs = st_insight_read (path, NULL);
+    g_autofree char *points = g_build_filename (run_dir, "projection.jsonl", NULL);
+    g_autoptr (StProjectionData) projection = st_projection_data_read_last (points, NULL);
+
+    g_assert_nonnull (epochs);
+    g_assert_cmpuint (epochs->len, ==, 2);
+    for (guint e = 0; e < epochs->len; e++)
+      {
+        const StInsightEpoch *epoch = g_ptr_array_index (epochs, e);
+
+        g_assert_cmpint (epoch->epoch, ==, (int) e + 1);
+        g_assert_cmpuint (epoch->n_layers, ==, 2);
+        g_assert_cmpstr (epoch->layers[1].name, ==, "5.weight");
+        for (guint l = 0; l < 2; l++)
+          {
+            gint64 sum = 0;
+
+            for (int b = 0; b < ST_INSIGHT_BINS; b++)
+              sum += epoch->layers[l].weights.counts[b];
+            g_assert_cmpint (sum, ==, numel[l]);
+            g_assert_cmpfloat (epoch->layers[l].grad_norm, >, 0.0);
+          }
+        g_assert_cmpuint (epoch->n_acts, ==, 1);
+        g_assert_cmpint (epoch->acts[0].kind, ==, ST_OP_RELU);
+      }
+    /* the projection of every test image (500 here), after the last epoch, into the
+     * Linear: its 576 features */
+    g_assert_nonnull (projection);
+    g_assert_cmpint (projection->epoch, ==, 2);
+    g_assert_cmpint (projection->n, ==, 500);
+    g_assert_cmpint (projection->features, ==, 576);
+    g_assert_cmpstr (projection->layer, ==, "5");
+    g_assert_cmpfloat (projection->explained[0], >, 0.0);
+    g_assert_cmpfloat (projection->explained[0], >=, projection->explained[1]);
+  }
 }
 
 /* A run with a runs folder is recorded there: its model, each epoch's line and steps, its
@@ -903,6 +950,7 @@ test_recorded (void)
   g_assert_true (g_file_test (best, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (model, G_FILE_TEST_IS_REGULAR));
   check_insight (done->dir);
+  g_assert_cmpint (w.insights, ==, 2);
 
   /* recording, insight included, changes nothing of the run */
   options.runs_dir = NULL;

@@ -1051,6 +1051,14 @@ st_activations_view_set_run_outdated (StActivationsView *self, gboolean outdated
   gtk_widget_set_visible (GTK_WIDGET (self->run_hint), self->run_outdated);
 }
 
+const StDataset *
+st_activations_view_get_test_set (StActivationsView *self)
+{
+  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), NULL);
+
+  return self->test;
+}
+
 gint64
 st_activations_view_get_example (StActivationsView *self)
 {

@@ -60,6 +60,8 @@ void              st_activations_view_begin_run     (StActivationsView *self,
  * model has since been edited away from; the end of the run takes the hint away. */
 void              st_activations_view_set_run_outdated (StActivationsView *self,
                                                         gboolean           outdated);
+/* The test set the page shows, or NULL while none is loaded (borrowed). */
+const StDataset  *st_activations_view_get_test_set  (StActivationsView *self);
 gint64            st_activations_view_get_example   (StActivationsView *self);
 void              st_activations_view_select_example (StActivationsView *self,
                                                       gint64             example);

@@ -6,6 +6,10 @@
 #include <math.h>
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
+#include "core/io/i18n.h"
+#include "core/io/input-file.h"
 #include "core/io/json-write.h"
 
 struct _StInsight {
@@ -324,4 +328,191 @@ st_insight_append_json (const StInsight *insight, int epoch, GString *out)
       g_string_append_c (out, '}');
     }
   g_string_append (out, "]}");
+}
+
+/* ---- reading back --------------------------------------------------------------------- */
+
+void
+st_insight_epoch_free (StInsightEpoch *epoch)
+{
+  if (epoch == NULL)
+    return;
+  for (guint l = 0; l < epoch->n_layers; l++)
+    g_free ((char *) epoch->layers[l].name);
+  for (guint a = 0; a < epoch->n_acts; a++)
+    g_free ((char *) epoch->acts[a].path);
+  g_free (epoch->layers);
+  g_free (epoch->acts);
+  g_free (epoch);
+}
+
+StInsightEpoch *
+st_insight_epoch_copy (const StInsightEpoch *epoch)
+{
+  StInsightEpoch *copy = g_memdup2 (epoch, sizeof *epoch);
+
+  copy->layers = g_memdup2 (epoch->layers, sizeof (StInsightLayer) * MAX (epoch->n_layers, 1));
+  copy->acts = g_memdup2 (epoch->acts, sizeof (StInsightActivation) * MAX (epoch->n_acts, 1));
+  for (guint l = 0; l < epoch->n_layers; l++)
+    copy->layers[l].name = g_strdup (epoch->layers[l].name);
+  for (guint a = 0; a < epoch->n_acts; a++)
+    copy->acts[a].path = g_strdup (epoch->acts[a].path);
+  return copy;
+}
+
+/* A number, or NaN for null and anything else. */
+static double
+member_number (JsonObject *o, const char *name)
+{
+  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
+    return NAN;
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE
+      || json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_double (node);
+  return NAN;
+}
+
+static JsonObject *
+member_object (JsonObject *o, const char *name)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static JsonArray *
+member_array (JsonObject *o, const char *name)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static gboolean
+parse_histogram (JsonObject *o, StInsightHistogram *h)
+{
+  JsonArray *counts = o != NULL ? member_array (o, "counts") : NULL;
+
+  memset (h, 0, sizeof *h);
+  if (counts == NULL || json_array_get_length (counts) != ST_INSIGHT_BINS)
+    return FALSE;
+  h->lo = member_number (o, "lo");
+  h->hi = member_number (o, "hi");
+  if (!isfinite (h->lo) || !isfinite (h->hi) || h->lo > h->hi)
+    return FALSE;
+  for (int b = 0; b < ST_INSIGHT_BINS; b++)
+    {
+      JsonNode *node = json_array_get_element (counts, b);
+      gint64 c;
+
+      if (JSON_NODE_TYPE (node) != JSON_NODE_VALUE
+          || json_node_get_value_type (node) != G_TYPE_INT64)
+        return FALSE;
+      c = json_node_get_int (node);
+      if (c < 0 || c > G_MAXUINT32)
+        return FALSE;
+      h->counts[b] = (guint32) c;
+    }
+  return TRUE;
+}
+
+StInsightEpoch *
+st_insight_epoch_parse (const char *line, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (StInsightEpoch) epoch = g_new0 (StInsightEpoch, 1);
+  JsonObject *o;
+  JsonArray *layers, *acts;
+
+  if (!json_parser_load_from_data (parser, line, -1, error))
+    return NULL;
+  if (json_parser_get_root (parser) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    goto bad;
+  o = json_node_get_object (json_parser_get_root (parser));
+  layers = member_array (o, "layers");
+  acts = member_array (o, "activations");
+  if (layers == NULL || acts == NULL || !isfinite (member_number (o, "epoch")))
+    goto bad;
+  epoch->epoch = (int) json_object_get_int_member (o, "epoch");
+  epoch->layers = g_new0 (StInsightLayer, MAX (json_array_get_length (layers), 1));
+  epoch->acts = g_new0 (StInsightActivation, MAX (json_array_get_length (acts), 1));
+  for (guint l = 0; l < json_array_get_length (layers); l++)
+    {
+      JsonNode *node = json_array_get_element (layers, l);
+      JsonObject *lo = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      StInsightLayer *layer = &epoch->layers[epoch->n_layers];
+      const char *name = lo != NULL ? json_object_get_string_member_with_default (lo, "name",
+                                                                                  NULL)
+                                    : NULL;
+
+      if (name == NULL)
+        goto bad;
+      layer->name = g_strdup (name);
+      epoch->n_layers++;
+      layer->weight_norm = member_number (lo, "weight_norm");
+      layer->grad_norm = member_number (lo, "grad_norm");
+      layer->update_ratio = member_number (lo, "update_ratio");
+      if (!parse_histogram (member_object (lo, "weights"), &layer->weights)
+          || !parse_histogram (member_object (lo, "grads"), &layer->grads))
+        goto bad;
+    }
+  for (guint a = 0; a < json_array_get_length (acts); a++)
+    {
+      JsonNode *node = json_array_get_element (acts, a);
+      JsonObject *ao = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      StInsightActivation *act = &epoch->acts[epoch->n_acts];
+      const char *path, *type;
+
+      if (ao == NULL)
+        goto bad;
+      path = json_object_get_string_member_with_default (ao, "layer", NULL);
+      type = json_object_get_string_member_with_default (ao, "type", NULL);
+      if (path == NULL || type == NULL)
+        goto bad;
+      if (g_str_equal (type, "ReLU"))
+        act->kind = ST_OP_RELU;
+      else if (g_str_equal (type, "Sigmoid"))
+        act->kind = ST_OP_SIGMOID;
+      else if (g_str_equal (type, "Tanh"))
+        act->kind = ST_OP_TANH;
+      else
+        goto bad;
+      act->path = g_strdup (path);
+      epoch->n_acts++;
+      act->fraction = member_number (ao, act->kind == ST_OP_RELU ? "dead" : "saturated");
+    }
+  return g_steal_pointer (&epoch);
+
+bad:
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+               _("not an epoch's insight: an object with \"epoch\", \"layers\" (each with its "
+                 "name and 32-bin histograms) and \"activations\""));
+  return NULL;
+}
+
+GPtrArray *
+st_insight_read (const char *path, GError **error)
+{
+  g_autoptr (GPtrArray) epochs = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) st_insight_epoch_free);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!st_input_file_check (path, error) || !g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      StInsightEpoch *epoch;
+
+      if (lines[i][0] == '\0')
+        continue;
+      epoch = st_insight_epoch_parse (lines[i], NULL);
+      if (epoch != NULL)
+        g_ptr_array_add (epochs, epoch);
+    }
+  return g_steal_pointer (&epochs);
 }

@@ -69,6 +69,28 @@ void       st_insight_append_json (const StInsight *insight,
                                    int              epoch,
                                    GString         *out);
 
+/* An epoch's insight as read back from its JSON line; the layers' names and the
+ * activations' paths are the epoch's own. */
+typedef struct {
+  int                  epoch;
+  guint                n_layers;
+  StInsightLayer      *layers;
+  guint                n_acts;
+  StInsightActivation *acts;
+} StInsightEpoch;
+
+/* NULL with an error when `line` is not one epoch's insight. */
+StInsightEpoch *st_insight_epoch_parse (const char            *line,
+                                        GError               **error);
+StInsightEpoch *st_insight_epoch_copy  (const StInsightEpoch  *epoch);
+void            st_insight_epoch_free  (StInsightEpoch        *epoch);
+/* A run's insight.jsonl: its epochs (StInsightEpoch, freed with the array) in the file's
+ * order; a line that does not read (one cut short by a kill) is left out. An empty array
+ * when the file has none; NULL with an error naming the file when it cannot be read. */
+GPtrArray      *st_insight_read        (const char            *path,
+                                        GError               **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StInsight, st_insight_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StInsightEpoch, st_insight_epoch_free)
 
 G_END_DECLS

@@ -21,6 +21,8 @@
  *   best.safetensors      the best epoch's weights (highest test accuracy)
  *   insight.jsonl         one line an epoch: what happened inside the network (insight.h's
  *                         st_insight_append_json), appended at the epoch's end
+ *   projection.jsonl      one line an epoch after it: the test images' features in two
+ *                         dimensions (projection.h)
  *
  * run.json:
  *   {"format": "strata-run/1", "id": "…", "name": "LeNet-5", "note": "",

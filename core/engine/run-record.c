@@ -335,6 +335,8 @@ st_run_record_continue (const char *run_dir, const StSpec *spec, const StRunStar
     }
   if (!trim_file (run_dir, "epochs.jsonl", 0, done_epochs, jsonl_epoch, error)
       || !trim_file (run_dir, "batches.csv", 1, done_epochs, csv_epoch, error)
+      || !trim_file (run_dir, "insight.jsonl", 0, done_epochs, jsonl_epoch, error)
+      || !trim_file (run_dir, "projection.jsonl", 0, done_epochs, jsonl_epoch, error)
       || !write_run_json (r, ST_RUN_RUNNING, NULL, error))
     return NULL;
   return g_steal_pointer (&r);
@@ -413,6 +415,16 @@ st_run_record_add_insight (StRunRecord *record, const char *json, GError **error
   g_return_val_if_fail (record != NULL && json != NULL, FALSE);
 
   return append_file (record, "insight.jsonl", line, strlen (line), error);
+}
+
+gboolean
+st_run_record_add_projection (StRunRecord *record, const char *json, GError **error)
+{
+  g_autofree char *line = g_strconcat (json, "\n", NULL);
+
+  g_return_val_if_fail (record != NULL && json != NULL, FALSE);
+
+  return append_file (record, "projection.jsonl", line, strlen (line), error);
 }
 
 gboolean

@@ -52,6 +52,10 @@ gboolean     st_run_record_end_epoch  (StRunRecord          *record,
 gboolean     st_run_record_add_insight (StRunRecord      *record,
                                         const char       *json,
                                         GError          **error);
+/* An epoch's projection (projection.h), one JSON object, appended to projection.jsonl. */
+gboolean     st_run_record_add_projection (StRunRecord   *record,
+                                           const char    *json,
+                                           GError       **error);
 /* The end: run.json's status and message (NULL for none). */
 gboolean     st_run_record_finish     (StRunRecord       *record,
                                        StRunStatus        status,

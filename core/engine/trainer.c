@@ -23,6 +23,7 @@
 
 #include "core/engine/checkpoint.h"
 #include "core/engine/insight.h"
+#include "core/engine/projection.h"
 #include "core/engine/run-record.h"
 #include "core/engine/evaluator.h"
 #include "core/engine/snapshot.h"
@@ -107,6 +108,8 @@ typedef struct {
   GError         *error;
   StSnapshot     *snapshot;
   StBestWeights  *best;
+  StInsightEpoch *insight;
+  StProjectionData *projection;
   atomic_int      posted;
 } Message;
 
@@ -132,6 +135,8 @@ message_free (gpointer p)
   g_clear_error (&m->error);
   g_clear_pointer (&m->snapshot, st_snapshot_free);
   g_clear_pointer (&m->best, st_best_weights_unref);
+  g_clear_pointer (&m->insight, st_insight_epoch_free);
+  g_clear_pointer (&m->projection, st_projection_data_free);
   g_free (m);
 }
 
@@ -151,6 +156,8 @@ message_dispatch (gpointer p)
   m->event.error = m->error;
   m->event.snapshot = m->snapshot;
   m->event.best = m->best;
+  m->event.insight = m->insight;
+  m->event.projection = m->projection;
   if (m->event.kind == ST_TRAINER_EVENT_FINISHED)
     atomic_store (&trainer->state, ST_TRAINER_DONE);
   if (trainer->func != NULL)
@@ -158,20 +165,22 @@ message_dispatch (gpointer p)
   return G_SOURCE_REMOVE;
 }
 
-/* Takes error, snapshot and best. */
-static void
-post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GError *error,
-      StSnapshot *snapshot, StBestWeights *best)
+static Message *
+message_new (StTrainer *trainer, const StTrainerEvent *event, const char *message)
 {
   Message *m = g_new0 (Message, 1);
-  GSource *source;
 
   m->link = link_ref (trainer->link);
   m->event = *event;
   m->message = g_strdup (message);
-  m->error = error;
-  m->snapshot = snapshot;
-  m->best = best;
+  return m;
+}
+
+static void
+message_post (StTrainer *trainer, Message *m)
+{
+  GSource *source;
+
   atomic_store_explicit (&m->posted, 1, memory_order_release);
   /* Not g_main_context_invoke(): the owner's context is often the global default one, which
    * is also this worker's thread-default, and invoke would then run the owner's callback
@@ -182,6 +191,19 @@ post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GErr
   g_source_set_name (source, "strata trainer event");
   g_source_attach (source, trainer->context);
   g_source_unref (source);
+}
+
+/* Takes error, snapshot and best. */
+static void
+post (StTrainer *trainer, const StTrainerEvent *event, const char *message, GError *error,
+      StSnapshot *snapshot, StBestWeights *best)
+{
+  Message *m = message_new (trainer, event, message);
+
+  m->error = error;
+  m->snapshot = snapshot;
+  m->best = best;
+  message_post (trainer, m);
 }
 
 static void
@@ -254,6 +276,7 @@ typedef struct {
   StTrainingState state;      /* the training checkpoint: what is read at each epoch's end */
   StRunRecord   *record;      /* the run's folder in the history, or NULL */
   StInsight     *insight;     /* measured at each recorded epoch's end, or NULL */
+  StProjection  *projection;  /* likewise */
 } Run;
 
 static gboolean
@@ -602,23 +625,42 @@ start_record (Run *run, gboolean has_state)
       return;
     }
   post (trainer, &event, st_run_record_get_dir (run->record), NULL, NULL, NULL);
-  /* without room for its buffers the run goes on unmeasured */
+  /* without room for their buffers the run goes on unmeasured */
   run->insight = st_insight_new (trainer->net, tc->batch_size);
+  run->projection = st_projection_new (trainer->net, run->data->test, tc->batch_size, NULL);
 }
 
-/* What happened inside the network this epoch, measured without changing it. */
+/* What happened inside the network this epoch, measured without changing it: recorded in
+ * the run's folder, and handed to the owner as it was recorded. */
 static gboolean
 record_insight (Run *run, int epoch, GError **error)
 {
-  g_autoptr (GString) line = NULL;
+  StTrainerEvent event = { .kind = ST_TRAINER_EVENT_INSIGHT, .epoch = epoch };
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autoptr (GString) points = g_string_new (NULL);
+  Message *m;
 
   if (run->insight == NULL)
     return TRUE;
   if (!st_insight_measure (run->insight, run->backend, run->params, run->data->test, error))
     return FALSE;
-  line = g_string_new (NULL);
   st_insight_append_json (run->insight, epoch, line);
-  return st_run_record_add_insight (run->record, line->str, error);
+  if (!st_run_record_add_insight (run->record, line->str, error))
+    return FALSE;
+  if (run->projection != NULL)
+    {
+      if (!st_projection_measure (run->projection, run->backend, error))
+        return FALSE;
+      st_projection_append_json (run->projection, epoch, points);
+      if (!st_run_record_add_projection (run->record, points->str, error))
+        return FALSE;
+    }
+  /* the owner gets what the files say, read back by the readers of the files */
+  m = message_new (run->trainer, &event, NULL);
+  m->insight = st_insight_epoch_parse (line->str, NULL);
+  m->projection = points->len > 0 ? st_projection_data_parse (points->str, NULL) : NULL;
+  message_post (run->trainer, m);
+  return TRUE;
 }
 
 /* At an epoch's end, after gather_state: the run's checkpoint, best weights and line in its
@@ -932,6 +974,7 @@ worker_main (gpointer data)
   g_clear_pointer (&run.best, st_best_weights_unref);
   st_training_state_clear (&run.state);
   g_clear_pointer (&run.insight, st_insight_free);
+  g_clear_pointer (&run.projection, st_projection_free);
   return NULL;
 }
 

@@ -19,6 +19,8 @@
 
 #include "core/engine/backend.h"
 #include "core/engine/epoch-metrics.h"
+#include "core/engine/insight.h"
+#include "core/engine/projection.h"
 #include "core/engine/snapshot.h"
 #include "core/model/spec.h"
 
@@ -38,6 +40,8 @@ typedef enum {
   ST_TRAINER_EVENT_SNAPSHOT,    /* snapshot */
   ST_TRAINER_EVENT_CHECKPOINT,  /* message: the file written */
   ST_TRAINER_EVENT_RECORD,      /* message: the folder the run is recorded in */
+  ST_TRAINER_EVENT_INSIGHT,     /* epoch: a recorded epoch's insight and projection (either
+                                 * may be NULL: not measured) */
   ST_TRAINER_EVENT_ERROR,       /* error: what went wrong; FINISHED follows */
   ST_TRAINER_EVENT_FINISHED,    /* stopped: TRUE when Stop ended it early; best */
 } StTrainerEventKind;
@@ -79,6 +83,8 @@ typedef struct {
   gboolean            notice;         /* STATUS: to be shown, not only a progress line */
   StBestWeights      *best;           /* FINISHED: the best epoch's, or NULL when none ended;
                                        * valid during the call, st_best_weights_ref() to keep */
+  const StInsightEpoch   *insight;    /* INSIGHT: valid during the call (copy to keep) */
+  const StProjectionData *projection;
 } StTrainerEvent;
 
 typedef void (*StTrainerFunc) (StTrainer *trainer, const StTrainerEvent *event, gpointer data);

@@ -38,6 +38,7 @@ st_chart_data_add_event (StChartData *data, const StTrainerEvent *event)
     case ST_TRAINER_EVENT_SNAPSHOT:
     case ST_TRAINER_EVENT_CHECKPOINT:
     case ST_TRAINER_EVENT_RECORD:
+    case ST_TRAINER_EVENT_INSIGHT:
     case ST_TRAINER_EVENT_ERROR:
     case ST_TRAINER_EVENT_FINISHED:
       break;
