@@ -3,7 +3,8 @@
  *
  * Each case gets a fresh STRATA_RUNS_DIR with three runs that differ in lr (0.9, 0.3, 0.1)
  * and in best test accuracy (0.80, 0.90, 0.70). With STRATA_WRITE_SCREENSHOT=1, the window
- * case writes its Runs page, three runs ticked, to docs/runs-compared.png.
+ * case writes its Runs page, three runs ticked, to docs/runs-compared.png, and the inside case
+ * the Inside page of LeNet-5 trained on Fashion-MNIST (where installed) to docs/inside-lenet5.png.
  *
  * Without a display every case is skipped.
  */
@@ -14,7 +15,9 @@
 
 #include "core/engine/run-list.h"
 #include "core/model/spec-read.h"
+#include "ui/activations-view.h"
 #include "ui/chart-panel.h"
+#include "ui/insight-view.h"
 #include "ui/runs-view.h"
 #include "ui/strata-window.h"
 #include "ui/train-panel.h"
@@ -357,6 +360,113 @@ empty_loaded (gpointer data)
   return !st_runs_view_is_loading (data);
 }
 
+static gboolean
+test_set_loaded (gpointer data)
+{
+  return st_activations_view_get_test_set (data) != NULL;
+}
+
+static const char *
+visible_page (StWindow *window)
+{
+  GtkWidget *stack = gtk_widget_get_ancestor (st_window_get_runs_view (window),
+                                              ADW_TYPE_VIEW_STACK);
+
+  return adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack));
+}
+
+/* The Inside page: a run continued in the window fills it epoch by epoch from the trainer's
+ * events (its epochs 3 and 4, the projection of the last); the run's button shows all four
+ * from its files; a dot pointed at is the image under the pointer, and a click opens that
+ * image on the Activations page. A run without measures is refused with a message. */
+static void
+test_inside (Fixture *f, gconstpointer data)
+{
+  StWindow *window;
+  StRunsView *view;
+  StTrainPanel *panel;
+  StInsightView *inside;
+  StActivationsView *activations;
+  g_autofree char *run_dir = NULL;
+  g_autofree char *empty_dir = NULL;
+  g_auto (StTestRun) trained = { 0 };
+  const StProjectionData *p;
+  double x, y;
+
+  if (!st_test_have_cli ())
+    return;
+  st_test_cli (&trained, "train", "toy", "--epochs", "2", "--device", "cpu", NULL);
+  g_assert_cmpint (trained.status, ==, 0);
+
+  window = ui_test_open_window ();
+  f->window = GTK_WIDGET (window);
+  view = ST_RUNS_VIEW (st_window_get_runs_view (window));
+  panel = ST_TRAIN_PANEL (st_window_get_train_panel (window));
+  inside = ST_INSIGHT_VIEW (st_window_get_insight_view (window));
+  activations = ST_ACTIVATIONS_VIEW (st_window_get_activations (window));
+  g_assert_true (ui_test_wait_until (empty_loaded, view, GUARD_SECONDS));
+  run_dir = g_build_filename (f->runs, st_runs_view_get_row_id (view, 0), NULL);
+
+  /* live: the events of epochs 3 and 4 */
+  st_window_continue_run (window, run_dir);
+  g_assert_true (ui_test_wait_until (training_done, panel, 60));
+  ui_test_spin (50);
+  g_assert_cmpuint (st_insight_view_get_n_epochs (inside), ==, 2);
+  p = st_insight_view_get_projection (inside);
+  g_assert_nonnull (p);
+  g_assert_cmpint (p->epoch, ==, 4);
+  g_assert_cmpint (p->n, ==, 2);        /* the toy's two test images */
+
+  /* recorded: every epoch from the run's folder, on its page */
+  g_assert_true (st_window_show_inside (window, run_dir));
+  g_assert_cmpstr (visible_page (window), ==, "inside");
+  g_assert_cmpuint (st_insight_view_get_n_epochs (inside), ==, 4);
+  ui_test_wait_for_frame (GTK_WIDGET (window), GUARD_SECONDS);
+
+  /* pointing and clicking */
+  g_assert_true (ui_test_wait_until (test_set_loaded, activations, GUARD_SECONDS));
+  for (gint64 i = 1; i >= 0; i--)
+    {
+      g_assert_true (st_insight_view_point_position (inside, i, &x, &y));
+      g_assert_cmpint (st_insight_view_hover_at (inside, x, y), ==, i);
+      g_assert_cmpint (st_insight_view_click_at (inside, x, y), ==, i);
+      g_assert_cmpstr (visible_page (window), ==, "activations");
+      g_assert_cmpint (st_activations_view_get_example (activations), ==, i);
+    }
+  g_assert_cmpint (st_insight_view_hover_at (inside, -50, -50), ==, -1);
+  g_assert_cmpint (st_insight_view_click_at (inside, -50, -50), ==, -1);
+
+  /* a run that measured nothing */
+  empty_dir = g_build_filename (f->runs, runs_made[0].id, NULL);
+  g_assert_false (st_window_show_inside (window, empty_dir));
+  g_assert_cmpstr (visible_page (window), ==, "activations");
+
+  if (g_strcmp0 (g_getenv ("STRATA_WRITE_SCREENSHOT"), "1") == 0)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "docs",
+                                               "inside-lenet5.png", NULL);
+      g_autoptr (GskRenderer) renderer = gsk_cairo_renderer_new ();
+      g_autoptr (GdkTexture) texture = NULL;
+      g_auto (StTestRun) lenet = { 0 };
+      g_autofree char *lenet_dir = NULL;
+
+      st_test_cli (&lenet, "train", "lenet5", "--epochs", "5", "--limit", "12000", "--device",
+                   "cpu", NULL);
+      g_assert_cmpint (lenet.status, ==, 0);
+      st_runs_view_reload (view);
+      g_assert_true (ui_test_wait_until (empty_loaded, view, GUARD_SECONDS));
+      lenet_dir = g_build_filename (f->runs, st_runs_view_get_row_id (view, 0), NULL);
+      gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1000);
+      g_assert_true (st_window_show_inside (window, lenet_dir));
+      g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
+      ui_test_spin (500);
+      ui_test_wait_for_frame (GTK_WIDGET (window), GUARD_SECONDS);
+      texture = ui_test_render_texture (GTK_WIDGET (window), renderer);
+      g_assert_true (gdk_texture_save_to_png (texture, png));
+      gsk_renderer_unrealize (renderer);
+    }
+}
+
 static void
 test_empty (Fixture *f, gconstpointer data)
 {
@@ -380,6 +490,7 @@ main (int argc, char **argv)
     { "/runs-view/window-compare", test_window_compare },
     { "/runs-view/empty", test_empty },
     { "/runs-view/continue", test_continue },
+    { "/runs-view/inside", test_inside },
   };
 
   g_test_init (&argc, &argv, NULL);

@@ -147,6 +147,7 @@ enum {
   SIGNAL_COMPARE_CHANGED,
   SIGNAL_OPEN_RUN,
   SIGNAL_CONTINUE_RUN,
+  SIGNAL_INSIDE_RUN,
   N_SIGNALS
 };
 
@@ -397,6 +398,16 @@ continue_clicked (GtkButton *button, GtkListItem *item)
 }
 
 static void
+inside_clicked (GtkButton *button, GtkListItem *item)
+{
+  StRunRow *row = cell_row (item);
+  StRunsView *self = cell_view (GTK_WIDGET (button));
+
+  if (row != NULL && self != NULL)
+    g_signal_emit (self, signals[SIGNAL_INSIDE_RUN], 0, row->run->dir);
+}
+
+static void
 delete_clicked (GtkButton *button, GtkListItem *item)
 {
   StRunRow *row = cell_row (item);
@@ -417,7 +428,12 @@ actions_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer da
   GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
   GtkWidget *go_on = gtk_button_new_from_icon_name ("media-playback-start-symbolic");
   GtkWidget *delete = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  GtkWidget *inside = gtk_button_new_from_icon_name ("view-reveal-symbolic");
 
+  gtk_widget_set_tooltip_text (inside, _("Look inside the run: its projection, gradients and "
+                                         "histograms"));
+  gtk_widget_add_css_class (inside, "flat");
+  g_signal_connect (inside, "clicked", G_CALLBACK (inside_clicked), item);
   gtk_widget_set_tooltip_text (open, _("Open the run’s model and best weights"));
   gtk_widget_set_tooltip_text (go_on, _("Continue training the run from its last epoch"));
   gtk_widget_set_tooltip_text (delete, _("Delete the run"));
@@ -430,6 +446,7 @@ actions_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer da
   gtk_box_append (GTK_BOX (box), open);
   gtk_box_append (GTK_BOX (box), go_on);
   gtk_box_append (GTK_BOX (box), delete);
+  gtk_box_append (GTK_BOX (box), inside);
   gtk_list_item_set_child (item, box);
 }
 
@@ -940,6 +957,9 @@ st_runs_view_class_init (StRunsViewClass *klass)
                   G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_CONTINUE_RUN] =
     g_signal_new ("continue-run", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_INSIDE_RUN] =
+    g_signal_new ("inside-run", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_install_action (widget_class, "runs.undo-delete", "s", undo_delete_activated);

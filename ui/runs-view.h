@@ -15,6 +15,8 @@
  * ::compare-changed () says the runs ticked changed; st_runs_view_get_compared () has them.
  * ::open-run (string) asks to open the run in that folder (its model and best weights).
  * ::continue-run (string) asks to go on training the run in that folder from its checkpoint.
+ * ::inside-run (string) asks to show what the run in that folder measured inside its network
+ * (insight-view.h).
  */
 #pragma once
 

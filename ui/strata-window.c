@@ -20,6 +20,7 @@
 #include "ui/layer-list.h"
 #include "ui/layer-palette.h"
 #include "ui/render/chart-data.h"
+#include "ui/insight-view.h"
 #include "ui/runs-view.h"
 #include "ui/train-panel.h"
 
@@ -42,6 +43,7 @@ struct _StWindow
   StChartPanel        *chart_panel;
   StActivationsView   *activations;
   StRunsView          *runs_view;
+  StInsightView       *insight;
   StChartPanel        *runs_chart;        /* on the Runs page: the runs ticked, compared */
   GtkWidget           *run_hint;          /* on the Training page: edits wait for the next run */
 
@@ -755,13 +757,19 @@ run_started (StWindow *self, int planned_epochs)
   g_free (self->run_model);
   self->run_model = st_spec_to_json (document);
   st_activations_view_begin_run (self->activations, run, NULL);
+  st_insight_view_clear (self->insight, title);
   update_run_hint (self);
 }
 
 static void
 run_progress (StWindow *self, gpointer event)
 {
-  st_chart_panel_add_event (self->chart_panel, event);
+  const StTrainerEvent *e = event;
+
+  if (e->kind == ST_TRAINER_EVENT_INSIGHT)
+    st_insight_view_add_epoch (self->insight, e->insight, e->projection);
+  else
+    st_chart_panel_add_event (self->chart_panel, event);
 }
 
 static void
@@ -1325,6 +1333,30 @@ st_window_open_run (StWindow *self, const char *run_dir)
 }
 
 static void
+show_activations_page (StWindow *self, gint64 example)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, "activations");
+}
+
+gboolean
+st_window_show_inside (StWindow *self, const char *run_dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StRun) run = NULL;
+
+  g_return_val_if_fail (ST_IS_WINDOW (self) && run_dir != NULL, FALSE);
+
+  run = st_run_load (run_dir, FALSE, &error);
+  if (run == NULL || !st_insight_view_show_run (self->insight, run_dir, run->name, &error))
+    {
+      show_message (self, error->message);
+      return FALSE;
+    }
+  adw_view_stack_set_visible_child_name (self->view_stack, "inside");
+  return TRUE;
+}
+
+static void
 build_runs_page (StWindow *self)
 {
   GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
@@ -1345,6 +1377,8 @@ build_runs_page (StWindow *self)
                             self);
   g_signal_connect_swapped (self->runs_view, "open-run", G_CALLBACK (st_window_open_run), self);
   g_signal_connect_swapped (self->runs_view, "continue-run", G_CALLBACK (st_window_continue_run),
+                            self);
+  g_signal_connect_swapped (self->runs_view, "inside-run", G_CALLBACK (st_window_show_inside),
                             self);
   g_signal_connect_swapped (self->runs_chart, "message", G_CALLBACK (show_message), self);
 }
@@ -1446,6 +1480,13 @@ build_pages (StWindow *self)
   page = adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->activations),
                                     "activations", _("Activations"));
   adw_view_stack_page_set_icon_name (page, "view-grid-symbolic");
+  self->insight = ST_INSIGHT_VIEW (st_insight_view_new ());
+  st_insight_view_set_activations (self->insight, self->activations);
+  page = adw_view_stack_add_titled (self->view_stack, GTK_WIDGET (self->insight), "inside",
+                                    _("Inside"));
+  adw_view_stack_page_set_icon_name (page, "view-reveal-symbolic");
+  g_signal_connect_swapped (self->insight, "open-image", G_CALLBACK (show_activations_page),
+                            self);
   build_runs_page (self);
 
   g_signal_connect_swapped (self->train_panel, "state-changed", G_CALLBACK (update_actions), self);
@@ -1697,6 +1738,13 @@ st_window_get_runs_view (StWindow *self)
 {
   g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->runs_view);
+}
+
+GtkWidget *
+st_window_get_insight_view (StWindow *self)
+{
+  g_return_val_if_fail (ST_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->insight);
 }
 
 GtkWidget *

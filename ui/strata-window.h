@@ -31,6 +31,8 @@ GtkWidget       *st_window_get_activations  (StWindow  *self);
 GtkWidget       *st_window_get_runs_view    (StWindow  *self);
 /* The chart of the Runs page, which draws the runs ticked (shown while there are any). */
 GtkWidget       *st_window_get_runs_chart   (StWindow  *self);
+/* The Inside page (insight-view.h). */
+GtkWidget       *st_window_get_insight_view (StWindow  *self);
 
 /* Opens a run (a folder of st_runs_dir ()): its model.strata.json in the builder, asking
  * first about unsaved changes, and its best.safetensors as the Activations page's weights. */
@@ -39,6 +41,10 @@ void             st_window_open_run         (StWindow   *self,
 /* Goes on training the run in run_dir from its checkpoint, on the Training page (after
  * asking about unsaved edits); refused with a toast while a run trains. */
 void             st_window_continue_run     (StWindow   *self,
+                                             const char *run_dir);
+/* Shows the Inside page for the recorded run in `run_dir` (its insight.jsonl and
+ * projection.jsonl); FALSE, with a toast naming the file, when it has neither. */
+gboolean         st_window_show_inside      (StWindow   *self,
                                              const char *run_dir);
 
 /* The file name a save dialog proposes for an export: the chart (MODEL-training.png, the

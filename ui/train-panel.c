@@ -602,6 +602,9 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
     case ST_TRAINER_EVENT_RECORD:
       /* the run is in the history (run-record.h); nothing here shows where */
       break;
+    case ST_TRAINER_EVENT_INSIGHT:
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, e);
+      break;
     case ST_TRAINER_EVENT_ERROR:
       self->failed = TRUE;
       show_error (self, e->message);

@@ -8,7 +8,9 @@
  *   ::run-started (int planned_epochs)          a run began; the charts start afresh
  *   ::progress (gpointer event)                 a const StTrainerEvent * of kind BATCH or EPOCH,
  *                                               valid during the emission: the chart's rows
- *                                               (st_chart_data_add_event() in chart-feed.h)
+ *                                               (st_chart_data_add_event() in chart-feed.h);
+ *                                               or INSIGHT: an epoch measured inside the
+ *                                               network (insight-view.h)
  *   ::snapshot (gpointer snapshot)              a const StSnapshot *, valid during the emission
  *   ::message (const char *text)                an error to show the person
  *   ::finished (gboolean stopped, const char *weights_path)   the best weights, or NULL
