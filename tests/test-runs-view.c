@@ -366,6 +366,14 @@ test_set_loaded (gpointer data)
   return st_activations_view_get_test_set (data) != NULL;
 }
 
+static gboolean
+ten_classes_loaded (gpointer data)
+{
+  const StDataset *test = st_activations_view_get_test_set (data);
+
+  return test != NULL && test->n_classes == 10;
+}
+
 static const char *
 visible_page (StWindow *window)
 {
@@ -457,6 +465,10 @@ test_inside (Fixture *f, gconstpointer data)
       g_assert_true (ui_test_wait_until (empty_loaded, view, GUARD_SECONDS));
       lenet_dir = g_build_filename (f->runs, st_runs_view_get_row_id (view, 0), NULL);
       gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1000);
+      /* its model and weights on the Activations page: the dots' images and class names */
+      st_window_open_run (window, lenet_dir);
+      g_assert_true (ui_test_wait_until (ten_classes_loaded, activations, 60));
+      ui_test_spin (300);
       g_assert_true (st_window_show_inside (window, lenet_dir));
       g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
       ui_test_spin (500);

@@ -35,6 +35,7 @@ struct _StInsightView
   char              *y_label;
   char              *scatter_title;
   int                highlight;
+  char              *dataset;       /* a recorded run's, or NULL: the live run's */
 
   /* borrowed */
   StActivationsView *activations;   /* weak pointer */
@@ -56,11 +57,19 @@ theme_of (StInsightView *self)
   return adw_style_manager_get_dark (self->style_manager) ? ST_THEME_DARK : ST_THEME_LIGHT;
 }
 
+/* The Activations page's test set when it is the one the projection is of: the live run's,
+ * or a recorded run's dataset by name. */
 static const StDataset *
 test_set (StInsightView *self)
 {
-  return self->activations != NULL ? st_activations_view_get_test_set (self->activations)
-                                   : NULL;
+  const StDataset *test = self->activations != NULL
+                            ? st_activations_view_get_test_set (self->activations) : NULL;
+
+  if (test == NULL || (self->dataset != NULL && g_strcmp0 (test->name, self->dataset) != 0))
+    return NULL;
+  if (self->projection != NULL && test->n < self->projection->n)
+    return NULL;
+  return test;
 }
 
 /* The scatter as drawn now: the class names when the Activations page has the same classes. */
@@ -135,8 +144,7 @@ refresh (StInsightView *self)
 
   g_clear_pointer (&self->ridges, st_insight_ridges_free);
   self->ridges = st_insight_ridges_new (self->epochs);
-  gtk_widget_set_size_request (self->ridge_area, MAX (260 * self->ridges->n_layers, 400),
-                               self->ridges->n_layers > 0 ? 520 : 0);
+  gtk_widget_set_size_request (self->ridge_area, 300, self->ridges->n_layers > 0 ? 480 : 0);
   gtk_widget_set_visible (self->ridge_area, self->ridges->n_layers > 0);
   if (last != NULL)
     for (guint a = 0; a < last->n_acts; a++)
@@ -222,6 +230,7 @@ st_insight_view_clear (StInsightView *self, const char *title)
 
   g_ptr_array_set_size (self->epochs, 0);
   set_projection (self, NULL);
+  g_clear_pointer (&self->dataset, g_free);
   gtk_label_set_text (self->title, title != NULL ? title : _("No run yet"));
   refresh (self);
 }
@@ -241,7 +250,7 @@ st_insight_view_add_epoch (StInsightView *self, const StInsightEpoch *insight,
 
 gboolean
 st_insight_view_show_run (StInsightView *self, const char *run_dir, const char *title,
-                          GError **error)
+                          const char *dataset, GError **error)
 {
   g_autofree char *insight_path = g_build_filename (run_dir, "insight.jsonl", NULL);
   g_autofree char *projection_path = g_build_filename (run_dir, "projection.jsonl", NULL);
@@ -259,6 +268,7 @@ st_insight_view_show_run (StInsightView *self, const char *run_dir, const char *
       return FALSE;
     }
   st_insight_view_clear (self, title);
+  self->dataset = g_strdup (dataset);
   if (epochs != NULL)
     for (guint e = 0; e < epochs->len; e++)
       g_ptr_array_add (self->epochs, st_insight_epoch_copy (g_ptr_array_index (epochs, e)));
@@ -328,10 +338,10 @@ st_insight_view_click_at (StInsightView *self, double x, double y)
   g_return_val_if_fail (ST_IS_INSIGHT_VIEW (self), -1);
 
   i = hit (self, x, y);
-  if (i < 0)
+  /* the image is opened where it can be shown: on the Activations page's test set */
+  if (i < 0 || test_set (self) == NULL)
     return -1;
-  if (self->activations != NULL && test_set (self) != NULL && i < test_set (self)->n)
-    st_activations_view_select_example (self->activations, i);
+  st_activations_view_select_example (self->activations, i);
   g_signal_emit (self, signals[SIGNAL_OPEN_IMAGE], 0, (gint64) i);
   return i;
 }
@@ -446,6 +456,7 @@ st_insight_view_dispose (GObject *object)
   g_clear_pointer (&self->x_label, g_free);
   g_clear_pointer (&self->y_label, g_free);
   g_clear_pointer (&self->scatter_title, g_free);
+  g_clear_pointer (&self->dataset, g_free);
   G_OBJECT_CLASS (st_insight_view_parent_class)->dispose (object);
 }
 
@@ -481,7 +492,7 @@ st_insight_view_init (StInsightView *self)
   gtk_label_set_wrap (self->summary, TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->summary), "dim-label");
 
-  self->projection_area = area (self, draw_projection, 360, 360);
+  self->projection_area = area (self, draw_projection, 300, 320);
   gtk_widget_set_hexpand (self->projection_area, TRUE);
   gtk_widget_set_vexpand (self->projection_area, TRUE);
   gtk_widget_set_has_tooltip (self->projection_area, TRUE);
@@ -498,8 +509,8 @@ st_insight_view_init (StInsightView *self)
   gtk_label_set_xalign (self->projection_caption, 0.0);
   gtk_widget_add_css_class (GTK_WIDGET (self->projection_caption), "dim-label");
 
-  self->grad_area = area (self, draw_grad, 340, 220);
-  self->ratio_area = area (self, draw_ratio, 340, 220);
+  self->grad_area = area (self, draw_grad, 280, 190);
+  self->ratio_area = area (self, draw_ratio, 280, 190);
   gtk_widget_set_hexpand (self->grad_area, TRUE);
   gtk_widget_set_hexpand (self->ratio_area, TRUE);
   self->activations_label = GTK_LABEL (gtk_label_new (NULL));
@@ -517,6 +528,7 @@ st_insight_view_init (StInsightView *self)
   gtk_box_append (GTK_BOX (right), self->ratio_area);
   gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->activations_label));
   top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_box_set_homogeneous (GTK_BOX (top), TRUE);
   gtk_box_append (GTK_BOX (top), left);
   gtk_box_append (GTK_BOX (top), right);
 
@@ -531,6 +543,8 @@ st_insight_view_init (StInsightView *self)
   gtk_box_append (GTK_BOX (content), self->ridge_area);
   scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), content);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_AUTOMATIC,
+                                  GTK_POLICY_AUTOMATIC);
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_box_append (GTK_BOX (self), scrolled);
   refresh (self);

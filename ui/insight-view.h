@@ -8,7 +8,8 @@
  * weight layer's histograms of weights and gradients as ridge plots.
  *
  * Hovering a dot shows its image, label and index; clicking it selects that image on the
- * Activations page (st_insight_view_set_activations) and emits ::open-image (gint64).
+ * Activations page (st_insight_view_set_activations) and emits ::open-image (gint64) — when
+ * that page has the test set the dots are of.
  */
 #pragma once
 
@@ -31,11 +32,13 @@ void       st_insight_view_clear           (StInsightView          *self,
 void       st_insight_view_add_epoch       (StInsightView          *self,
                                             const StInsightEpoch   *insight,
                                             const StProjectionData *projection);
-/* A recorded run: reads its insight.jsonl and projection.jsonl. FALSE with an error naming
- * the file when the folder has neither. */
+/* A recorded run on `dataset`: reads its insight.jsonl and projection.jsonl. FALSE with an
+ * error naming the file when the folder has neither. Its images are shown and opened only
+ * while the Activations page has that dataset's test set. */
 gboolean   st_insight_view_show_run        (StInsightView          *self,
                                             const char             *run_dir,
                                             const char             *title,
+                                            const char             *dataset,
                                             GError                **error);
 /* Where hovered images come from and clicked ones go (borrowed; NULL: none). */
 void       st_insight_view_set_activations (StInsightView          *self,

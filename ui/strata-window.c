@@ -1347,7 +1347,8 @@ st_window_show_inside (StWindow *self, const char *run_dir)
   g_return_val_if_fail (ST_IS_WINDOW (self) && run_dir != NULL, FALSE);
 
   run = st_run_load (run_dir, FALSE, &error);
-  if (run == NULL || !st_insight_view_show_run (self->insight, run_dir, run->name, &error))
+  if (run == NULL
+      || !st_insight_view_show_run (self->insight, run_dir, run->name, run->dataset, &error))
     {
       show_message (self, error->message);
       return FALSE;

@@ -93,8 +93,8 @@ st_insight_curves_render (cairo_t *cr, double width, double height, const GPtrAr
                                              : (StRgba) { 0, 0, 0, 0.10 };
   const StInsightEpoch *first = epochs->len > 0 ? g_ptr_array_index (epochs, 0) : NULL;
   const char *title = curve == ST_INSIGHT_CURVE_GRAD_NORM
-                        ? _("Gradient norm of each layer (last step of the epoch)")
-                        : _("Update / weight of each layer (over the epoch)");
+                        ? _("Gradient norm per layer")
+                        : _("Update / weight per layer, over each epoch");
   double lo = INFINITY, hi = -INFINITY, e_lo = INFINITY, e_hi = -INFINITY;
   double left, right, top, bottom, legend_w = 0.0, line_h;
   guint n_layers = first != NULL ? first->n_layers : 0;
