@@ -22,6 +22,7 @@ int st_cli_summary     (int argc, char **argv);
 int st_cli_train       (int argc, char **argv);
 int st_cli_evaluate    (int argc, char **argv);
 int st_cli_activations (int argc, char **argv);
+int st_cli_explain     (int argc, char **argv);
 int st_cli_bench       (int argc, char **argv);
 int st_cli_export      (int argc, char **argv);
 int st_cli_runs        (int argc, char **argv);

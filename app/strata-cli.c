@@ -118,6 +118,8 @@ static const Command commands[] = {
     st_cli_evaluate },
   { "activations", "MODEL --weights FILE --image N --out FILE.png",
     N_("Draw one test image's prediction and feature maps"), st_cli_activations },
+  { "explain", "MODEL --image N --layer PATH --at C,Y,X",
+    N_("How one output value of a layer was computed, term by term"), st_cli_explain },
   { "bench", "[MODEL…] [--device D]", N_("Examples per second of the presets"), st_cli_bench },
   { "export", "MODEL --pytorch FILE.py | --onnx FILE.onnx",
     N_("Write the model as PyTorch code or as an ONNX file"), st_cli_export },
