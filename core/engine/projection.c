@@ -265,6 +265,21 @@ cold_start (StProjection *p)
     }
 }
 
+/* The rows of v ← the rows of w combined by the columns of q (k × k): v_j = Σ_i q_ij w_i. */
+static void
+rotate (double *v, const double *w, const double *q, int k, gsize m)
+{
+  for (int j = 0; j < k; j++)
+    for (gsize c = 0; c < m; c++)
+      {
+        double s = 0.0;
+
+        for (int i = 0; i < k; i++)
+          s += q[i * k + j] * w[i * m + c];
+        v[j * m + c] = s;
+      }
+}
+
 /* The top K eigenvectors of cov into the rows of v, descending; their eigenvalues. */
 static void
 iterate (StProjection *p, double *lambda)
@@ -296,29 +311,13 @@ iterate (StProjection *p, double *lambda)
         {
           /* v ← the Ritz vectors of this iteration */
           memcpy (p->w, p->v, sizeof (double) * k * m);
-          for (int j = 0; j < k; j++)
-            for (gsize c = 0; c < m; c++)
-              {
-                double s = 0.0;
-
-                for (int i = 0; i < k; i++)
-                  s += q[i * k + j] * p->w[i * m + c];
-                p->v[j * m + c] = s;
-              }
+          rotate (p->v, p->w, q, k, m);
           return;
         }
       before[0] = lambda[0];
       before[1] = k > 1 ? lambda[1] : 0.0;
       /* v ← cov·v rotated into Ritz order, orthonormal */
-      for (int j = 0; j < k; j++)
-        for (gsize c = 0; c < m; c++)
-          {
-            double s = 0.0;
-
-            for (int i = 0; i < k; i++)
-              s += q[i * k + j] * p->w[i * m + c];
-            p->v[j * m + c] = s;
-          }
+      rotate (p->v, p->w, q, k, m);
       orthonormalise (p->v, k, m);
     }
   /* not converged in MAX_ITERS: the vectors as they are, in the order of the last Ritz
