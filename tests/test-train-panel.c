@@ -32,6 +32,7 @@ typedef struct {
   int           planned_epochs;
   GArray       *xs;             /* where the chart puts each ::progress batch */
   int           epochs;
+  int           insights;     /* INSIGHT events: an epoch measured inside the net */
   int           last_epoch;
   int           snapshots;
   gint64        snapshot_example;
@@ -65,6 +66,14 @@ on_progress (StTrainPanel *panel, gpointer event, Fixture *f)
   const StTrainerEvent *e = event;
   StChartData rows;
 
+  if (e->kind == ST_TRAINER_EVENT_INSIGHT)
+    {
+      /* a recorded epoch measured inside: for the Inside page, not the chart */
+      g_assert_nonnull (e->insight);
+      g_assert_cmpint (e->insight->epoch, ==, e->epoch);
+      f->insights++;
+      return;
+    }
   st_chart_data_init (&rows);
   g_assert_true (st_chart_data_add_event (&rows, e));
   if (e->kind == ST_TRAINER_EVENT_BATCH)
@@ -257,6 +266,7 @@ test_toy_run (Fixture *f, gconstpointer user_data)
     g_assert_cmpfloat_with_epsilon (g_array_index (f->xs, double, i), i + 1.0, 1e-9);
   g_assert_cmpint (f->epochs, ==, 20);
   g_assert_cmpint (f->last_epoch, ==, 20);
+  g_assert_cmpint (f->insights, ==, 20);      /* the run is recorded, each epoch measured */
   g_assert_cmpint (f->finished, ==, 1);
   g_assert_false (f->stopped);
   g_assert_null (f->message);
