@@ -4,18 +4,14 @@
 
 #include "app/cli.h"
 
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/data/image-folder.h"
 #include "core/engine/explain.h"
-#include "core/io/input-file.h"
 #include "core/model/spec-read.h"
-
-/* A picture is a few kilobytes; a camera's photo some megabytes. */
-#define MAX_INPUT_BYTES ((gsize) 64 * 1024 * 1024)
 
 typedef struct {
   char     *weights;
@@ -28,80 +24,30 @@ typedef struct {
   gboolean  json;
 } ExplainArgs;
 
-/* The picture at `path` as a dataset of one image of the model's input shape: 8-bit RGB
- * decoded by gdk-pixbuf, grey for a one-channel model (PIL's "L": 299/587/114 of R, G, B). */
+/* The picture at `path` as a dataset of one image of the model's input shape, read as an
+ * image folder's pictures are (st_image_file_load). */
 static StDataset *
 load_input (const char *path, const StSpec *spec, GError **error)
 {
-  g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-  g_autofree char *data = NULL;
   g_autofree char *display = g_filename_display_name (path);
-  g_autofree char *name = g_path_get_basename (path);
   g_autoptr (StDataset) ds = NULL;
-  GdkPixbuf *pixbuf;
-  gsize length = 0;
   int c = (int) spec->input.dim[0], h = (int) spec->input.dim[1], w = (int) spec->input.dim[2];
-  int stride, step;
-  const guint8 *pixels;
-  gboolean closed;
 
-  data = st_input_file_read (path, MAX_INPUT_BYTES, _("an input picture"), &length, error);
-  if (data == NULL)
-    return NULL;
   if (c != 1 && c != 3)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    _("the model takes %d channels; a picture gives 1 or 3"), c);
       return NULL;
     }
-  /* gdk-pixbuf decodes a PNG cut short without a word: it must end in its IEND chunk. */
-  if (length >= 8 && memcmp (data, "\x89PNG", 4) == 0
-      && (length < 20 || memcmp (data + length - 8, "IEND", 4) != 0))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   _("%s: a truncated PNG file: it does not end in its IEND chunk"), display);
-      return NULL;
-    }
-  closed = gdk_pixbuf_loader_write (loader, (const guchar *) data, length, error);
-  if (!gdk_pixbuf_loader_close (loader, closed ? error : NULL) || !closed)
-    {
-      g_prefix_error (error, _("%s: cannot read this picture: "), display);
-      return NULL;
-    }
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  if (pixbuf == NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
-      || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB)
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   _("%s: cannot read this picture: not 8-bit RGB"), display);
-      return NULL;
-    }
-  if (gdk_pixbuf_get_width (pixbuf) != w || gdk_pixbuf_get_height (pixbuf) != h)
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   _("%s is %d×%d pixels; the model takes %d×%d"), display,
-                   gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf), w, h);
-      return NULL;
-    }
-  ds = st_dataset_new (name, path, 1, c, h, w, error);
+  ds = st_image_file_load (path, c, error);
   if (ds == NULL)
     return NULL;
-  st_dataset_set_classes (ds, 1, NULL);
-  stride = gdk_pixbuf_get_rowstride (pixbuf);
-  step = gdk_pixbuf_get_n_channels (pixbuf);
-  pixels = gdk_pixbuf_read_pixels (pixbuf);
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        const guint8 *px = pixels + (gsize) y * stride + (gsize) x * step;
-
-        if (c == 1)
-          ds->images[y * w + x] = (guint8) ((px[0] * 19595u + px[1] * 38470u + px[2] * 7471u
-                                             + 0x8000u) >> 16);
-        else
-          for (int k = 0; k < 3; k++)
-            ds->images[((gsize) k * h + y) * w + x] = px[k];
-      }
+  if (ds->w != w || ds->h != h)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   _("%s is %d×%d pixels; the model takes %d×%d"), display, ds->w, ds->h, w, h);
+      return NULL;
+    }
   return g_steal_pointer (&ds);
 }
 

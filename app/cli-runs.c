@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/engine/insight.h"
 #include "core/engine/run-import.h"
 #include "core/engine/run-list.h"
 #include "core/io/json-write.h"
@@ -341,40 +342,23 @@ print_epochs_table (GArray *epochs)
     }
 }
 
-/* The last line of the run's insight.jsonl (what happened inside the network in its last
+/* The last epoch of the run's insight.jsonl (what happened inside the network in its last
  * measured epoch) as a table a layer a row; nothing when the run has none that reads. */
 static void
 print_insight (const StRun *run)
 {
   g_autofree char *path = g_build_filename (run->dir, "insight.jsonl", NULL);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GPtrArray) epochs = st_insight_read (path, NULL);
   const char *header[] = { _("layer"), _("weight norm"), _("gradient norm"),
                            _("update/weight") };
   int width[G_N_ELEMENTS (header)];
-  JsonObject *o;
-  JsonArray *layers, *acts;
-  guint n;
+  const StInsightEpoch *last;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if (epochs == NULL || epochs->len == 0)
     return;
-  lines = g_strsplit (g_strstrip (text), "\n", -1);
-  n = g_strv_length (lines);
-  /* the last whole line: a kill may have torn the one after it */
-  while (n > 0 && !json_parser_load_from_data (parser, lines[n - 1], -1, NULL))
-    n--;
-  if (n == 0 || json_parser_get_root (parser) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return;
-  o = json_node_get_object (json_parser_get_root (parser));
-  layers = json_object_get_array_member (o, "layers");
-  acts = json_object_get_array_member (o, "activations");
-  if (layers == NULL || acts == NULL)
-    return;
+  last = g_ptr_array_index (epochs, epochs->len - 1);
   printf ("\n");
-  printf (_("Inside the network after epoch %" PRId64 ":\n"),
-          (int64_t) json_object_get_int_member_with_default (o, "epoch", 0));
+  printf (_("Inside the network after epoch %" PRId64 ":\n"), (int64_t) last->epoch);
   for (gsize c = 0; c < G_N_ELEMENTS (header); c++)
     {
       width[c] = MAX (st_cli_text_columns (header[c]), c == 0 ? 10 : 12);
@@ -383,47 +367,35 @@ print_insight (const StRun *run)
       st_cli_print_cell (header[c], width[c], c > 0);
     }
   fputc ('\n', stdout);
-  for (guint i = 0; i < json_array_get_length (layers); i++)
+  for (guint i = 0; i < last->n_layers; i++)
     {
-      JsonObject *l = json_array_get_object_element (layers, i);
-      JsonNode *ratio = l != NULL ? json_object_get_member (l, "update_ratio") : NULL;
-      char value[3][G_ASCII_DTOSTR_BUF_SIZE];
+      const StInsightLayer *l = &last->layers[i];
+      const double v[3] = { l->weight_norm, l->grad_norm, l->update_ratio };
 
-      if (l == NULL)
-        continue;
-      g_snprintf (value[0], sizeof value[0], "%.4g",
-                  json_object_get_double_member_with_default (l, "weight_norm", NAN));
-      g_snprintf (value[1], sizeof value[1], "%.4g",
-                  json_object_get_double_member_with_default (l, "grad_norm", NAN));
-      if (ratio != NULL && JSON_NODE_HOLDS_VALUE (ratio))
-        g_snprintf (value[2], sizeof value[2], "%.4g", json_node_get_double (ratio));
-      else
-        g_strlcpy (value[2], NONE, sizeof value[2]);
-      st_cli_print_cell (json_object_get_string_member_with_default (l, "name", "?"), width[0],
-                         FALSE);
+      st_cli_print_cell (l->name, width[0], FALSE);
       for (int c = 0; c < 3; c++)
         {
+          char value[G_ASCII_DTOSTR_BUF_SIZE];
+
+          if (isfinite (v[c]))
+            g_snprintf (value, sizeof value, "%.4g", v[c]);
+          else
+            g_strlcpy (value, NONE, sizeof value);
           fputs ("  ", stdout);
-          st_cli_print_cell (value[c], width[c + 1], TRUE);
+          st_cli_print_cell (value, width[c + 1], TRUE);
         }
       fputc ('\n', stdout);
     }
-  for (guint i = 0; i < json_array_get_length (acts); i++)
+  for (guint i = 0; i < last->n_acts; i++)
     {
-      JsonObject *a = json_array_get_object_element (acts, i);
-      const char *type = a != NULL ? json_object_get_string_member_with_default (a, "type", "")
-                                   : "";
+      const StInsightActivation *a = &last->acts[i];
 
-      if (a == NULL)
-        continue;
-      if (strcmp (type, "ReLU") == 0)
+      if (a->kind == ST_OP_RELU)
         printf (_("layer %s (ReLU): %.1f%% of its units never fired on 64 test images\n"),
-                json_object_get_string_member_with_default (a, "layer", "?"),
-                100.0 * json_object_get_double_member_with_default (a, "dead", NAN));
+                a->path, 100.0 * a->fraction);
       else
         printf (_("layer %s (%s): %.1f%% of its outputs saturated on 64 test images\n"),
-                json_object_get_string_member_with_default (a, "layer", "?"), type,
-                100.0 * json_object_get_double_member_with_default (a, "saturated", NAN));
+                a->path, a->kind == ST_OP_SIGMOID ? "Sigmoid" : "Tanh", 100.0 * a->fraction);
     }
 }
 

@@ -625,6 +625,52 @@ test_image_folder_limit_cancel (void)
   st_test_remove_tree (dir);
 }
 
+/* One picture read alone (write_image's: one white pixel): its own size, grey as PIL's "L" or its three planes; a missing
+ * file, a folder and a PNG cut short are refused naming the file. */
+static void
+test_image_file (void)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-image-file-XXXXXX");
+  g_autofree char *png = path_in (dir, "one.png");
+  g_autofree char *cut = path_in (dir, "cut.png");
+  g_autofree char *none = path_in (dir, "none.png");
+  g_autoptr (StDataset) grey = NULL, rgb = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *bytes = NULL;
+  gsize len;
+
+  write_png (dir, "one.png", 3, 2, 200, 100, 0);
+  grey = st_image_file_load (png, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (grey->n, ==, 1);
+  g_assert_cmpint (grey->c, ==, 1);
+  g_assert_cmpint (grey->w, ==, 3);
+  g_assert_cmpint (grey->h, ==, 2);
+  g_assert_cmpint (grey->labels[0], ==, 0);
+  /* round (200 · 0.299 + 100 · 0.587) = 118; pixel (1, 0) is white */
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpint (grey->images[i], ==, i == 1 ? 255 : 118);
+  rgb = st_image_file_load (png, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rgb->c, ==, 3);
+  g_assert_cmpint (rgb->images[0], ==, 200);
+  g_assert_cmpint (rgb->images[6], ==, 100);
+  g_assert_cmpint (rgb->images[12], ==, 0);
+
+  g_assert_null (st_image_file_load (none, 1, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "none.png"));
+  g_clear_error (&error);
+  g_assert_null (st_image_file_load (dir, 1, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (png, &bytes, &len, NULL));
+  write_bytes (dir, "cut.png", bytes, len - 12);
+  g_assert_null (st_image_file_load (cut, 1, &error));
+  assert_error (error, ST_DATASET_ERROR_FORMAT, "cut.png", "truncated PNG", NULL);
+  st_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -632,6 +678,7 @@ main (int argc, char **argv)
   g_test_set_nonfatal_assertions ();
 
   g_test_add_func ("/dataset/image-folder/read", test_image_folder_read);
+  g_test_add_func ("/dataset/image-file", test_image_file);
   g_test_add_func ("/dataset/image-folder/train-test", test_image_folder_pair);
   g_test_add_func ("/dataset/image-folder/empty", test_image_folder_empty);
   g_test_add_func ("/dataset/image-folder/unreadable", test_image_folder_unreadable);

@@ -30,6 +30,7 @@ struct _StInsightView
   GPtrArray         *epochs;        /* StInsightEpoch, oldest first */
   StProjectionData  *projection;
   StScatterPoint    *points;        /* (projection->n) */
+  int                n_classes;     /* the projection's labels: the largest + 1 */
   StInsightRidges   *ridges;
   char              *x_label;
   char              *y_label;
@@ -77,11 +78,8 @@ static StScatter
 scatter_of (StInsightView *self)
 {
   const StDataset *test = test_set (self);
-  int n_classes = 0;
+  const int n_classes = self->n_classes;
 
-  if (self->projection != NULL)
-    for (int i = 0; i < self->projection->n; i++)
-      n_classes = MAX (n_classes, self->projection->labels[i] + 1);
   return (StScatter) {
     .points = self->points,
     .n_points = self->projection != NULL ? self->projection->n : 0,
@@ -215,12 +213,16 @@ set_projection (StInsightView *self, StProjectionData *projection)
   g_clear_pointer (&self->points, g_free);
   self->projection = projection;
   self->highlight = -1;
+  self->n_classes = 0;
   if (projection == NULL)
     return;
   self->points = g_new (StScatterPoint, MAX (projection->n, 1));
   for (int i = 0; i < projection->n; i++)
-    self->points[i] = (StScatterPoint) { projection->xy[2 * i], projection->xy[2 * i + 1],
-                                         projection->labels[i] };
+    {
+      self->points[i] = (StScatterPoint) { projection->xy[2 * i], projection->xy[2 * i + 1],
+                                           projection->labels[i] };
+      self->n_classes = MAX (self->n_classes, projection->labels[i] + 1);
+    }
 }
 
 void
@@ -270,8 +272,7 @@ st_insight_view_show_run (StInsightView *self, const char *run_dir, const char *
   st_insight_view_clear (self, title);
   self->dataset = g_strdup (dataset);
   if (epochs != NULL)
-    for (guint e = 0; e < epochs->len; e++)
-      g_ptr_array_add (self->epochs, st_insight_epoch_copy (g_ptr_array_index (epochs, e)));
+    g_ptr_array_extend_and_steal (self->epochs, g_steal_pointer (&epochs));
   set_projection (self, projection);
   refresh (self);
   return TRUE;

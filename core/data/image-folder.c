@@ -442,6 +442,29 @@ fold_to_gray (StDataset *ds)
 }
 
 StDataset *
+st_image_file_load (const char *path, int channels, GError **error)
+{
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (StDataset) ds = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (channels == 1 || channels == 3, NULL);
+
+  pixbuf = load_image (path, error);
+  if (pixbuf == NULL)
+    return NULL;
+  name = g_path_get_basename (path);
+  ds = st_dataset_new (name, path, 1, channels, gdk_pixbuf_get_height (pixbuf),
+                       gdk_pixbuf_get_width (pixbuf), error);
+  if (ds == NULL)
+    return NULL;
+  st_dataset_set_classes (ds, 1, NULL);
+  store_planes (ds->images, channels, pixbuf);
+  return g_steal_pointer (&ds);
+}
+
+StDataset *
 st_image_folder_load (const char *path, const StImageFolderOptions *options, GError **error)
 {
   StImageFolderOptions defaults;

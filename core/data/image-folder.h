@@ -43,6 +43,14 @@ StDataset *st_image_folder_load         (const char                 *path,
                                          const StImageFolderOptions *options,
                                          GError                    **error);
 
+/* One picture file as a dataset of one image (label 0, one class) at the picture's own size,
+ * read as a folder's images are: the size checked before decoding, a PNG cut short refused;
+ * `channels` 1 converts to grey as PIL's "L" does, 3 keeps R, G and B. Errors name the
+ * file. */
+StDataset *st_image_file_load           (const char *path,
+                                         int         channels,
+                                         GError    **error);
+
 /* TRUE when `path` is a folder with at least one sub-folder that is not hidden. */
 gboolean   st_image_folder_has_classes  (const char *path);
 

@@ -9,8 +9,11 @@
 #include <json-glib/json-glib.h>
 
 #include "core/io/i18n.h"
-#include "core/io/input-file.h"
 #include "core/io/json-write.h"
+#include "core/io/line-file.h"
+
+/* A layer takes about 700 bytes an epoch: 64 MiB is thousands of epochs of a deep net. */
+#define INSIGHT_MAX_SIZE ((gsize) 64 * 1024 * 1024)
 
 struct _StInsight {
   const StNet         *net;
@@ -360,20 +363,6 @@ st_insight_epoch_copy (const StInsightEpoch *epoch)
   return copy;
 }
 
-/* A number, or NaN for null and anything else. */
-static double
-member_number (JsonObject *o, const char *name)
-{
-  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
-    return NAN;
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE
-      || json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_double (node);
-  return NAN;
-}
-
 static JsonObject *
 member_object (JsonObject *o, const char *name)
 {
@@ -398,8 +387,8 @@ parse_histogram (JsonObject *o, StInsightHistogram *h)
   memset (h, 0, sizeof *h);
   if (counts == NULL || json_array_get_length (counts) != ST_INSIGHT_BINS)
     return FALSE;
-  h->lo = member_number (o, "lo");
-  h->hi = member_number (o, "hi");
+  h->lo = st_json_member_number (o, "lo");
+  h->hi = st_json_member_number (o, "hi");
   if (!isfinite (h->lo) || !isfinite (h->hi) || h->lo > h->hi)
     return FALSE;
   for (int b = 0; b < ST_INSIGHT_BINS; b++)
@@ -418,24 +407,17 @@ parse_histogram (JsonObject *o, StInsightHistogram *h)
   return TRUE;
 }
 
-StInsightEpoch *
-st_insight_epoch_parse (const char *line, GError **error)
+/* The epoch of a line's object, or NULL when it is not one. */
+static StInsightEpoch *
+epoch_of_object (JsonObject *o)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (StInsightEpoch) epoch = g_new0 (StInsightEpoch, 1);
-  JsonObject *o;
   JsonArray *layers, *acts;
 
-  if (!json_parser_load_from_data (parser, line, -1, error))
-    return NULL;
-  if (json_parser_get_root (parser) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    goto bad;
-  o = json_node_get_object (json_parser_get_root (parser));
   layers = member_array (o, "layers");
   acts = member_array (o, "activations");
-  if (layers == NULL || acts == NULL || !isfinite (member_number (o, "epoch")))
-    goto bad;
+  if (layers == NULL || acts == NULL || !isfinite (st_json_member_number (o, "epoch")))
+    return NULL;
   epoch->epoch = (int) json_object_get_int_member (o, "epoch");
   epoch->layers = g_new0 (StInsightLayer, MAX (json_array_get_length (layers), 1));
   epoch->acts = g_new0 (StInsightActivation, MAX (json_array_get_length (acts), 1));
@@ -449,15 +431,15 @@ st_insight_epoch_parse (const char *line, GError **error)
                                     : NULL;
 
       if (name == NULL)
-        goto bad;
+        return NULL;
       layer->name = g_strdup (name);
       epoch->n_layers++;
-      layer->weight_norm = member_number (lo, "weight_norm");
-      layer->grad_norm = member_number (lo, "grad_norm");
-      layer->update_ratio = member_number (lo, "update_ratio");
+      layer->weight_norm = st_json_member_number (lo, "weight_norm");
+      layer->grad_norm = st_json_member_number (lo, "grad_norm");
+      layer->update_ratio = st_json_member_number (lo, "update_ratio");
       if (!parse_histogram (member_object (lo, "weights"), &layer->weights)
           || !parse_histogram (member_object (lo, "grads"), &layer->grads))
-        goto bad;
+        return NULL;
     }
   for (guint a = 0; a < json_array_get_length (acts); a++)
     {
@@ -467,11 +449,11 @@ st_insight_epoch_parse (const char *line, GError **error)
       const char *path, *type;
 
       if (ao == NULL)
-        goto bad;
+        return NULL;
       path = json_object_get_string_member_with_default (ao, "layer", NULL);
       type = json_object_get_string_member_with_default (ao, "type", NULL);
       if (path == NULL || type == NULL)
-        goto bad;
+        return NULL;
       if (g_str_equal (type, "ReLU"))
         act->kind = ST_OP_RELU;
       else if (g_str_equal (type, "Sigmoid"))
@@ -479,18 +461,38 @@ st_insight_epoch_parse (const char *line, GError **error)
       else if (g_str_equal (type, "Tanh"))
         act->kind = ST_OP_TANH;
       else
-        goto bad;
+        return NULL;
       act->path = g_strdup (path);
       epoch->n_acts++;
-      act->fraction = member_number (ao, act->kind == ST_OP_RELU ? "dead" : "saturated");
+      act->fraction = st_json_member_number (ao, act->kind == ST_OP_RELU ? "dead"
+                                                                          : "saturated");
     }
   return g_steal_pointer (&epoch);
+}
 
-bad:
-  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-               _("not an epoch's insight: an object with \"epoch\", \"layers\" (each with its "
-                 "name and 32-bin histograms) and \"activations\""));
-  return NULL;
+StInsightEpoch *
+st_insight_epoch_parse (const char *line, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  JsonObject *o = st_json_line_object (line, parser);
+  StInsightEpoch *epoch = o != NULL ? epoch_of_object (o) : NULL;
+
+  if (epoch == NULL)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                 _("not an epoch's insight: an object with \"epoch\", \"layers\" (each with its "
+                   "name and 32-bin histograms) and \"activations\""));
+  return epoch;
+}
+
+static gboolean
+read_insight_line (char *line, gpointer into, JsonParser *parser)
+{
+  JsonObject *o = st_json_line_object (line, parser);
+  StInsightEpoch *epoch = o != NULL ? epoch_of_object (o) : NULL;
+
+  if (epoch != NULL)
+    g_ptr_array_add (into, epoch);
+  return epoch != NULL;
 }
 
 GPtrArray *
@@ -498,21 +500,9 @@ st_insight_read (const char *path, GError **error)
 {
   g_autoptr (GPtrArray) epochs = g_ptr_array_new_with_free_func (
     (GDestroyNotify) st_insight_epoch_free);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
 
-  if (!st_input_file_check (path, error) || !g_file_get_contents (path, &text, NULL, error))
+  if (!st_line_file_read (path, INSIGHT_MAX_SIZE, _("a file of insight"), FALSE, FALSE,
+                          read_insight_line, epochs, error))
     return NULL;
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      StInsightEpoch *epoch;
-
-      if (lines[i][0] == '\0')
-        continue;
-      epoch = st_insight_epoch_parse (lines[i], NULL);
-      if (epoch != NULL)
-        g_ptr_array_add (epochs, epoch);
-    }
   return g_steal_pointer (&epochs);
 }

@@ -15,9 +15,13 @@
 #include "core/io/i18n.h"
 #include "core/io/input-file.h"
 #include "core/io/json-write.h"
+#include "core/io/line-file.h"
 
 #define BLOCK     4     /* vectors iterated: the top two converge at the rate λ5/λ2 */
 #define MAX_ITERS 500
+
+/* An epoch's line is about 50 KB for 2,000 images: 256 MiB holds thousands of epochs. */
+#define PROJECTION_MAX_SIZE ((gsize) 256 * 1024 * 1024)
 
 struct _StProjection {
   const StNet     *net;
@@ -464,68 +468,46 @@ st_projection_data_copy (const StProjectionData *data)
   return copy;
 }
 
-static double
-number (JsonNode *node, gboolean *ok)
-{
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE
-      || !(json_node_get_value_type (node) == G_TYPE_DOUBLE
-           || json_node_get_value_type (node) == G_TYPE_INT64))
-    {
-      *ok = FALSE;
-      return 0.0;
-    }
-  return json_node_get_double (node);
-}
-
 StProjectionData *
 st_projection_data_parse (const char *line, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (StProjectionData) data = g_new0 (StProjectionData, 1);
-  JsonObject *o;
-  JsonArray *points, *explained;
-  gboolean ok = TRUE;
+  JsonObject *o = st_json_line_object (line, parser);
+  JsonNode *points = o != NULL ? json_object_get_member (o, "points") : NULL;
+  JsonNode *explained = o != NULL ? json_object_get_member (o, "explained") : NULL;
+  JsonArray *list;
 
-  if (!json_parser_load_from_data (parser, line, -1, error))
-    return NULL;
-  if (json_parser_get_root (parser) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (points == NULL || !JSON_NODE_HOLDS_ARRAY (points))
     goto bad;
-  o = json_node_get_object (json_parser_get_root (parser));
-  if (!json_object_has_member (o, "points")
-      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "points")))
-    goto bad;
-  points = json_object_get_array_member (o, "points");
+  list = json_node_get_array (points);
   data->epoch = (int) json_object_get_int_member_with_default (o, "epoch", 0);
   data->layer = g_strdup (json_object_get_string_member_with_default (o, "layer", "?"));
   data->features = (int) json_object_get_int_member_with_default (o, "features", 0);
-  if (json_object_has_member (o, "explained")
-      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "explained")))
-    {
-      explained = json_object_get_array_member (o, "explained");
-      for (guint j = 0; j < 2 && j < json_array_get_length (explained); j++)
-        data->explained[j] = number (json_array_get_element (explained, j), &ok);
-    }
-  data->n = (int) MIN (json_array_get_length (points), G_MAXINT / 2);
+  if (explained != NULL && JSON_NODE_HOLDS_ARRAY (explained))
+    for (guint j = 0; j < 2 && j < json_array_get_length (json_node_get_array (explained)); j++)
+      if (!st_json_node_number (json_array_get_element (json_node_get_array (explained), j),
+                                &data->explained[j]))
+        goto bad;
+  data->n = (int) MIN (json_array_get_length (list), G_MAXINT / 2);
   data->xy = g_new (float, 2 * MAX (data->n, 1));
   data->labels = g_new (guint8, MAX (data->n, 1));
-  for (int i = 0; i < data->n && ok; i++)
+  for (int i = 0; i < data->n; i++)
     {
-      JsonNode *node = json_array_get_element (points, i);
-      JsonArray *p;
-      double label;
+      JsonNode *node = json_array_get_element (list, i);
+      JsonArray *p = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+      double x, y, label;
 
-      if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) != 3)
+      if (p == NULL || json_array_get_length (p) != 3
+          || !st_json_node_number (json_array_get_element (p, 0), &x)
+          || !st_json_node_number (json_array_get_element (p, 1), &y)
+          || !st_json_node_number (json_array_get_element (p, 2), &label)
+          || label < 0 || label > 255 || label != floor (label))
         goto bad;
-      p = json_node_get_array (node);
-      data->xy[2 * i] = (float) number (json_array_get_element (p, 0), &ok);
-      data->xy[2 * i + 1] = (float) number (json_array_get_element (p, 1), &ok);
-      label = number (json_array_get_element (p, 2), &ok);
-      ok = ok && label >= 0 && label <= 255;
-      data->labels[i] = ok ? (guint8) label : 0;
+      data->xy[2 * i] = (float) x;
+      data->xy[2 * i + 1] = (float) y;
+      data->labels[i] = (guint8) label;
     }
-  if (!ok)
-    goto bad;
   return g_steal_pointer (&data);
 
 bad:
@@ -538,30 +520,33 @@ StProjectionData *
 st_projection_data_read_last (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  GError *last = NULL;
+  g_autofree char *display = NULL;
+  gsize length;
 
-  if (!st_input_file_check (path, error) || !g_file_get_contents (path, &text, NULL, error))
+  text = st_input_file_read (path, PROJECTION_MAX_SIZE, _("a file of projections"), &length,
+                             error);
+  if (text == NULL)
     return NULL;
-  lines = g_strsplit (text, "\n", -1);
-  /* the last line that reads; one cut short by a kill is skipped */
-  for (guint i = g_strv_length (lines); i-- > 0;)
+  display = g_filename_display_name (path);
+  /* the last line that reads, looked for from the end (a line before it is never parsed);
+   * one cut short by a kill is passed over, as line-file.h has it */
+  for (char *end = text + length; end > text;)
     {
+      char *start = end;
       StProjectionData *data;
 
-      if (lines[i][0] == '\0')
-        continue;
-      g_clear_error (&last);
-      data = st_projection_data_parse (lines[i], &last);
-      if (data != NULL)
-        return data;
+      while (start > text && start[-1] != '\n')
+        start--;
+      if (end > start && memchr (start, '\0', end - start) == NULL)
+        {
+          g_autofree char *line = g_strndup (start, end - start);
+
+          g_strchomp (line);
+          if (line[0] != '\0' && (data = st_projection_data_parse (line, NULL)) != NULL)
+            return data;
+        }
+      end = start > text ? start - 1 : text;
     }
-  if (last != NULL)
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, last->message);
-      g_error_free (last);
-    }
-  else
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("%s: no projection yet"), path);
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("%s: no projection yet"), display);
   return NULL;
 }

@@ -6,12 +6,10 @@
  * and an earlier one leave some out. The run's id is its folder's name (run.json's "id" is
  * the name it was given: a folder copied under another name is found by the new one).
  *
- * The lines of epochs.jsonl and batches.csv are lenient, by one rule for both: a line that
- * does not read is skipped. The last one silently: kill -9 during an append tears it, and
- * run.json never counted it. One before the last with a warning naming the file and the
- * line: appends never tear a line in the middle, so that file was damaged another way (a
- * crashed run continued without trimming appends after its torn end), and the epochs around
- * it still read. An epochs line whose epoch is not after the last one read replaces it and
+ * The lines of epochs.jsonl and batches.csv are lenient, by the rule of line-file.h: a line
+ * that does not read is skipped, the last one silently (torn by kill -9; run.json never
+ * counted it), one before the last with a warning (a crashed run continued without trimming
+ * appends after its torn end). An epochs line whose epoch is not after the last one read replaces it and
  * those after it: the run was continued from an earlier epoch and trained them again. The
  * epochs done are run.json's, or the last line's epoch when that is later (killed after the
  * line was flushed, before run.json was rewritten).
@@ -32,6 +30,7 @@
 #include "core/io/atomic-file.h"
 #include "core/io/input-file.h"
 #include "core/io/json-guard.h"
+#include "core/io/line-file.h"
 #include "core/io/json-write.h"
 #include "core/model/spec-read.h"
 
@@ -458,83 +457,30 @@ st_run_dir_create (const char *runs_dir, const char *name, char **id, GError **e
 
 /* ---- epochs.jsonl and batches.csv ---------------------------------------------------- */
 
-/* Reads one line into `array`; FALSE when it does not read. */
-typedef gboolean (*LineReader) (char *line, GArray *array, JsonParser *parser);
-
-/* Every line of the `length` bytes of `text` (modified in place) through `read`, skipped as
- * the top of this file says when it does not read (a line holding a NUL byte never reads: a
- * crash can leave a file's end zero-filled); `header`: the first line is a header. A CSV row
- * cut short can still read (as "0.4" cut to "0."), so for `rows` a last line without its
- * newline is torn, whatever it reads as; a JSON line cannot read without its closing brace. */
-static void
-read_lines (char *text, gsize length, const char *display, gboolean header, gboolean rows,
-            LineReader read, GArray *array)
-{
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  char *const stop = text + length;
-  int number = 0, bad = 0;
-
-  for (char *line = text, *end; line < stop; line = end + 1)
-    {
-      gsize size;
-
-      end = memchr (line, '\n', stop - line);
-      if (end == NULL && rows)
-        break;
-      if (end == NULL)
-        end = stop;
-      *end = '\0';
-      size = end - line;
-      if (size > 0 && line[size - 1] == '\r')
-        line[--size] = '\0';
-      number++;
-      if ((number == 1 && header) || size == 0)
-        continue;
-      if (bad > 0)
-        g_warning (_("%s: line %d does not read; skipped"), display, bad);
-      bad = strlen (line) == size && read (line, array, parser) ? 0 : number;
-    }
-}
-
-static double
-member_number (JsonObject *o, const char *key)
-{
-  JsonNode *value = json_object_get_member (o, key);
-  GType type = value != NULL ? json_node_get_value_type (value) : G_TYPE_INVALID;
-
-  if (type == G_TYPE_INT64)
-    return (double) json_node_get_int (value);
-  if (type == G_TYPE_DOUBLE)
-    return json_node_get_double (value);
-  return NAN;
-}
-
 /* {"epoch": 3, "train_loss": …}: an object with a whole "epoch" from 1; a number missing or
  * null (a diverged epoch's loss) reads as NaN. */
 static gboolean
-read_epoch_line (char *line, GArray *epochs, JsonParser *parser)
+read_epoch_line (char *line, gpointer into, JsonParser *parser)
 {
+  GArray *epochs = into;
+  JsonObject *o = st_json_line_object (line, parser);
   StEpochMetrics m;
-  JsonNode *root, *epoch;
-  JsonObject *o;
+  JsonNode *epoch;
 
-  if (!st_json_check_depth (line, -1, "", NULL)
-      || !json_parser_load_from_data (parser, line, -1, NULL)
-      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (o == NULL)
     return FALSE;
-  o = json_node_get_object (root);
   epoch = json_object_get_member (o, "epoch");
   if (epoch == NULL || json_node_get_value_type (epoch) != G_TYPE_INT64
       || json_node_get_int (epoch) < 1 || json_node_get_int (epoch) > G_MAXINT)
     return FALSE;
   m = (StEpochMetrics) {
     .epoch = (int) json_node_get_int (epoch),
-    .train_loss = member_number (o, "train_loss"),
-    .train_acc = member_number (o, "train_acc"),
-    .test_loss = member_number (o, "test_loss"),
-    .test_acc = member_number (o, "test_acc"),
-    .examples_per_sec = member_number (o, "examples_per_sec"),
-    .seconds = member_number (o, "seconds"),
+    .train_loss = st_json_member_number (o, "train_loss"),
+    .train_acc = st_json_member_number (o, "train_acc"),
+    .test_loss = st_json_member_number (o, "test_loss"),
+    .test_acc = st_json_member_number (o, "test_acc"),
+    .examples_per_sec = st_json_member_number (o, "examples_per_sec"),
+    .seconds = st_json_member_number (o, "seconds"),
   };
   while (epochs->len > 0
          && g_array_index (epochs, StEpochMetrics, epochs->len - 1).epoch >= m.epoch)
@@ -545,8 +491,9 @@ read_epoch_line (char *line, GArray *epochs, JsonParser *parser)
 
 /* 3,17,235,0.41 (epoch, batch, n_batches, loss; "nan", "inf" as the writer puts them). */
 static gboolean
-read_batch_row (char *line, GArray *batches, JsonParser *parser)
+read_batch_row (char *line, gpointer into, JsonParser *parser)
 {
+  GArray *batches = into;
   g_auto (GStrv) f = g_strsplit (line, ",", -1);
   gint64 epoch, batch, n_batches;
   StRunBatch b;
@@ -564,27 +511,16 @@ read_batch_row (char *line, GArray *batches, JsonParser *parser)
   return TRUE;
 }
 
-/* The lines of `path` through `read`; an empty array when the file is missing and
- * `missing_ok`. `rows`: batches.csv, its first line a header. */
+/* The lines of `path` through `read` (line-file.h), into an array of element_size; an empty
+ * array when the file is missing and `missing_ok`. `rows`: batches.csv. */
 static GArray *
 read_line_file (const char *path, gsize max_size, const char *what, gboolean missing_ok,
-                gboolean rows, gsize element_size, LineReader read, GError **error)
+                gboolean rows, gsize element_size, StLineReader read, GError **error)
 {
-  g_autofree char *display = g_filename_display_name (path);
   g_autoptr (GArray) array = g_array_new (FALSE, FALSE, element_size);
-  g_autofree char *text = NULL;
-  g_autoptr (GError) local = NULL;
-  gsize length;
 
-  text = st_input_file_read (path, max_size, what, &length, &local);
-  if (text == NULL)
-    {
-      if (missing_ok && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&array);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  read_lines (text, length, display, rows, rows, read, array);
+  if (!st_line_file_read (path, max_size, what, missing_ok, rows, read, array, error))
+    return NULL;
   return g_steal_pointer (&array);
 }
 
