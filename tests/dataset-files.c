@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/data/cifar.h"
 #include "core/data/idx.h"
 
 /* ---- files ------------------------------------------------------------------------------ */
@@ -211,4 +212,23 @@ assert_error (const GError *error, int code, ...)
     if (strstr (error->message, s) == NULL)
       g_test_fail_printf ("\"%s\" is not in the message \"%s\"", s, error->message);
   va_end (ap);
+}
+
+/* `n` records; record r has label labels[r] and pixel (c, y, x) = (r + 3c + y + x) % 256. */
+void
+write_cifar (const char *dir, const char *name, int n, const guint8 *labels)
+{
+  g_autofree guint8 *data = g_malloc ((gsize) n * ST_CIFAR_RECORD_SIZE);
+
+  for (int r = 0; r < n; r++)
+    {
+      guint8 *rec = data + (gsize) r * ST_CIFAR_RECORD_SIZE;
+
+      rec[0] = labels[r];
+      for (int c = 0; c < 3; c++)
+        for (int y = 0; y < 32; y++)
+          for (int x = 0; x < 32; x++)
+            rec[1 + c * 1024 + y * 32 + x] = (guint8) (r + 3 * c + y + x);
+    }
+  write_bytes (dir, name, data, (gsize) n * ST_CIFAR_RECORD_SIZE);
 }

@@ -44,6 +44,13 @@ void  write_idx   (const char    *dir,
                    gsize          len,
                    gssize         keep);
 
+/* A CIFAR-10 batch of `n` records; record r has label labels[r] and pixel (c, y, x) =
+ * (r + 3c + y + x) % 256. */
+void  write_cifar (const char    *dir,
+                   const char    *name,
+                   int            n,
+                   const guint8  *labels);
+
 /* ---- the small IDX set ------------------------------------------------------------------
  *
  * 3 images of 2×3, pixel (i, y, x) = 40i + 10y + x, labels 2, 0, 1. */
