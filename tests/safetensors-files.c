@@ -4,7 +4,9 @@
 #include "safetensors-files.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
+#include "core/io/atomic-file.h"
 #include "test-util.h"
 
 /* ---- fixture: a temporary folder, removed afterwards --------------------------------- */
@@ -116,4 +118,55 @@ float_to_bits (float f)
 
   memcpy (&bits, &f, sizeof bits);
   return bits;
+}
+
+/* ---- saved files looked at ------------------------------------------------------------ */
+
+/* How many temporaries (hidden files) the folder holds. */
+guint
+count_temporaries (const char *folder)
+{
+  g_autoptr (GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "."))
+      n++;
+  return n;
+}
+
+/* lstat(2)'s st_mode, 0 when there is nothing at `path`. */
+mode_t
+lstat_mode (const char *path)
+{
+  struct stat st;
+
+  return lstat (path, &st) == 0 ? st.st_mode : 0;
+}
+
+void
+assert_contents (const char *path, const char *want)
+{
+  g_autofree char *got = NULL;
+
+  if (!g_file_get_contents (path, &got, NULL, NULL))
+    g_test_fail_printf ("%s cannot be read", path);
+  else
+    g_assert_cmpstr (got, ==, want);
+}
+
+void
+assert_link (const char *path, const char *want)
+{
+  g_autofree char *got = g_file_read_link (path, NULL);
+
+  g_assert_true (S_ISLNK (lstat_mode (path)));
+  g_assert_cmpstr (got, ==, want);
+}
+
+gboolean
+save_text (const char *path, const char *text, int mode, GError **error)
+{
+  return st_atomic_file_set_contents (path, text, strlen (text), mode, error);
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "core/io/safetensors.h"
 
@@ -31,6 +32,18 @@ void write_file     (const char *path, const void *data, gsize size);
 /* The message starts with "`path`: " and holds every one of the NULL-terminated `expect`;
  * nothing is checked when there is no error. */
 void assert_message (const GError *error, const char *path, const char * const *expect);
+
+/* ---- saved files looked at ---------------------------------------------------------- */
+
+/* How many temporaries (hidden files) the folder holds. */
+guint    count_temporaries (const char *folder);
+/* lstat(2)'s st_mode, 0 when there is nothing at `path`. */
+mode_t   lstat_mode        (const char *path);
+void     assert_contents   (const char *path, const char *want);
+/* `path` is a symbolic link to `want`. */
+void     assert_link       (const char *path, const char *want);
+/* `text` saved at `path` by st_atomic_file_set_contents. */
+gboolean save_text         (const char *path, const char *text, int mode, GError **error);
 
 /* ---- sample tensors ------------------------------------------------------------------ */
 
