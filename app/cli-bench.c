@@ -81,16 +81,7 @@ bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *ra
   for (int i = 0; i < BENCH_EXAMPLES; i++)
     data->labels[i] = st_rng_below (&rng, data->n_classes);
 
-  start.device = device;
-  start.net = net;
-  start.setup.batch_size = batch;
-  start.setup.loss = tc->loss;
-  start.setup.optim = tc->optimizer;
-  start.setup.normalize = tc->normalize;
-  start.train = data;
-  start.test = data;
-  start.init = tc->init;
-  start.rng = &rng;
+  st_backend_start_for_recipe (&start, device, net, tc, batch, data, data, &rng);
   be = st_backend_start (&start, error);
   if (be == NULL)
     return FALSE;

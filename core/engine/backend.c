@@ -127,6 +127,23 @@ st_backend_free (StBackend *be)
   be->klass->destroy (be);
 }
 
+void
+st_backend_start_for_recipe (StBackendStart *start, StDevice device, const StNet *net,
+                             const StTrainConfig *tc, int batch_size, StDataset *train,
+                             StDataset *test, StRng *rng)
+{
+  start->device = device;
+  start->net = net;
+  start->setup.batch_size = batch_size;
+  start->setup.loss = tc->loss;
+  start->setup.optim = tc->optimizer;
+  start->setup.normalize = tc->normalize;
+  start->train = train;
+  start->test = test;
+  start->init = tc->init;
+  start->rng = rng;
+}
+
 StBackend *
 st_backend_start (const StBackendStart *start, GError **error)
 {

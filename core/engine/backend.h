@@ -160,6 +160,18 @@ typedef struct {
   const float  *buffers;
 } StBackendStart;
 
+/* `start` for a run of the recipe `tc` on `net`, `device`: its loss, optimizer and
+ * normalisation in batches of `batch_size` over `train` and `test`, its initialiser drawing
+ * from `rng` (seeded by the caller). Augmentation, and the weights' other sources (a file,
+ * arrays), are left as they were: zeroed, or what the caller set. */
+void       st_backend_start_for_recipe (StBackendStart      *start,
+                                        StDevice             device,
+                                        const StNet         *net,
+                                        const StTrainConfig *tc,
+                                        int                  batch_size,
+                                        StDataset           *train,
+                                        StDataset           *test,
+                                        StRng               *rng);
 StBackend *st_backend_new_cpu      (int n_threads);
 /* The set-up of every run, written once: opens the backend for `start->device`, checks that
  * it can run the net, prepares it for the setup, hands it the datasets and writes the first

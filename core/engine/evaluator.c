@@ -89,18 +89,10 @@ evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDevice dev
   ev->data = st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts, error);
   if (ev->data == NULL || !st_check_data (ev->net, tc->loss, ev->data, error))
     return NULL;
-  start->device = device;
-  start->net = ev->net;
-  start->setup.batch_size = EVAL_BATCH;
-  start->setup.loss = tc->loss;
-  start->setup.optim = tc->optimizer;
-  start->setup.normalize = tc->normalize;
-  start->train = ev->data->train;
-  start->test = ev->data->test;
   /* As a training run starts, the weights given laid over them. */
-  start->init = tc->init;
   st_rng_init (&rng, tc->seed);
-  start->rng = &rng;
+  st_backend_start_for_recipe (start, device, ev->net, tc, EVAL_BATCH, ev->data->train,
+                               ev->data->test, &rng);
   ev->backend = st_backend_start (start, error);
   if (ev->backend == NULL)
     return NULL;

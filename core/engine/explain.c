@@ -691,18 +691,9 @@ st_explainer_new (const StSpec *spec, const char *weights, const char *dataset, 
                    data->test->n - 1);
       return NULL;
     }
-  start.device = device;
-  start.net = ex->net;
-  start.setup.batch_size = 1;
-  start.setup.loss = tc->loss;
-  start.setup.optim = tc->optimizer;
-  start.setup.normalize = tc->normalize;
-  start.train = data->train;
-  start.test = data->test;
   /* The weights a training run of the spec starts from, a file's laid over them. */
-  start.init = tc->init;
   st_rng_init (&rng, tc->seed);
-  start.rng = &rng;
+  st_backend_start_for_recipe (&start, device, ex->net, tc, 1, data->train, data->test, &rng);
   backend = st_backend_start (&start, error);
   if (backend == NULL)
     return NULL;

@@ -303,17 +303,9 @@ setup (Run *run, GError **error)
   if (run->data == NULL || !st_check_data (trainer->net, tc->loss, run->data, error))
     return FALSE;
 
-  start.device = trainer->options.device;
-  start.net = trainer->net;
-  start.setup.batch_size = tc->batch_size;
-  start.setup.loss = tc->loss;
-  start.setup.optim = tc->optimizer;
-  start.setup.normalize = tc->normalize;
+  st_backend_start_for_recipe (&start, trainer->options.device, trainer->net, tc,
+                               tc->batch_size, run->data->train, run->data->test, &run->rng);
   start.setup.augment = tc->augment;
-  start.train = run->data->train;
-  start.test = run->data->test;
-  start.init = tc->init;
-  start.rng = &run->rng;
   start.params = resume_params;
   start.buffers = resume_buffers;
   st_rng_init (&run->rng, tc->seed);
