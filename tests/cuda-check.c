@@ -462,6 +462,9 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
   g_autofree float *after = g_new0 (float, 2 * P);
   g_autofree float **values = g_new0 (float *, 2 * net->n_values);
   g_autofree int *which = g_new (int, net->n_values);
+  const gsize K = net->values[net->output].numel;
+  g_autofree float *batched = g_new0 (float, 2 * 2 * (gsize) pb->batch * K);
+  g_autofree guint32 *run = g_new (guint32, pb->batch);
   StMetrics eval[2], step[2];
   StOptimConfig sgd;
 
@@ -473,9 +476,15 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
       values[net->n_values + v] = g_new0 (float, net->values[v].numel);
     }
   for (int i = 0; i < pb->batch; i++)
-    idx[i] = (guint32) (data->n - 1 - i);
+    {
+      idx[i] = (guint32) (data->n - 1 - i);
+      run[i] = (guint32) i;
+    }
   for (int b = 0; b < 2; b++)
     {
+      /* a batch of snapshots: the outputs of a listed batch and of a run of the split */
+      float *listed = batched + (gsize) b * 2 * pb->batch * K, *from_run = listed + pb->batch * K;
+      int output = net->output;
       g_autoptr (GError) error = NULL;
       StMetrics discard;
       gboolean ok;
@@ -490,6 +499,10 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
         take_all (be[b], &eval[b]);
       ok = ok && st_backend_snapshot (be[b], ST_SPLIT_TRAIN, 1, which, (int) net->n_values,
                                       values + b * net->n_values, &error)
+           && st_backend_snapshot_batch (be[b], ST_SPLIT_TEST, idx, pb->batch, &output, 1,
+                                         &listed, &error)
+           && st_backend_snapshot_batch (be[b], ST_SPLIT_TEST, run, pb->batch, &output, 1,
+                                         &from_run, &error)
            && st_backend_set_order (be[b], idx, pb->batch, &error)
            && st_backend_train_step (be[b], 0, pb->batch, 7, &error);
       if (ok)
@@ -511,6 +524,8 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
 
       compare (r, KIND_EVAL, what, values[net->n_values + v], values[v], net->values[v].numel);
     }
+  compare (r, KIND_EVAL, "batched snapshot of the outputs", batched + 2 * pb->batch * K,
+           batched, 2 * pb->batch * K);
   g_assert_cmpint (step[0].steps, ==, 1);
   g_assert_cmpint (step[1].steps, ==, 1);
   g_assert_cmpint (step[1].examples, ==, pb->batch);
