@@ -307,12 +307,36 @@ test_window_compare (Fixture *f, gconstpointer data)
   }
 }
 
-static gboolean empty_loaded (gpointer data);
-
 static gboolean
 training_done (gpointer data)
 {
   return st_train_panel_get_state (data) == ST_TRAINER_DONE;
+}
+
+static gboolean
+empty_loaded (gpointer data)
+{
+  return !st_runs_view_is_loading (data);
+}
+
+/* A toy run trained 2 of 2 epochs by strata-cli, then the window on the runs folder, its
+ * Runs page loaded; NULL without strata-cli. */
+static StWindow *
+open_on_trained_toy (Fixture *f, StRunsView **view, StTrainPanel **panel)
+{
+  g_auto (StTestRun) trained = { 0 };
+  StWindow *window;
+
+  if (!st_test_have_cli ())
+    return NULL;
+  st_test_cli (&trained, "train", "toy", "--epochs", "2", "--device", "cpu", NULL);
+  g_assert_cmpint (trained.status, ==, 0);
+  window = ui_test_open_window ();
+  f->window = GTK_WIDGET (window);
+  *view = ST_RUNS_VIEW (st_window_get_runs_view (window));
+  *panel = ST_TRAIN_PANEL (st_window_get_train_panel (window));
+  g_assert_true (ui_test_wait_until (empty_loaded, *view, GUARD_SECONDS));
+  return window;
 }
 
 /* Continue: a run trained by strata-cli for 2 of 2 epochs goes on from its checkpoint in the
@@ -326,18 +350,10 @@ test_continue (Fixture *f, gconstpointer data)
   g_autofree char *run_dir = NULL;
   g_autoptr (StRun) run = NULL;
   g_autoptr (GError) error = NULL;
-  g_auto (StTestRun) trained = { 0 };
 
-  if (!st_test_have_cli ())
+  window = open_on_trained_toy (f, &view, &panel);
+  if (window == NULL)
     return;
-  st_test_cli (&trained, "train", "toy", "--epochs", "2", "--device", "cpu", NULL);
-  g_assert_cmpint (trained.status, ==, 0);
-
-  window = ui_test_open_window ();
-  f->window = GTK_WIDGET (window);
-  view = ST_RUNS_VIEW (st_window_get_runs_view (window));
-  panel = ST_TRAIN_PANEL (st_window_get_train_panel (window));
-  g_assert_true (ui_test_wait_until (empty_loaded, view, GUARD_SECONDS));
   /* newest first: the run just trained */
   g_assert_cmpuint (st_runs_view_get_n_rows (view), ==, G_N_ELEMENTS (runs_made) + 1);
   run_dir = g_build_filename (f->runs, st_runs_view_get_row_id (view, 0), NULL);
@@ -354,11 +370,6 @@ test_continue (Fixture *f, gconstpointer data)
   g_assert_null (st_model_document_get_path (st_window_get_document (window)));
 }
 
-static gboolean
-empty_loaded (gpointer data)
-{
-  return !st_runs_view_is_loading (data);
-}
 
 static gboolean
 test_set_loaded (gpointer data)
@@ -397,22 +408,14 @@ test_inside (Fixture *f, gconstpointer data)
   StActivationsView *activations;
   g_autofree char *run_dir = NULL;
   g_autofree char *empty_dir = NULL;
-  g_auto (StTestRun) trained = { 0 };
   const StProjectionData *p;
   double x, y;
 
-  if (!st_test_have_cli ())
+  window = open_on_trained_toy (f, &view, &panel);
+  if (window == NULL)
     return;
-  st_test_cli (&trained, "train", "toy", "--epochs", "2", "--device", "cpu", NULL);
-  g_assert_cmpint (trained.status, ==, 0);
-
-  window = ui_test_open_window ();
-  f->window = GTK_WIDGET (window);
-  view = ST_RUNS_VIEW (st_window_get_runs_view (window));
-  panel = ST_TRAIN_PANEL (st_window_get_train_panel (window));
   inside = ST_INSIGHT_VIEW (st_window_get_insight_view (window));
   activations = ST_ACTIVATIONS_VIEW (st_window_get_activations (window));
-  g_assert_true (ui_test_wait_until (empty_loaded, view, GUARD_SECONDS));
   run_dir = g_build_filename (f->runs, st_runs_view_get_row_id (view, 0), NULL);
 
   /* live: the events of epochs 3 and 4 */

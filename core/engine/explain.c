@@ -241,6 +241,19 @@ tensor (const StNet *net, const float *params, const float *buffers, int index)
   return (t->role == ST_TENSOR_PARAM ? params : buffers) + t->offset;
 }
 
+/* Conv2d's and Linear's end: the bias of the output channel, when the layer has one, and
+ * sum + bias. */
+static void
+finish_weighted (StExplain *e, const StNet *net, const StOp *op, const float *params)
+{
+  if (op->bias >= 0)
+    {
+      e->has_bias = TRUE;
+      e->bias = tensor (net, params, NULL, op->bias)[e->at.c];
+    }
+  e->result = e->sum + e->bias;
+}
+
 /* Conv2d: every (ic, ky, kx) of the receptive field, the padding included. */
 static void
 explain_conv2d (StExplain *e, GArray *terms, const StNet *net, const StOp *op, const float *in,
@@ -261,12 +274,7 @@ explain_conv2d (StExplain *e, GArray *terms, const StNet *net, const StOp *op, c
           t->product = (double) t->input * t->weight;
           e->sum += t->product;
         }
-  if (op->bias >= 0)
-    {
-      e->has_bias = TRUE;
-      e->bias = tensor (net, params, NULL, op->bias)[e->at.c];
-    }
-  e->result = e->sum + e->bias;
+  finish_weighted (e, net, op, params);
 }
 
 static void
@@ -283,12 +291,7 @@ explain_linear (StExplain *e, GArray *terms, const StNet *net, const StOp *op, c
       t->product = (double) t->input * t->weight;
       e->sum += t->product;
     }
-  if (op->bias >= 0)
-    {
-      e->has_bias = TRUE;
-      e->bias = tensor (net, params, NULL, op->bias)[e->at.c];
-    }
-  e->result = e->sum + e->bias;
+  finish_weighted (e, net, op, params);
 }
 
 /* MaxPool2d: rows y·SH − PH + ky·DH (columns likewise), padding −∞. core/ops/pool2d.c's rule:
