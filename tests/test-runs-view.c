@@ -394,6 +394,20 @@ visible_page (StWindow *window)
   return adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack));
 }
 
+static gboolean
+inside_read (gpointer window)
+{
+  return !st_insight_view_is_reading (ST_INSIGHT_VIEW (st_window_get_insight_view (window)));
+}
+
+/* The Runs row's eye button: the run's files are read off the main thread, then shown. */
+static void
+show_inside (StWindow *window, const char *run_dir)
+{
+  st_window_show_inside (window, run_dir);
+  g_assert_true (ui_test_wait_until (inside_read, window, GUARD_SECONDS));
+}
+
 /* The Inside page: a run continued in the window fills it epoch by epoch from the trainer's
  * events (its epochs 3 and 4, the projection of the last); the run's button shows all four
  * from its files; a dot pointed at is the image under the pointer, and a click opens that
@@ -429,7 +443,7 @@ test_inside (Fixture *f, gconstpointer data)
   g_assert_cmpint (p->n, ==, 2);        /* the toy's two test images */
 
   /* recorded: every epoch from the run's folder, on its page */
-  g_assert_true (st_window_show_inside (window, run_dir));
+  show_inside (window, run_dir);
   g_assert_cmpstr (visible_page (window), ==, "inside");
   g_assert_cmpuint (st_insight_view_get_n_epochs (inside), ==, 4);
   ui_test_wait_for_frame (GTK_WIDGET (window), GUARD_SECONDS);
@@ -449,8 +463,9 @@ test_inside (Fixture *f, gconstpointer data)
 
   /* a run that measured nothing */
   empty_dir = g_build_filename (f->runs, runs_made[0].id, NULL);
-  g_assert_false (st_window_show_inside (window, empty_dir));
+  show_inside (window, empty_dir);
   g_assert_cmpstr (visible_page (window), ==, "activations");
+  g_assert_cmpuint (st_insight_view_get_n_epochs (inside), ==, 4);
 
   if (g_strcmp0 (g_getenv ("STRATA_WRITE_SCREENSHOT"), "1") == 0)
     {
@@ -472,7 +487,8 @@ test_inside (Fixture *f, gconstpointer data)
       st_window_open_run (window, lenet_dir);
       g_assert_true (ui_test_wait_until (ten_classes_loaded, activations, 60));
       ui_test_spin (300);
-      g_assert_true (st_window_show_inside (window, lenet_dir));
+      show_inside (window, lenet_dir);
+      g_assert_cmpstr (visible_page (window), ==, "inside");
       g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
       ui_test_spin (500);
       ui_test_wait_for_frame (GTK_WIDGET (window), GUARD_SECONDS);
@@ -480,6 +496,163 @@ test_inside (Fixture *f, gconstpointer data)
       g_assert_true (gdk_texture_save_to_png (texture, png));
       gsk_renderer_unrealize (renderer);
     }
+}
+
+/* ---- the Inside page while a run trains ------------------------------------------------ */
+
+typedef struct {
+  int x, y, width, height;
+} Rect;
+
+static GtkWidget *
+find_named (GtkWidget *widget, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Where the page's area `name` lies in the window's picture, cut to the picture. */
+static Rect
+area_rect (StWindow *window, const char *name, int width, int height)
+{
+  GtkWidget *area = find_named (st_window_get_insight_view (window), name);
+  graphene_rect_t b;
+  Rect r;
+
+  g_assert_nonnull (area);
+  g_assert_true (gtk_widget_compute_bounds (area, GTK_WIDGET (window), &b));
+  r.x = CLAMP ((int) b.origin.x, 0, width);
+  r.y = CLAMP ((int) b.origin.y, 0, height);
+  r.width = CLAMP ((int) (b.origin.x + b.size.width), 0, width) - r.x;
+  r.height = CLAMP ((int) (b.origin.y + b.size.height), 0, height) - r.y;
+  return r;
+}
+
+/* Pixels of `r` unlike its top-left one (what is drawn on the background). */
+static int
+ink (const guint8 *pixels, int width, Rect r)
+{
+  const guint8 *bg = pixels + ((gsize) r.y * width + r.x) * 4;
+  int n = 0;
+
+  for (int y = r.y; y < r.y + r.height; y++)
+    for (int x = r.x; x < r.x + r.width; x++)
+      n += memcmp (pixels + ((gsize) y * width + x) * 4, bg, 4) != 0;
+  return n;
+}
+
+/* Pixels of `r` that differ between two pictures of the same size. */
+static int
+changed (const guint8 *a, const guint8 *b, int width, Rect r)
+{
+  int n = 0;
+
+  for (int y = r.y; y < r.y + r.height; y++)
+    for (int x = r.x; x < r.x + r.width; x++)
+      n += memcmp (a + ((gsize) y * width + x) * 4, b + ((gsize) y * width + x) * 4, 4) != 0;
+  return n;
+}
+
+/* The first epoch's measures shown: the run is paused there, within its second epoch. */
+static void
+pause_at_first_epoch (StInsightView *inside, GParamSpec *pspec, gpointer panel)
+{
+  if (st_insight_view_get_n_epochs (inside) == 1
+      && st_train_panel_get_state (panel) == ST_TRAINER_RUNNING)
+    st_train_panel_pause (panel);
+}
+
+static gboolean
+training_paused (gpointer data)
+{
+  return st_train_panel_get_state (data) == ST_TRAINER_PAUSED;
+}
+
+/* LeNet-5 trains in the window on generated bars for two epochs with the Inside page on
+ * show. Paused when the first epoch's measures arrive, the page has drawn the projection,
+ * both curves and the ridge plots; after the second epoch every one of them is drawn anew:
+ * their pixels differ from the first epoch's. */
+static void
+test_inside_live (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StSpec) spec = st_spec_load ("lenet5", &error);
+  g_autoptr (GskRenderer) renderer = gsk_cairo_renderer_new ();
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *data_dir = st_test_make_tmp ("strata-inside-XXXXXX");
+  g_autofree char *path = g_build_filename (data_dir, "lenet.strata.json", NULL);
+  g_autofree guint8 *first = NULL, *second = NULL;
+  const char *areas[] = { "projection", "gradient-norms", "update-ratios", "ridges" };
+  StWindow *window;
+  StTrainPanel *panel;
+  StInsightView *inside;
+  GtkWidget *stack;
+  int w1, h1, w2, h2;
+
+  g_assert_no_error (error);
+  st_test_write_bars (data_dir, "train", &ST_TEST_BARS_MNIST, 2000, 1);
+  st_test_write_bars (data_dir, "t10k", &ST_TEST_BARS_MNIST, 500, 2);
+  g_free (spec->training.dataset);
+  spec->training.dataset = g_strdup (data_dir);
+  spec->training.epochs = 2;
+  spec->training.batch_size = 32;
+  g_assert_true (st_spec_save (spec, path, &error));
+
+  window = ui_test_open_window ();
+  f->window = GTK_WIDGET (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1000);
+  file = g_file_new_for_path (path);
+  st_window_open_file (window, file);
+  ui_test_spin (50);
+  panel = ST_TRAIN_PANEL (st_window_get_train_panel (window));
+  inside = ST_INSIGHT_VIEW (st_window_get_insight_view (window));
+  st_train_panel_set_device (panel, ST_DEVICE_CPU);
+  stack = gtk_widget_get_ancestor (GTK_WIDGET (inside), ADW_TYPE_VIEW_STACK);
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "inside");
+  g_signal_connect (inside, "notify::n-epochs", G_CALLBACK (pause_at_first_epoch), panel);
+  g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
+
+  st_train_panel_start (panel);
+  g_assert_true (ui_test_wait_until (training_paused, panel, 120));
+  g_assert_cmpuint (st_insight_view_get_n_epochs (inside), ==, 1);
+  g_assert_nonnull (st_insight_view_get_projection (inside));
+  g_assert_cmpint (st_insight_view_get_projection (inside)->epoch, ==, 1);
+  ui_test_spin (100);
+  first = ui_test_render_pixels (GTK_WIDGET (window), renderer, GUARD_SECONDS, &w1, &h1);
+
+  st_train_panel_pause (panel);       /* resumes */
+  g_assert_true (ui_test_wait_until (training_done, panel, 120));
+  g_assert_cmpuint (st_insight_view_get_n_epochs (inside), ==, 2);
+  g_assert_cmpint (st_insight_view_get_projection (inside)->epoch, ==, 2);
+  ui_test_spin (100);
+  second = ui_test_render_pixels (GTK_WIDGET (window), renderer, GUARD_SECONDS, &w2, &h2);
+  gsk_renderer_unrealize (renderer);
+  g_assert_cmpint (w1, ==, w2);
+  g_assert_cmpint (h1, ==, h2);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (areas); i++)
+    {
+      Rect r = area_rect (window, areas[i], w2, h2);
+      int drawn = ink (first, w1, r), redrawn = changed (first, second, w1, r);
+
+      g_test_message ("%s: %d×%d px shown, %d drawn at epoch 1, %d changed at epoch 2",
+                      areas[i], r.width, r.height, drawn, redrawn);
+      g_assert_cmpint (r.width, >=, 100);
+      g_assert_cmpint (r.height, >=, 100);
+      g_assert_cmpint (drawn, >, r.width * r.height / 100);
+      g_assert_cmpint (redrawn, >, r.width * r.height / 200);
+    }
+  g_signal_handlers_disconnect_by_func (inside, pause_at_first_epoch, panel);
+  st_test_remove_tree (data_dir);
 }
 
 static void
@@ -506,6 +679,7 @@ main (int argc, char **argv)
     { "/runs-view/empty", test_empty },
     { "/runs-view/continue", test_continue },
     { "/runs-view/inside", test_inside },
+    { "/runs-view/inside-live", test_inside_live },
   };
 
   g_test_init (&argc, &argv, NULL);

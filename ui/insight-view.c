@@ -37,6 +37,7 @@ struct _StInsightView
   char              *scatter_title;
   int                highlight;
   char              *dataset;       /* a recorded run's, or NULL: the live run's */
+  GCancellable      *reading;       /* a recorded run's files being read, or NULL */
 
   /* borrowed */
   StActivationsView *activations;   /* weak pointer */
@@ -51,6 +52,15 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_N_EPOCHS,
+  PROP_READING,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
 
 static StTheme
 theme_of (StInsightView *self)
@@ -206,6 +216,8 @@ refresh (StInsightView *self)
   gtk_widget_queue_draw (self->ridge_area);
 }
 
+static void stop_reading (StInsightView *self);
+
 static void
 set_projection (StInsightView *self, StProjectionData *projection)
 {
@@ -230,11 +242,13 @@ st_insight_view_clear (StInsightView *self, const char *title)
 {
   g_return_if_fail (ST_IS_INSIGHT_VIEW (self));
 
+  stop_reading (self);
   g_ptr_array_set_size (self->epochs, 0);
   set_projection (self, NULL);
   g_clear_pointer (&self->dataset, g_free);
   gtk_label_set_text (self->title, title != NULL ? title : _("No run yet"));
   refresh (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_EPOCHS]);
 }
 
 void
@@ -248,34 +262,112 @@ st_insight_view_add_epoch (StInsightView *self, const StInsightEpoch *insight,
   if (projection != NULL)
     set_projection (self, st_projection_data_copy (projection));
   refresh (self);
+  if (insight != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_EPOCHS]);
+}
+
+/* ---- a recorded run, read off the main thread --------------------------------------------- */
+
+typedef struct {
+  char             *run_dir;
+  char             *title;
+  char             *dataset;
+  GPtrArray        *epochs;
+  StProjectionData *projection;
+} RunRead;
+
+static void
+run_read_free (RunRead *r)
+{
+  g_free (r->run_dir);
+  g_free (r->title);
+  g_free (r->dataset);
+  g_clear_pointer (&r->epochs, g_ptr_array_unref);
+  g_clear_pointer (&r->projection, st_projection_data_free);
+  g_free (r);
+}
+
+static void
+stop_reading (StInsightView *self)
+{
+  if (self->reading == NULL)
+    return;
+  g_cancellable_cancel (self->reading);
+  g_clear_object (&self->reading);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_READING]);
+}
+
+static void
+read_run_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  RunRead *r = data;
+  g_autofree char *insight_path = g_build_filename (r->run_dir, "insight.jsonl", NULL);
+  g_autofree char *projection_path = g_build_filename (r->run_dir, "projection.jsonl", NULL);
+  g_autoptr (GError) error = NULL;
+
+  r->epochs = st_insight_read (insight_path, &error);
+  r->projection = st_projection_data_read_last (projection_path, NULL);
+  if (r->epochs == NULL && r->projection == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+st_insight_view_show_run_async (StInsightView *self, const char *run_dir, const char *title,
+                                const char *dataset, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  RunRead *r;
+
+  g_return_if_fail (ST_IS_INSIGHT_VIEW (self) && run_dir != NULL);
+
+  stop_reading (self);
+  self->reading = g_cancellable_new ();
+  task = g_task_new (self, self->reading, callback, user_data);
+  g_task_set_source_tag (task, st_insight_view_show_run_async);
+  r = g_new0 (RunRead, 1);
+  r->run_dir = g_strdup (run_dir);
+  r->title = g_strdup (title);
+  r->dataset = g_strdup (dataset);
+  g_task_set_task_data (task, r, (GDestroyNotify) run_read_free);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_READING]);
+  g_task_run_in_thread (task, read_run_thread);
 }
 
 gboolean
-st_insight_view_show_run (StInsightView *self, const char *run_dir, const char *title,
-                          const char *dataset, GError **error)
+st_insight_view_show_run_finish (StInsightView *self, GAsyncResult *result, GError **error)
 {
-  g_autofree char *insight_path = g_build_filename (run_dir, "insight.jsonl", NULL);
-  g_autofree char *projection_path = g_build_filename (run_dir, "projection.jsonl", NULL);
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GPtrArray) epochs = NULL;
-  StProjectionData *projection;
+  GTask *task = G_TASK (result);
+  RunRead *r = g_task_get_task_data (task);
 
-  g_return_val_if_fail (ST_IS_INSIGHT_VIEW (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  epochs = st_insight_read (insight_path, &local);
-  projection = st_projection_data_read_last (projection_path, NULL);
-  if (epochs == NULL && projection == NULL)
+  /* a newer read, or a clear, cancelled this one: it shows nothing */
+  if (!g_task_propagate_boolean (task, error))
     {
-      g_propagate_error (error, g_steal_pointer (&local));
+      if (self->reading == g_task_get_cancellable (task))
+        stop_reading (self);
       return FALSE;
     }
-  st_insight_view_clear (self, title);
-  self->dataset = g_strdup (dataset);
-  if (epochs != NULL)
-    g_ptr_array_extend_and_steal (self->epochs, g_steal_pointer (&epochs));
-  set_projection (self, projection);
+  stop_reading (self);
+  st_insight_view_clear (self, r->title);
+  self->dataset = g_steal_pointer (&r->dataset);
+  if (r->epochs != NULL)
+    g_ptr_array_extend_and_steal (self->epochs, g_steal_pointer (&r->epochs));
+  set_projection (self, g_steal_pointer (&r->projection));
   refresh (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_EPOCHS]);
   return TRUE;
+}
+
+gboolean
+st_insight_view_is_reading (StInsightView *self)
+{
+  g_return_val_if_fail (ST_IS_INSIGHT_VIEW (self), FALSE);
+
+  return self->reading != NULL;
 }
 
 void
@@ -450,6 +542,7 @@ st_insight_view_dispose (GObject *object)
 {
   StInsightView *self = ST_INSIGHT_VIEW (object);
 
+  stop_reading (self);
   st_insight_view_set_activations (self, NULL);
   g_clear_pointer (&self->epochs, g_ptr_array_unref);
   set_projection (self, NULL);
@@ -462,11 +555,39 @@ st_insight_view_dispose (GObject *object)
 }
 
 static void
+st_insight_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  StInsightView *self = ST_INSIGHT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_EPOCHS:
+      g_value_set_uint (value, self->epochs != NULL ? self->epochs->len : 0);
+      break;
+    case PROP_READING:
+      g_value_set_boolean (value, self->reading != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 st_insight_view_class_init (StInsightViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = st_insight_view_dispose;
+  object_class->get_property = st_insight_view_get_property;
+  /* The epochs shown: notified as each is added, and when the page is emptied or filled. */
+  props[PROP_N_EPOCHS] = g_param_spec_uint ("n-epochs", NULL, NULL, 0, G_MAXUINT, 0,
+                                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                            | G_PARAM_STATIC_STRINGS);
+  /* A recorded run's files are being read. */
+  props[PROP_READING] = g_param_spec_boolean ("reading", NULL, NULL, FALSE,
+                                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                              | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
   signals[SIGNAL_OPEN_IMAGE] =
     g_signal_new ("open-image", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
@@ -494,6 +615,7 @@ st_insight_view_init (StInsightView *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->summary), "dim-label");
 
   self->projection_area = area (self, draw_projection, 300, 320);
+  gtk_widget_set_name (self->projection_area, "projection");
   gtk_widget_set_hexpand (self->projection_area, TRUE);
   gtk_widget_set_vexpand (self->projection_area, TRUE);
   gtk_widget_set_has_tooltip (self->projection_area, TRUE);
@@ -518,6 +640,9 @@ st_insight_view_init (StInsightView *self)
   gtk_label_set_xalign (self->activations_label, 0.0);
   gtk_label_set_wrap (self->activations_label, TRUE);
   self->ridge_area = area (self, draw_ridges, 400, 0);
+  gtk_widget_set_name (self->grad_area, "gradient-norms");
+  gtk_widget_set_name (self->ratio_area, "update-ratios");
+  gtk_widget_set_name (self->ridge_area, "ridges");
 
   left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_set_hexpand (left, TRUE);

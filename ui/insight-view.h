@@ -32,17 +32,26 @@ void       st_insight_view_clear           (StInsightView          *self,
 void       st_insight_view_add_epoch       (StInsightView          *self,
                                             const StInsightEpoch   *insight,
                                             const StProjectionData *projection);
-/* A recorded run on `dataset`: reads its insight.jsonl and projection.jsonl. FALSE with an
- * error naming the file when the folder has neither. Its images are shown and opened only
- * while the Activations page has that dataset's test set. */
-gboolean   st_insight_view_show_run        (StInsightView          *self,
+/* A recorded run on `dataset`: reads its insight.jsonl and projection.jsonl on a worker
+ * thread; finish shows them and returns TRUE, or FALSE with an error naming the file when the
+ * folder has neither (the page is then left as it was). A later read, a clear or the page's
+ * end cancels it (G_IO_ERROR_CANCELLED). Its images are shown and opened only while the
+ * Activations page has that dataset's test set. */
+void       st_insight_view_show_run_async  (StInsightView          *self,
                                             const char             *run_dir,
                                             const char             *title,
                                             const char             *dataset,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+gboolean   st_insight_view_show_run_finish (StInsightView          *self,
+                                            GAsyncResult           *result,
                                             GError                **error);
+/* TRUE while a recorded run is being read (property "reading"). */
+gboolean   st_insight_view_is_reading      (StInsightView          *self);
 /* Where hovered images come from and clicked ones go (borrowed; NULL: none). */
 void       st_insight_view_set_activations (StInsightView          *self,
                                             StActivationsView      *activations);
+/* The epochs shown (property "n-epochs", notified as each comes). */
 guint      st_insight_view_get_n_epochs    (StInsightView          *self);
 /* The projection shown, or NULL. */
 const StProjectionData *st_insight_view_get_projection (StInsightView *self);

@@ -1338,23 +1338,34 @@ show_activations_page (StWindow *self, gint64 example)
   adw_view_stack_set_visible_child_name (self->view_stack, "activations");
 }
 
-gboolean
+static void
+inside_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (StWindow) self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (st_insight_view_show_run_finish (ST_INSIGHT_VIEW (source), result, &error))
+    adw_view_stack_set_visible_child_name (self->view_stack, "inside");
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_message (self, error->message);
+}
+
+void
 st_window_show_inside (StWindow *self, const char *run_dir)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (StRun) run = NULL;
 
-  g_return_val_if_fail (ST_IS_WINDOW (self) && run_dir != NULL, FALSE);
+  g_return_if_fail (ST_IS_WINDOW (self) && run_dir != NULL);
 
   run = st_run_load (run_dir, FALSE, &error);
-  if (run == NULL
-      || !st_insight_view_show_run (self->insight, run_dir, run->name, run->dataset, &error))
+  if (run == NULL)
     {
       show_message (self, error->message);
-      return FALSE;
+      return;
     }
-  adw_view_stack_set_visible_child_name (self->view_stack, "inside");
-  return TRUE;
+  st_insight_view_show_run_async (self->insight, run_dir, run->name, run->dataset, inside_read,
+                                  g_object_ref (self));
 }
 
 static void

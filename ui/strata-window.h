@@ -42,9 +42,10 @@ void             st_window_open_run         (StWindow   *self,
  * asking about unsaved edits); refused with a toast while a run trains. */
 void             st_window_continue_run     (StWindow   *self,
                                              const char *run_dir);
-/* Shows the Inside page for the recorded run in `run_dir` (its insight.jsonl and
- * projection.jsonl); FALSE, with a toast naming the file, when it has neither. */
-gboolean         st_window_show_inside      (StWindow   *self,
+/* Shows the Inside page for the recorded run in `run_dir` once its insight.jsonl and
+ * projection.jsonl are read (off the main thread); a toast naming the file when it has
+ * neither. */
+void             st_window_show_inside      (StWindow   *self,
                                              const char *run_dir);
 
 /* The file name a save dialog proposes for an export: the chart (MODEL-training.png, the
