@@ -107,7 +107,11 @@ st_insight_curves_render (cairo_t *cr, double width, double height, const GPtrAr
   cairo_paint (cr);
   st_render_set_font (cr, TITLE_FONT, CAIRO_FONT_WEIGHT_BOLD);
   st_render_set_rgba (cr, &text, 1.0);
-  st_render_text_at (cr, title, width / 2, PAD, 0.5, 0.0);
+  {
+    g_autofree char *shown = st_render_ellipsize (cr, title, MAX (width - 2 * PAD, 0));
+
+    st_render_text_at (cr, shown, width / 2, PAD, 0.5, 0.0);
+  }
   top = PAD + st_render_line_height (cr) + PAD;
   for (guint e = 0; e < epochs->len; e++)
     {

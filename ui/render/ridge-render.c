@@ -51,7 +51,11 @@ draw_panel (cairo_t *cr, const StRidgePanel *p, double x0, double y0, double w, 
   value_range (p, &lo, &hi);
   st_render_set_font (cr, TITLE_FONT, CAIRO_FONT_WEIGHT_BOLD);
   st_render_set_rgba (cr, &text, 1.0);
-  st_render_text_at (cr, p->title, x0 + w / 2, y0 + PAD, 0.5, 0.0);
+  {
+    g_autofree char *shown = st_render_ellipsize (cr, p->title, MAX (w - PAD, 0));
+
+    st_render_text_at (cr, shown, x0 + w / 2, y0 + PAD, 0.5, 0.0);
+  }
   if (p->n_rows == 0)
     return;
   st_render_set_font (cr, TICK_FONT, CAIRO_FONT_WEIGHT_NORMAL);
