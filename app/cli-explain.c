@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/data/image-folder.h"
-#include "core/engine/explain.h"
+#include "core/engine/explainer.h"
 #include "core/model/spec-read.h"
 
 typedef struct {

@@ -39,6 +39,10 @@ st_activations_job_free (StActivationsJob *job)
   g_free (job->weights);
   g_clear_pointer (&job->best, st_best_weights_unref);
   g_free (job->dataset);
+  g_clear_pointer (&job->image, st_dataset_unref);
+  g_clear_pointer (&job->images, st_dataset_unref);
+  g_free (job->params);
+  g_free (job->buffers);
   g_clear_pointer (&job->session, st_activations_session_unref);
   g_free (job);
 }
@@ -109,7 +113,10 @@ evaluate (StActivationsJob *job, GCancellable *cancellable, GError **error)
     hook (job->dataset);
   if (job->test_only)
     return load_test_set (job, cancellable, error);
-  ev = job->best != NULL
+  ev = job->images != NULL
+       ? st_evaluator_new_for_images (job->spec, job->params, job->n_params, job->buffers,
+                                      job->n_buffers, job->images, ST_DEVICE_CPU, error)
+       : job->best != NULL
        ? st_evaluator_new_from_memory (job->spec, job->best->params, job->best->n_params,
                                        job->best->buffers, job->best->n_buffers, job->dataset,
                                        ST_DEVICE_AUTO, error)
@@ -177,7 +184,9 @@ snapshot_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
 {
   StActivationsJob *job = st_activations_job_take_over (data);
   GError *error = NULL;
-  StSnapshot *snap = st_evaluator_snapshot (job->session->evaluator, job->example, &error);
+  StSnapshot *snap = job->image != NULL
+                     ? st_evaluator_snapshot_image (job->session->evaluator, job->image, &error)
+                     : st_evaluator_snapshot (job->session->evaluator, job->example, &error);
 
   st_activations_job_hand_over (job);
   if (snap == NULL)

@@ -33,6 +33,14 @@ typedef struct {
   char                 *dataset;
   gboolean              test_only;    /* load the test set, evaluate nothing (a live run's) */
   gint64                example;
+  StDataset            *image;        /* snapshots: a picture of the person's own instead of
+                                       * test image `example`, or NULL */
+  StDataset            *images;       /* a lesson's inputs as the test set, with `params`
+                                       * and `buffers` as its weights; else NULL */
+  float                *params;
+  gsize                 n_params;
+  float                *buffers;
+  gsize                 n_buffers;
   StActivationsSession *session;      /* snapshots only */
   GCancellable         *cancellable;  /* borrowed from the task */
   int                   total;        /* test images, once loaded; atomic */
@@ -59,7 +67,7 @@ void              st_activations_job_free               (StActivationsJob     *j
 void              st_activations_result_free            (StActivationsResult  *result);
 
 /* Run the task's job on a worker thread: the task returns an StActivationsResult, or an
- * StSnapshot of job->example. */
+ * StSnapshot of job->image or, without one, of test image job->example. */
 void              st_activations_job_evaluate_in_thread (GTask                *task);
 void              st_activations_job_snapshot_in_thread (GTask                *task);
 

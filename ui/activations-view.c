@@ -13,6 +13,10 @@
 #include "ui/activations-gallery.h"
 #include "ui/activations-jobs.h"
 #include "ui/activations-view-private.h"
+#include "core/data/image-folder.h"
+#include "core/data/image-prep.h"
+#include "ui/drawing-pad.h"
+#include "ui/layer-inspector.h"
 #include "ui/render/class-render.h"
 #include "ui/render/grid-render.h"
 
@@ -59,6 +63,10 @@ struct _StActivationsView
   GtkButton      *gallery_clear_button;
   GtkCheckButton *gallery_class_check;
   GtkDrawingArea *gallery_area;
+  GtkToggleButton *draw_button;
+  GtkStack       *input_stack;
+  StDrawingPad   *pad;
+  StLayerInspector *inspector;
 
   /* owned */
   GCancellable   *evaluate_cancellable;     /* the evaluation in flight, or NULL */
@@ -77,6 +85,11 @@ struct _StActivationsView
   gint64         *by_class;                 /* (N): image indices grouped by label */
   gint64         *rank;                     /* (N): position of each image within its class */
   StSnapshot     *snapshot;
+  StActivationsSession *snapshot_session;   /* the evaluator whose pass the snapshot holds */
+  StInputSource   source;
+  StDataset      *own;                      /* the drawing or the picture shown, or NULL */
+  GCancellable   *open_cancellable;         /* a picture being read, or NULL */
+  char           *pending_layer;            /* the layer a lesson opens on, till it shows */
   float          *filter_tiles;             /* (OC, KH, KW): filters averaged over input channels */
   float           binary_probs[2];          /* a one-output net's p shown as two classes */
   char          **bar_names;                /* the probability bars' names */
@@ -98,6 +111,11 @@ struct _StActivationsView
 };
 
 G_DEFINE_FINAL_TYPE (StActivationsView, st_activations_view, GTK_TYPE_WIDGET)
+
+G_DEFINE_ENUM_TYPE (StInputSource, st_input_source,
+                    G_DEFINE_ENUM_VALUE (ST_INPUT_TEST_IMAGE, "test-image"),
+                    G_DEFINE_ENUM_VALUE (ST_INPUT_DRAWING, "drawing"),
+                    G_DEFINE_ENUM_VALUE (ST_INPUT_PICTURE, "picture"))
 
 enum {
   SIGNAL_SNAPSHOT_REQUESTED,
@@ -303,13 +321,23 @@ update_snapshot_labels (StActivationsView *self)
   g_autofree char *filters = NULL;
   float p;
 
-  example = g_strdup_printf (_("Test image %d: %s"), (int) s->example,
-                             class_name (self, s->label, a));
+  if (s->example >= 0)
+    example = g_strdup_printf (_("Test image %d: %s"), (int) s->example,
+                               class_name (self, s->label, a));
+  else if (self->source == ST_INPUT_DRAWING)
+    example = g_strdup (_("Your drawing"));
+  else
+    example = g_strdup_printf (_("Your picture: %s"),
+                               self->own != NULL ? self->own->name : "");
   p = s->n_classes == 1 ? (s->prediction == 1 ? s->probabilities[0] : 1 - s->probabilities[0])
                         : s->probabilities[s->prediction];
-  prediction = g_strdup_printf (s->prediction == s->label ? _("Predicted %s (%.1f %%): right")
-                                                          : _("Predicted %s (%.1f %%): wrong"),
-                                class_name (self, s->prediction, b), 100.0 * p);
+  if (s->label < 0)
+    prediction = g_strdup_printf (_("Predicted %s (%.1f %%)"), class_name (self, s->prediction, b),
+                                  100.0 * p);
+  else
+    prediction = g_strdup_printf (s->prediction == s->label ? _("Predicted %s (%.1f %%): right")
+                                                            : _("Predicted %s (%.1f %%): wrong"),
+                                  class_name (self, s->prediction, b), 100.0 * p);
   gtk_label_set_text (self->example_label, example);
   gtk_label_set_text (self->prediction_label, prediction);
 
@@ -371,15 +399,34 @@ test_set_coming (StActivationsView *self)
   return self->test == NULL && self->evaluate_cancellable != NULL;
 }
 
-/* Takes ownership of snap. */
+/* The snapshot shown goes; the layer inspector lets go of it first. */
 static void
-set_snapshot (StActivationsView *self, StSnapshot *snap)
+drop_snapshot (StActivationsView *self)
+{
+  st_layer_inspector_show (self->inspector, NULL, NULL);
+  g_clear_pointer (&self->snapshot, st_snapshot_free);
+  g_clear_pointer (&self->snapshot_session, st_activations_session_unref);
+  g_clear_pointer (&self->filter_tiles, g_free);
+}
+
+/* Takes ownership of snap; `session` made it (its net is the pass's), NULL for a run's. */
+static void
+set_snapshot (StActivationsView *self, StSnapshot *snap, StActivationsSession *session)
 {
   const gint64 *d = snap->filter_dims;
 
-  g_clear_pointer (&self->snapshot, st_snapshot_free);
-  g_clear_pointer (&self->filter_tiles, g_free);
+  drop_snapshot (self);
   self->snapshot = snap;
+  self->snapshot_session = session != NULL ? g_rc_box_acquire (session) : NULL;
+  st_layer_inspector_show (self->inspector,
+                           session != NULL ? st_evaluator_net (session->evaluator) : NULL,
+                           snap);
+  /* a lesson opens on the layer it steps through */
+  if (self->pending_layer != NULL && snap->pass != NULL)
+    {
+      st_layer_inspector_select_layer (self->inspector, self->pending_layer);
+      g_clear_pointer (&self->pending_layer, g_free);
+    }
   if (snap->filters != NULL)
     {
       gint64 tile = d[2] * d[3];
@@ -460,8 +507,7 @@ static void
 forget_test_set (StActivationsView *self)
 {
   clear_results (self);
-  g_clear_pointer (&self->snapshot, st_snapshot_free);
-  g_clear_pointer (&self->filter_tiles, g_free);
+  drop_snapshot (self);
   self->syncing = TRUE;
   gtk_string_list_splice (self->class_names, 0,
                           g_list_model_get_n_items (G_LIST_MODEL (self->class_names)), NULL);
@@ -538,9 +584,12 @@ install_evaluation (StActivationsView *self, StActivationsResult *e)
                                    (int) self->test->n);
       gtk_label_set_text (self->confusion_label, confusion);
     }
-  /* While a run is live, its pictures are the ones to show, not the evaluation's. */
-  if (e->snapshot != NULL && !self->live)
-    set_snapshot (self, g_steal_pointer (&e->snapshot));
+  /* While a run is live, its pictures are the ones to show, not the evaluation's; a picture
+   * of the person's own goes through the new weights in place of the test image. */
+  if (self->source != ST_INPUT_TEST_IMAGE && self->own != NULL && !self->live)
+    request_snapshot (self);
+  else if (e->snapshot != NULL && !self->live)
+    set_snapshot (self, g_steal_pointer (&e->snapshot), self->session);
   else if (self->snapshot != NULL)
     {
       /* the run's pictures that waited for their class names */
@@ -603,7 +652,7 @@ snapshot_done (GObject *source, GAsyncResult *result, gpointer data)
   if (snap == NULL)
     gtk_label_set_text (self->status_label, error->message);
   else
-    set_snapshot (self, g_steal_pointer (&snap));
+    set_snapshot (self, g_steal_pointer (&snap), job->session);
 }
 
 /* Shows self->example: asks the training run when one is live, else the evaluator. */
@@ -613,6 +662,13 @@ request_snapshot (StActivationsView *self)
   g_autoptr (GTask) task = NULL;
   StActivationsJob *job;
 
+  if (self->live && self->source != ST_INPUT_TEST_IMAGE)
+    {
+      gtk_label_set_text (self->status_label,
+                          _("Your own input is classified with the weights of a finished run or "
+                            "a file: it goes through the network when this run ends"));
+      return;
+    }
   if (self->live)
     {
       g_signal_emit (self, signals[SIGNAL_SNAPSHOT_REQUESTED], 0, self->example);
@@ -630,6 +686,8 @@ request_snapshot (StActivationsView *self)
   job = g_new0 (StActivationsJob, 1);
   job->session = g_rc_box_acquire (self->session);
   job->example = self->example;
+  if (self->source != ST_INPUT_TEST_IMAGE && self->own != NULL)
+    job->image = st_dataset_ref (self->own);
   task = g_task_new (self, self->snapshot_cancellable, snapshot_done, NULL);
   g_task_set_source_tag (task, request_snapshot);
   g_task_set_task_data (task, job, (GDestroyNotify) st_activations_job_free);
@@ -647,10 +705,14 @@ set_example (StActivationsView *self, gint64 example)
     build_gallery (self);
 }
 
+static void set_source (StActivationsView *self, StInputSource source);
+
+/* A test image chosen: it is the input again, in place of a drawing or a picture. */
 static void
 go_to (StActivationsView *self, gint64 example)
 {
   set_example (self, example);
+  set_source (self, ST_INPUT_TEST_IMAGE);
   request_snapshot (self);
 }
 
@@ -783,6 +845,229 @@ gallery_clear_clicked (StActivationsView *self)
   build_gallery (self);
 }
 
+/* ---- your own input: a drawing, a picture ------------------------------------------------ */
+
+/* The model's input, (C, H, W), as the evaluator compiled it; FALSE before one. */
+static gboolean
+model_input (StActivationsView *self, int dims[3])
+{
+  const StShape *in;
+
+  if (self->session == NULL)
+    return FALSE;
+  in = &st_evaluator_net (self->session->evaluator)->spec->input;
+  if (in->rank != 3)
+    return FALSE;
+  for (int i = 0; i < 3; i++)
+    dims[i] = (int) in->dim[i];
+  return TRUE;
+}
+
+/* The input shown: the picture area or the pad, and the Draw button, follow the source. */
+static void
+set_source (StActivationsView *self, StInputSource source)
+{
+  self->source = source;
+  if (source == ST_INPUT_TEST_IMAGE)
+    g_clear_pointer (&self->own, st_dataset_unref);
+  gtk_stack_set_visible_child_name (self->input_stack, source == ST_INPUT_DRAWING ? "pad"
+                                                                                 : "picture");
+  self->syncing = TRUE;
+  gtk_toggle_button_set_active (self->draw_button, source == ST_INPUT_DRAWING);
+  self->syncing = FALSE;
+}
+
+/* The pad's pixels as a one-image dataset, the input of the next snapshot. */
+static void
+take_drawing (StActivationsView *self)
+{
+  int h = st_drawing_pad_get_height (self->pad), w = st_drawing_pad_get_width (self->pad);
+  StDataset *drawing = st_dataset_new (_("your drawing"), "drawing pad", 1, 1, h, w, NULL);
+
+  if (drawing == NULL)
+    return;
+  memcpy (drawing->images, st_drawing_pad_get_pixels (self->pad), (gsize) h * w);
+  st_dataset_set_classes (drawing, 1, NULL);
+  g_clear_pointer (&self->own, st_dataset_unref);
+  self->own = drawing;
+}
+
+static void
+pad_changed (StActivationsView *self)
+{
+  if (self->source != ST_INPUT_DRAWING)
+    return;
+  take_drawing (self);
+  request_snapshot (self);
+}
+
+static void
+draw_toggled (StActivationsView *self)
+{
+  int dims[3];
+
+  if (self->syncing)
+    return;
+  if (!gtk_toggle_button_get_active (self->draw_button))
+    {
+      go_to (self, self->example);
+      return;
+    }
+  if (!model_input (self, dims) || dims[0] != 1)
+    {
+      gtk_label_set_text (self->status_label,
+                          dims[0] != 1 && self->session != NULL
+                            ? _("The drawing pad draws one channel: this model takes colour "
+                                "images — open a picture of your own instead")
+                            : _("Drawing needs a model evaluated first"));
+      set_source (self, self->source);
+      return;
+    }
+  if (st_drawing_pad_get_height (self->pad) != dims[1]
+      || st_drawing_pad_get_width (self->pad) != dims[2])
+    st_drawing_pad_set_size (self->pad, dims[1], dims[2]);
+  set_source (self, ST_INPUT_DRAWING);
+  take_drawing (self);
+  request_snapshot (self);
+}
+
+typedef struct {
+  GFile *file;
+  int    dims[3];
+} OpenJob;
+
+static void
+open_job_free (OpenJob *job)
+{
+  g_clear_object (&job->file);
+  g_free (job);
+}
+
+/* On a worker thread: the file decoded and made into the model's input, as MNIST-style
+ * data is (image-prep.h). */
+static void
+open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  OpenJob *job = data;
+  g_autofree char *path = g_file_get_path (job->file);
+  g_autoptr (StDataset) picture = NULL;
+  GError *error = NULL;
+  StDataset *input;
+
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (job->file);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("%s is not a local file"), uri);
+      return;
+    }
+  picture = st_image_file_load (path, job->dims[0] == 3 ? 3 : 1, &error);
+  input = picture != NULL ? st_image_prepare (picture, job->dims[0], job->dims[1], job->dims[2],
+                                              ST_IMAGE_PREP_AUTO, &error)
+                          : NULL;
+  if (input == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, input, (GDestroyNotify) st_dataset_unref);
+}
+
+static void
+opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  StActivationsView *self = ST_ACTIVATIONS_VIEW (source);
+  g_autoptr (GError) error = NULL;
+  StDataset *input = g_task_propagate_pointer (G_TASK (result), &error);
+
+  worker_ended (self);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->open_cancellable);
+  if (input == NULL)
+    {
+      gtk_label_set_text (self->status_label, error->message);
+      return;
+    }
+  set_source (self, ST_INPUT_PICTURE);
+  self->own = input;
+  request_snapshot (self);
+}
+
+void
+st_activations_view_open_image (StActivationsView *self, GFile *file)
+{
+  g_autoptr (GTask) task = NULL;
+  OpenJob *job;
+
+  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self) && G_IS_FILE (file));
+
+  job = g_new0 (OpenJob, 1);
+  if (!model_input (self, job->dims))
+    {
+      open_job_free (job);
+      gtk_label_set_text (self->status_label, _("Opening a picture needs a model evaluated "
+                                                "first"));
+      return;
+    }
+  job->file = g_object_ref (file);
+  g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  self->open_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->open_cancellable, opened, NULL);
+  g_task_set_source_tag (task, st_activations_view_open_image);
+  g_task_set_task_data (task, job, (GDestroyNotify) open_job_free);
+  worker_started (self);
+  g_task_run_in_thread (task, open_thread);
+}
+
+static void
+image_chosen (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  StActivationsView *self = data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        st_activations_view_open_image (self, file);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+open_image_activated (GtkWidget *widget, const char *action, GVariant *param)
+{
+  StActivationsView *self = ST_ACTIVATIONS_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *dialog;
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Open a Picture to Classify"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("PNG and JPEG pictures"));
+  gtk_file_filter_add_mime_type (filter, "image/png");
+  gtk_file_filter_add_mime_type (filter, "image/jpeg");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (image_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static gboolean
+file_dropped (GtkDropTarget *target, const GValue *value, double x, double y, gpointer data)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  if (files == NULL)
+    return FALSE;
+  st_activations_view_open_image (data, files->data);
+  return TRUE;
+}
+
 /* ---- drawing ---------------------------------------------------------------------------- */
 
 static void
@@ -897,13 +1182,15 @@ typedef enum {
   JOB_TEST_SET,                 /* the test set alone, for a live run's pictures */
 } JobKind;
 
-/* `best` NULL: the weights in `weights_path`, or the initial ones. */
+/* `best` NULL: the weights in `weights_path`, or the initial ones; `lesson`, when not NULL,
+ * gives the weights and the images instead. */
 static void
 start_job (StActivationsView *self, JobKind kind, const StSpec *spec, const char *weights_path,
-           StBestWeights *best, const char *dataset)
+           StBestWeights *best, const char *dataset, const StLesson *lesson)
 {
   g_autoptr (GTask) task = NULL;
-  g_autofree char *key = dataset_key (spec, dataset);
+  g_autofree char *key = lesson != NULL ? g_strdup_printf ("lesson\n%s", lesson->name)
+                                        : dataset_key (spec, dataset);
   StActivationsJob *job;
 
   g_cancellable_cancel (self->evaluate_cancellable);
@@ -927,7 +1214,8 @@ start_job (StActivationsView *self, JobKind kind, const StSpec *spec, const char
   if (kind == JOB_EVALUATE)
     {
       g_free (self->weights_name);
-      self->weights_name = weights_path != NULL ? g_path_get_basename (weights_path) : NULL;
+      self->weights_name = lesson != NULL ? g_strdup (lesson->title)
+                           : weights_path != NULL ? g_path_get_basename (weights_path) : NULL;
       g_clear_pointer (&self->run_best, st_best_weights_unref);
       self->run_best = best != NULL ? st_best_weights_ref (best) : NULL;
       self->run_left_nothing = FALSE;
@@ -940,6 +1228,14 @@ start_job (StActivationsView *self, JobKind kind, const StSpec *spec, const char
   job->best = best != NULL ? st_best_weights_ref (best) : NULL;
   job->dataset = g_strdup (dataset);
   job->test_only = kind == JOB_TEST_SET;
+  if (lesson != NULL)
+    {
+      job->images = st_dataset_ref (lesson->inputs);
+      job->params = g_memdup2 (lesson->params, sizeof (float) * MAX (lesson->n_params, 1));
+      job->n_params = lesson->n_params;
+      job->buffers = g_memdup2 (lesson->buffers, sizeof (float) * MAX (lesson->n_buffers, 1));
+      job->n_buffers = lesson->n_buffers;
+    }
   job->example = self->example;
   task = g_task_new (self, self->evaluate_cancellable, evaluate_done, NULL);
   g_task_set_source_tag (task, st_activations_view_set_model);
@@ -959,7 +1255,19 @@ st_activations_view_set_model (StActivationsView *self, const StSpec *spec,
   g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self));
   g_return_if_fail (spec != NULL);
 
-  start_job (self, JOB_EVALUATE, spec, weights_path, NULL, dataset);
+  start_job (self, JOB_EVALUATE, spec, weights_path, NULL, dataset, NULL);
+}
+
+void
+st_activations_view_show_lesson (StActivationsView *self, const StLesson *lesson)
+{
+  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self) && lesson != NULL);
+
+  self->example = 0;
+  set_source (self, ST_INPUT_TEST_IMAGE);
+  g_free (self->pending_layer);
+  self->pending_layer = g_strdup (lesson->layer);
+  start_job (self, JOB_EVALUATE, lesson->spec, NULL, NULL, NULL, lesson);
 }
 
 void
@@ -972,7 +1280,7 @@ st_activations_view_show_run_best (StActivationsView *self, StBestWeights *best)
   if (best != NULL)
     {
       sync_controls (self);
-      start_job (self, JOB_EVALUATE, best->spec, NULL, best, NULL);
+      start_job (self, JOB_EVALUATE, best->spec, NULL, best, NULL, NULL);
       return;
     }
   self->run_left_nothing = TRUE;
@@ -987,8 +1295,7 @@ st_activations_view_show_run_best (StActivationsView *self, StBestWeights *best)
     }
   else
     {
-      g_clear_pointer (&self->snapshot, st_snapshot_free);
-      g_clear_pointer (&self->filter_tiles, g_free);
+      drop_snapshot (self);
       gtk_stack_set_visible_child_name (self->stack, self->evaluate_cancellable != NULL
                                                      ? "loading" : "empty");
       sync_controls (self);
@@ -1007,7 +1314,8 @@ st_activations_view_show_snapshot (StActivationsView *self, const StSnapshot *sn
   g_clear_object (&self->snapshot_cancellable);
   self->snapshot_pending = FALSE;
   set_example (self, snapshot->example);
-  set_snapshot (self, st_snapshot_copy (snapshot));
+  set_source (self, ST_INPUT_TEST_IMAGE);
+  set_snapshot (self, st_snapshot_copy (snapshot), NULL);
 }
 
 void
@@ -1035,7 +1343,7 @@ st_activations_view_begin_run (StActivationsView *self, const StSpec *spec,
   self->live = TRUE;
   /* The run's own pictures from its first batches on, once their class names are here. */
   if (g_strcmp0 (key, self->test_key) != 0)
-    start_job (self, JOB_TEST_SET, spec, NULL, NULL, dataset);
+    start_job (self, JOB_TEST_SET, spec, NULL, NULL, dataset, NULL);
   else
     request_snapshot (self);
   sync_controls (self);
@@ -1231,13 +1539,20 @@ st_activations_view_dispose (GObject *object)
   g_clear_handle_id (&self->progress_id, g_source_remove);
   g_cancellable_cancel (self->snapshot_cancellable);
   g_clear_object (&self->snapshot_cancellable);
+  g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  if (self->inspector != NULL)
+    st_layer_inspector_show (self->inspector, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ST_TYPE_ACTIVATIONS_VIEW);
   /* The template's top child has no id, so disposing the template leaves it in place. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   clear_results (self);
   g_clear_pointer (&self->snapshot, st_snapshot_free);
+  g_clear_pointer (&self->snapshot_session, st_activations_session_unref);
   g_clear_pointer (&self->filter_tiles, g_free);
+  g_clear_pointer (&self->own, st_dataset_unref);
+  g_clear_pointer (&self->pending_layer, g_free);
   g_clear_pointer (&self->bar_names, g_strfreev);
   g_clear_pointer (&self->test_key, g_free);
   g_clear_pointer (&self->weights_name, g_free);
@@ -1264,6 +1579,8 @@ st_activations_view_class_init (StActivationsViewClass *klass)
                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  g_type_ensure (ST_TYPE_DRAWING_PAD);
+  g_type_ensure (ST_TYPE_LAYER_INSPECTOR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/strata/Strata/activations-view.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -1296,6 +1613,12 @@ st_activations_view_class_init (StActivationsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_clear_button);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_class_check);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, gallery_area);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, draw_button);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, input_stack);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, pad);
+  gtk_widget_class_bind_template_child (widget_class, StActivationsView, inspector);
+  gtk_widget_class_bind_template_callback (widget_class, draw_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, pad_changed);
   gtk_widget_class_bind_template_callback (widget_class, class_selected);
   gtk_widget_class_bind_template_callback (widget_class, index_changed);
   gtk_widget_class_bind_template_callback (widget_class, gallery_filter_toggled);
@@ -1304,6 +1627,8 @@ st_activations_view_class_init (StActivationsViewClass *klass)
   gtk_widget_class_install_action (widget_class, "activations.previous", NULL, step_activated);
   gtk_widget_class_install_action (widget_class, "activations.next", NULL, step_activated);
   gtk_widget_class_install_action (widget_class, "activations.refresh", NULL, refresh_activated);
+  gtk_widget_class_install_action (widget_class, "activations.open-image", NULL,
+                                   open_image_activated);
 }
 
 /* Page Up and Page Down step through the images wherever the focus is in the window, as long
@@ -1328,6 +1653,7 @@ static void
 st_activations_view_init (StActivationsView *self)
 {
   GtkGesture *click;
+  GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->style_manager = adw_style_manager_get_default ();
@@ -1350,6 +1676,9 @@ st_activations_view_init (StActivationsView *self)
   gtk_widget_add_controller (GTK_WIDGET (self->confusion_area), GTK_EVENT_CONTROLLER (click));
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self->confusion_area), "pointer");
   add_page_keys (self);
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (file_dropped), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   sync_controls (self);
   gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -1366,4 +1695,36 @@ void
 st_activations_view_set_job_hook (StActivationsViewJobHook hook)
 {
   st_activations_job_set_hook (hook);
+}
+
+StInputSource
+st_activations_view_get_source (StActivationsView *self)
+{
+  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), ST_INPUT_TEST_IMAGE);
+
+  return self->source;
+}
+
+StDrawingPad *
+st_activations_view_get_pad (StActivationsView *self)
+{
+  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), NULL);
+
+  return self->pad;
+}
+
+StLayerInspector *
+st_activations_view_get_inspector (StActivationsView *self)
+{
+  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), NULL);
+
+  return self->inspector;
+}
+
+gboolean
+st_activations_view_select_layer (StActivationsView *self, const char *path)
+{
+  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self) && path != NULL, FALSE);
+
+  return st_layer_inspector_select_layer (self->inspector, path);
 }

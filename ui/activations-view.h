@@ -22,14 +22,28 @@
 
 #include <gtk/gtk.h>
 
+#include "core/engine/lesson.h"
 #include "core/engine/snapshot.h"
 #include "core/engine/trainer.h"
 #include "core/model/spec.h"
+#include "ui/drawing-pad.h"
+#include "ui/layer-inspector.h"
 
 G_BEGIN_DECLS
 
 #define ST_TYPE_ACTIVATIONS_VIEW (st_activations_view_get_type ())
 G_DECLARE_FINAL_TYPE (StActivationsView, st_activations_view, ST, ACTIVATIONS_VIEW, GtkWidget)
+
+/* What goes through the network: a test image, the drawing pad's picture, or a picture
+ * file opened or dropped on the page. */
+typedef enum {
+  ST_INPUT_TEST_IMAGE,
+  ST_INPUT_DRAWING,
+  ST_INPUT_PICTURE,
+} StInputSource;
+
+#define ST_TYPE_INPUT_SOURCE (st_input_source_get_type ())
+GType st_input_source_get_type (void);
 
 GtkWidget        *st_activations_view_new           (void);
 
@@ -75,6 +89,26 @@ const gint64     *st_activations_view_get_confusion (StActivationsView *self,
 gboolean          st_activations_view_export        (StActivationsView *self,
                                                      const char        *dir,
                                                      GError           **error);
+
+/* A lesson (lesson.h): its model, weights and input images evaluated on the CPU, its first
+ * image shown, the layer inspector on the lesson's layer. */
+void              st_activations_view_show_lesson   (StActivationsView *self,
+                                                     const StLesson    *lesson);
+/* A PNG or JPEG of the person's own, read and made into the model's input off the main
+ * thread (scaled and centred as MNIST-style data is: image-prep.h), goes through the network
+ * in place of the test image; a file that cannot be read is said in the status line. The
+ * same as dropping the file on the page or choosing it with Open Image. */
+void              st_activations_view_open_image    (StActivationsView *self,
+                                                     GFile             *file);
+StInputSource     st_activations_view_get_source    (StActivationsView *self);
+/* The drawing pad (shown while Draw is down; each change is classified) and the layer
+ * inspector (every layer's output and how its values were computed). */
+StDrawingPad     *st_activations_view_get_pad       (StActivationsView *self);
+StLayerInspector *st_activations_view_get_inspector (StActivationsView *self);
+/* Shows layer `path` in the inspector (a click on its card in the builder); FALSE when the
+ * model shown has no such layer. */
+gboolean          st_activations_view_select_layer  (StActivationsView *self,
+                                                     const char        *path);
 
 /* Waits (a few seconds at most) until no view's worker is computing: before the process
  * ends, after the views have been destroyed (which cancels their work). */

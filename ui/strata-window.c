@@ -541,6 +541,41 @@ preset_asked (StWindow *self, gboolean go_on, gpointer data)
     toast (self, error->message);
 }
 
+static void
+lesson_asked (StWindow *self, gboolean go_on, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (go_on && !st_window_open_lesson (self, data, &error))
+    toast (self, error->message);
+}
+
+static void
+lesson_activated (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  ask_about_changes (ST_WINDOW (widget), lesson_asked,
+                     g_variant_dup_string (parameter, NULL), g_free);
+}
+
+gboolean
+st_window_open_lesson (StWindow *self, const char *name, GError **error)
+{
+  g_autoptr (StLesson) lesson = NULL;
+
+  g_return_val_if_fail (ST_IS_WINDOW (self) && name != NULL, FALSE);
+
+  lesson = st_lesson_load (name, error);
+  if (lesson == NULL)
+    return FALSE;
+  load_model_copy (self, st_spec_copy (lesson->spec));
+  /* its own weights and images, not those the model would start a run with */
+  st_activations_view_show_lesson (self->activations, lesson);
+  self->activations_stale = FALSE;
+  adw_view_stack_set_visible_child_name (self->view_stack, "activations");
+  toast (self, lesson->description);
+  return TRUE;
+}
+
 /* Undo takes a preset back, but the edits it replaces may be all the person has of them. */
 static void
 preset_activated (GtkWidget *widget, const char *name, GVariant *parameter)
@@ -1401,15 +1436,31 @@ static GMenuModel *
 presets_menu (void)
 {
   GMenu *menu = g_menu_new ();
+  g_autoptr (GMenu) models = g_menu_new ();
+  g_autoptr (GMenu) lessons = g_menu_new ();
   const char * const *names = st_preset_names ();
+  const char * const *lesson_names = st_lesson_names ();
 
   for (gsize i = 0; names[i] != NULL; i++)
     {
       g_autoptr (GMenuItem) item = g_menu_item_new (names[i], NULL);
 
       g_menu_item_set_action_and_target (item, "win.preset", "s", names[i]);
-      g_menu_append_item (menu, item);
+      g_menu_append_item (models, item);
     }
+  for (gsize i = 0; lesson_names[i] != NULL; i++)
+    {
+      g_autoptr (StLesson) lesson = st_lesson_load (lesson_names[i], NULL);
+      g_autoptr (GMenuItem) item = NULL;
+
+      if (lesson == NULL)
+        continue;
+      item = g_menu_item_new (lesson->title, NULL);
+      g_menu_item_set_action_and_target (item, "win.lesson", "s", lesson_names[i]);
+      g_menu_append_item (lessons, item);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (models));
+  g_menu_append_section (menu, _("Lessons"), G_MENU_MODEL (lessons));
   return G_MENU_MODEL (menu);
 }
 
@@ -1560,6 +1611,7 @@ st_window_class_init (StWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_activated);
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_as_activated);
   gtk_widget_class_install_action (widget_class, "win.preset", "s", preset_activated);
+  gtk_widget_class_install_action (widget_class, "win.lesson", "s", lesson_activated);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_activated);
   gtk_widget_class_install_action (widget_class, "win.add-layer", "s", add_layer_activated);

@@ -42,6 +42,12 @@ void             st_window_open_run         (StWindow   *self,
  * asking about unsaved edits); refused with a toast while a run trains. */
 void             st_window_continue_run     (StWindow   *self,
                                              const char *run_dir);
+/* Opens a lesson (lesson.h) by name: its model in the builder, untitled, and on the
+ * Activations page its own weights and images, the layer inspector on the lesson's layer.
+ * FALSE with an error naming it when there is no such lesson. */
+gboolean         st_window_open_lesson      (StWindow   *self,
+                                             const char *name,
+                                             GError    **error);
 /* Shows the Inside page for the recorded run in `run_dir` once its insight.jsonl and
  * projection.jsonl are read (off the main thread); a toast naming the file when it has
  * neither. */

@@ -76,8 +76,8 @@ st_dataset_options_for_model (StDatasetOptions *options, const StSpec *spec)
 /* Takes `net`, compiled from `spec`; the weights come from `start`: its file, its arrays,
  * or the initialiser alone. */
 static StEvaluator *
-evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDevice device,
-               StBackendStart *start, GError **error)
+evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDatasetPair *data,
+               StDevice device, StBackendStart *start, GError **error)
 {
   g_autoptr (StEvaluator) ev = g_new0 (StEvaluator, 1);
   const StTrainConfig *tc = &spec->training;
@@ -86,7 +86,9 @@ evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDevice dev
 
   ev->net = net;
   st_dataset_options_for_model (&dopts, spec);
-  ev->data = st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts, error);
+  ev->data = data != NULL ? data
+                          : st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts,
+                                                  error);
   if (ev->data == NULL || !st_check_data (ev->net, tc->loss, ev->data, error))
     return NULL;
   /* As a training run starts, the weights given laid over them. */
@@ -111,7 +113,33 @@ st_evaluator_new (const StSpec *spec, const char *weights, const char *dataset, 
   net = st_net_compile (spec, error);
   if (net == NULL)
     return NULL;
-  return evaluator_new (spec, net, dataset, device, &start, error);
+  return evaluator_new (spec, net, dataset, NULL, device, &start, error);
+}
+
+static StEvaluator *
+new_from_memory (const StSpec *spec, const float *params, gsize n_params, const float *buffers,
+                 gsize n_buffers, const char *dataset, StDatasetPair *data, StDevice device,
+                 GError **error)
+{
+  g_autoptr (StNet) net = NULL;
+  StBackendStart start = { .params = params, .buffers = buffers };
+
+  net = st_net_compile (spec, error);
+  if (net == NULL)
+    {
+      st_dataset_pair_free (data);
+      return NULL;
+    }
+  if (n_params != net->n_params || (buffers != NULL && n_buffers != net->n_buffers))
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("the weights hold %zu parameters and %zu buffer values but the model has "
+                     "%zu and %zu"),
+                   n_params, n_buffers, net->n_params, net->n_buffers);
+      st_dataset_pair_free (data);
+      return NULL;
+    }
+  return evaluator_new (spec, g_steal_pointer (&net), dataset, data, device, &start, error);
 }
 
 StEvaluator *
@@ -119,23 +147,26 @@ st_evaluator_new_from_memory (const StSpec *spec, const float *params, gsize n_p
                               const float *buffers, gsize n_buffers, const char *dataset,
                               StDevice device, GError **error)
 {
-  g_autoptr (StNet) net = NULL;
-  StBackendStart start = { .params = params, .buffers = buffers };
-
   g_return_val_if_fail (spec != NULL && params != NULL, NULL);
 
-  net = st_net_compile (spec, error);
-  if (net == NULL)
-    return NULL;
-  if (n_params != net->n_params || (buffers != NULL && n_buffers != net->n_buffers))
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
-                   _("the weights hold %zu parameters and %zu buffer values but the model has "
-                     "%zu and %zu"),
-                   n_params, n_buffers, net->n_params, net->n_buffers);
-      return NULL;
-    }
-  return evaluator_new (spec, g_steal_pointer (&net), dataset, device, &start, error);
+  return new_from_memory (spec, params, n_params, buffers, n_buffers, dataset, NULL, device,
+                          error);
+}
+
+StEvaluator *
+st_evaluator_new_for_images (const StSpec *spec, const float *params, gsize n_params,
+                             const float *buffers, gsize n_buffers, StDataset *images,
+                             StDevice device, GError **error)
+{
+  StDatasetPair *data;
+
+  g_return_val_if_fail (spec != NULL && params != NULL && images != NULL, NULL);
+
+  data = g_new0 (StDatasetPair, 1);
+  data->train = st_dataset_ref (images);
+  data->test = st_dataset_ref (images);
+  return new_from_memory (spec, params, n_params, buffers, n_buffers, NULL, data, device,
+                          error);
 }
 
 void
@@ -159,7 +190,59 @@ st_evaluator_run (StEvaluator *ev, StMetrics *metrics, GError **error)
 StSnapshot *
 st_evaluator_snapshot (StEvaluator *ev, gint64 example, GError **error)
 {
-  return st_snapshot_take (ev->backend, ev->net, ev->data->test, example, error);
+  const StDataset *test;
+  StExplainPass *pass;
+
+  g_return_val_if_fail (ev != NULL, NULL);
+
+  test = ev->data->test;
+  if (example < 0 || example >= test->n)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("image %" PRId64 " is not in the test set (it has %" PRId64
+                     " images, 0 to %" PRId64 ")"), example, test->n, test->n - 1);
+      return NULL;
+    }
+  pass = st_explain_pass_take (ev->backend, ev->net, ST_SPLIT_TEST, example, error);
+  if (pass == NULL)
+    return NULL;
+  return st_snapshot_from_pass (ev->net, pass, test->labels[example]);
+}
+
+StSnapshot *
+st_evaluator_snapshot_image (StEvaluator *ev, StDataset *image, GError **error)
+{
+  const StShape *in;
+  StExplainPass *pass;
+  GError *restore_error = NULL;
+
+  g_return_val_if_fail (ev != NULL && image != NULL, NULL);
+
+  in = &ev->net->spec->input;
+  if (image->n != 1 || in->rank != 3 || in->dim[0] != image->c || in->dim[1] != image->h
+      || in->dim[2] != image->w)
+    {
+      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MODEL,
+                   _("%s is %" PRId64 " image(s) of %d×%d×%d, but the model takes one of "
+                     "%" PRId64 "×%" PRId64 "×%" PRId64), image->name, image->n, image->c,
+                   image->h, image->w, in->dim[0], in->dim[1], in->dim[2]);
+      return NULL;
+    }
+  /* For this one forward, the picture is the backend's test set. */
+  if (!st_backend_set_data (ev->backend, ev->data->train, image, error))
+    return NULL;
+  pass = st_explain_pass_take (ev->backend, ev->net, ST_SPLIT_TEST, 0, error);
+  if (!st_backend_set_data (ev->backend, ev->data->train, ev->data->test, &restore_error))
+    {
+      g_clear_pointer (&pass, st_explain_pass_free);
+      g_clear_error (error);
+      g_propagate_error (error, restore_error);
+      return NULL;
+    }
+  if (pass == NULL)
+    return NULL;
+  pass->example = -1;
+  return st_snapshot_from_pass (ev->net, pass, -1);
 }
 
 gboolean

@@ -30,14 +30,33 @@ StEvaluator     *st_evaluator_new_from_memory (const StSpec  *spec,
                                                const char    *dataset,
                                                StDevice       device,
                                                GError       **error);
+/* As st_evaluator_new_from_memory, on `images` (referenced) as both the training and the
+ * test set instead of a dataset read: a lesson's input, a picture of the person's own. */
+StEvaluator     *st_evaluator_new_for_images  (const StSpec  *spec,
+                                               const float   *params,
+                                               gsize          n_params,
+                                               const float   *buffers,
+                                               gsize          n_buffers,
+                                               StDataset     *images,
+                                               StDevice       device,
+                                               GError       **error);
 void             st_evaluator_free     (StEvaluator *evaluator);
 /* Loss and accuracy over the whole test set. */
 gboolean         st_evaluator_run      (StEvaluator *evaluator,
                                         StMetrics   *metrics,
                                         GError     **error);
+/* Test image `example` through the net: its pictures and the whole forward pass
+ * (StSnapshot.pass, for explain.h). */
 StSnapshot      *st_evaluator_snapshot (StEvaluator *evaluator,
                                         gint64       example,
                                         GError     **error);
+/* The same for a picture of the person's own: one image of the model's input size, bytes as
+ * a dataset holds them (image-prep.h makes them from a file; a drawing is one already),
+ * normalised as the training normalises. example and label are -1. An image of another size
+ * is an error naming it. */
+StSnapshot      *st_evaluator_snapshot_image (StEvaluator *evaluator,
+                                              StDataset   *image,
+                                              GError     **error);
 /* The predicted class of every test image (st_snapshot_classify), into predictions (N); a
  * class past 255 (an output no dataset has a class for) reads 255.
  * `cancelled`, when not NULL, is asked before each batch of images; TRUE ends the work with

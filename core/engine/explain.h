@@ -107,6 +107,8 @@ typedef struct {
   gint64         out_index;   /* flat, in the output of one example */
   StShape        out_shape;
   StShape        in_shape;    /* of the first input */
+  int            in_value;    /* the net's values (StNet.values) of the first input and of */
+  int            out_value;   /* the output: what a picture of them reads from the pass */
   float          value;       /* what the forward pass wrote there */
   StExplainTerm *terms;
   gsize          n_terms;
@@ -166,29 +168,7 @@ void           st_explain_free         (StExplain *explain);
  * index, padding, from}), plus the kind's own numbers. Non-finite numbers are null. */
 char          *st_explain_to_json      (const StExplain *explain);
 
-/* What `strata-cli explain` opens: the model compiled, its weights (a safetensors file;
- * NULL: those its seed starts a run with), the test set (`image`, when not NULL, whose
- * images are taken instead of any dataset's; else `dataset`, NULL: the model's own) and the
- * forward pass of test image `example`. */
-typedef struct _StExplainer StExplainer;
-
-StExplainer         *st_explainer_new     (const StSpec  *spec,
-                                           const char    *weights,
-                                           const char    *dataset,
-                                           StDataset     *image,
-                                           gint64         example,
-                                           StDevice       device,
-                                           GError       **error);
-void                 st_explainer_free    (StExplainer *explainer);
-const StNet         *st_explainer_net     (StExplainer *explainer);
-const StExplainPass *st_explainer_pass    (StExplainer *explainer);
-StExplain           *st_explainer_explain (StExplainer        *explainer,
-                                           const char         *path,
-                                           const StExplainAt  *at,
-                                           GError            **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StExplainPass, st_explain_pass_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StExplain, st_explain_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (StExplainer, st_explainer_free)
 
 G_END_DECLS

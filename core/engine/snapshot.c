@@ -124,6 +124,51 @@ st_snapshot_take (StBackend *backend, const StNet *net, const StDataset *test, g
 }
 
 StSnapshot *
+st_snapshot_from_pass (const StNet *net, StExplainPass *pass, int label)
+{
+  const StValue *logits = &net->values[net->output];
+  StSnapshot *snap;
+
+  g_return_val_if_fail (net != NULL && pass != NULL && pass->n_values == net->n_values, NULL);
+
+  snap = g_new0 (StSnapshot, 1);
+  snap->example = pass->example;
+  snap->label = label;
+  snap->input_shape = net->values[0].shape;
+  snap->input = g_memdup2 (pass->values[0], sizeof (float) * net->values[0].numel);
+  snap->n_classes = logits->numel;
+  snap->probabilities = g_new (float, logits->numel);
+  snap->prediction = st_snapshot_classify (pass->values[net->output], logits->numel,
+                                           snap->probabilities);
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      const StOp *op = &net->ops[o];
+
+      if (op->kind != ST_OP_CONV2D)
+        continue;
+      if (snap->n_maps < 2)
+        {
+          const StValue *v = &net->values[op->output];
+
+          snap->map_paths[snap->n_maps] = g_strdup (op->path);
+          snap->map_shapes[snap->n_maps] = v->shape;
+          snap->maps[snap->n_maps] = g_memdup2 (pass->values[op->output],
+                                                sizeof (float) * v->numel);
+          snap->n_maps++;
+        }
+      if (snap->filters == NULL && op->weight >= 0)
+        {
+          const StTensorInfo *w = &net->tensors[op->weight];
+
+          snap->filters = g_memdup2 (pass->params + w->offset, sizeof (float) * w->numel);
+          memcpy (snap->filter_dims, w->dims, sizeof snap->filter_dims);
+        }
+    }
+  snap->pass = pass;
+  return snap;
+}
+
+StSnapshot *
 st_snapshot_copy (const StSnapshot *snap)
 {
   StSnapshot *copy;
@@ -131,6 +176,7 @@ st_snapshot_copy (const StSnapshot *snap)
   g_return_val_if_fail (snap != NULL, NULL);
 
   copy = g_memdup2 (snap, sizeof *snap);
+  copy->pass = NULL;
   copy->probabilities = g_memdup2 (snap->probabilities, sizeof (float) * snap->n_classes);
   copy->input = g_memdup2 (snap->input,
                            sizeof (float) * st_shape_numel (&snap->input_shape));
@@ -161,5 +207,6 @@ st_snapshot_free (StSnapshot *snap)
       g_free (snap->maps[i]);
     }
   g_free (snap->filters);
+  g_clear_pointer (&snap->pass, st_explain_pass_free);
   g_free (snap);
 }

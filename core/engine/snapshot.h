@@ -7,12 +7,13 @@
 #pragma once
 
 #include "core/engine/backend.h"
+#include "core/engine/explain.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  gint64  example;              /* index in the test set */
-  int     label;
+  gint64  example;              /* index in the test set; -1: a picture of the person's own */
+  int     label;                /* -1 for a picture of the person's own */
   int     prediction;
   int     n_classes;
   float  *probabilities;        /* (n_classes): softmax of the output; one output is p itself */
@@ -24,6 +25,9 @@ typedef struct {
   float  *maps[2];              /* (C, H, W) each */
   float  *filters;              /* (OC, IC, KH, KW): the first Conv2d's weight; NULL: none */
   gint64  filter_dims[4];       /* OC, IC, KH, KW */
+  StExplainPass *pass;          /* every value of the forward pass, the parameters and the
+                                 * buffers (explain.h); NULL: only the pictures above (a
+                                 * training run's snapshots, a copy) */
 } StSnapshot;
 
 /* The class a net's output stands for, the rule every prediction in Strata follows: with K > 1
@@ -40,6 +44,12 @@ StSnapshot *st_snapshot_take (StBackend        *backend,
                               const StDataset  *test,
                               gint64            example,
                               GError          **error);
+/* The pictures of a whole forward pass of `net` (st_explain_pass_take), which the snapshot
+ * takes and keeps; `label` -1 for a picture that is not a test image. */
+StSnapshot *st_snapshot_from_pass (const StNet   *net,
+                                   StExplainPass *pass,
+                                   int            label);
+/* Copies the pictures; the forward pass stays with `snapshot` (the copy's pass is NULL). */
 StSnapshot *st_snapshot_copy (const StSnapshot *snapshot);
 void        st_snapshot_free (StSnapshot *snapshot);
 

@@ -1,0 +1,392 @@
+/* lesson.c: see lesson.h. */
+#define G_LOG_DOMAIN "strata-lesson"
+
+#include "core/engine/lesson.h"
+#include "core/io/i18n.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/io/input-file.h"
+#include "core/io/json-guard.h"
+#include "core/model/spec-read.h"
+#include "st-presets.h"
+
+#define LESSON_MAX_BYTES (1024 * 1024)
+
+G_DEFINE_QUARK (st-lesson-error-quark, st_lesson_error)
+
+static const char *const lesson_names[] = {
+  "conv-ramp", "conv-stride-pad", "maxpool", "toy", NULL
+};
+
+const char *const *
+st_lesson_names (void)
+{
+  return lesson_names;
+}
+
+void
+st_lesson_free (StLesson *lesson)
+{
+  if (lesson == NULL)
+    return;
+  g_free (lesson->name);
+  g_free (lesson->title);
+  g_free (lesson->description);
+  g_free (lesson->layer);
+  g_clear_pointer (&lesson->spec, st_spec_free);
+  g_free (lesson->params);
+  g_free (lesson->buffers);
+  g_clear_pointer (&lesson->inputs, st_dataset_unref);
+  g_clear_pointer (&lesson->expect, g_ptr_array_unref);
+  g_free (lesson);
+}
+
+static gboolean
+format_error (GError **error, const char *origin, const char *what)
+{
+  g_set_error (error, ST_LESSON_ERROR, ST_LESSON_ERROR_FORMAT, _("%s: %s"), origin, what);
+  return FALSE;
+}
+
+/* A JSON array of numbers, flattened (nested arrays read depth first) into `out`. */
+static gboolean
+flatten (JsonNode *node, GArray *out, int depth)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node) && depth < 4)
+    {
+      JsonArray *a = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        if (!flatten (json_array_get_element (a, i), out, depth + 1))
+          return FALSE;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node)
+      && (json_node_get_value_type (node) == G_TYPE_DOUBLE
+          || json_node_get_value_type (node) == G_TYPE_INT64))
+    {
+      float v = (float) json_node_get_double (node);
+
+      g_array_append_val (out, v);
+      return depth > 0;
+    }
+  return FALSE;
+}
+
+static StLesson *
+fail (GError **error, const char *origin, const char *what)
+{
+  format_error (error, origin, what);
+  return NULL;
+}
+
+static const char *
+string_member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+         ? json_node_get_string (n) : NULL;
+}
+
+static gboolean
+read_weights (StLesson *l, const StNet *net, JsonObject *weights, const char *origin,
+              GError **error)
+{
+  g_autoptr (GList) names = json_object_get_members (weights);
+  StRng rng;
+
+  l->n_params = net->n_params;
+  l->n_buffers = net->n_buffers;
+  l->params = g_new0 (float, MAX (net->n_params, 1));
+  l->buffers = g_new0 (float, MAX (net->n_buffers, 1));
+  st_rng_init (&rng, 0);
+  st_net_init_params (net, l->params, l->buffers, ST_INIT_DEFAULT, &rng);
+  for (GList *n = names; n != NULL; n = n->next)
+    {
+      g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (float));
+      int t = st_net_find_tensor (net, n->data);
+      const StTensorInfo *info;
+
+      if (t < 0)
+        {
+          g_autofree char *what = g_strdup_printf (_("the model has no tensor “%s”"),
+                                                   (char *) n->data);
+          return format_error (error, origin, what);
+        }
+      info = &net->tensors[t];
+      if (!flatten (json_object_get_member (weights, n->data), values, 0)
+          || values->len != info->numel)
+        {
+          g_autofree char *what = g_strdup_printf (_("“%s” must be a list of %zu numbers"),
+                                                   (char *) n->data, info->numel);
+          return format_error (error, origin, what);
+        }
+      memcpy ((info->role == ST_TENSOR_PARAM ? l->params : l->buffers) + info->offset,
+              values->data, sizeof (float) * info->numel);
+    }
+  /* Every parameter is the lesson's: none is left to chance. */
+  for (guint t = 0; t < net->n_tensors; t++)
+    if (net->tensors[t].role == ST_TENSOR_PARAM
+        && !json_object_has_member (weights, net->tensors[t].name))
+      {
+        g_autofree char *what = g_strdup_printf (_("the weights do not give “%s”"),
+                                                 net->tensors[t].name);
+        return format_error (error, origin, what);
+      }
+  return TRUE;
+}
+
+static gboolean
+read_inputs (StLesson *l, JsonObject *root, const char *origin, GError **error)
+{
+  JsonNode *inputs = json_object_get_member (root, "inputs");
+  JsonNode *labels = json_object_get_member (root, "labels");
+  JsonNode *classes = json_object_get_member (root, "classes");
+  const StShape *in = &l->spec->input;
+  gsize size = (gsize) (in->dim[0] * in->dim[1] * in->dim[2]);
+  g_autofree char *shape = g_strdup_printf ("%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%"
+                                            G_GINT64_FORMAT, in->dim[0], in->dim[1],
+                                            in->dim[2]);
+  JsonArray *a;
+  guint n;
+
+  if (inputs == NULL || !JSON_NODE_HOLDS_ARRAY (inputs)
+      || json_array_get_length (json_node_get_array (inputs)) == 0)
+    return format_error (error, origin, _("“inputs” must list at least one image"));
+  a = json_node_get_array (inputs);
+  n = json_array_get_length (a);
+  l->inputs = st_dataset_new (l->name, origin, n, (int) in->dim[0], (int) in->dim[1],
+                              (int) in->dim[2], error);
+  if (l->inputs == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GArray) px = g_array_new (FALSE, FALSE, sizeof (float));
+
+      if (!flatten (json_array_get_element (a, i), px, 0) || px->len != size)
+        {
+          g_autofree char *what = g_strdup_printf (_("input %u must be %s pixels, as the "
+                                                     "model takes"), i, shape);
+          return format_error (error, origin, what);
+        }
+      for (gsize k = 0; k < size; k++)
+        {
+          float v = g_array_index (px, float, k);
+
+          if (!(v >= 0 && v <= 255) || v != floorf (v))
+            {
+              g_autofree char *what = g_strdup_printf (_("input %u: pixel %zu is %g, not a "
+                                                         "whole number from 0 to 255"), i, k,
+                                                       v);
+              return format_error (error, origin, what);
+            }
+          l->inputs->images[i * size + k] = (guint8) v;
+        }
+    }
+  if (classes != NULL)
+    {
+      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+      JsonArray *c = JSON_NODE_HOLDS_ARRAY (classes) ? json_node_get_array (classes) : NULL;
+
+      for (guint k = 0; c != NULL && k < json_array_get_length (c); k++)
+        {
+          JsonNode *e = json_array_get_element (c, k);
+
+          if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+            break;
+          g_ptr_array_add (names, (gpointer) json_node_get_string (e));
+        }
+      if (c == NULL || names->len != json_array_get_length (c) || names->len == 0
+          || names->len > 255)
+        return format_error (error, origin, _("“classes” must be a list of names"));
+      st_dataset_set_classes (l->inputs, (int) names->len,
+                              (const char *const *) names->pdata);
+    }
+  else
+    st_dataset_set_classes (l->inputs, 1, NULL);
+  if (labels != NULL)
+    {
+      g_autoptr (GArray) v = g_array_new (FALSE, FALSE, sizeof (float));
+
+      if (!flatten (labels, v, 0) || v->len != n)
+        return format_error (error, origin, _("“labels” must give one class an input"));
+      for (guint i = 0; i < n; i++)
+        {
+          float k = g_array_index (v, float, i);
+
+          if (!(k >= 0 && k < l->inputs->n_classes) || k != floorf (k))
+            return format_error (error, origin, _("a label is not one of the classes"));
+          l->inputs->labels[i] = (guint8) k;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+read_expect (StLesson *l, const StNet *net, JsonObject *root, const char *origin,
+             GError **error)
+{
+  JsonNode *expect = json_object_get_member (root, "expect");
+  JsonArray *a;
+
+  l->expect = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  if (expect == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (expect)
+      || json_array_get_length (json_node_get_array (expect)) > (guint) l->inputs->n)
+    return format_error (error, origin, _("“expect” must hold at most one object an input"));
+  a = json_node_get_array (expect);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      GHashTable *by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                   (GDestroyNotify) g_array_unref);
+      g_autoptr (GList) paths = NULL;
+
+      g_ptr_array_add (l->expect, by_path);
+      if (!JSON_NODE_HOLDS_OBJECT (e))
+        return format_error (error, origin, _("“expect” must hold objects of layer outputs"));
+      paths = json_object_get_members (json_node_get_object (e));
+      for (GList *p = paths; p != NULL; p = p->next)
+        {
+          GArray *values = g_array_new (FALSE, FALSE, sizeof (float));
+          int value = st_net_path_value (net, p->data);
+
+          g_hash_table_insert (by_path, g_strdup (p->data), values);
+          if (value < 0
+              || !flatten (json_object_get_member (json_node_get_object (e), p->data), values,
+                           0)
+              || values->len != net->values[value].numel)
+            {
+              g_autofree char *what = g_strdup_printf (_("expect: layer “%s” is not one whose "
+                                                         "whole output is listed"),
+                                                       (char *) p->data);
+              return format_error (error, origin, what);
+            }
+        }
+    }
+  return TRUE;
+}
+
+StLesson *
+st_lesson_load_from_data (const char *data, gssize length, const char *origin, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (StLesson) l = g_new0 (StLesson, 1);
+  g_autoptr (StNet) net = NULL;
+  g_autofree char *model_text = NULL;
+  JsonObject *root, *weights;
+  JsonNode *model, *w;
+  const char *format, *layer;
+
+  g_return_val_if_fail (data != NULL && origin != NULL, NULL);
+
+  l->name = g_strdup (origin);
+  if (!st_json_check_depth (data, length, origin, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, data, length, error))
+    {
+      g_prefix_error (error, "%s: ", origin);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return fail (error, origin, _("not a lesson: the file is not a JSON object"));
+  root = json_node_get_object (json_parser_get_root (parser));
+  format = string_member (root, "format");
+  if (g_strcmp0 (format, "strata-lesson/1") != 0)
+    return fail (error, origin, _("not a lesson: “format” must be "
+                                          "“strata-lesson/1”"));
+  l->title = g_strdup (string_member (root, "title"));
+  l->description = g_strdup (string_member (root, "description"));
+  layer = string_member (root, "layer");
+  if (l->title == NULL || l->description == NULL || layer == NULL)
+    return fail (error, origin, _("a lesson needs a “title”, a “description” and "
+                                          "the “layer” it steps through"));
+  l->layer = g_strdup (layer);
+  model = json_object_get_member (root, "model");
+  if (model == NULL || !JSON_NODE_HOLDS_OBJECT (model))
+    return fail (error, origin, _("“model” must be a model object"));
+  model_text = json_to_string (model, FALSE);
+  l->spec = st_spec_load_from_data (model_text, -1, origin, error);
+  if (l->spec == NULL)
+    return NULL;
+  net = st_net_compile (l->spec, error);
+  if (net == NULL)
+    return NULL;
+  if (l->spec->input.rank != 3 || st_net_path_value (net, l->layer) < 0)
+    return fail (error, origin, _("“layer” is not a layer of the model"));
+  w = json_object_get_member (root, "weights");
+  if (w == NULL || !JSON_NODE_HOLDS_OBJECT (w))
+    return fail (error, origin, _("“weights” must be an object of tensors by name"));
+  weights = json_node_get_object (w);
+  if (!read_weights (l, net, weights, origin, error)
+      || !read_inputs (l, root, origin, error)
+      || !read_expect (l, net, root, origin, error))
+    return NULL;
+  return g_steal_pointer (&l);
+}
+
+StLesson *
+st_lesson_load (const char *name_or_path, GError **error)
+{
+  g_autofree char *resource = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  StLesson *lesson;
+  gsize length;
+
+  g_return_val_if_fail (name_or_path != NULL, NULL);
+
+  if (g_strv_contains (lesson_names, name_or_path))
+    {
+      resource = g_strdup_printf ("/org/strata/lessons/%s.strata-lesson.json", name_or_path);
+      bytes = g_resource_lookup_data (st_presets_get_resource (), resource, 0, NULL);
+      g_assert (bytes != NULL);
+      lesson = st_lesson_load_from_data (g_bytes_get_data (bytes, NULL),
+                                         (gssize) g_bytes_get_size (bytes), name_or_path, error);
+      return lesson;
+    }
+  if (strchr (name_or_path, '/') == NULL && !g_str_has_suffix (name_or_path, ".json"))
+    {
+      g_autofree char *list = g_strjoinv (", ", (char **) lesson_names);
+
+      g_set_error (error, ST_LESSON_ERROR, ST_LESSON_ERROR_NOT_FOUND,
+                   _("%s: no lesson of that name (lessons: %s)"), name_or_path, list);
+      return NULL;
+    }
+  text = st_input_file_read (name_or_path, LESSON_MAX_BYTES, _("a lesson file"), &length, error);
+  if (text == NULL)
+    return NULL;
+  return st_lesson_load_from_data (text, (gssize) length, name_or_path, error);
+}
+
+const float *
+st_lesson_expected (const StLesson *lesson, gint64 input, const char *path, gsize *n)
+{
+  GArray *values;
+
+  g_return_val_if_fail (lesson != NULL && path != NULL && n != NULL, NULL);
+
+  *n = 0;
+  if (input < 0 || input >= (gint64) lesson->expect->len)
+    return NULL;
+  values = g_hash_table_lookup (g_ptr_array_index (lesson->expect, input), path);
+  if (values == NULL)
+    return NULL;
+  *n = values->len;
+  return (const float *) values->data;
+}
+
+StEvaluator *
+st_lesson_evaluator (const StLesson *lesson, GError **error)
+{
+  g_return_val_if_fail (lesson != NULL, NULL);
+
+  return st_evaluator_new_for_images (lesson->spec, lesson->params, lesson->n_params,
+                                      lesson->buffers, lesson->n_buffers, lesson->inputs,
+                                      ST_DEVICE_CPU, error);
+}

@@ -1,0 +1,382 @@
+/* test-activations-inside.c: looking inside on the Activations page (activations-fixture.h:
+ * the bars set and its two-convolution model in a real window) — every layer's output, a
+ * click on a value opening its breakdown, the arrow keys moving it, the drawing pad and a
+ * picture file as the input. Every number shown is checked against an evaluator of its own.
+ * Without a display every case is skipped.
+ */
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/data/image-folder.h"
+#include "core/data/image-prep.h"
+#include "core/engine/evaluator.h"
+#include "core/engine/explain.h"
+#include "ui/activations-view-private.h"
+#include "ui/activations-view.h"
+#include "activations-fixture.h"
+#include "png-files.h"
+#include "test-util.h"
+#include "ui-test-util.h"
+
+static StLayerInspector *
+inspector_of (Fixture *f)
+{
+  return st_activations_view_get_inspector (f->view);
+}
+
+/* The controller of `type` on `widget`. */
+static GtkEventController *
+controller (GtkWidget *widget, GType type)
+{
+  g_autoptr (GListModel) list = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr (GtkEventController) c = g_list_model_get_item (list, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
+        return c;
+    }
+  g_assert_not_reached ();
+}
+
+/* The breakdown of `path` at `at` as an evaluator of its own computes it for the snapshot's
+ * input (a test image, or the picture `image`). */
+static StExplain *
+independent (const StSnapshot *shown, StDataset *image, const char *path, const StExplainAt *at)
+{
+  g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
+  g_autoptr (StSnapshot) snap = NULL;
+  g_autoptr (GError) error = NULL;
+  const StExplainPass *p;
+  StExplain *e;
+
+  snap = image != NULL ? st_evaluator_snapshot_image (ev, image, &error)
+                       : st_evaluator_snapshot (ev, shown->example, &error);
+  g_assert_no_error (error);
+  p = snap->pass;
+  e = st_explain (st_evaluator_net (ev), (const float *const *) p->values, p->params, p->buffers,
+                  path, at, &error);
+  g_assert_no_error (error);
+  return e;
+}
+
+static void
+assert_same_breakdown (const StExplain *a, const StExplain *b)
+{
+  g_assert_cmpstr (a->path, ==, b->path);
+  g_assert_cmpint (a->at.c, ==, b->at.c);
+  g_assert_cmpint (a->at.y, ==, b->at.y);
+  g_assert_cmpint (a->at.x, ==, b->at.x);
+  g_assert_cmpfloat (a->value, ==, b->value);
+  g_assert_cmpuint (a->n_terms, ==, b->n_terms);
+  g_assert_cmpfloat (a->result, ==, b->result);
+  for (gsize k = 0; k < a->n_terms; k++)
+    {
+      g_assert_cmpfloat (a->terms[k].input, ==, b->terms[k].input);
+      g_assert_cmpfloat (a->terms[k].weight, ==, b->terms[k].weight);
+    }
+}
+
+/* A click where the inspector draws value `at` of its layer. */
+static void
+click_value (Fixture *f, const StExplainAt *at)
+{
+  StLayerInspector *inspector = inspector_of (f);
+  GtkWidget *area = st_layer_inspector_get_output_area (inspector);
+  double x, y;
+
+  g_assert_true (st_layer_inspector_value_position (inspector, at, &x, &y));
+  g_signal_emit_by_name (controller (area, GTK_TYPE_GESTURE_CLICK), "pressed", 1, x, y);
+}
+
+static void
+press (Fixture *f, guint keyval)
+{
+  GtkWidget *area = st_layer_inspector_get_output_area (inspector_of (f));
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (controller (area, GTK_TYPE_EVENT_CONTROLLER_KEY), "key-pressed",
+                         keyval, 0, (GdkModifierType) 0, &handled);
+  g_assert_true (handled);
+}
+
+/* Every layer has a list entry, an output drawn and a breakdown of its first value. */
+static void
+test_every_layer (Fixture *f, gconstpointer data)
+{
+  StLayerInspector *inspector = inspector_of (f);
+  const char *paths[] = { "0", "1", "2", "3", "4", "5", "6" };
+  const char *types[] = { "Conv2d", "ReLU", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear" };
+
+  evaluate (f, weights_path);
+  ui_test_wait_for_frame (f->window, GUARD_SECONDS);
+  g_assert_cmpstr (st_layer_inspector_get_layer (inspector), ==, "0");
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      StExplainAt first = { i >= 5 ? 1 : 3, 0, 0, 0 };
+      const StExplain *e;
+      double x, y;
+
+      g_assert_true (st_activations_view_select_layer (f->view, paths[i]));
+      e = st_layer_inspector_get_explain (inspector);
+      g_assert_nonnull (e);
+      g_assert_cmpstr (e->path, ==, paths[i]);
+      g_assert_cmpstr (e->type, ==, types[i]);
+      g_assert_cmpint (e->at.rank, ==, first.rank);
+      ui_test_wait_for_frame (f->window, GUARD_SECONDS);
+      g_assert_true (st_layer_inspector_value_position (inspector, &first, &x, &y));
+    }
+  g_assert_false (st_activations_view_select_layer (f->view, "7"));
+  g_assert_false (st_activations_view_select_layer (f->view, "0.body.1"));
+  g_assert_cmpstr (st_layer_inspector_get_layer (inspector), ==, "6");
+}
+
+/* A click on a value of the second convolution's maps opens its breakdown: the value and
+ * every term are those of an evaluator of the same image, the following ReLU is applied. */
+static void
+test_click_opens_breakdown (Fixture *f, gconstpointer data)
+{
+  StLayerInspector *inspector = inspector_of (f);
+  StExplainAt at = { 3, 4, 5, 2 };
+  g_autoptr (StExplain) expected = NULL;
+  g_autofree char *text = NULL;
+  g_autofree guint8 *pixels = NULL;
+  const StExplain *shown, *relu;
+  GtkWidget *breakdown;
+  int w, h, ink = 0;
+
+  evaluate (f, weights_path);
+  g_assert_true (st_activations_view_select_layer (f->view, "2"));
+  ui_test_wait_for_frame (f->window, GUARD_SECONDS);
+  click_value (f, &at);
+  shown = st_layer_inspector_get_explain (inspector);
+  g_assert_nonnull (shown);
+  expected = independent (st_activations_view_get_snapshot (f->view), NULL, "2", &at);
+  assert_same_breakdown (shown, expected);
+  g_assert_cmpuint (shown->n_terms, ==, 4 * 3 * 3);
+  relu = st_layer_inspector_get_activation (inspector);
+  g_assert_nonnull (relu);
+  g_assert_cmpstr (relu->path, ==, "3");
+  g_assert_cmpfloat (relu->value, ==, MAX (shown->value, 0.0f));
+
+  /* the breakdown is drawn beside the maps, and described for the screen reader */
+  text = st_layer_inspector_describe (inspector);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "Conv2d"));
+  breakdown = find_named (f->window, "breakdown");
+  g_assert_nonnull (breakdown);
+  ui_test_wait_for_frame (f->window, GUARD_SECONDS);
+  pixels = render_widget (f, breakdown, &w, &h);
+  g_assert_cmpint (h, >=, 100);
+  for (int i = 0; i < w * h; i++)
+    ink += memcmp (pixels + 4 * i, pixels, 4) != 0;
+  g_test_message ("breakdown %d×%d px, %d drawn", w, h, ink);
+  g_assert_cmpint (ink, >, w * h / 50);
+}
+
+/* The arrow keys move the position one value at a time, along the row and on to the next,
+ * the window sliding over the input; Page Down goes to the next channel. */
+static void
+test_arrow_keys (Fixture *f, gconstpointer data)
+{
+  StLayerInspector *inspector = inspector_of (f);
+  const StSnapshot *snap;
+  struct { guint key; StExplainAt after; } steps[] = {
+    { GDK_KEY_Right, { 3, 1, 0, 9 } },
+    { GDK_KEY_Right, { 3, 1, 1, 0 } },    /* the end of row 0 (10 wide): on to row 1 */
+    { GDK_KEY_Left, { 3, 1, 0, 9 } },
+    { GDK_KEY_Down, { 3, 1, 1, 9 } },
+    { GDK_KEY_Up, { 3, 1, 0, 9 } },
+    { GDK_KEY_Up, { 3, 1, 0, 9 } },       /* the top row stays */
+    { GDK_KEY_Page_Down, { 3, 2, 0, 9 } },
+    { GDK_KEY_Page_Up, { 3, 1, 0, 9 } },
+  };
+
+  evaluate (f, weights_path);
+  g_assert_true (st_activations_view_select_layer (f->view, "0"));
+  ui_test_wait_for_frame (f->window, GUARD_SECONDS);
+  click_value (f, &(StExplainAt) { 3, 1, 0, 8 });
+  snap = st_activations_view_get_snapshot (f->view);
+  for (gsize i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autoptr (StExplain) expected = NULL;
+      const StExplain *shown;
+      const StExplainTerm *first;
+
+      press (f, steps[i].key);
+      shown = st_layer_inspector_get_explain (inspector);
+      g_assert_cmpint (shown->at.c, ==, steps[i].after.c);
+      g_assert_cmpint (shown->at.y, ==, steps[i].after.y);
+      g_assert_cmpint (shown->at.x, ==, steps[i].after.x);
+      expected = independent (snap, NULL, "0", &steps[i].after);
+      assert_same_breakdown (shown, expected);
+      /* the window's top-left tap is at the position itself (stride 1, no padding) */
+      first = &shown->terms[0];
+      g_assert_cmpint (first->row, ==, steps[i].after.y);
+      g_assert_cmpint (first->col, ==, steps[i].after.x);
+    }
+}
+
+static gboolean
+not_busy (gpointer view)
+{
+  return !is_busy (view);
+}
+
+/* The pad's picture as the dataset an evaluator takes. */
+static StDataset *
+drawing_of (StDrawingPad *pad)
+{
+  int h = st_drawing_pad_get_height (pad), w = st_drawing_pad_get_width (pad);
+  StDataset *d = st_dataset_new ("drawing", "test", 1, 1, h, w, NULL);
+
+  memcpy (d->images, st_drawing_pad_get_pixels (pad), (gsize) h * w);
+  st_dataset_set_classes (d, 1, NULL);
+  return d;
+}
+
+/* Draw: the pad takes the model's input size; each stroke is classified — the prediction,
+ * the probabilities and the maps are those of an evaluator given the same pixels — and a
+ * stroke elsewhere changes them. Choosing a test image again leaves the pad. */
+static void
+test_drawing (Fixture *f, gconstpointer data)
+{
+  StDrawingPad *pad = st_activations_view_get_pad (f->view);
+  GtkToggleButton *draw = GTK_TOGGLE_BUTTON (find_named (f->window, "draw-button"));
+  const double strokes[][4] = { { 1, 2.5, 11, 2.5 }, { 1, 9.5, 11, 9.5 } };
+  float before[N_CLASSES] = { 0 };
+  g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
+
+  evaluate (f, weights_path);
+  gtk_toggle_button_set_active (draw, TRUE);
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_DRAWING);
+  g_assert_cmpint (st_drawing_pad_get_height (pad), ==, SIDE);
+  g_assert_cmpint (st_drawing_pad_get_width (pad), ==, SIDE);
+  g_assert_true (ui_test_is_mapped (pad));
+  for (gsize s = 0; s < G_N_ELEMENTS (strokes); s++)
+    {
+      g_autoptr (StDataset) drawn = NULL;
+      g_autoptr (StSnapshot) expected = NULL;
+      g_autoptr (GError) error = NULL;
+      const StSnapshot *shown;
+      double change = 0;
+
+      st_drawing_pad_clear (pad);
+      st_drawing_pad_stroke (pad, strokes[s], 2, FALSE);
+      ui_test_spin (50);
+      g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
+      ui_test_spin (20);
+      shown = st_activations_view_get_snapshot (f->view);
+      g_assert_cmpint (shown->example, ==, -1);
+      drawn = drawing_of (pad);
+      expected = st_evaluator_snapshot_image (ev, drawn, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (shown->prediction, ==, expected->prediction);
+      g_assert_cmpmem (shown->probabilities, N_CLASSES * sizeof (float),
+                       expected->probabilities, N_CLASSES * sizeof (float));
+      g_assert_cmpmem (shown->maps[1], sizeof (float) * st_shape_numel (&shown->map_shapes[1]),
+                       expected->maps[1],
+                       sizeof (float) * st_shape_numel (&expected->map_shapes[1]));
+      for (int k = 0; k < N_CLASSES; k++)
+        change += fabs (shown->probabilities[k] - before[k]);
+      g_test_message ("stroke %zu: predicted %d, p = %.3f %.3f %.3f", s, shown->prediction,
+                      shown->probabilities[0], shown->probabilities[1],
+                      shown->probabilities[2]);
+      g_assert_cmpfloat (change, >, 1e-3);
+      memcpy (before, shown->probabilities, sizeof before);
+    }
+
+  /* a test image again: the pad goes, the image is shown */
+  st_activations_view_select_example (f->view, 3);
+  g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_TEST_IMAGE);
+  g_assert_false (gtk_toggle_button_get_active (draw));
+  g_assert_cmpint (st_activations_view_get_snapshot (f->view)->example, ==, 3);
+}
+
+/* A PNG opened as input, three times the model's size and drawn dark on white: shown as
+ * the network sees it (scaled and centred, ink bright) and classified as an evaluator
+ * classifies the same file prepared by image-prep. A file that is no picture is said, and
+ * leaves the input as it was. */
+static void
+test_open_picture (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = st_test_make_tmp ("strata-picture-XXXXXX");
+  g_autofree char *png = g_build_filename (dir, "bar.png", NULL);
+  g_autofree char *bad = g_build_filename (dir, "notes.png", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (png);
+  g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
+  g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
+  g_autoptr (StDataset) picture = NULL, input = NULL;
+  g_autoptr (StSnapshot) expected = NULL;
+  g_autoptr (GError) error = NULL;
+  const PngKind grey = { 0, 8, 0 };
+  guint16 samples[36 * 36];
+  const StSnapshot *shown;
+  GtkLabel *status;
+
+  for (int y = 0; y < 36; y++)
+    for (int x = 0; x < 36; x++)
+      samples[y * 36 + x] = y >= 8 && y < 14 && x >= 4 && x < 32 ? 20 : 250;
+  st_test_write_png (png, samples, 36, 36, &grey, NULL, 0);
+  g_assert_true (g_file_set_contents (bad, "not a picture", -1, NULL));
+
+  evaluate (f, weights_path);
+  st_activations_view_open_image (f->view, file);
+  g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
+  ui_test_spin (20);
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_PICTURE);
+  shown = st_activations_view_get_snapshot (f->view);
+  g_assert_cmpint (shown->example, ==, -1);
+
+  picture = st_image_file_load (png, 1, &error);
+  g_assert_no_error (error);
+  input = st_image_prepare (picture, 1, SIDE, SIDE, ST_IMAGE_PREP_AUTO, &error);
+  g_assert_no_error (error);
+  expected = st_evaluator_snapshot_image (ev, input, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (shown->input, sizeof (float) * SIDE * SIDE, expected->input,
+                   sizeof (float) * SIDE * SIDE);
+  g_assert_cmpint (shown->prediction, ==, expected->prediction);
+  g_assert_cmpmem (shown->probabilities, N_CLASSES * sizeof (float), expected->probabilities,
+                   N_CLASSES * sizeof (float));
+  /* ink bright on black, as the training images: the centre brighter than the corner */
+  g_assert_cmpfloat (shown->input[(SIDE / 2) * SIDE + SIDE / 2], >, shown->input[0]);
+  status = GTK_LABEL (find_named (f->window, "example-label"));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), "bar.png"));
+
+  st_activations_view_open_image (f->view, bad_file);
+  g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
+  status = GTK_LABEL (find_named (f->window, "status-label"));
+  g_test_message ("%s", gtk_label_get_text (status));
+  g_assert_nonnull (strstr (gtk_label_get_text (status), "notes.png"));
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_PICTURE);
+  st_test_remove_tree (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const UI_TEST_CASE (Fixture) cases[] = {
+    { "/activations-inside/every-layer", test_every_layer },
+    { "/activations-inside/click-opens-breakdown", test_click_opens_breakdown },
+    { "/activations-inside/arrow-keys", test_arrow_keys },
+    { "/activations-inside/drawing", test_drawing },
+    { "/activations-inside/open-picture", test_open_picture },
+  };
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  activations_data_init ();
+
+  UI_TEST_ADD_CASES (ui_test_init (TRUE), cases, Fixture, fixture_set_up, fixture_tear_down);
+
+  status = g_test_run ();
+  activations_data_clear ();
+  return status;
+}
