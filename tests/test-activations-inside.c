@@ -16,6 +16,7 @@
 #include "core/engine/explain.h"
 #include "ui/activations-view-private.h"
 #include "ui/activations-view.h"
+#include "ui/strata-window.h"
 #include "activations-fixture.h"
 #include "png-files.h"
 #include "test-util.h"
@@ -358,6 +359,100 @@ test_open_picture (Fixture *f, gconstpointer data)
   st_test_remove_tree (dir);
 }
 
+/* ---- the pictures in docs/ ---------------------------------------------------------------- */
+
+static void
+save_widget (GtkWidget *widget, GskRenderer *renderer, const char *name)
+{
+  g_autofree char *png = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "docs", name,
+                                           NULL);
+  g_autoptr (GdkTexture) texture = NULL;
+
+  ui_test_wait_for_frame (widget, GUARD_SECONDS);
+  texture = ui_test_render_texture (widget, renderer);
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  g_test_message ("wrote %s", png);
+}
+
+static gboolean
+window_idle (gpointer window)
+{
+  StActivationsView *view = ST_ACTIVATIONS_VIEW (st_window_get_activations (window));
+
+  return !is_busy (view) && st_activations_view_get_snapshot (view) != NULL;
+}
+
+/* With STRATA_WRITE_SCREENSHOT=1 and Fashion-MNIST installed: LeNet-5 trained for two epochs,
+ * the breakdown of a value of its second convolution (docs/inspect-lenet5.png), the drawing
+ * pad with its prediction (docs/draw-lenet5.png), and the toy lesson (docs/lesson-toy.png). */
+static void
+test_screenshots (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = NULL, *weights = NULL;
+  g_autoptr (GskRenderer) renderer = gsk_cairo_renderer_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (StTestRun) trained = { 0 };
+  const double two[] = { 9, 8, 19, 8, 19, 9, 15, 14, 11, 21, 10, 23 };
+  StActivationsView *view;
+  StLayerInspector *inspector;
+  StWindow *window;
+  double x, y;
+
+  if (g_strcmp0 (g_getenv ("STRATA_WRITE_SCREENSHOT"), "1") != 0 || !st_test_have_cli ()
+      || !g_file_test ("/usr/share/datasets/fashion-mnist", G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("STRATA_WRITE_SCREENSHOT=1, strata-cli and Fashion-MNIST write the pictures");
+      return;
+    }
+  dir = st_test_make_tmp ("strata-shots-XXXXXX");
+  weights = g_build_filename (dir, "lenet5.safetensors", NULL);
+  st_test_cli (&trained, "train", "lenet5", "--epochs", "2", "--device", "cpu", "--save",
+               weights, "--no-record", NULL);
+  g_assert_cmpint (trained.status, ==, 0);
+
+  window = ui_test_open_window ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1366, 900);
+  g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
+  view = ST_ACTIVATIONS_VIEW (st_window_get_activations (window));
+  inspector = st_activations_view_get_inspector (view);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL);
+  st_activations_view_set_model (view, st_model_document_get_spec (st_window_get_document (window)),
+                                 weights, NULL);
+  g_assert_true (ui_test_wait_until (window_idle, window, 120));
+  st_activations_view_select_example (view, 4);
+  g_assert_true (ui_test_wait_until (window_idle, window, GUARD_SECONDS));
+  g_assert_true (st_activations_view_select_layer (view, "3"));
+  ui_test_wait_for_frame (GTK_WIDGET (window), GUARD_SECONDS);
+  g_assert_true (st_layer_inspector_value_position (inspector, &(StExplainAt) { 3, 5, 4, 3 },
+                                                    &x, &y));
+  click_value (&(Fixture) { .window = GTK_WIDGET (window), .view = view },
+               &(StExplainAt) { 3, 5, 4, 3 });
+  save_widget (GTK_WIDGET (inspector), renderer, "inspect-lenet5.png");
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (view),
+                                                               "draw-button")), TRUE);
+  st_drawing_pad_stroke (st_activations_view_get_pad (view), two, 6, FALSE);
+  ui_test_spin (100);
+  g_assert_true (ui_test_wait_until (window_idle, window, GUARD_SECONDS));
+  /* the layer chosen stays while the drawing changes */
+  g_assert_cmpstr (st_layer_inspector_get_layer (inspector), ==, "3");
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (find_named (GTK_WIDGET (view), "results-scroller"))), 0);
+  save_widget (GTK_WIDGET (window), renderer, "draw-lenet5.png");
+
+  g_assert_true (st_window_open_lesson (window, "toy", &error));
+  g_assert_no_error (error);
+  ui_test_spin (100);
+  g_assert_true (ui_test_wait_until (window_idle, window, GUARD_SECONDS));
+  g_assert_cmpstr (st_layer_inspector_get_layer (inspector), ==, "0");
+  click_value (&(Fixture) { .window = GTK_WIDGET (window), .view = view },
+               &(StExplainAt) { 3, 0, 0, 0 });
+  save_widget (GTK_WIDGET (inspector), renderer, "lesson-toy.png");
+  gsk_renderer_unrealize (renderer);
+  gtk_window_destroy (GTK_WINDOW (window));
+  st_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -367,6 +462,7 @@ main (int argc, char **argv)
     { "/activations-inside/arrow-keys", test_arrow_keys },
     { "/activations-inside/drawing", test_drawing },
     { "/activations-inside/open-picture", test_open_picture },
+    { "/activations-inside/screenshots", test_screenshots },
   };
   int status;
 

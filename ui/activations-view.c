@@ -409,18 +409,23 @@ drop_snapshot (StActivationsView *self)
   g_clear_pointer (&self->filter_tiles, g_free);
 }
 
-/* Takes ownership of snap; `session` made it (its net is the pass's), NULL for a run's. */
+/* Takes ownership of snap; `session` made it (its net is the pass's), NULL for a run's. The
+ * inspector takes the new snapshot before the old one goes, so that it keeps its layer and
+ * position from one to the next. */
 static void
 set_snapshot (StActivationsView *self, StSnapshot *snap, StActivationsSession *session)
 {
+  g_autoptr (StSnapshot) old = g_steal_pointer (&self->snapshot);
+  StActivationsSession *old_session = g_steal_pointer (&self->snapshot_session);
   const gint64 *d = snap->filter_dims;
 
-  drop_snapshot (self);
   self->snapshot = snap;
   self->snapshot_session = session != NULL ? g_rc_box_acquire (session) : NULL;
   st_layer_inspector_show (self->inspector,
                            session != NULL ? st_evaluator_net (session->evaluator) : NULL,
                            snap);
+  g_clear_pointer (&old_session, st_activations_session_unref);
+  g_clear_pointer (&self->filter_tiles, g_free);
   /* a lesson opens on the layer it steps through */
   if (self->pending_layer != NULL && snap->pass != NULL)
     {
@@ -904,7 +909,7 @@ pad_changed (StActivationsView *self)
 static void
 draw_toggled (StActivationsView *self)
 {
-  int dims[3];
+  int dims[3] = { 0 };
 
   if (self->syncing)
     return;

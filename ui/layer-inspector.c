@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -167,11 +168,11 @@ update_breakdown (StLayerInspector *self)
       char where[96];
 
       if (self->explain->at.rank == 3)
-        g_snprintf (where, sizeof where, _("channel %" G_GINT64_FORMAT ", row %" G_GINT64_FORMAT
-                                           ", column %" G_GINT64_FORMAT),
+        g_snprintf (where, sizeof where, _("channel %" PRId64 ", row %" PRId64
+                                           ", column %" PRId64),
                     self->at.c, self->at.y, self->at.x);
       else
-        g_snprintf (where, sizeof where, _("value %" G_GINT64_FORMAT), self->at.c);
+        g_snprintf (where, sizeof where, _("value %" PRId64), self->at.c);
       text = g_strdup_printf (_("How %s of layer %s (%s) was computed — the arrow keys move "
                                 "to the next position"), where, self->path, self->explain->type);
       gtk_label_set_text (self->breakdown_label, text);
@@ -206,9 +207,9 @@ update_layer (StLayerInspector *self)
   if (filters)
     {
       const StTensorInfo *w = &self->net->tensors[conv_weight (self)];
-      g_autofree char *text = g_strdup_printf (_("Its filters: %" G_GINT64_FORMAT " × %"
-                                                 G_GINT64_FORMAT " kernels of %" G_GINT64_FORMAT
-                                                 "×%" G_GINT64_FORMAT " (a row per output "
+      g_autofree char *text = g_strdup_printf (_("Its filters: %" PRId64 " × %" PRId64
+                                                 " kernels of %" PRId64 "×%" PRId64
+                                                 " (a row per output "
                                                  "channel, a column per input channel)"),
                                                w->dims[0], w->dims[1], w->dims[2], w->dims[3]);
 
@@ -474,9 +475,12 @@ st_layer_inspector_show (StLayerInspector *self, const StNet *net, const StSnaps
 
   g_return_if_fail (ST_IS_LAYER_INSPECTOR (self));
 
-  new_net = net != self->net;
+  /* no net: the layer and the position wait for the next one */
+  new_net = net != self->net && net != NULL;
   self->net = net;
   self->snapshot = snapshot;
+  if (net == NULL)
+    fill_layer_list (self);
   if (new_net)
     {
       fill_layer_list (self);

@@ -89,10 +89,11 @@ static const Palette dark_palette = {
 #define LIT_ALPHA    0.55
 #define CHOSEN_ALPHA 0.85
 
+/* As the layer's pictures colour values (layer-render.h): red above zero, blue below. */
 static const StRgba *
 sign_colour (double v)
 {
-  return v < 0.0 ? &st_render_tab_red : &st_render_tab_blue;
+  return v < 0.0 ? &st_render_tab_blue : &st_render_tab_red;
 }
 
 static double
@@ -676,7 +677,7 @@ grid_colour_only (int rows, int cols, double cell)
   return (Grid) { rows, cols, cell, cell, 0.0, FALSE };
 }
 
-/* Values tinted by sign (blue ≥ 0, red < 0), stronger for larger |v| against `maxabs`; with
+/* Values tinted by sign (red ≥ 0, blue < 0), stronger for larger |v| against `maxabs`; with
  * maxabs 0, untinted. */
 static void
 paint_grid (Paint *p, const Grid *g, double x, double y, const double *v,
