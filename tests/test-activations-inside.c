@@ -16,6 +16,7 @@
 #include "core/engine/explain.h"
 #include "ui/activations-view-private.h"
 #include "ui/activations-view.h"
+#include "ui/layer-list.h"
 #include "ui/strata-window.h"
 #include "activations-fixture.h"
 #include "png-files.h"
@@ -359,6 +360,51 @@ test_open_picture (Fixture *f, gconstpointer data)
   st_test_remove_tree (dir);
 }
 
+/* A lesson from the Presets menu opens its model in the builder and, on the Activations
+ * page, its own input with the inspector on the lesson's layer, at the course's numbers; a
+ * click on a card in the builder shows that layer in the inspector. */
+static gboolean window_idle (gpointer window);
+
+static void
+test_lesson_and_cards (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  StActivationsView *view;
+  StLayerInspector *inspector;
+  const StExplain *e;
+  StWindow *window;
+
+  window = ui_test_open_window ();
+  view = ST_ACTIVATIONS_VIEW (st_window_get_activations (window));
+  inspector = st_activations_view_get_inspector (view);
+  g_assert_false (st_window_open_lesson (window, "no-such-lesson", &error));
+  g_assert_nonnull (strstr (error->message, "no-such-lesson"));
+  g_clear_error (&error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.lesson", "s",
+                                             "conv-stride-pad"));
+  ui_test_spin (50);
+  g_assert_true (ui_test_wait_until (window_idle, window, GUARD_SECONDS));
+  g_assert_cmpstr (st_model_document_get_spec (st_window_get_document (window))->name, ==,
+                   "Lesson: padding and stride");
+  g_assert_cmpstr (st_layer_inspector_get_layer (inspector), ==, "0");
+  e = st_layer_inspector_get_explain (inspector);
+  g_assert_nonnull (e);
+  g_assert_cmpfloat (e->value, ==, 91);         /* the course's first number */
+  g_assert_true (st_layer_inspector_select (inspector, &(StExplainAt) { 3, 0, 1, 1 }));
+  g_assert_cmpfloat (st_layer_inspector_get_explain (inspector)->value, ==, 282);
+
+  /* the toy lesson, then its Linear's card (below the Input's) clicked in the builder */
+  g_assert_true (st_window_open_lesson (window, "toy", &error));
+  g_assert_true (ui_test_wait_until (window_idle, window, GUARD_SECONDS));
+  ui_test_spin (20);
+  st_layer_list_select_row (ST_LAYER_LIST (st_window_get_layer_list (window)), 5);
+  g_assert_cmpstr (st_layer_inspector_get_layer (inspector), ==, "4");
+  e = st_layer_inspector_get_explain (inspector);
+  g_assert_cmpstr (e->type, ==, "Linear");
+  g_assert_cmpfloat (e->value, ==, 3);          /* 2 · 3 − 3 on the diagonal */
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- the pictures in docs/ ---------------------------------------------------------------- */
 
 static void
@@ -462,6 +508,7 @@ main (int argc, char **argv)
     { "/activations-inside/arrow-keys", test_arrow_keys },
     { "/activations-inside/drawing", test_drawing },
     { "/activations-inside/open-picture", test_open_picture },
+    { "/activations-inside/lesson-and-cards", test_lesson_and_cards },
     { "/activations-inside/screenshots", test_screenshots },
   };
   int status;

@@ -1464,6 +1464,22 @@ presets_menu (void)
   return G_MENU_MODEL (menu);
 }
 
+/* A card clicked in the builder: the Activations page's layer inspector shows that layer
+ * (when the model it shows has it; the page stays where the person is). */
+static void
+card_selected (StWindow *self)
+{
+  StLayerItem *item = st_layer_list_get_selected (self->layer_list);
+  const char *shown = item != NULL ? st_layer_item_get_path (item) : NULL;
+  g_autofree char *path = NULL;
+
+  /* the card shows "(3.body.2)" */
+  if (shown == NULL || shown[0] != '(' || !g_str_has_suffix (shown, ")"))
+    return;
+  path = g_strndup (shown + 1, strlen (shown) - 2);
+  st_activations_view_select_layer (self->activations, path);
+}
+
 /* The palette, the layer stack, and Delete on the stack (not in a field, where it edits). */
 static void
 build_builder (StWindow *self)
@@ -1485,6 +1501,8 @@ build_builder (StWindow *self)
                             G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (self->layer_list, "selection-changed",
                             G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (self->layer_list, "selection-changed",
+                            G_CALLBACK (card_selected), self);
 }
 
 /* The chart takes the larger share of the page's height: once the page has a height, the
