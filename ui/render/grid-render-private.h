@@ -35,6 +35,8 @@ typedef struct {
 } StGridSave;
 
 const StGridPalette *st_grid_palette_for         (const StGridOptions *o);
+/* matplotlib's viridis at t in 0 … 1 (clamped): the colour of every sequential scale. */
+StRgba               st_viridis_at               (double               t);
 /* options, or defaults filled by st_grid_options_init() when options is NULL. */
 const StGridOptions *st_grid_options_or_defaults (const StGridOptions *options,
                                                   StGridOptions       *defaults);

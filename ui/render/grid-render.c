@@ -91,8 +91,8 @@ static const float viridis[33][3] = {
   { 0.993248f, 0.906157f, 0.143936f },
 };
 
-static StRgba
-viridis_at (double t)
+StRgba
+st_viridis_at (double t)
 {
   double pos = CLAMP (t, 0.0, 1.0) * 255.0;
   int k = MIN ((int) (pos / 8.0), 31);
@@ -204,7 +204,8 @@ planes_surface (const float *data, int planes, int h, int w, double lo, double h
             {
               double t = normalise (data[i], lo, hi);
 
-              c = colormap == ST_COLORMAP_VIRIDIS ? viridis_at (t) : (StRgba) { t, t, t, 1.0 };
+              c = colormap == ST_COLORMAP_VIRIDIS ? st_viridis_at (t)
+                                                  : (StRgba) { t, t, t, 1.0 };
             }
           row[x] = pack (c);
         }

@@ -42,28 +42,6 @@ static const StRgba nonfinite_colour = { 1.0, 0.0, 1.0, 1.0 };
 
 /* ---- colour scales ------------------------------------------------------------------------ */
 
-/* matplotlib's viridis (CC0, https://github.com/BIDS/colormap), the table grid-render.c uses:
- * entries 0, 8, 16, ..., 248 and 255 of its 256, interpolated linearly in between. */
-static const float viridis[33][3] = {
-  { 0.267004f, 0.004874f, 0.329415f }, { 0.277018f, 0.050344f, 0.375715f },
-  { 0.282327f, 0.094955f, 0.417331f }, { 0.282884f, 0.135920f, 0.453427f },
-  { 0.278826f, 0.175490f, 0.483397f }, { 0.270595f, 0.214069f, 0.507052f },
-  { 0.258965f, 0.251537f, 0.524736f }, { 0.244972f, 0.287675f, 0.537260f },
-  { 0.229739f, 0.322361f, 0.545706f }, { 0.214298f, 0.355619f, 0.551184f },
-  { 0.199430f, 0.387607f, 0.554642f }, { 0.185556f, 0.418570f, 0.556753f },
-  { 0.172719f, 0.448791f, 0.557885f }, { 0.160665f, 0.478540f, 0.558115f },
-  { 0.149039f, 0.508051f, 0.557250f }, { 0.137770f, 0.537492f, 0.554906f },
-  { 0.127568f, 0.566949f, 0.550556f }, { 0.120565f, 0.596422f, 0.543611f },
-  { 0.120638f, 0.625828f, 0.533488f }, { 0.132268f, 0.655014f, 0.519661f },
-  { 0.157851f, 0.683765f, 0.501686f }, { 0.196571f, 0.711827f, 0.479221f },
-  { 0.246070f, 0.738910f, 0.452024f }, { 0.304148f, 0.764704f, 0.419943f },
-  { 0.369214f, 0.788888f, 0.382914f }, { 0.440137f, 0.811138f, 0.340967f },
-  { 0.515992f, 0.831158f, 0.294279f }, { 0.595839f, 0.848717f, 0.243329f },
-  { 0.678489f, 0.863742f, 0.189503f }, { 0.762373f, 0.876424f, 0.137064f },
-  { 0.845561f, 0.887322f, 0.099702f }, { 0.926106f, 0.897330f, 0.104071f },
-  { 0.993248f, 0.906157f, 0.143936f },
-};
-
 /* ColorBrewer's "RdBu" (11 classes), from its blue end to its red end */
 static const float blue_red[11][3] = {
   { 0x05 / 255.f, 0x30 / 255.f, 0x61 / 255.f }, { 0x21 / 255.f, 0x66 / 255.f, 0xac / 255.f },
@@ -73,19 +51,6 @@ static const float blue_red[11][3] = {
   { 0xd6 / 255.f, 0x60 / 255.f, 0x4d / 255.f }, { 0xb2 / 255.f, 0x18 / 255.f, 0x2b / 255.f },
   { 0x67 / 255.f, 0x00 / 255.f, 0x1f / 255.f },
 };
-
-static StRgba
-viridis_at (double t)
-{
-  double pos = CLAMP (t, 0.0, 1.0) * 255.0;
-  int k = MIN ((int) (pos / 8.0), 31);
-  double lo = 8.0 * k, hi = k == 31 ? 255.0 : lo + 8.0;
-  double f = (pos - lo) / (hi - lo);
-
-  return (StRgba) { viridis[k][0] + f * (viridis[k + 1][0] - viridis[k][0]),
-                   viridis[k][1] + f * (viridis[k + 1][1] - viridis[k][1]),
-                   viridis[k][2] + f * (viridis[k + 1][2] - viridis[k][2]), 1.0 };
-}
 
 static StRgba
 blue_red_at (double t)
@@ -180,7 +145,7 @@ scale_colour (const StColourScale *s, double v)
         return blue_red_at (v < 0.0 ? 0.5 - 0.5 * v / s->lo : 0.5 + 0.5 * v / s->hi);
       return blue_red_at (0.5);
     }
-  return viridis_at (s->hi > s->lo ? (v - s->lo) / (s->hi - s->lo) : 0.5);
+  return st_viridis_at (s->hi > s->lo ? (v - s->lo) / (s->hi - s->lo) : 0.5);
 }
 
 void
