@@ -9,6 +9,13 @@ session_clear (gpointer data)
   StActivationsSession *session = data;
 
   g_clear_pointer (&session->evaluator, st_evaluator_free);
+  g_clear_pointer (&session->net, st_net_free);
+}
+
+const StNet *
+st_activations_session_net (StActivationsSession *session)
+{
+  return session->evaluator != NULL ? st_evaluator_net (session->evaluator) : session->net;
 }
 
 void

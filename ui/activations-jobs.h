@@ -18,8 +18,11 @@
 G_BEGIN_DECLS
 
 /* The evaluator of one set_model, lent to one snapshot task at a time. */
+/* What a snapshot's forward pass was made by: an evaluator, or a training run (`net`, the
+ * run's spec compiled as the trainer compiles it, to read the run's snapshots with). */
 typedef struct {
   StEvaluator *evaluator;
+  StNet       *net;             /* without an evaluator */
   gboolean     in_use;          /* a snapshot task has it; main thread only */
 } StActivationsSession;
 
@@ -58,6 +61,8 @@ typedef struct {
 
 /* Drops one reference (g_rc_box_acquire () takes one); the last frees the evaluator. */
 void              st_activations_session_unref          (StActivationsSession *session);
+/* The net of the session's passes. */
+const StNet      *st_activations_session_net            (StActivationsSession *session);
 /* The side that is done with a job (the view before the worker starts, the worker when it
  * returns) hands it over; the other takes it over before reading it. */
 void              st_activations_job_hand_over          (StActivationsJob     *job);

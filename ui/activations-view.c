@@ -85,7 +85,8 @@ struct _StActivationsView
   gint64         *by_class;                 /* (N): image indices grouped by label */
   gint64         *rank;                     /* (N): position of each image within its class */
   StSnapshot     *snapshot;
-  StActivationsSession *snapshot_session;   /* the evaluator whose pass the snapshot holds */
+  StActivationsSession *snapshot_session;   /* what made the snapshot's pass, or NULL */
+  StActivationsSession *run_session;        /* the live run's net, or NULL */
   StInputSource   source;
   StDataset      *own;                      /* the drawing or the picture shown, or NULL */
   GCancellable   *open_cancellable;         /* a picture being read, or NULL */
@@ -422,8 +423,7 @@ set_snapshot (StActivationsView *self, StSnapshot *snap, StActivationsSession *s
   self->snapshot = snap;
   self->snapshot_session = session != NULL ? g_rc_box_acquire (session) : NULL;
   st_layer_inspector_show (self->inspector,
-                           session != NULL ? st_evaluator_net (session->evaluator) : NULL,
-                           snap);
+                           session != NULL ? st_activations_session_net (session) : NULL, snap);
   g_clear_pointer (&old_session, st_activations_session_unref);
   g_clear_pointer (&self->filter_tiles, g_free);
   /* a lesson opens on the layer it steps through */
@@ -1320,7 +1320,7 @@ st_activations_view_show_snapshot (StActivationsView *self, const StSnapshot *sn
   self->snapshot_pending = FALSE;
   set_example (self, snapshot->example);
   set_source (self, ST_INPUT_TEST_IMAGE);
-  set_snapshot (self, st_snapshot_copy (snapshot), NULL);
+  set_snapshot (self, st_snapshot_copy (snapshot), self->run_session);
 }
 
 void
@@ -1346,6 +1346,12 @@ st_activations_view_begin_run (StActivationsView *self, const StSpec *spec,
 
   key = dataset_key (spec, dataset);
   self->live = TRUE;
+  /* the run's snapshots are read with its spec compiled as the trainer compiles it */
+  g_clear_pointer (&self->run_session, st_activations_session_unref);
+  self->run_session = g_rc_box_new0 (StActivationsSession);
+  self->run_session->net = st_net_compile (spec, NULL);
+  if (self->run_session->net == NULL)
+    g_clear_pointer (&self->run_session, st_activations_session_unref);
   /* The run's own pictures from its first batches on, once their class names are here. */
   if (g_strcmp0 (key, self->test_key) != 0)
     start_job (self, JOB_TEST_SET, spec, NULL, NULL, dataset, NULL);
@@ -1555,6 +1561,7 @@ st_activations_view_dispose (GObject *object)
   clear_results (self);
   g_clear_pointer (&self->snapshot, st_snapshot_free);
   g_clear_pointer (&self->snapshot_session, st_activations_session_unref);
+  g_clear_pointer (&self->run_session, st_activations_session_unref);
   g_clear_pointer (&self->filter_tiles, g_free);
   g_clear_pointer (&self->own, st_dataset_unref);
   g_clear_pointer (&self->pending_layer, g_free);

@@ -176,6 +176,7 @@ update_breakdown (StLayerInspector *self)
       text = g_strdup_printf (_("How %s of layer %s (%s) was computed — the arrow keys move "
                                 "to the next position"), where, self->path, self->explain->type);
       gtk_label_set_text (self->breakdown_label, text);
+      g_free (text);
       text = st_breakdown_to_text (&b);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->breakdown_area),
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);

@@ -79,9 +79,31 @@ st_explain_pass_free (StExplainPass *pass)
   for (guint v = 0; v < pass->n_values && pass->values != NULL; v++)
     g_free (pass->values[v]);
   g_free (pass->values);
+  g_free (pass->numel);
   g_free (pass->params);
   g_free (pass->buffers);
   g_free (pass);
+}
+
+StExplainPass *
+st_explain_pass_copy (const StExplainPass *pass)
+{
+  StExplainPass *copy;
+
+  g_return_val_if_fail (pass != NULL, NULL);
+
+  copy = g_new0 (StExplainPass, 1);
+  copy->example = pass->example;
+  copy->n_values = pass->n_values;
+  copy->values = g_new0 (float *, MAX (pass->n_values, 1));
+  copy->numel = g_memdup2 (pass->numel, sizeof (gsize) * MAX (pass->n_values, 1));
+  for (guint v = 0; v < pass->n_values; v++)
+    copy->values[v] = g_memdup2 (pass->values[v], sizeof (float) * MAX (pass->numel[v], 1));
+  copy->n_params = pass->n_params;
+  copy->n_buffers = pass->n_buffers;
+  copy->params = g_memdup2 (pass->params, sizeof (float) * MAX (pass->n_params, 1));
+  copy->buffers = g_memdup2 (pass->buffers, sizeof (float) * MAX (pass->n_buffers, 1));
+  return copy;
 }
 
 StExplainPass *
@@ -96,11 +118,15 @@ st_explain_pass_take (StBackend *backend, const StNet *net, StSplit split, gint6
 
   pass->example = example;
   pass->n_values = net->n_values;
-  pass->values = g_new0 (float *, net->n_values);
+  pass->values = g_new0 (float *, MAX (net->n_values, 1));
+  pass->numel = g_new0 (gsize, MAX (net->n_values, 1));
+  pass->n_params = net->n_params;
+  pass->n_buffers = net->n_buffers;
   ids = g_new (int, net->n_values);
   for (guint v = 0; v < net->n_values; v++)
     {
       ids[v] = (int) v;
+      pass->numel[v] = net->values[v].numel;
       floats += net->values[v].numel;
       pass->values[v] = g_try_new (float, MAX (net->values[v].numel, 1));
       if (pass->values[v] == NULL)

@@ -133,8 +133,11 @@ typedef struct {
   gint64  example;
   guint   n_values;
   float **values;             /* (n_values): values[v] has StNet.values[v].numel floats */
+  gsize  *numel;              /* (n_values): those counts */
   float  *params;             /* (n_params) */
   float  *buffers;            /* (n_buffers) */
+  gsize   n_params;
+  gsize   n_buffers;
 } StExplainPass;
 
 /* "C,Y,X" or "C": whole numbers from 0, spaces allowed around them. */
@@ -149,6 +152,7 @@ StExplainPass *st_explain_pass_take    (StBackend    *backend,
                                         StSplit       split,
                                         gint64        example,
                                         GError      **error);
+StExplainPass *st_explain_pass_copy    (const StExplainPass *pass);
 void           st_explain_pass_free    (StExplainPass *pass);
 
 /* The breakdown of the value at `at` in the output of layer `path`; `values`, `params` and

@@ -41,43 +41,11 @@ st_snapshot_classify (const float *y, gsize n, float *probabilities)
   return prediction;
 }
 
-/* The first Conv2d's weight, read from the backend's current parameters. */
-static gboolean
-take_filters (StSnapshot *snap, StBackend *backend, const StNet *net, GError **error)
-{
-  g_autofree float *params = NULL;
-  const StTensorInfo *w = NULL;
-
-  for (guint o = 0; o < net->n_ops && w == NULL; o++)
-    if (net->ops[o].kind == ST_OP_CONV2D && net->ops[o].weight >= 0)
-      w = &net->tensors[net->ops[o].weight];
-  if (w == NULL)
-    return TRUE;
-  g_assert (w->rank == 4);
-  params = g_try_new (float, net->n_params);
-  if (params == NULL)
-    {
-      g_set_error (error, ST_NET_ERROR, ST_NET_ERROR_MEMORY,
-                   _("the model's %zu parameters do not fit in memory"), net->n_params);
-      return FALSE;
-    }
-  if (!st_backend_read_state (backend, params, NULL, NULL, NULL, error))
-    return FALSE;
-  snap->filters = g_memdup2 (params + w->offset, sizeof (float) * w->numel);
-  memcpy (snap->filter_dims, w->dims, sizeof snap->filter_dims);
-  return TRUE;
-}
-
 StSnapshot *
 st_snapshot_take (StBackend *backend, const StNet *net, const StDataset *test, gint64 example,
                   GError **error)
 {
-  g_autoptr (GPtrArray) outs = g_ptr_array_new_with_free_func (g_free);
-  int values[4] = { 0, net->output, -1, -1 };
-  const char *paths[2] = { NULL, NULL };
-  const StValue *logits = &net->values[net->output];
-  int n_values = 2, n_maps = 0;
-  StSnapshot *snap;
+  StExplainPass *pass;
 
   g_return_val_if_fail (backend != NULL && net != NULL && test != NULL, NULL);
 
@@ -88,39 +56,10 @@ st_snapshot_take (StBackend *backend, const StNet *net, const StDataset *test, g
                      " images, 0 to %" PRId64 ")"), example, test->n, test->n - 1);
       return NULL;
     }
-  for (guint o = 0; o < net->n_ops && n_maps < 2; o++)
-    if (net->ops[o].kind == ST_OP_CONV2D)
-      {
-        values[n_values++] = net->ops[o].output;
-        paths[n_maps++] = net->ops[o].path;
-      }
-  for (int i = 0; i < n_values; i++)
-    g_ptr_array_add (outs, g_new (float, net->values[values[i]].numel));
-  if (!st_backend_snapshot (backend, ST_SPLIT_TEST, example, values, n_values,
-                            (float **) outs->pdata, error))
+  pass = st_explain_pass_take (backend, net, ST_SPLIT_TEST, example, error);
+  if (pass == NULL)
     return NULL;
-
-  snap = g_new0 (StSnapshot, 1);
-  snap->example = example;
-  snap->label = test->labels[example];
-  snap->input = g_steal_pointer (&outs->pdata[0]);
-  snap->input_shape = net->values[0].shape;
-  snap->n_classes = logits->numel;
-  snap->probabilities = g_new (float, logits->numel);
-  snap->prediction = st_snapshot_classify (outs->pdata[1], logits->numel, snap->probabilities);
-  for (int i = 0; i < n_maps; i++)
-    {
-      snap->map_paths[i] = g_strdup (paths[i]);
-      snap->map_shapes[i] = net->values[values[i + 2]].shape;
-      snap->maps[i] = g_steal_pointer (&outs->pdata[i + 2]);
-    }
-  snap->n_maps = n_maps;
-  if (!take_filters (snap, backend, net, error))
-    {
-      st_snapshot_free (snap);
-      return NULL;
-    }
-  return snap;
+  return st_snapshot_from_pass (net, pass, test->labels[example]);
 }
 
 StSnapshot *
@@ -176,7 +115,7 @@ st_snapshot_copy (const StSnapshot *snap)
   g_return_val_if_fail (snap != NULL, NULL);
 
   copy = g_memdup2 (snap, sizeof *snap);
-  copy->pass = NULL;
+  copy->pass = snap->pass != NULL ? st_explain_pass_copy (snap->pass) : NULL;
   copy->probabilities = g_memdup2 (snap->probabilities, sizeof (float) * snap->n_classes);
   copy->input = g_memdup2 (snap->input,
                            sizeof (float) * st_shape_numel (&snap->input_shape));

@@ -1,8 +1,10 @@
-/* snapshot.h: what the net makes of one image — its prediction and its first feature maps.
+/* snapshot.h: what the net makes of one image — its prediction, its first feature maps and
+ * the whole forward pass.
  *
  * The activations view shows the input as the net saw it (normalised), the class
  * probabilities, the outputs of the first and the second Conv2d (in tape order) as grids, and
- * the first Conv2d's weights: the filters those first maps come from.
+ * the first Conv2d's weights: the filters those first maps come from; its layer inspector
+ * reads every other value from the pass (explain.h).
  */
 #pragma once
 
@@ -26,8 +28,7 @@ typedef struct {
   float  *filters;              /* (OC, IC, KH, KW): the first Conv2d's weight; NULL: none */
   gint64  filter_dims[4];       /* OC, IC, KH, KW */
   StExplainPass *pass;          /* every value of the forward pass, the parameters and the
-                                 * buffers (explain.h); NULL: only the pictures above (a
-                                 * training run's snapshots, a copy) */
+                                 * buffers (explain.h) */
 } StSnapshot;
 
 /* The class a net's output stands for, the rule every prediction in Strata follows: with K > 1
@@ -38,7 +39,8 @@ int         st_snapshot_classify (const float *outputs,
                                   gsize        n_outputs,
                                   float       *probabilities);
 
-/* Runs test image `example` through the backend's current weights in evaluation mode. */
+/* Runs test image `example` through the backend's current weights in evaluation mode and
+ * keeps the whole pass (st_snapshot_from_pass). */
 StSnapshot *st_snapshot_take (StBackend        *backend,
                               const StNet      *net,
                               const StDataset  *test,
@@ -49,7 +51,7 @@ StSnapshot *st_snapshot_take (StBackend        *backend,
 StSnapshot *st_snapshot_from_pass (const StNet   *net,
                                    StExplainPass *pass,
                                    int            label);
-/* Copies the pictures; the forward pass stays with `snapshot` (the copy's pass is NULL). */
+/* Copies the pictures and the forward pass. */
 StSnapshot *st_snapshot_copy (const StSnapshot *snapshot);
 void        st_snapshot_free (StSnapshot *snapshot);
 
