@@ -363,6 +363,35 @@ test_open_picture (Fixture *f, gconstpointer data)
 /* A lesson from the Presets menu opens its model in the builder and, on the Activations
  * page, its own input with the inspector on the lesson's layer, at the course's numbers; a
  * click on a card in the builder shows that layer in the inspector. */
+/* A training run's snapshot (its whole pass, as the trainer sends it) is explained with the
+ * run's spec: the inspector keeps working while the run is live. */
+static void
+test_live_run (Fixture *f, gconstpointer data)
+{
+  g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
+  g_autoptr (StSnapshot) sent = NULL;
+  g_autoptr (StExplain) expected = NULL;
+  g_autoptr (GError) error = NULL;
+  StLayerInspector *inspector = inspector_of (f);
+  StExplainAt at = { 3, 2, 3, 1 };
+  const StExplain *shown;
+
+  evaluate (f, weights_path);
+  st_activations_view_begin_run (f->view, spec, data_dir);
+  sent = st_evaluator_snapshot (ev, 7, &error);
+  g_assert_no_error (error);
+  st_activations_view_show_snapshot (f->view, sent);
+  g_clear_pointer (&sent, st_snapshot_free);       /* the view keeps a copy */
+  g_assert_true (st_activations_view_select_layer (f->view, "2"));
+  g_assert_true (st_layer_inspector_select (inspector, &at));
+  shown = st_layer_inspector_get_explain (inspector);
+  g_assert_nonnull (shown);
+  expected = independent (st_activations_view_get_snapshot (f->view), NULL, "2", &at);
+  assert_same_breakdown (shown, expected);
+  st_activations_view_set_live (f->view, FALSE);
+  wait_idle (f);
+}
+
 static gboolean window_idle (gpointer window);
 
 static void
@@ -509,6 +538,7 @@ main (int argc, char **argv)
     { "/activations-inside/drawing", test_drawing },
     { "/activations-inside/open-picture", test_open_picture },
     { "/activations-inside/lesson-and-cards", test_lesson_and_cards },
+    { "/activations-inside/live-run", test_live_run },
     { "/activations-inside/screenshots", test_screenshots },
   };
   int status;

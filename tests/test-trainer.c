@@ -569,6 +569,23 @@ test_snapshot (void)
   g_assert_cmpint (w.snapshot->map_shapes[0].dim[0], ==, 6);
   g_assert_cmpint (w.snapshot->map_shapes[1].dim[0], ==, 16);
   g_assert_cmpint (w.snapshot->map_shapes[1].dim[1], ==, 10);
+  /* the whole pass, copied with the snapshot: every value, and the maps are its values */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (StNet) net = st_net_compile (spec, &error);
+    const StExplainPass *pass = w.snapshot->pass;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (pass);
+    g_assert_cmpuint (pass->n_values, ==, net->n_values);
+    g_assert_cmpuint (pass->n_params, ==, net->n_params);
+    for (guint v = 0; v < net->n_values; v++)
+      g_assert_cmpuint (pass->numel[v], ==, net->values[v].numel);
+    g_assert_cmpmem (pass->values[st_net_path_value (net, "3")],
+                     sizeof (float) * pass->numel[st_net_path_value (net, "3")],
+                     w.snapshot->maps[1],
+                     sizeof (float) * st_shape_numel (&w.snapshot->map_shapes[1]));
+  }
 }
 
 static void
