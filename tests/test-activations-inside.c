@@ -351,12 +351,24 @@ test_open_picture (Fixture *f, gconstpointer data)
   status = GTK_LABEL (find_named (f->window, "example-label"));
   g_assert_nonnull (strstr (gtk_label_get_text (status), "bar.png"));
 
+  /* a second picture in place of the first; then a test image chosen while a picture is
+   * still being read: the test image stays */
+  st_activations_view_open_image (f->view, file);
+  g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_PICTURE);
+  st_activations_view_open_image (f->view, file);
+  st_activations_view_select_example (f->view, 3);
+  g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
+  ui_test_spin (20);
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_TEST_IMAGE);
+  g_assert_cmpint (st_activations_view_get_snapshot (f->view)->example, ==, 3);
+
   st_activations_view_open_image (f->view, bad_file);
   g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
   status = GTK_LABEL (find_named (f->window, "status-label"));
   g_test_message ("%s", gtk_label_get_text (status));
   g_assert_nonnull (strstr (gtk_label_get_text (status), "notes.png"));
-  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_PICTURE);
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_TEST_IMAGE);
   st_test_remove_tree (dir);
 }
 
@@ -377,7 +389,11 @@ test_live_run (Fixture *f, gconstpointer data)
   const StExplain *shown;
 
   evaluate (f, weights_path);
+  /* a drawing when the run starts: the run's own pictures take over */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (f->window, "draw-button")), TRUE);
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_DRAWING);
   st_activations_view_begin_run (f->view, spec, data_dir);
+  g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_TEST_IMAGE);
   sent = st_evaluator_snapshot (ev, 7, &error);
   g_assert_no_error (error);
   st_activations_view_show_snapshot (f->view, sent);
@@ -431,6 +447,17 @@ test_lesson_and_cards (Fixture *f, gconstpointer data)
   e = st_layer_inspector_get_explain (inspector);
   g_assert_cmpstr (e->type, ==, "Linear");
   g_assert_cmpfloat (e->value, ==, 3);          /* 2 · 3 − 3 on the diagonal */
+
+  /* the model edited (a ReLU added after the Linear, from the palette): the lesson's images
+   * and weights stay, the inspector where it was */
+  ui_test_add_layer (window, "ReLU");
+  ui_test_spin (50);
+  g_assert_true (ui_test_wait_until (window_idle, window, GUARD_SECONDS));
+  g_assert_true (st_activations_view_select_layer (view, "6"));
+  g_assert_cmpstr (st_layer_inspector_get_explain (inspector)->type, ==, "Sigmoid");
+  g_assert_true (st_activations_view_select_layer (view, "0"));
+  g_assert_true (st_layer_inspector_select (inspector, &(StExplainAt) { 3, 0, 0, 0 }));
+  g_assert_cmpfloat (st_layer_inspector_get_explain (inspector)->value, ==, 3);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <glib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/data/image-prep.h"
@@ -692,6 +693,30 @@ test_refused (void)
   flat->w = 4;
 }
 
+/* Fashion-MNIST's way: the "L" (60 wide, 120 high) grows until its height fills the 28 rows,
+ * 14 columns wide, its box centred (columns 7 to 20), not its mass. */
+static void
+test_fashion_fills (void)
+{
+  g_autoptr (StDataset) pic = picture_l (255, 0);
+  g_autoptr (StDataset) out = prepare (pic, 1, 28, 28, ST_IMAGE_PREP_FASHION);
+  int x0 = 28, x1 = 0, y0 = 28, y1 = 0;
+
+  for (int y = 0; y < 28; y++)
+    for (int x = 0; x < 28; x++)
+      if (out->images[y * 28 + x] > 25)
+        {
+          x0 = MIN (x0, x), x1 = MAX (x1, x + 1);
+          y0 = MIN (y0, y), y1 = MAX (y1, y + 1);
+        }
+  g_test_message ("ink box x %d..%d, y %d..%d", x0, x1, y0, y1);
+  g_assert_cmpint (y0, ==, 0);
+  g_assert_cmpint (y1, ==, 28);
+  g_assert_cmpint (x1 - x0, >=, 13);
+  g_assert_cmpint (x1 - x0, <=, 15);
+  g_assert_cmpint (abs ((x0 + x1) - 28), <=, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -699,6 +724,7 @@ main (int argc, char **argv)
   g_test_set_nonfatal_assertions ();
 
   g_test_add_func ("/image-prep/mnist/dark-on-white", test_mnist_dark_on_white);
+  g_test_add_func ("/image-prep/fashion/fills", test_fashion_fills);
   g_test_add_func ("/image-prep/mnist/polarity", test_mnist_polarity);
   g_test_add_func ("/image-prep/mnist/uneven-light", test_mnist_uneven_light);
   g_test_add_func ("/image-prep/mnist/corner", test_mnist_corner);

@@ -169,6 +169,9 @@ test_bad_lessons (void)
                   " \"layer\": \"0\", " MODEL ", \"weights\": {\"0.weight\": [1, 2],"
                   " \"0.bias\": [0]}, \"inputs\": [[[1, 2], [3, 4]]]}", "list of 1 numbers");
   expect_refused ("{\"format\": \"strata-lesson/1\", \"title\": \"t\", \"description\": \"d\","
+                  " \"layer\": \"0\", " MODEL ", \"weights\": {\"0.weight\": [1e39],"
+                  " \"0.bias\": [0]}, \"inputs\": [[[1, 2], [3, 4]]]}", "list of 1 numbers");
+  expect_refused ("{\"format\": \"strata-lesson/1\", \"title\": \"t\", \"description\": \"d\","
                   " \"layer\": \"0\", " MODEL ", \"weights\": {\"9.weight\": [1]},"
                   " \"inputs\": [[[1, 2], [3, 4]]]}", "9.weight");
   expect_refused ("{\"format\": \"strata-lesson/1\", \"title\": \"t\", \"description\": \"d\","

@@ -204,6 +204,18 @@ snapshot_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
 }
 
 void
+st_activations_run_in_thread (GTask *task, GTaskThreadFunc func)
+{
+  run_worker (task, func);
+}
+
+void
+st_activations_worker_done (void)
+{
+  g_atomic_int_dec_and_test (&running_workers);
+}
+
+void
 st_activations_job_evaluate_in_thread (GTask *task)
 {
   run_worker (task, evaluate_thread);

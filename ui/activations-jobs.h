@@ -76,6 +76,12 @@ void              st_activations_result_free            (StActivationsResult  *r
 void              st_activations_job_evaluate_in_thread (GTask                *task);
 void              st_activations_job_snapshot_in_thread (GTask                *task);
 
+/* Any other worker of a view (a picture being read): `func` must call
+ * st_activations_worker_done () as its last step, so that the wait below counts it. */
+void              st_activations_run_in_thread          (GTask                *task,
+                                                         GTaskThreadFunc       func);
+void              st_activations_worker_done            (void);
+
 /* Waits (up to 30 s) until no worker of any view is computing. */
 void              st_activations_jobs_wait              (void);
 

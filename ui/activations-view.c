@@ -419,11 +419,15 @@ set_snapshot (StActivationsView *self, StSnapshot *snap, StActivationsSession *s
   g_autoptr (StSnapshot) old = g_steal_pointer (&self->snapshot);
   StActivationsSession *old_session = g_steal_pointer (&self->snapshot_session);
   const gint64 *d = snap->filter_dims;
+  const StNet *net;
 
   self->snapshot = snap;
   self->snapshot_session = session != NULL ? g_rc_box_acquire (session) : NULL;
-  st_layer_inspector_show (self->inspector,
-                           session != NULL ? st_activations_session_net (session) : NULL, snap);
+  net = session != NULL ? st_activations_session_net (session) : NULL;
+  /* a pass of another net (never expected) is not read with this one */
+  if (net != NULL && snap->pass != NULL && snap->pass->n_values != net->n_values)
+    net = NULL;
+  st_layer_inspector_show (self->inspector, net, snap);
   g_clear_pointer (&old_session, st_activations_session_unref);
   g_clear_pointer (&self->filter_tiles, g_free);
   /* a lesson opens on the layer it steps through */
@@ -552,6 +556,32 @@ index_test_set (StActivationsView *self)
 }
 
 static void request_snapshot (StActivationsView *self);
+static void set_source (StActivationsView *self, StInputSource source);
+static gboolean model_input (StActivationsView *self, int dims[3]);
+static void take_drawing (StActivationsView *self);
+
+/* A model of another input than the drawing or the picture: the pad takes the new size (and
+ * starts blank) where it can, else the test image is the input again. */
+static void
+fit_own_input (StActivationsView *self)
+{
+  int dims[3] = { 0 };
+
+  if (self->source == ST_INPUT_TEST_IMAGE || self->own == NULL)
+    return;
+  if (!model_input (self, dims))
+    return;
+  if (self->own->c == dims[0] && self->own->h == dims[1] && self->own->w == dims[2])
+    return;
+  if (self->source == ST_INPUT_DRAWING && dims[0] == 1 && dims[1] <= ST_DRAWING_PAD_MAX_SIZE
+      && dims[2] <= ST_DRAWING_PAD_MAX_SIZE)
+    {
+      st_drawing_pad_set_size (self->pad, dims[1], dims[2]);
+      take_drawing (self);
+      return;
+    }
+  set_source (self, ST_INPUT_TEST_IMAGE);
+}
 
 /* An evaluation's results; or, for a live run, its test set alone: the class names and the
  * images by class, while the pictures come from the run. */
@@ -590,7 +620,9 @@ install_evaluation (StActivationsView *self, StActivationsResult *e)
       gtk_label_set_text (self->confusion_label, confusion);
     }
   /* While a run is live, its pictures are the ones to show, not the evaluation's; a picture
-   * of the person's own goes through the new weights in place of the test image. */
+   * of the person's own goes through the new weights in place of the test image, when it
+   * still fits the model. */
+  fit_own_input (self);
   if (self->source != ST_INPUT_TEST_IMAGE && self->own != NULL && !self->live)
     request_snapshot (self);
   else if (e->snapshot != NULL && !self->live)
@@ -709,8 +741,6 @@ set_example (StActivationsView *self, gint64 example)
   if (gtk_check_button_get_active (self->gallery_class_check))
     build_gallery (self);
 }
-
-static void set_source (StActivationsView *self, StInputSource source);
 
 /* A test image chosen: it is the input again, in place of a drawing or a picture. */
 static void
@@ -868,10 +898,20 @@ model_input (StActivationsView *self, int dims[3])
   return TRUE;
 }
 
+/* A picture still being read would come in over what was chosen since: it is dropped. */
+static void
+stop_opening (StActivationsView *self)
+{
+  g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+}
+
 /* The input shown: the picture area or the pad, and the Draw button, follow the source. */
 static void
 set_source (StActivationsView *self, StInputSource source)
 {
+  if (source != ST_INPUT_PICTURE)
+    stop_opening (self);
   self->source = source;
   if (source == ST_INPUT_TEST_IMAGE)
     g_clear_pointer (&self->own, st_dataset_unref);
@@ -918,13 +958,16 @@ draw_toggled (StActivationsView *self)
       go_to (self, self->example);
       return;
     }
-  if (!model_input (self, dims) || dims[0] != 1)
+  if (!model_input (self, dims) || dims[0] != 1 || dims[1] > ST_DRAWING_PAD_MAX_SIZE
+      || dims[2] > ST_DRAWING_PAD_MAX_SIZE)
     {
       gtk_label_set_text (self->status_label,
-                          dims[0] != 1 && self->session != NULL
+                          self->session == NULL ? _("Drawing needs a model evaluated first")
+                          : dims[0] != 1
                             ? _("The drawing pad draws one channel: this model takes colour "
                                 "images — open a picture of your own instead")
-                            : _("Drawing needs a model evaluated first"));
+                            : _("The drawing pad is at most 256×256: open a picture of your "
+                                "own instead"));
       set_source (self, self->source);
       return;
     }
@@ -937,8 +980,9 @@ draw_toggled (StActivationsView *self)
 }
 
 typedef struct {
-  GFile *file;
-  int    dims[3];
+  GFile      *file;
+  int         dims[3];
+  StImagePrep how;
 } OpenJob;
 
 static void
@@ -969,12 +1013,13 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
     }
   picture = st_image_file_load (path, job->dims[0] == 3 ? 3 : 1, &error);
   input = picture != NULL ? st_image_prepare (picture, job->dims[0], job->dims[1], job->dims[2],
-                                              ST_IMAGE_PREP_AUTO, &error)
+                                              job->how, &error)
                           : NULL;
   if (input == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, input, (GDestroyNotify) st_dataset_unref);
+  st_activations_worker_done ();
 }
 
 static void
@@ -994,6 +1039,7 @@ opened (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   set_source (self, ST_INPUT_PICTURE);
+  g_clear_pointer (&self->own, st_dataset_unref);
   self->own = input;
   request_snapshot (self);
 }
@@ -1015,6 +1061,9 @@ st_activations_view_open_image (StActivationsView *self, GFile *file)
       return;
     }
   job->file = g_object_ref (file);
+  /* as the test images were made: Fashion-MNIST's fill the image, MNIST's sit in 20 of 28 */
+  job->how = self->test != NULL && g_strcmp0 (self->test->name, "fashion-mnist") == 0
+             ? ST_IMAGE_PREP_FASHION : ST_IMAGE_PREP_AUTO;
   g_cancellable_cancel (self->open_cancellable);
   g_clear_object (&self->open_cancellable);
   self->open_cancellable = g_cancellable_new ();
@@ -1022,7 +1071,7 @@ st_activations_view_open_image (StActivationsView *self, GFile *file)
   g_task_set_source_tag (task, st_activations_view_open_image);
   g_task_set_task_data (task, job, (GDestroyNotify) open_job_free);
   worker_started (self);
-  g_task_run_in_thread (task, open_thread);
+  st_activations_run_in_thread (task, open_thread);
 }
 
 static void
@@ -1204,6 +1253,9 @@ start_job (StActivationsView *self, JobKind kind, const StSpec *spec, const char
   g_cancellable_cancel (self->snapshot_cancellable);
   g_clear_object (&self->snapshot_cancellable);
   self->snapshot_pending = FALSE;
+  stop_opening (self);
+  if (lesson == NULL)
+    g_clear_pointer (&self->pending_layer, g_free);
   /* No more snapshots from the old weights; their pictures stay until the new ones come,
    * unless they are of another test set. */
   g_clear_pointer (&self->session, st_activations_session_unref);
@@ -1266,12 +1318,19 @@ st_activations_view_set_model (StActivationsView *self, const StSpec *spec,
 void
 st_activations_view_show_lesson (StActivationsView *self, const StLesson *lesson)
 {
+  g_autofree char *key = NULL;
+
   g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self) && lesson != NULL);
 
-  self->example = 0;
+  /* another lesson opens on its layer and first image; the same one, edited, stays put */
+  key = g_strdup_printf ("lesson\n%s", lesson->name);
+  if (g_strcmp0 (key, self->test_key) != 0)
+    {
+      self->example = 0;
+      g_free (self->pending_layer);
+      self->pending_layer = g_strdup (lesson->layer);
+    }
   set_source (self, ST_INPUT_TEST_IMAGE);
-  g_free (self->pending_layer);
-  self->pending_layer = g_strdup (lesson->layer);
   start_job (self, JOB_EVALUATE, lesson->spec, NULL, NULL, NULL, lesson);
 }
 
@@ -1346,6 +1405,8 @@ st_activations_view_begin_run (StActivationsView *self, const StSpec *spec,
 
   key = dataset_key (spec, dataset);
   self->live = TRUE;
+  /* the run's pictures are of its test images: a drawing or a picture waits for its end */
+  set_source (self, ST_INPUT_TEST_IMAGE);
   /* the run's snapshots are read with its spec compiled as the trainer compiles it */
   g_clear_pointer (&self->run_session, st_activations_session_unref);
   self->run_session = g_rc_box_new0 (StActivationsSession);

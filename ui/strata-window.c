@@ -52,6 +52,7 @@ struct _StWindow
   GtkFileChooserNative *chooser;
   char                *weights_path;      /* weights loaded by hand, or NULL */
   StBestWeights       *run_best;          /* the last run that ended an epoch: its best */
+  StLesson            *lesson;            /* the lesson opened, till another model is */
   char                *run_model;         /* the document as the live run began, as JSON */
   struct _Pending     *pending;           /* what waits on the answer about unsaved changes */
   gboolean             activations_stale; /* the model changed since the view evaluated it */
@@ -142,6 +143,7 @@ update_actions (StWindow *self)
                                      (commands & ST_TRAIN_CAN_STOP) != 0);
       gtk_widget_action_set_enabled (widget, "win.save-weights", has_weights && !live);
       gtk_widget_action_set_enabled (widget, "win.export-onnx", st_onnx_available () && !live);
+      gtk_widget_action_set_enabled (widget, "win.lesson", !live);
     }
   update_title (self);
 }
@@ -162,6 +164,7 @@ static void update_run_hint (StWindow *self);
 static void
 model_loaded (StWindow *self)
 {
+  g_clear_pointer (&self->lesson, st_lesson_free);
   g_clear_pointer (&self->weights_path, g_free);
   g_clear_pointer (&self->run_best, st_best_weights_unref);
   self->activations_stale = TRUE;
@@ -564,15 +567,23 @@ st_window_open_lesson (StWindow *self, const char *name, GError **error)
 
   g_return_val_if_fail (ST_IS_WINDOW (self) && name != NULL, FALSE);
 
+  if (run_live (self))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   _("a lesson opens once the run has ended"));
+      return FALSE;
+    }
   lesson = st_lesson_load (name, error);
   if (lesson == NULL)
     return FALSE;
   load_model_copy (self, st_spec_copy (lesson->spec));
-  /* its own weights and images, not those the model would start a run with */
+  /* its own weights and images, not those the model would start a run with, also after an
+   * edit of the model (refresh_activations) */
   st_activations_view_show_lesson (self->activations, lesson);
+  self->lesson = g_steal_pointer (&lesson);
   self->activations_stale = FALSE;
   adw_view_stack_set_visible_child_name (self->view_stack, "activations");
-  toast (self, lesson->description);
+  toast (self, self->lesson->description);
   return TRUE;
 }
 
@@ -712,6 +723,23 @@ refresh_activations (StWindow *self)
       st_train_panel_request_snapshot (self->train_panel,
                                        st_activations_view_get_example (self->activations));
       return;
+    }
+  /* a lesson, edited: its images and its weights where they still fit */
+  if (self->lesson != NULL && self->weights_path == NULL && self->run_best == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (StLesson) edited = st_lesson_with_spec (self->lesson,
+                                                         st_model_document_get_spec (self->document),
+                                                         &error);
+
+      if (edited != NULL)
+        {
+          st_activations_view_show_lesson (self->activations, edited);
+          self->activations_stale = FALSE;
+          return;
+        }
+      toast (self, error->message);
+      g_clear_pointer (&self->lesson, st_lesson_free);
     }
   st_train_panel_get_config (self->train_panel, &config);
   if (self->weights_path == NULL && self->run_best != NULL
@@ -1592,6 +1620,7 @@ st_window_dispose (GObject *object)
   g_clear_object (&self->chooser);
   g_clear_pointer (&self->weights_path, g_free);
   g_clear_pointer (&self->run_best, st_best_weights_unref);
+  g_clear_pointer (&self->lesson, st_lesson_free);
   g_clear_pointer (&self->run_model, g_free);
   g_clear_pointer (&self->pending, pending_free);
   if (self->ask_dialog != NULL)

@@ -306,9 +306,9 @@ prepare_scaled (StDataset *out, const StDataset *picture, gboolean keep_aspect, 
   return TRUE;
 }
 
-/* MNIST into `out`. */
+/* MNIST (or Fashion-MNIST) into `out`. */
 static gboolean
-prepare_mnist (StDataset *out, const StDataset *picture, GError **error)
+prepare_mnist (StDataset *out, const StDataset *picture, gboolean fashion, GError **error)
 {
   const int h = out->h, w = out->w, H = picture->h, W = picture->w;
   const gsize plane = (gsize) H * W;
@@ -373,9 +373,9 @@ prepare_mnist (StDataset *out, const StDataset *picture, GError **error)
   bw = x1 - x0;
   bh = y1 - y0;
 
-  /* Scaled, aspect kept, into the 20/28 box of each side. */
-  box_w = MAX (1, (int) floor ((double) w * MNIST_BOX / MNIST_SIDE + 0.5));
-  box_h = MAX (1, (int) floor ((double) h * MNIST_BOX / MNIST_SIDE + 0.5));
+  /* Scaled, aspect kept, into the 20/28 box of each side; Fashion-MNIST's fill the side. */
+  box_w = fashion ? w : MAX (1, (int) floor ((double) w * MNIST_BOX / MNIST_SIDE + 0.5));
+  box_h = fashion ? h : MAX (1, (int) floor ((double) h * MNIST_BOX / MNIST_SIDE + 0.5));
   s = MIN ((double) box_w / bw, (double) box_h / bh);
   nw = CLAMP ((int) floor (bw * s + 0.5), 1, box_w);
   nh = CLAMP ((int) floor (bh * s + 0.5), 1, box_h);
@@ -403,6 +403,9 @@ prepare_mnist (StDataset *out, const StDataset *picture, GError **error)
         my += (y + 0.5) * v;
       }
   g_assert (mass > 0.0);
+  /* MNIST's centre of mass at the centre; Fashion-MNIST's box itself centred */
+  if (fashion)
+    mx = nw / 2.0 * mass, my = nh / 2.0 * mass;
   ox = CLAMP ((int) floor (w / 2.0 - mx / mass + 0.5), 0, w - nw);
   oy = CLAMP ((int) floor (h / 2.0 - my / mass + 0.5), 0, h - nh);
   for (int y = 0; y < nh; y++)
@@ -420,7 +423,7 @@ st_image_prepare (const StDataset *picture, int channels, int height, int width,
   gboolean ok;
 
   g_return_val_if_fail (picture != NULL && picture->name != NULL, NULL);
-  g_return_val_if_fail (how >= ST_IMAGE_PREP_AUTO && how <= ST_IMAGE_PREP_STRETCH, NULL);
+  g_return_val_if_fail (how >= ST_IMAGE_PREP_AUTO && how <= ST_IMAGE_PREP_FASHION, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   name = picture->name;
@@ -470,8 +473,8 @@ st_image_prepare (const StDataset *picture, int channels, int height, int width,
 
   if (how == ST_IMAGE_PREP_AUTO)
     how = channels == 1 ? ST_IMAGE_PREP_MNIST : ST_IMAGE_PREP_FIT;
-  if (how == ST_IMAGE_PREP_MNIST)
-    ok = prepare_mnist (out, picture, error);
+  if (how == ST_IMAGE_PREP_MNIST || how == ST_IMAGE_PREP_FASHION)
+    ok = prepare_mnist (out, picture, how == ST_IMAGE_PREP_FASHION, error);
   else
     ok = prepare_scaled (out, picture, how == ST_IMAGE_PREP_FIT, error);
   return ok ? g_steal_pointer (&out) : NULL;

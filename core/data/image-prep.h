@@ -35,12 +35,14 @@ typedef enum {
   ST_IMAGE_PREP_MNIST,    /* the ink found, scaled into 20/28 of the image, centred by mass */
   ST_IMAGE_PREP_FIT,      /* aspect kept, scaled to fit, centred, padded with the border */
   ST_IMAGE_PREP_STRETCH,  /* scaled to exactly height × width */
+  ST_IMAGE_PREP_FASHION,  /* as MNIST, but as Fashion-MNIST was made: the ink's box scaled
+                           * until its longer side fills the image's, and centred */
 } StImagePrep;
 
 /* `picture`, one image of 1 or 3 channels and any size, as one image (label 0, one class,
  * the picture's name and origin) of `channels` (1 or 3) × `height` × `width`. Three
  * channels become one as PIL's "L" does (L = R 299/1000 + G 587/1000 + B 114/1000), one
- * becomes three by repeating it; ST_IMAGE_PREP_MNIST works in grey and repeats its result
+ * becomes three by repeating it; ST_IMAGE_PREP_MNIST (and _FASHION) works in grey and repeats its result
  * for three channels.
  *
  * Fails, naming the picture, with G_IO_ERROR_INVALID_ARGUMENT when `channels` is not 1 or 3

@@ -86,6 +86,9 @@ evaluator_new (const StSpec *spec, StNet *net, const char *dataset, StDatasetPai
 
   ev->net = net;
   st_dataset_options_for_model (&dopts, spec);
+  /* Only the test set is evaluated: of the training set, one example is read (the backend's
+   * set_data wants one), which also keeps swapping a picture in cheap on a GPU. */
+  dopts.max_train_examples = 1;
   ev->data = data != NULL ? data
                           : st_dataset_pair_load (dataset != NULL ? dataset : tc->dataset, &dopts,
                                                   error);
@@ -228,10 +231,11 @@ st_evaluator_snapshot_image (StEvaluator *ev, StDataset *image, GError **error)
                    image->h, image->w, in->dim[0], in->dim[1], in->dim[2]);
       return NULL;
     }
-  /* For this one forward, the picture is the backend's test set. */
-  if (!st_backend_set_data (ev->backend, ev->data->train, image, error))
-    return NULL;
-  pass = st_explain_pass_take (ev->backend, ev->net, ST_SPLIT_TEST, 0, error);
+  /* For this one forward, the picture is the backend's test set; the test set is put back
+   * whatever happens (a backend that failed to take the picture may have let go of both). */
+  pass = st_backend_set_data (ev->backend, ev->data->train, image, error)
+         ? st_explain_pass_take (ev->backend, ev->net, ST_SPLIT_TEST, 0, error)
+         : NULL;
   if (!st_backend_set_data (ev->backend, ev->data->train, ev->data->test, &restore_error))
     {
       g_clear_pointer (&pass, st_explain_pass_free);

@@ -70,6 +70,9 @@ flatten (JsonNode *node, GArray *out, int depth)
     {
       float v = (float) json_node_get_double (node);
 
+      /* a number past float's range would come in as ±inf */
+      if (!isfinite (v))
+        return FALSE;
       g_array_append_val (out, v);
       return depth > 0;
     }
@@ -189,7 +192,7 @@ read_inputs (StLesson *l, JsonObject *root, const char *origin, GError **error)
     }
   if (classes != NULL)
     {
-      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+      g_autoptr (GPtrArray) names = g_ptr_array_new_null_terminated (4, NULL, TRUE);
       JsonArray *c = JSON_NODE_HOLDS_ARRAY (classes) ? json_node_get_array (classes) : NULL;
 
       for (guint k = 0; c != NULL && k < json_array_get_length (c); k++)
@@ -389,4 +392,59 @@ st_lesson_evaluator (const StLesson *lesson, GError **error)
   return st_evaluator_new_for_images (lesson->spec, lesson->params, lesson->n_params,
                                       lesson->buffers, lesson->n_buffers, lesson->inputs,
                                       ST_DEVICE_CPU, error);
+}
+
+StLesson *
+st_lesson_with_spec (const StLesson *lesson, const StSpec *spec, GError **error)
+{
+  g_autoptr (StLesson) l = g_new0 (StLesson, 1);
+  g_autoptr (StNet) before = NULL;
+  g_autoptr (StNet) net = NULL;
+  const StDataset *in;
+  StRng rng;
+
+  g_return_val_if_fail (lesson != NULL && spec != NULL, NULL);
+
+  in = lesson->inputs;
+  if (spec->input.rank != 3 || spec->input.dim[0] != in->c || spec->input.dim[1] != in->h
+      || spec->input.dim[2] != in->w)
+    {
+      g_set_error (error, ST_LESSON_ERROR, ST_LESSON_ERROR_FORMAT,
+                   _("%s: the lesson's images are %d×%d×%d; the model as edited takes another "
+                     "input"), lesson->name, in->c, in->h, in->w);
+      return NULL;
+    }
+  before = st_net_compile (lesson->spec, error);
+  net = before != NULL ? st_net_compile (spec, error) : NULL;
+  if (net == NULL)
+    return NULL;
+  l->name = g_strdup (lesson->name);
+  l->title = g_strdup (lesson->title);
+  l->description = g_strdup (lesson->description);
+  l->spec = st_spec_copy (spec);
+  l->n_params = net->n_params;
+  l->n_buffers = net->n_buffers;
+  l->params = g_new0 (float, MAX (net->n_params, 1));
+  l->buffers = g_new0 (float, MAX (net->n_buffers, 1));
+  st_rng_init (&rng, spec->training.seed);
+  st_net_init_params (net, l->params, l->buffers, spec->training.init, &rng);
+  /* the lesson's weights wherever a tensor of the same name and size is still there */
+  for (guint t = 0; t < net->n_tensors; t++)
+    {
+      const StTensorInfo *now = &net->tensors[t];
+      int k = st_net_find_tensor (before, now->name);
+      const StTensorInfo *was = k >= 0 ? &before->tensors[k] : NULL;
+
+      if (was == NULL || was->numel != now->numel || was->role != now->role)
+        continue;
+      memcpy ((now->role == ST_TENSOR_PARAM ? l->params : l->buffers) + now->offset,
+              (was->role == ST_TENSOR_PARAM ? lesson->params : lesson->buffers) + was->offset,
+              sizeof (float) * now->numel);
+    }
+  l->layer = g_strdup (st_net_path_value (net, lesson->layer) >= 0 ? lesson->layer
+                       : net->infer->n_layers > 0 ? net->infer->layers[0].path : "0");
+  l->inputs = st_dataset_ref (lesson->inputs);
+  /* the course's numbers are those of its own model */
+  l->expect = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  return g_steal_pointer (&l);
 }

@@ -55,6 +55,13 @@ const float       *st_lesson_expected (const StLesson *lesson,
                                        gint64          input,
                                        const char     *path,
                                        gsize          *n);
+/* The lesson with its model edited into `spec`: the lesson's weights where a tensor of the
+ * same name and size is still there, the rest as the spec's initialiser and seed give them;
+ * its inputs; no expected numbers. An error naming the lesson when `spec` takes another
+ * input than the lesson's images. */
+StLesson          *st_lesson_with_spec (const StLesson *lesson,
+                                        const StSpec   *spec,
+                                        GError        **error);
 /* The lesson's model, weights and inputs in an evaluator on the CPU: its snapshots are the
  * lesson's numbers. */
 StEvaluator       *st_lesson_evaluator (const StLesson *lesson,

@@ -65,10 +65,12 @@ st_snapshot_take (StBackend *backend, const StNet *net, const StDataset *test, g
 StSnapshot *
 st_snapshot_from_pass (const StNet *net, StExplainPass *pass, int label)
 {
-  const StValue *logits = &net->values[net->output];
+  const StValue *logits;
   StSnapshot *snap;
 
   g_return_val_if_fail (net != NULL && pass != NULL && pass->n_values == net->n_values, NULL);
+
+  logits = &net->values[net->output];
 
   snap = g_new0 (StSnapshot, 1);
   snap->example = pass->example;
