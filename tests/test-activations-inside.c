@@ -154,6 +154,24 @@ test_click_opens_breakdown (Fixture *f, gconstpointer data)
   evaluate (f, weights_path);
   g_assert_true (st_activations_view_select_layer (f->view, "2"));
   ui_test_wait_for_frame (f->window, GUARD_SECONDS);
+  /* pointing at the value names it */
+  {
+    double x, y;
+    g_autofree char *tip = NULL;
+    g_autofree char *value = NULL;
+    const StSnapshot *snap = st_activations_view_get_snapshot (f->view);
+    g_autoptr (StNet) net = st_net_compile (spec, NULL);
+    int v = st_net_path_value (net, "2");
+
+    g_assert_true (st_layer_inspector_value_position (inspector, &at, &x, &y));
+    tip = st_layer_inspector_tooltip_at (inspector, x, y);
+    g_assert_nonnull (tip);
+    value = g_strdup_printf ("%.4g", snap->pass->values[v][(at.c * 8 + at.y) * 8 + at.x]);
+    g_test_message ("%s", tip);
+    g_assert_nonnull (strstr (tip, "Channel 4, row 5, column 2: "));
+    g_assert_nonnull (strstr (tip, value));
+    g_assert_null (st_layer_inspector_tooltip_at (inspector, -10, -10));
+  }
   click_value (f, &at);
   shown = st_layer_inspector_get_explain (inspector);
   g_assert_nonnull (shown);

@@ -362,6 +362,44 @@ output_pressed (GtkGestureClick *gesture, int n_press, double x, double y, gpoin
   st_layer_inspector_select (self, &(StExplainAt) { out.rank, c, row, col });
 }
 
+/* Pointing at a value says what it is; a click explains it. The value under (x, y) of the
+ * output area, or with `selected` the one selected; NULL where there is none. */
+static char *
+value_text (StLayerInspector *self, gboolean selected, double x, double y)
+{
+  StLayerRenderOptions o;
+  StLayerOutput out;
+  int c, row, col;
+  float v;
+
+  if (!output_of (self, &out))
+    return NULL;
+  render_options (self, &o);
+  if (selected)
+    c = (int) self->at.c, row = (int) self->at.y, col = (int) self->at.x;
+  else if (!st_layer_output_hit_test (gtk_widget_get_width (self->output_area),
+                                      gtk_widget_get_height (self->output_area), &out, &o, x, y,
+                                      &c, &row, &col))
+    return NULL;
+  v = out.data[((gsize) c * out.height + row) * out.width + col];
+  if (out.rank == 3)
+    return g_strdup_printf (_("Channel %d, row %d, column %d: %.4g — click to see how it was "
+                              "computed"), c, row, col, v);
+  return g_strdup_printf (_("Value %d: %.4g — click to see how it was computed"), c, v);
+}
+
+static gboolean
+output_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                gpointer data)
+{
+  g_autofree char *text = value_text (data, keyboard, x, y);
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static gboolean
 output_key (GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifierType state,
             gpointer data)
@@ -421,6 +459,14 @@ output_key (GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifier
     }
   st_layer_inspector_select (self, &at);
   return TRUE;
+}
+
+char *
+st_layer_inspector_tooltip_at (StLayerInspector *self, double x, double y)
+{
+  g_return_val_if_fail (ST_IS_LAYER_INSPECTOR (self), NULL);
+
+  return value_text (self, FALSE, x, y);
 }
 
 /* ---- public ------------------------------------------------------------------------------- */
@@ -754,6 +800,8 @@ st_layer_inspector_init (StLayerInspector *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("The layer's output: click a value, or move with the arrow "
                                     "keys"), -1);
+  gtk_widget_set_has_tooltip (self->output_area, TRUE);
+  g_signal_connect (self->output_area, "query-tooltip", G_CALLBACK (output_tooltip), self);
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (output_pressed), self);
   gtk_widget_add_controller (self->output_area, GTK_EVENT_CONTROLLER (click));

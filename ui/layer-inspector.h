@@ -51,6 +51,11 @@ gboolean         st_layer_inspector_value_position (StLayerInspector  *self,
                                                     const StExplainAt *at,
                                                     double            *x,
                                                     double            *y);
+/* The tooltip of the output area at (x, y) (its coordinates): the value under the pointer,
+ * or NULL where there is none. Free with g_free(). */
+char            *st_layer_inspector_tooltip_at     (StLayerInspector *self,
+                                                    double            x,
+                                                    double            y);
 /* The breakdown as text (breakdown-render.h), or NULL. Free with g_free(). */
 char            *st_layer_inspector_describe       (StLayerInspector *self);
 /* Writes layer-output.png and breakdown.png (those there are) into `dir`. */
