@@ -13,10 +13,6 @@
 #include "ui/activations-gallery.h"
 #include "ui/activations-jobs.h"
 #include "ui/activations-view-private.h"
-#include "core/data/image-folder.h"
-#include "core/data/image-prep.h"
-#include "ui/drawing-pad.h"
-#include "ui/layer-inspector.h"
 #include "ui/render/class-render.h"
 #include "ui/render/grid-render.h"
 
@@ -29,94 +25,8 @@
 #define EXPORT_MAPS_HEIGHT  600
 #define EXPORT_SQUARE       640
 
-struct _StActivationsView
-{
-  GtkWidget       parent_instance;
-
-  /* template widgets */
-  GtkDropDown    *class_dropdown;
-  GtkStringList  *class_names;
-  GtkSpinButton  *index_spin;
-  GtkLabel       *count_label;
-  GtkSpinner     *spinner;
-  GtkLabel       *status_label;
-  GtkLabel       *run_hint;
-  GtkLabel       *outputs_warning;
-  GtkStack       *stack;
-  AdwStatusPage  *error_page;
-  GtkLabel       *example_label;
-  GtkLabel       *prediction_label;
-  GtkDrawingArea *input_area;
-  GtkDrawingArea *probabilities_area;
-  GtkLabel       *maps1_label;
-  GtkDrawingArea *maps1_area;
-  GtkLabel       *maps2_label;
-  GtkDrawingArea *maps2_area;
-  GtkLabel       *filters_label;
-  GtkDrawingArea *filters_area;
-  GtkScrolledWindow *results_scroller;
-  GtkWidget      *results_box;
-  GtkLabel       *confusion_label;
-  GtkDrawingArea *confusion_area;
-  GtkWidget      *gallery_header;
-  GtkLabel       *gallery_label;
-  GtkButton      *gallery_clear_button;
-  GtkCheckButton *gallery_class_check;
-  GtkDrawingArea *gallery_area;
-  GtkToggleButton *draw_button;
-  GtkStack       *input_stack;
-  StDrawingPad   *pad;
-  StLayerInspector *inspector;
-
-  /* owned */
-  GCancellable   *evaluate_cancellable;     /* the evaluation in flight, or NULL */
-  guint           progress_id;              /* its progress poll */
-  GCancellable   *snapshot_cancellable;
-  StActivationsSession *session;
-  char           *weights_name;             /* "model.safetensors"; NULL: initial weights */
-  StBestWeights  *run_best;                 /* shown instead of weights_name, or NULL */
-  gboolean        run_left_nothing;         /* the last run ended before its first epoch */
-  char           *test_key;                 /* dataset_key () of `test`, or of the one coming */
-  StDataset      *test;
-  guint8         *predictions;              /* (N) */
-  gint64         *confusion;                /* (K, K) */
-  gint64          n_correct;
-  gint64         *class_start;              /* (K + 1): class k's images are by_class[start..] */
-  gint64         *by_class;                 /* (N): image indices grouped by label */
-  gint64         *rank;                     /* (N): position of each image within its class */
-  StSnapshot     *snapshot;
-  StActivationsSession *snapshot_session;   /* what made the snapshot's pass, or NULL */
-  StActivationsSession *run_session;        /* the live run's net, or NULL */
-  StInputSource   source;
-  StDataset      *own;                      /* the drawing or the picture shown, or NULL */
-  GCancellable   *open_cancellable;         /* a picture being read, or NULL */
-  char           *pending_layer;            /* the layer a lesson opens on, till it shows */
-  float          *filter_tiles;             /* (OC, KH, KW): filters averaged over input channels */
-  float           binary_probs[2];          /* a one-output net's p shown as two classes */
-  char          **bar_names;                /* the probability bars' names */
-  StActivationsGallery gallery;
-
-  /* borrowed */
-  AdwStyleManager *style_manager;
-
-  /* state */
-  gint64          example;
-  gboolean        live;
-  gboolean        run_outdated;             /* the document is no longer the running model */
-  gboolean        cell_filter;              /* the gallery shows one confusion cell: */
-  int             filter_true;
-  int             filter_predicted;
-  gboolean        snapshot_pending;         /* asked for while the evaluator was lent out */
-  guint           n_workers;                /* threads still running, stale ones included */
-  gboolean        syncing;                  /* controls being set from the state, not the user */
-};
 
 G_DEFINE_FINAL_TYPE (StActivationsView, st_activations_view, GTK_TYPE_WIDGET)
-
-G_DEFINE_ENUM_TYPE (StInputSource, st_input_source,
-                    G_DEFINE_ENUM_VALUE (ST_INPUT_TEST_IMAGE, "test-image"),
-                    G_DEFINE_ENUM_VALUE (ST_INPUT_DRAWING, "drawing"),
-                    G_DEFINE_ENUM_VALUE (ST_INPUT_PICTURE, "picture"))
 
 enum {
   SIGNAL_SNAPSHOT_REQUESTED,
@@ -134,15 +44,15 @@ static GParamSpec *props[N_PROPS];
 
 /* ---- workers -------------------------------------------------------------------------- */
 
-static void
-worker_started (StActivationsView *self)
+void
+st_activations_view_worker_started (StActivationsView *self)
 {
   if (self->n_workers++ == 0)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
 }
 
-static void
-worker_ended (StActivationsView *self)
+void
+st_activations_view_worker_ended (StActivationsView *self)
 {
   if (--self->n_workers == 0)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
@@ -555,33 +465,6 @@ index_test_set (StActivationsView *self)
     }
 }
 
-static void request_snapshot (StActivationsView *self);
-static void set_source (StActivationsView *self, StInputSource source);
-static gboolean model_input (StActivationsView *self, int dims[3]);
-static void take_drawing (StActivationsView *self);
-
-/* A model of another input than the drawing or the picture: the pad takes the new size (and
- * starts blank) where it can, else the test image is the input again. */
-static void
-fit_own_input (StActivationsView *self)
-{
-  int dims[3] = { 0 };
-
-  if (self->source == ST_INPUT_TEST_IMAGE || self->own == NULL)
-    return;
-  if (!model_input (self, dims))
-    return;
-  if (self->own->c == dims[0] && self->own->h == dims[1] && self->own->w == dims[2])
-    return;
-  if (self->source == ST_INPUT_DRAWING && dims[0] == 1 && dims[1] <= ST_DRAWING_PAD_MAX_SIZE
-      && dims[2] <= ST_DRAWING_PAD_MAX_SIZE)
-    {
-      st_drawing_pad_set_size (self->pad, dims[1], dims[2]);
-      take_drawing (self);
-      return;
-    }
-  set_source (self, ST_INPUT_TEST_IMAGE);
-}
 
 /* An evaluation's results; or, for a live run, its test set alone: the class names and the
  * images by class, while the pictures come from the run. */
@@ -622,9 +505,9 @@ install_evaluation (StActivationsView *self, StActivationsResult *e)
   /* While a run is live, its pictures are the ones to show, not the evaluation's; a picture
    * of the person's own goes through the new weights in place of the test image, when it
    * still fits the model. */
-  fit_own_input (self);
+  st_activations_view_fit_input (self);
   if (self->source != ST_INPUT_TEST_IMAGE && self->own != NULL && !self->live)
-    request_snapshot (self);
+    st_activations_view_request_snapshot (self);
   else if (e->snapshot != NULL && !self->live)
     set_snapshot (self, g_steal_pointer (&e->snapshot), self->session);
   else if (self->snapshot != NULL)
@@ -636,7 +519,7 @@ install_evaluation (StActivationsView *self, StActivationsResult *e)
       queue_draws (self);
     }
   else if (self->live)
-    request_snapshot (self);
+    st_activations_view_request_snapshot (self);
   else
     gtk_stack_set_visible_child_name (self->stack, "empty");
 }
@@ -651,7 +534,7 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer data)
 
   e = g_task_propagate_pointer (G_TASK (result), &error);
   st_activations_job_hand_over (job);
-  worker_ended (self);
+  st_activations_view_worker_ended (self);
   /* Cancelled: a newer set_model (or dispose) has taken over. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -680,10 +563,10 @@ snapshot_done (GObject *source, GAsyncResult *result, gpointer data)
 
   job->session->in_use = FALSE;
   st_activations_job_hand_over (job);
-  worker_ended (self);
+  st_activations_view_worker_ended (self);
   /* The image changed while this one was computed: go straight to the newest. */
   if (superseded)
-    request_snapshot (self);
+    st_activations_view_request_snapshot (self);
   if (superseded || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (snap == NULL)
@@ -693,8 +576,8 @@ snapshot_done (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 /* Shows self->example: asks the training run when one is live, else the evaluator. */
-static void
-request_snapshot (StActivationsView *self)
+void
+st_activations_view_request_snapshot (StActivationsView *self)
 {
   g_autoptr (GTask) task = NULL;
   StActivationsJob *job;
@@ -726,9 +609,9 @@ request_snapshot (StActivationsView *self)
   if (self->source != ST_INPUT_TEST_IMAGE && self->own != NULL)
     job->image = st_dataset_ref (self->own);
   task = g_task_new (self, self->snapshot_cancellable, snapshot_done, NULL);
-  g_task_set_source_tag (task, request_snapshot);
+  g_task_set_source_tag (task, st_activations_view_request_snapshot);
   g_task_set_task_data (task, job, (GDestroyNotify) st_activations_job_free);
-  worker_started (self);
+  st_activations_view_worker_started (self);
   st_activations_job_hand_over (job);
   st_activations_job_snapshot_in_thread (task);
 }
@@ -743,12 +626,12 @@ set_example (StActivationsView *self, gint64 example)
 }
 
 /* A test image chosen: it is the input again, in place of a drawing or a picture. */
-static void
-go_to (StActivationsView *self, gint64 example)
+void
+st_activations_view_go_to (StActivationsView *self, gint64 example)
 {
   set_example (self, example);
-  set_source (self, ST_INPUT_TEST_IMAGE);
-  request_snapshot (self);
+  st_activations_view_set_source (self, ST_INPUT_TEST_IMAGE);
+  st_activations_view_request_snapshot (self);
 }
 
 /* ---- controls --------------------------------------------------------------------------- */
@@ -761,7 +644,7 @@ class_selected (StActivationsView *self)
   if (self->syncing || self->test == NULL || k >= (guint) self->test->n_classes
       || self->class_start[k + 1] == self->class_start[k])
     return;
-  go_to (self, self->by_class[self->class_start[k]]);
+  st_activations_view_go_to (self, self->by_class[self->class_start[k]]);
 }
 
 static void
@@ -773,7 +656,7 @@ index_changed (StActivationsView *self)
   if (self->syncing || self->test == NULL || k >= (guint) self->test->n_classes
       || i < 0 || i >= self->class_start[k + 1] - self->class_start[k])
     return;
-  go_to (self, self->by_class[self->class_start[k] + i]);
+  st_activations_view_go_to (self, self->by_class[self->class_start[k] + i]);
 }
 
 static void
@@ -830,7 +713,7 @@ gallery_released (GtkGestureClick *gesture, int n_press, double x, double y,
                              &options, x, y);
   if (hit < 0)
     return;
-  go_to (self, g_array_index (self->gallery.indices, gint64, hit));
+  st_activations_view_go_to (self, g_array_index (self->gallery.indices, gint64, hit));
   scroll_to (self, GTK_WIDGET (self->example_label));
 }
 
@@ -878,248 +761,6 @@ gallery_clear_clicked (StActivationsView *self)
 {
   self->cell_filter = FALSE;
   build_gallery (self);
-}
-
-/* ---- your own input: a drawing, a picture ------------------------------------------------ */
-
-/* The model's input, (C, H, W), as the evaluator compiled it; FALSE before one. */
-static gboolean
-model_input (StActivationsView *self, int dims[3])
-{
-  const StShape *in;
-
-  if (self->session == NULL)
-    return FALSE;
-  in = &st_evaluator_net (self->session->evaluator)->spec->input;
-  if (in->rank != 3)
-    return FALSE;
-  for (int i = 0; i < 3; i++)
-    dims[i] = (int) in->dim[i];
-  return TRUE;
-}
-
-/* A picture still being read would come in over what was chosen since: it is dropped. */
-static void
-stop_opening (StActivationsView *self)
-{
-  g_cancellable_cancel (self->open_cancellable);
-  g_clear_object (&self->open_cancellable);
-}
-
-/* The input shown: the picture area or the pad, and the Draw button, follow the source. */
-static void
-set_source (StActivationsView *self, StInputSource source)
-{
-  if (source != ST_INPUT_PICTURE)
-    stop_opening (self);
-  self->source = source;
-  if (source == ST_INPUT_TEST_IMAGE)
-    g_clear_pointer (&self->own, st_dataset_unref);
-  gtk_stack_set_visible_child_name (self->input_stack, source == ST_INPUT_DRAWING ? "pad"
-                                                                                 : "picture");
-  self->syncing = TRUE;
-  gtk_toggle_button_set_active (self->draw_button, source == ST_INPUT_DRAWING);
-  self->syncing = FALSE;
-}
-
-/* The pad's pixels as a one-image dataset, the input of the next snapshot. */
-static void
-take_drawing (StActivationsView *self)
-{
-  int h = st_drawing_pad_get_height (self->pad), w = st_drawing_pad_get_width (self->pad);
-  StDataset *drawing = st_dataset_new (_("your drawing"), "drawing pad", 1, 1, h, w, NULL);
-
-  if (drawing == NULL)
-    return;
-  memcpy (drawing->images, st_drawing_pad_get_pixels (self->pad), (gsize) h * w);
-  st_dataset_set_classes (drawing, 1, NULL);
-  g_clear_pointer (&self->own, st_dataset_unref);
-  self->own = drawing;
-}
-
-static void
-pad_changed (StActivationsView *self)
-{
-  if (self->source != ST_INPUT_DRAWING)
-    return;
-  take_drawing (self);
-  request_snapshot (self);
-}
-
-static void
-draw_toggled (StActivationsView *self)
-{
-  int dims[3] = { 0 };
-
-  if (self->syncing)
-    return;
-  if (!gtk_toggle_button_get_active (self->draw_button))
-    {
-      go_to (self, self->example);
-      return;
-    }
-  if (!model_input (self, dims) || dims[0] != 1 || dims[1] > ST_DRAWING_PAD_MAX_SIZE
-      || dims[2] > ST_DRAWING_PAD_MAX_SIZE)
-    {
-      gtk_label_set_text (self->status_label,
-                          self->session == NULL ? _("Drawing needs a model evaluated first")
-                          : dims[0] != 1
-                            ? _("The drawing pad draws one channel: this model takes colour "
-                                "images — open a picture of your own instead")
-                            : _("The drawing pad is at most 256×256: open a picture of your "
-                                "own instead"));
-      set_source (self, self->source);
-      return;
-    }
-  if (st_drawing_pad_get_height (self->pad) != dims[1]
-      || st_drawing_pad_get_width (self->pad) != dims[2])
-    st_drawing_pad_set_size (self->pad, dims[1], dims[2]);
-  set_source (self, ST_INPUT_DRAWING);
-  take_drawing (self);
-  request_snapshot (self);
-}
-
-typedef struct {
-  GFile      *file;
-  int         dims[3];
-  StImagePrep how;
-} OpenJob;
-
-static void
-open_job_free (OpenJob *job)
-{
-  g_clear_object (&job->file);
-  g_free (job);
-}
-
-/* On a worker thread: the file decoded and made into the model's input, as MNIST-style
- * data is (image-prep.h). */
-static void
-open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  OpenJob *job = data;
-  g_autofree char *path = g_file_get_path (job->file);
-  g_autoptr (StDataset) picture = NULL;
-  GError *error = NULL;
-  StDataset *input;
-
-  if (path == NULL)
-    {
-      g_autofree char *uri = g_file_get_uri (job->file);
-
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _("%s is not a local file"), uri);
-      return;
-    }
-  picture = st_image_file_load (path, job->dims[0] == 3 ? 3 : 1, &error);
-  input = picture != NULL ? st_image_prepare (picture, job->dims[0], job->dims[1], job->dims[2],
-                                              job->how, &error)
-                          : NULL;
-  if (input == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, input, (GDestroyNotify) st_dataset_unref);
-  st_activations_worker_done ();
-}
-
-static void
-opened (GObject *source, GAsyncResult *result, gpointer data)
-{
-  StActivationsView *self = ST_ACTIVATIONS_VIEW (source);
-  g_autoptr (GError) error = NULL;
-  StDataset *input = g_task_propagate_pointer (G_TASK (result), &error);
-
-  worker_ended (self);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->open_cancellable);
-  if (input == NULL)
-    {
-      gtk_label_set_text (self->status_label, error->message);
-      return;
-    }
-  set_source (self, ST_INPUT_PICTURE);
-  g_clear_pointer (&self->own, st_dataset_unref);
-  self->own = input;
-  request_snapshot (self);
-}
-
-void
-st_activations_view_open_image (StActivationsView *self, GFile *file)
-{
-  g_autoptr (GTask) task = NULL;
-  OpenJob *job;
-
-  g_return_if_fail (ST_IS_ACTIVATIONS_VIEW (self) && G_IS_FILE (file));
-
-  job = g_new0 (OpenJob, 1);
-  if (!model_input (self, job->dims))
-    {
-      open_job_free (job);
-      gtk_label_set_text (self->status_label, _("Opening a picture needs a model evaluated "
-                                                "first"));
-      return;
-    }
-  job->file = g_object_ref (file);
-  /* as the test images were made: Fashion-MNIST's fill the image, MNIST's sit in 20 of 28 */
-  job->how = self->test != NULL && g_strcmp0 (self->test->name, "fashion-mnist") == 0
-             ? ST_IMAGE_PREP_FASHION : ST_IMAGE_PREP_AUTO;
-  g_cancellable_cancel (self->open_cancellable);
-  g_clear_object (&self->open_cancellable);
-  self->open_cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->open_cancellable, opened, NULL);
-  g_task_set_source_tag (task, st_activations_view_open_image);
-  g_task_set_task_data (task, job, (GDestroyNotify) open_job_free);
-  worker_started (self);
-  st_activations_run_in_thread (task, open_thread);
-}
-
-static void
-image_chosen (GtkNativeDialog *dialog, int response, gpointer data)
-{
-  StActivationsView *self = data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      if (file != NULL)
-        st_activations_view_open_image (self, file);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
-}
-
-static void
-open_image_activated (GtkWidget *widget, const char *action, GVariant *param)
-{
-  StActivationsView *self = ST_ACTIVATIONS_VIEW (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkFileChooserNative *dialog;
-  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
-
-  dialog = gtk_file_chooser_native_new (_("Open a Picture to Classify"),
-                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("PNG and JPEG pictures"));
-  gtk_file_filter_add_mime_type (filter, "image/png");
-  gtk_file_filter_add_mime_type (filter, "image/jpeg");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (image_chosen), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static gboolean
-file_dropped (GtkDropTarget *target, const GValue *value, double x, double y, gpointer data)
-{
-  GSList *files = g_value_get_boxed (value);
-
-  if (files == NULL)
-    return FALSE;
-  st_activations_view_open_image (data, files->data);
-  return TRUE;
 }
 
 /* ---- drawing ---------------------------------------------------------------------------- */
@@ -1253,7 +894,7 @@ start_job (StActivationsView *self, JobKind kind, const StSpec *spec, const char
   g_cancellable_cancel (self->snapshot_cancellable);
   g_clear_object (&self->snapshot_cancellable);
   self->snapshot_pending = FALSE;
-  stop_opening (self);
+  st_activations_view_stop_opening (self);
   if (lesson == NULL)
     g_clear_pointer (&self->pending_layer, g_free);
   /* No more snapshots from the old weights; their pictures stay until the new ones come,
@@ -1297,7 +938,7 @@ start_job (StActivationsView *self, JobKind kind, const StSpec *spec, const char
   task = g_task_new (self, self->evaluate_cancellable, evaluate_done, NULL);
   g_task_set_source_tag (task, st_activations_view_set_model);
   g_task_set_task_data (task, job, (GDestroyNotify) st_activations_job_free);
-  worker_started (self);
+  st_activations_view_worker_started (self);
   st_activations_job_hand_over (job);
   st_activations_job_evaluate_in_thread (task);
   update_status (self);
@@ -1330,7 +971,7 @@ st_activations_view_show_lesson (StActivationsView *self, const StLesson *lesson
       g_free (self->pending_layer);
       self->pending_layer = g_strdup (lesson->layer);
     }
-  set_source (self, ST_INPUT_TEST_IMAGE);
+  st_activations_view_set_source (self, ST_INPUT_TEST_IMAGE);
   start_job (self, JOB_EVALUATE, lesson->spec, NULL, NULL, NULL, lesson);
 }
 
@@ -1355,7 +996,7 @@ st_activations_view_show_run_best (StActivationsView *self, StBestWeights *best)
       if (self->example >= self->test->n)
         self->example = 0;
       sync_controls (self);
-      request_snapshot (self);
+      st_activations_view_request_snapshot (self);
     }
   else
     {
@@ -1378,7 +1019,7 @@ st_activations_view_show_snapshot (StActivationsView *self, const StSnapshot *sn
   g_clear_object (&self->snapshot_cancellable);
   self->snapshot_pending = FALSE;
   set_example (self, snapshot->example);
-  set_source (self, ST_INPUT_TEST_IMAGE);
+  st_activations_view_set_source (self, ST_INPUT_TEST_IMAGE);
   set_snapshot (self, st_snapshot_copy (snapshot), self->run_session);
 }
 
@@ -1406,7 +1047,7 @@ st_activations_view_begin_run (StActivationsView *self, const StSpec *spec,
   key = dataset_key (spec, dataset);
   self->live = TRUE;
   /* the run's pictures are of its test images: a drawing or a picture waits for its end */
-  set_source (self, ST_INPUT_TEST_IMAGE);
+  st_activations_view_set_source (self, ST_INPUT_TEST_IMAGE);
   /* the run's snapshots are read with its spec compiled as the trainer compiles it */
   g_clear_pointer (&self->run_session, st_activations_session_unref);
   self->run_session = g_rc_box_new0 (StActivationsSession);
@@ -1417,7 +1058,7 @@ st_activations_view_begin_run (StActivationsView *self, const StSpec *spec,
   if (g_strcmp0 (key, self->test_key) != 0)
     start_job (self, JOB_TEST_SET, spec, NULL, NULL, dataset, NULL);
   else
-    request_snapshot (self);
+    st_activations_view_request_snapshot (self);
   sync_controls (self);
   update_status (self);
 }
@@ -1459,7 +1100,7 @@ st_activations_view_select_example (StActivationsView *self, gint64 example)
                  " images)", example, self->test->n);
       return;
     }
-  go_to (self, example);
+  st_activations_view_go_to (self, example);
 }
 
 const StSnapshot *
@@ -1690,8 +1331,10 @@ st_activations_view_class_init (StActivationsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, input_stack);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, pad);
   gtk_widget_class_bind_template_child (widget_class, StActivationsView, inspector);
-  gtk_widget_class_bind_template_callback (widget_class, draw_toggled);
-  gtk_widget_class_bind_template_callback (widget_class, pad_changed);
+  gtk_widget_class_bind_template_callback_full (widget_class, "draw_toggled",
+                                                G_CALLBACK (st_activations_view_draw_toggled));
+  gtk_widget_class_bind_template_callback_full (widget_class, "pad_changed",
+                                                G_CALLBACK (st_activations_view_pad_changed));
   gtk_widget_class_bind_template_callback (widget_class, class_selected);
   gtk_widget_class_bind_template_callback (widget_class, index_changed);
   gtk_widget_class_bind_template_callback (widget_class, gallery_filter_toggled);
@@ -1701,7 +1344,7 @@ st_activations_view_class_init (StActivationsViewClass *klass)
   gtk_widget_class_install_action (widget_class, "activations.next", NULL, step_activated);
   gtk_widget_class_install_action (widget_class, "activations.refresh", NULL, refresh_activated);
   gtk_widget_class_install_action (widget_class, "activations.open-image", NULL,
-                                   open_image_activated);
+                                   st_activations_view_open_image_activated);
 }
 
 /* Page Up and Page Down step through the images wherever the focus is in the window, as long
@@ -1726,7 +1369,6 @@ static void
 st_activations_view_init (StActivationsView *self)
 {
   GtkGesture *click;
-  GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->style_manager = adw_style_manager_get_default ();
@@ -1749,9 +1391,7 @@ st_activations_view_init (StActivationsView *self)
   gtk_widget_add_controller (GTK_WIDGET (self->confusion_area), GTK_EVENT_CONTROLLER (click));
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self->confusion_area), "pointer");
   add_page_keys (self);
-  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect (drop, "drop", G_CALLBACK (file_dropped), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  st_activations_view_add_drop_target (self);
 
   sync_controls (self);
   gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -1768,22 +1408,6 @@ void
 st_activations_view_set_job_hook (StActivationsViewJobHook hook)
 {
   st_activations_job_set_hook (hook);
-}
-
-StInputSource
-st_activations_view_get_source (StActivationsView *self)
-{
-  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), ST_INPUT_TEST_IMAGE);
-
-  return self->source;
-}
-
-StDrawingPad *
-st_activations_view_get_pad (StActivationsView *self)
-{
-  g_return_val_if_fail (ST_IS_ACTIVATIONS_VIEW (self), NULL);
-
-  return self->pad;
 }
 
 StLayerInspector *
