@@ -24,7 +24,7 @@ runs=${1:-10000000}
 if [ $# -gt 0 ]; then
     shift
 fi
-targets=${*:-model idx csv safetensors cifar image-folder}
+targets=${*:-model idx csv safetensors cifar image-folder lesson}
 nice_level=${NICE:-10}
 build=build-fuzz
 

@@ -104,8 +104,14 @@ read_weights (StLesson *l, const StNet *net, JsonObject *weights, const char *or
 
   l->n_params = net->n_params;
   l->n_buffers = net->n_buffers;
-  l->params = g_new0 (float, MAX (net->n_params, 1));
-  l->buffers = g_new0 (float, MAX (net->n_buffers, 1));
+  l->params = g_try_new0 (float, MAX (net->n_params, 1));
+  l->buffers = g_try_new0 (float, MAX (net->n_buffers, 1));
+  if (l->params == NULL || l->buffers == NULL)
+    {
+      g_autofree char *what = g_strdup_printf (_("the model's %zu parameters do not fit in "
+                                                 "memory"), net->n_params);
+      return format_error (error, origin, what);
+    }
   st_rng_init (&rng, 0);
   st_net_init_params (net, l->params, l->buffers, ST_INIT_DEFAULT, &rng);
   for (GList *n = names; n != NULL; n = n->next)
