@@ -157,6 +157,8 @@ test_bad_lessons (void)
   g_assert_nonnull (strstr (error->message, "missing.strata-lesson.json"));
 
   expect_refused ("[1, 2]", "not a JSON object");
+  expect_refused ("", "not a JSON object");
+  expect_refused ("  \n", "not a JSON object");
   expect_refused ("{\"format\": \"strata-model/1\"}", "strata-lesson/1");
   expect_refused ("{\"format\": \"strata-lesson/1\", \"layer\": \"0\"}", "title");
   expect_refused ("{\"format\": \"strata-lesson/1\", \"title\": \"t\", \"description\": \"d\","

@@ -302,7 +302,8 @@ st_lesson_load_from_data (const char *data, gssize length, const char *origin, G
       g_prefix_error (error, "%s: ", origin);
       return NULL;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (json_parser_get_root (parser) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return fail (error, origin, _("not a lesson: the file is not a JSON object"));
   root = json_node_get_object (json_parser_get_root (parser));
   format = string_member (root, "format");
