@@ -215,6 +215,10 @@ update_layer (StLayerInspector *self)
                                                w->dims[0], w->dims[1], w->dims[2], w->dims[3]);
 
       gtk_label_set_text (self->filters_label, text);
+      /* room for each kernel to be seen: a row of them an output channel (16 at most drawn) */
+      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->filters_area),
+                                           CLAMP ((int) MIN (w->dims[0], 16) * 36 + 80,
+                                                  FILTERS_HEIGHT, 660));
     }
   gtk_widget_queue_draw (self->filters_area);
   update_breakdown (self);
@@ -829,7 +833,7 @@ st_layer_inspector_init (StLayerInspector *self)
   self->content = gtk_flow_box_new ();
   gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->content), GTK_SELECTION_NONE);
   gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->content), 2);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->content), TRUE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->content), FALSE);
   gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->content), 12);
   gtk_widget_set_size_request (left, 280, -1);
   gtk_widget_set_size_request (right, 280, -1);
