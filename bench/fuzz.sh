@@ -69,7 +69,7 @@ for target in $targets; do
     last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
     executions=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}')
     [ -n "$executions" ] || executions=$(echo "$last" | sed -E 's/^#([0-9]+).*/\1/')
-    field() { echo "$last" | sed -nE "s/.* $1: ([0-9]+).*/\1/p"; }
+    field() { echo "$last" | sed -nE "s|.* $1: ([0-9]+).*|\1|p"; }
     speed=$(grep -E '^stat::average_exec_per_sec:' "$log" | awk '{print $2}')
     [ -n "$speed" ] || speed=$(field 'exec/s')
     # libFuzzer counts whole seconds: a run shorter than one reports 0.

@@ -158,6 +158,12 @@ test_bad_lessons (void)
 
   expect_refused ("[1, 2]", "not a JSON object");
   expect_refused ("", "not a JSON object");
+  expect_refused ("{\"format\": \"strata-lesson/1\", \"title\": \"t\", \"description\": \"d\","
+                  " \"layer\": \"0\", \"model\": {\"format\": \"strata-model/1\", \"name\": \"m\","
+                  " \"input\": {\"channels\": 5, \"height\": 1, \"width\": 1},"
+                  " \"layers\": [{\"type\": \"ReLU\"}], \"training\": {\"dataset\": \"toy\"}},"
+                  " \"weights\": {}, \"inputs\": [[[[1]], [[2]], [[3]], [[4]], [[5]]]]}",
+                  "no lesson's input");
   expect_refused ("  \n", "not a JSON object");
   expect_refused ("{\"format\": \"strata-model/1\"}", "strata-lesson/1");
   expect_refused ("{\"format\": \"strata-lesson/1\", \"layer\": \"0\"}", "title");

@@ -168,6 +168,15 @@ read_inputs (StLesson *l, JsonObject *root, const char *origin, GError **error)
     return format_error (error, origin, _("“inputs” must list at least one image"));
   a = json_node_get_array (inputs);
   n = json_array_get_length (a);
+  if (in->dim[0] < 1 || in->dim[0] > ST_DATASET_MAX_CHANNELS || in->dim[1] < 1
+      || in->dim[1] > ST_DATASET_MAX_SIDE || in->dim[2] < 1 || in->dim[2] > ST_DATASET_MAX_SIDE)
+    {
+      g_autofree char *what = g_strdup_printf (_("the model takes %s images, which no lesson's "
+                                                 "input can be (1 to %d channels, sides of 1 "
+                                                 "to %d)"), shape, ST_DATASET_MAX_CHANNELS,
+                                               ST_DATASET_MAX_SIDE);
+      return format_error (error, origin, what);
+    }
   l->inputs = st_dataset_new (l->name, origin, n, (int) in->dim[0], (int) in->dim[1],
                               (int) in->dim[2], error);
   if (l->inputs == NULL)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -40,6 +41,12 @@ remove_scratch (void)
   g_clear_pointer (&scratch, g_free);
 }
 
+static void
+trap_to_abort (int sig)
+{
+  abort ();
+}
+
 void
 fuzz_init (void)
 {
@@ -48,6 +55,9 @@ fuzz_init (void)
   if (g_once_init_enter (&done))
     {
       g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+      /* GLib ends a fatal message with a breakpoint (SIGTRAP), which libFuzzer does not
+       * catch: turned into an abort, the input is saved as a crash like any other. */
+      signal (SIGTRAP, trap_to_abort);
       g_once_init_leave (&done, 1);
     }
 }
