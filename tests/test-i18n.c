@@ -15,6 +15,7 @@
 #include "app/build-tree.h"
 #include "app/launch.h"
 #include "core/engine/backend.h"
+#include "core/engine/lesson.h"
 #include "core/model/infer.h"
 #include "core/model/spec-read.h"
 #include "core/model/spec.h"
@@ -193,6 +194,18 @@ test_core_zh_CN (void)
   cpu = st_backend_new_cpu (2);
   g_test_message ("%s", cpu->description);
   g_assert_true (g_str_has_prefix (cpu->description, "CPU，"));
+
+  /* the built-in lessons, as the Presets menu lists them */
+  g_clear_error (&error);
+  for (const char *const *name = st_lesson_names (); *name != NULL; name++)
+    {
+      g_autoptr (StLesson) lesson = st_lesson_load (*name, &error);
+
+      g_assert_no_error (error);
+      g_test_message ("%s", lesson->title);
+      g_assert_true (has_cjk (lesson->title));
+      g_assert_true (has_cjk (lesson->description));
+    }
   g_assert_nonnull (strstr (cpu->description, " 个线程（OpenBLAS "));
 }
 

@@ -28,6 +28,9 @@ test_course_numbers (void)
       g_assert_no_error (error);
       g_assert_nonnull (lesson->title);
       g_assert_nonnull (lesson->description);
+      /* the texts the translations are made from (the tests run in English) */
+      g_assert_true (g_strv_contains (st_lesson_texts (), lesson->title));
+      g_assert_true (g_strv_contains (st_lesson_texts (), lesson->description));
       g_assert_cmpuint (lesson->expect->len, ==, lesson->inputs->n);
       ev = st_lesson_evaluator (lesson, &error);
       g_assert_no_error (error);

@@ -21,6 +21,37 @@ static const char *const lesson_names[] = {
   "conv-ramp", "conv-stride-pad", "maxpool", "toy", NULL
 };
 
+/* The built-in lessons' titles and descriptions, as their files give them: here so that
+ * they are translated (a lesson shows _() of its own text; test-lesson checks that each
+ * built-in lesson's text is in this list). */
+static const char *const lesson_texts[] = {
+  N_("Convolution by hand: the 4×4 ramp"),
+  N_("The 4×4 input X[i][j] = i + j cross-correlated with the 3×3 kernel 0 … 8, no "
+     "bias: each output is the sum of nine products of the window and the kernel — "
+     "96, 132, 132 and 168."),
+  N_("Padding and stride: 5×5 input, kernel 1 … 9"),
+  N_("Padding 1 puts a border of zeros around the 5×5 input; stride 2 moves the 3×3 "
+     "window two cells at a time, so the output is 3×3: [[91, 224, 127], [192, 282, "
+     "122], [96, 110, 31]]. The corner values read five zeros of the padding."),
+  N_("Max pooling: 2×2 windows"),
+  N_("2×2 max pooling with stride 2 keeps the largest value of each window of the "
+     "4×4 input: [[4, 8], [9, 8]]. Step through the windows to see which value each "
+     "one takes."),
+  N_("The 4×4 toy model, number by number"),
+  N_("Two 4×4 images — the main diagonal (class 1) and the anti-diagonal (class 0) — "
+     "through one 3×3 convolution whose kernel is the diagonal itself, a 2×2 max "
+     "pool, ReLU, one neuron (w = 2, b = −3) and a Sigmoid. The diagonal gives the "
+     "maps [[3, 0], [0, 3]], the pool 3, the neuron 3 and p = σ(3) ≈ 0.953; the "
+     "anti-diagonal [[0, 1], [1, 0]], 1, −1 and p = σ(−1) ≈ 0.269."),
+  NULL
+};
+
+const char *const *
+st_lesson_texts (void)
+{
+  return lesson_texts;
+}
+
 const char *const *
 st_lesson_names (void)
 {
@@ -367,6 +398,15 @@ st_lesson_load (const char *name_or_path, GError **error)
       g_assert (bytes != NULL);
       lesson = st_lesson_load_from_data (g_bytes_get_data (bytes, NULL),
                                          (gssize) g_bytes_get_size (bytes), name_or_path, error);
+      if (lesson != NULL)
+        {
+          /* in the person's language */
+          g_autofree char *title = g_steal_pointer (&lesson->title);
+          g_autofree char *description = g_steal_pointer (&lesson->description);
+
+          lesson->title = g_strdup (_(title));
+          lesson->description = g_strdup (_(description));
+        }
       return lesson;
     }
   if (strchr (name_or_path, '/') == NULL && !g_str_has_suffix (name_or_path, ".json"))

@@ -41,6 +41,9 @@ typedef struct {
 
 /* The built-in lessons' names, in the course's order. */
 const char *const *st_lesson_names    (void);
+/* Their titles and descriptions in English, as their files have them (a built-in lesson
+ * loads with their translations). */
+const char *const *st_lesson_texts    (void);
 /* A built-in lesson by name, or a lesson file. */
 StLesson          *st_lesson_load     (const char     *name_or_path,
                                        GError        **error);
