@@ -247,6 +247,24 @@ not_busy (gpointer view)
   return !is_busy (view);
 }
 
+typedef struct {
+  StActivationsView *view;
+  const StSnapshot  *expected;
+} Shows;
+
+/* The view is idle and shows a picture of one's own whose input is the expected one. */
+static gboolean
+shows_input (gpointer data)
+{
+  const Shows *w = data;
+  const StSnapshot *shown = st_activations_view_get_snapshot (w->view);
+  gsize n = st_shape_numel (&w->expected->input_shape);
+
+  return !is_busy (w->view) && shown != NULL && shown->example == -1
+         && (gsize) st_shape_numel (&shown->input_shape) == n
+         && memcmp (shown->input, w->expected->input, sizeof (float) * n) == 0;
+}
+
 /* The pad's picture as the dataset an evaluator takes. */
 static StDataset *
 drawing_of (StDrawingPad *pad)
@@ -284,17 +302,19 @@ test_drawing (Fixture *f, gconstpointer data)
       g_autoptr (GError) error = NULL;
       const StSnapshot *shown;
       double change = 0;
+      Shows watched;
 
       st_drawing_pad_clear (pad);
       st_drawing_pad_stroke (pad, strokes[s], 2, FALSE);
-      ui_test_spin (50);
-      g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
-      ui_test_spin (20);
-      shown = st_activations_view_get_snapshot (f->view);
-      g_assert_cmpint (shown->example, ==, -1);
       drawn = drawing_of (pad);
       expected = st_evaluator_snapshot_image (ev, drawn, &error);
       g_assert_no_error (error);
+      /* the pad tells of its change from an idle, and the view answers from a worker: the
+       * page shows the stroke once its input is the drawing's */
+      watched = (Shows) { f->view, expected };
+      g_assert_true (ui_test_wait_until (shows_input, &watched, GUARD_SECONDS));
+      shown = st_activations_view_get_snapshot (f->view);
+      g_assert_cmpint (shown->example, ==, -1);
       g_assert_cmpint (shown->prediction, ==, expected->prediction);
       g_assert_cmpmem (shown->probabilities, N_CLASSES * sizeof (float),
                        expected->probabilities, N_CLASSES * sizeof (float));
@@ -428,6 +448,17 @@ test_live_run (Fixture *f, gconstpointer data)
 
 static gboolean window_idle (gpointer window);
 
+/* The window's page idle, showing the toy model with a seventh layer. */
+static gboolean
+shows_seven_layers (gpointer window)
+{
+  StActivationsView *view = ST_ACTIVATIONS_VIEW (st_window_get_activations (window));
+  const StSnapshot *snap = st_activations_view_get_snapshot (view);
+
+  return window_idle (window) && snap != NULL && snap->pass != NULL
+         && st_layer_inspector_select_layer (st_activations_view_get_inspector (view), "6");
+}
+
 static void
 test_lesson_and_cards (Fixture *f, gconstpointer data)
 {
@@ -469,8 +500,7 @@ test_lesson_and_cards (Fixture *f, gconstpointer data)
   /* the model edited (a ReLU added after the Linear, from the palette): the lesson's images
    * and weights stay, the inspector where it was */
   ui_test_add_layer (window, "ReLU");
-  ui_test_spin (50);
-  g_assert_true (ui_test_wait_until (window_idle, window, GUARD_SECONDS));
+  g_assert_true (ui_test_wait_until (shows_seven_layers, window, GUARD_SECONDS));
   g_assert_true (st_activations_view_select_layer (view, "6"));
   g_assert_cmpstr (st_layer_inspector_get_explain (inspector)->type, ==, "Sigmoid");
   g_assert_true (st_activations_view_select_layer (view, "0"));
