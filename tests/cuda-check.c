@@ -465,7 +465,9 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
   const gsize K = net->values[net->output].numel;
   g_autofree float *batched = g_new0 (float, 2 * 2 * (gsize) pb->batch * K);
   g_autofree guint32 *run = g_new (guint32, pb->batch);
-  StMetrics eval[2], step[2];
+  g_autofree float *pictured = g_new0 (float, 2 * K);
+  g_autoptr (StDataset) picture = NULL;
+  StMetrics eval[2], again[2], step[2];
   StOptimConfig sgd;
 
   optim_sgd (&sgd, 0.05, 0.9, 1e-4, FALSE);
@@ -480,6 +482,13 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
       idx[i] = (guint32) (data->n - 1 - i);
       run[i] = (guint32) i;
     }
+  /* a picture of one's own, as the window swaps one in for the test set
+   * (st_evaluator_snapshot_image): the first image, inverted */
+  picture = st_dataset_new ("picture", "cuda-check", 1, data->c, data->h, data->w, NULL);
+  g_assert_nonnull (picture);
+  for (gsize i = 0; i < st_dataset_example_size (data); i++)
+    picture->images[i] = 255 - st_dataset_image (data, 0)[i];
+  st_dataset_set_classes (picture, data->n_classes, NULL);
   for (int b = 0; b < 2; b++)
     {
       /* a batch of snapshots: the outputs of a listed batch and of a run of the split */
@@ -502,8 +511,20 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
            && st_backend_snapshot_batch (be[b], ST_SPLIT_TEST, idx, pb->batch, &output, 1,
                                          &listed, &error)
            && st_backend_snapshot_batch (be[b], ST_SPLIT_TEST, run, pb->batch, &output, 1,
-                                         &from_run, &error)
-           && st_backend_set_order (be[b], idx, pb->batch, &error)
+                                         &from_run, &error);
+      /* the picture in place of the test set, then the test set back: evaluated again */
+      {
+        float *out = pictured + (gsize) b * K;
+
+        ok = ok && st_backend_set_data (be[b], data, picture, &error)
+             && st_backend_snapshot_batch (be[b], ST_SPLIT_TEST, (guint32[]) { 0 }, 1, &output,
+                                           1, &out, &error)
+             && st_backend_set_data (be[b], data, data, &error)
+             && st_backend_evaluate (be[b], ST_SPLIT_TEST, idx, pb->batch, &error);
+      }
+      if (ok)
+        take_all (be[b], &again[b]);
+      ok = ok && st_backend_set_order (be[b], idx, pb->batch, &error)
            && st_backend_train_step (be[b], 0, pb->batch, 7, &error);
       if (ok)
         take_all (be[b], &step[b]);
@@ -526,6 +547,14 @@ compare_data_path (const Problem *pb, Report *r, StBackend *be[2], StDataset *da
     }
   compare (r, KIND_EVAL, "batched snapshot of the outputs", batched + 2 * pb->batch * K,
            batched, 2 * pb->batch * K);
+  compare (r, KIND_EVAL, "outputs of a picture swapped in for the test set", pictured + K,
+           pictured, K);
+  for (int b = 0; b < 2; b++)
+    {
+      g_assert_cmpint (again[b].examples, ==, eval[b].examples);
+      compare_scalar (r, KIND_EVAL, "evaluation loss sum with the test set back",
+                      again[b].loss_sum, eval[b].loss_sum);
+    }
   g_assert_cmpint (step[0].steps, ==, 1);
   g_assert_cmpint (step[1].steps, ==, 1);
   g_assert_cmpint (step[1].examples, ==, pb->batch);
