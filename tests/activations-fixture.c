@@ -126,26 +126,10 @@ wait_idle (Fixture *f)
   g_assert_true (ui_test_wait_until (is_idle, f->view, GUARD_SECONDS));
 }
 
-GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
-        return child;
-      if ((found = find_named (child, name)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 const char *
 visible_page (Fixture *f)
 {
-  GtkWidget *page = find_named (GTK_WIDGET (f->view), "error-page");
+  GtkWidget *page = ui_test_find_named (GTK_WIDGET (f->view), "error-page");
 
   return gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_parent (page)));
 }

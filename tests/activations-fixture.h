@@ -45,7 +45,6 @@ gboolean     is_busy            (StActivationsView *view);
 gboolean     is_idle            (gpointer view);
 /* Iterates the main context until every worker of the view has reported back. */
 void         wait_idle          (Fixture *f);
-GtkWidget   *find_named         (GtkWidget *root, const char *name);
 /* The page of the view's stack shown: "results", "loading", "error", "empty"… */
 const char  *visible_page       (Fixture *f);
 /* The widget's pixels after the next frame (the paintable shows the last frame drawn). */

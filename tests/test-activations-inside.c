@@ -187,7 +187,7 @@ test_click_opens_breakdown (Fixture *f, gconstpointer data)
   text = st_layer_inspector_describe (inspector);
   g_assert_nonnull (text);
   g_assert_nonnull (strstr (text, "Conv2d"));
-  breakdown = find_named (f->window, "breakdown");
+  breakdown = ui_test_find_named (f->window, "breakdown");
   g_assert_nonnull (breakdown);
   ui_test_wait_for_frame (f->window, GUARD_SECONDS);
   pixels = render_widget (f, breakdown, &w, &h);
@@ -284,7 +284,7 @@ static void
 test_drawing (Fixture *f, gconstpointer data)
 {
   StDrawingPad *pad = st_activations_view_get_pad (f->view);
-  GtkToggleButton *draw = GTK_TOGGLE_BUTTON (find_named (f->window, "draw-button"));
+  GtkToggleButton *draw = GTK_TOGGLE_BUTTON (ui_test_find_named (f->window, "draw-button"));
   const double strokes[][4] = { { 1, 2.5, 11, 2.5 }, { 1, 9.5, 11, 9.5 } };
   float before[N_CLASSES] = { 0 };
   g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
@@ -386,7 +386,7 @@ test_open_picture (Fixture *f, gconstpointer data)
                    N_CLASSES * sizeof (float));
   /* ink bright on black, as the training images: the centre brighter than the corner */
   g_assert_cmpfloat (shown->input[(SIDE / 2) * SIDE + SIDE / 2], >, shown->input[0]);
-  status = GTK_LABEL (find_named (f->window, "example-label"));
+  status = GTK_LABEL (ui_test_find_named (f->window, "example-label"));
   g_assert_nonnull (strstr (gtk_label_get_text (status), "bar.png"));
 
   /* a second picture in place of the first; then a test image chosen while a picture is
@@ -403,7 +403,7 @@ test_open_picture (Fixture *f, gconstpointer data)
 
   st_activations_view_open_image (f->view, bad_file);
   g_assert_true (ui_test_wait_until (not_busy, f->view, GUARD_SECONDS));
-  status = GTK_LABEL (find_named (f->window, "status-label"));
+  status = GTK_LABEL (ui_test_find_named (f->window, "status-label"));
   g_test_message ("%s", gtk_label_get_text (status));
   g_assert_nonnull (strstr (gtk_label_get_text (status), "notes.png"));
   g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_TEST_IMAGE);
@@ -428,7 +428,7 @@ test_live_run (Fixture *f, gconstpointer data)
 
   evaluate (f, weights_path);
   /* a drawing when the run starts: the run's own pictures take over */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (f->window, "draw-button")), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (ui_test_find_named (f->window, "draw-button")), TRUE);
   g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_DRAWING);
   st_activations_view_begin_run (f->view, spec, data_dir);
   g_assert_cmpint (st_activations_view_get_source (f->view), ==, ST_INPUT_TEST_IMAGE);
@@ -579,7 +579,7 @@ test_screenshots (Fixture *f, gconstpointer data)
                &(StExplainAt) { 3, 5, 4, 3 });
   save_widget (GTK_WIDGET (inspector), renderer, "inspect-lenet5.png");
 
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_named (GTK_WIDGET (view),
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (ui_test_find_named (GTK_WIDGET (view),
                                                                "draw-button")), TRUE);
   st_drawing_pad_stroke (st_activations_view_get_pad (view), two, 6, FALSE);
   ui_test_spin (100);
@@ -587,7 +587,7 @@ test_screenshots (Fixture *f, gconstpointer data)
   /* the layer chosen stays while the drawing changes */
   g_assert_cmpstr (st_layer_inspector_get_layer (inspector), ==, "3");
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (
-    GTK_SCROLLED_WINDOW (find_named (GTK_WIDGET (view), "results-scroller"))), 0);
+    GTK_SCROLLED_WINDOW (ui_test_find_named (GTK_WIDGET (view), "results-scroller"))), 0);
   save_widget (GTK_WIDGET (window), renderer, "draw-lenet5.png");
 
   g_assert_true (st_window_open_lesson (window, "toy", &error));

@@ -102,7 +102,7 @@ train (const StSpec *run_spec, gboolean stop_at_once, RunWatch *w)
 static const char *
 status_text (Fixture *f)
 {
-  return gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->view), "status-label")));
+  return gtk_label_get_text (GTK_LABEL (ui_test_find_named (GTK_WIDGET (f->view), "status-label")));
 }
 
 /* The first convolution's weight as the view shows it equals `expected`'s. */
@@ -237,7 +237,7 @@ test_run_left_nothing_empty (Fixture *f, gconstpointer data)
 static char *
 listed_classes (Fixture *f)
 {
-  GtkDropDown *dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (f->view), "class-dropdown"));
+  GtkDropDown *dropdown = GTK_DROP_DOWN (ui_test_find_named (GTK_WIDGET (f->view), "class-dropdown"));
   GListModel *names = gtk_drop_down_get_model (dropdown);
   g_autoptr (GString) joined = g_string_new (NULL);
 
@@ -250,7 +250,7 @@ listed_classes (Fixture *f)
 static const char *
 label_text (Fixture *f, const char *name)
 {
-  return gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->view), name)));
+  return gtk_label_get_text (GTK_LABEL (ui_test_find_named (GTK_WIDGET (f->view), name)));
 }
 
 static StSpec *
@@ -315,7 +315,7 @@ static void
 test_output_names (Fixture *f, gconstpointer data)
 {
   g_autoptr (StSpec) toy3 = load_toy3 ();
-  GtkWidget *warning = find_named (GTK_WIDGET (f->view), "outputs-warning");
+  GtkWidget *warning = ui_test_find_named (GTK_WIDGET (f->view), "outputs-warning");
   g_autoptr (StSnapshot) snap = NULL;
   StProbabilities shown;
   const char *text;
@@ -411,9 +411,9 @@ test_live_class_names (Fixture *f, gconstpointer data)
 
   /* The hint about edits shows only while the run is live. */
   st_activations_view_set_run_outdated (f->view, TRUE);
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (f->view), "run-hint")));
+  g_assert_true (gtk_widget_get_visible (ui_test_find_named (GTK_WIDGET (f->view), "run-hint")));
   st_activations_view_set_live (f->view, FALSE);
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (f->view), "run-hint")));
+  g_assert_false (gtk_widget_get_visible (ui_test_find_named (GTK_WIDGET (f->view), "run-hint")));
 }
 
 static GtkGesture *
@@ -438,7 +438,7 @@ click_gesture (GtkWidget *area)
 static gboolean
 click_cell (Fixture *f, int t, int p)
 {
-  GtkWidget *area = find_named (GTK_WIDGET (f->view), "confusion-picture");
+  GtkWidget *area = ui_test_find_named (GTK_WIDGET (f->view), "confusion-picture");
   const gint64 *counts;
   g_autofree guint8 *unused = NULL;
   StGridOptions options;
@@ -472,7 +472,7 @@ test_confusion_filter (Fixture *f, gconstpointer data)
 {
   g_autoptr (StEvaluator) ev = open_evaluator (NULL);
   const StDataset *test = st_evaluator_test_set (ev);
-  GtkWidget *clear = find_named (GTK_WIDGET (f->view), "gallery-clear-button");
+  GtkWidget *clear = ui_test_find_named (GTK_WIDGET (f->view), "gallery-clear-button");
   guint8 predictions[N_TEST];
   const gint64 *confusion, *shown;
   gint64 wrong = 0;

@@ -168,7 +168,7 @@ test_results (Fixture *f, gconstpointer data)
   g_assert_cmpint (shown->label, ==, expected->label);
   for (int k = 0; k < N_CLASSES; k++)
     g_assert_cmpfloat_with_epsilon (shown->probabilities[k], expected->probabilities[k], 1e-6);
-  text = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->view), "prediction-label")));
+  text = gtk_label_get_text (GTK_LABEL (ui_test_find_named (GTK_WIDGET (f->view), "prediction-label")));
   percent = g_strdup_printf ("%.1f", 100.0 * expected->probabilities[expected->prediction]);
   g_assert_nonnull (strstr (text, test->class_names[expected->prediction]));
   g_assert_nonnull (strstr (text, percent));
@@ -189,9 +189,9 @@ test_results (Fixture *f, gconstpointer data)
 static void
 test_select (Fixture *f, gconstpointer data)
 {
-  GtkWidget *input = find_named (GTK_WIDGET (f->view), "input-picture");
-  GtkDropDown *classes = GTK_DROP_DOWN (find_named (GTK_WIDGET (f->view), "class-dropdown"));
-  GtkSpinButton *index = GTK_SPIN_BUTTON (find_named (GTK_WIDGET (f->view), "index-spin"));
+  GtkWidget *input = ui_test_find_named (GTK_WIDGET (f->view), "input-picture");
+  GtkDropDown *classes = GTK_DROP_DOWN (ui_test_find_named (GTK_WIDGET (f->view), "class-dropdown"));
+  GtkSpinButton *index = GTK_SPIN_BUTTON (ui_test_find_named (GTK_WIDGET (f->view), "index-spin"));
   g_autofree guint8 *before = NULL, *after = NULL;
   int w1, h1, w2, h2;
 
@@ -226,8 +226,8 @@ static void
 test_gallery_click (Fixture *f, gconstpointer data)
 {
   g_autoptr (StEvaluator) ev = open_evaluator (NULL);
-  GtkWidget *area = find_named (GTK_WIDGET (f->view), "gallery-picture");
-  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (find_named (GTK_WIDGET (f->view),
+  GtkWidget *area = ui_test_find_named (GTK_WIDGET (f->view), "gallery-picture");
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (ui_test_find_named (GTK_WIDGET (f->view),
                                                                  "results-scroller"));
   GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
   const StDataset *test = st_evaluator_test_set (ev);
@@ -318,7 +318,7 @@ test_show_snapshot (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (shown->probabilities[1], ==, 0.75f);
   g_assert_cmpmem (shown->maps[0], 4 * 10 * 10 * sizeof (float), snap->maps[0],
                    4 * 10 * 10 * sizeof (float));
-  text = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->view), "prediction-label")));
+  text = gtk_label_get_text (GTK_LABEL (ui_test_find_named (GTK_WIDGET (f->view), "prediction-label")));
   g_assert_nonnull (strstr (text, "75.0"));
   g_assert_cmpstr (visible_page (f), ==, "results");
 }
@@ -327,7 +327,7 @@ static void
 test_live (Fixture *f, gconstpointer data)
 {
   g_autoptr (GArray) requests = g_array_new (FALSE, FALSE, sizeof (gint64));
-  GtkWidget *refresh = find_named (GTK_WIDGET (f->view), "refresh-button");
+  GtkWidget *refresh = ui_test_find_named (GTK_WIDGET (f->view), "refresh-button");
   const StSnapshot *before;
 
   evaluate (f, NULL);
@@ -358,7 +358,7 @@ test_errors (Fixture *f, gconstpointer data)
 {
   g_autofree char *missing = g_build_filename (f->dir, "missing.safetensors", NULL);
   g_autofree char *no_data = g_build_filename (f->dir, "no-such-dataset", NULL);
-  AdwStatusPage *page = ADW_STATUS_PAGE (find_named (GTK_WIDGET (f->view), "error-page"));
+  AdwStatusPage *page = ADW_STATUS_PAGE (ui_test_find_named (GTK_WIDGET (f->view), "error-page"));
 
   st_activations_view_set_model (f->view, spec, missing, data_dir);
   wait_idle (f);
@@ -381,7 +381,7 @@ test_newest_wins (Fixture *f, gconstpointer data)
 {
   g_autofree char *missing = g_build_filename (f->dir, "missing.safetensors", NULL);
   g_autoptr (StEvaluator) ev = open_evaluator (weights_path);
-  AdwStatusPage *page = ADW_STATUS_PAGE (find_named (GTK_WIDGET (f->view), "error-page"));
+  AdwStatusPage *page = ADW_STATUS_PAGE (ui_test_find_named (GTK_WIDGET (f->view), "error-page"));
   g_autoptr (StSnapshot) expected = NULL;
 
   st_activations_view_set_model (f->view, spec, NULL, data_dir);
@@ -461,7 +461,7 @@ test_toy (Fixture *f, gconstpointer data)
   /* The shown probability is that of the predicted class. */
   p = expected->prediction == 1 ? expected->probabilities[0] : 1 - expected->probabilities[0];
   percent = g_strdup_printf ("%.1f", 100.0 * p);
-  text = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->view), "prediction-label")));
+  text = gtk_label_get_text (GTK_LABEL (ui_test_find_named (GTK_WIDGET (f->view), "prediction-label")));
   g_assert_nonnull (strstr (text, percent));
   confusion = st_activations_view_get_confusion (f->view, &K);
   g_assert_cmpint (K, ==, 2);

@@ -124,25 +124,6 @@ luminance (Colour c)
 
 /* ---- widgets and data --------------------------------------------------------------------- */
 
-/* The first widget of type under root, depth first, with this button label when label is set. */
-static GtkWidget *
-find_widget (GtkWidget *root, GType type, const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type)
-          && (label == NULL || g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0))
-        return child;
-      found = find_widget (child, type, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* A run whose loss falls by a factor of 10 per epoch, 20 batches an epoch. */
 static void
 add_run (StChartPanel *panel, int epochs, double start_loss)
@@ -224,9 +205,9 @@ test_curves (Fixture *f, gconstpointer user_data)
 static void
 test_toolbar (Fixture *f, gconstpointer user_data)
 {
-  GtkWidget *log_button = find_widget (GTK_WIDGET (f->panel), GTK_TYPE_TOGGLE_BUTTON,
+  GtkWidget *log_button = ui_test_find_widget (GTK_WIDGET (f->panel), GTK_TYPE_TOGGLE_BUTTON,
                                        "_Log Scale");
-  GtkWidget *scale = find_widget (GTK_WIDGET (f->panel), GTK_TYPE_SCALE, NULL);
+  GtkWidget *scale = ui_test_find_widget (GTK_WIDGET (f->panel), GTK_TYPE_SCALE, NULL);
   Pixels linear, log, back, smooth;
 
   g_assert_nonnull (log_button);
@@ -317,7 +298,7 @@ test_hover (Fixture *f, gconstpointer user_data)
 static void
 test_compare (Fixture *f, gconstpointer user_data)
 {
-  GtkWidget *compare_button = find_widget (GTK_WIDGET (f->panel), GTK_TYPE_TOGGLE_BUTTON,
+  GtkWidget *compare_button = ui_test_find_widget (GTK_WIDGET (f->panel), GTK_TYPE_TOGGLE_BUTTON,
                                            "_Compare with Previous Run");
   StChartData *data = st_chart_panel_get_data (f->panel);
   Pixels alone, compared;

@@ -94,25 +94,6 @@ copy_pixels (StDrawingPad *pad)
                     (gsize) st_drawing_pad_get_height (pad) * st_drawing_pad_get_width (pad));
 }
 
-/* The first widget of `type` under root, depth first, with this button label when set. */
-static GtkWidget *
-find_widget (GtkWidget *root, GType type, const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type)
-          && (label == NULL || g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0))
-        return child;
-      found = find_widget (child, type, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* ---- the canvas's layout, as drawing-pad.h states it -------------------------------------- */
 
 typedef struct {
@@ -615,10 +596,10 @@ test_render (Fixture *f, gconstpointer user_data)
 static void
 test_toolbar (Fixture *f, gconstpointer user_data)
 {
-  GtkWidget *brush = find_widget (GTK_WIDGET (f->pad), GTK_TYPE_TOGGLE_BUTTON, "Brush");
-  GtkWidget *eraser = find_widget (GTK_WIDGET (f->pad), GTK_TYPE_TOGGLE_BUTTON, "Eraser");
-  GtkWidget *clear = find_widget (GTK_WIDGET (f->pad), GTK_TYPE_BUTTON, "Clear");
-  GtkWidget *spin = find_widget (GTK_WIDGET (f->pad), GTK_TYPE_SPIN_BUTTON, NULL);
+  GtkWidget *brush = ui_test_find_widget (GTK_WIDGET (f->pad), GTK_TYPE_TOGGLE_BUTTON, "Brush");
+  GtkWidget *eraser = ui_test_find_widget (GTK_WIDGET (f->pad), GTK_TYPE_TOGGLE_BUTTON, "Eraser");
+  GtkWidget *clear = ui_test_find_widget (GTK_WIDGET (f->pad), GTK_TYPE_BUTTON, "Clear");
+  GtkWidget *spin = ui_test_find_widget (GTK_WIDGET (f->pad), GTK_TYPE_SPIN_BUTTON, NULL);
 
   g_assert_nonnull (brush);
   g_assert_nonnull (eraser);

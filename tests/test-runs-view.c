@@ -504,27 +504,11 @@ typedef struct {
   int x, y, width, height;
 } Rect;
 
-static GtkWidget *
-find_named (GtkWidget *widget, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
-       c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Where the page's area `name` lies in the window's picture, cut to the picture. */
 static Rect
 area_rect (StWindow *window, const char *name, int width, int height)
 {
-  GtkWidget *area = find_named (st_window_get_insight_view (window), name);
+  GtkWidget *area = ui_test_find_named (st_window_get_insight_view (window), name);
   graphene_rect_t b;
   Rect r;
 

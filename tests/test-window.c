@@ -1176,24 +1176,6 @@ test_boolean_is_switch (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* A field's tooltip says what the argument does, and for the ones that size the output,
- * PyTorch's formula; the card names the layer as PyTorch prints it, "(0)". */
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
-       c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Both ways to export the chart propose one name, the model's; a picture says which run
  * it shows; the PyTorch file is a name Python can import. */
 static void
@@ -1256,7 +1238,7 @@ test_refresh_tooltip_names_its_key (void)
 
   SKIP_WITHOUT_DISPLAY ();
   window = ui_test_open_window ();
-  button = find_named (GTK_WIDGET (window), "refresh-button");
+  button = ui_test_find_named (GTK_WIDGET (window), "refresh-button");
   g_assert_nonnull (button);
   g_assert_true (gtk_accelerator_parse ("<Control>r", &key, &mods));
   label = gtk_accelerator_get_label (key, mods);
@@ -1270,6 +1252,8 @@ test_refresh_tooltip_names_its_key (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A field's tooltip says what the argument does, and for the ones that size the output,
+ * PyTorch's formula; the card names the layer as PyTorch prints it, "(0)". */
 static void
 test_argument_tooltips (void)
 {
@@ -1308,7 +1292,7 @@ activations (StWindow *window)
 static char *
 listed_classes (StWindow *window)
 {
-  GtkDropDown *dropdown = GTK_DROP_DOWN (find_named (GTK_WIDGET (window), "class-dropdown"));
+  GtkDropDown *dropdown = GTK_DROP_DOWN (ui_test_find_named (GTK_WIDGET (window), "class-dropdown"));
   GListModel *names = gtk_drop_down_get_model (dropdown);
   g_autoptr (GString) joined = g_string_new (NULL);
 
@@ -1323,7 +1307,7 @@ activations_status (StWindow *window)
 {
   GtkWidget *view = st_window_get_activations (window);
 
-  return gtk_label_get_text (GTK_LABEL (find_named (view, "status-label")));
+  return gtk_label_get_text (GTK_LABEL (ui_test_find_named (view, "status-label")));
 }
 
 /* Small stand-ins for MNIST and Fashion-MNIST (28×28 bars, ten classes) under a temporary
@@ -1422,7 +1406,7 @@ shows_pictures (gpointer window)
 static gboolean
 visible_named (StWindow *window, GtkWidget *root, const char *name)
 {
-  GtkWidget *widget = find_named (root, name);
+  GtkWidget *widget = ui_test_find_named (root, name);
 
   g_assert_nonnull (widget);
   return widget != NULL && gtk_widget_get_visible (widget);
@@ -1454,7 +1438,7 @@ test_run_hint (void)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-activations", NULL));
   g_assert_true (ui_test_spin_until (shows_pictures, window, 30000));
-  text = gtk_label_get_text (GTK_LABEL (find_named (view, "example-label")));
+  text = gtk_label_get_text (GTK_LABEL (ui_test_find_named (view, "example-label")));
   g_test_message ("%s", text);
   g_assert_true (g_str_has_suffix (text, ": diagonal")
                  || g_str_has_suffix (text, ": anti-diagonal"));

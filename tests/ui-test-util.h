@@ -49,6 +49,13 @@ void     ui_test_wait_for_frame (GtkWidget *widget, guint guard_seconds);
 
 GtkWindow *ui_test_find_toplevel (GType type, int ms);
 
+/* The first widget under root (itself included), depth first, named `name`
+ * (gtk_widget_set_name), or NULL. */
+GtkWidget *ui_test_find_named  (GtkWidget *root, const char *name);
+/* The first widget of `type` under root, depth first, with this button label when `label` is
+ * not NULL, or NULL. */
+GtkWidget *ui_test_find_widget (GtkWidget *root, GType type, const char *label);
+
 GdkTexture *ui_test_render_texture (GtkWidget *widget, GskRenderer *renderer);
 guint8     *ui_test_render_pixels  (GtkWidget   *widget,
                                     GskRenderer *renderer,
