@@ -12,6 +12,7 @@
 
 #include "core/engine/backend.h"
 #include "core/engine/net.h"
+#include "core/io/json-write.h"
 #include "core/model/spec-read.h"
 
 /* As many examples as the test sets of MNIST and Fashion-MNIST: evaluation passes over
@@ -22,6 +23,7 @@ typedef struct {
   int      batch;      /* 0: the preset's */
   int      steps;
   gboolean profile;
+  gboolean verbose;
 } BenchOptions;
 
 typedef struct {
@@ -29,6 +31,7 @@ typedef struct {
   double  train_per_sec;
   double  eval_per_sec;
   GArray *profile;     /* of StProfileEntry, or NULL */
+  GPtrArray *plan;     /* the backend's choices per layer (--verbose), or NULL */
 } Rates;
 
 static void
@@ -40,6 +43,7 @@ rates_clear (Rates *r)
         g_free (g_array_index (r->profile, StProfileEntry, i).what);
       g_clear_pointer (&r->profile, g_array_unref);
     }
+  g_clear_pointer (&r->plan, g_ptr_array_unref);
 }
 
 static gboolean
@@ -110,6 +114,8 @@ bench_one (const char *name, StDevice device, const BenchOptions *opt, Rates *ra
     return FALSE;
   rates->eval_per_sec = m.examples / ((g_get_monotonic_time () - t0) / 1e6);
   *where = g_strdup (be->description);
+  if (opt->verbose)
+    rates->plan = st_backend_describe_plan (be);
   if (!opt->profile)
     return TRUE;
   rates->profile = g_array_new (FALSE, FALSE, sizeof (StProfileEntry));
@@ -136,6 +142,8 @@ st_cli_bench (int argc, char **argv)
     { "profile", 0, 0, G_OPTION_ARG_NONE, &opt.profile,
       N_("Time each part of one training step (GPU only)"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per model"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
+      N_("Say how each convolution runs and why"), NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (N_("[MODEL…] — examples per "
@@ -188,7 +196,20 @@ st_cli_bench (int argc, char **argv)
               printf ("%s{\"what\": \"%s\", \"us\": %.2f}", i == 0 ? ", \"profile\": [" : ", ",
                       e->what, e->us);
             }
-          printf ("%s}\n", r.profile != NULL && r.profile->len > 0 ? "]" : "");
+          printf ("%s", r.profile != NULL && r.profile->len > 0 ? "]" : "");
+          if (r.plan != NULL)
+            {
+              g_autoptr (GString) plan = g_string_new (", \"plan\": [");
+
+              for (guint i = 0; i < r.plan->len; i++)
+                {
+                  if (i > 0)
+                    g_string_append (plan, ", ");
+                  st_json_append_string (plan, g_ptr_array_index (r.plan, i));
+                }
+              printf ("%s]", plan->str);
+            }
+          printf ("}\n");
         }
       else
         {
@@ -200,6 +221,10 @@ st_cli_bench (int argc, char **argv)
 
               printf ("  %10.2f µs  %s\n", e->us, e->what);
             }
+          for (guint i = 0; r.plan != NULL && i < r.plan->len; i++)
+            printf ("  %s\n", (const char *) g_ptr_array_index (r.plan, i));
+          if (r.plan != NULL && r.plan->len == 0)
+            printf ("  %s\n", _("(no layer with a choice of way)"));
         }
       rates_clear (&r);
       fflush (stdout);

@@ -8,8 +8,9 @@
 #   bench/gpu-check.sh accuracy [PACK] [NAMES]   bench/accuracy.sh on cuda, then on cpu, and
 #                                                the final test accuracies side by side
 #   bench/gpu-check.sh bench [PACK]              strata-cli bench, cuda and cpu; on cuda with
-#                                                --profile for lenet5 (batch 256) and deep-cnn
-#                                                (batch 32 and 256): each part of a step
+#                                                --profile -v for lenet5 (batch 256) and deep-cnn
+#                                                (batch 32 and 256): each part of a step, and
+#                                                each convolution's way and its timings
 #   bench/gpu-check.sh compare [PACK]            bench/gpu-compare.py: PyTorch three ways beside
 #                                                Strata, training and evaluation
 #   bench/gpu-check.sh all [PACK] [NAMES]        tests, bench, compare and accuracy in one go
@@ -110,7 +111,7 @@ EOF
     # Each part of one step, on the GPU: the table that chooses the next optimisation.
     for run in "lenet5 256" "deep-cnn 32" "deep-cnn 256"; do
       set -- $run
-      "$cli" bench "$1" --device cuda --batch-size "$2" --profile \
+      "$cli" bench "$1" --device cuda --batch-size "$2" --profile -v \
         > "$out/profile-$1-b$2.txt" 2>&1
       echo "== profile $1, batch $2 (exit $?)"
       cat "$out/profile-$1-b$2.txt"

@@ -1,11 +1,13 @@
-/* conv2d.cu: 2-D convolution on the device — im2col + cuBLAS, as core/ops/conv2d.c.
+/* conv2d.cu: 2-D convolution on the device, three ways, launched on the backend's stream; the
+ * kernels are in conv2d-kernels.cuh, the choice of way per layer in cuda-conv-plan.c.
  *
  * Legend (core/ops/conv2d.h): N examples, C/H/W input, OC output channels, KH/KW kernel, SH/SW
  * stride, PH/PW padding, DH/DW dilation, OH/OW output, K = C·KH·KW, P = OH·OW; Nc examples
- * in one chunk (the batch is cut into chunks so that the scratch stays bounded).
+ * in one chunk (the im2col way cuts the batch into chunks so that the scratch stays bounded).
  * https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
  *
- * The chunk's columns sit side by side, cols (K, Nc·P), column j·P + p for example j. Then
+ * im2col (as core/ops/conv2d.c): the chunk's columns sit side by side, cols (K, Nc·P),
+ * column j·P + p for example j. Then
  *   forward   out[j] (OC, P) = w (OC, K) · cols[:, j·P : (j+1)·P], one strided-batched SGEMM
  *   dw        dw (OC, K) += dyt (OC, Nc·P) · colsᵀ, where dyt is dout re-laid out as
  *             (OC, Nc, P): one SGEMM over the whole chunk, accumulating into dw (float32
@@ -14,19 +16,24 @@
  *   din       dcols (K, Nc·P) = wᵀ · dyt, then col2im as a gather: each input pixel sums
  *             the taps that saw it, in the CPU's tap order, so no two threads write one
  *             pixel and no atomics are needed
- *   db        db[oc] += Σ over (N, P) of dout: the two-stage reduction of cuda-reduce.cuh
+ * pointwise (1×1 kernels, stride 1, no padding: the input is its own columns)
+ *   forward   out[j] (OC, P) = w (OC, C) · in[j] (C, P), one strided-batched SGEMM, no copy
+ *   din       din[j] (C, P) (+)= wᵀ (C, OC) · dout[j] (OC, P), likewise
+ * direct: the kernels of conv2d-kernels.cuh, no scratch and no cuBLAS; dw is a two-stage
+ *   reduction per weight (partial: OC·K·st_cuda_reduce_tiles (n, OC·K, P) doubles).
+ * Every way: db[oc] += Σ over (N, P) of dout, the two-stage reduction of cuda-reduce.cuh.
  * cuBLAS is column-major: a row-major (R, C) matrix is read as a column-major (C, R) one,
  * which is how every call below is written.
  *
- * Index arithmetic is 32-bit: a chunk's scratch is bounded below 2^31 floats
+ * Index arithmetic is 32-bit within a chunk: a chunk's scratch is bounded below 2^31 floats
  * (cuda-backend.c), and so is one example's input and output (plan_ops checks).
  *
- * Scratch, in floats, for a chunk of Nc examples:
+ * Scratch, in floats, for a chunk of Nc examples (the im2col way only):
  *   cols (K, Nc·P) — forward's columns, backward's columns and then its dcols
  *   dyt (OC, Nc·P) — backward only
  */
+#include "gpu/conv2d-kernels.cuh"
 #include "gpu/cuda-ops.h"
-#include "gpu/cuda-reduce.cuh"
 
 typedef struct {
   float *cols;
@@ -52,125 +59,47 @@ st_cuda_conv2d_scratch_floats (const StCudaGeom *g, int chunk)
   return scratch_layout (NULL, g, chunk).floats;
 }
 
-/* cols (K, Nc·P) from in (Nc, C, H, W); 0 in the padding. One thread per (c, column): it
- * writes the KH·KW rows of channel c in that column, neighbouring threads neighbouring
- * columns, so both the reads and the writes are coalesced. */
-static __global__ void
-im2col_kernel (float *__restrict__ cols, const float *__restrict__ in, int nc, StCudaGeom g)
+const char *
+st_cuda_conv_way_name (StCudaConvWay way)
 {
-  const int P = g.OH * g.OW, NP = P * nc, count = g.C * NP;
-
-  for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < count; t += blockDim.x * gridDim.x)
+  switch (way)
     {
-      const int c = t / NP, col = t - c * NP, j = col / P, p = col - j * P;
-      const int oh = p / g.OW, ow = p - oh * g.OW;
-      const int h0 = oh * g.SH - g.PH, w0 = ow * g.SW - g.PW;
-      const float *plane = in + ((gsize) j * g.C + c) * g.H * g.W;
-      float *o = cols + (gsize) c * g.KH * g.KW * NP + col;
-
-      for (int kh = 0; kh < g.KH; kh++)
-        {
-          const int ih = h0 + kh * g.DH;
-          const gboolean row_in = ih >= 0 && ih < g.H;
-
-          for (int kw = 0; kw < g.KW; kw++, o += NP)
-            {
-              const int iw = w0 + kw * g.DW;
-
-              *o = row_in && iw >= 0 && iw < g.W ? plane[ih * g.W + iw] : 0.0f;
-            }
-        }
+    case ST_CUDA_CONV_IM2COL:
+      return "im2col";
+    case ST_CUDA_CONV_DIRECT:
+      return "direct";
+    case ST_CUDA_CONV_POINTWISE:
+      return "pointwise";
+    default:
+      return "?";
     }
 }
 
-/* din (Nc, C, H, W) (+)= the adjoint of im2col of dcols (K, Nc·P): each pixel adds its taps
- * in (kh, kw) order, the order core/ops/conv2d.c's col2im adds them. */
-static __global__ void
-col2im_kernel (float *__restrict__ din, const float *__restrict__ dcols, int nc, StCudaGeom g,
-               gboolean add)
+gboolean
+st_cuda_conv_way_fits (StCudaConvWay way, StCudaConvPhase phase, const StCudaGeom *g)
 {
-  const int P = g.OH * g.OW, NP = P * nc, HW = g.H * g.W, count = nc * g.C * HW;
-
-  for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < count; t += blockDim.x * gridDim.x)
+  switch (way)
     {
-      const int plane = t / HW, hw = t - plane * HW, h = hw / g.W, w = hw - h * g.W;
-      const int j = plane / g.C, c = plane - j * g.C;
-      const float *d = dcols + (gsize) c * g.KH * g.KW * NP + j * P;
-      float s = add ? din[t] : 0.0f;
-
-      for (int kh = 0; kh < g.KH; kh++)
-        {
-          const int th = h + g.PH - kh * g.DH;
-          int oh;
-
-          if (th < 0 || (oh = th / g.SH) * g.SH != th || oh >= g.OH)
-            continue;
-          for (int kw = 0; kw < g.KW; kw++)
-            {
-              const int tw = w + g.PW - kw * g.DW;
-              int ow;
-
-              if (tw < 0 || (ow = tw / g.SW) * g.SW != tw || ow >= g.OW)
-                continue;
-              s += d[(gsize) (kh * g.KW + kw) * NP + oh * g.OW + ow];
-            }
-        }
-      din[t] = s;
+    case ST_CUDA_CONV_IM2COL:
+    case ST_CUDA_CONV_DIRECT:
+      return TRUE;
+    case ST_CUDA_CONV_POINTWISE:
+      return phase != ST_CUDA_CONV_WEIGHTS && g->KH == 1 && g->KW == 1 && g->SH == 1
+             && g->SW == 1 && g->PH == 0 && g->PW == 0;
+    default:
+      return FALSE;
     }
 }
 
-/* dyt (OC, Nc·P) from dout (Nc, OC, P). */
-static __global__ void
-spread_channels_kernel (float *__restrict__ dyt, const float *__restrict__ dout, int nc, int OC,
-                        int P)
+gsize
+st_cuda_conv2d_partial_doubles (const StCudaGeom *g, int n, StCudaConvWay weights)
 {
-  const int NP = P * nc, count = OC * NP;
+  const gsize P = (gsize) g->OH * g->OW, w = (gsize) g->OC * g->C * g->KH * g->KW;
+  const gsize bias = (gsize) g->OC * st_cuda_reduce_tiles (n, g->OC, P);
 
-  for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < count; t += blockDim.x * gridDim.x)
-    {
-      const int oc = t / NP, col = t - oc * NP, j = col / P, p = col - j * P;
-
-      dyt[t] = dout[((gsize) j * OC + oc) * P + p];
-    }
-}
-
-/* out (N, OC, P) += b[oc]: blocks along x within a plane, planes along y and z. */
-static __global__ void
-add_bias_kernel (float *__restrict__ out, const float *__restrict__ b, gsize planes, int OC,
-                 int P)
-{
-  const gsize plane = (gsize) blockIdx.z * gridDim.y + blockIdx.y;
-  float bias, *o;
-
-  if (plane >= planes)
-    return;
-  bias = b[plane % OC];
-  o = out + plane * P;
-  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < P; p += blockDim.x * gridDim.x)
-    o[p] += bias;
-}
-
-/* Stage one of db: the tiles of Σ dout over (N, P) per channel. */
-typedef struct {
-  const float *dout;
-
-  __device__ void operator() (double *acc, gsize j, int) const { acc[0] += dout[j]; }
-} SumDout;
-
-static __global__ void
-bias_grad_tiles_kernel (double *__restrict__ partial, const float *__restrict__ dout, int n,
-                        int OC, int P, int tiles)
-{
-  st_tile_sums<1> (partial, n, OC, P, tiles, SumDout { dout });
-}
-
-/* Stage two: db[oc] += the channel's tiles, in order. */
-static __global__ void
-bias_grad_add_kernel (float *__restrict__ db, const double *__restrict__ partial, int OC,
-                      int tiles)
-{
-  for (int oc = blockIdx.x * blockDim.x + threadIdx.x; oc < OC; oc += blockDim.x * gridDim.x)
-    db[oc] += (float) st_tile_total (partial, oc, tiles, 1, 0);
+  if (weights != ST_CUDA_CONV_DIRECT)
+    return bias;
+  return MAX (bias, w * st_cuda_reduce_tiles (n, (int) MIN (w, G_MAXINT), P));
 }
 
 static gboolean
@@ -188,40 +117,72 @@ add_bias (const StCudaQueue *q, float *out, const float *b, int n, int OC, int P
 }
 
 gboolean
-st_cuda_conv2d_forward (const StCudaQueue *q, float *out, const float *in, const float *w,
-                        const float *b, float *scratch, int n, int chunk, const StCudaGeom *g,
-                        GError **error)
+st_cuda_conv2d_forward (const StCudaQueue *q, StCudaConvWay way, float *out, const float *in,
+                        const float *w, const float *b, float *scratch, int n, int chunk,
+                        const StCudaGeom *g, GError **error)
 {
   const int K = g->C * g->KH * g->KW, P = g->OH * g->OW;
   const gsize in_size = (gsize) g->C * g->H * g->W, out_size = (gsize) g->OC * P;
   const float one = 1.0f, zero = 0.0f;
 
-  for (int i0 = 0; i0 < n; i0 += chunk)
+  switch (way)
     {
-      const int nc = MIN (chunk, n - i0);
-
-      im2col_kernel<<<ST_CUDA_BLOCKS ((gsize) g->C * nc * P), ST_CUDA_THREADS, 0, q->stream>>> (
-        scratch, in + i0 * in_size, nc, *g);
+    case ST_CUDA_CONV_DIRECT:
+      conv2d_direct_forward_kernel<<<ST_CUDA_BLOCKS ((gsize) n * out_size), ST_CUDA_THREADS, 0,
+                                     q->stream>>> (out, in, w, b, n, *g);
       ST_CUDA_LAUNCHED (error);
-      /* out[j]ᵀ (P, OC) = cols[j]ᵀ (P, K) · wᵀ (K, OC), for j < Nc */
-      ST_CUBLAS_CHECK (cublasSgemmStridedBatched (q->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, g->OC, K,
-                                                  &one, scratch, nc * P, P, w, K, 0, &zero,
-                                                  out + i0 * out_size, P, out_size, nc),
+      return TRUE;
+    case ST_CUDA_CONV_POINTWISE:
+      /* out[j]ᵀ (P, OC) = in[j]ᵀ (P, C) · wᵀ (C, OC), for j < N */
+      ST_CUBLAS_CHECK (cublasSgemmStridedBatched (q->blas, CUBLAS_OP_N, CUBLAS_OP_N, P, g->OC,
+                                                  g->C, &one, in, P, in_size, w, g->C, 0, &zero,
+                                                  out, P, out_size, n),
                        error);
+      break;
+    case ST_CUDA_CONV_IM2COL:
+    default:
+      for (int i0 = 0; i0 < n; i0 += chunk)
+        {
+          const int nc = MIN (chunk, n - i0);
+
+          im2col_kernel<<<ST_CUDA_BLOCKS ((gsize) g->C * nc * P), ST_CUDA_THREADS, 0,
+                          q->stream>>> (scratch, in + i0 * in_size, nc, *g);
+          ST_CUDA_LAUNCHED (error);
+          /* out[j]ᵀ (P, OC) = cols[j]ᵀ (P, K) · wᵀ (K, OC), for j < Nc */
+          ST_CUBLAS_CHECK (cublasSgemmStridedBatched (q->blas, CUBLAS_OP_N, CUBLAS_OP_N, P,
+                                                      g->OC, K, &one, scratch, nc * P, P, w, K,
+                                                      0, &zero, out + i0 * out_size, P,
+                                                      out_size, nc),
+                           error);
+        }
+      break;
     }
   return b == NULL || add_bias (q, out, b, n, g->OC, P, error);
 }
 
+/* d[0..count) += the tiles of partial, count sums of `tiles` each. */
+static gboolean
+add_tiles (const StCudaQueue *q, float *d, const double *partial, int count, int tiles,
+           GError **error)
+{
+  add_tiles_kernel<<<ST_CUDA_BLOCKS (count), ST_CUDA_THREADS, 0, q->stream>>> (d, partial, count,
+                                                                             tiles);
+  ST_CUDA_LAUNCHED (error);
+  return TRUE;
+}
+
 gboolean
-st_cuda_conv2d_backward (const StCudaQueue *q, float *din, float *dw, float *db,
-                         const float *dout, const float *in, const float *w, float *scratch,
-                         double *partial, int n, int chunk, const StCudaGeom *g, gboolean add,
-                         GError **error)
+st_cuda_conv2d_backward (const StCudaQueue *q, const StCudaConvWays *ways, float *din,
+                         float *dw, float *db, const float *dout, const float *in,
+                         const float *w, float *scratch, double *partial, int n, int chunk,
+                         const StCudaGeom *g, gboolean add, GError **error)
 {
   const int K = g->C * g->KH * g->KW, P = g->OH * g->OW;
   const gsize in_size = (gsize) g->C * g->H * g->W, out_size = (gsize) g->OC * P;
   const float one = 1.0f, zero = 0.0f;
   const Scratch s = scratch_layout (scratch, g, chunk);
+  const gboolean cols_dw = ways->weights == ST_CUDA_CONV_IM2COL;
+  const gboolean cols_din = din != NULL && ways->data == ST_CUDA_CONV_IM2COL;
 
   if (db != NULL)
     {
@@ -230,24 +191,37 @@ st_cuda_conv2d_backward (const StCudaQueue *q, float *din, float *dw, float *db,
       bias_grad_tiles_kernel<<<tiles * g->OC, ST_CUDA_THREADS, 0, q->stream>>> (
         partial, dout, n, g->OC, P, tiles);
       ST_CUDA_LAUNCHED (error);
-      bias_grad_add_kernel<<<ST_CUDA_BLOCKS (g->OC), ST_CUDA_THREADS, 0, q->stream>>> (
-        db, partial, g->OC, tiles);
-      ST_CUDA_LAUNCHED (error);
+      if (!add_tiles (q, db, partial, g->OC, tiles, error))
+        return FALSE;
     }
-  for (int i0 = 0; i0 < n; i0 += chunk)
+  if (!cols_dw)
+    {
+      /* stream order: after the bias's stage two has read partial */
+      const int count = g->OC * K, tiles = st_cuda_reduce_tiles (n, count, P);
+
+      conv2d_direct_weight_tiles_kernel<<<count * tiles, ST_CUDA_THREADS, 0, q->stream>>> (
+        partial, dout, in, n, *g, tiles);
+      ST_CUDA_LAUNCHED (error);
+      if (!add_tiles (q, dw, partial, count, tiles, error))
+        return FALSE;
+    }
+  for (int i0 = 0; (cols_dw || cols_din) && i0 < n; i0 += chunk)
     {
       const int nc = MIN (chunk, n - i0), NP = nc * P;
 
       spread_channels_kernel<<<ST_CUDA_BLOCKS ((gsize) g->OC * NP), ST_CUDA_THREADS, 0,
                                q->stream>>> (s.dyt, dout + i0 * out_size, nc, g->OC, P);
       ST_CUDA_LAUNCHED (error);
-      im2col_kernel<<<ST_CUDA_BLOCKS ((gsize) g->C * NP), ST_CUDA_THREADS, 0, q->stream>>> (
-        s.cols, in + i0 * in_size, nc, *g);
-      ST_CUDA_LAUNCHED (error);
-      /* dwᵀ (K, OC) += cols (K, Nc·P) · dytᵀ (Nc·P, OC) */
-      ST_CUBLAS_CHECK (cublasSgemm (q->blas, CUBLAS_OP_T, CUBLAS_OP_N, K, g->OC, NP, &one,
-                                    s.cols, NP, s.dyt, NP, &one, dw, K), error);
-      if (din == NULL)
+      if (cols_dw)
+        {
+          im2col_kernel<<<ST_CUDA_BLOCKS ((gsize) g->C * NP), ST_CUDA_THREADS, 0, q->stream>>> (
+            s.cols, in + i0 * in_size, nc, *g);
+          ST_CUDA_LAUNCHED (error);
+          /* dwᵀ (K, OC) += cols (K, Nc·P) · dytᵀ (Nc·P, OC) */
+          ST_CUBLAS_CHECK (cublasSgemm (q->blas, CUBLAS_OP_T, CUBLAS_OP_N, K, g->OC, NP, &one,
+                                        s.cols, NP, s.dyt, NP, &one, dw, K), error);
+        }
+      if (!cols_din)
         continue;
       /* dcolsᵀ (Nc·P, K) = dytᵀ (Nc·P, OC) · w (OC, K), over the columns (stream order:
        * after the dw product has read them) */
@@ -257,5 +231,21 @@ st_cuda_conv2d_backward (const StCudaQueue *q, float *din, float *dw, float *db,
         din + i0 * in_size, s.cols, nc, *g, add);
       ST_CUDA_LAUNCHED (error);
     }
+  if (din == NULL || cols_din)
+    return TRUE;
+  if (ways->data == ST_CUDA_CONV_POINTWISE)
+    {
+      const float beta = add ? 1.0f : 0.0f;
+
+      /* din[j]ᵀ (P, C) (+)= dout[j]ᵀ (P, OC) · w (OC, C), for j < N */
+      ST_CUBLAS_CHECK (cublasSgemmStridedBatched (q->blas, CUBLAS_OP_N, CUBLAS_OP_T, P, g->C,
+                                                  g->OC, &one, dout, P, out_size, w, g->C, 0,
+                                                  &beta, din, P, in_size, n),
+                       error);
+      return TRUE;
+    }
+  conv2d_direct_data_kernel<<<ST_CUDA_BLOCKS ((gsize) n * in_size), ST_CUDA_THREADS, 0,
+                              q->stream>>> (din, dout, w, n, *g, add);
+  ST_CUDA_LAUNCHED (error);
   return TRUE;
 }

@@ -90,6 +90,8 @@ release_run (CudaBackend *cb)
     cublasSetWorkspace (cb->q.blas, NULL, 0);
   g_clear_pointer (&cb->arena, cudaFree);
   g_clear_pointer (&cb->idx_host, cudaFreeHost);
+  for (guint o = 0; cb->plans != NULL && cb->net != NULL && o < cb->net->n_ops; o++)
+    g_free (cb->plans[o].why);
   g_clear_pointer (&cb->plans, g_free);
   g_clear_pointer (&cb->value_off, g_free);
   cb->arena_bytes = 0;
@@ -147,7 +149,10 @@ kernel_plan (CudaBackend *cb, gsize *scratch, gsize *dscratch, gsize *partials,
               }
             p->chunk = (int) chunk;
             *scratch = MAX (*scratch, st_cuda_conv2d_scratch_floats (&p->g, p->chunk));
-            *partials = MAX (*partials, (gsize) g->oc * st_cuda_reduce_tiles (cb->B, g->oc, P));
+            *partials = MAX (*partials, st_cuda_conv2d_partial_doubles (
+                                          &p->g, cb->B,
+                                          st_cuda_conv_try_direct_weights (&p->g)
+                                          ? ST_CUDA_CONV_DIRECT : ST_CUDA_CONV_IM2COL));
           }
           break;
         case ST_OP_ADAPTIVEAVGPOOL2D:
@@ -289,12 +294,6 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
         offset += align_up (regions[r].bytes);
       }
   }
-  /* Zeroed, as the CPU's g_try_malloc0: buffers and optimizer state start at 0. */
-  if (!zero_arena (cb, error))
-    {
-      release_run (cb);
-      return FALSE;
-    }
   {
     cublasStatus_t status = cublasSetWorkspace (cb->q.blas, cb->blas_workspace,
                                                 BLAS_WORKSPACE);
@@ -306,6 +305,13 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
         return FALSE;
       }
   }
+  /* The convolutions' trials run on the arena (with cuBLAS's workspace in place); then it
+   * is zeroed, as the CPU's g_try_malloc0: buffers and optimizer state start at 0. */
+  if (!st_cuda_plan_convs (cb, error) || !zero_arena (cb, error))
+    {
+      release_run (cb);
+      return FALSE;
+    }
   if (cudaHostAlloc ((void **) &cb->idx_host, sizeof (guint32) * IDX_RING * cb->B,
                      cudaHostAllocDefault) != cudaSuccess)
     {
@@ -421,6 +427,7 @@ cuda_destroy (StBackend *be)
   g_clear_pointer (&cb->q.stream, cudaStreamDestroy);
   cudaGetLastError ();
   g_clear_error (&cb->deferred);
+  st_cuda_conv_cache_free (cb);
   g_free (cb->gpu_name);
   g_free (be->description);
   g_free (cb);
@@ -442,6 +449,7 @@ static const StBackendClass cuda_class = {
   .take_metrics = st_cuda_take_metrics,
   .snapshot = st_cuda_snapshot,
   .profile_step = st_cuda_profile_step,
+  .describe_plan = st_cuda_describe_plan,
   .destroy = cuda_destroy,
 };
 
@@ -532,6 +540,11 @@ st_cuda_backend_new (GError **error)
   cb->ready.last_loss = NAN;
   /* STRATA_CUDA_GRAPHS=0 launches every kernel of a step directly (for comparisons) */
   cb->use_graphs = g_strcmp0 (g_getenv ("STRATA_CUDA_GRAPHS"), "0") != 0;
+  if (!st_cuda_conv_cache_open (cb, error))
+    {
+      cuda_destroy (&cb->parent);
+      return NULL;
+    }
   if (!open_device (cb, error))
     {
       cuda_destroy (&cb->parent);

@@ -28,8 +28,10 @@ G_BEGIN_DECLS
 /* An op's kernel geometry, as the device's kernels take it; the sizes, caches and
  * BatchNorm slots are the net's (StOp.plan). */
 typedef struct {
-  StCudaGeom g;
-  int        chunk;             /* Conv2d: examples per im2col pass */
+  StCudaGeom     g;
+  int            chunk;         /* Conv2d: examples per im2col pass */
+  StCudaConvWays ways;          /* Conv2d: how each phase runs (cuda-conv-plan.c) */
+  char          *why;           /* Conv2d: what chose them, for describe_plan */
 } OpPlan;
 
 typedef enum {
@@ -138,6 +140,12 @@ typedef struct {
   JobKind         job;
   gboolean        job_dx;
 
+  /* the convolutions' ways (cuda-conv-plan.c): STRATA_CUDA_CONV's choice, or measure;
+   * the choices made so far by geometry, loaded from and saved to conv_cache_path */
+  const char     *conv_force;     /* "im2col", "direct", "pointwise" or NULL */
+  GHashTable     *conv_cache;     /* key → "forward data weights\twhy" */
+  char           *conv_cache_path;
+
   /* jobs captured as CUDA graphs (none when STRATA_CUDA_GRAPHS=0) */
   gboolean        use_graphs;
   StepGraph       graphs[GRAPH_CACHE];
@@ -164,6 +172,21 @@ gboolean st_cuda_set_data      (StBackend *be, StDataset *train, StDataset *test
 void     st_cuda_release_data  (CudaBackend *cb);
 /* The augmentation's settings, refused with the CPU transform's messages. */
 gboolean st_cuda_check_augment (const StCudaAugment *a, GError **error);
+
+/* cuda-conv-plan.c: each convolution's ways, chosen in prepare once the arena exists and
+ * before it is zeroed (the trials run on its memory): STRATA_CUDA_CONV=im2col, direct or
+ * pointwise forces one (where it fits); otherwise every way that fits is timed at the
+ * run's batch size and the fastest kept, remembered per GPU and geometry in the user's
+ * cache so that one machine makes one choice (and one seed gives one run). */
+gboolean st_cuda_plan_convs       (CudaBackend *cb, GError **error);
+/* Whether the direct way's weight gradient is worth trying for geometry g (its blocks each
+ * read the whole batch); the arena's partials are sized for it only then. */
+gboolean st_cuda_conv_try_direct_weights (const StCudaGeom *g);
+void     st_cuda_describe_plan    (StBackend *be, GPtrArray *lines);
+/* At open: STRATA_CUDA_CONV read (an unknown value is an error naming it) and the user's
+ * cache of choices loaded; at destroy, freed. */
+gboolean st_cuda_conv_cache_open  (CudaBackend *cb, GError **error);
+void     st_cuda_conv_cache_free  (CudaBackend *cb);
 
 /* cuda-tape.c: the ops over the tape, on the whole batch of n examples. */
 float   *st_cuda_act          (CudaBackend *cb, int v);   /* value v: (B, numel_v) */

@@ -28,19 +28,14 @@
 #include <cuda_runtime_api.h>
 #include <glib.h>
 
+#include "gpu/cuda-kernel.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
   cudaStream_t   stream;
   cublasHandle_t blas;        /* bound to `stream` */
 } StCudaQueue;
-
-/* One op's geometry, from StOpGeom: convolution and pooling (pooling: OC = C). */
-typedef struct {
-  int C, H, W;
-  int OC, OH, OW;
-  int KH, KW, SH, SW, PH, PW, DH, DW;
-} StCudaGeom;
 
 /* Loss and accuracy, accumulated on the device and read back through pinned memory. */
 typedef struct {
@@ -107,13 +102,7 @@ gboolean st_cuda_graph_set_step  (cudaGraphExec_t exec, cudaGraphNode_t node, St
 /* The two-stage per-channel reduction over (N, C, HW): how many tiles of examples each
  * channel is cut into (a function of the shape only, so a shape always sums in the same
  * order); it needs k sums per channel in partial: C·tiles·k doubles. */
-#define ST_CUDA_MAX_TILES 256
 int      st_cuda_reduce_tiles    (int n, int C, gsize HW);
-
-/* Launch shape of the elementwise kernels: grid-stride loops over `count` items. */
-#define ST_CUDA_THREADS 256
-#define ST_CUDA_BLOCKS(count) \
-  ((unsigned) MAX (1, MIN (((gsize) (count) + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS, 1u << 20)))
 
 /* ---- transform.cu ------------------------------------------------------------------ */
 
@@ -153,17 +142,45 @@ gboolean st_cuda_gather_augment   (const StCudaQueue *q, float *x, guint8 *label
 
 /* ---- conv2d.cu ---------------------------------------------------------------------- */
 
-/* im2col + cuBLAS over chunks of `chunk` examples; scratch holds
- * st_cuda_conv2d_scratch_floats (geom, chunk) floats; partial (backward, with a bias) the
- * bias gradient's tiles, OC·st_cuda_reduce_tiles (n, OC, OH·OW) doubles. */
-gsize    st_cuda_conv2d_scratch_floats (const StCudaGeom *g, int chunk);
-gboolean st_cuda_conv2d_forward   (const StCudaQueue *q, float *out, const float *in,
-                                   const float *w, const float *b, float *scratch, int n,
-                                   int chunk, const StCudaGeom *g, GError **error);
-gboolean st_cuda_conv2d_backward  (const StCudaQueue *q, float *din, float *dw, float *db,
-                                   const float *dout, const float *in, const float *w,
-                                   float *scratch, double *partial, int n, int chunk,
-                                   const StCudaGeom *g, gboolean add, GError **error);
+/* The ways a convolution can run (conv2d.cu's top): im2col + cuBLAS over chunks of `chunk`
+ * examples, direct kernels, or — 1×1 kernels without stride or padding — cuBLAS on the
+ * input itself. Each phase of a layer has its own: the forward pass, the input's gradient
+ * (data) and the weights' gradient (im2col or direct). */
+typedef enum {
+  ST_CUDA_CONV_IM2COL,
+  ST_CUDA_CONV_DIRECT,
+  ST_CUDA_CONV_POINTWISE,
+  ST_CUDA_CONV_N_WAYS
+} StCudaConvWay;
+
+typedef enum {
+  ST_CUDA_CONV_FORWARD,
+  ST_CUDA_CONV_DATA,
+  ST_CUDA_CONV_WEIGHTS,
+} StCudaConvPhase;
+
+typedef struct {
+  StCudaConvWay forward, data, weights;
+} StCudaConvWays;
+
+/* "im2col", "direct", "pointwise" */
+const char *st_cuda_conv_way_name (StCudaConvWay way);
+/* Can `way` run `phase` of a layer of geometry g? */
+gboolean st_cuda_conv_way_fits    (StCudaConvWay way, StCudaConvPhase phase,
+                                   const StCudaGeom *g);
+/* The im2col way's scratch for a chunk; the doubles of partial the backward pass needs for
+ * n examples (the bias's tiles, and the direct way's weight tiles). */
+gsize    st_cuda_conv2d_scratch_floats  (const StCudaGeom *g, int chunk);
+gsize    st_cuda_conv2d_partial_doubles (const StCudaGeom *g, int n, StCudaConvWay weights);
+gboolean st_cuda_conv2d_forward   (const StCudaQueue *q, StCudaConvWay way, float *out,
+                                   const float *in, const float *w, const float *b,
+                                   float *scratch, int n, int chunk, const StCudaGeom *g,
+                                   GError **error);
+gboolean st_cuda_conv2d_backward  (const StCudaQueue *q, const StCudaConvWays *ways, float *din,
+                                   float *dw, float *db, const float *dout, const float *in,
+                                   const float *w, float *scratch, double *partial, int n,
+                                   int chunk, const StCudaGeom *g, gboolean add,
+                                   GError **error);
 
 /* ---- pool2d.cu ---------------------------------------------------------------------- */
 

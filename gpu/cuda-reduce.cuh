@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "gpu/cuda-ops.h"
+#include "gpu/cuda-kernel.h"
 
 /* The block's sum of every thread's v, for blocks of ST_CUDA_THREADS threads: a tree in a
  * fixed order, so that the result is the same on every run (no atomics). Every thread of

@@ -63,7 +63,7 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
   switch (op->kind)
     {
     case ST_OP_CONV2D:
-      return st_cuda_conv2d_forward (q, out, in, param (cb, cb->params, op->weight),
+      return st_cuda_conv2d_forward (q, p->ways.forward, out, in, param (cb, cb->params, op->weight),
                                      param (cb, cb->params, op->bias), cb->scratch, n, p->chunk,
                                      &p->g, error);
     case ST_OP_MAXPOOL2D:
@@ -149,7 +149,7 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
   switch (op->kind)
     {
     case ST_OP_CONV2D:
-      return st_cuda_conv2d_backward (q, din, param (cb, grads, op->weight),
+      return st_cuda_conv2d_backward (q, &p->ways, din, param (cb, grads, op->weight),
                                       param (cb, grads, op->bias), dout, in,
                                       param (cb, cb->params, op->weight), cb->scratch,
                                       cb->partials, n, p->chunk, &p->g, add, error);

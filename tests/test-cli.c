@@ -478,6 +478,46 @@ test_help_and_json_zh_CN (void)
                                          "total_params"));
 }
 
+/* bench -v names each convolution's ways and what chose them, in the table and in --json. */
+static void
+test_bench_plan (void)
+{
+  g_auto (StTestRun) r = { 0 };
+  g_auto (StTestRun) j = { 0 };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *o;
+  JsonArray *plan;
+
+  if (!st_test_have_cli ())
+    return;
+  st_test_cli (&r, "bench", "lenet5", "--device", "cpu", "--steps", "1", "-v", NULL);
+  g_test_message ("%s%s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "\n  0 conv2d (1→6 channels, 5×5 kernel, stride 1, padding 2, "
+                                   "28×28 input, batch 256): forward "));
+  g_assert_nonnull (strstr (r.out, "\n  3 conv2d (6→16 channels, 5×5 kernel, stride 1, "
+                                   "padding 0, 14×14 input, batch 256): forward "));
+  g_assert_nonnull (strstr (r.out, "input gradient not needed"));
+  g_assert_nonnull (strstr (r.out, "— by shape"));
+
+  st_test_cli (&j, "bench", "lenet5", "--device", "cpu", "--steps", "1", "-v", "--json", NULL);
+  g_assert_cmpint (j.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, j.out, -1, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  plan = json_object_get_array_member (o, "plan");
+  g_assert_nonnull (plan);
+  g_assert_cmpuint (json_array_get_length (plan), ==, 2);
+  g_assert_true (g_str_has_prefix (json_array_get_string_element (plan, 1), "3 conv2d (6→16"));
+
+  /* without -v, no plan */
+  st_test_run_clear (&j);
+  st_test_cli (&j, "bench", "lenet5", "--device", "cpu", "--steps", "1", "--json", NULL);
+  g_assert_cmpint (j.status, ==, 0);
+  g_assert_null (strstr (j.out, "\"plan\""));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -493,6 +533,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume-exact", test_resume_exact);
   g_test_add_func ("/cli/kill-and-resume", test_kill_and_resume);
   g_test_add_func ("/cli/resize-images", test_resize_images);
+  g_test_add_func ("/cli/bench-plan", test_bench_plan);
   g_test_add_func ("/cli/summary-zh_CN", test_summary_zh_CN);
   g_test_add_func ("/cli/help-and-json-zh_CN", test_help_and_json_zh_CN);
   status = g_test_run ();

@@ -6,6 +6,11 @@
  *                           it was
  *   /cuda/refusals          augmentation settings out of range, bad orders, runs outside the
  *                           order and oversized batches are errors
+ *   /cuda/conv-plan         each convolution's ways are timed when the net is prepared,
+ *                           described (describe_plan), remembered in the user's cache and
+ *                           taken from it by the next backend; STRATA_CUDA_CONV forces a way,
+ *                           and a value it does not know is refused by name; a cache that is
+ *                           not ours is measured over
  *
  * Without a usable GPU (no driver, no device, no CUDA module) every case skips with the
  * message st_backend_open gave.
@@ -255,12 +260,139 @@ test_refusals (void)
   g_assert_no_error (error);
 }
 
+/* ---- /cuda/conv-plan ------------------------------------------------------------------ */
+
+/* LeNet-5 at batch 64 prepared on a new backend: its describe_plan lines (NULL, the case
+ * skipped, without a GPU). */
+static GPtrArray *
+lenet5_plan (void)
+{
+  g_autoptr (StSpec) spec = NULL;
+  g_autoptr (StNet) net = preset_net ("lenet5", &spec);
+  g_autoptr (GError) error = NULL;
+  StBackend *cuda = open_cuda ();
+  StRunSetup setup = { .batch_size = 64 };
+  GPtrArray *lines;
+
+  if (cuda == NULL)
+    return NULL;
+  setup.loss = spec->training.loss;
+  setup.optim = spec->training.optimizer;
+  setup.normalize = spec->training.normalize;
+  g_assert_true (st_backend_prepare (cuda, net, &setup, &error));
+  g_assert_no_error (error);
+  lines = st_backend_describe_plan (cuda);
+  for (guint i = 0; i < lines->len; i++)
+    g_test_message ("%s", (const char *) g_ptr_array_index (lines, i));
+  /* the backend keeps a pointer to the net: it goes first */
+  st_backend_free (cuda);
+  return lines;
+}
+
+/* The part of a plan line that names the ways ("… forward direct, … — why"). */
+static char *
+ways_of (const char *line)
+{
+  const char *dash = strstr (line, " — ");
+
+  return dash != NULL ? g_strndup (line, dash - line) : g_strdup (line);
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *c = text; *c != '\0'; c++)
+    n += *c == '\n';
+  return n;
+}
+
+static void
+test_conv_plan (void)
+{
+  g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "strata",
+                                             "cuda-conv-ways.txt", NULL);
+  g_autoptr (GPtrArray) measured = NULL, remembered = NULL, forced = NULL, remeasured = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_unsetenv ("STRATA_CUDA_CONV");
+  measured = lenet5_plan ();
+  if (measured == NULL)
+    return;
+  /* LeNet-5's two convolutions; the first one's input needs no gradient */
+  g_assert_cmpuint (measured->len, ==, 2);
+  for (guint i = 0; i < measured->len; i++)
+    {
+      const char *line = g_ptr_array_index (measured, i);
+
+      g_assert_nonnull (strstr (line, "conv2d"));
+      g_assert_nonnull (strstr (line, "— measured: forward"));
+      g_assert_nonnull (strstr (line, "im2col"));
+      g_assert_nonnull (strstr (line, "direct"));
+      g_assert_nonnull (strstr (line, " µs"));
+    }
+  g_assert_nonnull (strstr (g_ptr_array_index (measured, 0), "input gradient not needed"));
+  g_assert_null (strstr (g_ptr_array_index (measured, 1), "input gradient not needed"));
+
+  /* remembered: one line per geometry in the cache, and the next backend takes them */
+  g_assert_true (g_file_get_contents (cache, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_lines (text), ==, 2);
+  remembered = lenet5_plan ();
+  g_assert_nonnull (remembered);
+  for (guint i = 0; remembered != NULL && i < remembered->len; i++)
+    {
+      g_autofree char *a = ways_of (g_ptr_array_index (measured, i));
+      g_autofree char *b = ways_of (g_ptr_array_index (remembered, i));
+
+      g_assert_cmpstr (a, ==, b);
+      g_assert_nonnull (strstr (g_ptr_array_index (remembered, i), "— remembered from "));
+    }
+
+  /* forced */
+  g_setenv ("STRATA_CUDA_CONV", "direct", TRUE);
+  forced = lenet5_plan ();
+  for (guint i = 0; forced != NULL && i < forced->len; i++)
+    {
+      const char *line = g_ptr_array_index (forced, i);
+
+      g_assert_nonnull (strstr (line, "forward direct,"));
+      g_assert_nonnull (strstr (line, "weight gradient direct —"));
+      g_assert_nonnull (strstr (line, "— STRATA_CUDA_CONV=direct: "));
+    }
+  g_setenv ("STRATA_CUDA_CONV", "fft", TRUE);
+  g_assert_null (st_backend_open (ST_DEVICE_CUDA, &error));
+  g_assert_error (error, ST_NET_ERROR, ST_NET_ERROR_DEVICE);
+  if (error != NULL)
+    g_assert_nonnull (strstr (error->message, "STRATA_CUDA_CONV=fft"));
+  g_clear_error (&error);
+  g_unsetenv ("STRATA_CUDA_CONV");
+
+  /* a cache that is not ours: its lines do not name ways, so the convolutions are timed */
+  {
+    g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+    g_autoptr (GString) garbage = g_string_new (NULL);
+
+    for (char **l = lines; *l != NULL; l++)
+      if (strchr (*l, '\t') != NULL)
+        g_string_append_printf (garbage, "%.*s\tnot ways\n", (int) (strchr (*l, '\t') - *l), *l);
+    g_assert_true (g_file_set_contents (cache, garbage->str, -1, &error));
+    g_assert_no_error (error);
+  }
+  remeasured = lenet5_plan ();
+  for (guint i = 0; remeasured != NULL && i < remeasured->len; i++)
+    g_assert_nonnull (strstr (g_ptr_array_index (remeasured, i), "— measured: forward"));
+}
+
 int
 main (int argc, char *argv[])
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
+  /* Each case has its own cache folder (the convolutions' remembered ways). */
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_set_nonfatal_assertions ();
   cuda_probe ();
 
@@ -268,6 +400,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/memory/too-large", test_memory_too_large);
   g_test_add_func ("/cuda/memory/no-leak", test_memory_no_leak);
   g_test_add_func ("/cuda/refusals", test_refusals);
+  g_test_add_func ("/cuda/conv-plan", test_conv_plan);
   status = g_test_run ();
   cuda_probe_clear ();
   return status;

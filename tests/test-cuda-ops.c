@@ -10,6 +10,10 @@
  *                           one row): compute, SGD (two steps, Nesterov, weight decay), Adam
  *                           and AdamW, then evaluation, a snapshot of every value and one
  *                           train_step through the datasets on the device
+ *   /cuda/conv-way/<way>/<row>  the rows with a convolution again, each convolution forced
+ *                           to one way (STRATA_CUDA_CONV=im2col, direct, pointwise — where it
+ *                           fits; im2col elsewhere), so that every way is checked whatever
+ *                           the timings pick
  *
  * Every tensor is judged whole by its normalised mean squared error, NMSE ≤ 1e-7 against the
  * CPU's or PyTorch's (ggml test-backend-ops' criterion); Adam and AdamW element by element.
@@ -324,6 +328,23 @@ test_op (gconstpointer data)
   report_finish (&r);
 }
 
+/* ---- /cuda/conv-way/<way>/<row> ------------------------------------------------------- */
+
+typedef struct {
+  const OpRow *row;
+  const char  *way;
+} WayRow;
+
+static void
+test_conv_way (gconstpointer data)
+{
+  const WayRow *wr = data;
+
+  g_setenv ("STRATA_CUDA_CONV", wr->way, TRUE);
+  test_op (wr->row);
+  g_unsetenv ("STRATA_CUDA_CONV");
+}
+
 /* ---- registration --------------------------------------------------------------------- */
 
 static const char *const known_fixtures[] = {
@@ -389,6 +410,22 @@ main (int argc, char *argv[])
       g_autofree char *test = g_strconcat ("/cuda/op/", op_rows[i].name, NULL);
       g_test_add_data_func (test, &op_rows[i], test_op);
     }
+  {
+    static const char *const ways[] = { "im2col", "direct", "pointwise" };
+    static WayRow way_rows[G_N_ELEMENTS (ways) * G_N_ELEMENTS (op_rows)];
+    gsize n = 0;
+
+    for (gsize w = 0; w < G_N_ELEMENTS (ways); w++)
+      for (gsize i = 0; i < G_N_ELEMENTS (op_rows); i++)
+        if (strstr (op_rows[i].layers, "Conv2d") != NULL)
+          {
+            g_autofree char *test = g_strconcat ("/cuda/conv-way/", ways[w], "/",
+                                                 op_rows[i].name, NULL);
+
+            way_rows[n] = (WayRow) { &op_rows[i], ways[w] };
+            g_test_add_data_func (test, &way_rows[n++], test_conv_way);
+          }
+  }
   status = g_test_run ();
   g_ptr_array_unref (fixture_paths);
   cuda_probe_clear ();

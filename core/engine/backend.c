@@ -318,6 +318,17 @@ st_backend_profile_step (StBackend *be, gint64 offset, int n, guint64 seed, GArr
   return be->klass->profile_step (be, offset, n, seed, entries, error);
 }
 
+GPtrArray *
+st_backend_describe_plan (StBackend *be)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (be != NULL, lines);
+  if (be->klass->describe_plan != NULL)
+    be->klass->describe_plan (be, lines);
+  return lines;
+}
+
 gboolean
 st_backend_check_net (StBackend *be, const StNet *net, GError **error)
 {

@@ -111,6 +111,10 @@ struct _StBackendClass {
    * whole step as train_step runs it. The steps change the weights as train_step does. */
   gboolean (*profile_step) (StBackend *be, gint64 offset, int n, guint64 seed,
                             GArray *entries, GError **error);
+  /* Optional (NULL where a backend runs every op one way): after prepare, one line per op
+   * whose way of running the backend chose, with what chose it (a convolution's ways and
+   * the timings behind them), appended to `lines` (the caller frees them). */
+  void     (*describe_plan) (StBackend *be, GPtrArray *lines);
   void     (*destroy)      (StBackend *be);
 };
 
@@ -126,7 +130,7 @@ struct _StBackend {
  * the program's, naming both and the file. Bump ST_BACKEND_INTERFACE when a shared
  * structure changes meaning; a change of size is caught without a bump, since the sizes of
  * the shared structures are folded into the version. */
-#define ST_BACKEND_INTERFACE 6
+#define ST_BACKEND_INTERFACE 7
 #define ST_BACKEND_INTERFACE_VERSION                                                      \
   ((guint64) ST_BACKEND_INTERFACE << 56                                                   \
    ^ (guint64) (sizeof (StNet) + 3 * sizeof (StOp) + 5 * sizeof (StOpGeom)                 \
@@ -228,6 +232,9 @@ gboolean   st_backend_snapshot_batch (StBackend *be, StSplit split, const guint3
 /* FALSE with ST_NET_ERROR_DEVICE when the backend has no profile_step. */
 gboolean   st_backend_profile_step  (StBackend *be, gint64 offset, int n, guint64 seed,
                                      GArray *entries, GError **error);
+/* The lines of describe_plan (none where the backend has no choices), freed with the
+ * array. */
+GPtrArray *st_backend_describe_plan (StBackend *be);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StBackend, st_backend_free)
 

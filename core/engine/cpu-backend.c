@@ -616,6 +616,52 @@ cpu_destroy (StBackend *be)
   g_free (cb);
 }
 
+static const char *
+conv_path_name (StConv2dPath path)
+{
+  switch (path)
+    {
+    case ST_CONV2D_PATH_IM2COL:
+      return "im2col";
+    case ST_CONV2D_PATH_ROWS:
+      return "direct (rows)";
+    case ST_CONV2D_PATH_CHANNELS:
+      return "direct (channels)";
+    case ST_CONV2D_PATH_ROWS_INPUT:
+      return "direct (rows, transposed)";
+    case ST_CONV2D_PATH_AUTO:
+    default:
+      return "?";
+    }
+}
+
+/* Each convolution's paths, as st_conv2d_geom_init chose them by shape. */
+static void
+cpu_describe_plan (StBackend *be, GPtrArray *lines)
+{
+  CpuBackend *cb = (CpuBackend *) be;
+
+  for (guint o = 0; cb->net != NULL && o < cb->net->n_ops; o++)
+    {
+      const StOp *op = &cb->net->ops[o];
+      const StConv2dGeom *g = &cb->plans[o].conv;
+
+      if (op->kind != ST_OP_CONV2D)
+        continue;
+      g_ptr_array_add (lines,
+                       g_strdup_printf (_("%s %s (%d→%d channels, %d×%d kernel, stride %d, "
+                                          "padding %d, %d×%d input, batch %d): forward %s, "
+                                          "input gradient "
+                                          "%s, weight gradient %s — by shape, from the "
+                                          "measurements of bench/bench-ops.c"),
+                                        op->path, op->name, g->C, g->OC, g->KH, g->KW, g->SH,
+                                        g->PH, g->H, g->W, cb->B, conv_path_name (g->forward),
+                                        cb->net->values[op->inputs[0].value].needs_grad
+                                        ? conv_path_name (g->input) : _("not needed"),
+                                        conv_path_name (g->weight)));
+    }
+}
+
 static const StBackendClass cpu_class = {
   .name = "cpu",
   .supports = cpu_supports,
@@ -631,6 +677,7 @@ static const StBackendClass cpu_class = {
   .apply_update = cpu_apply_update,
   .take_metrics = cpu_take_metrics,
   .snapshot = cpu_snapshot,
+  .describe_plan = cpu_describe_plan,
   .destroy = cpu_destroy,
 };
 

@@ -1,0 +1,301 @@
+/* test-cuda-kernels.cc: the convolution kernels of gpu/conv2d-kernels.cuh, run on the host
+ * (tests/cuda-emu.h), against the CPU's reference (st_conv2d_*_naive, sums in double).
+ *
+ *   /cuda-kernels/direct-forward     the direct way's forward, with and without a bias
+ *   /cuda-kernels/im2col-forward     im2col, a host GEMM standing in for cuBLAS, add_bias
+ *   /cuda-kernels/direct-data        the direct way's input gradient, written and added
+ *   /cuda-kernels/col2im-data        spread_channels, the host GEMM wᵀ · dyt, col2im
+ *   /cuda-kernels/direct-weights     the weight gradient's tiles and their sum, accumulating
+ *   /cuda-kernels/bias               the bias gradient's tiles and their sum
+ *
+ * Each over geometries with padding, stride, dilation, a 1×1 kernel, a rectangular kernel
+ * and LeNet-5's first layer, on a few examples, with 1 tile and 2 of unequal length for
+ * the reductions and grids smaller than the work (the grid-stride loops). A GPU runs the
+ * same kernels (tests/test-cuda-ops.c compares the whole backend there); this shows their
+ * index arithmetic and sums without one.
+ */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "tests/cuda-emu.h"
+
+#include "gpu/conv2d-kernels.cuh"
+
+#include "core/ops/conv2d.h"
+
+typedef struct {
+  const char *name;
+  int C, H, W, OC, KH, KW, SH, SW, PH, PW, DH, DW;
+} Shape;
+
+static const Shape shapes[] = {
+  { "3x3-pad", 2, 7, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1 },
+  { "strided-dilated", 3, 9, 8, 2, 3, 2, 2, 3, 1, 0, 2, 1 },
+  { "pointwise", 4, 5, 5, 3, 1, 1, 1, 1, 0, 0, 1, 1 },
+  { "lenet-c1", 1, 12, 12, 6, 5, 5, 1, 1, 2, 2, 1, 1 },
+  { "wide-stride", 2, 6, 11, 2, 2, 4, 3, 2, 0, 1, 1, 1 },
+};
+
+#define N 3
+
+typedef struct {
+  StConv2dGeom cpu;
+  StCudaGeom   g;
+  gsize        in, out, w;      /* floats of one example's input, output; of the weights */
+} Geom;
+
+static Geom
+geom_of (const Shape *s)
+{
+  Geom r;
+
+  memset (&r, 0, sizeof r);
+  r.cpu.C = s->C, r.cpu.H = s->H, r.cpu.W = s->W, r.cpu.OC = s->OC;
+  r.cpu.KH = s->KH, r.cpu.KW = s->KW, r.cpu.SH = s->SH, r.cpu.SW = s->SW;
+  r.cpu.PH = s->PH, r.cpu.PW = s->PW, r.cpu.DH = s->DH, r.cpu.DW = s->DW;
+  g_assert_true (st_conv2d_geom_init (&r.cpu));
+  r.g = StCudaGeom { s->C, s->H, s->W, s->OC, r.cpu.OH, r.cpu.OW, s->KH, s->KW, s->SH, s->SW,
+                     s->PH, s->PW, s->DH, s->DW };
+  r.in = (gsize) s->C * s->H * s->W;
+  r.out = (gsize) s->OC * r.cpu.OH * r.cpu.OW;
+  r.w = (gsize) s->OC * s->C * s->KH * s->KW;
+  return r;
+}
+
+static float *
+random_floats (GRand *rand, gsize n)
+{
+  float *x = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    x[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+  return x;
+}
+
+/* Every element within float rounding of a sum of `terms` products of values below 1 in
+ * magnitude: the kernels sum in float, the reference in double. */
+static void
+assert_close (const char *what, const Shape *s, const float *got, const float *want, gsize n,
+              int terms)
+{
+  const double tol = 4e-7 * (terms + 4);
+
+  for (gsize i = 0; i < n; i++)
+    if (!(fabs ((double) got[i] - want[i]) <= tol))
+      g_error ("%s, %s: element %" G_GSIZE_FORMAT " is %.9g, the reference %.9g", s->name, what,
+               i, got[i], want[i]);
+}
+
+/* out (m, n) = a (m, k) · b (k, n), row-major, in double: what cuBLAS does in the way. */
+static void
+host_gemm (float *out, const float *a, const float *b, int m, int n, int k, gboolean a_t,
+           gboolean b_t)
+{
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++)
+      {
+        double s = 0.0;
+
+        for (int l = 0; l < k; l++)
+          s += (double) (a_t ? a[(gsize) l * m + i] : a[(gsize) i * k + l])
+               * (b_t ? b[(gsize) j * k + l] : b[(gsize) l * n + j]);
+        out[(gsize) i * n + j] = (float) s;
+      }
+}
+
+static void
+test_direct_forward (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (1);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    for (int with_bias = 0; with_bias < 2; with_bias++)
+      {
+        const Shape *s = &shapes[k];
+        const Geom g = geom_of (s);
+        g_autofree float *in = random_floats (rand, N * g.in);
+        g_autofree float *w = random_floats (rand, g.w);
+        g_autofree float *b = random_floats (rand, s->OC);
+        g_autofree float *want = g_new (float, N * g.out);
+        g_autofree float *got = g_new (float, N * g.out);
+        const float *bias = with_bias ? b : NULL;
+
+        for (gsize i = 0; i < N * g.out; i++)
+          got[i] = NAN;
+        st_conv2d_forward_naive (want, in, w, bias, N, &g.cpu);
+        /* two blocks of 64: fewer threads than outputs */
+        st_emu_launch (dim3 (2), dim3 (64), [&] {
+          conv2d_direct_forward_kernel (got, in, w, bias, N, g.g);
+        });
+        assert_close (with_bias ? "direct forward with bias" : "direct forward", s, got, want,
+                      N * g.out, s->C * s->KH * s->KW + 1);
+      }
+}
+
+static void
+test_im2col_forward (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (2);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    {
+      const Shape *s = &shapes[k];
+      const Geom g = geom_of (s);
+      const int K = s->C * s->KH * s->KW, P = g.cpu.OH * g.cpu.OW;
+      g_autofree float *in = random_floats (rand, N * g.in);
+      g_autofree float *w = random_floats (rand, g.w);
+      g_autofree float *b = random_floats (rand, s->OC);
+      g_autofree float *want = g_new (float, N * g.out);
+      g_autofree float *got = g_new (float, N * g.out);
+      g_autofree float *cols = g_new (float, (gsize) K * N * P);
+      g_autofree float *colsj = g_new (float, (gsize) K * P);
+
+      st_conv2d_forward_naive (want, in, w, b, N, &g.cpu);
+      st_emu_launch (dim3 (1), dim3 (32), [&] { im2col_kernel (cols, in, N, g.g); });
+      /* out[j] (OC, P) = w (OC, K) · cols[:, j·P : (j+1)·P] */
+      for (int j = 0; j < N; j++)
+        {
+          for (int r = 0; r < K; r++)
+            memcpy (colsj + (gsize) r * P, cols + (gsize) r * N * P + (gsize) j * P,
+                    sizeof (float) * P);
+          host_gemm (got + j * g.out, w, colsj, s->OC, P, K, FALSE, FALSE);
+        }
+      st_emu_launch (dim3 (1, (unsigned) (N * s->OC), 1), dim3 (16), [&] {
+        add_bias_kernel (got, b, (gsize) N * s->OC, s->OC, P);
+      });
+      assert_close ("im2col forward", s, got, want, N * g.out, K + 1);
+    }
+}
+
+static void
+test_direct_data (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    for (int add = 0; add < 2; add++)
+      {
+        const Shape *s = &shapes[k];
+        const Geom g = geom_of (s);
+        g_autofree float *in = random_floats (rand, N * g.in);
+        g_autofree float *w = random_floats (rand, g.w);
+        g_autofree float *dout = random_floats (rand, N * g.out);
+        g_autofree float *want = random_floats (rand, N * g.in);
+        g_autofree float *got = (float *) g_memdup2 (want, sizeof (float) * N * g.in);
+        g_autofree float *dw = g_new0 (float, g.w);
+
+        st_conv2d_backward_naive (want, dw, NULL, dout, in, w, N, &g.cpu,
+                                  add ? ST_GRAD_ADD : ST_GRAD_WRITE);
+        st_emu_launch (dim3 (3), dim3 (32), [&] {
+          conv2d_direct_data_kernel (got, dout, w, N, g.g, add);
+        });
+        assert_close (add ? "direct input gradient, added" : "direct input gradient", s, got,
+                      want, N * g.in, s->OC * s->KH * s->KW + 1);
+      }
+}
+
+static void
+test_col2im_data (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    {
+      const Shape *s = &shapes[k];
+      const Geom g = geom_of (s);
+      const int K = s->C * s->KH * s->KW, P = g.cpu.OH * g.cpu.OW, NP = N * P;
+      g_autofree float *in = random_floats (rand, N * g.in);
+      g_autofree float *w = random_floats (rand, g.w);
+      g_autofree float *dout = random_floats (rand, N * g.out);
+      g_autofree float *want = random_floats (rand, N * g.in);
+      g_autofree float *got = (float *) g_memdup2 (want, sizeof (float) * N * g.in);
+      g_autofree float *dw = g_new0 (float, g.w);
+      g_autofree float *dyt = g_new (float, (gsize) s->OC * NP);
+      g_autofree float *dcols = g_new (float, (gsize) K * NP);
+
+      st_conv2d_backward_naive (want, dw, NULL, dout, in, w, N, &g.cpu, ST_GRAD_ADD);
+      st_emu_launch (dim3 (2), dim3 (32), [&] {
+        spread_channels_kernel (dyt, dout, N, s->OC, P);
+      });
+      /* dcols (K, N·P) = wᵀ (K, OC) · dyt (OC, N·P) */
+      host_gemm (dcols, w, dyt, K, NP, s->OC, TRUE, FALSE);
+      st_emu_launch (dim3 (2), dim3 (32), [&] { col2im_kernel (got, dcols, N, g.g, TRUE); });
+      assert_close ("col2im input gradient, added", s, got, want, N * g.in,
+                    s->OC * s->KH * s->KW + 1);
+    }
+}
+
+static void
+test_direct_weights (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    for (int tiles = 1; tiles <= 2; tiles++)
+      {
+        const Shape *s = &shapes[k];
+        const Geom g = geom_of (s);
+        const int count = (int) g.w, P = g.cpu.OH * g.cpu.OW;
+        g_autofree float *in = random_floats (rand, N * g.in);
+        g_autofree float *w = random_floats (rand, g.w);
+        g_autofree float *dout = random_floats (rand, N * g.out);
+        g_autofree float *want = random_floats (rand, g.w);
+        g_autofree float *got = (float *) g_memdup2 (want, sizeof (float) * g.w);
+        g_autofree double *partial = g_new (double, (gsize) count * tiles);
+
+        st_conv2d_backward_naive (NULL, want, NULL, dout, in, w, N, &g.cpu, ST_GRAD_WRITE);
+        st_emu_launch (dim3 ((unsigned) (count * tiles)), dim3 (ST_CUDA_THREADS), [&] {
+          conv2d_direct_weight_tiles_kernel (partial, dout, in, N, g.g, tiles);
+        });
+        st_emu_launch (dim3 (1), dim3 (32), [&] {
+          add_tiles_kernel (got, partial, count, tiles);
+        });
+        assert_close (tiles == 1 ? "direct weight gradient" : "direct weight gradient, 2 tiles",
+                      s, got, want, g.w, N * P + 1);
+      }
+}
+
+static void
+test_bias (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    for (int tiles = 1; tiles <= 2; tiles++)
+      {
+        const Shape *s = &shapes[k];
+        const Geom g = geom_of (s);
+        const int P = g.cpu.OH * g.cpu.OW;
+        g_autofree float *in = random_floats (rand, N * g.in);
+        g_autofree float *w = random_floats (rand, g.w);
+        g_autofree float *dout = random_floats (rand, N * g.out);
+        g_autofree float *dw = g_new0 (float, g.w);
+        g_autofree float *want = random_floats (rand, s->OC);
+        g_autofree float *got = (float *) g_memdup2 (want, sizeof (float) * s->OC);
+        g_autofree double *partial = g_new (double, (gsize) s->OC * tiles);
+
+        st_conv2d_backward_naive (NULL, dw, want, dout, in, w, N, &g.cpu, ST_GRAD_WRITE);
+        st_emu_launch (dim3 ((unsigned) (s->OC * tiles)), dim3 (ST_CUDA_THREADS), [&] {
+          bias_grad_tiles_kernel (partial, dout, N, s->OC, P, tiles);
+        });
+        st_emu_launch (dim3 (1), dim3 (32), [&] {
+          add_tiles_kernel (got, partial, s->OC, tiles);
+        });
+        assert_close (tiles == 1 ? "bias gradient" : "bias gradient, 2 tiles", s, got, want,
+                      s->OC, N * P + 1);
+      }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cuda-kernels/direct-forward", test_direct_forward);
+  g_test_add_func ("/cuda-kernels/im2col-forward", test_im2col_forward);
+  g_test_add_func ("/cuda-kernels/direct-data", test_direct_data);
+  g_test_add_func ("/cuda-kernels/col2im-data", test_col2im_data);
+  g_test_add_func ("/cuda-kernels/direct-weights", test_direct_weights);
+  g_test_add_func ("/cuda-kernels/bias", test_bias);
+  return g_test_run ();
+}
