@@ -3,11 +3,12 @@
  * Legend (core/ops/activation.h): N examples, S elements per example, count = N·S; PReLU views
  * an example as (C, HW). Each backward reads what the CPU's reads: the output for ReLU,
  * Sigmoid and Tanh, the input for LeakyReLU and PReLU, and applies the same rule with the
- * same float operations (the module is built with -fmad=false, so nothing is fused).
- * Sigmoid and Tanh use CUDA's expf and tanhf, within 2 ulp of the CPU's polynomial.
+ * same float operations (the module is built with -fmad=false, so nothing is fused). The
+ * forward rules of ReLU, Sigmoid and Tanh are activation.cuh's.
  * https://pytorch.org/docs/stable/generated/torch.nn.ReLU.html, LeakyReLU, PReLU, Sigmoid,
  * Tanh.
  */
+#include "gpu/activation.cuh"
 #include "gpu/cuda-ops.h"
 #include "gpu/cuda-reduce.cuh"
 
@@ -21,9 +22,8 @@ put (float *din, gsize i, float g, gboolean add)
 static __global__ void
 relu_forward_kernel (float *__restrict__ out, const float *__restrict__ in, gsize count)
 {
-  /* NaN passes through, as torch.relu */
   ST_CUDA_FOR (i, count)
-    out[i] = in[i] <= 0.0f ? 0.0f : in[i];
+    out[i] = st_relu (in[i]);
 }
 
 static __global__ void
@@ -107,16 +107,11 @@ prelu_weight_add_kernel (float *__restrict__ dw, const double *__restrict__ part
     dw[num_parameters == 1 ? 0 : c] += (float) st_tile_total (partial, c, tiles, 1, 0);
 }
 
-/* σ(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(−|x|): the CPU's form. */
 static __global__ void
 sigmoid_forward_kernel (float *__restrict__ out, const float *__restrict__ in, gsize count)
 {
   ST_CUDA_FOR (i, count)
-    {
-      const float x = in[i], e = expf (-fabsf (x)), d = 1.0f + e;
-
-      out[i] = x >= 0.0f ? 1.0f / d : e / d;
-    }
+    out[i] = st_sigmoid (in[i]);
 }
 
 /* PyTorch's order of operations: dy · (1 − y) · y */
@@ -132,7 +127,7 @@ static __global__ void
 tanh_forward_kernel (float *__restrict__ out, const float *__restrict__ in, gsize count)
 {
   ST_CUDA_FOR (i, count)
-    out[i] = tanhf (in[i]);
+    out[i] = st_activate (ST_CUDA_ACT_TANH, in[i]);
 }
 
 /* dy · (1 − y·y) */

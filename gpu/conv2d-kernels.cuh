@@ -20,6 +20,7 @@
  */
 #pragma once
 
+#include "gpu/activation.cuh"
 #include "gpu/cuda-kernel.h"
 #include "gpu/cuda-reduce.cuh"
 
@@ -110,20 +111,28 @@ spread_channels_kernel (float *__restrict__ dyt, const float *__restrict__ dout,
 
 /* ---- the bias ---------------------------------------------------------------------------- */
 
-/* out (N, OC, P) += b[oc]: blocks along x within a plane, planes along y and z. */
+/* out (N, OC, P) = act (out + b[oc]) (b NULL: act (out)), the layer's last step: blocks along
+ * x within a plane, planes along y and z. */
 static __global__ void
-add_bias_kernel (float *__restrict__ out, const float *__restrict__ b, gsize planes, int OC,
-                 int P)
+bias_act_kernel (float *__restrict__ out, const float *__restrict__ b, gsize planes, int OC,
+                 int P, StCudaAct act)
 {
   const gsize plane = (gsize) blockIdx.z * gridDim.y + blockIdx.y;
-  float bias, *o;
+  float *o;
 
   if (plane >= planes)
     return;
-  bias = b[plane % OC];
   o = out + plane * P;
-  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < P; p += blockDim.x * gridDim.x)
-    o[p] += bias;
+  if (b == NULL)
+    for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < P; p += blockDim.x * gridDim.x)
+      o[p] = st_activate (act, o[p]);
+  else
+    {
+      const float bias = b[plane % OC];
+
+      for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < P; p += blockDim.x * gridDim.x)
+        o[p] = st_activate (act, o[p] + bias);
+    }
 }
 
 /* Stage one of db: the tiles of Σ dout over (N, P) per channel. */
@@ -152,14 +161,14 @@ add_tiles_kernel (float *__restrict__ d, const double *__restrict__ partial, int
 
 /* ---- direct --------------------------------------------------------------------------- */
 
-/* out (N, OC, P) = Σ over (c, kh, kw) of w[oc][c][kh][kw] · in[j][c][ih][iw] (+ b[oc]): one
- * thread per output value, its taps in (c, kh, kw) order — a row of the im2col product — and
- * the bias added last, as the im2col way adds it. Neighbouring threads share oc, so the
- * weights they read are one address (a broadcast). */
+/* out (N, OC, P) = act (Σ over (c, kh, kw) of w[oc][c][kh][kw] · in[j][c][ih][iw] (+ b[oc])):
+ * one thread per output value, its taps in (c, kh, kw) order — a row of the im2col product —
+ * the bias added last and then the activation, as the im2col way applies them.
+ * Neighbouring threads share oc, so the weights they read are one address (a broadcast). */
 static __global__ void
 conv2d_direct_forward_kernel (float *__restrict__ out, const float *__restrict__ in,
                               const float *__restrict__ w, const float *__restrict__ b, int n,
-                              StCudaGeom g)
+                              StCudaGeom g, StCudaAct act)
 {
   const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, HW = g.H * g.W;
   const gsize count = (gsize) n * g.OC * P;
@@ -191,7 +200,7 @@ conv2d_direct_forward_kernel (float *__restrict__ out, const float *__restrict__
                   s += wk[kw] * x[ih * g.W + iw];
               }
           }
-      out[t] = b != NULL ? s + b[oc] : s;
+      out[t] = st_activate (act, b != NULL ? s + b[oc] : s);
     }
 }
 

@@ -21,7 +21,9 @@
  *   din       din[j] (C, P) (+)= wᵀ (C, OC) · dout[j] (OC, P), likewise
  * direct: the kernels of conv2d-kernels.cuh, no scratch and no cuBLAS; dw is a two-stage
  *   reduction per weight (partial: OC·K·st_cuda_reduce_tiles (n, OC·K, P) doubles).
- * Every way: db[oc] += Σ over (N, P) of dout, the two-stage reduction of cuda-reduce.cuh.
+ * Every way: the forward pass ends with the bias and, for a layer fused with the activation
+ * after it, that activation (activation.cuh); db[oc] += Σ over (N, P) of dout, the two-stage
+ * reduction of cuda-reduce.cuh.
  * cuBLAS is column-major: a row-major (R, C) matrix is read as a column-major (C, R) one,
  * which is how every call below is written.
  *
@@ -102,24 +104,27 @@ st_cuda_conv2d_partial_doubles (const StCudaGeom *g, int n, StCudaConvWay weight
   return MAX (bias, w * st_cuda_reduce_tiles (n, (int) MIN (w, G_MAXINT), P));
 }
 
+/* The last step of the GEMM ways: the bias and the activation, when there is either. */
 static gboolean
-add_bias (const StCudaQueue *q, float *out, const float *b, int n, int OC, int P,
+bias_act (const StCudaQueue *q, float *out, const float *b, StCudaAct act, int n, int OC, int P,
           GError **error)
 {
   const gsize planes = (gsize) n * OC;
-  const unsigned y = (unsigned) MIN (planes, 65535);
+  const unsigned y = (unsigned) MAX (1, MIN (planes, 65535));
   const dim3 grid (MAX (1, MIN ((P + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS, 64)), y,
                    (unsigned) ((planes + y - 1) / y));
 
-  add_bias_kernel<<<grid, ST_CUDA_THREADS, 0, q->stream>>> (out, b, planes, OC, P);
+  if (b == NULL && act == ST_CUDA_ACT_NONE)
+    return TRUE;
+  bias_act_kernel<<<grid, ST_CUDA_THREADS, 0, q->stream>>> (out, b, planes, OC, P, act);
   ST_CUDA_LAUNCHED (error);
   return TRUE;
 }
 
 gboolean
 st_cuda_conv2d_forward (const StCudaQueue *q, StCudaConvWay way, float *out, const float *in,
-                        const float *w, const float *b, float *scratch, int n, int chunk,
-                        const StCudaGeom *g, GError **error)
+                        const float *w, const float *b, StCudaAct act, float *scratch, int n,
+                        int chunk, const StCudaGeom *g, GError **error)
 {
   const int K = g->C * g->KH * g->KW, P = g->OH * g->OW;
   const gsize in_size = (gsize) g->C * g->H * g->W, out_size = (gsize) g->OC * P;
@@ -129,7 +134,7 @@ st_cuda_conv2d_forward (const StCudaQueue *q, StCudaConvWay way, float *out, con
     {
     case ST_CUDA_CONV_DIRECT:
       conv2d_direct_forward_kernel<<<ST_CUDA_BLOCKS ((gsize) n * out_size), ST_CUDA_THREADS, 0,
-                                     q->stream>>> (out, in, w, b, n, *g);
+                                     q->stream>>> (out, in, w, b, n, *g, act);
       ST_CUDA_LAUNCHED (error);
       return TRUE;
     case ST_CUDA_CONV_POINTWISE:
@@ -157,7 +162,7 @@ st_cuda_conv2d_forward (const StCudaQueue *q, StCudaConvWay way, float *out, con
         }
       break;
     }
-  return b == NULL || add_bias (q, out, b, n, g->OC, P, error);
+  return bias_act (q, out, b, act, n, g->OC, P, error);
 }
 
 /* d[0..count) += the tiles of partial, count sums of `tiles` each. */

@@ -230,6 +230,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       release_run (cb);
       return FALSE;
     }
+  st_cuda_plan_fusion (cb);
   cb->value_off = g_new (gsize, net->n_values);
   for (guint v = 0; v < net->n_values; v++)
     {
@@ -540,6 +541,7 @@ st_cuda_backend_new (GError **error)
   cb->ready.last_loss = NAN;
   /* STRATA_CUDA_GRAPHS=0 launches every kernel of a step directly (for comparisons) */
   cb->use_graphs = g_strcmp0 (g_getenv ("STRATA_CUDA_GRAPHS"), "0") != 0;
+  cb->use_fusion = g_strcmp0 (g_getenv ("STRATA_CUDA_FUSE"), "0") != 0;
   if (!st_cuda_conv_cache_open (cb, error))
     {
       cuda_destroy (&cb->parent);

@@ -32,6 +32,9 @@ typedef struct {
   int            chunk;         /* Conv2d: examples per im2col pass */
   StCudaConvWays ways;          /* Conv2d: how each phase runs (cuda-conv-plan.c) */
   char          *why;           /* Conv2d: what chose them, for describe_plan */
+  StCudaAct      act;           /* Conv2d, Linear: the activation after it, which it applies
+                                 * itself in training and evaluation (NONE: none fused) */
+  gboolean       fused;         /* ReLU, Sigmoid, Tanh: applied by the op before */
 } OpPlan;
 
 typedef enum {
@@ -146,6 +149,11 @@ typedef struct {
   GHashTable     *conv_cache;     /* key → "forward data weights\twhy" */
   char           *conv_cache_path;
 
+  /* a convolution or linear layer and the activation that alone reads it as one kernel in
+   * training and evaluation (not when every value is wanted: compute, snapshots);
+   * STRATA_CUDA_FUSE=0 keeps them apart (for comparisons) */
+  gboolean        use_fusion;
+
   /* jobs captured as CUDA graphs (none when STRATA_CUDA_GRAPHS=0) */
   gboolean        use_graphs;
   StepGraph       graphs[GRAPH_CACHE];
@@ -183,12 +191,16 @@ gboolean st_cuda_plan_convs       (CudaBackend *cb, GError **error);
  * read the whole batch); the arena's partials are sized for it only then. */
 gboolean st_cuda_conv_try_direct_weights (const StCudaGeom *g);
 void     st_cuda_describe_plan    (StBackend *be, GPtrArray *lines);
-/* At open: STRATA_CUDA_CONV read (an unknown value is an error naming it) and the user's
- * cache of choices loaded; at destroy, freed. */
+/* At open: STRATA_CUDA_CONV read (an unknown value is an error naming it); at destroy, the
+ * choices' cache freed. */
 gboolean st_cuda_conv_cache_open  (CudaBackend *cb, GError **error);
 void     st_cuda_conv_cache_free  (CudaBackend *cb);
 
-/* cuda-tape.c: the ops over the tape, on the whole batch of n examples. */
+/* cuda-tape.c: the ops over the tape, on the whole batch of n examples. The fusions first:
+ * which layers apply the activation after them (OpPlan.act, .fused), planned once per net. */
+void     st_cuda_plan_fusion  (CudaBackend *cb);
+/* Whether the current job runs fused layers (training and evaluation). */
+gboolean st_cuda_fusing       (CudaBackend *cb);
 float   *st_cuda_act          (CudaBackend *cb, int v);   /* value v: (B, numel_v) */
 float   *st_cuda_dact         (CudaBackend *cb, int v);   /* its gradient */
 gboolean st_cuda_forward_op   (CudaBackend *cb, guint o, int n, gboolean train, GError **error);

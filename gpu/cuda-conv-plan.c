@@ -10,9 +10,12 @@
  * Ways differ in their sums' order, so a run's bits depend on the choice: the choices are
  * remembered per GPU name, batch size and geometry in the user's cache
  * (~/.cache/strata/cuda-conv-ways.txt), and a later prepare — in this process or another —
- * takes the remembered one instead of timing again. STRATA_CUDA_CONV=im2col, direct or
+ * takes the remembered one instead of timing again (the file is read at every prepare, so
+ * two backends of one process agree too; where it cannot be written, each backend keeps its
+ * own choices). STRATA_CUDA_CONV=im2col, direct or
  * pointwise forces a way wherever it fits (im2col elsewhere), for tests and comparisons;
- * `strata-cli bench --device cuda -v` prints each layer's choice and why (describe_plan).
+ * `strata-cli bench --device cuda -v` prints each layer's choice and why, and the layers
+ * that apply their activation themselves (cuda-tape.c's fusion), through describe_plan.
  */
 #define G_LOG_DOMAIN "strata-cuda"
 
@@ -53,7 +56,7 @@ way_from_name (const char *name, StCudaConvWay *way)
 
 /* ---- the cache -------------------------------------------------------------------------- */
 
-/* Lines "key<TAB>forward data weights<TAB>what the timings were". */
+/* Lines "key<TAB>forward data weights<TAB>what the timings were", over what the table holds. */
 static void
 load_cache (CudaBackend *cb)
 {
@@ -116,7 +119,6 @@ st_cuda_conv_cache_open (CudaBackend *cb, GError **error)
   cb->conv_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   cb->conv_cache_path = g_build_filename (g_get_user_cache_dir (), "strata",
                                           "cuda-conv-ways.txt", NULL);
-  load_cache (cb);
   return TRUE;
 }
 
@@ -153,7 +155,8 @@ run_once (CudaBackend *cb, guint o, gboolean forward, const StCudaConvWays *ways
   if (forward)
     return st_cuda_conv2d_forward (&cb->q, ways->forward, st_cuda_act (cb, op->output),
                                    st_cuda_act (cb, in), param (cb, cb->params, op->weight),
-                                   param (cb, cb->params, op->bias), cb->scratch, cb->B,
+                                   param (cb, cb->params, op->bias), ST_CUDA_ACT_NONE,
+                                   cb->scratch, cb->B,
                                    p->chunk, &p->g, error);
   return st_cuda_conv2d_backward (&cb->q, ways, needs_data (cb, op) ? st_cuda_dact (cb, in) : NULL,
                                   param (cb, cb->grads, op->weight),
@@ -335,6 +338,8 @@ st_cuda_plan_convs (CudaBackend *cb, GError **error)
 {
   gboolean changed = FALSE;
 
+  /* read again at every prepare: another backend may have measured since this one opened */
+  load_cache (cb);
   for (guint o = 0; o < cb->net->n_ops; o++)
     {
       const StOp *op = &cb->net->ops[o];
@@ -380,6 +385,7 @@ void
 st_cuda_describe_plan (StBackend *be, GPtrArray *lines)
 {
   CudaBackend *cb = (CudaBackend *) be;
+  g_autoptr (GString) fused = g_string_new (NULL);
 
   for (guint o = 0; cb->net != NULL && o < cb->net->n_ops; o++)
     {
@@ -402,4 +408,13 @@ st_cuda_describe_plan (StBackend *be, GPtrArray *lines)
                                         st_cuda_conv_way_name (p->ways.weights),
                                         p->why != NULL ? p->why : ""));
     }
+  for (guint o = 0; cb->net != NULL && o + 1 < cb->net->n_ops; o++)
+    if (cb->plans[o].act != ST_CUDA_ACT_NONE)
+      g_string_append_printf (fused, "%s%s %s + %s %s", fused->len > 0 ? ", " : "",
+                              cb->net->ops[o].path, cb->net->ops[o].name,
+                              cb->net->ops[o + 1].path, cb->net->ops[o + 1].name);
+  if (fused->len > 0)
+    g_ptr_array_add (lines, g_strdup_printf (_("fused (one kernel in training and evaluation; "
+                                               "STRATA_CUDA_FUSE=0 keeps them apart): %s"),
+                                             fused->str));
 }

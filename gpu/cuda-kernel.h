@@ -1,5 +1,5 @@
 /* cuda-kernel.h: what the kernels' own headers (*.cuh) need and nothing more — the launch
- * shape and an op's geometry — so that they also build as plain C++ on the host, where
+ * shape, an op's geometry, the activations a layer can apply itself — so that they also build as plain C++ on the host, where
  * tests/cuda-emu.h runs them without a GPU (tests/test-cuda-kernels.cc). No CUDA header.
  */
 #pragma once
@@ -20,3 +20,12 @@ typedef struct {
   int OC, OH, OW;
   int KH, KW, SH, SW, PH, PW, DH, DW;
 } StCudaGeom;
+
+/* An activation a layer applies in its own last step (activation.cuh): a convolution or a
+ * linear layer fused with the ReLU, Sigmoid or Tanh that alone reads its output. */
+typedef enum {
+  ST_CUDA_ACT_NONE,
+  ST_CUDA_ACT_RELU,
+  ST_CUDA_ACT_SIGMOID,
+  ST_CUDA_ACT_TANH,
+} StCudaAct;

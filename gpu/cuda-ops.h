@@ -172,10 +172,11 @@ gboolean st_cuda_conv_way_fits    (StCudaConvWay way, StCudaConvPhase phase,
  * n examples (the bias's tiles, and the direct way's weight tiles). */
 gsize    st_cuda_conv2d_scratch_floats  (const StCudaGeom *g, int chunk);
 gsize    st_cuda_conv2d_partial_doubles (const StCudaGeom *g, int n, StCudaConvWay weights);
+/* out = act (the convolution + b); act NONE for a layer on its own. */
 gboolean st_cuda_conv2d_forward   (const StCudaQueue *q, StCudaConvWay way, float *out,
                                    const float *in, const float *w, const float *b,
-                                   float *scratch, int n, int chunk, const StCudaGeom *g,
-                                   GError **error);
+                                   StCudaAct act, float *scratch, int n, int chunk,
+                                   const StCudaGeom *g, GError **error);
 gboolean st_cuda_conv2d_backward  (const StCudaQueue *q, const StCudaConvWays *ways, float *din,
                                    float *dw, float *db, const float *dout, const float *in,
                                    const float *w, float *scratch, double *partial, int n,
@@ -235,9 +236,10 @@ gboolean st_cuda_tanh_backward       (const StCudaQueue *q, float *din, const fl
 
 /* ---- linear.cu ---------------------------------------------------------------------- */
 
+/* out = act (in · wᵀ + b); act NONE for a layer on its own. */
 gboolean st_cuda_linear_forward  (const StCudaQueue *q, float *out, const float *in,
-                                  const float *w, const float *b, int n, int C, int OC,
-                                  GError **error);
+                                  const float *w, const float *b, StCudaAct act, int n, int C,
+                                  int OC, GError **error);
 /* partial: OC·st_cuda_reduce_tiles (n, OC, 1) doubles for the bias gradient. */
 gboolean st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
                                   const float *dout, const float *in, const float *w,

@@ -592,7 +592,14 @@ part_name (CudaBackend *cb, int part)
     return g_strdup ("gather + normalise");
   if (part <= n_ops)
     {
+      const OpPlan *p = &cb->plans[part - 1];
+
       op = &cb->net->ops[part - 1];
+      if (p->act != ST_CUDA_ACT_NONE)
+        return g_strdup_printf ("forward %s %s + %s (fused)", op->path, op->name,
+                                cb->net->ops[part].name);
+      if (p->fused)
+        return g_strdup_printf ("forward %s %s (in the layer before)", op->path, op->name);
       return g_strdup_printf ("forward %s %s", op->path, op->name);
     }
   if (part == n_ops + 1)

@@ -36,6 +36,72 @@ buffer (CudaBackend *cb, int tensor)
   return tensor >= 0 ? cb->buffers + cb->net->tensors[tensor].offset : NULL;
 }
 
+/* ---- fusion --------------------------------------------------------------------------- */
+
+static StCudaAct
+act_of (StOpKind kind)
+{
+  switch (kind)
+    {
+    case ST_OP_RELU:
+      return ST_CUDA_ACT_RELU;
+    case ST_OP_SIGMOID:
+      return ST_CUDA_ACT_SIGMOID;
+    case ST_OP_TANH:
+      return ST_CUDA_ACT_TANH;
+    default:
+      return ST_CUDA_ACT_NONE;
+    }
+}
+
+/* How many ops read value v. */
+static int
+readers (const StNet *net, int v)
+{
+  int n = 0;
+
+  for (guint o = 0; o < net->n_ops; o++)
+    for (int i = 0; i < net->ops[o].n_inputs; i++)
+      n += net->ops[o].inputs[i].value == v;
+  return n;
+}
+
+/* A Conv2d or Linear op followed by a ReLU, Sigmoid or Tanh that is the only reader of its
+ * output: the activation's backward reads only its own output and gradient, so the layer's
+ * own output — the pre-activation — is never needed in training, and the layer may write
+ * the activation's output directly. */
+void
+st_cuda_plan_fusion (CudaBackend *cb)
+{
+  const StNet *net = cb->net;
+
+  for (guint o = 0; o < net->n_ops; o++)
+    {
+      cb->plans[o].act = ST_CUDA_ACT_NONE;
+      cb->plans[o].fused = FALSE;
+    }
+  if (!cb->use_fusion)
+    return;
+  for (guint o = 0; o + 1 < net->n_ops; o++)
+    {
+      const StOp *op = &net->ops[o], *next = &net->ops[o + 1];
+      const StCudaAct act = act_of (next->kind);
+
+      if ((op->kind != ST_OP_CONV2D && op->kind != ST_OP_LINEAR) || act == ST_CUDA_ACT_NONE
+          || cb->plans[o].fused || next->inputs[0].value != op->output
+          || op->output == net->output || readers (net, op->output) != 1)
+        continue;
+      cb->plans[o].act = act;
+      cb->plans[o + 1].fused = TRUE;
+    }
+}
+
+gboolean
+st_cuda_fusing (CudaBackend *cb)
+{
+  return cb->job == JOB_TRAIN || cb->job == JOB_EVAL;
+}
+
 /* ---- the tape ------------------------------------------------------------------------- */
 
 /* Every value but the input needs a gradient; the input only when compute asks for it. */
@@ -56,16 +122,22 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
   const StOpGeom *g = &op->g;
   const StOpArgs *a = &op->args;
   const StCudaQueue *q = &cb->q;
-  float *out = st_cuda_act (cb, op->output);
+  const gboolean fusing = st_cuda_fusing (cb);
+  /* a layer fused with its activation writes the activation's output */
+  const StCudaAct act = fusing ? p->act : ST_CUDA_ACT_NONE;
+  float *out = st_cuda_act (cb, act != ST_CUDA_ACT_NONE ? cb->net->ops[o + 1].output : op->output);
   const float *in = st_cuda_act (cb, op->inputs[0].value);
   const gsize count = (gsize) n * plan->in_numel;
 
+  if (fusing && p->fused)
+    return TRUE;
   switch (op->kind)
     {
     case ST_OP_CONV2D:
-      return st_cuda_conv2d_forward (q, p->ways.forward, out, in, param (cb, cb->params, op->weight),
-                                     param (cb, cb->params, op->bias), cb->scratch, n, p->chunk,
-                                     &p->g, error);
+      return st_cuda_conv2d_forward (q, p->ways.forward, out, in,
+                                     param (cb, cb->params, op->weight),
+                                     param (cb, cb->params, op->bias), act, cb->scratch, n,
+                                     p->chunk, &p->g, error);
     case ST_OP_MAXPOOL2D:
       return st_cuda_maxpool2d_forward (q, out, in, (gint32 *) cache, n,
                                         &p->g, error);
@@ -87,7 +159,8 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
       return st_cuda_tanh_forward (q, out, in, count, error);
     case ST_OP_LINEAR:
       return st_cuda_linear_forward (q, out, in, param (cb, cb->params, op->weight),
-                                     param (cb, cb->params, op->bias), n, g->c, g->oc, error);
+                                     param (cb, cb->params, op->bias), act, n, g->c, g->oc,
+                                     error);
     case ST_OP_DROPOUT:
       if (!train)
         return st_cuda_accumulate (q, out, in, count, FALSE, error);

@@ -5,21 +5,24 @@
  * https://pytorch.org/docs/stable/generated/torch.nn.Linear.html
  *
  * cuBLAS is column-major: a row-major (R, C) matrix is read as a column-major (C, R) one.
- *   forward  out (N, OC) = in (N, C) · wᵀ (C, OC), then + b[o]
+ *   forward  out (N, OC) = in (N, C) · wᵀ (C, OC), then + b[o] and, fused with the activation
+ *            after it, that activation (activation.cuh)
  *   dw       dw (OC, C) += doutᵀ (OC, N) · in (N, C)
  *   din      din (N, C) (+)= dout (N, OC) · w (OC, C)
  *   db       db[o] += Σ_n dout[n, o], in double: the two-stage reduction of cuda-reduce.cuh
  *            over (N, OC, 1)
  */
+#include "gpu/activation.cuh"
 #include "gpu/cuda-ops.h"
 #include "gpu/cuda-reduce.cuh"
 
-/* out (N, OC) += b[o] */
+/* out (N, OC) = act (out + b[o]) (b NULL: act (out)) */
 static __global__ void
-add_bias_kernel (float *__restrict__ out, const float *__restrict__ b, int n, int OC)
+bias_act_kernel (float *__restrict__ out, const float *__restrict__ b, int n, int OC,
+                 StCudaAct act)
 {
   ST_CUDA_FOR (t, (gsize) n * OC)
-    out[t] += b[t % OC];
+    out[t] = st_activate (act, b != NULL ? out[t] + b[t % OC] : out[t]);
 }
 
 typedef struct {
@@ -45,17 +48,17 @@ bias_grad_add_kernel (float *__restrict__ db, const double *__restrict__ partial
 
 gboolean
 st_cuda_linear_forward (const StCudaQueue *q, float *out, const float *in, const float *w,
-                        const float *b, int n, int C, int OC, GError **error)
+                        const float *b, StCudaAct act, int n, int C, int OC, GError **error)
 {
   const float one = 1.0f, zero = 0.0f;
 
   /* column-major: out (OC × N) = wᵀ (OC × C) · in (C × N) */
   ST_CUBLAS_CHECK (cublasSgemm (q->blas, CUBLAS_OP_T, CUBLAS_OP_N, OC, n, C, &one, w, C, in, C,
                                 &zero, out, OC), error);
-  if (b != NULL)
+  if (b != NULL || act != ST_CUDA_ACT_NONE)
     {
-      add_bias_kernel<<<ST_CUDA_BLOCKS ((gsize) n * OC), ST_CUDA_THREADS, 0, q->stream>>> (
-        out, b, n, OC);
+      bias_act_kernel<<<ST_CUDA_BLOCKS ((gsize) n * OC), ST_CUDA_THREADS, 0, q->stream>>> (
+        out, b, n, OC, act);
       ST_CUDA_LAUNCHED (error);
     }
   return TRUE;

@@ -1,8 +1,10 @@
 /* test-cuda-kernels.cc: the convolution kernels of gpu/conv2d-kernels.cuh, run on the host
  * (tests/cuda-emu.h), against the CPU's reference (st_conv2d_*_naive, sums in double).
  *
- *   /cuda-kernels/direct-forward     the direct way's forward, with and without a bias
- *   /cuda-kernels/im2col-forward     im2col, a host GEMM standing in for cuBLAS, add_bias
+ *   /cuda-kernels/direct-forward     the direct way's forward, with and without a bias, alone
+ *                                    and fused with ReLU, Sigmoid or Tanh
+ *   /cuda-kernels/im2col-forward     im2col, a host GEMM standing in for cuBLAS, then the
+ *                                    bias and each activation (bias_act)
  *   /cuda-kernels/direct-data        the direct way's input gradient, written and added
  *   /cuda-kernels/col2im-data        spread_channels, the host GEMM wᵀ · dyt, col2im
  *   /cuda-kernels/direct-weights     the weight gradient's tiles and their sum, accumulating
@@ -22,6 +24,7 @@
 
 #include "gpu/conv2d-kernels.cuh"
 
+#include "core/ops/activation.h"
 #include "core/ops/conv2d.h"
 
 typedef struct {
@@ -104,15 +107,43 @@ host_gemm (float *out, const float *a, const float *b, int m, int n, int k, gboo
       }
 }
 
+static const StCudaAct acts[] = { ST_CUDA_ACT_NONE, ST_CUDA_ACT_RELU, ST_CUDA_ACT_SIGMOID,
+                                   ST_CUDA_ACT_TANH };
+static const char *const act_names[] = { "", ", ReLU", ", Sigmoid", ", Tanh" };
+
+/* The CPU's activation after its convolution: what a fused layer must give. */
+static void
+cpu_activate (StCudaAct act, float *x, gsize n)
+{
+  switch (act)
+    {
+    case ST_CUDA_ACT_RELU:
+      st_relu_forward (x, x, 1, n);
+      break;
+    case ST_CUDA_ACT_SIGMOID:
+      st_sigmoid_forward (x, x, 1, n);
+      break;
+    case ST_CUDA_ACT_TANH:
+      st_tanh_forward (x, x, 1, n);
+      break;
+    case ST_CUDA_ACT_NONE:
+    default:
+      break;
+    }
+}
+
 static void
 test_direct_forward (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (1);
 
   for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
     for (int with_bias = 0; with_bias < 2; with_bias++)
       {
         const Shape *s = &shapes[k];
+        g_autofree char *what = g_strdup_printf ("direct forward%s%s",
+                                                 with_bias ? " with bias" : "", act_names[a]);
         const Geom g = geom_of (s);
         g_autofree float *in = random_floats (rand, N * g.in);
         g_autofree float *w = random_floats (rand, g.w);
@@ -124,12 +155,12 @@ test_direct_forward (void)
         for (gsize i = 0; i < N * g.out; i++)
           got[i] = NAN;
         st_conv2d_forward_naive (want, in, w, bias, N, &g.cpu);
+        cpu_activate (acts[a], want, N * g.out);
         /* two blocks of 64: fewer threads than outputs */
         st_emu_launch (dim3 (2), dim3 (64), [&] {
-          conv2d_direct_forward_kernel (got, in, w, bias, N, g.g);
+          conv2d_direct_forward_kernel (got, in, w, bias, N, g.g, acts[a]);
         });
-        assert_close (with_bias ? "direct forward with bias" : "direct forward", s, got, want,
-                      N * g.out, s->C * s->KH * s->KW + 1);
+        assert_close (what, s, got, want, N * g.out, s->C * s->KH * s->KW + 1);
       }
 }
 
@@ -139,10 +170,14 @@ test_im2col_forward (void)
   g_autoptr (GRand) rand = g_rand_new_with_seed (2);
 
   for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
+    for (int with_bias = 0; with_bias < 2; with_bias++)
     {
       const Shape *s = &shapes[k];
       const Geom g = geom_of (s);
       const int K = s->C * s->KH * s->KW, P = g.cpu.OH * g.cpu.OW;
+      g_autofree char *what = g_strdup_printf ("im2col forward%s%s",
+                                               with_bias ? " with bias" : "", act_names[a]);
       g_autofree float *in = random_floats (rand, N * g.in);
       g_autofree float *w = random_floats (rand, g.w);
       g_autofree float *b = random_floats (rand, s->OC);
@@ -151,7 +186,10 @@ test_im2col_forward (void)
       g_autofree float *cols = g_new (float, (gsize) K * N * P);
       g_autofree float *colsj = g_new (float, (gsize) K * P);
 
-      st_conv2d_forward_naive (want, in, w, b, N, &g.cpu);
+      const float *bias = with_bias ? b : NULL;
+
+      st_conv2d_forward_naive (want, in, w, bias, N, &g.cpu);
+      cpu_activate (acts[a], want, N * g.out);
       st_emu_launch (dim3 (1), dim3 (32), [&] { im2col_kernel (cols, in, N, g.g); });
       /* out[j] (OC, P) = w (OC, K) · cols[:, j·P : (j+1)·P] */
       for (int j = 0; j < N; j++)
@@ -161,10 +199,11 @@ test_im2col_forward (void)
                     sizeof (float) * P);
           host_gemm (got + j * g.out, w, colsj, s->OC, P, K, FALSE, FALSE);
         }
-      st_emu_launch (dim3 (1, (unsigned) (N * s->OC), 1), dim3 (16), [&] {
-        add_bias_kernel (got, b, (gsize) N * s->OC, s->OC, P);
+      /* planes over y and z, as conv2d.cu lays them out past 65,535 */
+      st_emu_launch (dim3 (1, 2, (unsigned) (N * s->OC + 1) / 2), dim3 (16), [&] {
+        bias_act_kernel (got, bias, (gsize) N * s->OC, s->OC, P, acts[a]);
       });
-      assert_close ("im2col forward", s, got, want, N * g.out, K + 1);
+      assert_close (what, s, got, want, N * g.out, K + 1);
     }
 }
 

@@ -14,6 +14,9 @@
  *   /cuda/train/graph-matches-eager/<row>  the same, with the second backend launching every
  *                           kernel itself (STRATA_CUDA_GRAPHS=0) instead of replaying the
  *                           step's CUDA graph: bitwise the same again
+ *   /cuda/train/fused-matches-apart/<row>  the same, with the second backend running each
+ *                           convolution or linear layer and its activation as two kernels
+ *                           (STRATA_CUDA_FUSE=0) instead of one: bitwise the same again
  *   /cuda/augment/<row>     a training step's augmented input batch (flip, shift, crop,
  *                           rotation, alone and together) is the CPU's for a few seeds:
  *                           bitwise without rotation, within AUGMENT_TOL with it
@@ -363,7 +366,7 @@ test_train (gconstpointer data)
   train_both (data, spec);
 }
 
-/* ---- /cuda/train/deterministic/<row>, /cuda/train/graph-matches-eager/<row> ----------- */
+/* ---- /cuda/train/deterministic/<row>, graph-matches-eager/<row>, fused-matches-apart/<row> */
 
 typedef struct {
   const char      *name;
@@ -391,29 +394,30 @@ static const RepeatRow repeat_rows[] = {
 typedef enum {
   SECOND_AS_FIRST,   /* the default: each step's CUDA graph captured once, then replayed */
   SECOND_EAGER,      /* STRATA_CUDA_GRAPHS=0: every kernel launched directly */
+  SECOND_APART,      /* STRATA_CUDA_FUSE=0: no layer applies its activation itself */
 } SecondRun;
 
-/* A CUDA backend opened with STRATA_CUDA_GRAPHS=0 (`graphs` FALSE) or without it, which the
- * backend reads on this thread while it is created; the environment is put back after (GLib
- * logs a debug line that setenv is not thread-safe). NULL, with the case skipped, where there
- * is none. */
+/* A CUDA backend opened with the environment variable `var` set to "0" (`off`) or unset,
+ * which the backend reads on this thread while it is created; the environment is put back
+ * after (GLib logs a debug line that setenv is not thread-safe). NULL, with the case
+ * skipped, where there is none. */
 static StBackend *
-open_cuda_graphs (gboolean graphs)
+open_cuda_without (const char *var, gboolean off)
 {
-  g_autofree char *saved = g_strdup (g_getenv ("STRATA_CUDA_GRAPHS"));
+  g_autofree char *saved = g_strdup (g_getenv (var));
   StBackend *be;
 
-  if (graphs && saved == NULL)
+  if (!off && saved == NULL)
     return open_cuda ();
-  if (graphs)
-    g_unsetenv ("STRATA_CUDA_GRAPHS");
+  if (!off)
+    g_unsetenv (var);
   else
-    g_setenv ("STRATA_CUDA_GRAPHS", "0", TRUE);
+    g_setenv (var, "0", TRUE);
   be = open_cuda ();
   if (saved != NULL)
-    g_setenv ("STRATA_CUDA_GRAPHS", saved, TRUE);
+    g_setenv (var, saved, TRUE);
   else
-    g_unsetenv ("STRATA_CUDA_GRAPHS");
+    g_unsetenv (var);
   return be;
 }
 
@@ -454,8 +458,9 @@ train_twice (const RepeatRow *row, SecondRun second)
   gsize P, Q, S;
   int both = 0;
 
-  if ((first = open_cuda_graphs (TRUE)) == NULL
-      || (again = open_cuda_graphs (second == SECOND_AS_FIRST)) == NULL)
+  if ((first = open_cuda_without ("STRATA_CUDA_GRAPHS", FALSE)) == NULL
+      || (again = second == SECOND_APART ? open_cuda_without ("STRATA_CUDA_FUSE", TRUE)
+                  : open_cuda_without ("STRATA_CUDA_GRAPHS", second == SECOND_EAGER)) == NULL)
     return;
   spec = st_spec_load (row->preset, &error);
   g_assert_no_error (error);
@@ -543,6 +548,12 @@ static void
 test_graph_matches_eager (gconstpointer data)
 {
   train_twice (data, SECOND_EAGER);
+}
+
+static void
+test_fused_matches_apart (gconstpointer data)
+{
+  train_twice (data, SECOND_APART);
 }
 
 /* ---- /cuda/augment/<row> and /cuda/train-augmented/<row> ------------------------------ */
@@ -765,9 +776,12 @@ main (int argc, char *argv[])
                                            NULL);
       g_autofree char *eager = g_strconcat ("/cuda/train/graph-matches-eager/",
                                             repeat_rows[i].name, NULL);
+      g_autofree char *apart = g_strconcat ("/cuda/train/fused-matches-apart/",
+                                            repeat_rows[i].name, NULL);
 
       g_test_add_data_func (same, &repeat_rows[i], test_deterministic);
       g_test_add_data_func (eager, &repeat_rows[i], test_graph_matches_eager);
+      g_test_add_data_func (apart, &repeat_rows[i], test_fused_matches_apart);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (augment_rows); i++)
     {
