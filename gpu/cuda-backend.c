@@ -94,6 +94,7 @@ release_run (CudaBackend *cb)
     g_free (cb->plans[o].why);
   g_clear_pointer (&cb->plans, g_free);
   g_clear_pointer (&cb->value_off, g_free);
+  g_clear_pointer (&cb->dvalue_off, g_free);
   cb->arena_bytes = 0;
   cb->net = NULL;
   cb->snap_head = cb->snap_count = 0;
@@ -118,7 +119,7 @@ kernel_plan (CudaBackend *cb, gsize *scratch, gsize *dscratch, gsize *partials,
   *scratch = 0;
   *dscratch = 1;
   /* the loss's blocks; the op's tiles below (the most at the full batch) */
-  *partials = st_cuda_loss_partial (cb->B);
+  *partials = st_cuda_loss_partial (cb->B);   /* and the evaluation's, in prepare */
   for (guint o = 0; o < net->n_ops; o++)
     {
       const StOp *op = &net->ops[o];
@@ -192,7 +193,7 @@ static gboolean
 cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **error)
 {
   CudaBackend *cb = (CudaBackend *) be;
-  gsize scratch, dscratch, partials, acts = 0, total = 0, free_bytes = 0;
+  gsize scratch, dscratch, partials, free_bytes = 0;
   g_autofree char *what = NULL;
   int per_param;
 
@@ -232,69 +233,81 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
     }
   st_cuda_plan_fusion (cb);
   cb->value_off = g_new (gsize, net->n_values);
-  for (guint v = 0; v < net->n_values; v++)
-    {
-      cb->value_off[v] = acts;
-      acts = add_sat (acts, mul_sat (net->values[v].numel, cb->B));
-    }
+  cb->dvalue_off = g_new (gsize, net->n_values);
   /* as st_optim_state_per_param (core/ops/optim.c) */
   per_param = cb->setup.optim.type == ST_OPTIM_SGD ? (cb->setup.optim.momentum != 0.0 ? 1 : 0)
                                                    : 2;
+  /* The evaluation's batch as asked; where that does not fit, the training batch's. */
+  cb->E = MAX (cb->B, setup->eval_batch_size);
+  for (;;)
+    {
+      const gsize B = cb->B, E = cb->E, P = net->n_params;
+      gsize acts = 0, dacts = 0;
 
-  {
-    const gsize B = cb->B, P = net->n_params;
-    struct {
-      void  **ptr;
-      gsize   bytes;
-    } regions[] = {
-      { (void **) &cb->params, mul_sat (P, sizeof (float)) },
-      { (void **) &cb->buffers, mul_sat (net->n_buffers, sizeof (float)) },
-      { (void **) &cb->grads, mul_sat (P, sizeof (float)) },
-      { (void **) &cb->optim_m, per_param >= 1 ? mul_sat (P, sizeof (float)) : 0 },
-      { (void **) &cb->optim_v, per_param >= 2 ? mul_sat (P, sizeof (float)) : 0 },
-      { (void **) &cb->acts, mul_sat (acts, sizeof (float)) },
-      { (void **) &cb->dacts, mul_sat (acts, sizeof (float)) },
-      { (void **) &cb->bytes, mul_sat (net->cache_bytes, B) },
-      { (void **) &cb->scratch, mul_sat (scratch, sizeof (float)) },
-      { (void **) &cb->dscratch, mul_sat (dscratch, sizeof (double)) },
-      { (void **) &cb->partials, mul_sat (partials, sizeof (double)) },
-      { (void **) &cb->blas_workspace, BLAS_WORKSPACE },
-      { (void **) &cb->step_values, sizeof (StCudaStep) },
-      { (void **) &cb->bn_stats,
-        (gsize) net->n_batchnorm * 2 * net->batchnorm_max_c * sizeof (float) },
-      { (void **) &cb->labels, B },
-      { (void **) &cb->idx, B * sizeof (guint32) },
-      { (void **) &cb->draws, B * sizeof (StCudaDraw) },
-      { (void **) &cb->totals, 2 * sizeof (StCudaTotals) },
-    };
-    gsize offset = 0;
-    cudaError_t err;
+      for (guint v = 0; v < net->n_values; v++)
+        {
+          cb->value_off[v] = acts;
+          cb->dvalue_off[v] = dacts;
+          acts = add_sat (acts, mul_sat (net->values[v].numel, E));
+          dacts = add_sat (dacts, mul_sat (net->values[v].numel, B));
+        }
+      {
+        struct {
+          void  **ptr;
+          gsize   bytes;
+        } regions[] = {
+          { (void **) &cb->params, mul_sat (P, sizeof (float)) },
+          { (void **) &cb->buffers, mul_sat (net->n_buffers, sizeof (float)) },
+          { (void **) &cb->grads, mul_sat (P, sizeof (float)) },
+          { (void **) &cb->optim_m, per_param >= 1 ? mul_sat (P, sizeof (float)) : 0 },
+          { (void **) &cb->optim_v, per_param >= 2 ? mul_sat (P, sizeof (float)) : 0 },
+          { (void **) &cb->acts, mul_sat (acts, sizeof (float)) },
+          { (void **) &cb->dacts, mul_sat (dacts, sizeof (float)) },
+          { (void **) &cb->bytes, mul_sat (net->cache_bytes, E) },
+          { (void **) &cb->scratch, mul_sat (scratch, sizeof (float)) },
+          { (void **) &cb->dscratch, mul_sat (dscratch, sizeof (double)) },
+          { (void **) &cb->partials,
+            mul_sat (MAX (partials, st_cuda_loss_partial (cb->E)), sizeof (double)) },
+          { (void **) &cb->blas_workspace, BLAS_WORKSPACE },
+          { (void **) &cb->step_values, sizeof (StCudaStep) },
+          { (void **) &cb->bn_stats,
+            (gsize) net->n_batchnorm * 2 * net->batchnorm_max_c * sizeof (float) },
+          { (void **) &cb->labels, E },
+          { (void **) &cb->idx, E * sizeof (guint32) },
+          { (void **) &cb->draws, B * sizeof (StCudaDraw) },
+          { (void **) &cb->totals, 2 * sizeof (StCudaTotals) },
+        };
+        gsize offset = 0, total = 0;
+        cudaError_t err = cudaErrorMemoryAllocation;
 
-    for (gsize r = 0; r < G_N_ELEMENTS (regions); r++)
-      total = add_sat (total, align_up (regions[r].bytes));
-    what = g_strdup_printf (_("batch %d"), cb->B);
-    if (!st_cuda_free_memory (&free_bytes) || total > free_bytes)
-      {
-        st_cuda_memory_error (cb, error, what, total);
-        release_run (cb);
-        return FALSE;
+        for (gsize r = 0; r < G_N_ELEMENTS (regions); r++)
+          total = add_sat (total, align_up (regions[r].bytes));
+        if (st_cuda_free_memory (&free_bytes) && total <= free_bytes)
+          err = cudaMalloc (&cb->arena, total);
+        if (err != cudaSuccess)
+          {
+            cudaGetLastError ();
+            cb->arena = NULL;
+            if (cb->E > cb->B)
+              {
+                cb->E = cb->B;
+                continue;
+              }
+            what = g_strdup_printf (_("batch %d"), cb->B);
+            st_cuda_memory_error (cb, error, what, total);
+            release_run (cb);
+            return FALSE;
+          }
+        cb->arena_bytes = total;
+        for (gsize r = 0; r < G_N_ELEMENTS (regions); r++)
+          {
+            *regions[r].ptr = regions[r].bytes > 0 ? (guint8 *) cb->arena + offset : NULL;
+            offset += align_up (regions[r].bytes);
+          }
+        break;
       }
-    err = cudaMalloc (&cb->arena, total);
-    if (err != cudaSuccess)
-      {
-        cudaGetLastError ();
-        cb->arena = NULL;
-        st_cuda_memory_error (cb, error, what, total);
-        release_run (cb);
-        return FALSE;
-      }
-    cb->arena_bytes = total;
-    for (gsize r = 0; r < G_N_ELEMENTS (regions); r++)
-      {
-        *regions[r].ptr = regions[r].bytes > 0 ? (guint8 *) cb->arena + offset : NULL;
-        offset += align_up (regions[r].bytes);
-      }
-  }
+    }
+  be->eval_batch = cb->E;
   {
     cublasStatus_t status = cublasSetWorkspace (cb->q.blas, cb->blas_workspace,
                                                 BLAS_WORKSPACE);
@@ -313,14 +326,14 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
       release_run (cb);
       return FALSE;
     }
-  if (cudaHostAlloc ((void **) &cb->idx_host, sizeof (guint32) * IDX_RING * cb->B,
+  if (cudaHostAlloc ((void **) &cb->idx_host, sizeof (guint32) * IDX_RING * cb->E,
                      cudaHostAllocDefault) != cudaSuccess)
     {
       cudaGetLastError ();
       cb->idx_host = NULL;
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MEMORY,
                    _("batch %d: %.1f MiB of pinned host memory for the indices could not be had"),
-                   cb->B, sizeof (guint32) * IDX_RING * cb->B / MIB);
+                   cb->E, sizeof (guint32) * IDX_RING * cb->E / MIB);
       release_run (cb);
       return FALSE;
     }

@@ -81,9 +81,11 @@ typedef struct {
 
   const StNet    *net;
   StRunSetup      setup;
-  int             B;
+  int             B;              /* the most examples a training step or compute holds */
+  int             E;              /* the most an evaluation or snapshot holds (≥ B) */
   OpPlan         *plans;
-  gsize          *value_off;      /* (n_values) */
+  gsize          *value_off;      /* (n_values): value v's place in acts, (E, numel_v) */
+  gsize          *dvalue_off;     /* (n_values): its gradient's in dacts, (B, numel_v) */
   gint64          step;
 
   /* the arena */
@@ -103,13 +105,13 @@ typedef struct {
   void           *blas_workspace; /* (BLAS_WORKSPACE bytes) */
   StCudaStep     *step_values;    /* the running job's StCudaStep */
   float          *bn_stats;       /* (n_batchnorm, 2, batchnorm_max_c) */
-  guint8         *labels;         /* (B) */
-  guint32        *idx;            /* (B) */
+  guint8         *labels;         /* (E) */
+  guint32        *idx;            /* (E) */
   StCudaDraw     *draws;          /* (B): each example's augmentation, drawn on the device */
   StCudaTotals   *totals;         /* (2) */
 
   /* pinned host memory and the events that say when a slot may be reused */
-  guint32        *idx_host;       /* (IDX_RING, B) */
+  guint32        *idx_host;       /* (IDX_RING, E) */
   cudaEvent_t     idx_done[IDX_RING];
   int             idx_slot;
   StCudaTotals   *snap_host;      /* (SNAP_RING) */
@@ -201,7 +203,7 @@ void     st_cuda_conv_cache_free  (CudaBackend *cb);
 void     st_cuda_plan_fusion  (CudaBackend *cb);
 /* Whether the current job runs fused layers (training and evaluation). */
 gboolean st_cuda_fusing       (CudaBackend *cb);
-float   *st_cuda_act          (CudaBackend *cb, int v);   /* value v: (B, numel_v) */
+float   *st_cuda_act          (CudaBackend *cb, int v);   /* value v: (E, numel_v) */
 float   *st_cuda_dact         (CudaBackend *cb, int v);   /* its gradient */
 gboolean st_cuda_forward_op   (CudaBackend *cb, guint o, int n, gboolean train, GError **error);
 gboolean st_cuda_backward_op  (CudaBackend *cb, guint o, int n, GError **error);

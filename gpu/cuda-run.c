@@ -24,20 +24,23 @@
 
 /* ---- steps ---------------------------------------------------------------------------- */
 
-/* The dataset is there, has the net's shape, and a batch of n fits. */
+/* The dataset is there, has the net's shape, and a batch of n fits: at most B for a training
+ * step, E for an evaluation or a snapshot (`eval`). */
 static gboolean
-check_data (CudaBackend *cb, const DeviceData *data, int n, GError **error)
+check_data (CudaBackend *cb, const DeviceData *data, int n, gboolean eval, GError **error)
 {
+  const int most = eval ? cb->E : cb->B;
+
   if (data->images == NULL)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
                    _("the CUDA backend has no datasets yet (set_data was not called)"));
       return FALSE;
     }
-  if (n < 1 || n > cb->B)
+  if (n < 1 || n > most)
     {
       g_set_error (error, NET_ERROR, ST_NET_ERROR_MODEL,
-                   _("a batch of %d examples; this run was prepared for 1 to %d"), n, cb->B);
+                   _("a batch of %d examples; this run was prepared for 1 to %d"), n, most);
       return FALSE;
     }
   /* prepare may have come again, for another net, after set_data */
@@ -54,7 +57,7 @@ check_data (CudaBackend *cb, const DeviceData *data, int n, GError **error)
 static gboolean
 check_batch (CudaBackend *cb, const DeviceData *data, const guint32 *idx, int n, GError **error)
 {
-  if (!check_data (cb, data, n, error))
+  if (!check_data (cb, data, n, TRUE, error))
     return FALSE;
   for (int i = 0; i < n; i++)
     if (idx[i] >= data->n)
@@ -194,7 +197,7 @@ launch_job (CudaBackend *cb, const Job *job, const StCudaStep *values, GError **
 static gboolean
 check_train_batch (CudaBackend *cb, gint64 offset, int n, GError **error)
 {
-  if (!check_data (cb, &cb->train, n, error))
+  if (!check_data (cb, &cb->train, n, FALSE, error))
     return FALSE;
   if (offset < 0 || offset > cb->order_n - n)
     {
@@ -362,7 +365,7 @@ eval_job (CudaBackend *cb, StSplit split, const DeviceData *data, const guint32 
   if (!run)
     {
       const int slot = cb->idx_slot;
-      guint32 *host = cb->idx_host + (gsize) slot * cb->B;
+      guint32 *host = cb->idx_host + (gsize) slot * cb->E;
 
       ST_CUDA_CHECK (cudaEventSynchronize (cb->idx_done[slot]), error);
       memcpy (host, idx, sizeof (guint32) * n);

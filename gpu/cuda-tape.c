@@ -21,7 +21,7 @@ st_cuda_act (CudaBackend *cb, int v)
 float *
 st_cuda_dact (CudaBackend *cb, int v)
 {
-  return cb->dacts + cb->value_off[v];
+  return cb->dacts + cb->dvalue_off[v];
 }
 
 static float *
@@ -117,7 +117,7 @@ st_cuda_forward_op (CudaBackend *cb, guint o, int n, gboolean train, GError **er
   const StOp *op = &cb->net->ops[o];
   const OpPlan *p = &cb->plans[o];
   const StOpPlan *plan = &op->plan;
-  guint8 *cache = cb->bytes + plan->cache_off * cb->B;
+  guint8 *cache = cb->bytes + plan->cache_off * cb->E;
   const int bn_c = cb->net->batchnorm_max_c;
   const StOpGeom *g = &op->g;
   const StOpArgs *a = &op->args;
@@ -205,7 +205,7 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
   const StOp *op = &cb->net->ops[o];
   const OpPlan *p = &cb->plans[o];
   const StOpPlan *plan = &op->plan;
-  guint8 *cache = cb->bytes + plan->cache_off * cb->B;
+  guint8 *cache = cb->bytes + plan->cache_off * cb->E;
   const int bn_c = cb->net->batchnorm_max_c;
   const StOpGeom *g = &op->g;
   const StOpArgs *a = &op->args;

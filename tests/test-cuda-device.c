@@ -6,6 +6,9 @@
  *                           it was
  *   /cuda/refusals          augmentation settings out of range, bad orders, runs outside the
  *                           order and oversized batches are errors
+ *   /cuda/eval-batch        a backend prepared for batch 64 evaluates 1,000 examples at once
+ *                           (StRunSetup.eval_batch_size) with the metrics of batches of 64,
+ *                           refuses 1,001, and settles for 64 where 2^28 cannot fit
  *   /cuda/conv-plan         each convolution's ways are timed when the net is prepared,
  *                           described (describe_plan), remembered in the user's cache and
  *                           taken from it by the next backend; STRATA_CUDA_CONV forces a way,
@@ -17,6 +20,8 @@
  */
 #define G_LOG_DOMAIN "strata-test"
 
+#include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/data/transform.h"
@@ -260,6 +265,73 @@ test_refusals (void)
   g_assert_no_error (error);
 }
 
+/* ---- /cuda/eval-batch ----------------------------------------------------------------- */
+
+static void
+test_eval_batch (void)
+{
+  g_autoptr (StBackend) cuda = open_cuda ();
+  g_autoptr (StSpec) spec = NULL;
+  g_autoptr (StNet) net = NULL;
+  g_autoptr (StDataset) data = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *params = NULL;
+  g_autofree guint32 *idx = NULL;
+  StRunSetup setup = { .batch_size = 64, .eval_batch_size = 1000 };
+  StMetrics big, small;
+  StRng rng;
+
+  if (cuda == NULL)
+    return;
+  net = preset_net ("lenet5", &spec);
+  setup.loss = spec->training.loss;
+  setup.optim = spec->training.optimizer;
+  setup.normalize = spec->training.normalize;
+  params = g_new0 (float, net->n_params);
+  st_rng_init (&rng, 5);
+  st_net_init_params (net, params, NULL, spec->training.init, &rng);
+  data = st_dataset_new ("eval-batch", "generated", 2000, 1, 28, 28, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < 2000 * st_dataset_example_size (data); i++)
+    data->images[i] = (guint8) st_rng_below (&rng, 256);
+  for (int i = 0; i < 2000; i++)
+    data->labels[i] = (guint8) st_rng_below (&rng, 10);
+  st_dataset_set_classes (data, 10, NULL);
+  if (!st_backend_prepare (cuda, net, &setup, &error)
+      || !st_backend_set_data (cuda, data, data, &error)
+      || !st_backend_write_state (cuda, params, NULL, NULL, 0, &error))
+    {
+      g_test_fail_printf ("%s", error->message);
+      return;
+    }
+  g_assert_cmpint (cuda->eval_batch, ==, 1000);
+  g_assert_true (st_backend_evaluate_all (cuda, ST_SPLIT_TEST, 2000, 1000, NULL, NULL, &big,
+                                          &error));
+  g_assert_true (st_backend_evaluate_all (cuda, ST_SPLIT_TEST, 2000, 64, NULL, NULL, &small,
+                                          &error));
+  g_assert_no_error (error);
+  g_test_message ("2,000 examples in batches of 1,000: loss %.9g, %" PRId64 " right; of 64: "
+                  "loss %.9g, %" PRId64 " right", big.loss_sum, big.correct, small.loss_sum,
+                  small.correct);
+  g_assert_cmpint (big.examples, ==, 2000);
+  g_assert_cmpint (small.examples, ==, 2000);
+  g_assert_cmpint (big.correct, ==, small.correct);
+  g_assert_cmpfloat_with_epsilon (big.loss_sum, small.loss_sum, 1e-9 * fabs (small.loss_sum));
+
+  idx = g_new0 (guint32, 1001);
+  g_assert_false (st_backend_evaluate (cuda, ST_SPLIT_TEST, idx, 1001, &error));
+  g_assert_nonnull (error);
+  if (error != NULL)
+    g_assert_nonnull (strstr (error->message, "prepared for 1 to 1000"));
+  g_clear_error (&error);
+
+  /* far more than the device holds: the training batch's size instead, not an error */
+  setup.eval_batch_size = 1 << 28;
+  g_assert_true (st_backend_prepare (cuda, net, &setup, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cuda->eval_batch, ==, 64);
+}
+
 /* ---- /cuda/conv-plan ------------------------------------------------------------------ */
 
 /* LeNet-5 at batch 64 prepared on a new backend: its describe_plan lines (NULL, the case
@@ -405,6 +477,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/memory/too-large", test_memory_too_large);
   g_test_add_func ("/cuda/memory/no-leak", test_memory_no_leak);
   g_test_add_func ("/cuda/refusals", test_refusals);
+  g_test_add_func ("/cuda/eval-batch", test_eval_batch);
   g_test_add_func ("/cuda/conv-plan", test_conv_plan);
   status = g_test_run ();
   cuda_probe_clear ();

@@ -313,7 +313,7 @@ test_snapshot_batch (void)
   g_autoptr (StDatasetPair) data = st_dataset_pair_load (data_dir, NULL, &error);
   g_autoptr (StBackend) be = st_backend_new_cpu (2);
   g_autofree float *params = g_new0 (float, net->n_params);
-  StRunSetup setup = { .batch_size = 8, .loss = spec->training.loss,
+  StRunSetup setup = { .batch_size = 8, .eval_batch_size = 64, .loss = spec->training.loss,
                        .optim = spec->training.optimizer };
   const guint32 lists[2][5] = { { 10, 11, 12, 13, 14 }, { 7, 0, 499, 7, 3 } };
   int values[2] = { 3, net->output };
@@ -367,6 +367,23 @@ test_snapshot_batch (void)
     g_assert_false (st_backend_snapshot (be, ST_SPLIT_TEST, -1, values, 1, out, &error));
     g_assert_nonnull (error);
     g_assert_nonnull (strstr (error->message, "image -1 does not exist"));
+    g_clear_error (&error);
+  }
+  /* The CPU evaluates in batches of the training batch whatever the set-up asks (more at
+   * once would only take memory); evaluate_all asked for more goes in those. */
+  g_assert_cmpint (be->eval_batch, ==, 8);
+  {
+    StMetrics in_eights, asked_more;
+
+    g_assert_true (st_backend_evaluate_all (be, ST_SPLIT_TEST, 100, 8, NULL, NULL, &in_eights,
+                                            &error));
+    g_assert_true (st_backend_evaluate_all (be, ST_SPLIT_TEST, 100, 1000, NULL, NULL,
+                                            &asked_more, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (in_eights.examples, ==, 100);
+    g_assert_cmpint (asked_more.examples, ==, 100);
+    g_assert_cmpint (asked_more.correct, ==, in_eights.correct);
+    g_assert_cmpfloat (asked_more.loss_sum, ==, in_eights.loss_sum);
   }
 }
 

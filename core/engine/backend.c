@@ -135,6 +135,7 @@ st_backend_start_for_recipe (StBackendStart *start, StDevice device, const StNet
   start->device = device;
   start->net = net;
   start->setup.batch_size = batch_size;
+  start->setup.eval_batch_size = MAX (batch_size, ST_EVAL_BATCH);
   start->setup.loss = tc->loss;
   start->setup.optim = tc->optimizer;
   start->setup.normalize = tc->normalize;
@@ -353,6 +354,8 @@ st_backend_evaluate_all (StBackend *be, StSplit split, gint64 n, int batch,
 
   g_return_val_if_fail (be != NULL && batch > 0 && metrics != NULL, FALSE);
 
+  /* no more than the backend holds */
+  batch = be->eval_batch > 0 ? MIN (batch, be->eval_batch) : batch;
   idx = g_try_new (guint32, batch);
   if (idx == NULL)
     {

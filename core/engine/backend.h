@@ -35,7 +35,10 @@ typedef enum {
 } StSplit;
 
 typedef struct {
-  int                 batch_size;   /* the most examples one step or evaluation holds */
+  int                 batch_size;   /* the most examples one step or compute holds */
+  int                 eval_batch_size; /* what an evaluation or snapshot would like to hold
+                                    * (0: batch_size); the backend settles on its own,
+                                    * StBackend.eval_batch, from batch_size up to this */
   StLossKind          loss;
   StOptimConfig       optim;
   StNormalizeConfig   normalize;
@@ -85,7 +88,8 @@ struct _StBackendClass {
    * n ≤ batch_size. */
   gboolean (*train_step)   (StBackend *be, gint64 offset, int n, guint64 seed,
                             GError **error);
-  /* Forward in evaluation mode (no dropout, BatchNorm running statistics), metrics only. */
+  /* Forward in evaluation mode (no dropout, BatchNorm running statistics), metrics only;
+   * n ≤ StBackend.eval_batch. */
   gboolean (*evaluate)     (StBackend *be, StSplit split, const guint32 *idx, int n,
                             GError **error);
   /* For checks against PyTorch and finite differences: forward in training mode on a given
@@ -99,7 +103,7 @@ struct _StBackendClass {
   gboolean (*apply_update) (StBackend *be, GError **error);
   /* Returns the metrics gathered since the last call and starts again from zero. */
   void     (*take_metrics) (StBackend *be, StMetrics *out);
-  /* Forward the examples idx[0..n) (n ≤ batch_size) in evaluation mode and copy out the
+  /* Forward the examples idx[0..n) (n ≤ StBackend.eval_batch) in evaluation mode and copy out the
    * given values into out[i], which the caller allocated: n × StNet.values[v].numel floats,
    * example after example. Metrics are not touched. An example outside the split fails
    * naming it. */
@@ -121,7 +125,15 @@ struct _StBackendClass {
 struct _StBackend {
   const StBackendClass *klass;
   char                 *description;   /* "CPU, 2 threads (OpenBLAS Haswell)" */
+  int                   eval_batch;    /* set by prepare: the most examples evaluate and
+                                        * snapshot take, at least batch_size (the GPU takes
+                                        * StRunSetup.eval_batch_size where memory allows;
+                                        * the CPU gains nothing from more) */
 };
+
+/* The batch an epoch's evaluation asks for (StRunSetup.eval_batch_size) in the set-up the
+ * trainer, the evaluator and bench share: the test sets of MNIST and Fashion-MNIST in ten. */
+#define ST_EVAL_BATCH 1000
 
 /* The interface between a program and the CUDA module. The module links nothing of core:
  * it reads StNet, StOp, StDataset, StRunSetup and this table from the headers it was built
@@ -130,7 +142,7 @@ struct _StBackend {
  * the program's, naming both and the file. Bump ST_BACKEND_INTERFACE when a shared
  * structure changes meaning; a change of size is caught without a bump, since the sizes of
  * the shared structures are folded into the version. */
-#define ST_BACKEND_INTERFACE 7
+#define ST_BACKEND_INTERFACE 8
 #define ST_BACKEND_INTERFACE_VERSION                                                      \
   ((guint64) ST_BACKEND_INTERFACE << 56                                                   \
    ^ (guint64) (sizeof (StNet) + 3 * sizeof (StOp) + 5 * sizeof (StOpGeom)                 \
@@ -165,8 +177,8 @@ typedef struct {
 } StBackendStart;
 
 /* `start` for a run of the recipe `tc` on `net`, `device`: its loss, optimizer and
- * normalisation in batches of `batch_size` over `train` and `test`, its initialiser drawing
- * from `rng` (seeded by the caller). Augmentation, and the weights' other sources (a file,
+ * normalisation in batches of `batch_size` over `train` and `test` (evaluations asking for
+ * ST_EVAL_BATCH), its initialiser drawing from `rng` (seeded by the caller). Augmentation, and the weights' other sources (a file,
  * arrays), are left as they were: zeroed, or what the caller set. */
 void       st_backend_start_for_recipe (StBackendStart      *start,
                                         StDevice             device,
@@ -185,8 +197,8 @@ StBackend *st_backend_start        (const StBackendStart *start, GError **error)
 StBackend *st_backend_open         (StDevice device, GError **error);
 gboolean   st_device_from_name     (const char *name, StDevice *device);
 void       st_backend_free         (StBackend *be);
-/* Evaluates examples 0..n-1 of `split` in batches of at most `batch` and returns their
- * metrics. `cancelled`, when not NULL, is asked between batches; TRUE ends early. */
+/* Evaluates examples 0..n-1 of `split` in batches of at most `batch` (and of the backend's
+ * eval_batch) and returns their metrics. `cancelled`, when not NULL, is asked between batches; TRUE ends early. */
 gboolean   st_backend_evaluate_all (StBackend   *be,
                                     StSplit      split,
                                     gint64       n,

@@ -255,6 +255,8 @@ cpu_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError **
   cb->net = net;
   cb->setup = *setup;
   cb->B = setup->batch_size;
+  /* evaluations in batches of B: more examples at once would only take more memory here */
+  be->eval_batch = cb->B;
   cb->step = 0;
   memset (&cb->metrics, 0, sizeof cb->metrics);
   cb->metrics.last_loss = NAN;

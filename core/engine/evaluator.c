@@ -186,8 +186,8 @@ st_evaluator_free (StEvaluator *ev)
 gboolean
 st_evaluator_run (StEvaluator *ev, StMetrics *metrics, GError **error)
 {
-  return st_backend_evaluate_all (ev->backend, ST_SPLIT_TEST, ev->data->test->n, EVAL_BATCH,
-                                  NULL, NULL, metrics, error);
+  return st_backend_evaluate_all (ev->backend, ST_SPLIT_TEST, ev->data->test->n,
+                                  ev->backend->eval_batch, NULL, NULL, metrics, error);
 }
 
 StSnapshot *

@@ -442,8 +442,10 @@ train (Run *run, GError **error)
       seen += m.examples;
       correct += m.correct;
 
+      /* in the largest batches the backend holds (on the GPU, ST_EVAL_BATCH) */
       if (!st_backend_evaluate_all (run->backend, ST_SPLIT_TEST, run->data->test->n,
-                                    tc->batch_size, stop_requested, trainer, &test, error))
+                                    run->backend->eval_batch, stop_requested, trainer, &test,
+                                    error))
         return FALSE;
       if (atomic_load (&trainer->stop))
         return TRUE;
