@@ -4,7 +4,7 @@
  * an example as (C, HW). Each backward reads what the CPU's reads: the output for ReLU,
  * Sigmoid and Tanh, the input for LeakyReLU and PReLU, and applies the same rule with the
  * same float operations (the module is built with -fmad=false, so nothing is fused). The
- * forward rules of ReLU, Sigmoid and Tanh are activation.cuh's.
+ * rules of ReLU, Sigmoid and Tanh, both ways, are activation.cuh's.
  * https://pytorch.org/docs/stable/generated/torch.nn.ReLU.html, LeakyReLU, PReLU, Sigmoid,
  * Tanh.
  */
@@ -31,7 +31,7 @@ relu_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
                       const float *__restrict__ out, gsize count, gboolean add)
 {
   ST_CUDA_FOR (i, count)
-    put (din, i, out[i] <= 0.0f ? 0.0f : dout[i], add);
+    put (din, i, st_activate_grad (ST_CUDA_ACT_RELU, dout[i], out[i]), add);
 }
 
 static __global__ void
@@ -114,13 +114,12 @@ sigmoid_forward_kernel (float *__restrict__ out, const float *__restrict__ in, g
     out[i] = st_sigmoid (in[i]);
 }
 
-/* PyTorch's order of operations: dy · (1 − y) · y */
 static __global__ void
 sigmoid_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
                          const float *__restrict__ out, gsize count, gboolean add)
 {
   ST_CUDA_FOR (i, count)
-    put (din, i, dout[i] * (1.0f - out[i]) * out[i], add);
+    put (din, i, st_activate_grad (ST_CUDA_ACT_SIGMOID, dout[i], out[i]), add);
 }
 
 static __global__ void
@@ -130,13 +129,12 @@ tanh_forward_kernel (float *__restrict__ out, const float *__restrict__ in, gsiz
     out[i] = st_activate (ST_CUDA_ACT_TANH, in[i]);
 }
 
-/* dy · (1 − y·y) */
 static __global__ void
 tanh_backward_kernel (float *__restrict__ din, const float *__restrict__ dout,
                       const float *__restrict__ out, gsize count, gboolean add)
 {
   ST_CUDA_FOR (i, count)
-    put (din, i, dout[i] * (1.0f - out[i] * out[i]), add);
+    put (din, i, st_activate_grad (ST_CUDA_ACT_TANH, dout[i], out[i]), add);
 }
 
 #define LAUNCH(kernel, count, ...)                                                   \

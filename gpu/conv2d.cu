@@ -23,7 +23,8 @@
  *   reduction per weight (partial: OC·K·st_cuda_reduce_tiles (n, OC·K, P) doubles).
  * Every way: the forward pass ends with the bias and, for a layer fused with the activation
  * after it, that activation (activation.cuh); db[oc] += Σ over (N, P) of dout, the two-stage
- * reduction of cuda-reduce.cuh.
+ * reduction of cuda-reduce.cuh, whose first pass, for a fused layer, also forms dout from the
+ * activation's gradient.
  * cuBLAS is column-major: a row-major (R, C) matrix is read as a column-major (C, R) one,
  * which is how every call below is written.
  *
@@ -178,9 +179,9 @@ add_tiles (const StCudaQueue *q, float *d, const double *partial, int count, int
 
 gboolean
 st_cuda_conv2d_backward (const StCudaQueue *q, const StCudaConvWays *ways, float *din,
-                         float *dw, float *db, const float *dout, const float *in,
-                         const float *w, float *scratch, double *partial, int n, int chunk,
-                         const StCudaGeom *g, gboolean add, GError **error)
+                         float *dw, float *db, float *dout, const StCudaActGrad *fused,
+                         const float *in, const float *w, float *scratch, double *partial,
+                         int n, int chunk, const StCudaGeom *g, gboolean add, GError **error)
 {
   const int K = g->C * g->KH * g->KW, P = g->OH * g->OW;
   const gsize in_size = (gsize) g->C * g->H * g->W, out_size = (gsize) g->OC * P;
@@ -193,8 +194,12 @@ st_cuda_conv2d_backward (const StCudaQueue *q, const StCudaConvWays *ways, float
     {
       const int tiles = st_cuda_reduce_tiles (n, g->OC, P);
 
-      bias_grad_tiles_kernel<<<tiles * g->OC, ST_CUDA_THREADS, 0, q->stream>>> (
-        partial, dout, n, g->OC, P, tiles);
+      if (fused != NULL)
+        act_bias_grad_tiles_kernel<<<tiles * g->OC, ST_CUDA_THREADS, 0, q->stream>>> (
+          partial, dout, fused->dy, fused->y, fused->act, n, g->OC, P, tiles);
+      else
+        bias_grad_tiles_kernel<<<tiles * g->OC, ST_CUDA_THREADS, 0, q->stream>>> (
+          partial, dout, n, g->OC, P, tiles);
       ST_CUDA_LAUNCHED (error);
       if (!add_tiles (q, db, partial, g->OC, tiles, error))
         return FALSE;

@@ -34,7 +34,10 @@ typedef struct {
   char          *why;           /* Conv2d: what chose them, for describe_plan */
   StCudaAct      act;           /* Conv2d, Linear: the activation after it, which it applies
                                  * itself in training and evaluation (NONE: none fused) */
+  gboolean       act_grad;      /* … and whose gradient it forms itself in training (a
+                                 * layer with a bias: its first pass does it) */
   gboolean       fused;         /* ReLU, Sigmoid, Tanh: applied by the op before */
+  gboolean       fused_grad;    /* … and its gradient formed there */
 } OpPlan;
 
 typedef enum {

@@ -156,12 +156,12 @@ run_once (CudaBackend *cb, guint o, gboolean forward, const StCudaConvWays *ways
     return st_cuda_conv2d_forward (&cb->q, ways->forward, st_cuda_act (cb, op->output),
                                    st_cuda_act (cb, in), param (cb, cb->params, op->weight),
                                    param (cb, cb->params, op->bias), ST_CUDA_ACT_NONE,
-                                   cb->scratch, cb->B,
-                                   p->chunk, &p->g, error);
-  return st_cuda_conv2d_backward (&cb->q, ways, needs_data (cb, op) ? st_cuda_dact (cb, in) : NULL,
+                                   cb->scratch, cb->B, p->chunk, &p->g, error);
+  return st_cuda_conv2d_backward (&cb->q, ways,
+                                  needs_data (cb, op) ? st_cuda_dact (cb, in) : NULL,
                                   param (cb, cb->grads, op->weight),
                                   param (cb, cb->grads, op->bias), st_cuda_dact (cb, op->output),
-                                  st_cuda_act (cb, in), param (cb, cb->params, op->weight),
+                                  NULL, st_cuda_act (cb, in), param (cb, cb->params, op->weight),
                                   cb->scratch, cb->partials, cb->B, p->chunk, &p->g, FALSE,
                                   error);
 }

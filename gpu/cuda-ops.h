@@ -140,6 +140,17 @@ gboolean st_cuda_gather_augment   (const StCudaQueue *q, float *x, guint8 *label
                                    const float *lut, const StCudaAugment *augment,
                                    GError **error);
 
+/* ---- a layer fused with its activation -------------------------------------------- */
+
+/* The backward pass of a convolution or linear layer fused with the activation after it
+ * (cuda-tape.c): the layer's dout is first formed — written, and summed for the bias in the
+ * same pass — from that activation's output gradient dy and output y. Only for layers with
+ * a bias. */
+typedef struct {
+  StCudaAct    act;
+  const float *dy, *y;
+} StCudaActGrad;
+
 /* ---- conv2d.cu ---------------------------------------------------------------------- */
 
 /* The ways a convolution can run (conv2d.cu's top): im2col + cuBLAS over chunks of `chunk`
@@ -177,11 +188,12 @@ gboolean st_cuda_conv2d_forward   (const StCudaQueue *q, StCudaConvWay way, floa
                                    const float *in, const float *w, const float *b,
                                    StCudaAct act, float *scratch, int n, int chunk,
                                    const StCudaGeom *g, GError **error);
+/* fused: NULL, or the activation whose gradient forms dout first (db then not NULL). */
 gboolean st_cuda_conv2d_backward  (const StCudaQueue *q, const StCudaConvWays *ways, float *din,
-                                   float *dw, float *db, const float *dout, const float *in,
-                                   const float *w, float *scratch, double *partial, int n,
-                                   int chunk, const StCudaGeom *g, gboolean add,
-                                   GError **error);
+                                   float *dw, float *db, float *dout,
+                                   const StCudaActGrad *fused, const float *in, const float *w,
+                                   float *scratch, double *partial, int n, int chunk,
+                                   const StCudaGeom *g, gboolean add, GError **error);
 
 /* ---- pool2d.cu ---------------------------------------------------------------------- */
 
@@ -240,11 +252,12 @@ gboolean st_cuda_tanh_backward       (const StCudaQueue *q, float *din, const fl
 gboolean st_cuda_linear_forward  (const StCudaQueue *q, float *out, const float *in,
                                   const float *w, const float *b, StCudaAct act, int n, int C,
                                   int OC, GError **error);
-/* partial: OC·st_cuda_reduce_tiles (n, OC, 1) doubles for the bias gradient. */
+/* partial: OC·st_cuda_reduce_tiles (n, OC, 1) doubles for the bias gradient; fused as
+ * st_cuda_conv2d_backward's. */
 gboolean st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
-                                  const float *dout, const float *in, const float *w,
-                                  double *partial, int n, int C, int OC, gboolean add,
-                                  GError **error);
+                                  float *dout, const StCudaActGrad *fused, const float *in,
+                                  const float *w, double *partial, int n, int C, int OC,
+                                  gboolean add, GError **error);
 
 /* ---- batchnorm2d.cu ----------------------------------------------------------------- */
 

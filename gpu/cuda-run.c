@@ -611,7 +611,15 @@ part_name (CudaBackend *cb, int part)
     return g_strdup ("zero gradients");
   if (part <= 2 * n_ops + 2)
     {
-      op = &cb->net->ops[2 * n_ops + 2 - part];
+      const int o = 2 * n_ops + 2 - part;
+      const OpPlan *p = &cb->plans[o];
+
+      op = &cb->net->ops[o];
+      if (p->act_grad)
+        return g_strdup_printf ("backward %s %s + %s (fused)", op->path, op->name,
+                                cb->net->ops[o + 1].name);
+      if (p->fused_grad)
+        return g_strdup_printf ("backward %s %s (in the layer before)", op->path, op->name);
       return g_strdup_printf ("backward %s %s", op->path, op->name);
     }
   return g_strdup ("update");

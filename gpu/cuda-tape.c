@@ -69,7 +69,8 @@ readers (const StNet *net, int v)
 /* A Conv2d or Linear op followed by a ReLU, Sigmoid or Tanh that is the only reader of its
  * output: the activation's backward reads only its own output and gradient, so the layer's
  * own output — the pre-activation — is never needed in training, and the layer may write
- * the activation's output directly. */
+ * the activation's output directly; backward, a layer with a bias forms the activation's
+ * gradient in the pass that sums the bias's (the same float operations either way). */
 void
 st_cuda_plan_fusion (CudaBackend *cb)
 {
@@ -78,7 +79,7 @@ st_cuda_plan_fusion (CudaBackend *cb)
   for (guint o = 0; o < net->n_ops; o++)
     {
       cb->plans[o].act = ST_CUDA_ACT_NONE;
-      cb->plans[o].fused = FALSE;
+      cb->plans[o].fused = cb->plans[o].act_grad = cb->plans[o].fused_grad = FALSE;
     }
   if (!cb->use_fusion)
     return;
@@ -93,6 +94,10 @@ st_cuda_plan_fusion (CudaBackend *cb)
         continue;
       cb->plans[o].act = act;
       cb->plans[o + 1].fused = TRUE;
+      /* backward, the activation's gradient is formed in the pass that sums the bias's:
+       * where there is one, and the activation writes (not adds) its input's gradient */
+      cb->plans[o].act_grad = cb->plans[o + 1].fused_grad
+        = op->bias >= 0 && next->inputs[0].grad_mode == ST_GRAD_WRITE;
     }
 }
 
@@ -213,17 +218,29 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
   const StOpInput *in0 = &op->inputs[0];
   float *grads = cb->grads;
   const float *out = st_cuda_act (cb, op->output);
-  const float *dout = st_cuda_dact (cb, op->output);
+  float *dout = st_cuda_dact (cb, op->output);
   const float *in = st_cuda_act (cb, in0->value);
   float *din = wants_grad (cb, in0->value) ? st_cuda_dact (cb, in0->value) : NULL;
   const gboolean add = in0->grad_mode == ST_GRAD_ADD;
   const gsize count = (gsize) n * plan->in_numel;
+  const gboolean fusing = st_cuda_fusing (cb);
+  StCudaActGrad act_grad;
+  const StCudaActGrad *fused = NULL;
 
+  if (fusing && p->fused_grad)
+    return TRUE;
+  if (fusing && p->act_grad)
+    {
+      const int next = cb->net->ops[o + 1].output;
+
+      act_grad = (StCudaActGrad) { p->act, st_cuda_dact (cb, next), st_cuda_act (cb, next) };
+      fused = &act_grad;
+    }
   switch (op->kind)
     {
     case ST_OP_CONV2D:
       return st_cuda_conv2d_backward (q, &p->ways, din, param (cb, grads, op->weight),
-                                      param (cb, grads, op->bias), dout, in,
+                                      param (cb, grads, op->bias), dout, fused, in,
                                       param (cb, cb->params, op->weight), cb->scratch,
                                       cb->partials, n, p->chunk, &p->g, add, error);
     case ST_OP_MAXPOOL2D:
@@ -253,7 +270,7 @@ st_cuda_backward_op (CudaBackend *cb, guint o, int n, GError **error)
       return din == NULL || st_cuda_tanh_backward (q, din, dout, out, count, add, error);
     case ST_OP_LINEAR:
       return st_cuda_linear_backward (q, din, param (cb, grads, op->weight),
-                                      param (cb, grads, op->bias), dout, in,
+                                      param (cb, grads, op->bias), dout, fused, in,
                                       param (cb, cb->params, op->weight), cb->partials, n, g->c,
                                       g->oc, add, error);
     case ST_OP_DROPOUT:

@@ -10,7 +10,8 @@
  *   dw       dw (OC, C) += doutᵀ (OC, N) · in (N, C)
  *   din      din (N, C) (+)= dout (N, OC) · w (OC, C)
  *   db       db[o] += Σ_n dout[n, o], in double: the two-stage reduction of cuda-reduce.cuh
- *            over (N, OC, 1)
+ *            over (N, OC, 1), whose first pass, for a layer fused with the activation after
+ *            it, also forms dout from that activation's gradient
  */
 #include "gpu/activation.cuh"
 #include "gpu/cuda-ops.h"
@@ -65,9 +66,9 @@ st_cuda_linear_forward (const StCudaQueue *q, float *out, const float *in, const
 }
 
 gboolean
-st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
-                         const float *dout, const float *in, const float *w, double *partial,
-                         int n, int C, int OC, gboolean add, GError **error)
+st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db, float *dout,
+                         const StCudaActGrad *fused, const float *in, const float *w,
+                         double *partial, int n, int C, int OC, gboolean add, GError **error)
 {
   const float one = 1.0f, zero = 0.0f;
 
@@ -77,8 +78,12 @@ st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
     {
       const int tiles = st_cuda_reduce_tiles (n, OC, 1);
 
-      bias_grad_tiles_kernel<<<tiles * OC, ST_CUDA_THREADS, 0, q->stream>>> (partial, dout,
-                                                                           n, OC, tiles);
+      if (fused != NULL)
+        act_bias_grad_tiles_kernel<<<tiles * OC, ST_CUDA_THREADS, 0, q->stream>>> (
+          partial, dout, fused->dy, fused->y, fused->act, n, OC, 1, tiles);
+      else
+        bias_grad_tiles_kernel<<<tiles * OC, ST_CUDA_THREADS, 0, q->stream>>> (partial, dout,
+                                                                             n, OC, tiles);
       ST_CUDA_LAUNCHED (error);
       bias_grad_add_kernel<<<ST_CUDA_BLOCKS (OC), ST_CUDA_THREADS, 0, q->stream>>> (db, partial,
                                                                                    OC, tiles);

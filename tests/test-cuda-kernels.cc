@@ -9,6 +9,9 @@
  *   /cuda-kernels/col2im-data        spread_channels, the host GEMM wᵀ · dyt, col2im
  *   /cuda-kernels/direct-weights     the weight gradient's tiles and their sum, accumulating
  *   /cuda-kernels/bias               the bias gradient's tiles and their sum
+ *   /cuda-kernels/act-bias-grad      a layer fused with its activation, backward: the
+ *                                    activation's gradient formed (as the CPU's ReLU, Sigmoid,
+ *                                    Tanh backward) and summed for the bias in one pass
  *
  * Each over geometries with padding, stride, dilation, a 1×1 kernel, a rectangular kernel
  * and LeNet-5's first layer, on a few examples, with 1 tile and 2 of unequal length for
@@ -79,14 +82,14 @@ random_floats (GRand *rand, gsize n)
 /* Every element within float rounding of a sum of `terms` products of values below 1 in
  * magnitude: the kernels sum in float, the reference in double. */
 static void
-assert_close (const char *what, const Shape *s, const float *got, const float *want, gsize n,
+assert_close (const char *what, const char *where, const float *got, const float *want, gsize n,
               int terms)
 {
   const double tol = 4e-7 * (terms + 4);
 
   for (gsize i = 0; i < n; i++)
     if (!(fabs ((double) got[i] - want[i]) <= tol))
-      g_error ("%s, %s: element %" G_GSIZE_FORMAT " is %.9g, the reference %.9g", s->name, what,
+      g_error ("%s, %s: element %" G_GSIZE_FORMAT " is %.9g, the reference %.9g", where, what,
                i, got[i], want[i]);
 }
 
@@ -160,7 +163,7 @@ test_direct_forward (void)
         st_emu_launch (dim3 (2), dim3 (64), [&] {
           conv2d_direct_forward_kernel (got, in, w, bias, N, g.g, acts[a]);
         });
-        assert_close (what, s, got, want, N * g.out, s->C * s->KH * s->KW + 1);
+        assert_close (what, s->name, got, want, N * g.out, s->C * s->KH * s->KW + 1);
       }
 }
 
@@ -203,7 +206,7 @@ test_im2col_forward (void)
       st_emu_launch (dim3 (1, 2, (unsigned) (N * s->OC + 1) / 2), dim3 (16), [&] {
         bias_act_kernel (got, bias, (gsize) N * s->OC, s->OC, P, acts[a]);
       });
-      assert_close (what, s, got, want, N * g.out, K + 1);
+      assert_close (what, s->name, got, want, N * g.out, K + 1);
     }
 }
 
@@ -229,7 +232,7 @@ test_direct_data (void)
         st_emu_launch (dim3 (3), dim3 (32), [&] {
           conv2d_direct_data_kernel (got, dout, w, N, g.g, add);
         });
-        assert_close (add ? "direct input gradient, added" : "direct input gradient", s, got,
+        assert_close (add ? "direct input gradient, added" : "direct input gradient", s->name, got,
                       want, N * g.in, s->OC * s->KH * s->KW + 1);
       }
 }
@@ -260,7 +263,7 @@ test_col2im_data (void)
       /* dcols (K, N·P) = wᵀ (K, OC) · dyt (OC, N·P) */
       host_gemm (dcols, w, dyt, K, NP, s->OC, TRUE, FALSE);
       st_emu_launch (dim3 (2), dim3 (32), [&] { col2im_kernel (got, dcols, N, g.g, TRUE); });
-      assert_close ("col2im input gradient, added", s, got, want, N * g.in,
+      assert_close ("col2im input gradient, added", s->name, got, want, N * g.in,
                     s->OC * s->KH * s->KW + 1);
     }
 }
@@ -291,7 +294,7 @@ test_direct_weights (void)
           add_tiles_kernel (got, partial, count, tiles);
         });
         assert_close (tiles == 1 ? "direct weight gradient" : "direct weight gradient, 2 tiles",
-                      s, got, want, g.w, N * P + 1);
+                      s->name, got, want, g.w, N * P + 1);
       }
 }
 
@@ -321,8 +324,74 @@ test_bias (void)
         st_emu_launch (dim3 (1), dim3 (32), [&] {
           add_tiles_kernel (got, partial, s->OC, tiles);
         });
-        assert_close (tiles == 1 ? "bias gradient" : "bias gradient, 2 tiles", s, got, want,
+        assert_close (tiles == 1 ? "bias gradient" : "bias gradient, 2 tiles", s->name, got, want,
                       s->OC, N * P + 1);
+      }
+}
+
+static void
+cpu_activate_grad (StCudaAct act, float *din, const float *dout, const float *out, gsize n)
+{
+  switch (act)
+    {
+    case ST_CUDA_ACT_RELU:
+      st_relu_backward (din, dout, out, 1, n, ST_GRAD_WRITE);
+      break;
+    case ST_CUDA_ACT_SIGMOID:
+      st_sigmoid_backward (din, dout, out, 1, n, ST_GRAD_WRITE);
+      break;
+    case ST_CUDA_ACT_TANH:
+      st_tanh_backward (din, dout, out, 1, n, ST_GRAD_WRITE);
+      break;
+    case ST_CUDA_ACT_NONE:
+    default:
+      memcpy (din, dout, sizeof (float) * n);
+      break;
+    }
+}
+
+static void
+test_act_bias_grad (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  const int C = 5, HW = 37;
+
+  for (gsize a = 1; a < G_N_ELEMENTS (acts); a++)
+    for (int tiles = 1; tiles <= 2; tiles++)
+      {
+        const gsize count = (gsize) N * C * HW;
+        g_autofree char *what = g_strdup_printf ("fused bias gradient%s, %d tile%s",
+                                                 act_names[a], tiles, tiles > 1 ? "s" : "");
+        g_autofree float *x = random_floats (rand, count);
+        g_autofree float *y = g_new (float, count);
+        g_autofree float *dy = random_floats (rand, count);
+        g_autofree float *want_g = g_new (float, count);
+        g_autofree float *got_g = g_new (float, count);
+        g_autofree float *want_db = random_floats (rand, C);
+        g_autofree float *got_db = (float *) g_memdup2 (want_db, sizeof (float) * C);
+        g_autofree double *partial = g_new (double, (gsize) C * tiles);
+
+        memcpy (y, x, sizeof (float) * count);
+        cpu_activate (acts[a], y, count);
+        for (gsize i = 0; i < count; i++)
+          got_g[i] = NAN;
+        cpu_activate_grad (acts[a], want_g, dy, y, count);
+        for (int c = 0; c < C; c++)
+          {
+            double sum = 0.0;
+
+            for (int i = 0; i < N; i++)
+              for (int p = 0; p < HW; p++)
+                sum += want_g[((gsize) i * C + c) * HW + p];
+            want_db[c] += (float) sum;
+          }
+        st_emu_launch (dim3 ((unsigned) (C * tiles)), dim3 (ST_CUDA_THREADS), [&] {
+          act_bias_grad_tiles_kernel (partial, got_g, dy, y, acts[a], N, C, HW, tiles);
+        });
+        st_emu_launch (dim3 (1), dim3 (32), [&] { add_tiles_kernel (got_db, partial, C, tiles); });
+        /* the gradient itself: the CPU's float operations */
+        assert_close ("the activation's gradient", what, got_g, want_g, count, 0);
+        assert_close ("the bias gradient", what, got_db, want_db, C, N * HW + 1);
       }
 }
 
@@ -336,5 +405,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda-kernels/col2im-data", test_col2im_data);
   g_test_add_func ("/cuda-kernels/direct-weights", test_direct_weights);
   g_test_add_func ("/cuda-kernels/bias", test_bias);
+  g_test_add_func ("/cuda-kernels/act-bias-grad", test_act_bias_grad);
   return g_test_run ();
 }
