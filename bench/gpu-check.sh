@@ -10,7 +10,9 @@
 #   bench/gpu-check.sh bench [PACK]              strata-cli bench, cuda and cpu; on cuda with
 #                                                --profile -v for lenet5 (batch 256) and deep-cnn
 #                                                (batch 32 and 256): each part of a step, and
-#                                                each convolution's way and its timings
+#                                                each convolution's way and its timings; then
+#                                                those runs without the fusions, with one
+#                                                convolution way forced, without graphs
 #   bench/gpu-check.sh compare [PACK]            bench/gpu-compare.py: PyTorch three ways beside
 #                                                Strata, training and evaluation
 #   bench/gpu-check.sh all [PACK] [NAMES]        tests, bench, compare and accuracy in one go
@@ -37,6 +39,9 @@ export STRATA_CLI="$pack/bin/strata-cli"
 export G_TEST_SRCDIR="$root/tests"
 # Debian's OpenBLAS picks its kernels by CPU model and does not know every newer one.
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
+# The convolutions' measured ways (gpu/cuda-conv-plan.c) are remembered here, and come back
+# with the logs.
+export XDG_CACHE_HOME="$out/cache"
 cli="$pack/bin/strata-cli"
 
 {
@@ -116,6 +121,29 @@ EOF
       echo "== profile $1, batch $2 (exit $?)"
       cat "$out/profile-$1-b$2.txt"
     done
+    # What each choice is worth: the same runs with one of them undone (the fusions, the
+    # measured convolution ways, the graphs), examples per second side by side.
+    printf '%-14s %-22s %12s %12s\n' run variant "train ex/s" "eval ex/s" > "$out/variants.txt"
+    for run in "lenet5 256" "deep-cnn 32" "deep-cnn 256"; do
+      set -- $run
+      for variant in default STRATA_CUDA_FUSE=0 STRATA_CUDA_CONV=im2col STRATA_CUDA_CONV=direct \
+                     STRATA_CUDA_GRAPHS=0; do
+        if [ "$variant" = default ]; then set_env=(); else set_env=("$variant"); fi
+        env "${set_env[@]}" "$cli" bench "$1" --device cuda --batch-size "$2" --steps 100 \
+          --json > "$out/variant.json" 2>> "$out/variants.log"
+        python3 - "$1 b$2" "$variant" "$out/variant.json" >> "$out/variants.txt" <<'PY'
+import json, sys
+try:
+    r = json.load(open(sys.argv[3]))
+    print("%-14s %-22s %12.0f %12.0f" % (sys.argv[1], sys.argv[2], r["train_examples_per_sec"],
+                                          r["eval_examples_per_sec"]))
+except Exception as e:
+    print("%-14s %-22s failed: %s" % (sys.argv[1], sys.argv[2], e))
+PY
+      done
+    done
+    rm -f "$out/variant.json"
+    cat "$out/variants.txt"
     ;;
   compare)
     python3 "$root/bench/gpu-compare.py" --pack "$pack" --out "$out/compare"
@@ -136,6 +164,7 @@ EOF
     {
       echo "==== summary ($(cat "$work/machine.txt" 2>/dev/null | head -n 2 | tr '\n' ' '))"
       cat "$work/tests.txt" 2>/dev/null
+      cat "$work/variants.txt" 2>/dev/null
       for f in "$work"/profile-*.txt; do
         [ -f "$f" ] || continue
         echo "== $(basename "$f" .txt)"
