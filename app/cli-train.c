@@ -2,7 +2,10 @@
  *
  * On a terminal: a progress bar per epoch with examples/s and time left; otherwise one line
  * per epoch; --json: one JSON object per epoch. The metrics CSV and the chart are rewritten
- * after every epoch, so an interrupted run keeps what it did.
+ * after every epoch, so an interrupted run keeps what it did. --loop-gaps measures how long
+ * the main loop, which takes the trainer's events as the window's does, is ever kept from
+ * running: the window's responsiveness during a run, where there is no display (a GPU
+ * machine).
  */
 #define G_LOG_DOMAIN "strata-cli"
 
@@ -42,7 +45,60 @@ typedef struct {
   int             status;
   gint64          last_draw;
   gint64          epoch_start;
+  /* --loop-gaps: a tick of LOOP_TICK_MS on the main loop, from the first batch on */
+  guint           tick;
+  gboolean        measuring;
+  gint64          last_tick;
+  GArray         *gaps;           /* double, ms: each tick's lateness */
 } TrainCli;
+
+#define LOOP_TICK_MS 2
+
+static gboolean
+on_tick (gpointer data)
+{
+  TrainCli *cli = data;
+  const gint64 now = g_get_monotonic_time ();
+
+  if (cli->measuring && cli->last_tick != 0)
+    {
+      const double gap = MAX (0.0, (now - cli->last_tick) / 1000.0 - LOOP_TICK_MS);
+
+      g_array_append_val (cli->gaps, gap);
+    }
+  cli->last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+compare_double (gconstpointer a, gconstpointer b)
+{
+  const double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The loop's lateness over the run: the worst, the 99th percentile, how many ticks. */
+static void
+print_loop_gaps (TrainCli *cli)
+{
+  GArray *g = cli->gaps;
+  double worst = 0.0, p99 = 0.0;
+
+  if (g->len > 0)
+    {
+      g_array_sort (g, compare_double);
+      worst = g_array_index (g, double, g->len - 1);
+      p99 = g_array_index (g, double, (gsize) ((g->len - 1) * 0.99));
+    }
+  if (cli->json)
+    printf ("{\"main_loop_worst_gap_ms\": %.2f, \"main_loop_p99_gap_ms\": %.2f, "
+            "\"main_loop_ticks\": %u}\n", worst, p99, g->len);
+  else
+    printf (_("main loop: kept from running %.1f ms at worst, %.2f ms at the 99th percentile "
+              "(%u ticks of %d ms)\n"), worst, p99, g->len, LOOP_TICK_MS);
+  fflush (stdout);
+}
 
 static void
 format_duration (char *buf, gsize size, double seconds)
@@ -167,6 +223,8 @@ on_event (StTrainer *trainer, const StTrainerEvent *e, gpointer data)
     case ST_TRAINER_EVENT_BATCH:
       if (e->batch == 1)
         cli->epoch_start = g_get_monotonic_time ();
+      /* from the first step on: loading the data is not the run */
+      cli->measuring = TRUE;
       if (cli->tty && g_get_monotonic_time () - cli->last_draw > 100000)
         {
           draw_bar (cli, e);
@@ -324,7 +382,7 @@ st_cli_train (int argc, char **argv)
   g_autofree char *seed_text = NULL, *limit_text = NULL, *lr_text = NULL;
   gint64 epochs = 0, batch_size = 0, threads = 0, seed = -1, limit = 0;
   double lr = 0.0;
-  gboolean json = FALSE, resize_images = FALSE, no_record = FALSE;
+  gboolean json = FALSE, resize_images = FALSE, no_record = FALSE, loop_gaps = FALSE;
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, N_("Dataset name or path"), "NAME|PATH" },
     { "epochs", 0, 0, G_OPTION_ARG_STRING, &epochs_text, N_("Number of epochs"), "N" },
@@ -351,6 +409,9 @@ st_cli_train (int argc, char **argv)
     { "resize-images", 0, 0, G_OPTION_ARG_NONE, &resize_images,
       N_("Scale images of another size to the model's input"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per epoch"), NULL },
+    { "loop-gaps", 0, 0, G_OPTION_ARG_NONE, &loop_gaps,
+      N_("At the end, how long the main loop was ever kept from running (the window's event "
+         "path, measured without a window)"), NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (N_("MODEL — train a model"));
@@ -458,10 +519,21 @@ st_cli_train (int argc, char **argv)
    * finishes (or is discarded whole), and the run ends "stopped". */
   sigint = g_unix_signal_add (SIGINT, on_interrupt, trainer);
   sigterm = g_unix_signal_add (SIGTERM, on_interrupt, trainer);
+  if (loop_gaps)
+    {
+      cli.gaps = g_array_new (FALSE, FALSE, sizeof (double));
+      cli.tick = g_timeout_add (LOOP_TICK_MS, on_tick, &cli);
+    }
   st_trainer_start (trainer);
   g_main_loop_run (cli.loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  if (loop_gaps)
+    {
+      g_source_remove (cli.tick);
+      print_loop_gaps (&cli);
+      g_array_unref (cli.gaps);
+    }
 
   g_clear_pointer (&trainer, st_trainer_free);
 #ifdef STRATA_HAVE_RENDER

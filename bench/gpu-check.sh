@@ -12,7 +12,8 @@
 #                                                (batch 32 and 256): each part of a step, and
 #                                                each convolution's way and its timings; then
 #                                                those runs without the fusions, with one
-#                                                convolution way forced, without graphs
+#                                                convolution way forced, without graphs; and
+#                                                the main loop's worst gap while lenet5 trains
 #   bench/gpu-check.sh compare [PACK]            bench/gpu-compare.py: PyTorch three ways beside
 #                                                Strata, training and evaluation
 #   bench/gpu-check.sh all [PACK] [NAMES]        tests, bench, compare and accuracy in one go
@@ -144,6 +145,12 @@ PY
     done
     rm -f "$out/variant.json"
     cat "$out/variants.txt"
+    # The window's event path without a window: lenet5 on Fashion-MNIST trained on the GPU
+    # with the trainer's events taken on the main loop as the window takes them.
+    "$cli" train lenet5 --device cuda --epochs 2 --no-record --loop-gaps \
+      > "$out/loop-gaps.txt" 2>&1
+    echo "== main loop during a lenet5 run on the GPU (exit $?)"
+    cat "$out/loop-gaps.txt"
     ;;
   compare)
     python3 "$root/bench/gpu-compare.py" --pack "$pack" --out "$out/compare"
@@ -165,6 +172,7 @@ PY
       echo "==== summary ($(cat "$work/machine.txt" 2>/dev/null | head -n 2 | tr '\n' ' '))"
       cat "$work/tests.txt" 2>/dev/null
       cat "$work/variants.txt" 2>/dev/null
+      tail -n 3 "$work/loop-gaps.txt" 2>/dev/null
       for f in "$work"/profile-*.txt; do
         [ -f "$f" ] || continue
         echo "== $(basename "$f" .txt)"

@@ -518,6 +518,35 @@ test_bench_plan (void)
   g_assert_null (strstr (j.out, "\"plan\""));
 }
 
+/* --loop-gaps: the main loop's lateness over the run, as the last line of --json. */
+static void
+test_loop_gaps (void)
+{
+  g_auto (StTestRun) r = { 0 };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  JsonObject *o;
+  guint n;
+
+  if (!st_test_have_cli ())
+    return;
+  st_test_cli (&r, "train", "toy", "--epochs", "2", "--no-record", "--json", "--loop-gaps",
+               NULL);
+  g_test_message ("%s%s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  lines = g_strsplit (g_strchomp (r.out), "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (json_parser_load_from_data (parser, lines[n - 1], -1, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (json_object_has_member (o, "main_loop_ticks"));
+  g_assert_cmpfloat (json_object_get_double_member (o, "main_loop_p99_gap_ms"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "main_loop_worst_gap_ms"), >=,
+                     json_object_get_double_member (o, "main_loop_p99_gap_ms"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -534,6 +563,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/kill-and-resume", test_kill_and_resume);
   g_test_add_func ("/cli/resize-images", test_resize_images);
   g_test_add_func ("/cli/bench-plan", test_bench_plan);
+  g_test_add_func ("/cli/loop-gaps", test_loop_gaps);
   g_test_add_func ("/cli/summary-zh_CN", test_summary_zh_CN);
   g_test_add_func ("/cli/help-and-json-zh_CN", test_help_and_json_zh_CN);
   status = g_test_run ();
