@@ -1,5 +1,7 @@
-/* test-cuda-kernels.cc: the convolution kernels of gpu/conv2d-kernels.cuh, run on the host
- * (tests/cuda-emu.h), against the CPU's reference (st_conv2d_*_naive, sums in double).
+/* test-cuda-kernels.cc: the GPU's kernels — the convolution's (gpu/conv2d-kernels.cuh),
+ * BatchNorm's and the activations' a layer applies itself — run on the host (tests/cuda-emu.h)
+ * against the CPU's reference (st_conv2d_*_naive, sums in double; core/ops' BatchNorm and
+ * activations).
  *
  *   /cuda-kernels/direct-forward     the direct way's forward, with and without a bias, alone
  *                                    and fused with ReLU, Sigmoid or Tanh
@@ -9,6 +11,10 @@
  *   /cuda-kernels/col2im-data        spread_channels, the host GEMM wᵀ · dyt, col2im
  *   /cuda-kernels/direct-weights     the weight gradient's tiles and their sum, accumulating
  *   /cuda-kernels/bias               the bias gradient's tiles and their sum
+ *   /cuda-kernels/batchnorm          BatchNorm2d (gpu/batchnorm2d-kernels.cuh): the statistics
+ *                                    (two-stage sums), the running statistics, the transform,
+ *                                    evaluation, and backward's sums and input gradient,
+ *                                    against core/ops/batchnorm2d.c
  *   /cuda-kernels/act-bias-grad      a layer fused with its activation, backward: the
  *                                    activation's gradient formed (as the CPU's ReLU, Sigmoid,
  *                                    Tanh backward) and summed for the bias in one pass
@@ -25,9 +31,11 @@
 
 #include "tests/cuda-emu.h"
 
+#include "gpu/batchnorm2d-kernels.cuh"
 #include "gpu/conv2d-kernels.cuh"
 
 #include "core/ops/activation.h"
+#include "core/ops/batchnorm2d.h"
 #include "core/ops/conv2d.h"
 
 typedef struct {
@@ -395,6 +403,109 @@ test_act_bias_grad (void)
       }
 }
 
+static float *
+positive_floats (GRand *rand, gsize n)
+{
+  float *x = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    x[i] = (float) g_rand_double_range (rand, 0.5, 2.0);
+  return x;
+}
+
+static void
+test_batchnorm (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+  const struct {
+    int n, C, HW;
+  } cases[] = { { 3, 4, 10 }, { 5, 2, 1 }, { 2, 3, 300 } };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
+    for (int affine = 0; affine < 2; affine++)
+      for (int tiles = 1; tiles <= 2; tiles++)
+        {
+          const int n = cases[k].n, C = cases[k].C, HW = cases[k].HW;
+          const gsize count = (gsize) n * C * HW, M = (gsize) n * HW;
+          g_autofree char *where = g_strdup_printf ("batchnorm (%d, %d, %d)%s, %d tile%s", n, C,
+                                                    HW, affine ? ", affine" : "", tiles,
+                                                    tiles > 1 ? "s" : "");
+          g_autofree float *in = random_floats (rand, count);
+          g_autofree float *dout = random_floats (rand, count);
+          g_autofree float *gamma_ = random_floats (rand, C);
+          g_autofree float *beta_ = random_floats (rand, C);
+          const float *gamma = affine ? gamma_ : NULL, *beta = affine ? beta_ : NULL;
+          g_autofree float *rm = random_floats (rand, C), *rv = positive_floats (rand, C);
+          g_autofree float *rm2 = (float *) g_memdup2 (rm, sizeof (float) * C);
+          g_autofree float *rv2 = (float *) g_memdup2 (rv, sizeof (float) * C);
+          g_autofree double *sum = g_new0 (double, C), *sumsq = g_new0 (double, C);
+          g_autofree float *mean = g_new (float, C), *invstd = g_new (float, C);
+          g_autofree float *mean2 = g_new (float, C), *invstd2 = g_new (float, C);
+          g_autofree float *out = g_new (float, count), *out2 = g_new (float, count);
+          g_autofree float *eval = g_new (float, count), *eval2 = g_new (float, count);
+          g_autofree double *partial = g_new (double, (gsize) 2 * C * tiles);
+          g_autofree double *sums = g_new (double, 2 * C);
+          g_autofree double *sdy = g_new0 (double, C), *sdyx = g_new0 (double, C);
+          g_autofree float *dgamma = random_floats (rand, C), *dbeta = random_floats (rand, C);
+          g_autofree float *dgamma2 = (float *) g_memdup2 (dgamma, sizeof (float) * C);
+          g_autofree float *dbeta2 = (float *) g_memdup2 (dbeta, sizeof (float) * C);
+          g_autofree float *din = random_floats (rand, count);
+          g_autofree float *din2 = (float *) g_memdup2 (din, sizeof (float) * count);
+
+          /* forward in training: the CPU's phases over the whole batch */
+          st_batchnorm2d_stats_partial (sum, sumsq, in, n, C, HW);
+          g_assert_true (st_batchnorm2d_stats_finalize (mean, invstd, rm, rv, sum, sumsq, 0.1,
+                                                        1e-5, M, C));
+          st_batchnorm2d_forward_apply (out, in, gamma, beta, mean, invstd, n, C, HW);
+          st_emu_launch (dim3 ((unsigned) (C * tiles)), dim3 (ST_CUDA_THREADS), [&] {
+            stats_tiles_kernel (partial, in, n, C, HW, tiles);
+          });
+          st_emu_launch (dim3 (1), dim3 (32), [&] {
+            stats_kernel (mean2, invstd2, rm2, rv2, partial, 0.1, 1e-5, C, M, tiles);
+          });
+          st_emu_launch (dim3 (2), dim3 (64), [&] {
+            apply_kernel (out2, in, gamma, beta, mean2, invstd2, n, C, HW);
+          });
+          assert_close ("mean", where, mean2, mean, C, 2);
+          assert_close ("invstd", where, invstd2, invstd, C, 8);
+          assert_close ("running mean", where, rm2, rm, C, 2);
+          assert_close ("running var", where, rv2, rv, C, 8);
+          assert_close ("output", where, out2, out, count, 16);
+
+          /* evaluation with the running statistics */
+          st_batchnorm2d_forward_eval (eval, in, gamma, beta, rm, rv, 1e-5, n, C, HW);
+          st_emu_launch (dim3 (2), dim3 (64), [&] {
+            eval_kernel (eval2, in, gamma, beta, rm, rv, 1e-5, n, C, HW);
+          });
+          assert_close ("evaluation", where, eval2, eval, count, 8);
+
+          /* backward, the input gradient added */
+          st_batchnorm2d_backward_partial (sdy, sdyx, affine ? dgamma : NULL,
+                                           affine ? dbeta : NULL, dout, in, mean, invstd, n, C,
+                                           HW);
+          st_batchnorm2d_backward_apply (din, dout, in, gamma, mean, invstd, sdy, sdyx, M, n, C,
+                                         HW, ST_GRAD_ADD);
+          st_emu_launch (dim3 ((unsigned) (C * tiles)), dim3 (ST_CUDA_THREADS), [&] {
+            backward_tiles_kernel (partial, dout, in, mean, invstd, n, C, HW, tiles);
+          });
+          st_emu_launch (dim3 (1), dim3 (32), [&] {
+            backward_sums_kernel (sums, affine ? dgamma2 : NULL, affine ? dbeta2 : NULL,
+                                  partial, C, tiles);
+          });
+          st_emu_launch (dim3 (2), dim3 (64), [&] {
+            backward_apply_kernel (din2, dout, in, gamma, mean, invstd, sums, n, C, HW, TRUE);
+          });
+          for (int c = 0; c < C; c++)
+            if (fabs (sums[c] - sdy[c]) > 1e-9 * (1 + fabs (sdy[c]))
+                || fabs (sums[C + c] - sdyx[c]) > 1e-9 * (1 + fabs (sdyx[c])))
+              g_error ("%s: channel %d's sums are %.12g and %.12g, the reference %.12g and %.12g",
+                       where, c, sums[c], sums[C + c], sdy[c], sdyx[c]);
+          assert_close ("dgamma", where, dgamma2, dgamma, C, (int) M + 1);
+          assert_close ("dbeta", where, dbeta2, dbeta, C, (int) M + 1);
+          assert_close ("input gradient, added", where, din2, din, count, 16);
+        }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -405,6 +516,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda-kernels/col2im-data", test_col2im_data);
   g_test_add_func ("/cuda-kernels/direct-weights", test_direct_weights);
   g_test_add_func ("/cuda-kernels/bias", test_bias);
+  g_test_add_func ("/cuda-kernels/batchnorm", test_batchnorm);
   g_test_add_func ("/cuda-kernels/act-bias-grad", test_act_bias_grad);
   return g_test_run ();
 }
