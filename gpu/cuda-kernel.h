@@ -1,5 +1,6 @@
 /* cuda-kernel.h: what the kernels' own headers (*.cuh) need and nothing more — the launch
- * shape, an op's geometry, the activations a layer can apply itself — so that they also build as plain C++ on the host, where
+ * shape, an op's geometry, the activations a layer can apply itself, the losses and their
+ * totals — so that they also build as plain C++ on the host, where
  * tests/cuda-emu.h runs them without a GPU (tests/test-cuda-kernels.cc). No CUDA header.
  */
 #pragma once
@@ -29,3 +30,17 @@ typedef enum {
   ST_CUDA_ACT_SIGMOID,
   ST_CUDA_ACT_TANH,
 } StCudaAct;
+
+/* Loss and accuracy, accumulated on the device and read back through pinned memory. */
+typedef struct {
+  double loss_sum;            /* per-example losses (already divided by S for BCE, MSE) */
+  double last_loss;           /* the most recent training step's mean loss */
+  double correct;             /* a count; a double so that one block sum serves both */
+  double steps;               /* training steps whose loss is in loss_sum */
+} StCudaTotals;
+
+typedef enum {
+  ST_CUDA_LOSS_CROSS_ENTROPY,
+  ST_CUDA_LOSS_BCE,
+  ST_CUDA_LOSS_MSE,
+} StCudaLoss;

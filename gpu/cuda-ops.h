@@ -37,20 +37,6 @@ typedef struct {
   cublasHandle_t blas;        /* bound to `stream` */
 } StCudaQueue;
 
-/* Loss and accuracy, accumulated on the device and read back through pinned memory. */
-typedef struct {
-  double loss_sum;            /* per-example losses (already divided by S for BCE, MSE) */
-  double last_loss;           /* the most recent training step's mean loss */
-  double correct;             /* a count; a double so that one block sum serves both */
-  double steps;               /* training steps whose loss is in loss_sum */
-} StCudaTotals;
-
-typedef enum {
-  ST_CUDA_LOSS_CROSS_ENTROPY,
-  ST_CUDA_LOSS_BCE,
-  ST_CUDA_LOSS_MSE,
-} StCudaLoss;
-
 /* The module does not link strata-core, so it cannot call st_net_error_quark(): the error
  * domains are the core's quarks by name (G_DEFINE_QUARK in core/engine/net.c and core/data/dataset.c).
  * tests/test-cuda-device.c checks that they match. */

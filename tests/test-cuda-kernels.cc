@@ -1,7 +1,7 @@
 /* test-cuda-kernels.cc: the GPU's kernels — the convolution's (gpu/conv2d-kernels.cuh),
- * BatchNorm's and the activations' a layer applies itself — run on the host (tests/cuda-emu.h)
- * against the CPU's reference (st_conv2d_*_naive, sums in double; core/ops' BatchNorm and
- * activations).
+ * BatchNorm's, the losses', the activations' a layer applies itself — run on the host (tests/cuda-emu.h)
+ * against the CPU's reference (st_conv2d_*_naive, sums in double; core/ops' BatchNorm,
+ * losses and activations).
  *
  *   /cuda-kernels/direct-forward     the direct way's forward, with and without a bias, alone
  *                                    and fused with ReLU, Sigmoid or Tanh
@@ -15,6 +15,10 @@
  *                                    (two-stage sums), the running statistics, the transform,
  *                                    evaluation, and backward's sums and input gradient,
  *                                    against core/ops/batchnorm2d.c
+ *   /cuda-kernels/loss               CrossEntropy, BCE (one output and several) and MSE
+ *                                    (gpu/loss-kernels.cuh): each example's loss, right
+ *                                    answers and gradient, the blocks' sums into the totals,
+ *                                    against core/ops/loss.c
  *   /cuda-kernels/act-bias-grad      a layer fused with its activation, backward: the
  *                                    activation's gradient formed (as the CPU's ReLU, Sigmoid,
  *                                    Tanh backward) and summed for the bias in one pass
@@ -33,10 +37,12 @@
 
 #include "gpu/batchnorm2d-kernels.cuh"
 #include "gpu/conv2d-kernels.cuh"
+#include "gpu/loss-kernels.cuh"
 
 #include "core/ops/activation.h"
 #include "core/ops/batchnorm2d.h"
 #include "core/ops/conv2d.h"
+#include "core/ops/loss.h"
 
 typedef struct {
   const char *name;
@@ -506,6 +512,87 @@ test_batchnorm (void)
         }
 }
 
+static void
+test_loss (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+  const struct {
+    StCudaLoss kind;
+    int        S;
+    const char *name;
+  } cases[] = { { ST_CUDA_LOSS_CROSS_ENTROPY, 10, "CrossEntropy" },
+                { ST_CUDA_LOSS_BCE, 1, "BCE, one output" },
+                { ST_CUDA_LOSS_BCE, 3, "BCE, three outputs" },
+                { ST_CUDA_LOSS_MSE, 4, "MSE" } };
+  const int n = 300;     /* two blocks of examples */
+
+  for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      const int S = cases[k].S, blocks = (n + ST_CUDA_THREADS - 1) / ST_CUDA_THREADS;
+      const gsize count = (gsize) n * S;
+      const gboolean ce = cases[k].kind == ST_CUDA_LOSS_CROSS_ENTROPY;
+      const float scale = ce ? 1.0f / n : 1.0f / (n * S);
+      const double divisor = ce ? 1.0 : S;
+      g_autofree float *y = random_floats (rand, count);
+      g_autofree float *targets = g_new0 (float, count);
+      g_autofree float *want_dy = g_new (float, count);
+      g_autofree float *got_dy = g_new (float, count);
+      g_autofree guint8 *labels = g_new (guint8, n);
+      g_autofree double *partial = g_new (double, 2 * blocks);
+      StCudaTotals totals = { NAN, NAN, NAN, NAN };
+      gint64 correct = 0;
+      double sum;
+
+      for (int i = 0; i < n; i++)
+        {
+          labels[i] = (guint8) g_rand_int_range (rand, 0, S == 1 ? 2 : S);
+          for (int j = 0; j < S; j++)
+            targets[(gsize) i * S + j] = S == 1 ? labels[i] : (labels[i] == j ? 1.0f : 0.0f);
+        }
+      if (cases[k].kind == ST_CUDA_LOSS_BCE)
+        st_sigmoid_forward (y, y, 1, count);
+      switch (cases[k].kind)
+        {
+        case ST_CUDA_LOSS_CROSS_ENTROPY:
+          sum = st_cross_entropy_forward (&correct, y, labels, n, S);
+          st_cross_entropy_backward (want_dy, y, labels, scale, n, S);
+          break;
+        case ST_CUDA_LOSS_BCE:
+          sum = st_bce_forward (&correct, y, targets, n, S);
+          st_bce_backward (want_dy, y, targets, scale, n, S);
+          break;
+        case ST_CUDA_LOSS_MSE:
+        default:
+          sum = st_mse_forward (&correct, y, targets, n, S);
+          st_mse_backward (want_dy, y, targets, scale, n, S);
+          break;
+        }
+      st_emu_launch (dim3 ((unsigned) blocks), dim3 (ST_CUDA_THREADS), [&] {
+        loss_kernel (cases[k].kind, partial, got_dy, y, labels, n, S, scale);
+      });
+      /* a training step's totals written, then an evaluation of the same batch added */
+      st_emu_launch (dim3 (1), dim3 (1), [&] {
+        reduce_kernel (&totals, partial, blocks, n, divisor, TRUE, TRUE);
+      });
+      g_assert_cmpfloat_with_epsilon (totals.loss_sum, sum / divisor, 1e-12 * fabs (sum));
+      g_assert_cmpfloat_with_epsilon (totals.last_loss, sum / divisor / n, 1e-12 * fabs (sum));
+      g_assert_cmpfloat (totals.correct, ==, (double) correct);
+      g_assert_cmpfloat (totals.steps, ==, 1.0);
+      assert_close ("gradient", cases[k].name, got_dy, want_dy, count, 2);
+      st_emu_launch (dim3 ((unsigned) blocks), dim3 (ST_CUDA_THREADS), [&] {
+        loss_kernel (cases[k].kind, partial, NULL, y, labels, n, S, scale);
+      });
+      st_emu_launch (dim3 (1), dim3 (1), [&] {
+        reduce_kernel (&totals, partial, blocks, n, divisor, FALSE, FALSE);
+      });
+      g_assert_cmpfloat_with_epsilon (totals.loss_sum, 2 * sum / divisor, 1e-12 * fabs (sum));
+      g_assert_cmpfloat (totals.correct, ==, 2.0 * correct);
+      g_assert_cmpfloat (totals.steps, ==, 1.0);
+      g_test_message ("%s: loss %.9g, %" G_GINT64_FORMAT " of %d right", cases[k].name,
+                      sum / divisor / n, correct, n);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -517,6 +604,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda-kernels/direct-weights", test_direct_weights);
   g_test_add_func ("/cuda-kernels/bias", test_bias);
   g_test_add_func ("/cuda-kernels/batchnorm", test_batchnorm);
+  g_test_add_func ("/cuda-kernels/loss", test_loss);
   g_test_add_func ("/cuda-kernels/act-bias-grad", test_act_bias_grad);
   return g_test_run ();
 }
