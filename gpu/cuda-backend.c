@@ -90,9 +90,10 @@ release_run (CudaBackend *cb)
     cublasSetWorkspace (cb->q.blas, NULL, 0);
   g_clear_pointer (&cb->arena, cudaFree);
   g_clear_pointer (&cb->idx_host, cudaFreeHost);
-  for (guint o = 0; cb->plans != NULL && cb->net != NULL && o < cb->net->n_ops; o++)
+  for (guint o = 0; cb->plans != NULL && o < cb->n_plans; o++)
     g_free (cb->plans[o].why);
   g_clear_pointer (&cb->plans, g_free);
+  cb->n_plans = 0;
   g_clear_pointer (&cb->value_off, g_free);
   g_clear_pointer (&cb->dvalue_off, g_free);
   cb->arena_bytes = 0;
@@ -226,6 +227,7 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
     }
 
   cb->plans = g_new0 (OpPlan, MAX (net->n_ops, 1));
+  cb->n_plans = net->n_ops;
   if (!kernel_plan (cb, &scratch, &dscratch, &partials, error))
     {
       release_run (cb);
@@ -319,9 +321,10 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
         return FALSE;
       }
   }
-  /* The convolutions' trials run on the arena (with cuBLAS's workspace in place); then it
-   * is zeroed, as the CPU's g_try_malloc0: buffers and optimizer state start at 0. */
-  if (!st_cuda_plan_convs (cb, error) || !zero_arena (cb, error))
+  /* The convolutions' trials run on the arena (with cuBLAS's workspace in place; zeroed
+   * first, so that they read no uninitialised memory); then it is zeroed again, as the
+   * CPU's g_try_malloc0: buffers and optimizer state start at 0. */
+  if (!zero_arena (cb, error) || !st_cuda_plan_convs (cb, error) || !zero_arena (cb, error))
     {
       release_run (cb);
       return FALSE;
@@ -555,11 +558,7 @@ st_cuda_backend_new (GError **error)
   /* STRATA_CUDA_GRAPHS=0 launches every kernel of a step directly (for comparisons) */
   cb->use_graphs = g_strcmp0 (g_getenv ("STRATA_CUDA_GRAPHS"), "0") != 0;
   cb->use_fusion = g_strcmp0 (g_getenv ("STRATA_CUDA_FUSE"), "0") != 0;
-  if (!st_cuda_conv_cache_open (cb, error))
-    {
-      cuda_destroy (&cb->parent);
-      return NULL;
-    }
+  st_cuda_conv_cache_open (cb);
   if (!open_device (cb, error))
     {
       cuda_destroy (&cb->parent);

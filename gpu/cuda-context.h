@@ -86,7 +86,8 @@ typedef struct {
   StRunSetup      setup;
   int             B;              /* the most examples a training step or compute holds */
   int             E;              /* the most an evaluation or snapshot holds (≥ B) */
-  OpPlan         *plans;
+  OpPlan         *plans;          /* (n_plans): the prepared net's ops */
+  guint           n_plans;
   gsize          *value_off;      /* (n_values): value v's place in acts, (E, numel_v) */
   gsize          *dvalue_off;     /* (n_values): its gradient's in dacts, (B, numel_v) */
   gint64          step;
@@ -196,9 +197,9 @@ gboolean st_cuda_plan_convs       (CudaBackend *cb, GError **error);
  * read the whole batch); the arena's partials are sized for it only then. */
 gboolean st_cuda_conv_try_direct_weights (const StCudaGeom *g);
 void     st_cuda_describe_plan    (StBackend *be, GPtrArray *lines);
-/* At open: STRATA_CUDA_CONV read (an unknown value is an error naming it); at destroy, the
+/* At open: STRATA_CUDA_CONV read (an unknown value is said and set aside); at destroy, the
  * choices' cache freed. */
-gboolean st_cuda_conv_cache_open  (CudaBackend *cb, GError **error);
+void     st_cuda_conv_cache_open  (CudaBackend *cb);
 void     st_cuda_conv_cache_free  (CudaBackend *cb);
 
 /* cuda-tape.c: the ops over the tape, on the whole batch of n examples. The fusions first:

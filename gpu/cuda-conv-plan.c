@@ -10,10 +10,12 @@
  * Ways differ in their sums' order, so a run's bits depend on the choice: the choices are
  * remembered per GPU name, batch size and geometry in the user's cache
  * (~/.cache/strata/cuda-conv-ways.txt), and a later prepare — in this process or another —
- * takes the remembered one instead of timing again (the file is read at every prepare, so
- * two backends of one process agree too; where it cannot be written, each backend keeps its
- * own choices). STRATA_CUDA_CONV=im2col, direct or
- * pointwise forces a way wherever it fits (im2col elsewhere), for tests and comparisons;
+ * takes the remembered one instead of timing again (the file is read at every prepare and
+ * before every write, so two backends of one process agree too; where it cannot be
+ * written, each backend keeps its own choices, and two processes measuring one geometry at
+ * once may each keep their own). STRATA_CUDA_CONV=im2col, direct or
+ * pointwise forces a way wherever it fits (im2col elsewhere), for tests and comparisons (a
+ * value it does not know is said and set aside);
  * `strata-cli bench --device cuda -v` prints each layer's choice and why, and the layers
  * that apply their activation themselves (cuda-tape.c's fusion), through describe_plan.
  */
@@ -22,8 +24,10 @@
 #include "gpu/cuda-context.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/io/i18n.h"
 
@@ -56,70 +60,85 @@ way_from_name (const char *name, StCudaConvWay *way)
 
 /* ---- the cache -------------------------------------------------------------------------- */
 
-/* Lines "key<TAB>forward data weights<TAB>what the timings were", over what the table holds. */
-static void
+/* Lines "key<TAB>forward data weights<TAB>what the timings were". The file's choices join
+ * the table where it has none for the key: a choice this backend made stays its own. FALSE
+ * when the file is there but not one this code wrote (too large, not text): it is then
+ * neither read nor overwritten. */
+static gboolean
 load_cache (CudaBackend *cb)
 {
   g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
+  GStatBuf st;
   gsize length = 0;
 
-  if (!g_file_test (cb->conv_cache_path, G_FILE_TEST_IS_REGULAR)
+  if (g_stat (cb->conv_cache_path, &st) != 0)
+    return TRUE;
+  if (!S_ISREG (st.st_mode) || st.st_size > CACHE_MAX_BYTES
       || !g_file_get_contents (cb->conv_cache_path, &text, &length, NULL)
-      || length > CACHE_MAX_BYTES || !g_utf8_validate (text, length, NULL))
-    return;
+      || !g_utf8_validate (text, length, NULL))
+    return FALSE;
   lines = g_strsplit (text, "\n", -1);
   for (char **l = lines; *l != NULL; l++)
     {
       char *tab = strchr (*l, '\t');
+      g_autofree char *key = NULL;
 
       if (tab == NULL || tab == *l)
         continue;
-      g_hash_table_replace (cb->conv_cache, g_strndup (*l, tab - *l), g_strdup (tab + 1));
+      key = g_strndup (*l, tab - *l);
+      if (!g_hash_table_contains (cb->conv_cache, key))
+        g_hash_table_insert (cb->conv_cache, g_steal_pointer (&key), g_strdup (tab + 1));
     }
+  return TRUE;
 }
 
+/* The table written over the file, after taking in what others wrote there since it was
+ * read. A cache that cannot be written costs a timing next time, nothing else. */
 static void
 save_cache (CudaBackend *cb)
 {
   g_autoptr (GString) text = g_string_new (NULL);
-  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (cb->conv_cache),
-                                        (GCompareFunc) strcmp);
+  g_autoptr (GList) keys = NULL;
   g_autofree char *dir = g_path_get_dirname (cb->conv_cache_path);
   g_autoptr (GError) error = NULL;
 
+  if (!load_cache (cb))
+    {
+      g_debug ("%s: not ours to rewrite; the ways measured now are not remembered",
+               cb->conv_cache_path);
+      return;
+    }
+  keys = g_list_sort (g_hash_table_get_keys (cb->conv_cache), (GCompareFunc) strcmp);
   for (GList *k = keys; k != NULL; k = k->next)
     g_string_append_printf (text, "%s\t%s\n", (const char *) k->data,
                             (const char *) g_hash_table_lookup (cb->conv_cache, k->data));
-  /* A cache that cannot be written costs a timing next time, nothing else. */
   if (g_mkdir_with_parents (dir, 0700) != 0
       || !g_file_set_contents (cb->conv_cache_path, text->str, (gssize) text->len, &error))
     g_debug ("%s: not saved: %s", cb->conv_cache_path,
              error != NULL ? error->message : g_strerror (errno));
 }
 
-gboolean
-st_cuda_conv_cache_open (CudaBackend *cb, GError **error)
+void
+st_cuda_conv_cache_open (CudaBackend *cb)
 {
   const char *force = g_getenv ("STRATA_CUDA_CONV");
 
+  /* A value it does not know is said and set aside: an error here would only send a run
+   * that asked for any device to the CPU without a word. */
   if (force != NULL && *force != '\0' && strcmp (force, "measure") != 0)
     {
       StCudaConvWay way;
 
-      if (!way_from_name (force, &way))
-        {
-          g_set_error (error, NET_ERROR, ST_NET_ERROR_DEVICE,
-                       _("STRATA_CUDA_CONV=%s: it must be im2col, direct, pointwise or measure"),
-                       force);
-          return FALSE;
-        }
-      cb->conv_force = st_cuda_conv_way_name (way);
+      if (way_from_name (force, &way))
+        cb->conv_force = st_cuda_conv_way_name (way);
+      else
+        g_message (_("STRATA_CUDA_CONV=%s is not a way (im2col, direct, pointwise or measure): "
+                     "every convolution's way is measured"), force);
     }
   cb->conv_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   cb->conv_cache_path = g_build_filename (g_get_user_cache_dir (), "strata",
                                           "cuda-conv-ways.txt", NULL);
-  return TRUE;
 }
 
 void
@@ -194,18 +213,21 @@ trial (CudaBackend *cb, guint o, gboolean forward, const StCudaConvWays *ways, d
     goto out;
   for (int t = 0; t < TRIALS; t++)
     {
+      const char *call = "cudaEventRecord";
+
       if ((err = cudaEventRecord (ev[0], cb->q.stream)) != cudaSuccess)
         {
-          st_cuda_fail (error, err, "cudaEventRecord", G_STRLOC);
+          st_cuda_fail (error, err, call, G_STRLOC);
           goto out;
         }
       if (!run_once (cb, o, forward, ways, error))
         goto out;
       if ((err = cudaEventRecord (ev[1], cb->q.stream)) != cudaSuccess
-          || (err = cudaEventSynchronize (ev[1])) != cudaSuccess
-          || (err = cudaEventElapsedTime (&ms[t], ev[0], ev[1])) != cudaSuccess)
+          || (call = "cudaEventSynchronize", err = cudaEventSynchronize (ev[1])) != cudaSuccess
+          || (call = "cudaEventElapsedTime",
+              err = cudaEventElapsedTime (&ms[t], ev[0], ev[1])) != cudaSuccess)
         {
-          st_cuda_fail (error, err, "cudaEventElapsedTime", G_STRLOC);
+          st_cuda_fail (error, err, call, G_STRLOC);
           goto out;
         }
     }

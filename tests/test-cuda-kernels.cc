@@ -55,6 +55,8 @@ static const Shape shapes[] = {
   { "pointwise", 4, 5, 5, 3, 1, 1, 1, 1, 0, 0, 1, 1 },
   { "lenet-c1", 1, 12, 12, 6, 5, 5, 1, 1, 2, 2, 1, 1 },
   { "wide-stride", 2, 6, 11, 2, 2, 4, 3, 2, 0, 1, 1, 1 },
+  /* more output positions than a block has threads: the weight tiles' walk wraps rows */
+  { "wide-map", 1, 20, 18, 2, 3, 3, 1, 1, 1, 1, 1, 1 },
 };
 
 #define N 3

@@ -199,6 +199,15 @@ static const OpRow op_rows[] = {
     " 'padding': [1, 2], 'dilation': [2, 1], 'bias': false}]", ST_LOSS_CROSS_ENTROPY, 4 },
   { "conv-pointwise", 4, 6, 6, "[{'type': 'Conv2d', 'out_channels': 7, 'kernel_size': 1}]",
     ST_LOSS_CROSS_ENTROPY, 3 },
+  /* a 1×1 convolution whose input needs its gradient: written, then added (the residual's
+   * identity also reads it) */
+  { "conv-pointwise-inner", 3, 6, 5,
+    "[{'type': 'Conv2d', 'out_channels': 4, 'kernel_size': 3, 'padding': 1},"
+    " {'type': 'Conv2d', 'out_channels': 5, 'kernel_size': 1}]", ST_LOSS_CROSS_ENTROPY, 3 },
+  { "residual-pointwise", 3, 6, 5,
+    "[{'type': 'Conv2d', 'out_channels': 4, 'kernel_size': 3, 'padding': 1},"
+    " {'type': 'Residual', 'body': [{'type': 'Conv2d', 'out_channels': 4, 'kernel_size': 1}]}]",
+    ST_LOSS_CROSS_ENTROPY, 3 },
   { "maxpool", 3, 8, 8, "[{'type': 'MaxPool2d', 'kernel_size': 2}]", ST_LOSS_CROSS_ENTROPY, 4 },
   { "maxpool-dilated-padded", 2, 9, 9,
     "[{'type': 'MaxPool2d', 'kernel_size': 3, 'stride': 2, 'padding': 1, 'dilation': 2}]",
