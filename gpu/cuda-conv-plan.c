@@ -283,6 +283,13 @@ measure (CudaBackend *cb, guint o, GString *timings, GError **error)
   const int n_wts = candidates (cb, op, &p->g, ST_CUDA_CONV_WEIGHTS, wts);
   double best = G_MAXDOUBLE, us;
 
+  /* one way for each phase: nothing to choose, nothing to time */
+  if (n_fwd == 1 && n_data == 1 && n_wts == 1)
+    {
+      p->ways = (StCudaConvWays) { fwd[0], data[0], wts[0] };
+      g_string_append (timings, _("the one way that fits"));
+      return TRUE;
+    }
   g_string_append (timings, "forward");
   for (int f = 0; f < n_fwd; f++)
     {

@@ -387,11 +387,13 @@ compare_optimizer (const Problem *pb, Report *r, StBackend *be[2], const StOptim
       const StTensorInfo *ti = &net->tensors[t];
       g_autofree char *what = g_strdup_printf ("%s after %s", ti->name, label);
       const float *g = grads + ti->offset;
-      double g_max = max_abs (g, ti->numel);
+      double g_max;
       gsize bad = 0, first = 0;
 
+      /* a buffer's offset is in the buffers' block, not the gradients' */
       if (ti->role != ST_TENSOR_PARAM)
         continue;
+      g_max = max_abs (g, ti->numel);
       if (!adam)
         {
           compare (r, KIND_SGD, what, after + P + ti->offset, after + ti->offset, ti->numel);

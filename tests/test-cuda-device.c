@@ -20,6 +20,7 @@
  */
 #define G_LOG_DOMAIN "strata-test"
 
+#include <glib/gstdio.h>
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -390,7 +391,9 @@ test_conv_plan (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
 
+  /* what other cases measured is not this one's to remember */
   g_unsetenv ("STRATA_CUDA_CONV");
+  g_remove (cache);
   measured = lenet5_plan ();
   if (measured == NULL)
     return;
@@ -468,10 +471,16 @@ test_conv_plan (void)
 int
 main (int argc, char *argv[])
 {
+  g_autofree char *cache_dir = NULL;
+  g_autofree char *cache_file = NULL;
   int status;
 
-  /* Each case has its own cache folder (the convolutions' remembered ways). */
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* A cache folder of this run's own (the convolutions' remembered ways), before anything
+   * asks GLib where the cache is. */
+  cache_dir = g_dir_make_tmp ("strata-cuda-device-XXXXXX", NULL);
+  g_assert_nonnull (cache_dir);
+  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
+  g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
   cuda_probe ();
 
@@ -483,5 +492,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/conv-plan", test_conv_plan);
   status = g_test_run ();
   cuda_probe_clear ();
+  cache_file = g_build_filename (cache_dir, "strata", "cuda-conv-ways.txt", NULL);
+  g_remove (cache_file);
+  g_clear_pointer (&cache_file, g_free);
+  cache_file = g_build_filename (cache_dir, "strata", NULL);
+  g_rmdir (cache_file);
+  g_rmdir (cache_dir);
   return status;
 }

@@ -348,10 +348,14 @@ static void
 test_conv_way (gconstpointer data)
 {
   const WayRow *wr = data;
+  g_autofree char *saved = g_strdup (g_getenv ("STRATA_CUDA_CONV"));
 
   g_setenv ("STRATA_CUDA_CONV", wr->way, TRUE);
   test_op (wr->row);
-  g_unsetenv ("STRATA_CUDA_CONV");
+  if (saved != NULL)
+    g_setenv ("STRATA_CUDA_CONV", saved, TRUE);
+  else
+    g_unsetenv ("STRATA_CUDA_CONV");
 }
 
 /* ---- registration --------------------------------------------------------------------- */
