@@ -397,22 +397,19 @@ typedef enum {
   SECOND_APART,      /* STRATA_CUDA_FUSE=0: no layer applies its activation itself */
 } SecondRun;
 
-/* A CUDA backend opened with the environment variable `var` set to "0" (`off`) or unset,
- * which the backend reads on this thread while it is created; the environment is put back
- * after (GLib logs a debug line that setenv is not thread-safe). NULL, with the case
- * skipped, where there is none. */
+/* A CUDA backend opened with the environment variable `var` set to "0" (`off`) or as the
+ * environment has it, which the backend reads on this thread while it is created; the
+ * environment is put back after (GLib logs a debug line that setenv is not thread-safe).
+ * NULL, with the case skipped, where there is none. */
 static StBackend *
 open_cuda_without (const char *var, gboolean off)
 {
   g_autofree char *saved = g_strdup (g_getenv (var));
   StBackend *be;
 
-  if (!off && saved == NULL)
-    return open_cuda ();
   if (!off)
-    g_unsetenv (var);
-  else
-    g_setenv (var, "0", TRUE);
+    return open_cuda ();
+  g_setenv (var, "0", TRUE);
   be = open_cuda ();
   if (saved != NULL)
     g_setenv (var, saved, TRUE);
@@ -547,6 +544,12 @@ test_deterministic (gconstpointer data)
 static void
 test_graph_matches_eager (gconstpointer data)
 {
+  /* the CUDA module on the host (tests/cuda-host) has no graphs */
+  if (g_strcmp0 (g_getenv ("STRATA_CUDA_GRAPHS"), "0") == 0)
+    {
+      g_test_skip ("STRATA_CUDA_GRAPHS=0: no graphs to compare with");
+      return;
+    }
   train_twice (data, SECOND_EAGER);
 }
 
