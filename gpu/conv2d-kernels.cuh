@@ -57,6 +57,16 @@ im2col_kernel (float *__restrict__ cols, const float *__restrict__ in, int nc, S
     }
 }
 
+/* Along one axis: the output position *o whose tap k reads input position x (stride s,
+ * padding p, dilation d, `out` output positions); FALSE when no output's does. */
+static __device__ __forceinline__ gboolean
+tap_source (int x, int k, int s, int p, int d, int out, int *o)
+{
+  const int t = x + p - k * d;
+
+  return t >= 0 && (*o = t / s) * s == t && *o < out;
+}
+
 /* din (Nc, C, H, W) (+)= the adjoint of im2col of dcols (K, Nc·P): each pixel adds its taps
  * in (kh, kw) order, the order core/ops/conv2d.c's col2im adds them. */
 static __global__ void
@@ -74,20 +84,13 @@ col2im_kernel (float *__restrict__ din, const float *__restrict__ dcols, int nc,
 
       for (int kh = 0; kh < g.KH; kh++)
         {
-          const int th = h + g.PH - kh * g.DH;
-          int oh;
+          int oh, ow;
 
-          if (th < 0 || (oh = th / g.SH) * g.SH != th || oh >= g.OH)
+          if (!tap_source (h, kh, g.SH, g.PH, g.DH, g.OH, &oh))
             continue;
           for (int kw = 0; kw < g.KW; kw++)
-            {
-              const int tw = w + g.PW - kw * g.DW;
-              int ow;
-
-              if (tw < 0 || (ow = tw / g.SW) * g.SW != tw || ow >= g.OW)
-                continue;
+            if (tap_source (w, kw, g.SW, g.PW, g.DW, g.OW, &ow))
               s += d[(gsize) (kh * g.KW + kw) * NP + oh * g.OW + ow];
-            }
         }
       din[t] = s;
     }
@@ -136,17 +139,11 @@ bias_act_kernel (float *__restrict__ out, const float *__restrict__ b, gsize pla
 }
 
 /* Stage one of db: the tiles of Σ dout over (N, P) per channel. */
-typedef struct {
-  const float *dout;
-
-  __device__ void operator() (double *acc, gsize j, int) const { acc[0] += dout[j]; }
-} SumDout;
-
 static __global__ void
 bias_grad_tiles_kernel (double *__restrict__ partial, const float *__restrict__ dout, int n,
                         int OC, int P, int tiles)
 {
-  st_tile_sums<1> (partial, n, OC, P, tiles, SumDout { dout });
+  st_tile_sums<1> (partial, n, OC, P, tiles, StSumValues { dout });
 }
 
 /* Stage two: d[k] += the tiles of sum k, in order, for k < count (the bias's channels, or
@@ -225,20 +222,18 @@ conv2d_direct_data_kernel (float *__restrict__ din, const float *__restrict__ do
 
       for (int kh = 0; kh < g.KH; kh++)
         {
-          const int th = h + g.PH - kh * g.DH;
           int oh;
 
-          if (th < 0 || (oh = th / g.SH) * g.SH != th || oh >= g.OH)
+          if (!tap_source (h, kh, g.SH, g.PH, g.DH, g.OH, &oh))
             continue;
           for (int kw = 0; kw < g.KW; kw++)
             {
-              const int tw = x + g.PW - kw * g.DW;
               const float *wt = w + (c * g.KH + kh) * g.KW + kw;   /* w[0][c][kh][kw] */
               const float *d;
               float tap = 0.0f;
               int ow;
 
-              if (tw < 0 || (ow = tw / g.SW) * g.SW != tw || ow >= g.OW)
+              if (!tap_source (x, kw, g.SW, g.PW, g.DW, g.OW, &ow))
                 continue;
               d = dy + oh * g.OW + ow;
               for (int oc = 0; oc < g.OC; oc++)

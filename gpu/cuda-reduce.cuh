@@ -83,6 +83,13 @@ st_tile_sums (double *__restrict__ partial, int n, int C, int HW, int tiles, F f
     }
 }
 
+/* The plainest stage one: element j itself (a bias gradient: Σ dout per channel). */
+typedef struct {
+  const float *values;
+
+  __device__ void operator() (double *acc, gsize j, int) const { acc[0] += values[j]; }
+} StSumValues;
+
 /* Stage two: sum k of channel c, its tiles added in order. */
 static __device__ __forceinline__ double
 st_tile_total (const double *__restrict__ partial, int c, int tiles, int K, int k)

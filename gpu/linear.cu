@@ -26,17 +26,11 @@ bias_act_kernel (float *__restrict__ out, const float *__restrict__ b, int n, in
     out[t] = st_activate (act, b != NULL ? out[t] + b[t % OC] : out[t]);
 }
 
-typedef struct {
-  const float *dout;
-
-  __device__ void operator() (double *acc, gsize j, int) const { acc[0] += dout[j]; }
-} SumDout;
-
 static __global__ void
 bias_grad_tiles_kernel (double *__restrict__ partial, const float *__restrict__ dout, int n,
                         int OC, int tiles)
 {
-  st_tile_sums<1> (partial, n, OC, 1, tiles, SumDout { dout });
+  st_tile_sums<1> (partial, n, OC, 1, tiles, StSumValues { dout });
 }
 
 static __global__ void

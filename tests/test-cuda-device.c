@@ -32,6 +32,15 @@
 #include "cuda-check.h"
 #include "gpu/cuda-module.h"
 
+/* The loss, optimizer and normalisation of the preset's recipe. */
+static void
+setup_recipe (StRunSetup *setup, const StSpec *spec)
+{
+  setup->loss = spec->training.loss;
+  setup->optim = spec->training.optimizer;
+  setup->normalize = spec->training.normalize;
+}
+
 /* ---- /cuda/memory --------------------------------------------------------------------- */
 
 static StCudaMemoryInfoFunc
@@ -130,9 +139,7 @@ test_memory_no_leak (void)
   if (info == NULL)
     return;
   net = preset_net ("mnist-cnn", &spec);
-  setup.loss = spec->training.loss;
-  setup.optim = spec->training.optimizer;
-  setup.normalize = spec->training.normalize;
+  setup_recipe (&setup, spec);
   params = g_new0 (float, net->n_params);
   data = st_dataset_new ("leak", "generated", 512, 1, 28, 28, &error);
   g_assert_no_error (error);
@@ -285,9 +292,7 @@ test_eval_batch (void)
   if (cuda == NULL)
     return;
   net = preset_net ("lenet5", &spec);
-  setup.loss = spec->training.loss;
-  setup.optim = spec->training.optimizer;
-  setup.normalize = spec->training.normalize;
+  setup_recipe (&setup, spec);
   params = g_new0 (float, net->n_params);
   st_rng_init (&rng, 5);
   st_net_init_params (net, params, NULL, spec->training.init, &rng);
@@ -349,9 +354,7 @@ lenet5_plan (void)
 
   if (cuda == NULL)
     return NULL;
-  setup.loss = spec->training.loss;
-  setup.optim = spec->training.optimizer;
-  setup.normalize = spec->training.normalize;
+  setup_recipe (&setup, spec);
   g_assert_true (st_backend_prepare (cuda, net, &setup, &error));
   g_assert_no_error (error);
   lines = st_backend_describe_plan (cuda);

@@ -31,16 +31,17 @@ def split_top_level(text):
     return parts
 
 
-def matching_paren(text, open_at):
+def matching(text, open_at, pair='()'):
+    """Where the bracket at open_at closes."""
     depth = 0
     for i in range(open_at, len(text)):
-        if text[i] == '(':
+        if text[i] == pair[0]:
             depth += 1
-        elif text[i] == ')':
+        elif text[i] == pair[1]:
             depth -= 1
             if depth == 0:
                 return i
-    raise ValueError('unbalanced parentheses after a launch')
+    raise ValueError('unbalanced %s at offset %d' % (pair, open_at))
 
 
 def serial_kernels(texts):
@@ -48,16 +49,8 @@ def serial_kernels(texts):
     serial = set()
     for text in texts:
         for m in re.finditer(r'__global__\s+void\s+(\w+)\s*\(', text):
-            close = matching_paren(text, m.end() - 1)
-            body_at = text.index('{', close)
-            depth = 0
-            for end in range(body_at, len(text)):
-                if text[end] == '{':
-                    depth += 1
-                elif text[end] == '}':
-                    depth -= 1
-                    if depth == 0:
-                        break
+            body_at = text.index('{', matching(text, m.end() - 1))
+            end = matching(text, body_at, '{}')
             if not any(w in text[body_at:end] for w in WAITS):
                 serial.add(m.group(1))
     return serial
@@ -82,7 +75,7 @@ def convert(src, name, serial):
         if not kernel or src[p] != '(' or len(config) < 2:
             line = src.count('\n', 0, j) + 1
             sys.exit('%s:%d: a launch this script does not understand' % (name, line))
-        q = matching_paren(src, p)
+        q = matching(src, p)
         out.append(src[i:k])
         launch = 'st_emu_launch_serial' if kernel in serial else 'st_emu_launch'
         out.append('%s (dim3 (%s), dim3 (%s), [&] { %s (%s); })'
