@@ -190,6 +190,10 @@ st_cuda_conv2d_backward (const StCudaQueue *q, const StCudaConvWays *ways, float
   const gboolean cols_dw = ways->weights == ST_CUDA_CONV_IM2COL;
   const gboolean cols_din = din != NULL && ways->data == ST_CUDA_CONV_IM2COL;
 
+  /* a fused layer's dout is formed in the bias's pass: without a bias, never */
+  if (G_UNLIKELY (fused != NULL && db == NULL))
+    return st_cuda_fail (error, cudaErrorInvalidValue, "a fused backward without a bias",
+                         G_STRLOC);
   if (db != NULL)
     {
       const int tiles = st_cuda_reduce_tiles (n, g->OC, P);

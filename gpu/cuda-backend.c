@@ -2,14 +2,17 @@
  * (core/engine/cpu-backend.c is the reference), with the work on one stream.
  *
  * Everything a run touches lives on the device, carved from ONE allocation sized in
- * prepare for B = batch_size examples (so a batch that does not fit is refused up front,
- * and destroy frees everything at once):
+ * prepare for B = batch_size examples of training and E = eval_batch_size (≥ B) of
+ * evaluation — values, caches, labels and indices hold E, gradients B; E falls back to B
+ * where it would take more than half the free memory — so a batch that does not fit is
+ * refused up front, and destroy frees everything at once:
  *   params, buffers, grads   the net's tensor table: one block each (grads: one, zeroed
  *                            once per step; parameter gradients accumulate, net.h)
  *   optim_m, optim_v         SGD's momentum buffer, Adam's moments (when the optimizer has them)
- *   acts, dacts              value v at value_off[v], (B, numel_v); value 0 is the input batch
- *   bytes                    the ops' caches, (B, net->cache_bytes): each op's region at
- *                            StOpPlan.cache_off·B (max-pool argmax, dropout mask)
+ *   acts, dacts              value v at value_off[v], (E, numel_v), its gradient at
+ *                            dvalue_off[v], (B, numel_v); value 0 is the input batch
+ *   bytes                    the ops' caches, (E, net->cache_bytes): each op's region at
+ *                            StOpPlan.cache_off·E (max-pool argmax, dropout mask)
  *   scratch                  the largest convolution's im2col workspace for one chunk
  *   dscratch                 BatchNorm backward's per-channel double sums
  *   partials                 the tiles of the two-stage reductions (bias gradients, BatchNorm,
@@ -97,6 +100,7 @@ release_run (CudaBackend *cb)
   g_clear_pointer (&cb->value_off, g_free);
   g_clear_pointer (&cb->dvalue_off, g_free);
   cb->arena_bytes = 0;
+  cb->parent.eval_batch = 0;
   cb->net = NULL;
   cb->snap_head = cb->snap_count = 0;
   cb->unsnapped_examples = 0;
@@ -284,7 +288,10 @@ cuda_prepare (StBackend *be, const StNet *net, const StRunSetup *setup, GError *
 
         for (gsize r = 0; r < G_N_ELEMENTS (regions); r++)
           total = add_sat (total, align_up (regions[r].bytes));
-        if (st_cuda_free_memory (&free_bytes) && total <= free_bytes)
+        /* the evaluation's larger batch only where it leaves half the free memory to
+         * others (the window's evaluators, a second run) */
+        if (st_cuda_free_memory (&free_bytes)
+            && total <= (cb->E > cb->B ? free_bytes / 2 : free_bytes))
           err = cudaMalloc (&cb->arena, total);
         if (err != cudaSuccess)
           {

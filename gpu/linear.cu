@@ -66,6 +66,10 @@ st_cuda_linear_backward (const StCudaQueue *q, float *din, float *dw, float *db,
 {
   const float one = 1.0f, zero = 0.0f;
 
+  /* a fused layer's dout is formed in the bias's pass: without a bias, never */
+  if (G_UNLIKELY (fused != NULL && db == NULL))
+    return st_cuda_fail (error, cudaErrorInvalidValue, "a fused backward without a bias",
+                         G_STRLOC);
   if (n == 0)
     return TRUE;
   if (db != NULL)

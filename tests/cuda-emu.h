@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <barrier>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <cmath>
@@ -184,6 +185,12 @@ __syncthreads ()
 #ifdef ST_EMU_THREADS
   st_emu_block_barrier->arrive_and_wait ();
 #else
+  /* a kernel cu-to-host.py took for one that never waits */
+  if (st_emu_current == NULL)
+    {
+      fputs ("cuda-emu: __syncthreads in a kernel launched without fibers\n", stderr);
+      std::abort ();
+    }
   st_emu_yield (st_emu_current, false);
 #endif
 }
@@ -278,6 +285,7 @@ st_emu_launch (dim3 grid, dim3 block, F kernel)
                   }
             }
         }
+  st_emu_current = NULL;
   gridDim = saved_grid;
   blockDim = saved_block;
   threadIdx = saved_thread;

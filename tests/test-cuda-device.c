@@ -321,8 +321,10 @@ test_eval_batch (void)
                   small.correct);
   g_assert_cmpint (big.examples, ==, 2000);
   g_assert_cmpint (small.examples, ==, 2000);
-  g_assert_cmpint (big.correct, ==, small.correct);
-  g_assert_cmpfloat_with_epsilon (big.loss_sum, small.loss_sum, 1e-9 * fabs (small.loss_sum));
+  /* cuBLAS may take other kernels for other batch sizes: float rounding apart, and a near
+   * tie between two classes may fall the other way */
+  g_assert_cmpint (ABS (big.correct - small.correct), <=, 2);
+  g_assert_cmpfloat_with_epsilon (big.loss_sum, small.loss_sum, 1e-5 * fabs (small.loss_sum));
 
   idx = g_new0 (guint32, 1001);
   g_assert_false (st_backend_evaluate (cuda, ST_SPLIT_TEST, idx, 1001, &error));
