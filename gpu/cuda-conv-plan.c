@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/engine/plan-line.h"
 #include "core/io/i18n.h"
 
 #define TRIALS 5
@@ -420,22 +421,15 @@ st_cuda_describe_plan (StBackend *be, GPtrArray *lines)
     {
       const StOp *op = &cb->net->ops[o];
       const OpPlan *p = &cb->plans[o];
-      const StCudaGeom *g = &p->g;
 
       if (op->kind != ST_OP_CONV2D)
         continue;
       g_ptr_array_add (lines,
-                       g_strdup_printf (_("%s %s (%d→%d channels, %d×%d kernel, stride %d, "
-                                          "padding %d, %d×%d input, batch %d): forward %s, "
-                                          "input gradient "
-                                          "%s, weight gradient %s — %s"),
-                                        op->path, op->name, g->C, g->OC, g->KH, g->KW, g->SH,
-                                        g->PH, g->H, g->W, cb->B,
-                                        st_cuda_conv_way_name (p->ways.forward),
-                                        needs_data (cb, op)
-                                        ? st_cuda_conv_way_name (p->ways.data) : _("not needed"),
-                                        st_cuda_conv_way_name (p->ways.weights),
-                                        p->why != NULL ? p->why : ""));
+                       st_plan_conv_line (op, cb->B, st_cuda_conv_way_name (p->ways.forward),
+                                          needs_data (cb, op)
+                                          ? st_cuda_conv_way_name (p->ways.data) : NULL,
+                                          st_cuda_conv_way_name (p->ways.weights),
+                                          p->why != NULL ? p->why : ""));
     }
   for (guint o = 0; cb->net != NULL && o + 1 < cb->net->n_ops; o++)
     if (cb->plans[o].act != ST_CUDA_ACT_NONE)

@@ -593,3 +593,22 @@ op_row_net (const OpRow *row, GError **error)
   spec = st_spec_load_from_data (json, -1, row->name, error);
   return spec != NULL ? st_net_compile (spec, error) : NULL;
 }
+
+/* Fails unless the n floats or doubles at a and b are bitwise the same, naming the first
+ * that is not. */
+gboolean
+same_bits (const char *row, const char *what, const void *a, const void *b, gsize n,
+           gsize size)
+{
+  for (gsize i = 0; i < n; i++)
+    if (memcmp ((const char *) a + i * size, (const char *) b + i * size, size) != 0)
+      {
+        double x = size == sizeof (float) ? ((const float *) a)[i] : ((const double *) a)[i];
+        double y = size == sizeof (float) ? ((const float *) b)[i] : ((const double *) b)[i];
+
+        g_test_fail_printf ("%s: %s[%" G_GSIZE_FORMAT "] differs: %.9g, then %.9g", row, what,
+                            i, x, y);
+        return FALSE;
+      }
+  return TRUE;
+}

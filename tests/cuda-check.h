@@ -102,6 +102,11 @@ void compare_scalar (Report     *r,
                      double      got,
                      double      want);
 
+/* Fails the case unless the n floats or doubles (`size`) at a and b are bitwise the same,
+ * naming `row`, `what` and the first that is not. */
+gboolean same_bits (const char *row, const char *what, const void *a, const void *b, gsize n,
+                    gsize size);
+
 /* ---- one problem, both backends ------------------------------------------------------- */
 
 typedef struct {

@@ -46,9 +46,9 @@ inline thread_local dim3 blockDim, gridDim;
 inline thread_local std::barrier<> *st_emu_block_barrier;
 
 #ifdef ST_EMU_RUNTIME
-/* tests/cuda-host: the stand-in runtime, which keeps a launch's error for cudaGetLastError
- * (st_emu_set_last_error). */
-#include <cuda_runtime_api.h>
+/* tests/cuda-host/cuda-host-runtime.c: a launch the GPU would refuse, kept for
+ * cudaGetLastError (cudaErrorInvalidConfiguration). */
+extern "C" void st_emu_refuse_launch (void);
 #endif
 
 #define __global__
@@ -214,7 +214,7 @@ st_emu_launch (dim3 grid, dim3 block, F kernel)
       || grid.z > 65535 || threads < 1 || threads > 1024 || block.z > 64)
     {
 #ifdef ST_EMU_RUNTIME
-      st_emu_set_last_error (cudaErrorInvalidConfiguration);
+      st_emu_refuse_launch ();
 #else
       std::abort ();
 #endif

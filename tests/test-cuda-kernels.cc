@@ -151,6 +151,41 @@ cpu_activate (StCudaAct act, float *x, gsize n)
     }
 }
 
+/* One forward problem of shape s: random input, weights and bias (NULL without), and the
+ * CPU's output with the activation after it. */
+typedef struct {
+  Geom   g;
+  float *in, *w, *b, *want;
+  char  *what;
+} Forward;
+
+static void
+forward_problem (Forward *f, GRand *rand, const Shape *s, const char *way, gsize act,
+                 gboolean with_bias)
+{
+  f->g = geom_of (s);
+  f->in = random_floats (rand, N * f->g.in);
+  f->w = random_floats (rand, f->g.w);
+  f->b = with_bias ? random_floats (rand, s->OC) : NULL;
+  f->want = g_new (float, N * f->g.out);
+  f->what = g_strdup_printf ("%s forward%s%s", way, with_bias ? " with bias" : "",
+                             act_names[act]);
+  st_conv2d_forward_naive (f->want, f->in, f->w, f->b, N, &f->g.cpu);
+  cpu_activate (acts[act], f->want, N * f->g.out);
+}
+
+static void
+forward_clear (Forward *f)
+{
+  g_free (f->in);
+  g_free (f->w);
+  g_free (f->b);
+  g_free (f->want);
+  g_free (f->what);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Forward, forward_clear)
+
 static void
 test_direct_forward (void)
 {
@@ -158,29 +193,22 @@ test_direct_forward (void)
 
   for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
     for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
-    for (int with_bias = 0; with_bias < 2; with_bias++)
-      {
-        const Shape *s = &shapes[k];
-        g_autofree char *what = g_strdup_printf ("direct forward%s%s",
-                                                 with_bias ? " with bias" : "", act_names[a]);
-        const Geom g = geom_of (s);
-        g_autofree float *in = random_floats (rand, N * g.in);
-        g_autofree float *w = random_floats (rand, g.w);
-        g_autofree float *b = random_floats (rand, s->OC);
-        g_autofree float *want = g_new (float, N * g.out);
-        g_autofree float *got = g_new (float, N * g.out);
-        const float *bias = with_bias ? b : NULL;
+      for (int with_bias = 0; with_bias < 2; with_bias++)
+        {
+          const Shape *s = &shapes[k];
+          g_auto (Forward) f = {};
+          g_autofree float *got = NULL;
 
-        for (gsize i = 0; i < N * g.out; i++)
-          got[i] = NAN;
-        st_conv2d_forward_naive (want, in, w, bias, N, &g.cpu);
-        cpu_activate (acts[a], want, N * g.out);
-        /* two blocks of 64: fewer threads than outputs */
-        st_emu_launch (dim3 (2), dim3 (64), [&] {
-          conv2d_direct_forward_kernel (got, in, w, bias, N, g.g, acts[a]);
-        });
-        assert_close (what, s->name, got, want, N * g.out, s->C * s->KH * s->KW + 1);
-      }
+          forward_problem (&f, rand, s, "direct", a, with_bias);
+          got = g_new (float, N * f.g.out);
+          for (gsize i = 0; i < N * f.g.out; i++)
+            got[i] = NAN;
+          /* two blocks of 64: fewer threads than outputs */
+          st_emu_launch (dim3 (2), dim3 (64), [&] {
+            conv2d_direct_forward_kernel (got, f.in, f.w, f.b, N, f.g.g, acts[a]);
+          });
+          assert_close (f.what, s->name, got, f.want, N * f.g.out, s->C * s->KH * s->KW + 1);
+        }
 }
 
 static void
@@ -190,40 +218,34 @@ test_im2col_forward (void)
 
   for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
     for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
-    for (int with_bias = 0; with_bias < 2; with_bias++)
-    {
-      const Shape *s = &shapes[k];
-      const Geom g = geom_of (s);
-      const int K = s->C * s->KH * s->KW, P = g.cpu.OH * g.cpu.OW;
-      g_autofree char *what = g_strdup_printf ("im2col forward%s%s",
-                                               with_bias ? " with bias" : "", act_names[a]);
-      g_autofree float *in = random_floats (rand, N * g.in);
-      g_autofree float *w = random_floats (rand, g.w);
-      g_autofree float *b = random_floats (rand, s->OC);
-      g_autofree float *want = g_new (float, N * g.out);
-      g_autofree float *got = g_new (float, N * g.out);
-      g_autofree float *cols = g_new (float, (gsize) K * N * P);
-      g_autofree float *colsj = g_new (float, (gsize) K * P);
-
-      const float *bias = with_bias ? b : NULL;
-
-      st_conv2d_forward_naive (want, in, w, bias, N, &g.cpu);
-      cpu_activate (acts[a], want, N * g.out);
-      st_emu_launch (dim3 (1), dim3 (32), [&] { im2col_kernel (cols, in, N, g.g); });
-      /* out[j] (OC, P) = w (OC, K) · cols[:, j·P : (j+1)·P] */
-      for (int j = 0; j < N; j++)
+      for (int with_bias = 0; with_bias < 2; with_bias++)
         {
-          for (int r = 0; r < K; r++)
-            memcpy (colsj + (gsize) r * P, cols + (gsize) r * N * P + (gsize) j * P,
-                    sizeof (float) * P);
-          host_gemm (got + j * g.out, w, colsj, s->OC, P, K, FALSE, FALSE);
+          const Shape *s = &shapes[k];
+          g_auto (Forward) f = {};
+          int K, P;
+          g_autofree float *got = NULL, *cols = NULL, *colsj = NULL;
+
+          forward_problem (&f, rand, s, "im2col", a, with_bias);
+          K = s->C * s->KH * s->KW;
+          P = f.g.cpu.OH * f.g.cpu.OW;
+          got = g_new (float, N * f.g.out);
+          cols = g_new (float, (gsize) K * N * P);
+          colsj = g_new (float, (gsize) K * P);
+          st_emu_launch (dim3 (1), dim3 (32), [&] { im2col_kernel (cols, f.in, N, f.g.g); });
+          /* out[j] (OC, P) = w (OC, K) · cols[:, j·P : (j+1)·P] */
+          for (int j = 0; j < N; j++)
+            {
+              for (int r = 0; r < K; r++)
+                memcpy (colsj + (gsize) r * P, cols + (gsize) r * N * P + (gsize) j * P,
+                        sizeof (float) * P);
+              host_gemm (got + j * f.g.out, f.w, colsj, s->OC, P, K, FALSE, FALSE);
+            }
+          /* planes over y and z, as conv2d.cu lays them out past 65,535 */
+          st_emu_launch (dim3 (1, 2, (unsigned) (N * s->OC + 1) / 2), dim3 (16), [&] {
+            bias_act_kernel (got, f.b, (gsize) N * s->OC, s->OC, P, acts[a]);
+          });
+          assert_close (f.what, s->name, got, f.want, N * f.g.out, K + 1);
         }
-      /* planes over y and z, as conv2d.cu lays them out past 65,535 */
-      st_emu_launch (dim3 (1, 2, (unsigned) (N * s->OC + 1) / 2), dim3 (16), [&] {
-        bias_act_kernel (got, bias, (gsize) N * s->OC, s->OC, P, acts[a]);
-      });
-      assert_close (what, s->name, got, want, N * g.out, K + 1);
-    }
 }
 
 static void

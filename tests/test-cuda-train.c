@@ -418,25 +418,6 @@ open_cuda_without (const char *var, gboolean off)
   return be;
 }
 
-/* Fails unless the n floats or doubles at a and b are bitwise the same, naming the first
- * that is not. */
-static gboolean
-same_bits (const char *row, const char *what, const void *a, const void *b, gsize n,
-           gsize size)
-{
-  for (gsize i = 0; i < n; i++)
-    if (memcmp ((const char *) a + i * size, (const char *) b + i * size, size) != 0)
-      {
-        double x = size == sizeof (float) ? ((const float *) a)[i] : ((const double *) a)[i];
-        double y = size == sizeof (float) ? ((const float *) b)[i] : ((const double *) b)[i];
-
-        g_test_fail_printf ("%s: %s[%" G_GSIZE_FORMAT "] differs: %.9g, then %.9g", row, what,
-                            i, x, y);
-        return FALSE;
-      }
-  return TRUE;
-}
-
 /* The row trained twice with the same seed on two fresh CUDA backends, the second opened as
  * `second` says: the same bits. */
 static void

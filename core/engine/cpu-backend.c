@@ -18,6 +18,7 @@
 #define G_LOG_DOMAIN "strata-cpu"
 
 #include "core/engine/cpu-backend-private.h"
+#include "core/engine/plan-line.h"
 #include "core/io/i18n.h"
 
 #include <cblas.h>
@@ -651,16 +652,12 @@ cpu_describe_plan (StBackend *be, GPtrArray *lines)
       if (op->kind != ST_OP_CONV2D)
         continue;
       g_ptr_array_add (lines,
-                       g_strdup_printf (_("%s %s (%d→%d channels, %d×%d kernel, stride %d, "
-                                          "padding %d, %d×%d input, batch %d): forward %s, "
-                                          "input gradient "
-                                          "%s, weight gradient %s — by shape, from the "
-                                          "measurements of bench/bench-ops.c"),
-                                        op->path, op->name, g->C, g->OC, g->KH, g->KW, g->SH,
-                                        g->PH, g->H, g->W, cb->B, conv_path_name (g->forward),
-                                        cb->net->values[op->inputs[0].value].needs_grad
-                                        ? conv_path_name (g->input) : _("not needed"),
-                                        conv_path_name (g->weight)));
+                       st_plan_conv_line (op, cb->B, conv_path_name (g->forward),
+                                          cb->net->values[op->inputs[0].value].needs_grad
+                                          ? conv_path_name (g->input) : NULL,
+                                          conv_path_name (g->weight),
+                                          _("by shape, from the measurements of "
+                                            "bench/bench-ops.c")));
     }
 }
 

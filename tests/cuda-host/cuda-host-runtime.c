@@ -31,6 +31,12 @@ st_emu_set_last_error (cudaError_t error)
     last_error = error;
 }
 
+void
+st_emu_refuse_launch (void)
+{
+  st_emu_set_last_error (cudaErrorInvalidConfiguration);
+}
+
 /* Every failure goes through here: recorded, then returned. */
 static cudaError_t
 fail (cudaError_t error)

@@ -179,6 +179,8 @@ cudaError_t cudaGraphExecKernelNodeSetParams (cudaGraphExec_t hGraphExec, cudaGr
 /* For the emulation itself and its tests (no CUDA counterpart). */
 /* Records `error` as the calling thread's last error (tests/cuda-emu.h: a bad launch). */
 void        st_emu_set_last_error (cudaError_t error);
+/* tests/cuda-emu.h's launch with a grid or block the GPU would refuse. */
+void        st_emu_refuse_launch  (void);
 /* The device's memory: its size (0: back to the default 16 GiB), so that tests can run
  * out of it; and the bytes cudaMalloc holds now, so that they can check for leaks. */
 void        st_emu_set_device_memory (size_t total_bytes);
